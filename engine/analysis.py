@@ -1,0 +1,249 @@
+"""Checks a graph and infers every node's shape, parameters and MACs, without torch.
+
+``analyze`` never raises on a bad graph: whatever is wrong becomes an
+``Issue`` on the node that causes it, with a message naming the nodes
+involved and a hint saying how to fix it. It is cheap enough to rerun on
+every edit (ResNet-50 takes a few milliseconds; ``make bench`` measures it).
+
+MACs count the multiply-accumulates of convolutions and dense layers, the
+usual convention (torchvision's GFLOPS figures are MACs); activations,
+pooling and normalisation are not counted.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from .catalogue import Shape, ShapeError, format_shape
+from .graph import Graph, Node
+
+ERROR = "error"
+WARNING = "warning"
+
+# One sample's activation or a model's weights above this is refused: it
+# would need gigabytes before the first batch (and is surely a typo).
+MAX_ELEMENTS = 2**29
+MAX_PARAMS = 2**31
+
+
+@dataclass(frozen=True)
+class Issue:
+    node_id: str | None
+    severity: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+@dataclass
+class NodeReport:
+    node_id: str
+    output_shape: Shape | None = None
+    input_shapes: list[Shape] = field(default_factory=list)
+    params: int = 0
+    macs: int = 0
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def has_error(self) -> bool:
+        return any(issue.severity == ERROR for issue in self.issues)
+
+
+@dataclass
+class Analysis:
+    nodes: dict[str, NodeReport]
+    issues: list[Issue]
+    order: list[str]
+    """Topological order of the nodes that are not on a cycle."""
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [issue for issue in self.issues if issue.severity == ERROR]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def total_params(self) -> int:
+        return sum(report.params for report in self.nodes.values())
+
+    @property
+    def total_macs(self) -> int:
+        return sum(report.macs for report in self.nodes.values())
+
+    def error_text(self) -> str:
+        return "\n".join(f"- {issue}" for issue in self.errors)
+
+
+class _Checker:
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.reports = {node_id: NodeReport(node_id) for node_id in graph.nodes}
+        self.issues: list[Issue] = []
+        self.inputs_of: dict[str, list[str]] = defaultdict(list)
+        self.outputs_of: dict[str, list[str]] = defaultdict(list)
+        for edge in graph.edges:
+            self.inputs_of[edge.dst].append(edge.src)
+            self.outputs_of[edge.src].append(edge.dst)
+
+    def add(self, node: Node | None, severity: str, message: str, hint: str = "") -> None:
+        issue = Issue(node.id if node else None, severity, message, hint)
+        self.issues.append(issue)
+        if node:
+            self.reports[node.id].issues.append(issue)
+
+    def run(self) -> Analysis:
+        self.check_ends()
+        self.check_arity()
+        order = self.check_cycles()
+        self.check_reachability()
+        self.infer(order)
+        self.check_totals()
+        return Analysis(self.reports, self.issues, order)
+
+    def check_ends(self) -> None:
+        for type_id, title, hint in (
+            ("input", "Input", "Drag an Input block from Structure onto the canvas and connect it to the first layer."),
+            ("output", "Output", "Drag an Output block from Structure onto the canvas and connect the last Dense to it."),
+        ):
+            found = self.graph.nodes_of_type(type_id)
+            if not found:
+                self.add(None, ERROR, f"The network has no {title} node.", hint)
+            for extra in found[1:]:
+                self.add(extra, ERROR, f"{extra.name}: only one {title} is supported, but {found[0].name} is one too.",
+                         f"Delete {extra.name} or {found[0].name}.")
+
+    def check_arity(self) -> None:
+        for node in self.graph.nodes.values():
+            for port in node.spec.inputs:
+                sources = [self.graph.nodes[e.src].name for e in self.graph.incoming(node.id, port.name)]
+                if len(sources) < port.min_edges:
+                    needed = "an input" if port.min_edges == 1 else f"at least {port.min_edges} inputs"
+                    self.add(node, ERROR, f"{node.name}: {node.spec.title} needs {needed} but has {len(sources)}.",
+                             f"Drag from another block's output port to {node.name}'s input port.")
+                elif not port.variadic and len(sources) > 1:
+                    self.add(node, ERROR,
+                             f"{node.name}: {node.spec.title} takes one input but gets {len(sources)} "
+                             f"({', '.join(sources)}).",
+                             f"Remove all but one edge, or join them first with an Add or a Concat.")
+
+    def check_cycles(self) -> list[str]:
+        """Kahn's algorithm; whatever cannot be ordered lies on or after a cycle."""
+        pending = {node_id: len(self.inputs_of[node_id]) for node_id in self.graph.nodes}
+        ready = deque(node_id for node_id, count in pending.items() if count == 0)
+        order: list[str] = []
+        while ready:
+            current = ready.popleft()
+            order.append(current)
+            for target in self.outputs_of[current]:
+                pending[target] -= 1
+                if pending[target] == 0:
+                    ready.append(target)
+        for cycle in self._cycles(set(self.graph.nodes) - set(order)):
+            cycle = self._rotate_to_entry(cycle)
+            names = [self.graph.nodes[n].name for n in cycle]
+            loop = " → ".join([*names, names[0]])
+            for node_id in cycle:
+                self.add(self.graph.nodes[node_id], ERROR, f"{self.graph.nodes[node_id].name} is on a cycle: {loop}.",
+                         f"Networks must flow one way: delete the edge {names[-1]} → {names[0]}.")
+        return order
+
+    def _rotate_to_entry(self, cycle: list[str]) -> list[str]:
+        """Starts the cycle at the node also fed from outside it, so its last edge is the one leading back."""
+        members = set(cycle)
+        for index, node_id in enumerate(cycle):
+            if any(src not in members for src in self.inputs_of[node_id]):
+                return cycle[index:] + cycle[:index]
+        return cycle
+
+    def _cycles(self, remaining: set[str]) -> list[list[str]]:
+        """One cycle for each group of nodes that loop; nodes merely downstream are skipped."""
+        cycles, on_cycle = [], set()
+        for start in sorted(remaining):
+            if start in on_cycle:
+                continue
+            path, index, node_id = [], {}, start
+            while node_id not in index and node_id not in on_cycle:
+                index[node_id] = len(path)
+                path.append(node_id)
+                # Follow any predecessor that is still unordered: it exists by construction.
+                node_id = next(src for src in self.inputs_of[node_id] if src in remaining)
+            if node_id in index:
+                cycle = list(reversed(path[index[node_id]:]))
+                on_cycle.update(cycle)
+                cycles.append(cycle)
+        return cycles
+
+    def check_reachability(self) -> None:
+        inputs = [n.id for n in self.graph.nodes_of_type("input")]
+        outputs = [n.id for n in self.graph.nodes_of_type("output")]
+        fed = self._closure(inputs, self.outputs_of)
+        used = self._closure(outputs, self.inputs_of)
+        for node in self.graph.nodes.values():
+            if self.reports[node.id].has_error:
+                continue  # already explained (a cycle, a missing input)
+            if inputs and node.id not in fed and node.spec.inputs and self.inputs_of[node.id]:
+                self.add(node, ERROR, f"{node.name} is not connected to the Input.",
+                         f"Connect {node.name} (or the blocks before it) to the chain that starts at the Input.")
+            elif outputs and node.id not in used and node.spec.outputs:
+                self.add(node, WARNING, f"{node.name}'s result is never used: it does not lead to the Output.",
+                         f"Connect {node.name} onwards to the Output, or delete it.")
+
+    @staticmethod
+    def _closure(starts: list[str], neighbours: dict[str, list[str]]) -> set[str]:
+        seen, stack = set(starts), list(starts)
+        while stack:
+            for other in neighbours[stack.pop()]:
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        return seen
+
+    def infer(self, order: list[str]) -> None:
+        for node_id in order:
+            node, report = self.graph.nodes[node_id], self.reports[node_id]
+            if report.has_error:
+                continue
+            sources = self.inputs_of[node_id]
+            shapes = [self.reports[src].output_shape for src in sources]
+            if any(shape is None for shape in shapes):
+                continue  # upstream already reported what is wrong
+            report.input_shapes = shapes
+            try:
+                output = node.spec.infer_shape(node.params, shapes)
+            except ShapeError as error:
+                self.add(node, ERROR, f"{node.name}: {self._fill(error.message, node, sources)}",
+                         self._fill(error.hint, node, sources))
+                continue
+            if math.prod(output) > MAX_ELEMENTS:
+                self.add(node, ERROR,
+                         f"{node.name}: its output {format_shape(output)} has {math.prod(output):,} values per "
+                         f"image, more than this tool allows ({MAX_ELEMENTS:,}).",
+                         "Reduce the image size or the number of channels.")
+                continue
+            cost = node.spec.cost(node.params, shapes, output)
+            report.output_shape, report.params, report.macs = output, cost.params, cost.macs
+
+    def _fill(self, text: str, node: Node, sources: list[str]) -> str:
+        names = [self.graph.nodes[src].name for src in sources]
+        described = ", ".join(f"{self.graph.nodes[src].name} ({format_shape(self.reports[src].output_shape)})"
+                              for src in sources)
+        return text.format(node=node.name, inputs=described, source=names[0] if names else "its input")
+
+    def check_totals(self) -> None:
+        total = sum(report.params for report in self.reports.values())
+        if total > MAX_PARAMS:
+            biggest = max(self.reports.values(), key=lambda r: r.params)
+            node = self.graph.nodes[biggest.node_id]
+            self.add(node, ERROR, f"The network has {total:,} parameters, more than this tool allows "
+                                  f"({MAX_PARAMS:,}); {node.name} alone has {biggest.params:,}.",
+                     f"Shrink {node.name}: fewer units or channels, or pool more before it.")
+
+
+def analyze(graph: Graph) -> Analysis:
+    """Shapes, parameter counts, MACs and issues for every node of ``graph``."""
+    return _Checker(graph).run()

@@ -1,0 +1,58 @@
+"""The block catalogue: every block type ConvCanvas knows, by type id."""
+from __future__ import annotations
+
+from .blocks import ACTIVATIONS, ALL_BLOCKS, format_shape
+from .spec import (
+    BlockSpec,
+    Cost,
+    ModuleCall,
+    ParamError,
+    ParamSpec,
+    PortSpec,
+    Shape,
+    ShapeError,
+    as_pair,
+)
+
+CATEGORIES: tuple[str, ...] = (
+    "convolution", "activation", "pooling", "dense", "normalisation", "structure",
+)
+"""Palette order of the categories."""
+
+_BY_TYPE: dict[str, BlockSpec] = {spec.type_id: spec for spec in ALL_BLOCKS}
+
+
+class UnknownBlockError(KeyError):
+    def __init__(self, type_id: str) -> None:
+        known = ", ".join(sorted(_BY_TYPE))
+        super().__init__(f"unknown block type {type_id!r} (known: {known})")
+        self.message = self.args[0]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def block(type_id: str) -> BlockSpec:
+    """The spec of ``type_id``; raises ``UnknownBlockError`` naming the known ones."""
+    try:
+        return _BY_TYPE[type_id]
+    except KeyError:
+        raise UnknownBlockError(type_id) from None
+
+
+def block_types() -> list[str]:
+    return list(_BY_TYPE)
+
+
+def blocks_by_category() -> dict[str, list[BlockSpec]]:
+    grouped: dict[str, list[BlockSpec]] = {category: [] for category in CATEGORIES}
+    for spec in ALL_BLOCKS:
+        grouped[spec.category].append(spec)
+    return grouped
+
+
+__all__ = [
+    "ACTIVATIONS", "ALL_BLOCKS", "CATEGORIES", "BlockSpec", "Cost", "ModuleCall", "ParamError",
+    "ParamSpec", "PortSpec", "Shape", "ShapeError", "UnknownBlockError", "as_pair", "block",
+    "block_types", "blocks_by_category", "format_shape",
+]

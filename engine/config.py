@@ -1,0 +1,92 @@
+"""Training settings, as saved in the ``training`` section of a project file.
+
+Each setting is a ``ParamSpec``, the same kind of spec block parameters use,
+so validation, messages and the app's editors come from one place.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .catalogue import ParamError, ParamSpec
+
+TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
+    ParamSpec("dataset", "text", "digits", "A dataset name (digits, shapes, mnist, fashion-mnist, cifar10) "
+              "or the path of an image folder with one sub-folder per class.", maximum=4096),
+    ParamSpec("data_root", "text", "", "Where torchvision datasets are stored (empty: the default cache).",
+              label="Data folder", maximum=4096),
+    ParamSpec("epochs", "int", 10, "Passes over the training set.", minimum=1, maximum=100_000),
+    ParamSpec("batch_size", "int", 64, "Images per optimisation step.", label="Batch size",
+              minimum=1, maximum=65_536),
+    ParamSpec("optimizer", "choice", "adam", "How weights are updated.", choices=("sgd", "adam", "adamw")),
+    ParamSpec("lr", "float", 0.001, "Learning rate: the step size of each update.", label="Learning rate",
+              minimum=1e-8, maximum=10.0),
+    ParamSpec("momentum", "float", 0.9, "SGD momentum (SGD only).", minimum=0.0, maximum=1.0,
+              exclusive_maximum=True),
+    ParamSpec("weight_decay", "float", 0.0, "L2 penalty on the weights.", label="Weight decay",
+              minimum=0.0, maximum=1.0),
+    ParamSpec("scheduler", "choice", "none", "How the learning rate changes over the run.",
+              label="LR schedule", choices=("none", "step", "cosine", "onecycle")),
+    ParamSpec("step_epochs", "int", 5, "Step schedule: epochs between learning-rate drops.",
+              label="Step every", minimum=1, maximum=100_000),
+    ParamSpec("step_gamma", "float", 0.1, "Step schedule: factor applied at each drop.",
+              label="Step factor", minimum=1e-6, maximum=1.0),
+    ParamSpec("label_smoothing", "float", 0.0, "Spreads a little target probability over all classes.",
+              label="Label smoothing", minimum=0.0, maximum=1.0, exclusive_maximum=True),
+    ParamSpec("seed", "int", 0, "Random seed: the same seed gives the same run on CPU.",
+              minimum=0, maximum=2**31 - 1),
+    ParamSpec("device", "choice", "auto", "Where to train: auto picks CUDA, then MPS, then the CPU.",
+              choices=("auto", "cpu", "cuda", "mps")),
+    ParamSpec("mixed_precision", "bool", False, "Use 16-bit autocast on CUDA (faster, less memory).",
+              label="Mixed precision"),
+    ParamSpec("val_fraction", "float", 0.2, "Share of the images held out for validation.",
+              label="Validation share", minimum=0.01, maximum=0.9),
+    ParamSpec("augment_crop", "bool", False, "Random shifts (pad and crop) of training images.",
+              label="Random crop"),
+    ParamSpec("augment_flip", "bool", False, "Random horizontal flips (not for digits or text).",
+              label="Random flip"),
+)
+
+
+@dataclass
+class TrainingConfig:
+    dataset: str = "digits"
+    data_root: str = ""
+    epochs: int = 10
+    batch_size: int = 64
+    optimizer: str = "adam"
+    lr: float = 0.001
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    scheduler: str = "none"
+    step_epochs: int = 5
+    step_gamma: float = 0.1
+    label_smoothing: float = 0.0
+    seed: int = 0
+    device: str = "auto"
+    mixed_precision: bool = False
+    val_fraction: float = 0.2
+    augment_crop: bool = False
+    augment_flip: bool = False
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:
+        """Validates every setting; raises ``ParamError`` naming the bad one."""
+        specs = {spec.name: spec for spec in TRAINING_SETTINGS}
+        checked = {}
+        for key, value in values.items():
+            if key not in specs:
+                raise ParamError(f"unknown training setting {key!r} (known: {', '.join(specs)})")
+            try:
+                checked[key] = specs[key].validate(value)
+            except ParamError as error:
+                raise ParamError(f"{key}: {error}") from None
+        return cls(**checked)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def replace(self, **changes: Any) -> TrainingConfig:
+        """A validated copy with some settings changed (command-line overrides)."""
+        return TrainingConfig.from_dict({**self.to_dict(), **changes})
+

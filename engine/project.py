@@ -1,0 +1,233 @@
+"""Project files (``*.cnn.json``): versioned JSON holding plain values only.
+
+Loading validates everything (format, version, every field's type, every
+parameter's range, edges, ids) before a single tensor exists, and reports
+the first problem as one line saying what is wrong and where. Saving is
+canonical (save → load → save gives the same bytes) and atomic.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalogue import ParamError, UnknownBlockError, block
+from .config import TrainingConfig
+from .fileio import atomic_write_text
+from .graph import Edge, Graph, GraphError, check_node_name
+
+FORMAT = "convcanvas.project"
+VERSION = 1
+EXTENSION = ".cnn.json"
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_NODES = 20_000
+
+# MIGRATIONS[n] turns a version-n document into a version-(n + 1) one.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class ProjectError(ValueError):
+    """A project file that cannot be used; the message is one line for people."""
+
+
+@dataclass
+class Project:
+    graph: Graph = field(default_factory=Graph)
+    name: str = "Untitled"
+    description: str = ""
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    path: Path | None = None
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number")
+
+
+class _Reader:
+    """Walks a parsed document, raising ``ProjectError`` with the location of any problem."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, what: str) -> ProjectError:
+        location = f"{self.source}: {where}: " if where else f"{self.source}: "
+        return ProjectError(location + what)
+
+    def get(self, mapping: dict, key: str, kind: type | tuple[type, ...], where: str, default: Any = ...) -> Any:
+        if key not in mapping:
+            if default is ...:
+                raise self.fail(where, f"missing field {key!r}")
+            return default
+        value = mapping[key]
+        wrong_bool = isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))
+        if not isinstance(value, kind) or wrong_bool:
+            expected = _type_name(kind() if not isinstance(kind, tuple) else kind[0]())
+            raise self.fail(f"{where}.{key}" if where else key,
+                            f"expected {expected}, got {_type_name(value)} {json.dumps(value)[:40]}")
+        return value
+
+
+def _migrate(document: dict[str, Any], reader: _Reader) -> dict[str, Any]:
+    version = document.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise reader.fail("version", f"expected a whole number from 1 to {VERSION}, got {json.dumps(version)}")
+    if version > VERSION:
+        raise reader.fail("", f"was written by a newer ConvCanvas (file format version {version}; this one "
+                              f"reads up to {VERSION}). Update ConvCanvas to open it.")
+    while version < VERSION:
+        document = MIGRATIONS[version](document)
+        version += 1
+        document["version"] = version
+    return document
+
+
+def _plain_ui(value: Any, reader: _Reader, where: str) -> dict[str, Any]:
+    for key, item in value.items():
+        if not isinstance(item, (str, int, float, bool)) and item is not None:
+            raise reader.fail(f"{where}.{key}", f"expected a plain value, got {_type_name(item)}")
+        if isinstance(item, float) and not math.isfinite(item):
+            raise reader.fail(f"{where}.{key}", "expected a finite number")
+    return dict(value)
+
+
+def project_from_dict(document: Any, source: str = "project") -> Project:
+    reader = _Reader(source)
+    if not isinstance(document, dict):
+        raise reader.fail("", f"expected a JSON object at the top, got {_type_name(document)}")
+    if document.get("format") != FORMAT:
+        raise reader.fail("format", f"this is not a ConvCanvas project (expected \"format\": \"{FORMAT}\")")
+    document = _migrate(dict(document), reader)
+    name = reader.get(document, "name", str, "", "Untitled")
+    description = reader.get(document, "description", str, "", "")
+    nodes = reader.get(document, "nodes", list, "")
+    edges = reader.get(document, "edges", list, "")
+    if len(nodes) > MAX_NODES:
+        raise reader.fail("nodes", f"{len(nodes):,} nodes is more than this tool opens ({MAX_NODES:,})")
+    graph = Graph()
+    for index, raw in enumerate(nodes):
+        _read_node(graph, raw, reader, f"nodes[{index}]")
+    for index, raw in enumerate(edges):
+        _read_edge(graph, raw, reader, f"edges[{index}]")
+    try:
+        training = TrainingConfig.from_dict(reader.get(document, "training", dict, "", {}))
+    except ParamError as error:
+        raise reader.fail("training", str(error)) from None
+    return Project(graph, name, description, training)
+
+
+def _read_node(graph: Graph, raw: Any, reader: _Reader, where: str) -> None:
+    if not isinstance(raw, dict):
+        raise reader.fail(where, f"expected an object, got {_type_name(raw)}")
+    node_id = reader.get(raw, "id", str, where)
+    where = f"{where} ({node_id})"
+    type_id = reader.get(raw, "type", str, where)
+    name = reader.get(raw, "name", str, where)
+    params = reader.get(raw, "params", dict, where, {})
+    ui = _plain_ui(reader.get(raw, "ui", dict, where, {}), reader, f"{where}.ui")
+    if not node_id:
+        raise reader.fail(f"{where}.id", "must not be empty")
+    if node_id in graph.nodes:
+        raise reader.fail(f"{where}.id", f"duplicate id {node_id!r}: every node needs its own")
+    try:
+        spec = block(type_id)
+    except UnknownBlockError as error:
+        raise reader.fail(f"{where}.type", str(error)) from None
+    for key, value in params.items():
+        try:
+            spec.param(key).validate(value)
+        except KeyError:
+            known = ", ".join(p.name for p in spec.params) or "none"
+            raise reader.fail(f"{where}.params", f"{spec.title} has no parameter {key!r} (it has: {known})") from None
+        except ParamError as error:
+            raise reader.fail(f"{where}.params.{key}", str(error)) from None
+    try:
+        check_node_name(name)
+        graph.add_node(type_id, params, name=name, node_id=node_id, ui=ui)
+    except GraphError as error:
+        raise reader.fail(f"{where}.name", str(error)) from None
+
+
+def _read_edge(graph: Graph, raw: Any, reader: _Reader, where: str) -> None:
+    if not isinstance(raw, dict):
+        raise reader.fail(where, f"expected an object, got {_type_name(raw)}")
+    ends = []
+    for key in ("from", "to"):
+        end = reader.get(raw, key, list, where)
+        if len(end) != 2 or not all(isinstance(part, str) for part in end):
+            raise reader.fail(f"{where}.{key}", "expected [node id, port name]")
+        if end[0] not in graph.nodes:
+            raise reader.fail(f"{where}.{key}", f"refers to node {end[0]!r}, which does not exist (a dangling edge)")
+        ends.append(end)
+    (src, src_port), (dst, dst_port) = ends
+    try:
+        graph.connect(src, dst, src_port, dst_port)
+    except GraphError as error:
+        raise reader.fail(where, str(error)) from None
+
+
+def project_to_dict(project: Project) -> dict[str, Any]:
+    graph = project.graph
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": project.name,
+        "description": project.description,
+        "nodes": [
+            {"id": node.id, "type": node.type, "name": node.name,
+             "params": {spec.name: node.params[spec.name] for spec in node.spec.params},
+             "ui": node.ui}
+            for node in graph.nodes.values()
+        ],
+        "edges": [edge_to_json(edge) for edge in graph.edges],
+        "training": project.training.to_dict(),
+    }
+
+
+def dumps_project(project: Project) -> str:
+    return json.dumps(project_to_dict(project), indent=2, ensure_ascii=False) + "\n"
+
+
+def loads_project(text: str | bytes, source: str = "project") -> Project:
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        detail = f"line {error.lineno}, column {error.colno}: {error.msg}" if isinstance(
+            error, json.JSONDecodeError) else str(error)
+        raise ProjectError(f"{source}: not a valid JSON file ({detail})") from None
+    except RecursionError:
+        raise ProjectError(f"{source}: the JSON is nested too deeply to be a project file") from None
+    return project_from_dict(document, source)
+
+
+def load_project(path: str | Path) -> Project:
+    """Reads and validates a project file; raises ``ProjectError`` with a one-line reason."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ProjectError(f"{path}: {size:,} bytes is too large for a project file")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ProjectError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ProjectError(f"{path}: is a folder, not a project file") from None
+    except OSError as error:
+        raise ProjectError(f"{path}: cannot be read ({error.strerror})") from None
+    project = loads_project(data, path.name)
+    project.path = path
+    return project
+
+
+def save_project(project: Project, path: str | Path) -> Path:
+    """Writes the project atomically and remembers the path."""
+    target = atomic_write_text(path, dumps_project(project))
+    project.path = target
+    return target
+
+
+def edge_to_json(edge: Edge) -> dict[str, list[str]]:
+    return {"from": [edge.src, edge.src_port], "to": [edge.dst, edge.dst_port]}
