@@ -1,6 +1,7 @@
-"""``python -m engine``: the same command line as ``convcanvas``."""
+"""``python -m engine`` (and ``torchrun -m engine``): the same command line as ``convcanvas``."""
 import sys
 
 from .cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+# ConvCanvas developer tasks. Every target that needs Python sets up .venv
+# first (on first use, and again whenever pyproject.toml changes).
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench clean venv
+
+run: $(STAMP)
+	$(VENV)/bin/convcanvas
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+venv: $(STAMP)
+
+# A venv whose interpreter no longer runs (moved, or Python upgraded) is rebuilt.
+$(STAMP): pyproject.toml
+	@if ! $(PY) -c "" >/dev/null 2>&1; then \
+		echo "creating $(VENV) with $(PYTHON)"; \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
+	fi
+	$(PY) -m pip install -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV)

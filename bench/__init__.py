@@ -1,0 +1,1 @@
+"""Benchmarks for ConvCanvas: ``python -m bench`` runs every ``bench/bench_*.py``."""
