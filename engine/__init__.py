@@ -8,7 +8,7 @@ The public API::
     model = compile_graph(project.graph)     # a torch.fx.GraphModule
 """
 from .analysis import Analysis, Issue, NodeReport, analyze
-from .catalogue import ALL_BLOCKS, CATEGORIES, BlockSpec, ParamSpec, block, blocks_by_category
+from .catalogue import ALL_BLOCKS, CATEGORIES, BlockSpec, ParamSpec, block, block_types, blocks_by_category
 from .codegen import python_source
 from .compiler import InvalidGraphError, compile_graph, example_input, input_shape
 from .config import TRAINING_SETTINGS, TrainingConfig
@@ -25,7 +25,7 @@ from .project import (
 __all__ = [
     "ALL_BLOCKS", "CATEGORIES", "TRAINING_SETTINGS", "Analysis", "BlockSpec", "Edge", "Graph",
     "GraphError", "GraphEvent", "InvalidGraphError", "Issue", "Node", "NodeReport", "ParamSpec",
-    "Project", "ProjectError", "TrainingConfig", "analyze", "block", "blocks_by_category",
+    "Project", "ProjectError", "TrainingConfig", "analyze", "block", "block_types", "blocks_by_category",
     "compile_graph", "dumps_project", "example_input", "input_shape", "load_project",
     "loads_project", "python_source", "save_project",
 ]
