@@ -1,0 +1,195 @@
+"""Dataset specs ("digits", "shapes:5000", "mnist", a folder path) -> data.
+
+The two entry points of the datasets layer live here: `load_dataset` builds
+the train/validation split the trainer consumes, `dataset_info` answers
+cheaply what a dataset holds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .adapt import check_input_shape
+from .assemble import (
+    DEFAULT_MAX_IN_MEMORY_BYTES,
+    LabelledImages,
+    adapted_bytes,
+    build_split,
+    format_bytes,
+    split_by_fraction,
+)
+from .augment import Augment
+from .datasplit import DatasetInfo, DataSplit
+from .digits import digits_info, load_digits
+from .errors import DatasetError
+from .image_folder import image_folder_info, load_image_folder
+from .shapes import CLASS_NAMES as SHAPE_CLASSES
+from .shapes import DEFAULT_COUNT as SHAPES_DEFAULT_COUNT
+from .shapes import MAX_COUNT as SHAPES_MAX_COUNT
+from .shapes import generate_shapes, shapes_info
+from .stratify import check_val_fraction
+from .torchvision_sets import SETS as TORCHVISION_SETS
+from .torchvision_sets import load_torchvision_set, torchvision_info
+
+#: the named datasets, in the order a user interface should offer them
+DATASET_NAMES = ("digits", "shapes", "mnist", "fashion-mnist", "cifar10")
+_ALIASES = {
+    "fashion_mnist": "fashion-mnist",
+    "fashionmnist": "fashion-mnist",
+    "cifar-10": "cifar10",
+    "cifar_10": "cifar10",
+}
+_FOLDER = "folder"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A parsed spec: a named dataset (with its option) or an image folder."""
+
+    kind: str  # one of DATASET_NAMES, or "folder"
+    path: Path | None = None  # for "folder"
+    count: int | None = None  # for "shapes"
+
+
+def _looks_like_path(text: str) -> bool:
+    """A spec with a separator or a leading . or ~ is a path even if it ends in a dataset name."""
+    return "/" in text or os.sep in text or text.startswith((".", "~"))
+
+
+def parse_spec(spec: str | os.PathLike) -> DatasetSpec:
+    """Understand a dataset spec; raise DatasetError for one that names nothing usable."""
+    if isinstance(spec, os.PathLike):
+        return DatasetSpec(_FOLDER, Path(spec))
+    text = str(spec).strip()
+    if not text:
+        raise DatasetError(f"No dataset given: name one of {', '.join(DATASET_NAMES)} or an image folder.")
+    name, _, option = text.partition(":")
+    name = _ALIASES.get(name.strip().lower(), name.strip().lower())
+    if name in DATASET_NAMES and not _looks_like_path(text):
+        if name == "shapes":
+            return DatasetSpec(name, count=_shapes_count(option) if option else SHAPES_DEFAULT_COUNT)
+        if option:
+            raise DatasetError(f"The dataset {name!r} takes no option, but got {text!r}; write just {name!r}.")
+        return DatasetSpec(name)
+    path = Path(text).expanduser()
+    if not path.exists() and not _looks_like_path(text):
+        raise DatasetError(
+            f"Unknown dataset {text!r}: use one of {', '.join(DATASET_NAMES)} "
+            f"(e.g. 'shapes:5000'), or the path of an image folder (there is no folder {path.resolve()})."
+        )
+    return DatasetSpec(_FOLDER, path)
+
+
+def _shapes_count(option: str) -> int:
+    minimum = 2 * len(SHAPE_CLASSES)
+    try:
+        count = int(option.strip().replace("_", "").replace(",", ""))
+    except ValueError:
+        count = -1
+    if not minimum <= count <= SHAPES_MAX_COUNT:
+        raise DatasetError(
+            f"'shapes:{option}' asks for an impossible number of images: give a whole number from "
+            f"{minimum} to {SHAPES_MAX_COUNT:,}, e.g. 'shapes:5000'."
+        )
+    return count
+
+
+def load_dataset(
+    spec: str | os.PathLike,
+    input_shape: Sequence[int],
+    *,
+    val_fraction: float = 0.2,
+    seed: int = 0,
+    root: str | os.PathLike | None = None,
+    download: bool = False,
+    max_in_memory_bytes: int = DEFAULT_MAX_IN_MEMORY_BYTES,
+) -> DataSplit:
+    """Load a dataset adapted to the Input node's `input_shape` (C, H, W).
+
+    `spec`: "digits", "shapes" or "shapes:<count>", "mnist", "fashion-mnist",
+    "cifar10", or the path of an image folder (one sub-folder per class).
+    `val_fraction` (0 < f <= 0.9) of each class is held out for validation,
+    chosen by `seed`, except for the torchvision sets, whose official test
+    split is the validation set. `seed` also generates the Shapes images.
+    `root` is where torchvision sets are looked for (default
+    $CONVCANVAS_DATA or ~/.cache/convcanvas/datasets); `download` lets
+    torchvision fetch a missing set there. Sets whose adapted images exceed
+    `max_in_memory_bytes` are streamed (StreamData) instead of held as
+    tensors (TensorData).
+
+    Raises DatasetError with a message fit to show the user.
+    """
+    shape = check_input_shape(input_shape)
+    check_val_fraction(val_fraction)
+    parsed = parse_spec(spec)
+
+    if parsed.kind == _FOLDER:
+        assert parsed.path is not None
+        return load_image_folder(
+            parsed.path, shape, val_fraction=val_fraction, seed=seed, max_in_memory_bytes=max_in_memory_bytes
+        )
+
+    if parsed.kind == "digits":
+        data, class_names = load_digits()
+        train, val = split_by_fraction(data, val_fraction, seed)
+        source = f"digits (bundled, {len(data):,} images)"
+        augment = Augment(flip=False)
+    elif parsed.kind == "shapes":
+        count = parsed.count or SHAPES_DEFAULT_COUNT
+        train, val = _generate_shapes_split(count, shape, val_fraction, seed, max_in_memory_bytes)
+        class_names = list(SHAPE_CLASSES)
+        source = (
+            f"shapes (generated, {count:,} images of {len(SHAPE_CLASSES)} classes "
+            f"at {shape[1]}×{shape[2]}, seed {seed})"
+        )
+        augment = Augment(flip=True)
+    else:
+        train, val, class_names, source = load_torchvision_set(parsed.kind, root, download)
+        augment = Augment(flip=TORCHVISION_SETS[parsed.kind].flip_safe)
+    return build_split(
+        train,
+        val,
+        input_shape=shape,
+        class_names=class_names,
+        source=source,
+        seed=seed,
+        max_in_memory_bytes=max_in_memory_bytes,
+        suggested_augment=augment,
+    )
+
+
+def _generate_shapes_split(
+    count: int, shape: tuple[int, int, int], val_fraction: float, seed: int, max_in_memory_bytes: int
+) -> tuple[LabelledImages, LabelledImages]:
+    """Shapes are drawn at the Input size, so they must fit in memory (no streaming)."""
+    needed = adapted_bytes(count, (3,) + shape[1:])
+    if needed > max_in_memory_bytes:
+        raise DatasetError(
+            f"{count:,} Shapes images of {shape[1]}×{shape[2]} would take {format_bytes(needed)} of memory, "
+            f"over the limit of {format_bytes(max_in_memory_bytes)}. Ask for fewer images "
+            "(e.g. 'shapes:1000') or a smaller Input size."
+        )
+    images, labels = generate_shapes(count, (shape[1], shape[2]), seed)
+    return split_by_fraction(LabelledImages(images, labels), val_fraction, seed)
+
+
+def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None) -> DatasetInfo:
+    """What a dataset holds (classes, channels, native size, count), found cheaply.
+
+    Nothing is generated, downloaded or decoded: torchvision sets are
+    described from constants (even when not downloaded yet; `root` is
+    accepted for symmetry with `load_dataset`), folders from their file names
+    and a few image headers.
+    """
+    parsed = parse_spec(spec)
+    if parsed.kind == _FOLDER:
+        assert parsed.path is not None
+        return image_folder_info(parsed.path)
+    if parsed.kind == "digits":
+        return digits_info()
+    if parsed.kind == "shapes":
+        return shapes_info(parsed.count or SHAPES_DEFAULT_COUNT)
+    return torchvision_info(parsed.kind)

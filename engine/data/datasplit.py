@@ -1,0 +1,74 @@
+"""The records the datasets layer hands out: `DataSplit` and `DatasetInfo`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Union
+
+from .augment import Augment
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import torch
+
+    from .stream_data import StreamData
+    from .tensor_data import TensorData
+
+    Batches = Union[TensorData, StreamData]
+
+
+@dataclass
+class DataSplit:
+    """Train and validation data ready for the trainer.
+
+    Images are already adapted to `input_shape` and normalised with `mean` and
+    `std` (per channel, computed on the train split only). A checkpoint records
+    `input_shape`, `mean` and `std` so that `predict` can repeat exactly the
+    same preprocessing through :func:`engine.data.preprocess_images`.
+    """
+
+    train: "Batches"
+    val: "Batches"
+    class_names: list[str]
+    input_shape: tuple[int, int, int]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    source: str
+    notes: list[str] = field(default_factory=list)
+    #: augmentation that suits this data (no flips for digits, say); the
+    #: trainer may use it, change it or leave augmentation off.
+    suggested_augment: Augment = field(default_factory=Augment)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def preprocess(self, images) -> "torch.Tensor":
+        """Adapt and normalise user images exactly as the training data was."""
+        from .adapt import preprocess_images
+
+        return preprocess_images(images, self.input_shape, self.mean, self.std)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a dataset holds, found cheaply (without loading every image).
+
+    Used to check that a graph fits the data before training ("the Output has
+    10 scores but the dataset has 5 classes").
+    """
+
+    name: str
+    class_names: tuple[str, ...]
+    #: channels of the stored images (1 grey, 3 colour)
+    channels: int
+    #: (height, width) of the stored images; None when they vary or when the
+    #: images are generated at whatever size the Input asks for
+    native_size: tuple[int, int] | None
+    #: images in train and validation together (for folders: image files
+    #: found, before unreadable ones are skipped)
+    num_samples: int
+    description: str = ""
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)

@@ -1,0 +1,341 @@
+"""Image folders in torchvision's ImageFolder layout: one sub-folder per class.
+
+    my_images/
+        cats/ 001.png  002.jpg  more/003.png   <- nested folders count for "cats"
+        dogs/ 004.png  ...
+
+Non-image files are ignored; images that cannot be decoded are skipped and
+reported in the notes. A folder that fits in memory is decoded once into a
+`TensorData`; a larger one is decoded per sample by DataLoader workers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+
+from .adapt import adapt_images, channel_stats, check_input_shape, normalise_, pil_channels, pil_to_tensor
+from .assemble import DEFAULT_MAX_IN_MEMORY_BYTES, adapted_bytes, format_bytes
+from .augment import Augment
+from .datasplit import DatasetInfo, DataSplit
+from .errors import DatasetError
+from .stratify import stratified_split
+from .stream_data import StreamData, default_num_workers
+from .tensor_data import TensorData
+
+#: the extensions torchvision's ImageFolder accepts
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+#: what PIL raises on files it cannot decode
+DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, TypeError, Image.DecompressionBombError)
+#: decode in worker processes only above this many images (starting them costs time)
+PARALLEL_DECODE_MIN = 2000
+#: images decoded to estimate mean/std of a streamed folder
+STATS_SAMPLE_SIZE = 1000
+_NAMES_SHOWN = 5
+
+
+def _example(root: Path) -> str:
+    return f"{root / 'cats' / '001.png'}, {root / 'dogs' / '002.png'}"
+
+
+def _listing(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:_NAMES_SHOWN])
+    return shown + (", ..." if len(names) > _NAMES_SHOWN else "")
+
+
+def is_image_file(path: str | os.PathLike) -> bool:
+    return str(path).lower().endswith(IMAGE_EXTENSIONS)
+
+
+@dataclass
+class FolderScan:
+    """The image files of a folder, by class, found without opening any."""
+
+    root: Path
+    class_names: list[str]
+    files: list[Path]
+    labels: list[int]
+    notes: list[str] = field(default_factory=list)
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+
+def _visible(name: str) -> bool:
+    return not name.startswith(".")
+
+
+def scan_folder(path: str | os.PathLike) -> FolderScan:
+    """List the class folders and their image files; raise DatasetError if unusable."""
+    root = Path(path).expanduser().resolve()
+    if not root.exists():
+        raise DatasetError(
+            f"No image folder at {root}: it does not exist. Give the path of a folder with one "
+            f"sub-folder per class (e.g. {_example(root)})."
+        )
+    if not root.is_dir():
+        raise DatasetError(
+            f"{root} is a file, not a folder. Give the path of a folder with one sub-folder per class "
+            f"(e.g. {_example(root)})."
+        )
+    entries = sorted((e for e in os.scandir(root) if _visible(e.name)), key=lambda e: e.name)
+    class_dirs = [Path(e.path) for e in entries if e.is_dir()]
+    loose = [e.name for e in entries if e.is_file() and is_image_file(e.name)]
+    scan = FolderScan(root, [], [], [])
+    ignored: list[Path] = []
+    empty: list[str] = []
+    for class_dir in class_dirs:
+        found: list[Path] = []
+        for folder, dirs, names in os.walk(class_dir, followlinks=True):
+            dirs[:] = sorted(d for d in dirs if _visible(d))
+            for name in sorted(names):
+                if not _visible(name):
+                    continue
+                file = Path(folder) / name
+                if is_image_file(name):
+                    found.append(file)
+                else:
+                    ignored.append(file)
+        if not found:
+            empty.append(class_dir.name)
+            continue
+        scan.labels.extend([len(scan.class_names)] * len(found))
+        scan.class_names.append(class_dir.name)
+        scan.files.extend(found)
+    if not scan.files:
+        if loose:
+            raise DatasetError(
+                f"The images in {root} must be sorted into one sub-folder per class (e.g. {_example(root)}): "
+                f"found {len(loose)} image(s) directly in the folder but none in class sub-folders."
+            )
+        if class_dirs:
+            raise DatasetError(
+                f"No images found in the class folders of {root} (looked for {', '.join(IMAGE_EXTENSIONS)} "
+                f"files in {_listing([d.name for d in class_dirs])}). Put the images in one sub-folder per class."
+            )
+        raise DatasetError(
+            f"The image folder {root} is empty. Put the images in one sub-folder per class "
+            f"(e.g. {_example(root)})."
+        )
+    if loose:
+        scan.notes.append(
+            f"ignored {len(loose)} image(s) lying directly in {root} (images belong in class "
+            f"sub-folders): {_listing(loose)}"
+        )
+    if ignored:
+        scan.notes.append(
+            f"ignored {len(ignored)} non-image file(s): {_listing([scan.relative(p) for p in ignored])}"
+        )
+    if empty:
+        scan.notes.append(f"ignored {len(empty)} class folder(s) without images: {_listing(empty)}")
+    return scan
+
+
+def _require_two_classes(root: Path, class_names: Sequence[str]) -> None:
+    if len(class_names) < 2:
+        raise DatasetError(
+            f"The image folder {root} has only one class ({class_names[0]!r}); a classifier needs at "
+            f"least two. Add a sub-folder per class (e.g. {root / 'other'}) holding its images."
+        )
+
+
+def probe_image(path: str | os.PathLike) -> str | None:
+    """The PIL mode of an image file from its header, or None if unreadable."""
+    try:
+        with Image.open(path) as image:
+            return image.mode
+    except DECODE_ERRORS:
+        return None
+
+
+def decode_image(path: str | os.PathLike) -> torch.Tensor:
+    """Decode an image file into a (C, H, W) tensor (see adapt.pil_to_tensor)."""
+    with Image.open(path) as image:
+        image.load()
+        return pil_to_tensor(image)
+
+
+class ImageFileDataset(Dataset):
+    """Image files decoded and adapted per item; None for a file that fails to decode.
+
+    Without `mean`/`std` the images are adapted but not normalised.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[str | os.PathLike],
+        labels: torch.Tensor,
+        input_shape: Sequence[int],
+        mean: Sequence[float] | None = None,
+        std: Sequence[float] | None = None,
+    ) -> None:
+        self.paths = [str(p) for p in paths]  # plain strings pickle cheaply to workers
+        self.labels = torch.as_tensor(labels, dtype=torch.int64)
+        self.input_shape = tuple(input_shape)
+        self.mean = None if mean is None else tuple(mean)
+        self.std = None if std is None else tuple(std)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def load(self, index: int) -> torch.Tensor | None:
+        try:
+            image = adapt_images(decode_image(self.paths[index]).unsqueeze(0), self.input_shape)
+        except DECODE_ERRORS:
+            return None
+        if self.mean is not None and self.std is not None:
+            normalise_(image, self.mean, self.std)
+        return image[0]
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+        image = self.load(index)
+        return None if image is None else (image, self.labels[index])
+
+
+class _Decoded(Dataset):
+    """(index, adapted image or None): lets workers decode a folder once."""
+
+    def __init__(self, files: ImageFileDataset) -> None:
+        self.files = files
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int) -> tuple[int, torch.Tensor | None]:
+        return index, self.files.load(index)
+
+
+def _keep_items(batch: list) -> list:
+    return batch
+
+
+def decode_all(files: ImageFileDataset, num_workers: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Decode every image once into one tensor; also a bool mask of those that decoded."""
+    c, h, w = files.input_shape
+    images = torch.zeros((len(files), c, h, w), dtype=torch.float32)
+    ok = torch.zeros(len(files), dtype=torch.bool)
+    items = _Decoded(files)
+    if num_workers > 0:
+        batches = DataLoader(items, batch_size=64, num_workers=num_workers, collate_fn=_keep_items)
+    else:
+        batches = ([items[i]] for i in range(len(items)))
+    for batch in batches:
+        for index, image in batch:
+            if image is not None:
+                images[index] = image
+                ok[index] = True
+    return images, ok
+
+
+def load_image_folder(
+    path: str | os.PathLike,
+    input_shape: Sequence[int],
+    *,
+    val_fraction: float = 0.2,
+    seed: int = 0,
+    max_in_memory_bytes: int = DEFAULT_MAX_IN_MEMORY_BYTES,
+    num_workers: int | None = None,
+) -> DataSplit:
+    """Load an image folder as a stratified train/validation split."""
+    shape = check_input_shape(input_shape)
+    scan = scan_folder(path)
+    notes = list(scan.notes)
+    _require_two_classes(scan.root, scan.class_names)
+
+    modes = [probe_image(p) for p in scan.files]
+    unreadable = [scan.relative(p) for p, m in zip(scan.files, modes) if m is None]
+    if len(unreadable) == len(scan.files):
+        raise DatasetError(
+            f"None of the {len(scan.files)} image file(s) in {scan.root} could be read "
+            f"({_listing(unreadable)}). Check that they are intact images."
+        )
+    files = [p for p, m in zip(scan.files, modes) if m is not None]
+    old_labels = [label for label, m in zip(scan.labels, modes) if m is not None]
+    # Classes whose every image was unreadable drop out; the rest are renumbered.
+    kept = sorted(set(old_labels))
+    class_names = [scan.class_names[i] for i in kept]
+    renumber = {old: new for new, old in enumerate(kept)}
+    labels = torch.tensor([renumber[label] for label in old_labels], dtype=torch.int64)
+    _require_two_classes(scan.root, class_names)
+
+    train_index, val_index = stratified_split(labels, val_fraction, seed)
+    workers = default_num_workers() if num_workers is None else num_workers
+    train_files = ImageFileDataset([files[i] for i in train_index], labels[train_index], shape)
+    val_files = ImageFileDataset([files[i] for i in val_index], labels[val_index], shape)
+    needed = adapted_bytes(len(files), shape)
+
+    if needed <= max_in_memory_bytes:
+        decode_workers = workers if len(files) >= PARALLEL_DECODE_MIN else 0
+        train_x, train_ok = decode_all(train_files, decode_workers)
+        val_x, val_ok = decode_all(val_files, decode_workers)
+        for part, ok in ((train_files, train_ok), (val_files, val_ok)):
+            unreadable += [scan.relative(Path(p)) for p, good in zip(part.paths, ok.tolist()) if not good]
+        train_x, train_y = train_x[train_ok], train_files.labels[train_ok]
+        val_x, val_y = val_x[val_ok], val_files.labels[val_ok]
+        if len(train_y) == 0 or len(val_y) == 0:
+            raise DatasetError(
+                f"Too few images of {scan.root} could be decoded to train and validate "
+                f"({_listing(unreadable)} failed). Check that they are intact images."
+            )
+        mean, std = channel_stats(train_x)
+        train: TensorData | StreamData = TensorData(normalise_(train_x, mean, std), train_y)
+        val: TensorData | StreamData = TensorData(normalise_(val_x, mean, std), val_y)
+    else:
+        sample_paths = train_files.paths[:: max(1, len(train_files) // STATS_SAMPLE_SIZE)]
+        sample = ImageFileDataset(sample_paths, torch.zeros(len(sample_paths)), shape)
+        sample_x, sample_ok = decode_all(sample, 0)
+        mean, std = channel_stats(sample_x[sample_ok])
+        for part in (train_files, val_files):
+            part.mean, part.std = mean, std
+        train = StreamData(train_files, num_workers=workers)
+        val = StreamData(val_files, num_workers=workers)
+        notes.append(
+            f"streamed from disk: adapted to {shape[0]}×{shape[1]}×{shape[2]} the images would take "
+            f"{format_bytes(needed)}, over the in-memory limit of {format_bytes(max_in_memory_bytes)}; "
+            f"mean/std estimated on {len(sample):,} training images"
+        )
+    if unreadable:
+        notes.append(f"skipped {len(unreadable)} unreadable image(s): {_listing(unreadable)}")
+    dropped = [name for i, name in enumerate(scan.class_names) if i not in renumber]
+    if dropped:
+        notes.append(f"left out class(es) with no readable image: {_listing(dropped)}")
+    return DataSplit(
+        train=train,
+        val=val,
+        class_names=class_names,
+        input_shape=shape,
+        mean=mean,
+        std=std,
+        source=f"image folder {scan.root} ({len(train) + len(val):,} images of {len(class_names)} classes)",
+        notes=notes,
+        suggested_augment=Augment(flip=False),
+    )
+
+
+def image_folder_info(path: str | os.PathLike, probes: int = 16) -> DatasetInfo:
+    """Classes and image count from the file names, channels and size from a few headers."""
+    scan = scan_folder(path)
+    _require_two_classes(scan.root, scan.class_names)
+    step = max(1, len(scan.files) // probes)
+    channels, sizes = 1, set()
+    for file in scan.files[::step][:probes]:
+        try:
+            with Image.open(file) as image:
+                channels = max(channels, pil_channels(image.mode))
+                sizes.add((image.height, image.width))
+        except DECODE_ERRORS:
+            continue
+    return DatasetInfo(
+        name=str(scan.root),
+        class_names=tuple(scan.class_names),
+        channels=channels,
+        native_size=sizes.pop() if len(sizes) == 1 else None,
+        num_samples=len(scan.files),
+        description=f"image folder {scan.root} ({len(scan.files):,} image files, {len(scan.class_names)} classes)",
+    )
