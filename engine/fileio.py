@@ -19,6 +19,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     os.close(handle)
     temp = Path(temp_name)
     try:
+        # mkstemp creates the file private (0600); give it the usual permissions.
+        os.chmod(temp, 0o666 & ~_current_umask())
         write(temp)
         with open(temp, "rb") as written:
             os.fsync(written.fileno())
@@ -27,6 +29,12 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
         temp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

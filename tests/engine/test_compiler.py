@@ -71,3 +71,9 @@ print("same")
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "same"
+
+
+def test_generated_source_survives_awkward_project_names():
+    source = python_source(lenet5(), name='Quotes """ and \\ backslashes')
+    compile(source, "generated.py", "exec")
+    assert "class QuotesAndBackslashes(nn.Module):" in source

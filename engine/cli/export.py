@@ -1,0 +1,38 @@
+"""``convcanvas export CKPT --format torchscript|onnx|python|checkpoint [--out PATH]``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..checkpoint import CheckpointError
+from ..data.assemble import format_bytes
+from ..export import FORMATS, ExportError, default_export_path, export_checkpoint, export_paths
+from .common import CommandError, open_checkpoint
+
+
+def register(subparsers) -> None:
+    formats = "; ".join(f"{fmt.name}: {fmt.description}" for fmt in FORMATS.values())
+    parser = subparsers.add_parser("export", help="write a trained checkpoint as TorchScript, ONNX or Python",
+                                   description=f"Formats — {formats}.")
+    parser.add_argument("checkpoint", help="a checkpoint file (.pt) saved by training")
+    parser.add_argument("--format", required=True, choices=tuple(FORMATS), help="the kind of file to write")
+    parser.add_argument("--out", metavar="PATH",
+                        help="where to write it (default: beside the checkpoint, e.g. NAME.onnx)")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    checkpoint, model = open_checkpoint(args.checkpoint)
+    out = Path(args.out) if args.out else default_export_path(args.checkpoint, args.format)
+    source = Path(args.checkpoint).resolve()
+    if any(path.resolve() == source for path in export_paths(args.format, out)):
+        raise CommandError(f"{out}: exporting there would overwrite the checkpoint itself; choose another --out")
+    try:
+        written = export_checkpoint(checkpoint, args.format, out, model)
+    except (ExportError, CheckpointError) as error:
+        raise CommandError(str(error)) from None
+    except OSError as error:
+        raise CommandError(f"{error.filename or out}: cannot be written ({error.strerror or error})") from None
+    for index, path in enumerate(written):
+        label = FORMATS[args.format].title if index == 0 else "weights"  # the Python export's second file
+        print(f"{label}: {path} ({format_bytes(path.stat().st_size)})")
+    return 0

@@ -1,0 +1,83 @@
+"""The export formats by name, and exporting a checkpoint to any of them.
+
+This is what the ``export`` command and the app's Export dialog call: one
+place knows each format's file name and how to produce it from a checkpoint.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import nn
+
+from ..checkpoint import Checkpoint, build_model, save_checkpoint
+from ..compiler import example_input
+from .onnx_format import export_onnx
+from .python_format import export_python, weights_path_for
+from .torchscript import export_torchscript
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    title: str
+    # Appended to the checkpoint's stem for the default file name. The Python
+    # export adds "_model" so that its weights (<stem>.pt) never overwrite
+    # the checkpoint they come from.
+    ending: str
+    description: str
+
+
+FORMATS: dict[str, ExportFormat] = {
+    fmt.name: fmt for fmt in (
+        ExportFormat("torchscript", "TorchScript", ".torchscript.pt",
+                     "a traced module for torch.jit.load (C++ or Python, no ConvCanvas needed)"),
+        ExportFormat("onnx", "ONNX", ".onnx",
+                     "an ONNX model with a dynamic batch axis, checked with onnxruntime"),
+        ExportFormat("python", "Python source", "_model.py",
+                     "a standalone nn.Module source file plus its weights (.pt) beside it"),
+        ExportFormat("checkpoint", "Checkpoint", ".export.pt",
+                     "a ConvCanvas checkpoint (graph, weights, classes, normalisation, history)"),
+    )
+}
+
+
+def default_export_path(checkpoint_path: str | os.PathLike, format_name: str) -> Path:
+    """``runs/best.pt`` → ``runs/best.onnx`` (etc.): the export's default place, beside the checkpoint."""
+    source = Path(checkpoint_path)
+    stem = source.name[: -len(source.suffix)] if source.suffix else source.name
+    return source.with_name(stem + FORMATS[format_name].ending)
+
+
+def export_paths(format_name: str, path: str | os.PathLike) -> list[Path]:
+    """Every file exporting to ``path`` writes (the Python export adds its weights)."""
+    return [Path(path), weights_path_for(path)] if format_name == "python" else [Path(path)]
+
+
+def export_checkpoint(checkpoint: Checkpoint, format_name: str, path: str | os.PathLike,
+                      model: nn.Module | None = None) -> list[Path]:
+    """Writes ``checkpoint`` as ``format_name`` to ``path``; returns the files written.
+
+    ``model`` is the checkpoint's network if already built. Raises
+    ``ExportError`` (or ``CheckpointError`` if the network cannot be built).
+    """
+    if format_name not in FORMATS:
+        raise ValueError(f"unknown export format {format_name!r} (known: {', '.join(FORMATS)})")
+    if format_name == "checkpoint":
+        return [save_checkpoint(
+            path, project=checkpoint.project, model_state=checkpoint.model_state,
+            class_names=checkpoint.class_names, mean=checkpoint.mean, std=checkpoint.std,
+            metrics=checkpoint.metrics, history=checkpoint.history, epoch=checkpoint.epoch,
+            optimizer_state=checkpoint.optimizer_state, scheduler_state=checkpoint.scheduler_state,
+            config=checkpoint.config)]
+    if format_name == "python":
+        return list(export_python(checkpoint.project, checkpoint.model_state, path,
+                                  class_names=checkpoint.class_names, mean=checkpoint.mean, std=checkpoint.std))
+    graph = checkpoint.project.graph
+    model = model if model is not None else build_model(checkpoint)
+    example = example_input(graph, batch=1)
+    if format_name == "onnx":
+        (input_node,), (output_node,) = graph.nodes_of_type("input"), graph.nodes_of_type("output")
+        return [export_onnx(model, example, path, input_name=input_node.name, output_name=output_node.name)]
+    return [export_torchscript(model, example, path)]

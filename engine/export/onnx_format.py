@@ -1,0 +1,103 @@
+"""ONNX export with torch's dynamo exporter, checked before the file lands.
+
+The written model is one self-contained file (no ``.onnx.data`` beside it,
+which would be named after the temp file), passes ``onnx.checker`` and gives
+the same outputs as torch under onnxruntime; otherwise nothing is written.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..fileio import atomic_write
+from .common import ExportError, evaluation_mode, first_line
+
+# Opset 18 is what the dynamo exporter translates to natively and what every
+# onnxruntime since 1.14 (and most other runtimes) reads.
+OPSET_VERSION = 18
+ONNX_PACKAGES = ("onnx", "onnxscript", "onnxruntime")
+INSTALL_COMMAND = "pip install onnx onnxscript onnxruntime"
+# ONNX and torch kernels round differently; more than this is a wrong export.
+TOLERANCE = 1e-4
+
+
+def require_onnx_packages() -> dict[str, ModuleType]:
+    """The ONNX packages by name; ``ExportError`` naming any that cannot be imported."""
+    modules, missing = {}, []
+    for name in ONNX_PACKAGES:
+        try:
+            modules[name] = importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise ExportError(f"ONNX export needs the package(s) {', '.join(missing)}, which {verb} not installed; "
+                          f"install them with: {INSTALL_COMMAND}")
+    return modules
+
+
+def export_onnx(
+    model: nn.Module,
+    example_input: torch.Tensor,
+    path: str | os.PathLike,
+    dynamic_batch: bool = True,
+    *,
+    input_name: str = "input",
+    output_name: str = "output",
+) -> Path:
+    """Exports ``model`` (in eval mode) to ONNX at ``path``, verified with onnxruntime.
+
+    With ``dynamic_batch`` the first dimension is a named ``batch`` axis, so
+    the file accepts any batch size; otherwise it is fixed to the example's.
+    """
+    modules = require_onnx_packages()
+    if example_input.dim() < 1 or example_input.shape[0] < 1:
+        raise ExportError(f"the example input needs a batch of at least one, got shape {tuple(example_input.shape)}")
+    example = example_input.detach().cpu()
+    if dynamic_batch and example.shape[0] == 1:
+        # torch.export specialises dimensions of size 1, so trace with a batch of two.
+        example = example.repeat(2, *[1] * (example.dim() - 1))
+    dynamic_shapes = ({0: torch.export.Dim("batch", min=1)},) if dynamic_batch else None
+    with evaluation_mode(model):
+        try:
+            program = torch.onnx.export(
+                model, (example,), dynamo=True, opset_version=OPSET_VERSION, dynamic_shapes=dynamic_shapes,
+                input_names=[input_name], output_names=[output_name], verbose=False,
+            )
+        except Exception as error:  # the exporter raises many kinds (export, translation, onnxscript)
+            raise ExportError(f"ONNX export failed: {first_line(error)}") from error
+        with torch.no_grad():
+            batches = [example[:1], example] if dynamic_batch else [example]
+            expected = [model(batch).numpy() for batch in batches]
+
+    def write(temp: Path) -> None:
+        program.save(str(temp), external_data=False)
+        verify_onnx(temp, modules, input_name, list(zip(batches, expected)))
+
+    return atomic_write(path, write)
+
+
+def verify_onnx(path: Path, modules: dict[str, ModuleType], input_name: str,
+                cases: list[tuple[torch.Tensor, np.ndarray]]) -> None:
+    """``onnx.checker`` passes and onnxruntime reproduces each expected output."""
+    onnx, onnxruntime = modules["onnx"], modules["onnxruntime"]
+    try:
+        onnx.checker.check_model(str(path), full_check=True)
+    except Exception as error:  # ValidationError, or shape inference errors
+        raise ExportError(f"the exported ONNX model is not valid: {first_line(error)}") from error
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: keep onnxruntime's warnings off the terminal
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    for batch, expected in cases:
+        (actual,) = session.run(None, {input_name: batch.numpy()})
+        difference = float(np.max(np.abs(actual - expected))) if expected.size else 0.0
+        if actual.shape != expected.shape or not difference <= TOLERANCE * max(1.0, float(np.max(np.abs(expected)))):
+            raise ExportError(f"the ONNX model disagrees with PyTorch under onnxruntime (batch {batch.shape[0]}: "
+                              f"largest difference {difference:.3g}); the network may use an operation ONNX "
+                              "does not reproduce")

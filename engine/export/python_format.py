@@ -1,0 +1,93 @@
+"""Standalone Python export: the network's source plus its weights beside it.
+
+``model.py`` holds the ``nn.Module`` class from ``engine.codegen`` and a
+``load()`` helper; ``model.pt`` holds a plain ``state_dict`` (tensors only,
+so ``torch.load(weights_only=True)`` reads it). Neither needs ConvCanvas.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import torch
+
+from ..codegen import python_source
+from ..compiler import InvalidGraphError, class_name_for
+from ..fileio import atomic_write, atomic_write_text
+from ..graph import Graph
+from ..project import Project
+from .common import ExportError
+
+_MAIN_GUARD = '\nif __name__ == "__main__":'
+
+
+def weights_path_for(path: str | os.PathLike) -> Path:
+    """``model.py`` → ``model.pt``: where ``export_python`` puts the weights."""
+    return Path(path).with_suffix(".pt")
+
+
+def export_python(
+    project_or_graph: Project | Graph,
+    model_state: Mapping[str, torch.Tensor],
+    path: str | os.PathLike,
+    *,
+    class_names: Sequence[str] | None = None,
+    mean: Sequence[float] | None = None,
+    std: Sequence[float] | None = None,
+) -> tuple[Path, Path]:
+    """Writes the source to ``path`` and the weights to ``<stem>.pt`` beside it; returns both paths.
+
+    ``class_names``, ``mean`` and ``std``, when given, become constants in the
+    source so a user can label outputs and normalise inputs as in training.
+    """
+    graph, name = ((project_or_graph.graph, project_or_graph.name) if isinstance(project_or_graph, Project)
+                   else (project_or_graph, "Network"))
+    source_path, weights_path = Path(path), weights_path_for(path)
+    if source_path.suffix != ".py":
+        raise ExportError(f"{source_path}: a Python export needs a file name ending in .py")
+    try:
+        source = python_source(graph, name)
+    except InvalidGraphError as error:
+        raise ExportError(f"the network cannot be written as Python: {error.issues[0]}") from None
+    source = _with_loader(source, class_name_for(name), weights_path.name, class_names, mean, std)
+    try:  # never write a file that Python cannot import
+        compile(source, str(source_path), "exec")
+    except SyntaxError as error:
+        raise ExportError(f"the generated Python source is not valid ({error.msg} on line {error.lineno}); "
+                          "try a project name without quotes or backslashes") from None
+    state = {key: value.detach().cpu().clone() for key, value in model_state.items()}
+    # Weights first: a source file never exists without the weights its load() reads.
+    atomic_write(weights_path, lambda temp: torch.save(state, temp))
+    atomic_write_text(source_path, source)
+    return source_path, weights_path
+
+
+def _with_loader(source: str, class_name: str, weights_name: str, class_names: Sequence[str] | None,
+                 mean: Sequence[float] | None, std: Sequence[float] | None) -> str:
+    """The generated source with constants and ``load()`` inserted before its ``__main__`` block."""
+    lines = []
+    if class_names is not None:
+        lines.append(f"CLASS_NAMES = {[str(n) for n in class_names]!r}")
+    if mean is not None and std is not None:
+        lines.append("# Training normalised each input channel as (x - MEAN) / STD, with x on 0..1.")
+        lines.append(f"MEAN = {tuple(float(v) for v in mean)!r}")
+        lines.append(f"STD = {tuple(float(v) for v in std)!r}")
+    if lines:
+        lines += ["", ""]
+    lines += [
+        'def load(weights=None, device="cpu"):',
+        f'    """A {class_name} with its trained weights (default: the .pt named like this file), in eval mode."""',
+        "    from pathlib import Path",
+        "",
+        f"    path = Path(weights) if weights is not None else Path(__file__).with_name({weights_name!r})",
+        f"    model = {class_name}()",
+        "    model.load_state_dict(torch.load(path, map_location=device, weights_only=True))",
+        "    return model.to(device).eval()",
+        "",
+    ]
+    loader = "\n".join(lines)
+    head, guard, main = source.rpartition(_MAIN_GUARD)
+    if not guard:
+        return f"{source.rstrip()}\n\n\n{loader}"
+    return f"{head.rstrip()}\n\n\n{loader}\n{guard}{main}"

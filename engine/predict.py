@@ -1,0 +1,118 @@
+"""Classifying image files with a trained network: top-k classes per file.
+
+Images go through the data layer's ``preprocess_images``, the very
+preprocessing training used (resize, grey↔RGB, normalisation), so any image
+size or colour mode works. A file that is missing or cannot be decoded gets
+an error on its own ``Prediction``; the others are still classified.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+from PIL import Image
+from torch import nn
+
+from .data import DatasetError, preprocess_images
+from .data.adapt import check_input_shape
+from .data.image_folder import DECODE_ERRORS
+
+BATCH_SIZE = 64  # images per forward pass: bounds memory for long file lists
+
+
+class PredictionError(ValueError):
+    """The model information cannot be used for prediction (not a per-file problem)."""
+
+
+@dataclass
+class Prediction:
+    path: str
+    # (class name, probability), most probable first; empty when ``error`` is set.
+    top: list[tuple[str, float]] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "top": [{"class": name, "probability": p} for name, p in self.top],
+                "error": self.error}
+
+
+def predict_images(
+    model: nn.Module,
+    paths: Iterable[str | os.PathLike],
+    *,
+    input_shape: Sequence[int],
+    mean: Sequence[float],
+    std: Sequence[float],
+    class_names: Sequence[str],
+    top_k: int = 5,
+) -> list[Prediction]:
+    """One ``Prediction`` per path, in order; ``model`` must be in eval mode on the CPU."""
+    try:
+        channels = check_input_shape(input_shape)[0]
+    except DatasetError as error:
+        raise PredictionError(str(error)) from None
+    if len(mean) != channels or len(std) != channels:
+        raise PredictionError(f"the normalisation has {len(mean)} mean and {len(std)} std value(s) but the "
+                              f"network takes {channels} channel(s)")
+    if top_k < 1:
+        raise PredictionError(f"top-k must be at least 1, got {top_k}")
+    predictions = [Prediction(os.fspath(path)) for path in paths]
+    pending: list[tuple[Prediction, torch.Tensor]] = []
+    for prediction in predictions:
+        image = _load_image(prediction, input_shape, mean, std)
+        if image is not None:
+            pending.append((prediction, image))
+        if len(pending) == BATCH_SIZE:
+            _classify(model, pending, class_names, top_k)
+            pending = []
+    if pending:
+        _classify(model, pending, class_names, top_k)
+    return predictions
+
+
+def _load_image(prediction: Prediction, input_shape, mean, std) -> torch.Tensor | None:
+    """The file as one preprocessed (1, C, H, W) tensor, or None with ``prediction.error`` set."""
+    path = prediction.path
+    if not os.path.exists(path):
+        prediction.error = "no such file"
+    elif os.path.isdir(path):
+        prediction.error = "is a folder, not an image"
+    else:
+        try:
+            with Image.open(path) as image:
+                image.load()
+                return preprocess_images(image, input_shape, mean, std)
+        except DECODE_ERRORS as error:
+            prediction.error = f"not a readable image ({_decode_reason(error)})"
+        except DatasetError as error:
+            prediction.error = str(error)
+    return None
+
+
+def _decode_reason(error: BaseException) -> str:
+    if isinstance(error, Image.UnidentifiedImageError):
+        return "unknown format or not an image file"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return " ".join(str(error).split())[:120] or type(error).__name__
+
+
+def _classify(model: nn.Module, items: list[tuple[Prediction, torch.Tensor]], class_names: Sequence[str],
+              top_k: int) -> None:
+    with torch.inference_mode():
+        logits = model(torch.cat([image for _, image in items]))
+    probabilities = torch.softmax(logits.float(), dim=1)
+    values, indices = probabilities.topk(min(top_k, probabilities.shape[1]), dim=1)
+    for (prediction, _), row_values, row_indices in zip(items, values.tolist(), indices.tolist()):
+        prediction.top = [(_class_name(class_names, index), value) for index, value in zip(row_indices, row_values)]
+
+
+def _class_name(class_names: Sequence[str], index: int) -> str:
+    # A checkpoint without (enough) names still gets readable labels.
+    return class_names[index] if index < len(class_names) else f"class {index}"

@@ -1,0 +1,52 @@
+"""ONNX export: a checked model that onnxruntime runs like torch, at any batch size."""
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import onnx
+import onnxruntime
+import torch
+
+from engine.export import OPSET_VERSION, export_onnx
+
+
+def test_onnx_matches_torch_at_batch_1_and_3(tmp_path, model):
+    path = export_onnx(model, torch.randn(1, 3, 16, 16), tmp_path / "model.onnx", input_name="image",
+                       output_name="scores")
+
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto, full_check=True)
+    assert [(opset.domain, opset.version) for opset in proto.opset_import if opset.domain == ""] == [
+        ("", OPSET_VERSION)]
+    assert [i.name for i in proto.graph.input] == ["image"] and [o.name for o in proto.graph.output] == ["scores"]
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    for batch in (1, 3):
+        inputs = torch.randn(batch, 3, 16, 16)
+        (actual,) = session.run(None, {"image": inputs.numpy()})
+        with torch.no_grad():
+            expected = model(inputs).numpy()
+        assert actual.shape == (batch, 5)
+        np.testing.assert_allclose(actual, expected, atol=1e-4, rtol=0)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"], "one self-contained file, no .data beside it"
+
+
+def test_missing_onnx_package_is_named_with_the_install_command(tmp_path, run_python):
+    # onnxruntime really is unimportable in that interpreter: None in sys.modules makes `import` fail.
+    code = textwrap.dedent("""
+        import sys
+        sys.modules["onnxruntime"] = None
+        import torch
+        from torch import nn
+        from engine.export import ExportError, export_onnx
+        try:
+            export_onnx(nn.Linear(4, 2), torch.randn(1, 4), "model.onnx")
+        except ExportError as error:
+            print(error)
+    """)
+    result = run_python(code, engine=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ("ONNX export needs the package(s) onnxruntime, which is not installed; "
+                                     "install them with: pip install onnx onnxscript onnxruntime")
+    assert list(tmp_path.iterdir()) == []
