@@ -1,0 +1,293 @@
+"""Regenerate ``presets/*.cnn.json``, the classic networks ConvCanvas ships.
+
+Each preset is built with the engine API, laid out with ``engine.layout``
+and saved with ``engine.project.save_project``, so the files are exactly
+what this script makes (a test regenerates them and compares the bytes).
+
+The ImageNet networks are torchvision's architectures layer for layer, with
+node names taken from torchvision's module paths (``layer1.0.conv1`` becomes
+``layer1_0_conv1``), so their parameter counts equal
+``torchvision.models.<name>(weights=None)`` and a torchvision ``state_dict``
+loads into the compiled graph once each key's dots up to the last are
+replaced by underscores.
+
+Usage: ``PYTHONPATH=. .venv/bin/python scripts/make_presets.py [--out DIR]``
+"""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.analysis import analyze
+from engine.builders import BOTTLENECK_EXPANSION, GraphBuilder, basic_block, bottleneck, conv_bn_relu
+from engine.config import TrainingConfig
+from engine.data.shapes import CLASS_NAMES as SHAPES_CLASS_NAMES
+from engine.graph import Graph
+from engine.layout import apply_layout, tidy_layout
+from engine.project import EXTENSION, Project, save_project
+
+DEFAULT_OUT = Path(__file__).resolve().parent.parent / "presets"
+
+RELU = ("activation", {"function": "relu"})
+MAXPOOL_3S2 = ("maxpool2d", {"kernel_size": 3, "stride": 2})
+MAXPOOL_2S2 = ("maxpool2d", {"kernel_size": 2, "stride": 2})
+IMAGENET_CLASSES = 1000
+
+
+def conv(out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0) -> tuple[str, dict]:
+    return ("conv2d", {"out_channels": out_channels, "kernel_size": kernel_size, "stride": stride,
+                       "padding": padding})
+
+
+def dense(units: int) -> tuple[str, dict]:
+    return ("dense", {"out_features": units})
+
+
+def dropout(p: float = 0.5) -> tuple[str, dict]:
+    return ("dropout", {"p": p})
+
+
+def start(channels: int, size: int) -> GraphBuilder:
+    builder = GraphBuilder()
+    builder.add("input", "input", channels=channels, height=size, width=size)
+    return builder
+
+
+def finish(builder: GraphBuilder) -> Graph:
+    builder.add("output", "output")
+    return builder.graph
+
+
+# --- the networks ---------------------------------------------------------------------------
+
+
+def lenet5() -> Graph:
+    """LeNet-5 as usually re-implemented: tanh, average pooling, full C3 connections, dense output."""
+    builder = start(1, 32)
+    for stage, filters in ((1, 6), (2, 16)):
+        builder.add("conv2d", f"conv{stage}", out_channels=filters, kernel_size=5)
+        builder.add("activation", f"tanh{stage}", function="tanh")
+        builder.add("avgpool2d", f"pool{stage}", kernel_size=2, stride=2)
+    builder.add("flatten", "flatten")
+    builder.add("dense", "fc1", out_features=120)
+    builder.add("activation", "tanh3", function="tanh")
+    builder.add("dense", "fc2", out_features=84)
+    builder.add("activation", "tanh4", function="tanh")
+    builder.add("dense", "fc3", out_features=10)
+    return finish(builder)
+
+
+def tinycnn() -> Graph:
+    builder = start(1, 28)
+    for stage, filters in ((1, 8), (2, 16)):
+        builder.add("conv2d", f"conv{stage}", out_channels=filters, kernel_size=3, padding=1)
+        builder.add("activation", f"relu{stage}", function="relu")
+        builder.add("maxpool2d", f"pool{stage}", kernel_size=2, stride=2)
+    builder.add("flatten", "flatten")
+    builder.add("dense", "fc", out_features=10)
+    return finish(builder)
+
+
+def alexnet() -> Graph:
+    """torchvision.models.alexnet: the single-tower 64-192-384-256-256 variant."""
+    builder = start(3, 224)
+    builder.sequential("features", [
+        conv(64, 11, stride=4, padding=2), RELU, MAXPOOL_3S2,
+        conv(192, 5, padding=2), RELU, MAXPOOL_3S2,
+        conv(384, 3, padding=1), RELU,
+        conv(256, 3, padding=1), RELU,
+        conv(256, 3, padding=1), RELU, MAXPOOL_3S2,
+    ])
+    builder.add("adaptiveavgpool2d", "avgpool", output_size=6)
+    builder.add("flatten", "flatten")
+    builder.sequential("classifier", [
+        dropout(), dense(4096), RELU, dropout(), dense(4096), RELU, dense(IMAGENET_CLASSES),
+    ])
+    return finish(builder)
+
+
+VGG_CONFIGS = {  # torchvision's cfgs: channels of each 3×3 conv, "M" for a 2×2 max pool
+    "vgg11": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "vgg16": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+}
+
+
+def vgg(config: list[int | str]) -> Graph:
+    """torchvision.models.vgg* without batch norm."""
+    builder = start(3, 224)
+    features = []
+    for item in config:
+        features.extend([MAXPOOL_2S2] if item == "M" else [conv(item, 3, padding=1), RELU])
+    builder.sequential("features", features)
+    builder.add("adaptiveavgpool2d", "avgpool", output_size=7)
+    builder.add("flatten", "flatten")
+    builder.sequential("classifier", [
+        dense(4096), RELU, dropout(), dense(4096), RELU, dropout(), dense(IMAGENET_CLASSES),
+    ])
+    return finish(builder)
+
+
+def resnet(block: Callable[..., str], expansion: int, blocks_per_stage: list[int]) -> Graph:
+    """torchvision.models.resnet*: 7×7 stem, four stages of residual blocks, global average pool, fc."""
+    builder = start(3, 224)
+    conv_bn_relu(builder, ("conv1", "bn1", "relu"), 64, 7, stride=2, padding=3)
+    builder.add("maxpool2d", "maxpool", kernel_size=3, stride=2, padding=1)
+    channels = 64
+    for stage, (width, count) in enumerate(zip((64, 128, 256, 512), blocks_per_stage), start=1):
+        for index in range(count):
+            stride = 2 if stage > 1 and index == 0 else 1
+            block(builder, f"layer{stage}_{index}", channels, width, stride)
+            channels = width * expansion
+    builder.add("adaptiveavgpool2d", "avgpool", output_size=1)
+    builder.add("flatten", "flatten")
+    builder.add("dense", "fc", out_features=IMAGENET_CLASSES)
+    return finish(builder)
+
+
+def resnet8() -> Graph:
+    """A CIFAR-style ResNet (He et al. §4.2, n = 1) with 1×1 projection shortcuts."""
+    builder = start(3, 32)
+    conv_bn_relu(builder, ("conv1", "bn1", "relu"), 16, 3, padding=1)
+    channels = 16
+    for stage, width in enumerate((16, 32, 64), start=1):
+        basic_block(builder, f"layer{stage}_0", channels, width, stride=1 if stage == 1 else 2)
+        channels = width
+    builder.add("adaptiveavgpool2d", "avgpool", output_size=1)
+    builder.add("flatten", "flatten")
+    builder.add("dense", "fc", out_features=len(SHAPES_CLASS_NAMES))
+    return finish(builder)
+
+
+# --- the presets ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preset:
+    stem: str
+    title: str
+    build: Callable[[], Graph]
+    description: str
+    """One paragraph; ``{params}`` becomes the parameter count the analysis finds."""
+    training: TrainingConfig
+
+
+BIG_NETWORK_NOTE = (
+    "This is a big network: it has ImageNet's 1,000 class scores (so that it matches torchvision) "
+    "and training it from scratch on a CPU is slow; the defaults train it briefly on the synthetic "
+    "Shapes set at full size, which shows it learning rather than reaching ImageNet results."
+)
+
+
+def _big_training(lr: float, weight_decay: float) -> TrainingConfig:
+    """SGD with momentum at torchvision's learning rates scaled to batch 32 (linear scaling rule)."""
+    return TrainingConfig(dataset="shapes", epochs=10, batch_size=32, optimizer="sgd", lr=lr, momentum=0.9,
+                          weight_decay=weight_decay, scheduler="cosine", val_fraction=0.2,
+                          augment_crop=True, augment_flip=True)
+
+
+def _resnet_description(depth: int, block: str) -> str:
+    return (
+        f"ResNet-{depth} (He, Zhang, Ren and Sun, \"Deep Residual Learning for Image Recognition\", 2015) "
+        f"exactly as torchvision.models.resnet{depth} builds it: a 7×7 stride-2 stem and max pool, four "
+        f"stages of {block} blocks whose shortcuts add each block's input to its output (a 1×1 convolution "
+        "with BatchNorm when the size or channel count changes), global average pooling and one dense "
+        "layer. Input 3×224×224, {params} parameters. " + BIG_NETWORK_NOTE
+    )
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset(
+        "lenet5", "LeNet-5", lenet5,
+        "LeNet-5 (LeCun, Bottou, Bengio and Haffner, \"Gradient-Based Learning Applied to Document "
+        "Recognition\", 1998) as it is commonly re-implemented: two 5×5 convolutions with tanh and 2×2 "
+        "average pooling, then dense layers of 120, 84 and 10 units. Input 1×32×32 (the bundled Digits are "
+        "8×8 images scaled up), {params} parameters; it trains on Digits in well under a minute on a CPU.",
+        TrainingConfig(dataset="digits", epochs=20, batch_size=32, optimizer="adam", lr=0.003,
+                       scheduler="onecycle", val_fraction=0.2, augment_crop=True, augment_flip=False),
+    ),
+    Preset(
+        "tinycnn", "Tiny CNN", tinycnn,
+        "A minimal convolutional network for first experiments: two 3×3 convolutions with ReLU and 2×2 max "
+        "pooling (8 and 16 filters) and one dense layer with 10 outputs. Input 1×28×28, the size of MNIST; "
+        "the bundled Digits are scaled up to it. {params} parameters: it trains in seconds on any laptop.",
+        TrainingConfig(dataset="digits", epochs=15, batch_size=32, optimizer="adam", lr=0.005,
+                       scheduler="onecycle", val_fraction=0.2, augment_crop=True, augment_flip=False),
+    ),
+    Preset(
+        "resnet8", "ResNet-8", resnet8,
+        "A small CIFAR-style residual network (the 6n+2-layer family of He et al., \"Deep Residual Learning "
+        "for Image Recognition\", 2015, with n = 1): a 3×3 convolution with 16 filters, then three stages of "
+        "one basic block each (16, 32 and 64 channels, halving the size between stages, with 1×1 "
+        "projection shortcuts), global average pooling and a dense layer with one output per Shapes class. "
+        "Input 3×32×32, {params} parameters: it shows residual connections at work in seconds on a laptop CPU.",
+        TrainingConfig(dataset="shapes", epochs=12, batch_size=64, optimizer="adam", lr=0.003,
+                       scheduler="onecycle", val_fraction=0.2, augment_crop=True, augment_flip=True),
+    ),
+    Preset(
+        "alexnet", "AlexNet", alexnet,
+        "AlexNet (Krizhevsky, Sutskever and Hinton, \"ImageNet Classification with Deep Convolutional "
+        "Neural Networks\", 2012) in torchvision's single-tower variant (from Krizhevsky's \"One weird "
+        "trick\", 2014): five convolutions with ReLU and overlapping 3×3 max pooling, adaptive average "
+        "pooling to 6×6, and three dense layers with dropout. Input 3×224×224, {params} parameters. "
+        + BIG_NETWORK_NOTE,
+        _big_training(lr=0.001, weight_decay=5e-4),
+    ),
+    Preset(
+        "vgg11", "VGG-11", lambda: vgg(VGG_CONFIGS["vgg11"]),
+        "VGG-11 (configuration A of Simonyan and Zisserman, \"Very Deep Convolutional Networks for "
+        "Large-Scale Image Recognition\", 2014) as torchvision builds it: eight 3×3 convolutions with ReLU "
+        "in five stages separated by 2×2 max pooling, adaptive average pooling to 7×7 and three dense "
+        "layers with dropout. Input 3×224×224, {params} parameters. " + BIG_NETWORK_NOTE,
+        _big_training(lr=0.001, weight_decay=5e-4),
+    ),
+    Preset(
+        "vgg16", "VGG-16", lambda: vgg(VGG_CONFIGS["vgg16"]),
+        "VGG-16 (configuration D of Simonyan and Zisserman, \"Very Deep Convolutional Networks for "
+        "Large-Scale Image Recognition\", 2014) as torchvision builds it: thirteen 3×3 convolutions with "
+        "ReLU in five stages separated by 2×2 max pooling, adaptive average pooling to 7×7 and three dense "
+        "layers with dropout. Input 3×224×224, {params} parameters. " + BIG_NETWORK_NOTE,
+        _big_training(lr=0.001, weight_decay=5e-4),
+    ),
+    Preset(
+        "resnet18", "ResNet-18", lambda: resnet(basic_block, 1, [2, 2, 2, 2]),
+        _resnet_description(18, "two-convolution basic"), _big_training(lr=0.01, weight_decay=1e-4),
+    ),
+    Preset(
+        "resnet34", "ResNet-34", lambda: resnet(basic_block, 1, [3, 4, 6, 3]),
+        _resnet_description(34, "two-convolution basic"), _big_training(lr=0.01, weight_decay=1e-4),
+    ),
+    Preset(
+        "resnet50", "ResNet-50", lambda: resnet(bottleneck, BOTTLENECK_EXPANSION, [3, 4, 6, 3]),
+        _resnet_description(50, "1×1–3×3–1×1 bottleneck"), _big_training(lr=0.01, weight_decay=1e-4),
+    ),
+)
+
+
+def build_project(preset: Preset) -> Project:
+    graph = preset.build()
+    analysis = analyze(graph)
+    if not analysis.valid:
+        raise SystemExit(f"preset {preset.stem} is not a valid network:\n{analysis.error_text()}")
+    apply_layout(graph, tidy_layout(graph))
+    description = preset.description.replace("{params}", f"{analysis.total_params:,}")
+    return Project(graph, preset.title, description, preset.training)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                        help=f"folder to write the presets to (default: {DEFAULT_OUT})")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for preset in PRESETS:
+        project = build_project(preset)
+        path = save_project(project, args.out / f"{preset.stem}{EXTENSION}")
+        params = analyze(project.graph).total_params
+        print(f"{path}: {len(project.graph.nodes)} nodes, {params:,} parameters")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
