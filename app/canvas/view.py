@@ -1,0 +1,576 @@
+"""The canvas widget: zoom, pan, selection, drops, shortcuts and the edge gesture.
+
+Mouse: wheel zooms about the cursor; middle-drag or Space+drag pans; drag on
+empty canvas draws a selection rectangle (Ctrl-click toggles); drag a card to
+move it (snapped to a 10 px grid, one undo step per drag); drag from a port
+to draw an edge; grab an edge near its input end to move or remove it;
+right-click on empty canvas or Tab opens quick-add. Every edit goes through
+the document, so it is undoable; the view only turns gestures into calls.
+"""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QCursor, QGuiApplication, QImage, QKeySequence, QPainter, QPen, QTransform
+from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView, QMenu, QToolTip
+
+from .. import clipboard
+from ..clipboard import BLOCK_MIME
+from . import style
+from .edge_item import EdgeItem
+from .interactions import EdgeDrag
+from .node_item import NodeItem
+from .port_item import PortItem
+from .quick_add import QuickAddPopup
+from .scene import CanvasScene
+
+MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
+START_ZOOM = 0.75           # opening a network never shows it smaller than this (text stays readable)
+ZOOM_STEP = 1.25
+FIT_MARGIN = 40.0
+PASTE_STEP = 30.0
+EDGE_GRAB_DISTANCE = 28.0  # view pixels from an edge's input end that pick it up
+PORT_REACH = 16.0           # view pixels within which a dragged edge snaps to a port
+HALF_WORLD = 500_000.0      # the canvas is "endless": scrolling never hits an edge
+
+
+def snapped(value: float) -> float:
+    return round(value / style.SNAP) * style.SNAP
+
+
+class CanvasView(QGraphicsView):
+    selection_changed = Signal(list)
+    node_activated = Signal(str)
+    node_clicked = Signal(str)
+
+    def __init__(self, document, parent=None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.canvas_scene = CanvasScene(document, self)
+        self.setScene(self.canvas_scene)
+        self.canvas_scene.set_style(self.palette(), self.font())
+        self.setSceneRect(QRectF(-HALF_WORLD, -HALF_WORLD, 2 * HALF_WORLD, 2 * HALF_WORLD))
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setCacheMode(QGraphicsView.CacheModeFlag.CacheBackground)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self._edge_drag: EdgeDrag | None = None
+        self._pending_edge_drag: tuple | None = None
+        self._pan_from: QPointF | None = None
+        self._space_held = False
+        self._move_start: dict[str, QPointF] | None = None
+        self._rubber_band = False
+        self._last_refusal: str | None = None
+        self._paste_count = 0
+        self._quick_add: QuickAddPopup | None = None
+        self._quick_add_at = QPointF()
+        self._fitted = False
+        self._zoom_anchor: tuple | None = None
+        self.canvas_scene.selectionChanged.connect(self._on_selection_changed)
+        document.project_replaced.connect(self._on_project_replaced)
+
+    # --- queries and selection ----------------------------------------------------
+
+    def selected_node_ids(self) -> list[str]:
+        return self.canvas_scene.selected_node_ids()
+
+    def select_nodes(self, ids) -> None:
+        """Selects exactly ``ids``, announcing the new selection once."""
+        before = set(self.selected_node_ids())
+        scene = self.canvas_scene
+        scene.blockSignals(True)  # one selection_changed, not one per card
+        try:
+            scene.clearSelection()
+            for node_id in set(ids):
+                item = scene.node_items.get(node_id)
+                if item is not None:
+                    item.setSelected(True)
+        finally:
+            scene.blockSignals(False)
+        if set(self.selected_node_ids()) != before:
+            self._on_selection_changed()
+
+    def select_all(self) -> None:
+        self.select_nodes(self.canvas_scene.node_items)
+
+    def center_on_nodes(self, ids) -> None:
+        """Selects ``ids`` and scrolls them to the middle, keeping the zoom."""
+        self.select_nodes(ids)
+        rect = self._nodes_rect(ids)
+        if not rect.isNull():
+            self.centerOn(rect.center())
+
+    def set_node_badge(self, node_id: str, text: str | None) -> None:
+        self.canvas_scene.set_node_badge(node_id, text)
+
+    def set_node_thumbnail(self, node_id: str, image: QImage | None) -> None:
+        self.canvas_scene.set_node_thumbnail(node_id, image)
+
+    def _on_selection_changed(self) -> None:
+        self.selection_changed.emit(self.selected_node_ids())
+
+    def _nodes_rect(self, ids) -> QRectF:
+        rect = QRectF()
+        for node_id in ids:
+            item = self.canvas_scene.node_items.get(node_id)
+            if item is not None:
+                rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    # --- zoom and pan --------------------------------------------------------------------
+
+    @property
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def zoom_in(self) -> None:
+        self.zoom_at(ZOOM_STEP, QPointF(self.viewport().rect().center()))
+
+    def zoom_out(self) -> None:
+        self.zoom_at(1 / ZOOM_STEP, QPointF(self.viewport().rect().center()))
+
+    def reset_zoom(self) -> None:
+        self.zoom_at(1.0 / self.zoom, QPointF(self.viewport().rect().center()))
+
+    def fit_to_view(self) -> None:
+        self._fit(self.canvas_scene.itemsBoundingRect())
+
+    def zoom_to_selection(self) -> None:
+        rect = self._nodes_rect(self.selected_node_ids())
+        self._fit(rect if not rect.isNull() else self.canvas_scene.itemsBoundingRect())
+
+    def _fit(self, rect: QRectF) -> None:
+        if rect.isNull():
+            self.setTransform(QTransform())
+            self.centerOn(0, 0)
+            return
+        rect = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
+        view = self.viewport().rect()
+        scale = min(view.width() / rect.width(), view.height() / rect.height(), 1.0)
+        scale = max(MIN_ZOOM, scale)
+        self.setTransform(QTransform.fromScale(scale, scale))
+        self.centerOn(rect.center())
+
+    def zoom_at(self, factor: float, anchor: QPointF) -> None:
+        """Scales by ``factor`` keeping the scene point under ``anchor`` (viewport pixels) still."""
+        target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom * factor))
+        factor = target / self.zoom
+        if abs(factor - 1.0) < 1e-9:
+            return
+        # Scrolling is in whole pixels; reusing the scene point of the previous step at the
+        # same spot (nothing else moved the view since) keeps rounding from adding up.
+        if self._zoom_anchor is not None and self._zoom_anchor[0] == (anchor, self._view_state()):
+            fixed = self._zoom_anchor[1]
+        else:
+            fixed = self.viewportTransform().inverted()[0].map(anchor)
+        self.scale(factor, factor)
+        drift = self.viewportTransform().map(fixed) - anchor
+        self._scroll_by(drift.x(), drift.y())
+        self._zoom_anchor = ((QPointF(anchor), self._view_state()), fixed)
+
+    def _view_state(self) -> tuple[int, int, float]:
+        return self.horizontalScrollBar().value(), self.verticalScrollBar().value(), self.zoom
+
+    def _scroll_by(self, dx: float, dy: float) -> None:
+        horizontal, vertical = self.horizontalScrollBar(), self.verticalScrollBar()
+        horizontal.setValue(horizontal.value() + round(dx))
+        vertical.setValue(vertical.value() + round(dy))
+
+    def wheelEvent(self, event) -> None:
+        pixels = event.pixelDelta()
+        if not pixels.isNull() and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._scroll_by(-pixels.x(), -pixels.y())  # a touchpad's two-finger scroll pans
+        else:
+            self.zoom_at(math.pow(1.0015, event.angleDelta().y()), event.position())
+        event.accept()
+
+    def show_start(self) -> None:
+        """The first look at a network: all of it if it fits at a readable zoom, else its
+        beginning (where the Input is) at that zoom."""
+        rect = self.canvas_scene.itemsBoundingRect()
+        self.fit_to_view()
+        if rect.isNull() or self.zoom >= START_ZOOM:
+            return
+        self.setTransform(QTransform.fromScale(START_ZOOM, START_ZOOM))
+        view = self.viewport().rect()
+        seen_width, seen_height = view.width() / START_ZOOM, view.height() / START_ZOOM
+        if self.document.layout_direction == "TB":
+            self.centerOn(rect.center().x(), rect.top() - FIT_MARGIN + seen_height / 2)
+        else:
+            self.centerOn(rect.left() - FIT_MARGIN + seen_width / 2, rect.center().y())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            self.show_start()
+
+    def _on_project_replaced(self) -> None:
+        if self.isVisible():
+            QTimer.singleShot(0, self.show_start)
+        else:
+            self._fitted = False
+
+    # --- mouse ------------------------------------------------------------------------------
+
+    def _reach(self, pixels: float) -> float:
+        return pixels / self.zoom
+
+    def mousePressEvent(self, event) -> None:
+        pos = event.position()
+        button = event.button()
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space_held):
+            self._pan_from = pos
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if button == Qt.MouseButton.LeftButton:
+            item = self.itemAt(pos.toPoint())
+            gesture = self._edge_gesture_at(item, self.mapToScene(pos.toPoint()))
+            if gesture is not None:
+                # Starts once the pointer moves: a plain click selects instead.
+                self._pending_edge_drag = (*gesture, pos)
+                if isinstance(item, EdgeItem):
+                    super().mousePressEvent(event)
+                event.accept()
+                return
+            if isinstance(item, NodeItem):
+                self.canvas_scene.canvas_style.snapping = True
+                super().mousePressEvent(event)
+                self._move_start = {i.node_id: i.pos() for i in self.canvas_scene.selectedItems()
+                                    if isinstance(i, NodeItem)}
+                self.node_clicked.emit(item.node_id)
+                return
+            self._rubber_band = item is None
+        super().mousePressEvent(event)
+
+    def _edge_gesture_at(self, item, scene_pos: QPointF):
+        """(fixed port, picked-up edge or None) for an edge gesture starting on ``item``, else None."""
+        if isinstance(item, PortItem):
+            if item.is_input and not item.variadic:
+                taken = self.document.graph.incoming(item.node_id, item.name)
+                if taken:
+                    return self.canvas_scene.node_items[taken[-1].src].output, taken[-1]
+            return item, None
+        if isinstance(item, EdgeItem):
+            end = item.end_point() - scene_pos
+            # Near its input end, but never more than a third of a short edge.
+            reach = min(self._reach(EDGE_GRAB_DISTANCE), item.path().length() / 3)
+            if math.hypot(end.x(), end.y()) <= reach:
+                return item.source.output, item.edge
+        return None
+
+    def _start_edge_drag(self, fixed: PortItem, detached, scene_pos: QPointF) -> None:
+        if self.document.refuse_if_read_only():
+            return
+        grabber = self.canvas_scene.mouseGrabberItem()
+        if grabber is not None:
+            grabber.ungrabMouse()
+        self.canvas_scene.clearSelection()
+        self._edge_drag = EdgeDrag(self.canvas_scene, fixed, detached)
+        self._edge_drag.move(scene_pos, self._reach(PORT_REACH))
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor)
+
+    def mouseMoveEvent(self, event) -> None:
+        pos = event.position()
+        if self._pan_from is not None:
+            delta = pos - self._pan_from
+            self._pan_from = pos
+            self._scroll_by(-delta.x(), -delta.y())
+            event.accept()
+            return
+        if self._pending_edge_drag is not None:
+            fixed, detached, pressed_at = self._pending_edge_drag
+            if (pos - pressed_at).manhattanLength() < QApplication.startDragDistance():
+                event.accept()
+                return
+            self._pending_edge_drag = None
+            self._start_edge_drag(fixed, detached, self.mapToScene(pos.toPoint()))
+        if self._edge_drag is not None:
+            self._edge_drag.move(self.mapToScene(pos.toPoint()), self._reach(PORT_REACH))
+            self._show_refusal(self._edge_drag.refusal(), pos)
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def _end_edge_drag(self, apply: bool) -> None:
+        drag, self._edge_drag = self._edge_drag, None
+        self._last_refusal = None
+        QToolTip.hideText()
+        self._restore_cursor()
+        if apply:
+            drag.finish()
+        else:
+            drag.cancel()
+
+    def _show_refusal(self, text: str | None, pos: QPointF) -> None:
+        self.viewport().setCursor(Qt.CursorShape.ForbiddenCursor if text else Qt.CursorShape.CrossCursor)
+        if text == self._last_refusal:
+            return
+        self._last_refusal = text
+        if text:
+            QToolTip.showText(self.viewport().mapToGlobal(pos.toPoint()), text, self.viewport())
+            self.document.show_status(text)
+        else:
+            QToolTip.hideText()
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._pending_edge_drag = None
+        if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
+            self._pan_from = None
+            self._restore_cursor()
+            event.accept()
+            return
+        if self._edge_drag is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._edge_drag.move(self.mapToScene(event.position().toPoint()), self._reach(PORT_REACH))
+            self._end_edge_drag(apply=True)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        event.accept()  # the canvas handles every release (Qt leaves those ending a rubber band ignored)
+        if self._move_start is not None:
+            self._finish_move()
+        if self._rubber_band:
+            self._rubber_band = False
+            self._keep_inner_edges_selected()
+
+    def _finish_move(self) -> None:
+        self.canvas_scene.canvas_style.snapping = False
+        start, self._move_start = self._move_start, None
+        items = self.canvas_scene.node_items
+        moved = {node_id: (items[node_id].x(), items[node_id].y()) for node_id, before in start.items()
+                 if node_id in items and items[node_id].pos() != before}
+        if moved:
+            self.document.move_nodes(moved)
+
+    def _keep_inner_edges_selected(self) -> None:
+        """A selection rectangle takes the edges between chosen cards, not every edge it crosses."""
+        for item in self.canvas_scene.selectedItems():
+            if isinstance(item, EdgeItem) and not (item.source.isSelected() and item.target.isSelected()):
+                item.setSelected(False)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        item = self.itemAt(event.position().toPoint())
+        if isinstance(item, PortItem):
+            item = item.node_item
+        if isinstance(item, NodeItem):
+            self.node_activated.emit(item.node_id)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        item = self.itemAt(event.pos())
+        if isinstance(item, PortItem):
+            item = item.node_item
+        if item is None:
+            self.show_quick_add(self.mapToScene(event.pos()))
+        elif isinstance(item, NodeItem):
+            if not item.isSelected():
+                self.select_nodes([item.node_id])
+            menu = QMenu(self)
+            menu.addAction("Duplicate", self.duplicate_selection)
+            menu.addAction("Copy", self.copy_selection)
+            menu.addSeparator()
+            menu.addAction("Delete", self.delete_selection)
+            menu.exec(event.globalPos())
+        elif isinstance(item, EdgeItem):
+            menu = QMenu(self)
+            menu.addAction("Delete connection", lambda: self.document.disconnect([item.edge]))
+            menu.exec(event.globalPos())
+        event.accept()
+
+    def _restore_cursor(self) -> None:
+        if self._space_held:
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        else:
+            self.viewport().unsetCursor()
+
+    # --- keyboard ---------------------------------------------------------------------------
+
+    def event(self, event) -> bool:
+        # Tab would move the focus away before keyPressEvent sees it.
+        if (event.type() == event.Type.KeyPress and event.key() == Qt.Key.Key_Tab
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
+            self.show_quick_add()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Escape and self._edge_drag is not None:
+            self._end_edge_drag(apply=False)
+        elif key == Qt.Key.Key_Space:
+            if not event.isAutoRepeat():
+                self._space_held = True
+                self.setDragMode(QGraphicsView.DragMode.NoDrag)
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.delete_selection()
+        elif event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_selection()
+        elif event.matches(QKeySequence.StandardKey.Cut):
+            self.cut_selection()
+        elif event.matches(QKeySequence.StandardKey.Paste):
+            self.paste()
+        elif event.matches(QKeySequence.StandardKey.SelectAll):
+            self.select_all()
+        elif key == Qt.Key.Key_D and event.modifiers() == Qt.KeyboardModifier.ControlModifier:
+            self.duplicate_selection()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = False
+            self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+            if self._pan_from is None:
+                self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    # --- edit commands (the window's Edit menu calls these) ---------------------------------------
+
+    def delete_selection(self) -> None:
+        nodes, edges = self.selected_node_ids(), self.canvas_scene.selected_edges()
+        if nodes or edges:
+            self.document.delete(nodes, edges)
+
+    def copy_selection(self) -> bool:
+        ids = self.selected_node_ids()
+        if not ids:
+            self.document.show_status("Nothing to copy: select some blocks first.")
+            return False
+        QGuiApplication.clipboard().setMimeData(clipboard.to_mime(self.document.copy_nodes(ids)))
+        self._paste_count = 0
+        return True
+
+    def cut_selection(self) -> None:
+        if self.copy_selection():
+            self.document.remove_nodes(self.selected_node_ids(), verb="Cut")
+            self._paste_count = -1  # the first paste goes back where the cut nodes were
+
+    def paste(self) -> list[str]:
+        payload = clipboard.from_mime(QGuiApplication.clipboard().mimeData())
+        if payload is None:
+            self.document.show_status("Nothing to paste: copy some blocks first.")
+            return []
+        self._paste_count += 1
+        xs = [float(n.get("ui", {}).get("x", 0)) for n in payload["nodes"]]
+        ys = [float(n.get("ui", {}).get("y", 0)) for n in payload["nodes"]]
+        step = PASTE_STEP * self._paste_count
+        placed = QRectF(min(xs, default=0) + step, min(ys, default=0) + step,
+                        max(xs, default=0) - min(xs, default=0) + style.CARD_W,
+                        max(ys, default=0) - min(ys, default=0) + style.CARD_H)
+        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        offset = QPointF(step, step)
+        if not visible.intersects(placed):
+            # The originals are out of sight: paste in the middle of the view instead.
+            centre = visible.center() - placed.center()
+            offset += QPointF(snapped(centre.x()), snapped(centre.y()))
+        ids = self.document.paste(payload, (offset.x(), offset.y()))
+        self.select_nodes(ids)
+        return ids
+
+    def duplicate_selection(self) -> list[str]:
+        ids = self.document.duplicate(self.selected_node_ids())
+        self.select_nodes(ids)
+        return ids
+
+    # --- quick add -----------------------------------------------------------------------------
+
+    def show_quick_add(self, at_scene_pos: QPointF | None = None) -> QuickAddPopup | None:
+        """Opens the block search at ``at_scene_pos`` (default: the cursor, or the middle)."""
+        if self.document.refuse_if_read_only():
+            return None
+        if at_scene_pos is None:
+            cursor = self.viewport().mapFromGlobal(QCursor.pos())
+            if not self.viewport().rect().contains(cursor):
+                cursor = self.viewport().rect().center()
+            at_scene_pos = self.mapToScene(cursor)
+        self._quick_add_at = QPointF(at_scene_pos)
+        if self._quick_add is None:
+            self._quick_add = QuickAddPopup(self)
+            self._quick_add.chosen.connect(self._add_from_quick_add)
+        view_pos = self.mapFromScene(at_scene_pos)
+        self._quick_add.popup(self.viewport().mapToGlobal(view_pos))
+        return self._quick_add
+
+    @property
+    def quick_add_popup(self) -> QuickAddPopup | None:
+        """The quick-add popup once it has been opened (it is reused)."""
+        return self._quick_add
+
+    def _add_from_quick_add(self, type_id: str) -> None:
+        selected = self.selected_node_ids()
+        after = selected[0] if len(selected) == 1 else None
+        at = self._quick_add_at
+        pos = (snapped(at.x() - style.CARD_W / 2), snapped(at.y() - style.CARD_H / 2))
+        node_id = self.document.add_node_after(type_id, after, pos)
+        if node_id:
+            self.select_nodes([node_id])
+        self.setFocus()
+
+    # --- drops ------------------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasFormat(BLOCK_MIME) and not self.document.read_only:
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # file URLs and the rest belong to the window
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dragLeaveEvent(self, event) -> None:
+        event.accept()
+
+    def dropEvent(self, event) -> None:
+        mime = event.mimeData()
+        if not mime.hasFormat(BLOCK_MIME) or self.document.read_only:
+            event.ignore()
+            return
+        type_id = bytes(mime.data(BLOCK_MIME).data()).decode("utf-8", errors="replace").strip()
+        at = self.mapToScene(event.position().toPoint())
+        node_id = self.document.add_node(type_id, (snapped(at.x() - style.CARD_W / 2),
+                                                   snapped(at.y() - style.CARD_H / 2)))
+        event.acceptProposedAction()
+        if node_id:
+            self.select_nodes([node_id])
+            self.setFocus()
+
+    # --- look ----------------------------------------------------------------------------------------
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (event.Type.PaletteChange, event.Type.FontChange):
+            self.canvas_scene.set_style(self.palette(), self.font())
+            self.resetCachedContent()
+
+    def drawBackground(self, painter, rect: QRectF) -> None:
+        colours = self.canvas_scene.canvas_style.colours
+        painter.fillRect(rect, colours.canvas)
+        spacing = style.GRID
+        while spacing * self.zoom < 16:  # keep dots a comfortable distance apart on screen
+            spacing *= 2
+        left, top = math.floor(rect.left() / spacing), math.floor(rect.top() / spacing)
+        right, bottom = math.ceil(rect.right() / spacing), math.ceil(rect.bottom() / spacing)
+        points = [QPointF(x * spacing, y * spacing) for x in range(left, right + 1) for y in range(top, bottom + 1)]
+        pen = QPen(colours.grid, 1.5)
+        pen.setCosmetic(True)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawPoints(points)

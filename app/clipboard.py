@@ -1,0 +1,67 @@
+"""Copy and paste of nodes: a plain JSON payload and its QMimeData form.
+
+The payload is a small project document (the same ``convcanvas.project``
+format as files, holding the copied nodes and the edges between them), so
+pasting reuses the project reader's validation and a whole project's JSON
+pasted as text works too.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QMimeData
+
+from engine.graph import Graph
+from engine.project import Project, ProjectError, project_from_dict, project_to_dict
+
+MIME_NODES = "application/x-convcanvas-nodes"
+BLOCK_MIME = "application/x-convcanvas-block"
+"""Drag data of a palette block: its type id in UTF-8 (dropped on the canvas to add it)."""
+
+
+def copy_payload(graph: Graph, node_ids: list[str]) -> dict[str, Any]:
+    """The nodes ``node_ids`` (in graph order) and only the edges between them."""
+    chosen = set(node_ids)
+    part = Graph()
+    part.nodes = {node_id: node for node_id, node in graph.copy().nodes.items() if node_id in chosen}
+    part.edges = [edge for edge in graph.edges if edge.src in chosen and edge.dst in chosen]
+    document = project_to_dict(Project(part, name="clipboard"))
+    document.pop("training")
+    return document
+
+
+def read_payload(payload: Any) -> Graph:
+    """The graph a payload holds; raises ``ProjectError`` (one line) when it is not one."""
+    return project_from_dict(payload, "clipboard").graph
+
+
+def to_mime(payload: dict[str, Any]) -> QMimeData:
+    text = json.dumps(payload, indent=2, ensure_ascii=False)
+    mime = QMimeData()
+    mime.setData(MIME_NODES, text.encode("utf-8"))
+    mime.setText(text)
+    return mime
+
+
+def from_mime(mime: QMimeData | None) -> dict[str, Any] | None:
+    """The payload in ``mime`` (ours, or JSON text that reads as one), else None."""
+    if mime is None:
+        return None
+    if mime.hasFormat(MIME_NODES):
+        raw = bytes(mime.data(MIME_NODES).data()).decode("utf-8", errors="replace")
+    elif mime.hasText():
+        raw = mime.text()
+    else:
+        return None
+    try:
+        payload = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    try:
+        read_payload(payload)
+    except ProjectError:
+        return None
+    return payload

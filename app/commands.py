@@ -1,0 +1,253 @@
+"""Undo commands: the only code that mutates the graph (the Document pushes them).
+
+Each command holds plain data (ids, names, params, positions), never Qt items,
+so undo and redo replay exactly the same graph edits. Compound edits are a
+parent command with children, as in orange-canvas-core: deleting a node is
+"disconnect each of its edges" then "remove the node"; undo runs the children
+backwards, so edges come back at their old positions in ``graph.edges``
+(which keeps a Concat's input order).
+"""
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from engine.graph import Edge, Graph, Node
+
+# Ids for QUndoCommand.mergeWith: the stack only merges commands with equal ids.
+SET_PARAM_ID = 1
+MOVE_ID = 2
+
+PARAM_MERGE_SECONDS = 2.0
+"""Edits of the same parameter closer together than this are one typing session."""
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as people write it: ``[3, 5]`` → ``3×5``, ``True`` → ``on``."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (list, tuple)):
+        return "×".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def edge_text(graph: Graph, edge: Edge) -> str:
+    return f"{_name(graph, edge.src)} → {_name(graph, edge.dst)}"
+
+
+def _name(graph: Graph, node_id: str) -> str:
+    node = graph.nodes.get(node_id)
+    return node.name if node else node_id
+
+
+class _Command(QUndoCommand):
+    """A command that may belong to a ``GroupCommand`` (``parent``)."""
+
+    def __init__(self, text: str = "", parent: GroupCommand | None = None) -> None:
+        super().__init__(text)
+        if parent is not None:
+            parent.children.append(self)
+
+
+class GroupCommand(_Command):
+    """Runs its children in order, and undoes them in reverse.
+
+    Children live in a Python list rather than as Qt child commands: with
+    PySide, Qt deleting a parent would also free children whose Python
+    wrappers still own them (a double free when the stack drops the group).
+    """
+
+    def __init__(self, text: str = "", parent: GroupCommand | None = None) -> None:
+        self.children: list[QUndoCommand] = []
+        super().__init__(text, parent)
+
+    def redo(self) -> None:
+        for child in self.children:
+            child.redo()
+
+    def undo(self) -> None:
+        for child in reversed(self.children):
+            child.undo()
+
+
+class AddNodeCommand(_Command):
+    def __init__(self, graph: Graph, node: Node, parent: GroupCommand | None = None) -> None:
+        super().__init__(f"Add {node.spec.title}", parent)
+        self.graph = graph
+        self.node = copy.deepcopy(node)  # the id and name are fixed now, so redo recreates the same node
+
+    def redo(self) -> None:
+        node = self.node
+        self.graph.add_node(node.type, copy.deepcopy(node.params), name=node.name, node_id=node.id,
+                            ui=dict(node.ui))
+
+    def undo(self) -> None:
+        self.graph.remove_node(self.node.id)
+
+
+class RemoveNodeCommand(_Command):
+    """Removes a node whose edges were already removed by sibling commands."""
+
+    def __init__(self, graph: Graph, node_id: str, parent: GroupCommand | None = None) -> None:
+        node = graph.node(node_id)
+        super().__init__(f"Delete {node.name}", parent)
+        self.graph = graph
+        self.node = copy.deepcopy(node)
+
+    def redo(self) -> None:
+        self.graph.remove_node(self.node.id)
+
+    def undo(self) -> None:
+        node = self.node
+        self.graph.add_node(node.type, copy.deepcopy(node.params), name=node.name, node_id=node.id,
+                            ui=dict(node.ui))
+
+
+class ConnectCommand(_Command):
+    def __init__(self, graph: Graph, edge: Edge, parent: GroupCommand | None = None) -> None:
+        super().__init__(f"Connect {edge_text(graph, edge)}", parent)
+        self.graph = graph
+        self.edge = edge
+
+    def redo(self) -> None:
+        edge = self.edge
+        self.graph.connect(edge.src, edge.dst, edge.src_port, edge.dst_port)
+
+    def undo(self) -> None:
+        self.graph.disconnect(self.edge)
+
+
+class DisconnectCommand(_Command):
+    """Removes an edge; undo puts it back at the same position in the edge list."""
+
+    def __init__(self, graph: Graph, edge: Edge, parent: GroupCommand | None = None) -> None:
+        super().__init__(f"Disconnect {edge_text(graph, edge)}", parent)
+        self.graph = graph
+        self.edge = edge
+        self.index = -1
+
+    def redo(self) -> None:
+        self.index = self.graph.disconnect(self.edge)
+
+    def undo(self) -> None:
+        edge = self.edge
+        self.graph.connect(edge.src, edge.dst, edge.src_port, edge.dst_port, index=self.index)
+
+
+class SetParamCommand(_Command):
+    """Sets one parameter; consecutive edits of the same one while typing merge."""
+
+    def __init__(self, graph: Graph, node_id: str, key: str, value: Any,
+                 parent: GroupCommand | None = None) -> None:
+        node = graph.node(node_id)
+        super().__init__(f"Set {node.name} {key.replace('_', ' ')} to {format_value(value)}", parent)
+        self.graph = graph
+        self.node_id, self.key = node_id, key
+        self.old, self.new = copy.deepcopy(node.params[key]), copy.deepcopy(value)
+        self.edited_at = time.monotonic()
+
+    def id(self) -> int:
+        return SET_PARAM_ID
+
+    def redo(self) -> None:
+        self.graph.set_param(self.node_id, self.key, copy.deepcopy(self.new))
+
+    def undo(self) -> None:
+        self.graph.set_param(self.node_id, self.key, copy.deepcopy(self.old))
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not (isinstance(other, SetParamCommand) and (other.node_id, other.key) == (self.node_id, self.key)
+                and other.edited_at - self.edited_at < PARAM_MERGE_SECONDS):
+            return False
+        self.new, self.edited_at = other.new, other.edited_at
+        self.setText(other.text())
+        # Typing back the original value leaves nothing to undo.
+        self.setObsolete(self.new == self.old)
+        return True
+
+
+class RenameCommand(_Command):
+    def __init__(self, graph: Graph, node_id: str, name: str, parent: GroupCommand | None = None) -> None:
+        old = graph.node(node_id).name
+        super().__init__(f"Rename {old} to {name}", parent)
+        self.graph = graph
+        self.node_id, self.old, self.new = node_id, old, name
+
+    def redo(self) -> None:
+        self.graph.rename(self.node_id, self.new)
+
+    def undo(self) -> None:
+        self.graph.rename(self.node_id, self.old)
+
+
+Positions = dict[str, tuple[float, float]]
+
+
+class MoveCommand(_Command):
+    """Moves nodes (their top-left ``ui`` x/y). With ``merge``, it absorbs the next
+    mergeable move of the same nodes, so a drag reported step by step is one command."""
+
+    def __init__(self, graph: Graph, positions: Positions, merge: bool = False, text: str = "",
+                 parent: GroupCommand | None = None) -> None:
+        if not text:
+            text = (f"Move {graph.node(next(iter(positions))).name}" if len(positions) == 1
+                    else f"Move {len(positions)} nodes")
+        super().__init__(text, parent)
+        self.graph = graph
+        self.merge = merge
+        self.new = dict(positions)
+        self.old = {node_id: node_position(graph.node(node_id)) for node_id in positions}
+
+    def id(self) -> int:
+        return MOVE_ID
+
+    def redo(self) -> None:
+        self._apply(self.new)
+
+    def undo(self) -> None:
+        self._apply(self.old)
+
+    def _apply(self, positions: Positions) -> None:
+        for node_id, (x, y) in positions.items():
+            self.graph.set_ui(node_id, x=x, y=y)
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not (isinstance(other, MoveCommand) and self.merge and other.merge
+                and other.new.keys() == self.new.keys()):
+            return False
+        self.new = dict(other.new)
+        self.setObsolete(self.new == self.old)
+        return True
+
+    def close_merging(self) -> None:
+        """Ends the drag: the next move starts a command of its own."""
+        self.merge = False
+
+
+def node_position(node: Node) -> tuple[float, float]:
+    """The card's top-left corner in scene coordinates (0, 0 when never placed)."""
+    return float(node.ui.get("x", 0.0)), float(node.ui.get("y", 0.0))
+
+
+class TidyLayoutCommand(MoveCommand):
+    """Moves every node to the automatic layout and switches the flow direction."""
+
+    def __init__(self, graph: Graph, positions: Positions, direction: str, old_direction: str,
+                 set_direction: Callable[[str], None]) -> None:
+        super().__init__(graph, positions, text="Tidy layout")
+        self.direction, self.old_direction = direction, old_direction
+        self.set_direction = set_direction
+
+    def redo(self) -> None:
+        super().redo()
+        self.set_direction(self.direction)
+
+    def undo(self) -> None:
+        super().undo()
+        self.set_direction(self.old_direction)

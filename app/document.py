@@ -1,0 +1,449 @@
+"""The open project: its graph, undo stack, file path, dirty flag and analysis.
+
+``Document`` is the only code that changes the graph, and every change is an
+undo command (``app.commands``). Views mirror the graph through
+``graph.events`` and read ``analysis``, which is recomputed ~100 ms after the
+last edit (a burst of edits costs one analysis). Edits that the graph would
+refuse are refused here with a one-line ``status_message`` instead of an
+exception, so widgets can call them straight from user input.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from engine.analysis import Analysis, analyze
+from engine.catalogue import ParamError, UnknownBlockError, block
+from engine.graph import Edge, Graph, GraphError
+from engine.layout import CARD_HEIGHT, CARD_WIDTH, LANE_GAP, LAYER_GAP, tidy_layout
+from engine.project import EXTENSION, Project, ProjectError, load_project, save_project
+
+from . import clipboard
+from .commands import (
+    AddNodeCommand,
+    ConnectCommand,
+    DisconnectCommand,
+    GroupCommand,
+    MoveCommand,
+    RemoveNodeCommand,
+    RenameCommand,
+    SetParamCommand,
+    TidyLayoutCommand,
+    edge_text,
+    node_position,
+)
+
+ANALYSIS_DELAY_MS = 100
+READ_ONLY_MESSAGE = "The network cannot be edited while it trains: stop training first."
+
+
+def starter_project() -> Project:
+    """What File ▸ New shows: an Input and an Output, ready for layers in between."""
+    graph = Graph()
+    graph.add_node("input", ui={"x": 0, "y": 0})
+    graph.add_node("output", ui={"x": 3 * (CARD_WIDTH + LAYER_GAP), "y": 0})
+    return Project(graph)
+
+
+def infer_direction(graph: Graph) -> str:
+    """``TB`` when the edges mostly run downwards, else ``LR`` (files do not store it)."""
+    across = along = 0.0
+    for edge in graph.edges:
+        (x1, y1), (x2, y2) = node_position(graph.nodes[edge.src]), node_position(graph.nodes[edge.dst])
+        across, along = across + abs(x2 - x1), along + abs(y2 - y1)
+    return "TB" if along > across else "LR"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+class Document(QObject):
+    graph_changed = Signal()
+    analysis_changed = Signal(object)
+    dirty_changed = Signal(bool)
+    path_changed = Signal(object)
+    project_replaced = Signal()
+    status_message = Signal(str)
+    read_only_changed = Signal(bool)
+    layout_direction_changed = Signal(str)
+
+    def __init__(self, project: Project | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._graph = Graph()
+        self._project = Project(self._graph)
+        self._read_only = False
+        self._direction = "LR"
+        self.undo_stack = QUndoStack(self)
+        self.analysis: Analysis = analyze(self._graph)
+        self._analysis_timer = QTimer(self)
+        self._analysis_timer.setSingleShot(True)
+        self._analysis_timer.setInterval(ANALYSIS_DELAY_MS)
+        self._analysis_timer.timeout.connect(self.refresh_analysis)
+        self._graph.events.subscribe(self._on_graph_event)
+        self.undo_stack.indexChanged.connect(self._on_index_changed)
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self._install(project or starter_project(), project.path if project else None)
+
+    # --- state ------------------------------------------------------------------
+
+    @property
+    def project(self) -> Project:
+        return self._project
+
+    @property
+    def graph(self) -> Graph:
+        return self._graph
+
+    @property
+    def path(self) -> Path | None:
+        return self._project.path
+
+    @property
+    def is_dirty(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    @property
+    def title(self) -> str:
+        return self._project.name + ("*" if self.is_dirty else "")
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        if value != self._read_only:
+            self._read_only = value
+            self.read_only_changed.emit(value)
+
+    @property
+    def layout_direction(self) -> str:
+        """``LR`` or ``TB``: which way the network flows on the canvas (ports follow it)."""
+        return self._direction
+
+    def _set_direction(self, direction: str) -> None:
+        if direction != self._direction:
+            self._direction = direction
+            self.layout_direction_changed.emit(direction)
+
+    @property
+    def analysis_pending(self) -> bool:
+        return self._analysis_timer.isActive()
+
+    def refresh_analysis(self) -> Analysis:
+        """Analyses now (instead of after the debounce delay) and announces it."""
+        self._analysis_timer.stop()
+        self.analysis = analyze(self._graph)
+        self.analysis_changed.emit(self.analysis)
+        return self.analysis
+
+    def show_status(self, message: str) -> None:
+        self.status_message.emit(message)
+
+    def _on_index_changed(self, _index: int) -> None:
+        self.graph_changed.emit()
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.dirty_changed.emit(not clean)
+
+    def _on_graph_event(self, event) -> None:
+        if event.kind != "ui_changed":  # moving cards changes no shape
+            self._analysis_timer.start()
+
+    # --- files --------------------------------------------------------------------
+
+    def new_project(self, project: Project | None = None) -> None:
+        self._install(project or starter_project(), project.path if project else None)
+
+    def load(self, path: str | Path, as_new: bool = False) -> None:
+        """Opens a project file; raises ``ProjectError`` and leaves this document as it was.
+
+        ``as_new`` opens a copy without a path (presets): saving asks for a new file.
+        """
+        project = load_project(path)
+        self._install(project, None if as_new else project.path)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Writes the project atomically (raises ``OSError``) and marks it clean."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ValueError("this project has never been saved: give a path")
+        old_path, old_name = self.path, self._project.name
+        if old_name == "Untitled":  # a first save names the project after its file
+            self._project.name = target.name.removesuffix(EXTENSION).removesuffix(".json") or old_name
+        try:
+            save_project(self._project, target)
+        except BaseException:
+            self._project.name = old_name
+            raise
+        self.undo_stack.setClean()
+        if self.path != old_path:
+            self.path_changed.emit(self.path)
+        return self.path
+
+    def revert(self) -> None:
+        """Back to the saved file (or, never saved, to the state when it was opened)."""
+        if self.path is not None:
+            self.load(self.path)
+        elif self.undo_stack.cleanIndex() >= 0:
+            self.undo_stack.setIndex(self.undo_stack.cleanIndex())
+        else:
+            self.new_project()
+
+    def _install(self, project: Project, path: Path | None) -> None:
+        incoming = project.graph
+        if any("x" not in node.ui or "y" not in node.ui for node in incoming.nodes.values()):
+            for node_id, (x, y) in tidy_layout(incoming).items():
+                incoming.nodes[node_id].ui.update(x=x, y=y)
+        # Analyse first so that views rebuilding on the reset event see fresh shapes.
+        self.analysis = analyze(incoming)
+        self._graph.replace_with(incoming)
+        self._analysis_timer.stop()
+        project.graph = self._graph
+        project.path = Path(path) if path is not None else None
+        self._project = project
+        self.undo_stack.clear()
+        self._set_direction(infer_direction(self._graph))
+        self.path_changed.emit(project.path)
+        self.project_replaced.emit()
+        self.graph_changed.emit()
+        self.analysis_changed.emit(self.analysis)
+
+    # --- edits ----------------------------------------------------------------------
+
+    def refuse_if_read_only(self) -> bool:
+        """True (and says why) when edits are refused because the network is training."""
+        if self._read_only:
+            self.show_status(READ_ONLY_MESSAGE)
+        return self._read_only
+
+    def _push(self, command: QUndoCommand) -> bool:
+        if self.refuse_if_read_only():
+            return False
+        self.undo_stack.push(command)
+        return True
+
+    def _refuse(self, what: str, error: Exception | str) -> None:
+        self.show_status(f"{what}: {error}")
+
+    def _new_node(self, type_id: str, pos: tuple[float, float], params: dict | None, taken_names=(),
+                  taken_ids=()):
+        """A node with fresh id and name, validated by a scratch graph (raises GraphError)."""
+        spec = block(type_id)
+        scratch = Graph()
+        name = _fresh(spec.name_prefix + "1", {n.name for n in self._graph.nodes.values()} | set(taken_names))
+        node_id = _fresh(spec.name_prefix + "1", set(self._graph.nodes) | set(taken_ids))
+        return scratch.add_node(type_id, params, name=name, node_id=node_id, ui={"x": pos[0], "y": pos[1]})
+
+    def add_node(self, type_id: str, pos: tuple[float, float], params: dict[str, Any] | None = None) -> str | None:
+        """Adds a block with its top-left corner at ``pos``; returns its id (None if refused)."""
+        try:
+            node = self._new_node(type_id, pos, params)
+        except (GraphError, UnknownBlockError) as error:
+            self._refuse("Cannot add that block", error)
+            return None
+        return node.id if self._push(AddNodeCommand(self._graph, node)) else None
+
+    def add_node_after(self, type_id: str, after_id: str | None,
+                       pos: tuple[float, float] | None = None) -> str | None:
+        """Adds a block fed by ``after_id`` (if it can be), next to it unless ``pos`` is given."""
+        if after_id is not None and after_id not in self._graph.nodes:
+            after_id = None
+        try:
+            node = self._new_node(type_id, pos or self._free_spot_after(after_id), None)
+        except (GraphError, UnknownBlockError) as error:
+            self._refuse("Cannot add that block", error)
+            return None
+        command = GroupCommand(f"Add {node.spec.title}")
+        AddNodeCommand(self._graph, node, command)
+        if after_id is not None and node.spec.inputs and self._graph.nodes[after_id].spec.outputs:
+            # Checked against the graph as it will be once the node exists.
+            probe = self._graph.copy()
+            probe.add_node(node.type, node.params, name=node.name, node_id=node.id)
+            if probe.connection_problem(after_id, node.id) is None:
+                ConnectCommand(self._graph, Edge(after_id, node.id), command)
+        return node.id if self._push(command) else None
+
+    def _free_spot_after(self, after_id: str | None) -> tuple[float, float]:
+        nodes = list(self._graph.nodes.values())
+        if not nodes:
+            return 0.0, 0.0
+        if after_id is None:
+            # Right of whatever is right-most (or below the lowest, flowing downwards).
+            anchor = max(nodes, key=lambda n: node_position(n)[0 if self._direction == "LR" else 1])
+        else:
+            anchor = self._graph.nodes[after_id]
+        x, y = node_position(anchor)
+        if self._direction == "LR":
+            x, step = x + CARD_WIDTH + LAYER_GAP, (0.0, CARD_HEIGHT + LANE_GAP)
+        else:
+            y, step = y + CARD_HEIGHT + LAYER_GAP, (CARD_WIDTH + LANE_GAP, 0.0)
+        while any(abs(node_position(n)[0] - x) < CARD_WIDTH and abs(node_position(n)[1] - y) < CARD_HEIGHT
+                  for n in nodes):
+            x, y = x + step[0], y + step[1]
+        return x, y
+
+    def remove_nodes(self, ids: Iterable[str], verb: str = "Delete") -> None:
+        self.delete(ids, [], verb)
+
+    def disconnect(self, edges: Iterable[Edge]) -> None:
+        self.delete([], edges)
+
+    def delete(self, node_ids: Iterable[str], edges: Iterable[Edge], verb: str = "Delete") -> None:
+        """Removes nodes (with all their edges) and edges, as one undo command."""
+        node_ids = [node_id for node_id in dict.fromkeys(node_ids) if node_id in self._graph.nodes]
+        wanted = set(edges)
+        doomed = [e for e in self._graph.edges if e in wanted or e.src in node_ids or e.dst in node_ids]
+        if not node_ids and not doomed:
+            return
+        if node_ids:
+            text = (f"{verb} {self._graph.nodes[node_ids[0]].name}" if len(node_ids) == 1
+                    else f"{verb} {plural(len(node_ids), 'node')}")
+        elif len(doomed) == 1:
+            text = f"Disconnect {edge_text(self._graph, doomed[0])}"
+        else:
+            text = f"{verb} {plural(len(doomed), 'connection')}"
+        command = GroupCommand(text)
+        # Edges first, in graph order; undo reinserts them backwards at their old indexes.
+        for edge in doomed:
+            DisconnectCommand(self._graph, edge, command)
+        for node_id in node_ids:
+            RemoveNodeCommand(self._graph, node_id, command)
+        self._push(command)
+
+    def connect(self, src: str, dst: str, dst_port: str = "in", src_port: str = "out") -> Edge | None:
+        """Connects ``src`` to ``dst``; refuses (None and a status message) what the graph advises against."""
+        problem = self._graph.connection_problem(src, dst, dst_port)
+        if problem is None and src_port not in self._graph.nodes[src].spec.outputs:
+            problem = f"{self._graph.nodes[src].name} has no output {src_port!r}"
+        if problem:
+            self._refuse(f"Cannot connect {self._names(src, dst)}", problem)
+            return None
+        edge = Edge(src, dst, src_port, dst_port)
+        return edge if self._push(ConnectCommand(self._graph, edge)) else None
+
+    def reconnect(self, edge: Edge, dst: str, dst_port: str = "in") -> Edge | None:
+        """Moves the input end of ``edge`` to ``dst`` (one command); None if refused."""
+        if (edge.dst, edge.dst_port) == (dst, dst_port):
+            return edge
+        probe = self._graph.copy()
+        probe.disconnect(edge)
+        problem = probe.connection_problem(edge.src, dst, dst_port)
+        if problem:
+            self._refuse(f"Cannot connect {self._names(edge.src, dst)}", problem)
+            return None
+        new = Edge(edge.src, dst, edge.src_port, dst_port)
+        command = GroupCommand(f"Reconnect {self._names(edge.src, dst)}")
+        DisconnectCommand(self._graph, edge, command)
+        ConnectCommand(self._graph, new, command)
+        return new if self._push(command) else None
+
+    def _names(self, src: str, dst: str) -> str:
+        return edge_text(self._graph, Edge(src, dst))
+
+    def set_param(self, node_id: str, key: str, value: Any) -> bool:
+        """Sets a parameter; refuses an invalid value with a status message (returns False)."""
+        try:
+            node = self._graph.node(node_id)
+            value = node.spec.param(key).validate(value)
+        except GraphError as error:
+            self._refuse("Cannot set that", error)
+            return False
+        except KeyError as error:
+            self._refuse("Cannot set that", error.args[0])
+            return False
+        except ParamError as error:
+            self._refuse(f"Cannot set {node.name} {key.replace('_', ' ')}", error)
+            return False
+        if node.params[key] == value:
+            return True
+        return self._push(SetParamCommand(self._graph, node_id, key, value))
+
+    def rename(self, node_id: str, name: str) -> bool:
+        try:
+            node = self._graph.node(node_id)
+            if name == node.name:
+                return True
+            probe = self._graph.copy()
+            probe.rename(node_id, name)
+        except GraphError as error:
+            self._refuse("Cannot rename", error)
+            return False
+        return self._push(RenameCommand(self._graph, node_id, name))
+
+    def move_nodes(self, positions: dict[str, tuple[float, float]], merge: bool = False) -> None:
+        """Moves cards; with ``merge`` the moves of one drag become one command (see ``finish_moving``)."""
+        positions = {node_id: (float(x), float(y)) for node_id, (x, y) in positions.items()
+                     if node_id in self._graph.nodes and node_position(self._graph.nodes[node_id]) != (x, y)}
+        if positions:
+            self._push(MoveCommand(self._graph, positions, merge))
+
+    def finish_moving(self) -> None:
+        """Ends a merged drag: the next move becomes a command of its own."""
+        top = self.undo_stack.command(self.undo_stack.index() - 1)
+        if isinstance(top, MoveCommand):
+            top.close_merging()
+
+    def tidy_layout(self, direction: str = "LR") -> None:
+        positions = tidy_layout(self._graph, direction)
+        if not positions:
+            return
+        command = TidyLayoutCommand(self._graph, positions, direction, self._direction, self._set_direction)
+        self._push(command)
+
+    # --- clipboard --------------------------------------------------------------------
+
+    def copy_nodes(self, ids: Iterable[str]) -> dict[str, Any]:
+        return clipboard.copy_payload(self._graph, [i for i in ids if i in self._graph.nodes])
+
+    def paste(self, payload: Any, offset: tuple[float, float] = (30.0, 30.0), verb: str = "Paste") -> list[str]:
+        """Adds the payload's nodes (fresh ids and names) and its inner edges; returns the new ids."""
+        try:
+            part = clipboard.read_payload(payload)
+        except ProjectError as error:
+            self._refuse(f"Cannot {verb.lower()}", error)
+            return []
+        if not part.nodes:
+            return []
+        taken_names = {n.name for n in self._graph.nodes.values()}
+        taken_ids = set(self._graph.nodes)
+        new_ids: dict[str, str] = {}
+        nodes = []
+        for node in part.nodes.values():
+            copied = copy.deepcopy(node)
+            copied.id = _fresh(node.id, taken_ids)
+            copied.name = _fresh(node.name, taken_names)
+            taken_ids.add(copied.id)
+            taken_names.add(copied.name)
+            x, y = node_position(node)
+            copied.ui.update(x=x + offset[0], y=y + offset[1])
+            new_ids[node.id] = copied.id
+            nodes.append(copied)
+        text = f"{verb} {nodes[0].name}" if len(nodes) == 1 else f"{verb} {plural(len(nodes), 'node')}"
+        command = GroupCommand(text)
+        for node in nodes:
+            AddNodeCommand(self._graph, node, command)
+        for edge in part.edges:
+            moved = Edge(new_ids[edge.src], new_ids[edge.dst], edge.src_port, edge.dst_port)
+            ConnectCommand(self._graph, moved, command)
+        return list(new_ids.values()) if self._push(command) else []
+
+    def duplicate(self, ids: Iterable[str]) -> list[str]:
+        return self.paste(self.copy_nodes(ids), verb="Duplicate")
+
+
+def _fresh(wanted: str, taken: set[str]) -> str:
+    """``wanted`` if free, else its stem plus the first free number (``conv1`` → ``conv2``)."""
+    if wanted not in taken:
+        return wanted
+    stem = wanted.rstrip("0123456789") or wanted
+    index = 1
+    while f"{stem}{index}" in taken:
+        index += 1
+    return f"{stem}{index}"
