@@ -14,7 +14,7 @@ import sys
 from .common import CommandError
 
 # Modules under engine/cli/ that provide one subcommand each, in help order.
-COMMAND_MODULES = ("summary",)
+COMMAND_MODULES = ("summary", "train", "export", "predict")
 
 
 def build_parser() -> argparse.ArgumentParser:

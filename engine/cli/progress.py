@@ -1,0 +1,86 @@
+"""What ``convcanvas train`` shows while it runs: tqdm bars on a terminal, one line per epoch otherwise."""
+from __future__ import annotations
+
+import sys
+from typing import Any, TextIO
+
+from ..training import Callback, FitResult, TrainingState
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def epoch_line(metrics: dict[str, Any], epochs: int) -> str:
+    width = len(str(epochs))
+    return (f"epoch {metrics['epoch']:>{width}}/{epochs}  "
+            f"train loss {metrics['train_loss']:.4f} acc {metrics['train_accuracy']:6.1%}  "
+            f"val loss {metrics['val_loss']:.4f} acc {metrics['val_accuracy']:6.1%}  "
+            f"lr {metrics['lr']:.2g}  {format_seconds(metrics['seconds'])}")
+
+
+class ProgressPrinter(Callback):
+    """Prints the run's notes, progress and epoch lines to ``stream`` (bars only when it is a terminal)."""
+
+    def __init__(self, stream: TextIO | None = None, bars: bool | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self.bars = self.stream.isatty() if bars is None else bars
+        self.bar = None
+
+    def write(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.write(line, file=self.stream)
+        else:
+            print(line, file=self.stream, flush=True)
+
+    def on_fit_start(self, state: TrainingState) -> None:
+        for note in state.notes:
+            self.write(note)
+
+    def on_epoch_start(self, state: TrainingState) -> None:
+        if self.bars:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=state.batches_per_epoch, desc=f"epoch {state.epoch}/{state.epochs}",
+                            unit="batch", leave=False, file=self.stream, dynamic_ncols=True)
+
+    def on_batch_end(self, state: TrainingState, metrics: dict[str, Any]) -> None:
+        if self.bar is not None:
+            self.bar.update(metrics["batch"] - self.bar.n)
+            self.bar.set_postfix(loss=f"{metrics['loss']:.4f}", acc=f"{metrics['accuracy']:.1%}",
+                                 img_s=f"{metrics['images_per_second']:.0f}", refresh=False)
+
+    def on_validation_end(self, state: TrainingState, metrics: dict[str, Any]) -> None:
+        self._close_bar()
+
+    def on_epoch_end(self, state: TrainingState, metrics: dict[str, Any]) -> None:
+        self.write(epoch_line(metrics, state.epochs))
+
+    def on_fit_end(self, state: TrainingState, result: FitResult) -> None:
+        self._close_bar()
+
+    def on_exception(self, state: TrainingState, error: BaseException) -> None:
+        self._close_bar()
+
+    def _close_bar(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def summary_lines(result: FitResult) -> list[str]:
+    if not result.history:
+        return ["stopped before the first epoch finished: no checkpoint was written"]
+    lines = []
+    state = "stopped early after" if result.stopped else "trained"
+    lines.append(f"{state} {result.epochs_completed} epoch(s) in {format_seconds(result.seconds)} on {result.device}: "
+                 f"val accuracy {result.val_accuracy:.1%}, val loss {result.val_loss:.4f} "
+                 f"(best {result.best_val_accuracy:.1%} at epoch {result.best_epoch})")
+    if result.best_checkpoint is not None:
+        lines.append(f"best checkpoint: {result.best_checkpoint}")
+    if result.last_checkpoint is not None:
+        lines.append(f"last checkpoint (to resume): {result.last_checkpoint}")
+    return lines

@@ -1,0 +1,134 @@
+"""``convcanvas train FILE``: train a project's network headless and save checkpoints.
+
+The project's own training settings are the defaults; flags override them.
+When resuming, the checkpoint's settings are the defaults instead. Under
+``torchrun --nproc_per_node=N -m engine train ...`` every process runs this
+command; rank 0 alone prints and writes files.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..catalogue import ParamError
+from ..checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from ..compiler import InvalidGraphError
+from ..config import TrainingConfig
+from ..data import DatasetError
+from ..project import EXTENSION
+from ..training import StopToken, Trainer, TrainingError
+from .common import CommandError, open_project
+from .progress import ProgressPrinter, summary_lines
+
+# Flags that override a training setting of the same name.
+OVERRIDES = ("dataset", "data_root", "epochs", "batch_size", "lr", "seed", "device")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="train a project's network on a dataset and save checkpoints")
+    parser.add_argument("file", help="a project file (*.cnn.json)")
+    parser.add_argument("--dataset", help="digits, shapes, mnist, fashion-mnist, cifar10, or an image folder")
+    parser.add_argument("--data-root", dest="data_root", metavar="DIR", help="where torchvision datasets are stored")
+    parser.add_argument("--download", action="store_true", help="let torchvision download a missing dataset")
+    parser.add_argument("--epochs", type=int, metavar="N", help="total epochs (when resuming: including those done)")
+    parser.add_argument("--batch-size", dest="batch_size", type=int, metavar="N")
+    parser.add_argument("--lr", type=float, metavar="X", help="learning rate")
+    parser.add_argument("--seed", type=int, metavar="N")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    parser.add_argument("--out", metavar="CKPT_PATH_OR_DIR",
+                        help="a folder for last.pt and best.pt, or a .pt path for the best checkpoint "
+                             "(default: runs/<project name>/)")
+    parser.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (e.g. runs/x/last.pt)")
+    parser.add_argument("--adapt", action="store_true",
+                        help="rewrite the Input channels and the last Dense to fit the dataset if they do not")
+    parser.add_argument("--json", action="store_true", help="end with one JSON line summing up the run")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    project = open_project(args.file)
+    checkpoint = _open_checkpoint(args.resume) if args.resume else None
+    config = training_config(args, project.training, checkpoint)
+    main = int(os.environ.get("RANK", "0")) == 0
+    stop = StopToken()
+    trainer = Trainer(project, config, callbacks=[ProgressPrinter()] if main else [], stop=stop,
+                      out=args.out or default_output(args.file), adapt=args.adapt, download=args.download)
+    try:
+        with _stop_on_interrupt(stop):
+            result = trainer.fit(resume=checkpoint)
+    except (TrainingError, DatasetError, CheckpointError) as error:
+        raise CommandError(str(error)) from None
+    except InvalidGraphError as error:
+        more = f" (and {len(error.issues) - 1} more: see convcanvas summary)" if len(error.issues) > 1 else ""
+        raise CommandError(f"the network cannot be built: {error.issues[0]}{more}") from None
+    if main:
+        for line in summary_lines(result):
+            print(line)
+        if args.json:
+            print(json.dumps(json_summary(result)))
+    return 130 if result.stopped else 0
+
+
+def training_config(args, project_settings: TrainingConfig, checkpoint: Checkpoint | None) -> TrainingConfig:
+    """The project's settings (or the resumed checkpoint's), with the flags given on top."""
+    base = project_settings
+    try:
+        if checkpoint is not None:
+            base = TrainingConfig.from_dict(checkpoint.config) if checkpoint.config else checkpoint.project.training
+        changes = {name: getattr(args, name) for name in OVERRIDES if getattr(args, name) is not None}
+        return base.replace(**changes)
+    except ParamError as error:
+        raise CommandError(f"bad training setting: {error}") from None
+
+
+def default_output(file: str) -> Path:
+    name = Path(file).name
+    stem = name[: -len(EXTENSION)] if name.endswith(EXTENSION) else Path(file).stem
+    return Path("runs") / stem
+
+
+def json_summary(result) -> dict:
+    def number(value: float) -> float | None:
+        return value if math.isfinite(value) else None
+
+    checkpoint = result.best_checkpoint or result.last_checkpoint
+    return {"epochs": result.epochs_completed, "train_loss": number(result.train_loss),
+            "val_loss": number(result.val_loss), "val_accuracy": number(result.val_accuracy),
+            "checkpoint": str(checkpoint) if checkpoint else ""}
+
+
+def _open_checkpoint(path: str) -> Checkpoint:
+    try:
+        return load_checkpoint(path)
+    except CheckpointError as error:
+        raise CommandError(str(error)) from None
+
+
+@contextmanager
+def _stop_on_interrupt(stop: StopToken):
+    """The first Ctrl-C ends training after the current batch (keeping checkpoints); a second one aborts."""
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+    except ValueError:  # not the main thread
+        yield
+        return
+
+    def handle(signum, frame):
+        if stop.stopped:
+            raise KeyboardInterrupt
+        stop.stop()
+        print("\nstopping after this batch (Ctrl-C again to abort)", flush=True)
+
+    try:
+        signal.signal(signal.SIGINT, handle)
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

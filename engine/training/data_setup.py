@@ -1,0 +1,63 @@
+"""The data for a run: check the network fits the dataset (adapting it if allowed), then load."""
+from __future__ import annotations
+
+from ..compiler import input_shape
+from ..config import TrainingConfig
+from ..data import DatasetInfo, DataSplit, dataset_info, load_dataset
+from ..graph import Graph
+from .distributed import DistributedContext
+from .errors import FitError, TrainingError
+from .fit_check import adapt_graph_to_dataset, fit_problems, size_note
+
+
+def info_from_split(data: DataSplit) -> DatasetInfo:
+    """What a check needs from data already loaded (its images already have the Input's channels)."""
+    return DatasetInfo(name=data.source.split(" ", 1)[0], class_names=tuple(data.class_names),
+                       channels=data.input_shape[0], native_size=None,
+                       num_samples=len(data.train) + len(data.val), description=data.source)
+
+
+def fit_graph_to_data(graph: Graph, info: DatasetInfo, *, adapt: bool) -> list[str]:
+    """Raises ``FitError`` when ``graph`` does not fit ``info`` (unless ``adapt``); returns notes for the log."""
+    notes = []
+    problems = fit_problems(graph, info)
+    if problems and not adapt:
+        raise FitError(problems)
+    if problems:
+        notes += [f"adapted the network: {change}" for change in adapt_graph_to_dataset(graph, info)]
+    note = size_note(graph, info)
+    if note:
+        notes.append(note)
+    return notes
+
+
+def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, download: bool,
+                       context: DistributedContext) -> tuple[DataSplit, list[str]]:
+    """Checks (and maybe adapts) ``graph`` against ``config.dataset``, then loads it for the Input's shape.
+
+    In a distributed run with ``download``, rank 0 fetches the files before the others read them.
+    """
+    root = config.data_root or None
+    notes = fit_graph_to_data(graph, dataset_info(config.dataset, root), adapt=adapt)
+
+    def load() -> DataSplit:
+        return load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction,
+                            seed=config.seed, root=root, download=download and context.is_main)
+
+    if download and context.active:
+        data = load() if context.is_main else None
+        context.barrier()
+        if data is None:
+            data = load()
+    else:
+        data = load()
+    return data, notes + list(data.notes)
+
+
+def check_given_data(graph: Graph, data: DataSplit, *, adapt: bool) -> list[str]:
+    """For data the caller loaded: the classes must fit, and the images must have the Input's shape."""
+    notes = fit_graph_to_data(graph, info_from_split(data), adapt=adapt)
+    if tuple(data.input_shape) != input_shape(graph):
+        raise TrainingError(f"the data was prepared for images of {'×'.join(map(str, data.input_shape))} but the "
+                            f"Input takes {'×'.join(map(str, input_shape(graph)))}; load it again for this network.")
+    return notes + list(data.notes)

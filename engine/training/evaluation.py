@@ -1,0 +1,48 @@
+"""Validation: loss, accuracy and the confusion matrix of a model on held-out data."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable
+
+import torch
+from torch import nn
+
+from .metrics import confusion_counts
+
+
+def evaluate(
+    model: nn.Module,
+    data,
+    *,
+    criterion: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    num_classes: int,
+    batch_size: int,
+    device: torch.device,
+    autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+    sampler: Iterable[int] | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Returns ``[loss × samples, correct, samples]`` (float64) and the confusion matrix, both on the device.
+
+    The model is put in eval mode and back into the mode it had. Nothing is
+    read back to the host, so distributed runs can sum both across ranks.
+    """
+    was_training = model.training
+    model.eval()
+    totals = torch.zeros(3, dtype=torch.float64, device=device)
+    confusion = torch.zeros(num_classes, num_classes, dtype=torch.int64, device=device)
+    try:
+        with torch.inference_mode():
+            for images, labels in data.iter_batches(batch_size, shuffle=False, sampler=sampler):
+                images = images.to(device, non_blocking=True)
+                labels = labels.to(device, non_blocking=True)
+                with autocast():
+                    logits = model(images)
+                    loss = criterion(logits, labels)
+                predictions = logits.argmax(1)
+                totals[0] += loss.double() * labels.shape[0]
+                totals[1] += (predictions == labels).sum()
+                totals[2] += labels.shape[0]
+                confusion += confusion_counts(labels, predictions, num_classes)
+    finally:
+        model.train(was_training)
+    return totals, confusion

@@ -1,0 +1,123 @@
+"""Does a network fit a dataset? And if not, the smallest change that makes it fit.
+
+Two things must agree before training: the number of class scores the
+Output gives and the number of classes, and the Input channels and the
+images' channels (1 grey, 3 colour). Height and width need not agree: the
+data layer resizes the images to the Input size, which is only noted.
+"""
+from __future__ import annotations
+
+from ..analysis import analyze
+from ..catalogue import format_shape
+from ..data import DatasetInfo
+from ..graph import Graph, Node
+from .errors import FitError
+
+# Blocks that keep the feature count, which may sit between the last Dense and the Output.
+_PASS_THROUGH = ("activation", "dropout")
+
+
+def _channel_words(channels: int) -> str:
+    return {1: "grey (1-channel)", 3: "colour (3-channel)"}.get(channels, f"{channels}-channel")
+
+
+def _class_list(names: tuple[str, ...] | list[str], limit: int = 6) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (", …" if len(names) > limit else "")
+
+
+def output_size(graph: Graph) -> int | None:
+    """The number of class scores the Output gives (None when the graph cannot tell yet)."""
+    outputs = graph.nodes_of_type("output")
+    if len(outputs) != 1:
+        return None
+    shape = analyze(graph).nodes[outputs[0].id].output_shape
+    return shape[0] if shape and len(shape) == 1 else None
+
+
+def _input_node(graph: Graph) -> Node | None:
+    inputs = graph.nodes_of_type("input")
+    return inputs[0] if len(inputs) == 1 else None
+
+
+def final_dense(graph: Graph) -> Node | None:
+    """The Dense whose units are the class scores: the Output's source, past activations and dropout."""
+    outputs = graph.nodes_of_type("output")
+    if len(outputs) != 1:
+        return None
+    node = outputs[0]
+    while True:
+        sources = graph.incoming(node.id)
+        if len(sources) != 1:
+            return None
+        node = graph.nodes[sources[0].src]
+        if node.type == "dense":
+            return node
+        if node.type not in _PASS_THROUGH:
+            return None
+
+
+def fit_problems(graph: Graph, info: DatasetInfo) -> list[str]:
+    """One sentence per mismatch between the network and the dataset; empty when they fit."""
+    problems = []
+    scores = output_size(graph)
+    if scores is not None and scores != info.num_classes:
+        problems.append(f"The Output gives {scores} scores but dataset '{info.name}' has {info.num_classes} "
+                        f"classes ({_class_list(info.class_names)}).")
+    node = _input_node(graph)
+    if node is not None and node.params["channels"] != info.channels:
+        problems.append(f"The Input takes {node.params['channels']} channel(s) but dataset '{info.name}' has "
+                        f"{_channel_words(info.channels)} images.")
+    return problems
+
+
+def size_note(graph: Graph, info: DatasetInfo) -> str | None:
+    """A line for the log when the images will be resized to the Input size."""
+    node = _input_node(graph)
+    if node is None or info.native_size is None:
+        return None
+    size = (node.params["height"], node.params["width"])
+    if size == tuple(info.native_size):
+        return None
+    return (f"images of dataset '{info.name}' are {format_shape(info.native_size)}; they are resized to the "
+            f"Input's {format_shape(size)}")
+
+
+def adapt_graph_to_dataset(graph: Graph, info: DatasetInfo, *, resize_input: bool = False) -> list[str]:
+    """Rewrites ``graph`` in place to fit ``info``; returns one line per change (empty if none was needed).
+
+    The Input gets the images' channels (and, with ``resize_input``, their
+    native height and width); the last Dense before the Output gets one
+    unit per class. Raises ``FitError`` when no Dense feeds the Output, or
+    when the changed network no longer checks out.
+    """
+    changes = []
+    node = _input_node(graph)
+    if node is None:
+        raise FitError(["The network has no single Input node to adapt."], hint="")
+    if node.params["channels"] != info.channels:
+        changes.append(f"{node.name}: channels {node.params['channels']} → {info.channels} "
+                       f"(dataset '{info.name}' has {_channel_words(info.channels)} images)")
+        graph.set_param(node.id, "channels", info.channels)
+    if resize_input and info.native_size is not None:
+        height, width = info.native_size
+        if (node.params["height"], node.params["width"]) != (height, width):
+            changes.append(f"{node.name}: size {node.params['height']}×{node.params['width']} → {height}×{width} "
+                           f"(the dataset's native size)")
+            graph.set_param(node.id, "height", height)
+            graph.set_param(node.id, "width", width)
+    scores = output_size(graph)
+    if scores != info.num_classes:
+        dense = final_dense(graph)
+        if dense is None:
+            raise FitError([f"The Output must give {info.num_classes} scores for dataset '{info.name}', but no "
+                            "Dense layer feeds it to adapt; add a Dense with one unit per class before the "
+                            "Output."], hint="")
+        changes.append(f"{dense.name}: units {dense.params['out_features']} → {info.num_classes} "
+                       f"(dataset '{info.name}' has {info.num_classes} classes)")
+        graph.set_param(dense.id, "out_features", info.num_classes)
+    report = analyze(graph)
+    if not report.valid:
+        raise FitError([f"After adapting to dataset '{info.name}' the network has an error: {report.errors[0]}"],
+                       hint="")
+    return changes

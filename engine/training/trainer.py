@@ -1,0 +1,493 @@
+"""``Trainer``: trains a project's network on a dataset, headless.
+
+    result = Trainer(project, callbacks=[...], out="runs/lenet5").fit()
+
+The desktop app drives this from a worker thread (with a ``StopToken``, a
+``PauseToken`` and a ``ProbeMailbox``), the command line drives it directly,
+and ``torchrun`` runs one copy per process. Training works on a snapshot of
+the graph, so editing the canvas meanwhile changes nothing.
+
+Reproducibility: the initial weights come from ``torch.manual_seed(seed)``;
+every epoch then reseeds torch's global generator (dropout) and makes a
+fresh generator (shuffling, augmentation) from (seed, epoch), so a run
+resumed from a checkpoint continues exactly as if it had never stopped, and
+the same seed on the CPU gives the same curves.
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..analysis import analyze
+from ..checkpoint import Checkpoint, load_checkpoint
+from ..compiler import compile_graph
+from ..config import TrainingConfig
+from ..data import Augment, DataSplit
+from ..project import Project
+from .callbacks import Callback, CallbackList, TrainingState
+from .control import PauseToken, StopToken
+from .data_setup import check_given_data, load_training_data
+from .device import DeviceChoice, choose_device, use_mixed_precision
+from .distributed import DistributedContext, distributed_from_env
+from .errors import TrainingError
+from .evaluation import evaluate
+from .metrics import EpochMeter, mean_and_accuracy, per_class_accuracy
+from .optim import build_optimizer, build_scheduler, sync_learning_rate
+from .outputs import CheckpointPaths, write_epoch_checkpoints
+from .probe import ProbeMailbox
+
+# In a distributed run, the ranks agree on stop requests and NaN losses every
+# this many batches (one tiny all-reduce); a single process checks at every report.
+SYNC_EVERY = 16
+_NO_BAD_BATCH = 2**40
+
+
+@dataclass
+class FitResult:
+    project: Project
+    """The project as trained (the graph snapshot, adapted if asked, and the settings used)."""
+    model: nn.Module
+    """The trained network, in eval mode, on the training device."""
+    history: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    """The last finished epoch's metrics, with its confusion matrix (empty if none finished)."""
+    epochs_completed: int
+    stopped: bool
+    best_epoch: int | None
+    best_val_accuracy: float | None
+    last_checkpoint: Path | None
+    best_checkpoint: Path | None
+    class_names: list[str]
+    device: str
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def _last(self, key: str) -> float:
+        return float(self.history[-1][key]) if self.history else float("nan")
+
+    @property
+    def train_loss(self) -> float:
+        return self._last("train_loss")
+
+    @property
+    def val_loss(self) -> float:
+        return self._last("val_loss")
+
+    @property
+    def val_accuracy(self) -> float:
+        return self._last("val_accuracy")
+
+
+def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
+    """The seed of one epoch's random numbers (distinct per epoch and per rank)."""
+    return (seed * 1_000_003 + epoch) * 1_009 + rank
+
+
+def augmentation_for(config: TrainingConfig) -> Augment | None:
+    augment = Augment(crop_padding=None if config.augment_crop else 0, flip=config.augment_flip)
+    return None if augment.is_identity else augment
+
+
+class Trainer:
+    def __init__(
+        self,
+        project: Project,
+        config: TrainingConfig | None = None,
+        *,
+        callbacks: Iterable[Callback] = (),
+        stop: StopToken | None = None,
+        pause: PauseToken | None = None,
+        probe: ProbeMailbox | None = None,
+        out: str | os.PathLike | None = None,
+        adapt: bool = False,
+        download: bool = False,
+        report_interval: float = 0.05,
+    ) -> None:
+        """``config`` defaults to the project's own training settings. ``out`` is a folder (``last.pt`` and
+        ``best.pt``) or a ``.pt`` path for the best checkpoint; None writes no checkpoints. ``adapt``
+        rewrites the snapshot's Input and last Dense to fit the dataset. ``report_interval``: seconds
+        between ``on_batch_end`` calls (0: after every batch)."""
+        self.project = project
+        self.config = config or project.training
+        self.callbacks = CallbackList(list(callbacks))
+        self.stop = stop or StopToken()
+        self.pause = pause or PauseToken()
+        self.probe = probe
+        self.paths = CheckpointPaths.for_output(out) if out is not None else None
+        self.adapt = adapt
+        self.download = download
+        self.report_interval = report_interval
+
+    def fit(self, data: DataSplit | None = None, *, resume: str | os.PathLike | Checkpoint | None = None) -> FitResult:
+        """Trains and returns the result; raises ``TrainingError`` (or ``DatasetError``, ``CheckpointError``,
+        ``InvalidGraphError``) with a one-line message. ``data`` defaults to ``config.dataset``; ``resume``
+        continues from a checkpoint (its network, weights, optimiser, schedule and history)."""
+        context = distributed_from_env()
+        state = TrainingState(epochs=self.config.epochs, batches_per_epoch=0, class_names=[], device="",
+                              rank=context.rank, world_size=context.world_size)
+        try:
+            device = choose_device(self.config.device, context.local_rank)
+            context.start(device.device)
+            result = _Run(self, state, context, device).execute(data, resume)
+        except BaseException as error:
+            explained = explain_failure(error, self.config)
+            self.callbacks.on_exception(state, explained)
+            if explained is error:
+                raise
+            raise explained from error
+        finally:
+            context.stop()
+        self.callbacks.on_fit_end(state, result)
+        return result
+
+
+def explain_failure(error: BaseException, config: TrainingConfig) -> BaseException:
+    """Turns out-of-memory errors into a ``TrainingError`` with advice; anything else passes through."""
+    out_of_memory = isinstance(error, torch.OutOfMemoryError) or (
+        isinstance(error, RuntimeError) and "can't allocate memory" in str(error))
+    if out_of_memory:
+        where = "the GPU" if isinstance(error, torch.OutOfMemoryError) else "the computer"
+        return TrainingError(f"{where} ran out of memory: use a smaller batch size (now {config.batch_size}), "
+                             "a smaller Input size or fewer channels" +
+                             (", or turn on mixed precision" if not config.mixed_precision and
+                              isinstance(error, torch.OutOfMemoryError) else "") + ".")
+    return error
+
+
+class _Run:
+    """One call of ``Trainer.fit``: everything it builds, and the loops."""
+
+    def __init__(self, trainer: Trainer, state: TrainingState, context: DistributedContext,
+                 device: DeviceChoice) -> None:
+        self.trainer = trainer
+        self.config = trainer.config
+        self.state = state
+        self.context = context
+        self.device = device.device
+        self.paths = trainer.paths if context.is_main else None
+        state.device = device.description
+        state.notes.append(f"device: {device.description}")
+        if context.active:
+            state.notes.append(f"distributed: process {context.rank + 1} of {context.world_size}, "
+                               f"{torch.distributed.get_backend()}")
+
+    # --- setup ------------------------------------------------------------------
+
+    def execute(self, data: DataSplit | None, resume: str | os.PathLike | Checkpoint | None) -> FitResult:
+        started = time.perf_counter()
+        checkpoint = load_checkpoint(resume) if isinstance(resume, (str, os.PathLike)) else resume
+        self._prepare(data, checkpoint)
+        self.trainer.callbacks.on_fit_start(self.state)
+        stopped = self._train_epochs()
+        self.model.eval()
+        return self._result(stopped, time.perf_counter() - started)
+
+    def _prepare(self, data: DataSplit | None, checkpoint: Checkpoint | None) -> None:
+        config, state, trainer = self.config, self.state, self.trainer
+        source = checkpoint.project if checkpoint else trainer.project
+        graph = source.graph.copy()
+        adapt = trainer.adapt and checkpoint is None  # a resumed network must keep its shape
+        if data is None:
+            data, notes = load_training_data(graph, config, adapt=adapt, download=trainer.download,
+                                             context=self.context)
+            self.owns_data = True
+        else:
+            notes = check_given_data(graph, data, adapt=adapt)
+            self.owns_data = False
+        self.data = data
+        state.notes += [f"data: {data.source}, {len(data.train):,} training and {len(data.val):,} validation "
+                        "images", *notes]
+        self.snapshot = Project(graph, source.name, source.description, config)
+        state.class_names = list(data.class_names)
+
+        torch.manual_seed(config.seed)
+        self.model = compile_graph(graph, analyze(graph), name=source.name).to(self.device)
+        self.model.train()
+        self.steps = data.train.num_batches(config.batch_size, shard=self.context.shard)
+        state.batches_per_epoch = self.steps
+        state.model = self.model
+        self.optimizer = build_optimizer(self.model.parameters(), config)
+        self.scheduler = build_scheduler(self.optimizer, config, self.steps)
+        self.criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+        amp, note = use_mixed_precision(self.device, config.mixed_precision)
+        if note:
+            state.notes.append(note)
+        self.scaler = torch.amp.GradScaler("cuda") if amp else None
+        self.autocast = (lambda: torch.autocast("cuda", dtype=torch.float16)) if amp else contextlib.nullcontext
+        self.augment = augmentation_for(config)
+        self.first_epoch = 1
+        self.best_epoch: int | None = None
+        self.best_accuracy: float | None = None
+        self.last_metrics: dict[str, Any] = {}
+        self.last_written: Path | None = None
+        self.best_written: Path | None = None
+        if checkpoint is not None:
+            self._resume(checkpoint)
+        self.train_model = self._distributed(self.model)  # after resuming: DDP starts from rank 0's weights
+
+    def _distributed(self, model: nn.Module) -> nn.Module:
+        if not self.context.active:
+            return model
+        from torch.nn.parallel import DistributedDataParallel
+
+        device_ids = [self.device.index] if self.device.type == "cuda" else None
+        return DistributedDataParallel(model, device_ids=device_ids,
+                                       find_unused_parameters=_has_unused_parameters(model))
+
+    def _resume(self, checkpoint: Checkpoint) -> None:
+        if list(checkpoint.class_names) != self.state.class_names:
+            raise TrainingError(f"the checkpoint was trained on classes {', '.join(checkpoint.class_names)} but "
+                                f"the dataset has {', '.join(self.state.class_names)}; resume with its dataset.")
+        if checkpoint.epoch >= self.config.epochs:
+            raise TrainingError(f"the checkpoint has already trained {checkpoint.epoch} epochs and "
+                                f"{self.config.epochs} were asked for: ask for more epochs to continue it.")
+        self.model.load_state_dict(checkpoint.model_state)
+        if checkpoint.optimizer_state is not None:
+            self.optimizer.load_state_dict(checkpoint.optimizer_state)
+        if checkpoint.scheduler_state is not None:
+            self.scheduler.load_state_dict(checkpoint.scheduler_state)
+            sync_learning_rate(self.scheduler)
+        self.state.history = [dict(entry) for entry in checkpoint.history]
+        self.state.global_step = checkpoint.epoch * self.steps
+        self.first_epoch = checkpoint.epoch + 1
+        for entry in self.state.history:
+            if self.best_accuracy is None or entry["val_accuracy"] > self.best_accuracy:
+                self.best_epoch, self.best_accuracy = entry["epoch"], entry["val_accuracy"]
+        self.last_metrics = dict(checkpoint.metrics)
+        self.state.notes.append(f"resumed after epoch {checkpoint.epoch} of {self.config.epochs}")
+
+    # --- the loops -------------------------------------------------------------------
+
+    def _train_epochs(self) -> bool:
+        """Runs the remaining epochs; returns True if a stop request ended the run early."""
+        self.run_started = time.perf_counter()
+        self.paused_seconds = 0.0
+        self.steps_this_run = 0
+        self.validation_seconds: list[float] = []
+        for epoch in range(self.first_epoch, self.config.epochs + 1):
+            if self._agree_to_stop(self.trainer.stop.stopped):
+                return True
+            epoch_started = time.perf_counter()
+            self.state.epoch, self.state.batch = epoch, 0
+            self.trainer.callbacks.on_epoch_start(self.state)
+            totals = self._train_one_epoch(epoch)
+            if totals is None:
+                return True
+            self._finish_epoch(epoch, totals, epoch_started)
+        return False
+
+    def _train_one_epoch(self, epoch: int) -> torch.Tensor | None:
+        """Trains one epoch; returns ``[loss × samples, correct, samples]`` summed over ranks, or None if a
+        stop request ended it early."""
+        config, state, trainer = self.config, self.state, self.trainer
+        torch.manual_seed(epoch_seed(config.seed, epoch, self.context.rank))
+        generator = torch.Generator().manual_seed(epoch_seed(config.seed, epoch))
+        meter = EpochMeter(self.steps, self.device)
+        self.model.train()
+        report_at = time.perf_counter() + self.trainer.report_interval
+        window = _Window(time.perf_counter())
+        batches = self.data.train.iter_batches(config.batch_size, shuffle=True, generator=generator,
+                                               augment=self.augment, shard=self.context.shard)
+        for images, labels in batches:
+            images = images.to(self.device, non_blocking=True)
+            labels = labels.to(self.device, non_blocking=True)
+            self._step(images, labels, meter)
+            state.batch += 1
+            state.global_step += 1
+            self.steps_this_run += 1
+            window.images += labels.shape[0]
+
+            self._wait_while_paused(window)
+            if trainer.probe is not None and self.context.is_main:
+                trainer.probe.serve(self.model, self._probe_image)
+            now = time.perf_counter()
+            last = state.batch >= self.steps
+            report = last or now >= report_at
+            if report:
+                report_at = now + trainer.report_interval
+            if self.context.active:
+                sync = last or state.batch % SYNC_EVERY == 0
+            else:
+                sync = report or trainer.stop.stopped
+            if sync:
+                self._check_loss(meter, epoch)
+            if report:
+                trainer.callbacks.on_batch_end(state, self._batch_metrics(meter, window, now))
+            if sync and self._agree_to_stop(trainer.stop.stopped):
+                return None
+        self._check_loss(meter, epoch)
+        return self.context.sum_(meter.totals())
+
+    def _step(self, images: torch.Tensor, labels: torch.Tensor, meter: EpochMeter) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        with self.autocast():
+            logits = self.train_model(images)
+            loss = self.criterion(logits, labels)
+        if self.scaler is None:
+            loss.backward()
+            self.optimizer.step()
+        else:
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        self.scheduler.step()
+        meter.record(loss, logits, labels)
+
+    def _wait_while_paused(self, window: _Window) -> None:
+        if not self.trainer.pause.paused:
+            return
+        started = time.perf_counter()
+        self.trainer.pause.wait_while_paused(self.trainer.stop)
+        waited = time.perf_counter() - started
+        self.paused_seconds += waited
+        window.paused += waited
+
+    def _probe_image(self) -> torch.Tensor:
+        images, _ = next(iter(self.data.val.iter_batches(1)))
+        return images[0]
+
+    def _agree_to_stop(self, requested: bool) -> bool:
+        """In a distributed run every rank stops together (if any rank was asked to)."""
+        if not self.context.active:
+            return requested
+        flag = torch.tensor([float(requested)], device=self.device)
+        return bool(self.context.max_(flag).item())
+
+    def _check_loss(self, meter: EpochMeter, epoch: int) -> None:
+        """Raises ``TrainingError`` naming the first batch (on any rank) whose loss was NaN or infinite."""
+        bad = meter.first_nonfinite()
+        if self.context.active:
+            flag = torch.tensor([0.0 if bad is None else float(_NO_BAD_BATCH - bad)], device=self.device)
+            agreed = int(self.context.max_(flag).item())
+            bad = None if agreed == 0 else _NO_BAD_BATCH - agreed
+        if bad is None:
+            return
+        value = float(meter.losses[bad]) if bad < meter.batches else float("nan")
+        kind = "NaN (not a number)" if math.isnan(value) else "infinite"
+        where = f" Last good checkpoint: {self.last_written}." if self.last_written else ""
+        raise TrainingError(
+            f"training diverged at epoch {epoch}, batch {bad + 1} of {self.steps}: the loss became {kind}. "
+            f"Lower the learning rate (it is {self.config.lr:g}) or check the data for broken values.{where}",
+            last_checkpoint=self.last_written)
+
+    def _batch_metrics(self, meter: EpochMeter, window: _Window, now: float) -> dict[str, Any]:
+        loss, accuracy = mean_and_accuracy(meter.totals())
+        seconds = max(now - window.started - window.paused, 1e-9)
+        rate = window.images * self.context.world_size / seconds
+        window.restart(now)
+        return {
+            "epoch": self.state.epoch, "epochs": self.config.epochs, "batch": self.state.batch,
+            "batches_per_epoch": self.steps, "global_step": self.state.global_step, "loss": loss,
+            "accuracy": accuracy, "images_per_second": rate, "lr": self.optimizer.param_groups[0]["lr"],
+            "eta_seconds": self._eta(now),
+        }
+
+    def _eta(self, now: float) -> float:
+        per_step = (now - self.run_started - self.paused_seconds - sum(self.validation_seconds)) / max(
+            1, self.steps_this_run)
+        remaining_epochs = self.config.epochs - self.state.epoch
+        remaining_steps = (self.steps - self.state.batch) + remaining_epochs * self.steps
+        per_validation = (sum(self.validation_seconds) / len(self.validation_seconds)
+                          if self.validation_seconds else 0.0)
+        return max(0.0, remaining_steps * per_step + (remaining_epochs + 1) * per_validation)
+
+    # --- end of an epoch ------------------------------------------------------------
+
+    def _finish_epoch(self, epoch: int, train_totals: torch.Tensor, epoch_started: float) -> None:
+        state, trainer = self.state, self.trainer
+        validation_started = time.perf_counter()
+        val_totals, confusion = self._validate()
+        self.validation_seconds.append(time.perf_counter() - validation_started)
+        train_loss, train_accuracy = mean_and_accuracy(train_totals)
+        val_loss, val_accuracy = mean_and_accuracy(val_totals)
+        confusion_rows = confusion.tolist()
+        validation = {"val_loss": val_loss, "val_accuracy": val_accuracy, "confusion": confusion_rows,
+                      "per_class_accuracy": per_class_accuracy(confusion)}
+        trainer.callbacks.on_validation_end(state, dict(validation))
+        seconds = time.perf_counter() - epoch_started
+        entry = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_accuracy, "val_loss": val_loss,
+                 "val_accuracy": val_accuracy, "lr": self.optimizer.param_groups[0]["lr"], "seconds": seconds,
+                 "images_per_second": float(train_totals[2]) / max(seconds, 1e-9)}
+        state.history.append(entry)
+        is_best = self.best_accuracy is None or val_accuracy > self.best_accuracy
+        if is_best:
+            self.best_epoch, self.best_accuracy = epoch, val_accuracy
+        self.last_metrics = {**entry, **validation, "best_epoch": self.best_epoch,
+                             "best_val_accuracy": self.best_accuracy}
+        self._write_checkpoints(epoch, is_best)
+        trainer.callbacks.on_epoch_end(state, {**self.last_metrics, "checkpoint": _text(self.last_written)})
+
+    def _validate(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each rank checks a disjoint share of the validation images; the counts are summed."""
+        sampler = (range(self.context.rank, len(self.data.val), self.context.world_size)
+                   if self.context.active else None)
+        totals, confusion = evaluate(self.model, self.data.val, criterion=self.criterion,
+                                     num_classes=len(self.state.class_names),
+                                     batch_size=self.config.batch_size * 2, device=self.device,
+                                     autocast=self.autocast, sampler=sampler)
+        return self.context.sum_(totals).cpu(), self.context.sum_(confusion).cpu()
+
+    def _write_checkpoints(self, epoch: int, is_best: bool) -> None:
+        if self.paths is None:
+            return
+        write_epoch_checkpoints(
+            self.paths, is_best=is_best, project=self.snapshot, model_state=self.model.state_dict(),
+            class_names=self.state.class_names, mean=self.data.mean, std=self.data.std,
+            metrics=self.last_metrics, history=self.state.history, epoch=epoch,
+            optimizer_state=self.optimizer.state_dict(), scheduler_state=self.scheduler.state_dict(),
+            config=self.config.to_dict())
+        self.last_written = self.paths.last
+        if is_best:
+            self.best_written = self.paths.best
+
+    def _result(self, stopped: bool, seconds: float) -> FitResult:
+        if self.owns_data:
+            for split in (self.data.train, self.data.val):
+                close = getattr(split, "close", None)
+                if close is not None:
+                    close()
+        return FitResult(
+            project=self.snapshot, model=self.model, history=list(self.state.history), metrics=self.last_metrics,
+            epochs_completed=len(self.state.history), stopped=stopped, best_epoch=self.best_epoch,
+            best_val_accuracy=self.best_accuracy, last_checkpoint=self.last_written,
+            best_checkpoint=self.best_written, class_names=self.state.class_names, device=self.state.device,
+            notes=list(self.state.notes), seconds=seconds)
+
+
+@dataclass
+class _Window:
+    """Images and pause time since the last batch report (for images per second)."""
+
+    started: float
+    images: int = 0
+    paused: float = 0.0
+
+    def restart(self, now: float) -> None:
+        self.started, self.images, self.paused = now, 0, 0.0
+
+
+def _text(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
+
+
+def _has_unused_parameters(model: torch.fx.GraphModule) -> bool:
+    """True when some weights never reach the output (a dead branch), which DDP must be told about."""
+    output = next(node for node in model.graph.nodes if node.op == "output")
+    live, stack = set(), [output]
+    while stack:
+        node = stack.pop()
+        if node not in live:
+            live.add(node)
+            stack.extend(node.all_input_nodes)
+    used = {node.target for node in live if node.op == "call_module"}
+    return any(name not in used and any(True for _ in module.parameters())
+               for name, module in model.named_children())
