@@ -7,10 +7,12 @@ pasted as text works too.
 """
 from __future__ import annotations
 
+import atexit
 import json
 from typing import Any
 
 from PySide6.QtCore import QMimeData
+from PySide6.QtGui import QGuiApplication
 
 from engine.graph import Graph
 from engine.project import Project, ProjectError, project_from_dict, project_to_dict
@@ -65,3 +67,29 @@ def from_mime(mime: QMimeData | None) -> dict[str, Any] | None:
     except ProjectError:
         return None
     return payload
+
+
+def put_on_clipboard(payload: dict[str, Any]) -> None:
+    """Copies ``payload`` to the system clipboard.
+
+    Qt keeps the clipboard's QMimeData until its own exit handlers run, after
+    Python has shut down; deleting the Python wrapper then crashes. So we
+    clear our own data from the clipboard while Python still runs.
+    """
+    QGuiApplication.clipboard().setMimeData(to_mime(payload))
+    global _cleanup_registered
+    if not _cleanup_registered:
+        atexit.register(_clear_own_clipboard)
+        _cleanup_registered = True
+
+
+_cleanup_registered = False
+
+
+def _clear_own_clipboard() -> None:
+    if QGuiApplication.instance() is None:
+        return
+    board = QGuiApplication.clipboard()
+    data = board.mimeData()
+    if data is not None and data.hasFormat(MIME_NODES):
+        board.clear()

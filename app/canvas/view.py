@@ -454,7 +454,7 @@ class CanvasView(QGraphicsView):
         if not ids:
             self.document.show_status("Nothing to copy: select some blocks first.")
             return False
-        QGuiApplication.clipboard().setMimeData(clipboard.to_mime(self.document.copy_nodes(ids)))
+        clipboard.put_on_clipboard(self.document.copy_nodes(ids))
         self._paste_count = 0
         return True
 
