@@ -1,0 +1,436 @@
+"""The inspector: what is selected, its parameters as editors, its numbers and its issues.
+
+One node: its name (rename), an editor per catalogue parameter, the output
+shape, parameter count and MACs, its issues, and the block guide (summary,
+doc, shape formula). Several nodes: how many, and their totals. Nothing: the
+project's name and description, and the network's totals.
+
+Every edit goes through the document (one undo command each; the document
+merges a burst of edits of one parameter). The page is rebuilt when the
+selection changes and refreshed in place when the graph or analysis does,
+so undo shows up in the editors at once.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QUndoCommand
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.analysis import ERROR, Analysis, Issue
+from engine.catalogue import format_shape
+from engine.graph import GraphError, check_node_name
+
+from .document import Document
+from .formatting import compact_text, count_text
+from .icons import CATEGORY_TITLES, block_icon
+from .param_editors import ParamEditor, editor_for
+from .theme import set_style_property
+
+
+MINIMUM_WIDTH = 300  # the widest editor row (a pair of spin boxes and its label) fits
+
+
+class ProjectTextCommand(QUndoCommand):
+    """Changes the project's name or description (not part of the graph)."""
+
+    def __init__(self, document: Document, field: str, value: str) -> None:
+        label = "name" if field == "name" else "description"
+        super().__init__(f"Change project {label}")
+        self._project, self._field = document.project, field
+        self._old, self._new = getattr(self._project, field), value
+
+    def redo(self) -> None:
+        setattr(self._project, self._field, self._new)
+
+    def undo(self) -> None:
+        setattr(self._project, self._field, self._old)
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("sectionHeading")
+    label.setIndent(0)  # a styled label would otherwise indent its text
+    return label
+
+
+def _muted(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("muted")
+    label.setWordWrap(True)
+    return label
+
+
+def _form() -> QFormLayout:
+    form = QFormLayout()
+    form.setContentsMargins(0, 4, 0, 4)
+    form.setHorizontalSpacing(12)
+    form.setVerticalSpacing(6)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return form
+
+
+def _value_label() -> QLabel:
+    label = QLabel()
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class Inspector(QScrollArea):
+    def __init__(self, document: Document, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(MINIMUM_WIDTH)
+        self._ids: list[str] = []
+        self._page: _Page | None = None
+        document.graph_changed.connect(self._graph_changed)
+        document.analysis_changed.connect(self._analysis_changed)
+        document.project_replaced.connect(lambda: self.show_nodes([]))
+        document.read_only_changed.connect(self._read_only_changed)
+        self.show_nodes([])
+
+    @property
+    def page(self) -> _Page:
+        return self._page
+
+    def show_nodes(self, ids: list[str]) -> None:
+        """Shows the selection (node ids)."""
+        self._ids = [node_id for node_id in ids if node_id in self.document.graph.nodes]
+        if len(self._ids) == 1:
+            page: _Page = NodePage(self.document, self._ids[0])
+        elif self._ids:
+            page = SelectionPage(self.document, self._ids)
+        else:
+            page = ProjectPage(self.document)
+        page.setObjectName("inspectorPage")
+        page.align_forms()
+        page.setEnabled(not self.document.read_only)
+        self._page = page
+        self.setWidget(page)  # deletes the previous page
+        page.refresh_values()
+        page.refresh_analysis(self.document.analysis)
+
+    def _graph_changed(self) -> None:
+        if any(node_id not in self.document.graph.nodes for node_id in self._ids):
+            self.show_nodes(self._ids)  # some were deleted (or an undo removed them)
+        else:
+            self._page.refresh_values()
+
+    def _analysis_changed(self, analysis: Analysis) -> None:
+        self._page.refresh_analysis(analysis)
+
+    def _read_only_changed(self, read_only: bool) -> None:
+        self._page.setEnabled(not read_only)
+
+
+class _Page(QWidget):
+    def __init__(self, document: Document) -> None:
+        super().__init__()
+        self.document = document
+        self._forms: list[QFormLayout] = []
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(12, 10, 12, 12)
+        self.layout_.setSpacing(6)
+
+    def header(self, title: str, subtitle: str, icon: QIcon | None = None) -> QLabel:
+        """The page's title and subtitle, beside an icon; returns the title label."""
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        if icon is not None:
+            picture = QLabel()
+            picture.setPixmap(icon.pixmap(QSize(28, 28), self.devicePixelRatioF()))
+            picture.setAlignment(Qt.AlignmentFlag.AlignTop)
+            row.addWidget(picture)
+        texts = QVBoxLayout()
+        texts.setSpacing(1)
+        title_label = QLabel(title)
+        title_label.setObjectName("inspectorTitle")
+        title_label.setWordWrap(True)
+        sub = QLabel(subtitle)
+        sub.setObjectName("inspectorSubtitle")
+        sub.setWordWrap(True)
+        texts.addWidget(title_label)
+        texts.addWidget(sub)
+        row.addLayout(texts, 1)
+        self.layout_.addLayout(row)
+        return title_label
+
+    def form(self) -> QFormLayout:
+        """A form whose label column lines up with the page's other forms (see ``align_forms``)."""
+        form = _form()
+        self._forms.append(form)
+        return form
+
+    def align_forms(self) -> None:
+        """Gives every form's label column the width of the widest label on the page."""
+        labels = [form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget()
+                  for form in self._forms for row in range(form.rowCount())
+                  if form.itemAt(row, QFormLayout.ItemRole.LabelRole) is not None]
+        width = max((label.sizeHint().width() for label in labels), default=0)
+        for label in labels:
+            label.setMinimumWidth(width)
+
+    def refresh_values(self) -> None:
+        """Shows the graph's current values (after an edit, undo or redo)."""
+
+    def refresh_analysis(self, analysis: Analysis) -> None:
+        """Shows the latest shapes, counts and issues."""
+
+
+class NodePage(_Page):
+    def __init__(self, document: Document, node_id: str) -> None:
+        super().__init__(document)
+        self.node_id = node_id
+        node = document.graph.nodes[node_id]
+        spec = node.spec
+        self.title = self.header(node.name, f"{spec.title} · {CATEGORY_TITLES[spec.category]}",
+                                 block_icon(node.type))
+        self.title.setToolTip(spec.summary)
+
+        form = self.form()
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("nodeName")
+        self.name_edit.setToolTip("The node's name: it names the layer in the generated PyTorch code "
+                                  "and in the checkpoint's state_dict.")
+        self.name_edit.editingFinished.connect(self._rename)
+        self.name_edit.textEdited.connect(self._check_name)
+        form.addRow("Name", self.name_edit)
+        self.name_problem = QLabel()
+        self.name_problem.setObjectName("issueText")
+        self.name_problem.setProperty("severity", "error")
+        self.name_problem.setWordWrap(True)
+        self.name_problem.hide()
+        form.addRow(self.name_problem)
+        self.layout_.addLayout(form)
+
+        self.editors: dict[str, ParamEditor] = {}
+        if spec.params:
+            self.layout_.addWidget(_heading("Parameters"))
+            params = self.form()
+            for param in spec.params:
+                editor = editor_for(param)
+                editor.setObjectName(f"param_{param.name}")
+                editor.committed.connect(lambda value, key=param.name: self._set(key, value))
+                label = QLabel(param.title)
+                label.setToolTip(param.help)
+                params.addRow(label, editor)
+                self.editors[param.name] = editor
+            self.layout_.addLayout(params)
+
+        self.layout_.addWidget(_heading("Output"))
+        numbers = self.form()
+        self.shape_label, self.params_label, self.macs_label = _value_label(), _value_label(), _value_label()
+        self.shape_label.setObjectName("outputShape")
+        numbers.addRow("Shape", self.shape_label)
+        numbers.addRow("Parameters", self.params_label)
+        numbers.addRow("MACs", self.macs_label)
+        self.layout_.addLayout(numbers)
+
+        self.issues_heading = _heading("Problems")
+        self.issues_box = QVBoxLayout()
+        self.issues_box.setSpacing(6)
+        self.layout_.addWidget(self.issues_heading)
+        self.layout_.addLayout(self.issues_box)
+
+        self.layout_.addWidget(_heading("Block guide"))
+        summary = QLabel(f"<b>{spec.summary}</b>")
+        summary.setWordWrap(True)
+        self.layout_.addWidget(summary)
+        self.layout_.addWidget(_muted(spec.doc))
+        if spec.shape_formula:
+            formula = _muted(f"Shape: {spec.shape_formula}")
+            formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.layout_.addWidget(formula)
+        self.layout_.addStretch(1)
+
+    @property
+    def node(self):
+        return self.document.graph.nodes[self.node_id]
+
+    def refresh_values(self) -> None:
+        node = self.node
+        self.title.setText(node.name)
+        if not self.name_edit.isModified():  # never overwrite what is being typed
+            self.name_edit.setText(node.name)
+        for key, editor in self.editors.items():
+            editor.set_value(node.params[key])
+
+    def refresh_analysis(self, analysis: Analysis) -> None:
+        report = analysis.nodes.get(self.node_id)
+        if report is None:  # a newer analysis is on its way
+            return
+        self.shape_label.setText(format_shape(report.output_shape) if report.output_shape else "unknown")
+        self.params_label.setText(count_text(report.params))
+        self.macs_label.setText(compact_text(report.macs))
+        while self.issues_box.count():
+            self.issues_box.takeAt(0).widget().deleteLater()
+        for issue in report.issues:
+            self.issues_box.addWidget(_issue_label(issue))
+        self.issues_heading.setVisible(bool(report.issues))
+
+    def _set(self, key: str, value) -> None:
+        if not self.document.set_param(self.node_id, key, value):
+            self.editors[key].set_value(self.node.params[key])  # refused: show what stands
+
+    def _check_name(self, text: str) -> None:
+        """Says at once, while typing, why a name would be refused."""
+        self._show_name_problem(_name_problem(self.document, self.node_id, text))
+
+    def _rename(self) -> None:
+        self.name_edit.setModified(False)
+        name = self.name_edit.text().strip()
+        if name == self.node.name:
+            self._show_name_problem("")
+            return
+        problem = _name_problem(self.document, self.node_id, name)
+        if problem or not self.document.rename(self.node_id, name):
+            self._show_name_problem(f"{problem or 'Cannot rename'}. Kept “{self.node.name}”.")
+            self.name_edit.setText(self.node.name)
+        else:
+            self._show_name_problem("")
+
+    def _show_name_problem(self, text: str) -> None:
+        self.name_problem.setText(text)
+        self.name_problem.setVisible(bool(text))
+
+
+def _name_problem(document: Document, node_id: str, name: str) -> str:
+    try:
+        check_node_name(name)
+    except GraphError as error:
+        return str(error)
+    other = document.graph.node_by_name(name)
+    if other is not None and other.id != node_id:
+        return f"The name “{name}” is already used by another node"
+    return ""
+
+
+def _issue_label(issue: Issue) -> QLabel:
+    label = QLabel(f"{issue.message}<br><span>{issue.hint}</span>" if issue.hint else issue.message)
+    label.setObjectName("issueText")
+    label.setProperty("severity", issue.severity)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    return label
+
+
+class SelectionPage(_Page):
+    def __init__(self, document: Document, ids: list[str]) -> None:
+        super().__init__(document)
+        self.ids = ids
+        self.header(f"{len(ids)} nodes selected", "Select a single node to edit its parameters.")
+        self.layout_.addWidget(_heading("Together"))
+        form = self.form()
+        self.params_label, self.macs_label = _value_label(), _value_label()
+        form.addRow("Parameters", self.params_label)
+        form.addRow("MACs", self.macs_label)
+        self.layout_.addLayout(form)
+        self.layout_.addStretch(1)
+
+    def refresh_analysis(self, analysis: Analysis) -> None:
+        reports = [analysis.nodes[node_id] for node_id in self.ids if node_id in analysis.nodes]
+        self.params_label.setText(count_text(sum(report.params for report in reports)))
+        self.macs_label.setText(compact_text(sum(report.macs for report in reports)))
+
+
+class ProjectPage(_Page):
+    def __init__(self, document: Document) -> None:
+        super().__init__(document)
+        self.header("Project", "Nothing selected. Click a block to inspect it.")
+        form = self.form()
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("projectName")
+        self.name_edit.editingFinished.connect(self._commit_name)
+        form.addRow("Name", self.name_edit)
+        self.description_edit = _DescriptionEdit()
+        self.description_edit.setObjectName("projectDescription")
+        self.description_edit.setPlaceholderText("What this network is for")
+        self.description_edit.focus_lost.append(self._commit_description)
+        form.addRow("Description", self.description_edit)
+        self.layout_.addLayout(form)
+
+        self.layout_.addWidget(_heading("Network"))
+        totals = self.form()
+        self.nodes_label, self.shape_label = _value_label(), _value_label()
+        self.params_label, self.macs_label, self.validity_label = _value_label(), _value_label(), _value_label()
+        self.validity_label.setObjectName("issueText")
+        totals.addRow("Blocks", self.nodes_label)
+        totals.addRow("Input → output", self.shape_label)
+        totals.addRow("Parameters", self.params_label)
+        totals.addRow("MACs", self.macs_label)
+        totals.addRow("Status", self.validity_label)
+        self.layout_.addLayout(totals)
+        self.layout_.addStretch(1)
+
+    def refresh_values(self) -> None:
+        project = self.document.project
+        if not self.name_edit.isModified():  # never overwrite what is being typed
+            self.name_edit.setText(project.name)
+        if not self.description_edit.document().isModified():
+            self.description_edit.setPlainText(project.description)
+
+    def refresh_analysis(self, analysis: Analysis) -> None:
+        graph = self.document.graph
+        self.nodes_label.setText(f"{len(graph.nodes)} blocks, {len(graph.edges)} connections")
+        ends = [analysis.nodes[node.id].output_shape for kind in ("input", "output")
+                for node in graph.nodes_of_type(kind)[:1] if node.id in analysis.nodes]
+        self.shape_label.setText(" → ".join(format_shape(shape) for shape in ends if shape) or "unknown")
+        self.params_label.setText(count_text(analysis.total_params))
+        self.macs_label.setText(compact_text(analysis.total_macs))
+        errors = len(analysis.errors)
+        warnings = len(analysis.issues) - errors
+        if errors:
+            text = f"{errors} error{'s' * (errors != 1)} to fix"
+        else:
+            text = "Ready to train" + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else "")
+        self.validity_label.setText(text)
+        set_style_property(self.validity_label, "severity", ERROR if errors else "ok")
+
+    def _commit_name(self) -> None:
+        self.name_edit.setModified(False)
+        name = self.name_edit.text().strip()
+        if not name:
+            self.name_edit.setText(self.document.project.name)
+        elif name != self.document.project.name:
+            self._push("name", name)
+
+    def _commit_description(self) -> None:
+        self.description_edit.document().setModified(False)
+        text = self.description_edit.toPlainText().strip()
+        if text != self.document.project.description:
+            self._push("description", text)
+
+    def _push(self, field: str, value: str) -> None:
+        if self.document.read_only:
+            self.document.show_status("The project cannot be edited while it trains: stop training first.")
+            self.refresh_values()
+            return
+        self.document.undo_stack.push(ProjectTextCommand(self.document, field, value))
+
+
+class _DescriptionEdit(QPlainTextEdit):
+    """A short multi-line text that commits when focus leaves it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.focus_lost: list = []
+        self.setTabChangesFocus(True)
+        self.setFixedHeight(96)
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)
+        for callback in self.focus_lost:
+            callback()

@@ -1,0 +1,534 @@
+"""The main window: canvas in the middle, palette left, inspector right, problems below.
+
+The window wires the pieces together and owns the file workflow: new, open
+(menu, recent files, presets, dropped files), save, save as, revert, asking
+before unsaved work is lost, autosaving to a recovery file and offering it
+back after a crash. Layout, recent files and the theme live in QSettings.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+
+from engine.analysis import Analysis
+from engine.project import EXTENSION, ProjectError
+
+from . import dialogs
+from .block_guide import BlockGuideDialog
+from .canvas.view import CanvasView
+from .document import Document
+from .files import RecentFiles, RecoverySession
+from .icons import app_icon
+from .formatting import compact_text, count_text
+from .inspector import Inspector
+from .issues_panel import IssuesPanel
+from .palette import BlockPalette
+from .presets_menu import PresetsMenu, first_launch_preset
+from .theme import MODES, ThemeManager, set_style_property
+from .training import install_training_ui
+
+APP_NAME = "ConvCanvas"
+AUTOSAVE_DELAY_MS = 3000
+STATE_VERSION = 1
+FIRST_LAUNCH_KEY = "session/launched"
+LAST_FOLDER_KEY = "files/last_folder"
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        recovery_dir: Path | None = None,
+        runs_root: Path | None = None,
+        autosave_ms: int = AUTOSAVE_DELAY_MS,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings if settings is not None else QSettings()
+        self.theme = ThemeManager(self.settings, self)
+        self.theme.apply()
+        self.recent = RecentFiles(self.settings)
+        self.recovery = RecoverySession(recovery_dir)
+        self.document = Document(parent=self)
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        # Side panels run full height; the problems panel sits under the canvas only.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.canvas = CanvasView(self.document, self)
+        self.setCentralWidget(self.canvas)
+        self.palette_panel = BlockPalette()
+        self.inspector = Inspector(self.document)
+        self.issues = IssuesPanel()
+        areas = Qt.DockWidgetArea
+        self.palette_dock = self._dock("Blocks", "paletteDock", self.palette_panel, areas.LeftDockWidgetArea)
+        self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, areas.RightDockWidgetArea)
+        self.issues_dock = self._dock("Problems", "issuesDock", self.issues, areas.BottomDockWidgetArea)
+        self.add_training_docks(runs_root)
+
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(autosave_ms)
+        self._autosave.timeout.connect(self.autosave)
+
+        self._build_status_bar()
+        self._build_actions()
+        self._build_menus()
+        self._connect()
+        self._restore_layout()
+        self._show_analysis(self.document.analysis)
+        self._update_title()
+
+    # --- construction ----------------------------------------------------------------------------
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def add_training_docks(self, runs_root: Path | None = None) -> None:
+        """The training panel and dashboards (app.training): Training beside the inspector,
+        the curves and after-training views as tabs beside the problems, feature maps to their right."""
+        self.training_ui = install_training_ui(self, self.document, self.canvas, runs_root)
+        self.training_docks = list(self.training_ui.docks)
+        docks = {dock.objectName(): dock for dock in self.training_docks}
+        self.tabifyDockWidget(self.inspector_dock, docks["trainingDock"])
+        for name in ("curvesDock", "confusionDock", "galleryDock", "predictDock"):
+            # Qt only tabifies a dock that is in no tab group yet: take it out of its own first.
+            self.removeDockWidget(docks[name])
+            self.tabifyDockWidget(self.issues_dock, docks[name])
+            docks[name].show()
+        self.inspector_dock.raise_()
+        self.issues_dock.raise_()
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.params_status = QLabel()
+        self.params_status.setObjectName("statusParams")
+        self.macs_status = QLabel()
+        self.macs_status.setObjectName("statusMacs")
+        self.validity_status = QLabel()
+        self.validity_status.setObjectName("issueText")
+        for label in (self.params_status, self.macs_status, self.validity_status):
+            bar.addPermanentWidget(label)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", scope: QWidget | None = None) -> QAction:
+        """A menu action; with ``scope`` its shortcut only works while that widget has the focus."""
+        action = QAction(text, self)
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            action.setShortcuts(QKeySequence.keyBindings(shortcut))  # the platform's own keys
+        elif shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        if scope is not None:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        (scope or self).addAction(action)  # shortcuts work while the menu bar is hidden too
+        return action
+
+    def _build_actions(self) -> None:
+        keys = QKeySequence.StandardKey
+        canvas = self.canvas
+        self.new_action = self._action("&New", self.new_project, keys.New, "Start a new network")
+        self.open_action = self._action("&Open…", self.open_file, keys.Open, "Open a project file")
+        self.save_action = self._action("&Save", self.save, keys.Save, "Save the project")
+        self.save_as_action = self._action("Save &As…", self.save_as, keys.SaveAs, "Save under a new name")
+        self.revert_action = self._action("&Revert", self.revert, None, "Go back to the saved file")
+        self.open_checkpoint_action = self._action(
+            "Open &Checkpoint…", self.open_checkpoint, None,
+            "Open a trained network (.pt) to predict with it, export it or continue training it")
+        self.quit_action = self._action("&Quit", self.close, keys.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(QKeySequence.keyBindings(keys.Undo))
+        self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts(QKeySequence.keyBindings(keys.Redo))
+        # The canvas's own keys: in a panel (the palette, the problems list) they must not
+        # delete or copy blocks behind the user's back.
+        self.cut_action = self._action("Cu&t", canvas.cut_selection, keys.Cut, scope=canvas)
+        self.copy_action = self._action("&Copy", canvas.copy_selection, keys.Copy, scope=canvas)
+        self.paste_action = self._action("&Paste", canvas.paste, keys.Paste, scope=canvas)
+        self.duplicate_action = self._action("D&uplicate", canvas.duplicate_selection, "Ctrl+D", scope=canvas)
+        self.delete_action = self._action("&Delete", canvas.delete_selection, keys.Delete, scope=canvas)
+        self.select_all_action = self._action("Select &All", canvas.select_all, keys.SelectAll, scope=canvas)
+        # No shortcut: Tab on the canvas opens it (the view's own key), elsewhere Tab moves focus.
+        self.quick_add_action = self._action("&Add Block…", canvas.show_quick_add, None,
+                                             "Search for a block and add it (Tab on the canvas)")
+
+        self.zoom_in_action = self._action("Zoom &In", canvas.zoom_in, keys.ZoomIn)
+        self.zoom_out_action = self._action("Zoom &Out", canvas.zoom_out, keys.ZoomOut)
+        self.fit_action = self._action("&Fit to Window", canvas.fit_to_view, "Ctrl+0")
+        self.reset_zoom_action = self._action("&Actual Size", canvas.reset_zoom, "Ctrl+1")
+        self.zoom_selection_action = self._action("Zoom to &Selection", canvas.zoom_to_selection, "Ctrl+2")
+        self.tidy_lr_action = self._action("Tidy Layout &Left to Right", lambda: self.document.tidy_layout("LR"),
+                                           "Ctrl+L", "Arrange the blocks in layers, flowing right")
+        self.tidy_tb_action = self._action("Tidy Layout &Top to Bottom", lambda: self.document.tidy_layout("TB"),
+                                           "Ctrl+Shift+L", "Arrange the blocks in layers, flowing down")
+
+        self.theme_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for mode in MODES:
+            action = QAction(mode.capitalize() if mode != "system" else "Follow System", self, checkable=True)
+            action.setChecked(mode == self.theme.mode)
+            action.triggered.connect(lambda _checked=False, m=mode: self.theme.set_mode(m))
+            group.addAction(action)
+            self.theme_actions[mode] = action
+
+        self.guide_action = self._action("Block &Guide", self.show_block_guide, keys.HelpContents,
+                                         "What every block does")
+        self.about_action = self._action("&About ConvCanvas", self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_action, self.open_action])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.presets_menu = PresetsMenu(self)
+        file_menu.addMenu(self.presets_menu)
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.save_as_action, self.revert_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.open_checkpoint_action, self.training_ui.export_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.cut_action, self.copy_action, self.paste_action, self.duplicate_action,
+                              self.delete_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.select_all_action, self.quick_add_action])
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action,
+                              self.reset_zoom_action, self.zoom_selection_action])
+        view_menu.addSeparator()
+        view_menu.addActions([self.tidy_lr_action, self.tidy_tb_action])
+        view_menu.addSeparator()
+        theme_menu = view_menu.addMenu("&Theme")
+        theme_menu.addActions(list(self.theme_actions.values()))
+        self.panels_menu = view_menu.addMenu("&Panels")
+        self.panels_menu.aboutToShow.connect(self._fill_panels_menu)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.guide_action, self.about_action])
+
+    def _connect(self) -> None:
+        document = self.document
+        document.graph_changed.connect(self._graph_changed)
+        document.dirty_changed.connect(self._dirty_changed)
+        document.path_changed.connect(lambda _path: self._update_title())
+        document.analysis_changed.connect(self._show_analysis)
+        document.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        document.read_only_changed.connect(self._read_only_changed)
+        self.canvas.selection_changed.connect(self.inspector.show_nodes)
+        self.canvas.node_activated.connect(self._node_activated)
+        self.palette_panel.block_requested.connect(self.add_block)
+        self.issues.node_chosen.connect(self._issue_chosen)
+        self.issues.count_changed.connect(self._issue_count_changed)
+        self.presets_menu.preset_chosen.connect(self.open_preset)
+        self.theme.changed.connect(lambda _scheme: self._show_analysis(self.document.analysis))
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+            screen = self.screen().availableGeometry()
+            self.resize(min(1480, int(screen.width() * 0.9)), min(920, int(screen.height() * 0.9)))
+        restored = isinstance(state, QByteArray) and self.restoreState(state, STATE_VERSION)
+        # Without a saved layout, dock sizes are set once the window has its real size.
+        self._needs_default_layout = not restored
+
+    def _default_dock_sizes(self) -> None:
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 340], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.issues_dock], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(STATE_VERSION))
+        self.settings.sync()
+
+    # --- start ----------------------------------------------------------------------------------------
+
+    def start(self, path: str | Path | None = None) -> None:
+        """What to show once the window is up: recovered work, ``path``, or LeNet-5 on first launch."""
+        if not self.offer_recovery():
+            if path is not None:
+                self.open_path(Path(path))
+            elif not self.settings.value(FIRST_LAUNCH_KEY, False, type=bool):
+                self.document.load(first_launch_preset(), as_new=True)
+        self.settings.setValue(FIRST_LAUNCH_KEY, True)
+        self.layout().activate()  # the docks take their size first, so the view frames what is left
+        self.canvas.show_start()
+
+    def offer_recovery(self) -> bool:
+        """Offers the newest autosaved copy a crashed session left; True if restored."""
+        abandoned = self.recovery.abandoned()
+        if not abandoned:
+            return False
+        newest = abandoned[0]
+        saved_at = newest.saved_at.strftime("%d %b %Y, %H:%M")
+        restore = dialogs.ask_to_restore(self, newest.project_name, saved_at)
+        if restore:
+            try:
+                project = newest.load()
+            except (OSError, ValueError, KeyError, ProjectError) as error:
+                dialogs.show_error(self, "Cannot restore", f"The autosaved copy is damaged: {error}")
+                restore = False
+            else:
+                self.document.new_project(project)
+                self.document.undo_stack.resetClean()  # restored work is unsaved work
+        newest.discard()
+        return restore
+
+    # --- file workflow ------------------------------------------------------------------------------------
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current project (saved, discarded or clean)."""
+        if self.document.read_only:  # training runs on it
+            self.statusBar().showMessage("Stop training before opening another network.", 8000)
+            return False
+        return self._ask_to_save()
+
+    def _ask_to_save(self) -> bool:
+        if not self.document.is_dirty:
+            return True
+        answer = dialogs.ask_to_save(self, self.document.project.name)
+        if answer == dialogs.SAVE:
+            return self.save()
+        return answer == dialogs.DISCARD
+
+    def new_project(self) -> None:
+        if self.maybe_save():
+            self.document.new_project()
+            self.recovery.clear()
+
+    def open_file(self) -> None:
+        if not self.maybe_save():
+            return
+        path = dialogs.open_project_path(self, self._last_folder())
+        if path is not None:
+            self.open_path(path, ask=False)
+
+    def open_path(self, path: str | Path, ask: bool = True) -> bool:
+        """Opens a project file; on failure shows the engine's message and keeps the current project."""
+        if ask and not self.maybe_save():
+            return False
+        path = Path(path)
+        try:
+            self.document.load(path)
+        except ProjectError as error:
+            dialogs.show_error(self, "Cannot open project", str(error))
+            if not path.exists():
+                self.recent.remove(path)
+            return False
+        self.recent.add(path)
+        self.settings.setValue(LAST_FOLDER_KEY, str(path.resolve().parent))
+        self.recovery.clear()
+        self.statusBar().showMessage(f"Opened {path.name}", 5000)
+        return True
+
+    def open_preset(self, path: Path) -> None:
+        if self.maybe_save():
+            self.document.load(path, as_new=True)
+            self.recovery.clear()
+
+    def open_checkpoint(self) -> None:
+        if self.maybe_save():
+            self.training_ui.choose_checkpoint()
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        name = self.document.project.name
+        stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name.lower()).strip("-") or "network"
+        folder = self.document.path.parent if self.document.path else self._last_folder()
+        path = dialogs.save_project_path(self, folder / f"{stem}{EXTENSION}")
+        return path is not None and self._save_to(path)
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            saved = self.document.save(path)
+        except OSError as error:
+            dialogs.show_error(self, "Cannot save project", f"{path}: {error.strerror or error}")
+            return False
+        self.recent.add(saved)
+        self.settings.setValue(LAST_FOLDER_KEY, str(saved.resolve().parent))
+        self.recovery.clear()
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {saved.name}", 5000)
+        return True
+
+    def revert(self) -> None:
+        if not self.document.is_dirty:
+            return
+        if dialogs.ask_to_revert(self, self.document.project.name):
+            try:
+                self.document.revert()
+            except ProjectError as error:
+                dialogs.show_error(self, "Cannot revert", str(error))
+
+    def _last_folder(self) -> Path:
+        folder = Path(str(self.settings.value(LAST_FOLDER_KEY, str(Path.home()))))
+        return folder if folder.is_dir() else Path.home()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent.paths()
+        for path in paths:
+            action = self.recent_menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _checked=False, p=path: self.open_path(p))
+        if not paths:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear Menu", self.recent.clear)
+
+    # --- autosave --------------------------------------------------------------------------------------------
+
+    def autosave(self) -> None:
+        """Writes unsaved work to the recovery file (a clean document needs none)."""
+        if not self.document.is_dirty:
+            self.recovery.clear()
+            return
+        try:
+            self.recovery.write(self.document.project)
+        except OSError as error:
+            self.statusBar().showMessage(f"Autosave failed: {error.strerror or error}", 8000)
+
+    def _graph_changed(self) -> None:
+        self._update_title()
+        if self.document.is_dirty:
+            self._autosave.start()
+
+    def _dirty_changed(self, dirty: bool) -> None:
+        self._update_title()
+        if not dirty:
+            self._autosave.stop()
+            self.recovery.clear()
+
+    # --- views ------------------------------------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.project.name}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.is_dirty)
+        self.revert_action.setEnabled(self.document.is_dirty)
+
+    def _show_analysis(self, analysis: Analysis) -> None:
+        self.params_status.setText(f"{count_text(analysis.total_params)} parameters")
+        self.macs_status.setText(f"{compact_text(analysis.total_macs)} MACs")
+        errors = len(analysis.errors)
+        self.validity_status.setText(f"{errors} error{'s' * (errors != 1)}" if errors else "Valid")
+        set_style_property(self.validity_status, "severity", "error" if errors else "ok")
+        self.issues.show_analysis(analysis)
+
+    def _issue_count_changed(self, errors: int, warnings: int) -> None:
+        total = errors + warnings
+        self.issues_dock.setWindowTitle(f"Problems ({total})" if total else "Problems")
+
+    def _issue_chosen(self, node_id: str) -> None:
+        self.canvas.center_on_nodes([node_id])
+
+    def _node_activated(self, _node_id: str) -> None:
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
+
+    def add_block(self, type_id: str) -> None:
+        """Adds a block after the selected node (connected to it), or beside the network."""
+        selected = self.canvas.selected_node_ids()
+        node_id = self.document.add_node_after(type_id, selected[-1] if selected else None)
+        if node_id:
+            self.canvas.select_nodes([node_id])
+
+    def _read_only_changed(self, read_only: bool) -> None:
+        """While a network trains, nothing may change it or replace it."""
+        for action in (self.cut_action, self.paste_action, self.duplicate_action, self.delete_action,
+                       self.tidy_lr_action, self.tidy_tb_action, self.quick_add_action, self.new_action,
+                       self.open_action, self.revert_action, self.open_checkpoint_action):
+            action.setEnabled(not read_only)
+        for menu in (self.recent_menu, self.presets_menu):
+            menu.setEnabled(not read_only)
+        self.palette_panel.setEnabled(not read_only)
+        if not read_only:
+            self._update_title()  # Revert is only enabled with unsaved changes
+
+    def _fill_panels_menu(self) -> None:
+        self.panels_menu.clear()
+        for dock in self.findChildren(QDockWidget):
+            self.panels_menu.addAction(dock.toggleViewAction())
+
+    def show_block_guide(self) -> None:
+        BlockGuideDialog(self).show()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, f"About {APP_NAME}",
+            f"<h3>{APP_NAME}</h3><p>Build, train and understand convolutional neural networks "
+            "visually, and leave with real PyTorch artefacts: checkpoints, TorchScript, ONNX and "
+            "plain Python source.</p><p>Headless commands: <code>convcanvas --help</code></p>")
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._needs_default_layout:
+            self._needs_default_layout = False
+            self._default_dock_sizes()
+
+    # --- drops and closing -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _dropped_project(event) -> Path | None:
+        mime = event.mimeData()
+        for url in mime.urls() if mime.hasUrls() else []:
+            if url.isLocalFile() and url.toLocalFile().endswith((EXTENSION, ".json")):
+                return Path(url.toLocalFile())
+        return None
+
+    def dragEnterEvent(self, event) -> None:
+        if self._dropped_project(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        path = self._dropped_project(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        # Asking to save inside the drop would block the drag source: answer after it ends.
+        QTimer.singleShot(0, lambda: self.open_path(path))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Stopping a run first; its end may reach the document only later, so no read-only check here.
+        if not self.training_ui.confirm_close(self) or not self._ask_to_save():
+            event.ignore()
+            return
+        self.save_layout()
+        self._autosave.stop()
+        self.recovery.end()
+        event.accept()

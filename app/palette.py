@@ -1,0 +1,154 @@
+"""The block palette: every catalogue block by category, searchable, draggable.
+
+Dragging a block carries its type id as ``BLOCK_MIME`` data (the canvas adds
+it where it is dropped); double-clicking it, or pressing Enter in the search
+box, asks for it to be added after the selected node (``block_requested``).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLineEdit,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.catalogue import BlockSpec, blocks_by_category
+
+from .clipboard import BLOCK_MIME
+from .icons import CATEGORY_TITLES, category_icon, icon
+
+TYPE_ROLE = Qt.ItemDataRole.UserRole
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1  # lower-case title and summary
+
+
+def block_mime_data(type_id: str) -> QMimeData:
+    mime = QMimeData()
+    mime.setData(BLOCK_MIME, type_id.encode("utf-8"))
+    return mime
+
+
+class BlockTree(QTreeWidget):
+    """Category groups of block items; only block items drag."""
+
+    return_pressed = Signal(QTreeWidgetItem)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        self.setRootIsDecorated(True)
+        self.setIndentation(14)
+        self.setIconSize(QSize(18, 18))
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAnimated(True)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # Row heights measured before the stylesheet polished the items are stale.
+        self.doItemsLayout()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem():
+            self.return_pressed.emit(self.currentItem())
+        else:
+            super().keyPressEvent(event)
+
+    def mimeTypes(self) -> list[str]:
+        return [BLOCK_MIME]
+
+    def mimeData(self, items) -> QMimeData:
+        type_ids = [item.data(0, TYPE_ROLE) for item in items if item.data(0, TYPE_ROLE)]
+        return block_mime_data(type_ids[0] if type_ids else "")
+
+
+class BlockPalette(QWidget):
+    block_requested = Signal(str)  # a type id to add after the selected node
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit()
+        self.search.setObjectName("paletteSearch")
+        self.search.setPlaceholderText("Search blocks")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.setToolTip("Filter blocks by name or description (Ctrl+F); Enter adds the first match")
+        self.tree = BlockTree()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree, 1)
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self._populate()
+        self.search.textChanged.connect(self.filter)
+        self.search.returnPressed.connect(self._add_first_match)
+        # Double-click (not "activate": some desktops activate on a single click).
+        self.tree.itemDoubleClicked.connect(self._item_chosen)
+        self.tree.return_pressed.connect(self._item_chosen)
+        # Ctrl+F anywhere in the window focuses the search box.
+        focus = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WindowShortcut)
+        focus.activated.connect(self.focus_search)
+
+    def _populate(self) -> None:
+        for category, specs in blocks_by_category().items():
+            group = QTreeWidgetItem(self.tree, [CATEGORY_TITLES[category]])
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            font = group.font(0)
+            font.setWeight(font.Weight.DemiBold)
+            group.setFont(0, font)
+            for spec in specs:
+                self._items[spec.type_id] = self._block_item(group, spec, category)
+            group.setExpanded(True)
+
+    @staticmethod
+    def _block_item(group: QTreeWidgetItem, spec: BlockSpec, category: str) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(group, [spec.title])
+        item.setIcon(0, category_icon(category))
+        item.setData(0, TYPE_ROLE, spec.type_id)
+        item.setData(0, SEARCH_ROLE, f"{spec.title} {spec.summary}".lower())
+        item.setToolTip(0, f"<b>{spec.title}</b><br>{spec.summary}<br><i>Drag onto the canvas, "
+                           "or double-click to add after the selection.</i>")
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+        return item
+
+    def item_for(self, type_id: str) -> QTreeWidgetItem:
+        return self._items[type_id]
+
+    def visible_types(self) -> list[str]:
+        """Type ids that the current search shows, in palette order."""
+        return [type_id for type_id, item in self._items.items()
+                if not item.isHidden() and not item.parent().isHidden()]
+
+    def filter(self, text: str) -> None:
+        words = text.lower().split()
+        for index in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(index)
+            shown = 0
+            for child_index in range(group.childCount()):
+                item = group.child(child_index)
+                match = all(word in item.data(0, SEARCH_ROLE) for word in words)
+                item.setHidden(not match)
+                shown += match
+            group.setHidden(shown == 0)
+            if words and shown:
+                group.setExpanded(True)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _add_first_match(self) -> None:
+        matches = self.visible_types()
+        if self.search.text().strip() and matches:
+            self.block_requested.emit(matches[0])
+
+    def _item_chosen(self, item: QTreeWidgetItem) -> None:
+        type_id = item.data(0, TYPE_ROLE)
+        if type_id:
+            self.block_requested.emit(type_id)

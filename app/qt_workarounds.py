@@ -1,0 +1,75 @@
+"""Work-arounds for hazards of Qt under Python.
+
+1. Applied once when ``app`` is imported: PySide6's ``emit()`` reference leak.
+
+PySide6 6.12.0's ``SignalInstance.emit()`` returns ``True`` without taking a
+reference to it. On Python 3.12+ that is harmless (``True`` is immortal),
+but on 3.11 every ``signal.emit(...)`` made from Python lowers ``True``'s
+reference count by one; after some ten thousand emits (a few minutes of
+training progress, or a long editing session) it reaches zero and Python
+aborts with "Fatal Python error: bool_dealloc". Giving ``True`` and
+``False`` a reference count no program can use up makes them immortal, as
+newer Pythons do.
+
+2. ``GuiThreadGarbageCollector`` (the app installs it at start): Python's
+cyclic garbage collector runs in whichever thread happens to allocate. When
+a worker thread (training, background jobs) triggers it, it may destroy
+widgets caught in reference cycles (pyqtgraph's menus are) on that thread,
+and Qt crashes. So automatic collection is switched off and the GUI thread
+collects on a timer, with the thresholds the automatic collector would use.
+"""
+from __future__ import annotations
+
+import ctypes
+import gc
+import sys
+
+from PySide6.QtCore import QObject, QTimer
+
+# Far more emits than any session makes, yet far from overflowing the count.
+_SPARE_REFERENCES = 1 << 40
+
+
+def make_bools_immortal() -> bool:
+    """Raises the reference counts of True and False; True if it was needed and done."""
+    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
+        return False
+    if sys.getrefcount(True) > _SPARE_REFERENCES // 2:
+        return False  # already done
+    for value in (True, False):
+        # In CPython 3.11, a PyObject starts with its Py_ssize_t reference count.
+        count = ctypes.c_ssize_t.from_address(id(value))
+        before = sys.getrefcount(value)
+        count.value += _SPARE_REFERENCES
+        if sys.getrefcount(value) != before + _SPARE_REFERENCES:  # an unusual build: undo
+            count.value -= _SPARE_REFERENCES
+            return False
+    return True
+
+
+class GuiThreadGarbageCollector(QObject):
+    """Collects garbage cycles on the thread it lives on (the GUI thread), never elsewhere."""
+
+    def __init__(self, interval_ms: int = 1000, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thresholds = gc.get_threshold()
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.collect_due)
+        self._timer.start(interval_ms)
+
+    def collect_due(self) -> None:
+        """Collects the generations whose allocation counts passed their thresholds."""
+        counts = gc.get_count()
+        for generation in range(3):
+            if counts[generation] <= self._thresholds[generation]:
+                break
+            gc.collect(generation)
+
+    def stop(self) -> None:
+        """A last full collection here, then automatic collection as it was before."""
+        self._timer.stop()
+        gc.collect()
+        if self._was_enabled:
+            gc.enable()

@@ -1,0 +1,143 @@
+"""Shared fixtures for the desktop app's tests.
+
+Nothing here touches the user's real settings, recovery files or runs:
+QStandardPaths is in test mode, and windows get a QSettings file, a
+recovery folder and a runs folder under ``tmp_path``. Modal dialogs are
+answered like a user would, by ``dialogs`` (see ``DialogAnswerer``).
+"""
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QPalette
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QWidget
+
+from app.qt_workarounds import GuiThreadGarbageCollector
+
+QStandardPaths.setTestModeEnabled(True)
+
+
+@dataclass
+class SeenDialog:
+    name: str
+    title: str
+    text: str
+
+
+class DialogAnswerer:
+    """Answers modal dialogs as they appear, in order, like a user would.
+
+    ``expect(handler)`` queues a handler that gets the dialog widget; a
+    dialog with no handler queued is rejected (and still recorded), so a
+    test can never hang on an unexpected question. ``seen`` records every
+    dialog: object name, window title and text.
+    """
+
+    def __init__(self) -> None:
+        self.seen: list[SeenDialog] = []
+        self._handlers: list[Callable[[QWidget], None]] = []
+        self._timer = QTimer()
+        self._timer.setInterval(20)
+        self._timer.timeout.connect(self._poll)
+        self._timer.start()
+
+    def expect(self, handler: Callable[[QWidget], None]) -> None:
+        self._handlers.append(handler)
+
+    def click(self, button_name: str) -> None:
+        """Queues a click on the next dialog's button with this object name (e.g. ``discard``)."""
+        self.expect(lambda dialog: click_button(dialog, button_name))
+
+    def _poll(self) -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or not dialog.isVisible():
+            return
+        text = dialog.text() if isinstance(dialog, QMessageBox) else ""
+        self.seen.append(SeenDialog(dialog.objectName(), dialog.windowTitle(), text))
+        if self._handlers:
+            self._handlers.pop(0)(dialog)
+        else:
+            dialog.reject()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+def click_button(dialog: QWidget, name: str) -> None:
+    button = dialog.findChild(QAbstractButton, name)
+    assert button is not None, f"{dialog.objectName()} has no button {name!r}"
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def garbage_collected_on_the_gui_thread(qapp):
+    """As in the app: worker threads (training, background jobs) must never run the collector."""
+    collector = GuiThreadGarbageCollector()
+    yield
+    collector.stop()
+
+
+@pytest.fixture
+def dialogs(qapp):
+    answerer = DialogAnswerer()
+    yield answerer
+    answerer.stop()
+
+
+@pytest.fixture
+def app_settings(tmp_path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def restore_app_look(qapp):
+    """Undoes the theme a window applies to the whole application."""
+    palette, sheet = QPalette(qapp.palette()), qapp.styleSheet()
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, app_settings, restore_app_look):
+    """Creates main windows sharing one temp QSettings and recovery folder.
+
+    ``start=True`` (the default) shows the window and runs its start-up
+    (recovery offer, LeNet-5 on first launch). Windows left open are closed
+    and deleted at teardown, without questions.
+    """
+    from app.main_window import MainWindow
+
+    windows: list[MainWindow] = []
+
+    def make(start: bool = True, autosave_ms: int = 50) -> MainWindow:
+        window = MainWindow(settings=app_settings, recovery_dir=tmp_path / "recovery",
+                            runs_root=tmp_path / "runs", autosave_ms=autosave_ms)
+        windows.append(window)
+        window.resize(1280, 800)
+        if start:
+            window.show()
+            window.start()
+            qtbot.waitExposed(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    # Collect the windows' Python-side cycles (pyqtgraph menus) now, on this thread: left to
+    # chance, the collector may run in a worker thread and destroy widgets there (a crash).
+    gc.collect()
+
+
+@pytest.fixture
+def window(make_window):
+    """A started main window, as on first launch: LeNet-5."""
+    return make_window()

@@ -1,0 +1,62 @@
+"""The work-arounds in ``app.qt_workarounds``.
+
+PySide6 6.12's ``emit()`` drops a reference to ``True`` on every call (Python
+3.11): without the fix a long session (ten thousand emits or so) ends in
+"Fatal Python error: bool_dealloc". And Python's garbage collector must not
+run on worker threads, where it would destroy widgets.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+import app  # noqa: F401 - the import applies the work-around
+from app.qt_workarounds import GuiThreadGarbageCollector, make_bools_immortal
+
+
+class Emitter(QObject):
+    fired = Signal(bool)
+
+
+def test_many_emits_cannot_use_up_the_references_to_true(qapp):
+    emitter = Emitter()
+    received = []
+    emitter.fired.connect(received.append)
+    for _ in range(30_000):  # more than True's ordinary reference count
+        emitter.fired.emit(True)
+    assert len(received) == 30_000
+    assert sys.getrefcount(True) > 1_000_000 and sys.getrefcount(False) > 1_000_000
+
+
+def test_the_work_around_is_applied_once():
+    assert make_bools_immortal() is False  # already done (or not needed on this Python)
+
+
+class Cyclic:
+    """Garbage only the cyclic collector frees; records on which thread that happened."""
+
+    freed_on_main_thread: list[bool] = []
+
+    def __init__(self) -> None:
+        self.me = self
+
+    def __del__(self) -> None:
+        Cyclic.freed_on_main_thread.append(threading.current_thread() is threading.main_thread())
+
+
+def test_garbage_cycles_are_collected_on_the_gui_thread_not_by_busy_workers(qtbot):
+    collector = GuiThreadGarbageCollector(interval_ms=10)
+    try:
+        Cyclic.freed_on_main_thread.clear()
+        for _ in range(1000):  # past the collector's first threshold (700 allocations)
+            Cyclic()
+        worker = threading.Thread(target=lambda: [{"tracked": []} for _ in range(200_000)])
+        worker.start()
+        worker.join()  # allocating this much would have run the collector on the worker
+        assert Cyclic.freed_on_main_thread == []
+        qtbot.waitUntil(lambda: len(Cyclic.freed_on_main_thread) == 1000, timeout=3000)
+        assert all(Cyclic.freed_on_main_thread)
+    finally:
+        collector.stop()
