@@ -1,15 +1,15 @@
 """Work-arounds for hazards of Qt under Python.
 
-1. Applied once when ``app`` is imported: PySide6's ``emit()`` reference leak.
+1. Applied once when ``app`` is imported: PySide6's reference leaks.
 
-PySide6 6.12.0's ``SignalInstance.emit()`` returns ``True`` without taking a
-reference to it. On Python 3.12+ that is harmless (``True`` is immortal),
-but on 3.11 every ``signal.emit(...)`` made from Python lowers ``True``'s
-reference count by one; after some ten thousand emits (a few minutes of
-training progress, or a long editing session) it reaches zero and Python
-aborts with "Fatal Python error: bool_dealloc". Giving ``True`` and
-``False`` a reference count no program can use up makes them immortal, as
-newer Pythons do.
+PySide6 6.12.0 returns ``True`` from ``SignalInstance.emit()`` and ``None``
+from every void method (``setText``, ``update``…) without taking a
+reference. On Python 3.12+ that is harmless (both are immortal), but on 3.11
+each call lowers the reference count by one; after about a thousand emits
+Python aborts with "Fatal Python error: bool_dealloc" (or none_dealloc).
+Giving ``True``, ``False`` and ``None`` a reference count no program can use
+up makes them immortal, as newer Pythons do. (PySide6 6.11.2 does not leak;
+6.12 is what a fresh install gets, so the fix stays until a fixed release.)
 
 2. ``GuiThreadGarbageCollector`` (the app installs it at start): Python's
 cyclic garbage collector runs in whichever thread happens to allocate. When
@@ -30,13 +30,13 @@ from PySide6.QtCore import QObject, QTimer
 _SPARE_REFERENCES = 1 << 40
 
 
-def make_bools_immortal() -> bool:
-    """Raises the reference counts of True and False; True if it was needed and done."""
+def make_singletons_immortal() -> bool:
+    """Raises the reference counts of True, False and None; True if it was needed and done."""
     if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
         return False
     if sys.getrefcount(True) > _SPARE_REFERENCES // 2:
         return False  # already done
-    for value in (True, False):
+    for value in (True, False, None):
         # In CPython 3.11, a PyObject starts with its Py_ssize_t reference count.
         count = ctypes.c_ssize_t.from_address(id(value))
         before = sys.getrefcount(value)

@@ -1,0 +1,66 @@
+"""Short jobs off the GUI thread (exports, predictions, folder scans), with the result back on it.
+
+``BackgroundJobs`` owns a private QThreadPool so that whoever owns it can
+wait for every job to end (``wait``) before the application quits: no job
+is left running when its widgets are gone.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; signals emitted from the pool thread are queued to it."""
+
+    finished = Signal(object)
+    failed = Signal(object)
+
+
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.work, self.relay = work, relay
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Exception as error:  # noqa: BLE001 - every failure goes back to the GUI as a message
+            self.relay.failed.emit(error)
+        else:
+            self.relay.finished.emit(result)
+
+
+class BackgroundJobs(QObject):
+    def __init__(self, parent: QObject | None = None, max_threads: int = 1) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._relays: set[_Relay] = set()
+
+    def run(self, work: Callable[[], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[BaseException], None]) -> None:
+        """Runs ``work()`` on a pool thread; ``on_done(result)`` or ``on_error(exception)`` on this thread."""
+        relay = _Relay(self)
+        self._relays.add(relay)
+
+        def finish(callback: Callable[[Any], None], value: Any) -> None:
+            self._relays.discard(relay)
+            relay.deleteLater()
+            callback(value)
+
+        relay.finished.connect(lambda result: finish(on_done, result))
+        relay.failed.connect(lambda error: finish(on_error, error))
+        job = _Job(work, relay)
+        self.pool.start(job)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._relays)
+
+    def wait(self, timeout_ms: int = -1) -> bool:
+        """Blocks until every job has ended; returns False on timeout."""
+        return self.pool.waitForDone(timeout_ms)

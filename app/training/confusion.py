@@ -1,0 +1,178 @@
+"""The confusion matrix as a heat map with counts, and a per-class accuracy table.
+
+Rows are true classes, columns predicted ones (the engine's convention).
+Cells are coloured by the share of the row (so a rare class's mistakes show
+as clearly as a common one's) and labelled with the raw counts.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from . import plot_style
+
+#: Above this many classes the cells are too small for count labels.
+MAX_LABELLED_CLASSES = 20
+HEAT_MAP = "CET-L12"  # white → blue: light for few, dark for many
+
+
+def row_shares(confusion: np.ndarray) -> np.ndarray:
+    """Each row divided by its total (rows with no images stay 0)."""
+    totals = confusion.sum(axis=1, keepdims=True).astype(np.float64)
+    return np.divide(confusion, totals, out=np.zeros(confusion.shape, dtype=np.float64), where=totals > 0)
+
+
+def per_class_rows(confusion: np.ndarray, class_names: list[str]) -> list[tuple[str, int, int, float | None]]:
+    """(class, images, correct, accuracy or None) for each true class."""
+    totals = confusion.sum(axis=1)
+    hits = np.diagonal(confusion)
+    return [(name, int(total), int(hit), (hit / total if total else None))
+            for name, total, hit in zip(class_names, totals, hits)]
+
+
+class CellCounts(pg.GraphicsObject):
+    """The count in every cell, drawn by one item at screen size (not one TextItem per cell)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.matrix: np.ndarray | None = None
+        self.shares: np.ndarray | None = None
+
+    def set_cells(self, matrix: np.ndarray | None, shares: np.ndarray) -> None:
+        self.prepareGeometryChange()
+        self.matrix, self.shares = matrix, shares
+        self.update()
+
+    def texts(self) -> list[list[str]]:
+        """What each cell shows (empty for a zero count)."""
+        if self.matrix is None:
+            return []
+        return [[str(count) if count else "" for count in row] for row in self.matrix.tolist()]
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt override
+        size = 0 if self.matrix is None else self.matrix.shape[0]
+        return QRectF(0, 0, size, size)
+
+    def paint(self, painter, option, widget=None) -> None:
+        if self.matrix is None:
+            return
+        to_screen = painter.transform()
+        painter.save()
+        painter.resetTransform()  # text at screen size, centred on each cell
+        for row, line in enumerate(self.texts()):
+            for column, text in enumerate(line):
+                if not text:
+                    continue
+                centre = to_screen.map(QPointF(column + 0.5, row + 0.5))
+                painter.setPen(QColor("white") if self.shares[row, column] > 0.5 else QColor(40, 40, 40))
+                painter.drawText(QRectF(centre.x() - 40, centre.y() - 10, 80, 20), Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+
+class ConfusionView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.graphics = pg.GraphicsLayoutWidget()
+        plot_style.style_graphics_widget(self.graphics, self)
+        self.plot = self.graphics.addPlot()
+        plot_style.style_plot(self.plot, self)
+        self.plot.showGrid(x=False, y=False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(True)
+        self.plot.setLabel("left", "true class")
+        self.plot.setLabel("bottom", "predicted class")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(plot_style.colour_map(HEAT_MAP))
+        self.plot.addItem(self.image)
+        self.counts = CellCounts()
+        self.plot.addItem(self.counts)
+
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Class", "Images", "Correct", "Accuracy"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSortingEnabled(False)
+
+        # Matrix and table side by side in a wide dock, one above the other in a tall one.
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.graphics)
+        splitter.addWidget(self.table)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(splitter, 1)
+        self.confusion: np.ndarray | None = None
+        self._pending: tuple | None = None
+        self.title.setText("The confusion matrix appears after the first validation.")
+
+    def show_confusion(self, confusion, class_names: list[str], caption: str = "") -> None:
+        """``confusion``: (classes, classes) counts, row = true class, column = predicted.
+
+        While the view is hidden (a tab behind the curves) it only keeps the matrix and
+        draws it when shown, so training pays nothing for it.
+        """
+        matrix = np.asarray(confusion, dtype=np.int64)
+        classes = matrix.shape[0]
+        if matrix.shape != (classes, classes) or len(class_names) != classes:
+            raise ValueError(f"confusion matrix {matrix.shape} does not match {len(class_names)} class names")
+        self.confusion = matrix
+        self._pending = (matrix, list(class_names), caption)
+        if self.isVisible():
+            self._draw_pending()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self._draw_pending()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        wide = event.size().width() > 1.2 * event.size().height()
+        self.splitter.setOrientation(Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical)
+
+    def _draw_pending(self) -> None:
+        if self._pending is None:
+            return
+        (matrix, class_names, caption), self._pending = self._pending, None
+        shares = row_shares(matrix)
+        self.image.setImage(shares, autoLevels=False, levels=(0.0, 1.0))
+        self._label_axes(class_names)
+        self._label_counts(matrix, shares)
+        self._fill_table(matrix, class_names)
+        correct, total = int(np.trace(matrix)), int(matrix.sum())
+        accuracy = f"{100 * correct / total:.1f} %" if total else "–"
+        self.title.setText(f"Validation: {correct:,} of {total:,} images right ({accuracy})"
+                           + (f" — {caption}" if caption else "")
+                           + ". Colour: share of the true class's images; numbers: counts.")
+
+    def _label_axes(self, class_names: list[str]) -> None:
+        ticks = [[(index + 0.5, name) for index, name in enumerate(class_names)]]
+        self.plot.getAxis("bottom").setTicks(ticks)
+        self.plot.getAxis("left").setTicks(ticks)
+        self.plot.setRange(xRange=(0, len(class_names)), yRange=(0, len(class_names)), padding=0)
+
+    def _label_counts(self, matrix: np.ndarray, shares: np.ndarray) -> None:
+        self.counts.set_cells(matrix if matrix.shape[0] <= MAX_LABELLED_CLASSES else None, shares)
+
+    def _fill_table(self, matrix: np.ndarray, class_names: list[str]) -> None:
+        rows = per_class_rows(matrix, class_names)
+        self.table.setRowCount(len(rows))
+        for row, (name, total, hits, accuracy) in enumerate(rows):
+            values = (name, f"{total:,}", f"{hits:,}", "–" if accuracy is None else f"{100 * accuracy:.1f} %")
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if column:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if column == 3 and accuracy is not None and accuracy < 0.5:
+                    item.setForeground(plot_style.ERROR_COLOUR)
+                self.table.setItem(row, column, item)

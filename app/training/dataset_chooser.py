@@ -1,0 +1,204 @@
+"""Choosing the dataset: a named one, torchvision's (with a data folder and download), or an image folder.
+
+The choice is the ``dataset`` (and ``data_root``) training setting, so it is
+saved with the project. What the dataset holds (classes, image size, count)
+is looked up with the engine's cheap ``dataset_info`` on a background thread
+(a large image folder takes a moment to scan) and shown under the chooser.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from engine.data import DatasetError, DatasetInfo, dataset_info, default_data_root
+
+from .background import BackgroundJobs
+
+FOLDER = "folder"
+#: (setting value, title) in the order offered; "folder" stands for any image-folder path.
+CHOICES = (
+    ("digits", "Digits (bundled, 8×8 grey)"),
+    ("shapes", "Shapes (generated, colour)"),
+    ("mnist", "MNIST (handwritten digits)"),
+    ("fashion-mnist", "Fashion-MNIST (clothing)"),
+    ("cifar10", "CIFAR-10 (small colour photos)"),
+    (FOLDER, "Image folder…"),
+)
+TORCHVISION = ("mnist", "fashion-mnist", "cifar10")
+_MAX_CLASSES_LISTED = 12
+
+
+def choice_of(dataset: str) -> str:
+    """The chooser entry for a ``dataset`` setting (any path is an image folder)."""
+    known = {value for value, _ in CHOICES}
+    return dataset if dataset in known else FOLDER
+
+
+def describe_info(info: DatasetInfo) -> str:
+    names = ", ".join(info.class_names[:_MAX_CLASSES_LISTED])
+    if info.num_classes > _MAX_CLASSES_LISTED:
+        names += f", … ({info.num_classes - _MAX_CLASSES_LISTED} more)"
+    colour = {1: "grey", 3: "colour"}.get(info.channels, f"{info.channels}-channel")
+    size = f"{info.native_size[0]}×{info.native_size[1]}" if info.native_size else "any size"
+    return (f"{info.num_classes} classes: {names}\n"
+            f"{info.num_samples:,} {colour} images, {size} — {info.description}")
+
+
+class DatasetChooser(QWidget):
+    """Emits ``setting_changed(key, value)`` for ``dataset`` and ``data_root``; ``info_changed`` when
+    the chosen dataset has been looked up (None when it cannot be used, with the reason shown)."""
+
+    setting_changed = Signal(str, object)
+    info_changed = Signal(object)
+
+    def __init__(self, jobs: BackgroundJobs, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.jobs = jobs
+        self.info: DatasetInfo | None = None
+        self._dataset = ""
+        self._data_root = ""
+        self._lookup_serial = 0
+
+        self.combo = QComboBox()
+        for value, title in CHOICES:
+            self.combo.addItem(title, value)
+        self.combo.setToolTip("The images to train on. Bundled and generated sets work offline.")
+        # A narrow dock may cut the longest titles rather than force a sideways scroll.
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(12)
+        self.combo.activated.connect(self._on_choice)
+
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setPlaceholderText("A folder with one sub-folder of images per class")
+        self.folder_edit.editingFinished.connect(self._on_folder_typed)
+        self.folder_button = QPushButton("Browse…")
+        self.folder_button.clicked.connect(self._browse_folder)
+        self.folder_row = _row(self.folder_edit, self.folder_button)
+
+        self.root_edit = QLineEdit()
+        self.root_edit.setPlaceholderText(str(default_data_root()))
+        self.root_edit.setToolTip("Where MNIST, Fashion-MNIST and CIFAR-10 are stored (empty: the default).")
+        self.root_edit.editingFinished.connect(self._on_root_typed)
+        self.root_button = QPushButton("Browse…")
+        self.root_button.clicked.connect(self._browse_root)
+        self.download_box = QCheckBox("Download if missing")
+        self.download_box.setToolTip("Let torchvision fetch the files into the data folder (needs internet).")
+        self.root_row = _row(self.root_edit, self.root_button)
+
+        self.info_label = QLabel()
+        self.info_label.setWordWrap(True)
+        self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Dataset", self.combo)
+        form.addRow("Folder", self.folder_row)
+        form.addRow("Data folder", self.root_row)
+        form.addRow("", self.download_box)
+        form.addRow(self.info_label)
+        self._form = form
+
+    @property
+    def download(self) -> bool:
+        return self.download_box.isChecked() and choice_of(self._dataset) in TORCHVISION
+
+    def show_settings(self, dataset: str, data_root: str) -> None:
+        """Shows the project's settings (after a load, undo or redo) and looks the dataset up if it changed."""
+        changed = (dataset, data_root) != (self._dataset, self._data_root)
+        self._dataset, self._data_root = dataset, data_root
+        choice = choice_of(dataset)
+        self.combo.setCurrentIndex(self.combo.findData(choice))
+        if choice == FOLDER and self.folder_edit.text() != dataset:
+            self.folder_edit.setText(dataset)
+        if self.root_edit.text() != data_root:
+            self.root_edit.setText(data_root)
+        self._form.setRowVisible(self.folder_row, choice == FOLDER)
+        self._form.setRowVisible(self.root_row, choice in TORCHVISION)
+        self._form.setRowVisible(self.download_box, choice in TORCHVISION)
+        if changed:
+            self._look_up()
+
+    # --- user input ---------------------------------------------------------------------
+
+    def _on_choice(self) -> None:
+        value = self.combo.currentData()
+        if value == FOLDER:
+            if self.folder_edit.text().strip():
+                self.setting_changed.emit("dataset", self.folder_edit.text().strip())
+            else:
+                self._form.setRowVisible(self.folder_row, True)
+                self._form.setRowVisible(self.root_row, False)
+                self._form.setRowVisible(self.download_box, False)
+                self._browse_folder()
+        else:
+            self.setting_changed.emit("dataset", value)
+
+    def _on_folder_typed(self) -> None:
+        text = self.folder_edit.text().strip()
+        if text and text != self._dataset:
+            self.setting_changed.emit("dataset", text)
+
+    def _on_root_typed(self) -> None:
+        text = self.root_edit.text().strip()
+        if text != self._data_root:
+            self.setting_changed.emit("data_root", text)
+
+    def _browse_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Image folder (one sub-folder per class)",
+                                                self.folder_edit.text())
+        if path:
+            self.folder_edit.setText(path)
+            self.setting_changed.emit("dataset", path)
+
+    def _browse_root(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Folder for downloaded datasets",
+                                                self.root_edit.text() or str(default_data_root()))
+        if path:
+            self.root_edit.setText(path)
+            self.setting_changed.emit("data_root", path)
+
+    # --- what the dataset holds ---------------------------------------------------------------
+
+    def _look_up(self) -> None:
+        self._lookup_serial += 1
+        serial, dataset, root = self._lookup_serial, self._dataset, self._data_root or None
+        self.info = None
+        self.info_label.setText("Looking at the dataset…")
+        self.jobs.run(lambda: dataset_info(dataset, root),
+                      lambda info: self._on_info(serial, info),
+                      lambda error: self._on_info_error(serial, error))
+
+    def _on_info(self, serial: int, info: DatasetInfo) -> None:
+        if serial != self._lookup_serial:
+            return  # the user chose another dataset meanwhile
+        self.info = info
+        self.info_label.setText(describe_info(info))
+        self.info_label.setStyleSheet("")
+        self.info_changed.emit(info)
+
+    def _on_info_error(self, serial: int, error: BaseException) -> None:
+        if serial != self._lookup_serial:
+            return
+        message = str(error) if isinstance(error, DatasetError) else f"{type(error).__name__}: {error}"
+        self.info_label.setText(message)
+        self.info_label.setStyleSheet("color: #d03b3f;")
+        self.info_changed.emit(None)
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for index, widget in enumerate(widgets):
+        layout.addWidget(widget, 1 if index == 0 else 0)
+    return row

@@ -1,0 +1,110 @@
+"""Validation images with the network's guess and the truth, mistakes first.
+
+The most confident mistakes lead: they are the most instructive (a
+mislabelled image, or a class the network confuses). Each thumbnail has a
+red (wrong) or green (right) frame and says "guess (confidence) / truth".
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from . import plot_style
+
+THUMBNAIL = 64
+#: Thumbnails shown at most (a long list of right answers teaches little).
+MAX_ITEMS = 200
+
+
+def gallery_order(true: np.ndarray, predicted: np.ndarray, confidence: np.ndarray) -> np.ndarray:
+    """Indices: mistakes by falling confidence, then right answers by rising confidence."""
+    wrong = predicted != true
+    # lexsort sorts by the last key first: wrong before right, then confidence.
+    key = np.where(wrong, -confidence, confidence)
+    return np.lexsort((key, ~wrong))
+
+
+def to_qimage(image: np.ndarray) -> QImage:
+    """(H, W) grey or (H, W, 3) RGB uint8 → a QImage owning a copy of the pixels."""
+    image = np.ascontiguousarray(image, dtype=np.uint8)
+    height, width = image.shape[:2]
+    if image.ndim == 2:
+        return QImage(image.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+    return QImage(image.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+def framed_thumbnail(image: np.ndarray, colour: QColor, size: int = THUMBNAIL) -> QPixmap:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(colour)
+    picture = QPixmap.fromImage(to_qimage(image)).scaled(
+        size - 6, size - 6, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+    painter = QPainter(pixmap)
+    painter.drawPixmap((size - picture.width()) // 2, (size - picture.height()) // 2, picture)
+    painter.end()
+    return pixmap
+
+
+class GalleryView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("After training, validation images appear here with the network's guesses.")
+        self.title.setWordWrap(True)
+        self.mistakes_only = QCheckBox("Mistakes only")
+        self.mistakes_only.toggled.connect(self._refill)
+        self.list = QListWidget()
+        self.list.setViewMode(QListView.ViewMode.IconMode)
+        self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
+        self.list.setGridSize(QSize(THUMBNAIL + 40, THUMBNAIL + 40))
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setMovement(QListView.Movement.Static)
+        self.list.setWordWrap(True)
+        bar = QHBoxLayout()
+        bar.addWidget(self.title, 1)
+        bar.addWidget(self.mistakes_only)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.list, 1)
+        self._data: tuple | None = None
+        self._stale = False
+
+    def show_predictions(self, images: np.ndarray, true, predicted, confidence, class_names: list[str]) -> None:
+        """``images``: (N, H, W) or (N, H, W, 3) uint8; labels as class indices; confidence 0..1."""
+        true, predicted = np.asarray(true), np.asarray(predicted)
+        confidence = np.asarray(confidence, dtype=np.float64)
+        self._data = (images, true, predicted, confidence, class_names)
+        wrong = int((true != predicted).sum())
+        self.title.setText(f"{len(true):,} validation images, {wrong:,} misclassified; the most confident "
+                           "mistakes first (red frame: wrong, green: right).")
+        self._stale = True
+        if self.isVisible():  # hidden (a tab behind the curves): thumbnails are made when shown
+            self._refill()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
+            self._refill()
+
+    def _refill(self) -> None:
+        self._stale = False
+        self.list.clear()
+        if self._data is None:
+            return
+        images, true, predicted, confidence, class_names = self._data
+        order = gallery_order(true, predicted, confidence)
+        if self.mistakes_only.isChecked():
+            order = order[predicted[order] != true[order]]
+        for index in order[:MAX_ITEMS]:
+            right = predicted[index] == true[index]
+            colour = plot_style.GOOD_COLOUR if right else plot_style.ERROR_COLOUR
+            guess, truth = class_names[predicted[index]], class_names[true[index]]
+            item = QListWidgetItem(QIcon(framed_thumbnail(images[index], colour)),
+                                   f"{guess} ({100 * confidence[index]:.0f}%)" + ("" if right else f"\ntrue: {truth}"))
+            item.setToolTip(f"validation image #{index}: guessed {guess} with {100 * confidence[index]:.1f} % "
+                            f"confidence; it is {truth}")
+            item.setData(Qt.ItemDataRole.UserRole, int(index))
+            self.list.addItem(item)
+
+    def item_count(self) -> int:
+        return self.list.count()

@@ -1,0 +1,261 @@
+"""The Training dock: dataset, fit check, hyperparameters, device, and the run controls.
+
+The panel shows and edits; it does not train. Its buttons emit requests
+that ``TrainingUi`` carries out, and ``TrainingUi`` tells it what is going
+on (``set_state``, ``show_progress``, ``show_message``). Settings are the
+project's (``document.project.training``): every change is an undoable
+edit of the document (see ``settings_command``).
+"""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.data import DatasetInfo
+from engine.training import TrainingError, choose_device, fit_problems
+
+from .background import BackgroundJobs
+from .dataset_chooser import DatasetChooser
+from .settings_command import set_training_setting
+from .settings_form import SettingsForm
+
+IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
+_ERROR_STYLE = "color: #d03b3f;"
+_GOOD_STYLE = "color: #1f8f57;"
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def progress_text(metrics: dict[str, Any]) -> str:
+    """"Epoch 2/10 · batch 14/23 · 1,234 images/s · 0:42 left" from a progress report."""
+    return (f"Epoch {metrics['epoch']}/{metrics['epochs']} · batch {metrics['batch']}/{metrics['batches_per_epoch']}"
+            f" · {metrics['images_per_second']:,.0f} images/s · {format_duration(metrics['eta_seconds'])} left")
+
+
+def describe_device(requested: str) -> tuple[str, bool]:
+    """What ``requested`` would train on ("CPU (2 threads)", a CUDA GPU's name, MPS), and whether it can."""
+    try:
+        return choose_device(requested).description, True
+    except TrainingError as error:
+        return str(error), False
+
+
+class TrainingPanel(QWidget):
+    train_requested = Signal()
+    pause_requested = Signal()
+    resume_requested = Signal()
+    stop_requested = Signal()
+    adapt_requested = Signal()
+
+    def __init__(self, document, jobs: BackgroundJobs, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.state = IDLE
+        self.fit_ok = False
+
+        self.dataset = DatasetChooser(jobs)
+        self.dataset.setting_changed.connect(self._change_setting)
+        self.dataset.info_changed.connect(lambda _info: self.refresh_fit_check())
+
+        self.fit_label = QLabel()
+        self.fit_label.setWordWrap(True)
+        self.adapt_button = QPushButton("Adapt network")
+        self.adapt_button.setToolTip("Set the Input's channels and the last Dense's units to fit the dataset "
+                                     "(one undoable edit).")
+        self.adapt_button.clicked.connect(self.adapt_requested)
+        fit_row = QVBoxLayout()
+        fit_row.addWidget(self.fit_label)
+        fit_row.addWidget(self.adapt_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+        self.settings = SettingsForm()
+        self.settings.setting_changed.connect(self._change_setting)
+        self.device_label = QLabel()
+        self.device_label.setWordWrap(True)
+
+        self.resume_box = QCheckBox("Continue from the opened checkpoint")
+        self.resume_box.setToolTip("Start from its weights, optimiser state and history instead of from scratch "
+                                   "(ask for more epochs than it has trained).")
+        self.resume_box.hide()
+
+        self.train_button = QPushButton("Train")
+        self.train_button.setDefault(True)
+        self.train_button.clicked.connect(self.train_requested)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.clicked.connect(self._pause_or_resume)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("End the run after the current batch; checkpoints written so far are kept.")
+        self.stop_button.clicked.connect(self.stop_requested)
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("")
+        self.status_label = QLabel("Ready.")
+        self.status_label.setWordWrap(True)
+        self.message_label = QLabel()
+        self.message_label.setWordWrap(True)
+        self.message_label.hide()
+        self.run_label = QLabel()
+        self.run_label.setWordWrap(True)
+        self.run_label.setOpenExternalLinks(False)
+        self.run_label.linkActivated.connect(lambda link: QDesktopServices.openUrl(QUrl(link)))
+
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.addWidget(_group("Data", self.dataset, fit_row))
+        layout.addWidget(_group("Settings", self.settings, self.device_label))
+        controls = QVBoxLayout()
+        controls.addWidget(self.resume_box)
+        controls.addLayout(buttons)
+        controls.addWidget(self.progress)
+        controls.addWidget(self.status_label)
+        controls.addWidget(self.message_label)
+        controls.addWidget(self.run_label)
+        layout.addWidget(_group("Run", controls))
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never scroll sideways
+        scroll.setWidget(content)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+        document.graph_changed.connect(self.show_settings)
+        document.project_replaced.connect(self.show_settings)
+        document.analysis_changed.connect(lambda _analysis: self.refresh_fit_check())
+        self.show_settings()
+        self.set_state(IDLE)
+
+    # --- settings ------------------------------------------------------------------
+
+    def show_settings(self) -> None:
+        """Shows the project's training settings (after any edit, undo, redo or load)."""
+        config = self.document.project.training
+        self.dataset.show_settings(config.dataset, config.data_root)
+        self.settings.show_settings(config)
+        text, usable = describe_device(config.device)
+        self.device_label.setText(f"Trains on: {text}" if usable else text)
+        self.device_label.setStyleSheet("" if usable else _ERROR_STYLE)
+        self.refresh_fit_check()
+
+    def _change_setting(self, key: str, value: Any) -> None:
+        if not set_training_setting(self.document, key, value):
+            self.show_settings()  # refused or unchanged: show the real value again
+
+    # --- fit check -------------------------------------------------------------------
+
+    @property
+    def dataset_info(self) -> DatasetInfo | None:
+        return self.dataset.info
+
+    def refresh_fit_check(self) -> None:
+        info = self.dataset.info
+        if info is None:
+            self.fit_ok = False
+            self.fit_label.setText("")
+            self.adapt_button.hide()
+            self._update_buttons()
+            return
+        problems = fit_problems(self.document.graph, info)
+        self.fit_ok = not problems
+        if problems:
+            self.fit_label.setText(" ".join(problems))
+            self.fit_label.setStyleSheet(_ERROR_STYLE)
+        else:
+            self.fit_label.setText(f"✓ The network fits '{info.name}'.")
+            self.fit_label.setStyleSheet(_GOOD_STYLE)
+        self.adapt_button.setVisible(bool(problems))
+        self._update_buttons()
+
+    # --- run state ------------------------------------------------------------------------
+
+    def set_state(self, state: str) -> None:
+        self.state = state
+        self.pause_button.setText("Resume" if state == PAUSED else "Pause")
+        editable = state == IDLE
+        self.dataset.setEnabled(editable)
+        self.settings.setEnabled(editable)
+        self.resume_box.setEnabled(editable)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        idle = self.state == IDLE
+        self.train_button.setEnabled(idle and self.dataset.info is not None and self.fit_ok)
+        self.train_button.setToolTip("Train a snapshot of the network on the dataset" if self.fit_ok else
+                                     "The network does not fit the dataset yet: click “Adapt network” first.")
+        self.adapt_button.setEnabled(idle)
+        self.pause_button.setEnabled(self.state in (RUNNING, PAUSED))
+        self.stop_button.setEnabled(self.state in (RUNNING, PAUSED))
+
+    def _pause_or_resume(self) -> None:
+        if self.state == PAUSED:
+            self.resume_requested.emit()
+        else:
+            self.pause_requested.emit()
+
+    def show_progress(self, metrics: dict[str, Any]) -> None:
+        done = (metrics["epoch"] - 1 + metrics["batch"] / max(1, metrics["batches_per_epoch"])) / metrics["epochs"]
+        self.progress.setValue(round(1000 * done))
+        self.progress.setFormat(f"{100 * done:.0f} %")
+        self.status_label.setText(progress_text(metrics))
+
+    def show_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        """A message that stays until the next run (an error, or where the checkpoints went)."""
+        self.message_label.setVisible(bool(text))
+        self.message_label.setText(text)
+        self.message_label.setStyleSheet(_ERROR_STYLE if error else "")
+
+    def show_run_folder(self, path) -> None:
+        self.run_label.setText(f"Checkpoints go to {_link(path)}")
+
+    def show_checkpoint(self, path) -> None:
+        """Where the best checkpoint of the run went (the folder opens on a click)."""
+        self.run_label.setText(f"Best checkpoint: {_link(path.parent, str(path))}")
+
+    def reset_progress(self) -> None:
+        self.progress.setValue(0)
+        self.progress.setFormat("")
+
+
+def _link(folder, text: str | None = None) -> str:
+    url = QUrl.fromLocalFile(str(folder)).toString()
+    return f"<a href='{html.escape(url)}'>{html.escape(text or str(folder))}</a>"
+
+
+def _group(title: str, *parts) -> QGroupBox:
+    box = QGroupBox(title)
+    layout = QVBoxLayout(box)
+    for part in parts:
+        if isinstance(part, QWidget):
+            layout.addWidget(part)
+        else:
+            layout.addLayout(part)
+    return box

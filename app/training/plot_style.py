@@ -1,0 +1,56 @@
+"""Colours shared by the training dashboards, taken from the widget palette.
+
+pyqtgraph draws on black by default; the dashboards follow the application's
+light or dark palette instead so they sit naturally next to the other docks.
+"""
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QWidget
+
+TRAIN_COLOUR = QColor(31, 119, 180)  # blue
+VALIDATION_COLOUR = QColor(255, 127, 14)  # orange
+ERROR_COLOUR = QColor(214, 39, 40)  # red: misclassified, failures
+GOOD_COLOUR = QColor(44, 160, 44)  # green: correct predictions
+
+#: Activations are drawn with this colour map; the engine already scales
+#: every layer to 0..255, so the levels are fixed (see FIXED_LEVELS).
+ACTIVATION_COLOUR_MAP = "viridis"
+FIXED_LEVELS = (0, 255)
+
+
+def background(widget: QWidget) -> QColor:
+    return widget.palette().color(QPalette.ColorRole.Base)
+
+
+def foreground(widget: QWidget) -> QColor:
+    return widget.palette().color(QPalette.ColorRole.Text)
+
+
+def style_graphics_widget(view: pg.GraphicsView, owner: QWidget) -> None:
+    """Background and default text colour of a pyqtgraph view, from ``owner``'s palette."""
+    view.setBackground(background(owner))
+
+
+def style_plot(plot: pg.PlotItem, owner: QWidget) -> None:
+    """Axis and label colours of ``plot``, from ``owner``'s palette."""
+    text = foreground(owner)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(text))
+        axis.setTextPen(pg.mkPen(text))
+        # No finest tick level: its dense grid lines made every repaint ~4× slower (live plots).
+        axis.setStyle(maxTickLevel=1)
+    plot.titleLabel.setAttr("color", text.name())
+    plot.showGrid(x=True, y=True, alpha=0.15)
+
+
+def dimmed(colour: QColor, alpha: int = 70) -> QColor:
+    faded = QColor(colour)
+    faded.setAlpha(alpha)
+    return faded
+
+
+def colour_map(name: str = ACTIVATION_COLOUR_MAP) -> pg.ColorMap:
+    return pg.colormap.get(name)

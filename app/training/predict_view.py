@@ -1,0 +1,153 @@
+"""Try the trained network on an image: drop a file (or choose one) → top-5 classes and feature maps.
+
+The view only shows; ``TrainingUi`` runs the engine's ``predict_images`` and
+probe on a background thread when ``image_chosen`` fires and answers with
+``show_prediction`` / ``show_error``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.data.image_folder import is_image_file
+from engine.predict import Prediction
+
+from .feature_maps import IMAGE_FILTER, ChannelGrid, FeatureFrame, as_channel_maps
+
+TOP_K = 5
+PREVIEW_SIZE = 96
+
+
+class PredictView(QWidget):
+    image_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.hint = QLabel("Drop an image file here, or choose one, to see what the trained network makes of it.")
+        self.hint.setWordWrap(True)
+        self.choose_button = QPushButton("Choose image…")
+        self.choose_button.clicked.connect(self._choose)
+        self.preview = QLabel()
+        self.preview.setFixedSize(PREVIEW_SIZE, PREVIEW_SIZE)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setFrameShape(QLabel.Shape.StyledPanel)
+
+        self.class_labels: list[QLabel] = []
+        self.bars: list[QProgressBar] = []
+        scores = QGridLayout()
+        for row in range(TOP_K):
+            label, bar = QLabel(), QProgressBar()
+            bar.setRange(0, 1000)
+            bar.setTextVisible(True)
+            scores.addWidget(label, row, 0)
+            scores.addWidget(bar, row, 1)
+            self.class_labels.append(label)
+            self.bars.append(bar)
+        scores.setColumnStretch(1, 1)
+
+        self.maps_title = QLabel()
+        self.maps_title.setWordWrap(True)
+        self.grid = ChannelGrid()
+        self.grid.setMinimumSize(200, 140)
+
+        # Image and scores on the left, its feature maps on the right (docks here are wide and short).
+        left = QVBoxLayout()
+        top = QHBoxLayout()
+        top.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(scores, 1)
+        left.addLayout(top)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.maps_title)
+        right.addWidget(self.grid, 1)
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addLayout(right, 1)
+        header = QHBoxLayout()
+        header.addWidget(self.hint, 1)
+        header.addWidget(self.choose_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addLayout(body, 1)
+        self.set_available(False, "Train a network (or open a checkpoint) to try it on your own images.")
+
+    def set_available(self, available: bool, reason: str = "") -> None:
+        self.choose_button.setEnabled(available)
+        self.setAcceptDrops(available)
+        if not available:
+            self.hint.setText(reason)
+        else:
+            self.hint.setText("Drop an image file here, or choose one, to see what the trained network makes of it.")
+
+    def show_prediction(self, prediction: Prediction, frame: FeatureFrame | None) -> None:
+        pixmap = QPixmap(prediction.path)
+        self.preview.setPixmap(pixmap.scaled(PREVIEW_SIZE, PREVIEW_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation))
+        for row, (label, bar) in enumerate(zip(self.class_labels, self.bars)):
+            if row < len(prediction.top):
+                name, probability = prediction.top[row]
+                label.setText(name)
+                bar.setValue(round(1000 * probability))
+                bar.setFormat(f"{100 * probability:.1f} %")
+                bar.show()
+            else:
+                label.clear()
+                bar.hide()
+        self.hint.setText(f"{Path(prediction.path).name}: most likely {prediction.top[0][0]} "
+                          f"({100 * prediction.top[0][1]:.1f} %)." if prediction.top else prediction.path)
+        if frame is not None:
+            maps = as_channel_maps(frame.maps)
+            self.grid.set_maps(maps)
+            self.maps_title.setText(f"{frame.node_name} for this image (click another layer to change)")
+
+    def show_error(self, message: str) -> None:
+        self.hint.setText(message)
+        for label, bar in zip(self.class_labels, self.bars):
+            label.clear()
+            bar.setValue(0)
+            bar.setFormat("")
+
+    # --- choosing -----------------------------------------------------------------------
+
+    def _choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Image to classify", "", IMAGE_FILTER)
+        if path:
+            self.image_chosen.emit(path)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if _dropped_image(event.mimeData()) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        path = _dropped_image(event.mimeData())
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.image_chosen.emit(path)
+
+
+def _dropped_image(mime) -> str | None:
+    """The first local image file among dropped URLs (project files are the window's business)."""
+    for url in mime.urls() if mime.hasUrls() else []:
+        if url.isLocalFile() and is_image_file(url.toLocalFile()):
+            return url.toLocalFile()
+    return None

@@ -1,0 +1,166 @@
+"""What the Feature maps and Filters views show: the selected node, during a run and after it.
+
+During a run the worker probes (the GUI only names the node and the probe
+image, and takes the newest frame when it repaints, at most a few times a
+second). Without a run, the trained model (a finished run's, or an opened
+checkpoint's) is probed on a background thread when the selection or the
+probe image changes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from PySide6.QtCore import QObject
+
+from engine.data import DatasetError, DataSplit
+from engine.graph import Graph
+from engine.training import ProbeError
+
+from .background import BackgroundJobs
+from .feature_maps import FeatureFrame, FeatureMapView
+from .filters import FiltersView
+from .throttle import Throttle
+from .trained import TrainedModel, probe_node
+from .worker import TrainingWorker, preprocess_file, validation_sample
+
+#: Feature maps are redrawn at most this often while training (a few frames per second).
+FRAME_INTERVAL_MS = 200
+NO_MODEL_HINT = "Train the network (or open a checkpoint) to see what this layer computes."
+FILTERS_HINT = "Click a Conv2d layer on the canvas to see its learned kernels."
+
+
+class FeatureProbe(QObject):
+    def __init__(self, feature_maps: FeatureMapView, filters: FiltersView, jobs: BackgroundJobs,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.feature_maps, self.filters, self.jobs = feature_maps, filters, jobs
+        self.node_id: str | None = None
+        self.probe_index = 0
+        self.probe_file: str | None = None
+        # Exactly one source at a time: a running worker (with the graph it trains), or a trained model.
+        self.worker: TrainingWorker | None = None
+        self.run_graph: Graph | None = None
+        self.run_data: DataSplit | None = None
+        self.trained: TrainedModel | None = None
+        self.frame_throttle = Throttle(FRAME_INTERVAL_MS, self._show_latest_frame, self)
+        feature_maps.probe_index_changed.connect(self._on_probe_index)
+        feature_maps.probe_file_chosen.connect(self._on_probe_file)
+
+    # --- sources ------------------------------------------------------------------------
+
+    def attach_run(self, worker: TrainingWorker, graph: Graph) -> None:
+        self.worker, self.run_graph, self.run_data = worker, graph, None
+        worker.frame_ready.connect(self.frame_throttle.request)
+        self.refresh()
+
+    def set_run_data(self, data: DataSplit) -> None:
+        self.run_data = data
+        self.feature_maps.set_probe_count(len(data.val))
+        self.refresh()
+
+    def finish_run(self, trained: TrainedModel | None) -> None:
+        """The run has ended: from now on the trained model (if any) is probed."""
+        self.frame_throttle.flush()
+        self.worker = self.run_graph = self.run_data = None
+        self.set_trained(trained)
+
+    def set_trained(self, trained: TrainedModel | None) -> None:
+        self.trained = trained
+        if trained is None:
+            self.feature_maps.show_node(None)
+            self.filters.show_placeholder(FILTERS_HINT)
+        elif trained.data is not None:
+            self.feature_maps.set_probe_count(len(trained.data.val))
+        self.refresh()
+
+    # --- choices ----------------------------------------------------------------------------
+
+    def select(self, node_id: str) -> None:
+        self.node_id = node_id
+        self.refresh()
+
+    def _on_probe_index(self, index: int) -> None:
+        self.probe_index, self.probe_file = index, None
+        self.refresh()
+
+    def _on_probe_file(self, path: str) -> None:
+        self.probe_file = path
+        self.refresh()
+
+    # --- probing ------------------------------------------------------------------------------
+
+    def node_name(self, graph: Graph | None) -> str | None:
+        """The selected node's name in ``graph`` (None if it is not there or has no activations)."""
+        if self.node_id is None or graph is None or self.node_id not in graph.nodes:
+            return None
+        node = graph.nodes[self.node_id]
+        return None if node.type == "output" else node.name
+
+    def refresh(self) -> None:
+        """Tells the running worker, or probes the trained model, for the selected node and image."""
+        if self.worker is not None:
+            name = self.node_name(self.run_graph)
+            self.feature_maps.show_node(name)
+            self.worker.set_probe_node(name, self._probe_image(self.run_data))
+            return
+        if self.trained is None:
+            if self.node_id is not None:
+                self.feature_maps.show_placeholder(NO_MODEL_HINT)
+            return
+        name = self.node_name(self.trained.graph)
+        self.feature_maps.show_node(name)
+        if name is None:
+            return
+        image = self._probe_image(self.trained.data)
+        if image is None:
+            self.feature_maps.show_placeholder("Load an image (below) to see this layer's feature maps.")
+            return
+        model, caption = self.trained.model, self._caption()
+        self.jobs.run(lambda: probe_node(model, name, image),
+                      lambda result: self._show(name, caption, *result),
+                      lambda error: self.feature_maps.show_placeholder(_message(error)))
+
+    def _show_latest_frame(self) -> None:
+        if self.worker is None:
+            return
+        frame = self.worker.take_frame()
+        if frame is None:
+            if self.worker.probe_error:
+                self.feature_maps.show_placeholder(self.worker.probe_error)
+            return
+        self._show(frame.grid.node, self._caption(), frame.grid, frame.kernels)
+
+    def _show(self, name: str, caption: str, grid, kernels) -> None:
+        self.feature_maps.show_frame(FeatureFrame(name, grid.images, caption))
+        if kernels is not None:
+            self.filters.show_kernels(name, kernels)
+
+    def _probe_image(self, data: DataSplit | None) -> torch.Tensor | None:
+        """The image to probe with: a chosen file, else the chosen validation image."""
+        prepared_like = data if data is not None else self.trained
+        if self.probe_file is not None and prepared_like is not None:
+            try:
+                return preprocess_file(self.probe_file, prepared_like)
+            except (DatasetError, OSError, ValueError) as error:
+                self.feature_maps.show_placeholder(f"{self.probe_file}: {_message(error)}")
+                self.probe_file = None
+        if data is None or len(data.val) == 0:
+            return None
+        return validation_sample(data, min(self.probe_index, len(data.val) - 1))[0]
+
+    def _caption(self) -> str:
+        if self.probe_file is not None:
+            return f"for {Path(self.probe_file).name}"
+        data = self.run_data if self.worker is not None else (self.trained.data if self.trained else None)
+        if data is None:
+            return ""
+        index = min(self.probe_index, len(data.val) - 1)
+        label = validation_sample(data, index)[1]
+        return f"for validation image #{index} (true class: {data.class_names[label]})"
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, (DatasetError, ProbeError)):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

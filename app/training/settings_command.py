@@ -1,0 +1,74 @@
+"""Changing the project's training settings as an undoable edit.
+
+The settings live in ``document.project.training`` (a ``TrainingConfig``)
+and are saved with the project, so changing one must mark the document
+dirty and be undoable like any other edit. The Document has no method for
+this, so the command is pushed onto its public ``undo_stack``; consecutive
+changes of the same setting merge, like parameter edits on the canvas.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from engine.catalogue import ParamError
+from engine.config import TRAINING_SETTINGS, TrainingConfig
+
+SET_TRAINING_ID = 101  # QUndoCommand.id for merging; distinct from app.commands' ids
+MERGE_SECONDS = 2.0
+_TITLES = {spec.name: spec.title for spec in TRAINING_SETTINGS}
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value) if value != "" else "(none)"
+
+
+class SetTrainingSettingCommand(QUndoCommand):
+    """Sets one training setting of ``project``; ``value`` must already be valid."""
+
+    def __init__(self, project, key: str, value: Any) -> None:
+        super().__init__(f"Set training {_TITLES.get(key, key).lower()} to {describe(value)}")
+        self.project, self.key = project, key
+        self.old: TrainingConfig = project.training
+        self.new: TrainingConfig = project.training.replace(**{key: value})
+        self.stamp = time.monotonic()
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return SET_TRAINING_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt override
+        if not isinstance(other, SetTrainingSettingCommand) or other.key != self.key:
+            return False
+        if other.project is not self.project or other.stamp - self.stamp > MERGE_SECONDS:
+            return False
+        self.new, self.stamp = other.new, other.stamp
+        self.setText(other.text())
+        return True
+
+    def redo(self) -> None:
+        self.project.training = self.new
+
+    def undo(self) -> None:
+        self.project.training = self.old
+
+
+def set_training_setting(document, key: str, value: Any) -> bool:
+    """Pushes the change onto the document's undo stack; False (with a status message) if refused."""
+    if getattr(document.project.training, key) == value:
+        return False
+    if document.read_only:
+        document.show_status("Training settings cannot change while the network trains: stop training first.")
+        return False
+    try:
+        command = SetTrainingSettingCommand(document.project, key, value)
+    except ParamError as error:
+        document.show_status(f"Training setting refused: {error}")
+        return False
+    document.undo_stack.push(command)
+    return True

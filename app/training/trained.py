@@ -1,0 +1,74 @@
+"""A trained network and using it: from a finished run or a checkpoint file, to probe and predict.
+
+Plain functions over the engine (probe, predict, checkpoints); the UI runs
+the slow ones on a background thread.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.checkpoint import Checkpoint, build_model, load_checkpoint
+from engine.compiler import input_shape
+from engine.data import DataSplit
+from engine.graph import Graph
+from engine.predict import Prediction, predict_images
+from engine.training import ActivationGrid, probe_activations
+
+from .worker import RunOutcome, conv_kernels, preprocess_file
+
+
+@dataclass
+class TrainedModel:
+    """A trained network (on the CPU, in eval mode) and what using it needs."""
+
+    model: torch.nn.Module
+    graph: Graph
+    """The network as trained (node ids match the document's)."""
+    class_names: list[str]
+    input_shape: tuple[int, int, int]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    checkpoint: Path | None
+    """The best checkpoint (what to export), if an epoch finished."""
+    data: DataSplit | None = None
+    """Its dataset, when loaded (validation images to probe with)."""
+
+
+def trained_from_run(outcome: RunOutcome) -> TrainedModel:
+    result, data = outcome.result, outcome.data
+    return TrainedModel(result.model, result.project.graph, list(result.class_names), tuple(data.input_shape),
+                        tuple(data.mean), tuple(data.std), result.best_checkpoint or result.last_checkpoint, data)
+
+
+def trained_from_checkpoint(path: str | Path) -> tuple[TrainedModel, Checkpoint]:
+    """Loads a checkpoint and builds its network; raises ``CheckpointError`` with a one-line reason."""
+    checkpoint = load_checkpoint(path)
+    model = build_model(checkpoint)
+    graph = checkpoint.project.graph
+    trained = TrainedModel(model, graph.copy(), list(checkpoint.class_names), input_shape(graph),
+                           checkpoint.mean, checkpoint.std, Path(path))
+    return trained, checkpoint
+
+
+def probe_node(model: torch.nn.Module, node_name: str, image: torch.Tensor) -> tuple[ActivationGrid, np.ndarray | None]:
+    """A node's activations for one preprocessed image, and its kernels if it is a convolution."""
+    return probe_activations(model, node_name, image), conv_kernels(model, node_name)
+
+
+def classify_file(trained: TrainedModel, path: str, node_name: str | None) -> tuple[Prediction, ActivationGrid | None]:
+    """Top-5 classes for an image file and, if ``node_name`` is given, that node's maps for it."""
+    (prediction,) = predict_images(trained.model, [path], input_shape=trained.input_shape, mean=trained.mean,
+                                   std=trained.std, class_names=trained.class_names)
+    grid = None
+    if prediction.ok and node_name is not None:
+        grid = probe_activations(trained.model, node_name, preprocess_file(path, trained))
+    return prediction, grid
+
+
+def first_conv(graph: Graph) -> str | None:
+    convs = graph.nodes_of_type("conv2d")
+    return convs[0].name if convs else None

@@ -1,0 +1,461 @@
+"""``TrainingUi``: the training docks, and the controller that connects them to runs.
+
+It owns the Training panel and the dashboards (curves, feature maps,
+filters, confusion matrix, prediction gallery, try-an-image), starts a
+``TrainingRun`` on a snapshot of the document's graph, routes the run's
+signals to the dashboards, and keeps the trained model afterwards (or the
+model of an opened checkpoint) for feature maps, predictions and export.
+The window creates it with ``install_training_ui`` (see ``app.training``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+
+from engine.checkpoint import CheckpointError
+from engine.compiler import input_shape
+from engine.data import DatasetError, DataSplit, StreamData, load_dataset
+from engine.graph import Graph
+from engine.project import Project
+from engine.training import FitError, ProbeError, TrainingError
+
+from .adapt import adapt_document
+from .background import BackgroundJobs
+from .confusion import ConfusionView
+from .curves import CurvesView
+from .export_dialog import ExportDialog
+from .feature_maps import FeatureFrame, FeatureMapView
+from .filters import FiltersView
+from .gallery import GalleryView
+from .panel import IDLE, PAUSED, RUNNING, STOPPING, TrainingPanel, format_duration, progress_text
+from .predict_view import PredictView
+from .probing import FeatureProbe
+from .run import TrainingRun, default_runs_root, new_run_folder
+from .throttle import Throttle
+from .trained import TrainedModel, classify_file, first_conv, trained_from_checkpoint, trained_from_run
+from .worker import RunOutcome, RunRequest, warm_up_torch
+
+#: Progress text and bar: people read them, a few updates a second is plenty.
+PROGRESS_INTERVAL_MS = 200
+CHECKPOINT_FILTER = "ConvCanvas checkpoints (*.pt);;All files (*)"
+READ_ONLY_NOTE = "Training: the network is read-only until the run ends"
+NO_MODEL_HINT = "Train a network (or open a checkpoint) to try it on your own images."
+
+
+def _data_key(config, graph: Graph) -> tuple:
+    """Runs with equal keys can share loaded data."""
+    return (config.dataset, config.data_root, input_shape(graph), config.val_fraction, config.seed)
+
+
+class TrainingUi(QObject):
+    """What the main window talks to: ``docks``, ``actions``, ``is_training``, ``stop_and_wait``,
+    ``confirm_close``, ``open_checkpoint``, ``show_node``."""
+
+    training_started = Signal()
+    training_ended = Signal()
+
+    def __init__(self, main_window: QMainWindow, document, canvas_view=None, runs_root: Path | None = None) -> None:
+        super().__init__(main_window)
+        self.window, self.document, self.canvas = main_window, document, canvas_view
+        self.runs_root = Path(runs_root) if runs_root is not None else default_runs_root()
+        self.jobs = BackgroundJobs(self)
+        warm_up_torch()
+        self.run: TrainingRun | None = None
+        self.trained: TrainedModel | None = None
+        self.opened_checkpoint: Path | None = None
+        self._data_cache: tuple[tuple, DataSplit] | None = None
+        self._run_data: DataSplit | None = None
+        self._run_count = 0
+        self._latest_progress: dict | None = None
+
+        self.panel = TrainingPanel(document, self.jobs)
+        self.curves = CurvesView()
+        self.feature_maps = FeatureMapView()
+        self.filters = FiltersView()
+        self.confusion = ConfusionView()
+        self.gallery = GalleryView()
+        self.predict_view = PredictView()
+        self.probe = FeatureProbe(self.feature_maps, self.filters, self.jobs, self)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("statusTraining")
+        self.status_label.hide()
+        main_window.statusBar().addPermanentWidget(self.status_label)
+        self.progress_throttle = Throttle(PROGRESS_INTERVAL_MS, self._show_latest_progress, self)
+        self.docks = self._build_docks()
+        self.open_checkpoint_action = QAction("Open Checkpoint…", self)
+        self.open_checkpoint_action.setStatusTip("Open a trained network (.pt) to predict with it, export it or "
+                                                 "continue training it")
+        self.open_checkpoint_action.triggered.connect(self._open_checkpoint_triggered)
+        self.export_action = QAction("Export Trained Network…", self)
+        self.export_action.setStatusTip("Write the trained network as a checkpoint, TorchScript, ONNX or Python")
+        self.export_action.triggered.connect(self.show_export_dialog)
+        self.actions = [self.open_checkpoint_action, self.export_action]
+        self._connect()
+        self._update_availability()
+
+    # --- construction -------------------------------------------------------------------
+
+    def _build_docks(self) -> list[QDockWidget]:
+        right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+        specs = (
+            ("Training", "trainingDock", self.panel, right),
+            ("Curves", "curvesDock", self.curves, bottom),
+            ("Confusion", "confusionDock", self.confusion, bottom),
+            ("Predictions", "galleryDock", self.gallery, bottom),
+            ("Try an Image", "predictDock", self.predict_view, bottom),
+            ("Feature Maps", "featureMapsDock", self.feature_maps, bottom),
+            ("Filters", "filtersDock", self.filters, bottom),
+        )
+        docks = {}
+        for title, name, widget, area in specs:
+            dock = QDockWidget(title, self.window)
+            dock.setObjectName(name)
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                             | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            self.window.addDockWidget(area, dock)
+            docks[name] = dock
+        # Curves and feature maps side by side; the after-training views are tabs behind the curves.
+        for name in ("confusionDock", "galleryDock", "predictDock"):
+            self.window.tabifyDockWidget(docks["curvesDock"], docks[name])
+        self.window.tabifyDockWidget(docks["featureMapsDock"], docks["filtersDock"])
+        docks["curvesDock"].raise_()
+        docks["featureMapsDock"].raise_()
+        self.window.resizeDocks([docks["curvesDock"], docks["featureMapsDock"]], [280, 280], Qt.Orientation.Vertical)
+        return list(docks.values())
+
+    def _connect(self) -> None:
+        self.panel.train_requested.connect(self.start_training)
+        self.panel.pause_requested.connect(self.pause)
+        self.panel.resume_requested.connect(self.resume)
+        self.panel.stop_requested.connect(self.stop)
+        self.panel.adapt_requested.connect(self.adapt_network)
+        self.predict_view.image_chosen.connect(self.predict_file)
+        self.document.project_replaced.connect(self._on_project_replaced)
+        if self.canvas is not None:
+            self.canvas.selection_changed.connect(self._on_selection_changed)
+            self.canvas.node_clicked.connect(self.show_node)
+
+    def dock(self, object_name: str) -> QDockWidget:
+        """One of ``docks`` by object name (``trainingDock``, ``curvesDock``, ``featureMapsDock``…)."""
+        return next(dock for dock in self.docks if dock.objectName() == object_name)
+
+    # --- the run ---------------------------------------------------------------------------
+
+    def is_training(self) -> bool:
+        return self.run is not None and self.run.running
+
+    def start_training(self) -> bool:
+        """Trains a snapshot of the document's network; False (with the reason shown) if it cannot start."""
+        if self.run is not None:
+            return False
+        analysis = self.document.refresh_analysis()
+        if not analysis.valid:
+            first = analysis.errors[0]
+            more = f" (and {len(analysis.errors) - 1} more; see Problems)" if len(analysis.errors) > 1 else ""
+            return self._refuse(f"The network cannot be trained yet: {first}{more}")
+        if not self.panel.fit_ok and self.panel.dataset_info is not None:
+            return self._refuse(self.panel.fit_label.text() + " Click “Adapt network” to fix it.")
+        project = self.document.project
+        config = project.training
+        snapshot = Project(self.document.graph.copy(), project.name, project.description, config)
+        resume = self.opened_checkpoint if not self.panel.resume_box.isHidden() and \
+            self.panel.resume_box.isChecked() else None
+        try:
+            run_dir = new_run_folder(self.runs_root, project.name)
+        except OSError as error:
+            return self._refuse(f"Cannot create a folder for the checkpoints in {self.runs_root}: "
+                                f"{error.strerror or error}")
+        key = _data_key(config, snapshot.graph)
+        cached = self._data_cache[1] if self._data_cache and self._data_cache[0] == key else None
+        self._start_run(RunRequest(snapshot, config, run_dir, download=self.panel.dataset.download, data=cached,
+                                   resume=resume))
+        return True
+
+    def _start_run(self, request: RunRequest) -> None:
+        self.run = TrainingRun(request, self)
+        worker = self.run.worker
+        # Receivers are methods of QObjects on the GUI thread, so Qt queues the calls there.
+        worker.started.connect(self._on_run_started)
+        worker.data_ready.connect(self._on_data_ready)
+        worker.progress.connect(self._on_progress)
+        worker.epoch_finished.connect(self._on_epoch_finished)
+        worker.finished.connect(self._on_run_finished)
+        worker.failed.connect(self._on_run_failed)
+        self.run.ended.connect(self._on_run_ended)
+        self._run_count += 1
+        self._run_data = None
+        self.curves.begin_run(f"run {self._run_count}", request.config.epochs)
+        self.document.read_only = True
+        self.panel.set_state(RUNNING)
+        self.panel.reset_progress()
+        self.panel.show_message("")
+        self.panel.show_run_folder(request.run_dir)
+        self.panel.show_status("Loading the data…")
+        self._show_status(f"{READ_ONLY_NOTE} · loading the data…")
+        self.probe.attach_run(worker, request.project.graph)
+        curves = self.dock("curvesDock")
+        if curves.isVisible() or self.window.tabifiedDockWidgets(curves):
+            curves.raise_()  # the live curves come to the front of their tab group
+        self.run.start()
+        self.training_started.emit()
+
+    def pause(self) -> None:
+        if self.run is not None and self.run.running:
+            self.run.pause()
+            self.panel.set_state(PAUSED)
+            self.panel.show_status("Paused (after the current batch). Resume to go on.")
+            self._show_status(f"{READ_ONLY_NOTE} · paused")
+
+    def resume(self) -> None:
+        if self.run is not None and self.run.running:
+            self.run.resume()
+            self.panel.set_state(RUNNING)
+            self.panel.show_status("Resumed.")
+
+    def stop(self) -> None:
+        """Asks the run to stop after the current batch (returns at once; ``training_ended`` follows)."""
+        if self.run is not None and self.run.running:
+            self.run.stop()
+            self.panel.set_state(STOPPING)
+            self.panel.show_status("Stopping after the current batch…")
+
+    def stop_and_wait(self, timeout_ms: int = 10_000) -> bool:
+        """Stops any run and waits for its thread (and background jobs) to end; False on timeout."""
+        stopped = self.run.stop_and_wait(timeout_ms) if self.run is not None else True
+        return self.jobs.wait(timeout_ms) and stopped
+
+    def confirm_close(self, parent: QWidget | None = None) -> bool:
+        """For the window's closeEvent: asks whether to stop a running training, then stops it cleanly.
+
+        Returns False when the user wants to keep training (the close must be ignored).
+        """
+        if self.is_training():
+            answer = QMessageBox.question(
+                parent or self.window, "Training is running",
+                "A network is training. Stop it and close? The checkpoints written so far are kept.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        self.stop_and_wait()
+        return True
+
+    # --- run signals (GUI thread) ---------------------------------------------------------------
+
+    def _on_run_started(self, info: dict) -> None:
+        self.panel.show_status(f"Training on {info['device']}…")
+        self._show_status(f"{READ_ONLY_NOTE} · {info['device']}")
+        for entry in info.get("history", []):  # a resumed run: show the epochs it already has
+            self.curves.add_validation_point(entry["epoch"], entry["val_loss"], entry["val_accuracy"])
+
+    def _on_data_ready(self, data: DataSplit) -> None:
+        self._run_data = data
+        if self.run is not None and not isinstance(data.train, StreamData):
+            self._data_cache = (_data_key(self.run.request.config, self.run.request.project.graph), data)
+        self.probe.set_run_data(data)
+
+    def _on_progress(self, metrics: dict) -> None:
+        position = metrics["epoch"] - 1 + metrics["batch"] / max(1, metrics["batches_per_epoch"])
+        self.curves.add_train_point(position, metrics["loss"], metrics["accuracy"])
+        self._latest_progress = metrics
+        self.progress_throttle.request()
+
+    def _show_latest_progress(self) -> None:
+        metrics = self._latest_progress
+        if metrics is None or self.run is None:
+            return
+        self.panel.show_progress(metrics)
+        self._show_status(f"{READ_ONLY_NOTE} · {progress_text(metrics)}")
+
+    def _on_epoch_finished(self, metrics: dict) -> None:
+        self.curves.add_validation_point(metrics["epoch"], metrics["val_loss"], metrics["val_accuracy"])
+        if metrics.get("confusion") and self._run_data is not None:
+            self.confusion.show_confusion(metrics["confusion"], list(self._run_data.class_names),
+                                          f"epoch {metrics['epoch']}")
+
+    def _on_run_finished(self, outcome: RunOutcome) -> None:
+        result = outcome.result
+        self.progress_throttle.flush()
+        self.curves.redraw()
+        self.trained = trained_from_run(outcome)
+        if outcome.gallery:
+            gallery = outcome.gallery
+            self.gallery.show_predictions(gallery["images"], gallery["true"], gallery["predicted"],
+                                          gallery["confidence"], gallery["class_names"])
+        how = "Stopped" if result.stopped else "Finished"
+        headline = f"{how} after {result.epochs_completed} epoch(s) in {format_duration(result.seconds)}"
+        if result.history:
+            headline += f"; validation accuracy {100 * result.val_accuracy:.1f} %"
+        self.panel.show_status(headline + ".")
+        if self.trained.checkpoint is not None:
+            self.panel.show_checkpoint(self.trained.checkpoint)
+        else:
+            self.panel.show_message("No epoch finished, so no checkpoint was written.")
+
+    def _on_run_failed(self, message: str) -> None:
+        self.panel.show_message(message, error=True)
+        self.panel.show_status("Training failed.")
+        self.window.statusBar().showMessage(f"Training failed: {message}", 15_000)
+
+    def _on_run_ended(self) -> None:
+        run, self.run = self.run, None
+        if run is not None:
+            run.thread.wait()  # already finished: returns at once, and the QThread may be released
+            run.deleteLater()
+        self.document.read_only = False
+        self.panel.set_state(IDLE)
+        self.status_label.hide()
+        self._update_availability()
+        self.probe.finish_run(self.trained)
+        self.training_ended.emit()
+
+    def _refuse(self, message: str) -> bool:
+        self.panel.show_message(message, error=True)
+        self.window.statusBar().showMessage(message, 10_000)
+        return False
+
+    def _show_status(self, text: str) -> None:
+        self.status_label.setText(text)
+        self.status_label.show()
+
+    # --- the selected node ------------------------------------------------------------------------
+
+    def _on_selection_changed(self, ids: list) -> None:
+        if ids:
+            self.show_node(ids[-1])
+
+    def show_node(self, node: str) -> None:
+        """Shows the feature maps (and, for a convolution, the kernels) of a node, by id or by name."""
+        graph = self.document.graph
+        node_id = node if node in graph.nodes else next(
+            (candidate.id for candidate in graph.nodes.values() if candidate.name == node), None)
+        if node_id is not None:
+            self.probe.select(node_id)
+
+    # --- after training: predictions, checkpoints, export -------------------------------------------
+
+    def predict_file(self, path: str) -> None:
+        """Classifies an image file with the trained network (top 5) and shows the selected layer's maps."""
+        trained = self.trained
+        if trained is None:
+            self.predict_view.show_error(NO_MODEL_HINT)
+            return
+        name = self.probe.node_name(trained.graph) or first_conv(trained.graph)
+        self.jobs.run(lambda: classify_file(trained, path, name), self._show_prediction,
+                      lambda error: self.predict_view.show_error(_message(error)))
+
+    def _show_prediction(self, result) -> None:
+        prediction, grid = result
+        if not prediction.ok:
+            self.predict_view.show_error(f"{prediction.path}: {prediction.error}")
+            return
+        self.predict_view.show_prediction(prediction, FeatureFrame(grid.node, grid.images) if grid else None)
+
+    def _open_checkpoint_triggered(self) -> None:
+        maybe_save = getattr(self.window, "maybe_save", None)  # the window asks about unsaved changes
+        if maybe_save is None or maybe_save():
+            self.choose_checkpoint()
+
+    def choose_checkpoint(self) -> None:
+        """Asks for a checkpoint file and opens it (the caller has asked about unsaved changes)."""
+        if self.is_training():
+            self._refuse("Stop training before opening a checkpoint.")
+            return
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open checkpoint", str(self.runs_root), CHECKPOINT_FILTER)
+        if path:
+            self.open_checkpoint(path)
+
+    def open_checkpoint(self, path: str | Path) -> bool:
+        """Opens a checkpoint's network (replacing the document's) with its trained weights, ready to
+        predict, export or continue training. The caller asks about unsaved changes first.
+        Returns False, with the reason shown, on failure."""
+        if self.is_training():
+            return self._refuse("Stop training before opening a checkpoint.")
+        try:
+            trained, checkpoint = trained_from_checkpoint(path)
+        except CheckpointError as error:
+            return self._refuse(str(error))
+        self.document.new_project(checkpoint.project)  # clears the previous model (project_replaced)
+        self.trained, self.opened_checkpoint = trained, Path(path)
+        self.panel.resume_box.show()
+        self.panel.resume_box.setChecked(False)
+        self.panel.resume_box.setText(f"Continue from the opened checkpoint (epoch {checkpoint.epoch})")
+        self.curves.begin_run(f"checkpoint {Path(path).name}")
+        for entry in checkpoint.history:
+            self.curves.add_validation_point(entry["epoch"], entry["val_loss"], entry["val_accuracy"])
+        if checkpoint.metrics.get("confusion"):
+            self.confusion.show_confusion(checkpoint.metrics["confusion"], list(checkpoint.class_names),
+                                          f"epoch {checkpoint.epoch} of the checkpoint")
+        self.panel.show_message(f"Opened checkpoint {path} (trained {checkpoint.epoch} epoch(s)).")
+        self.window.statusBar().showMessage(f"Opened checkpoint {Path(path).name}", 5000)
+        self._update_availability()
+        self.probe.set_trained(trained)
+        self._load_checkpoint_data(checkpoint.project, trained)
+        return True
+
+    def _load_checkpoint_data(self, project: Project, trained: TrainedModel) -> None:
+        """Loads the checkpoint's dataset in the background for probe images (best effort: without
+        it, feature maps use an image file the user loads)."""
+        config, shape = project.training, input_shape(project.graph)
+
+        def done(data: DataSplit) -> None:
+            if self.trained is trained:
+                trained.data = data
+                self.probe.set_trained(trained)
+
+        self.jobs.run(lambda: load_dataset(config.dataset, shape, val_fraction=config.val_fraction, seed=config.seed,
+                                           root=config.data_root or None),
+                      done, lambda _error: None)
+
+    def _on_project_replaced(self) -> None:
+        # Another network: the old model's maps and predictions no longer apply.
+        if self.run is None:
+            self.trained = self.opened_checkpoint = None
+            self.panel.resume_box.hide()
+            self.probe.set_trained(None)
+            self._update_availability()
+
+    def show_export_dialog(self) -> ExportDialog | None:
+        checkpoint = self.trained.checkpoint if self.trained else None
+        if checkpoint is None:
+            self._refuse("Nothing to export yet: train the network for at least one epoch, or open a checkpoint.")
+            return None
+        dialog = ExportDialog(checkpoint, self.jobs, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _update_availability(self) -> None:
+        has_model = self.trained is not None
+        self.export_action.setEnabled(has_model and self.trained.checkpoint is not None)
+        self.predict_view.set_available(has_model and self.run is None, NO_MODEL_HINT)
+
+    # --- adapting the network ---------------------------------------------------------------------
+
+    def adapt_network(self) -> bool:
+        """Applies the engine's ``adapt_graph_to_dataset`` to the document as one undoable edit."""
+        info = self.panel.dataset_info
+        if info is None or self.run is not None:
+            return False
+        try:
+            changes = adapt_document(self.document, info)
+        except (FitError, TrainingError) as error:
+            return self._refuse(str(error))
+        if not changes:
+            return False
+        summary = "Adapted the network: " + "; ".join(changes)
+        self.window.statusBar().showMessage(summary, 10_000)
+        self.panel.show_message(summary)
+        self.document.refresh_analysis()
+        return True
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, (DatasetError, ProbeError, CheckpointError, TrainingError)):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

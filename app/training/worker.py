@@ -1,0 +1,332 @@
+"""Runs the engine's ``Trainer`` on a worker thread and reports to the GUI with Qt signals.
+
+The GUI owns a ``TrainingRun`` (see ``run.py``), which moves a
+``TrainingWorker`` onto a ``QThread``. What crosses threads is kept small:
+
+* metrics: the trainer calls ``on_batch_end`` at most every
+  ``REPORT_INTERVAL`` seconds (plus after each epoch's last batch); each call
+  becomes one small dict on ``progress``. Epoch ends and the final outcome
+  are always delivered.
+* feature maps are *pulled*: the GUI names the node it shows
+  (``set_probe_node``, thread-safe); between batches the trainer fills the
+  engine's single-slot ``ProbeMailbox`` at most a few times a second, and the
+  worker then emits the argument-less ``frame_ready``. The GUI takes the
+  newest frame when it repaints; frames never queue up in signals.
+
+Stop sets the stop token (the trainer returns after the current batch); pause
+and resume use the pause token. Every failure arrives as one message on
+``failed``; the last good checkpoint stays in the run folder.
+"""
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from engine.checkpoint import CheckpointError
+from engine.compiler import InvalidGraphError, input_shape
+from engine.config import TrainingConfig
+from engine.data import DatasetError, DataSplit, StreamData, load_dataset, preprocess_images
+from engine.project import Project
+from engine.training import (
+    ActivationGrid,
+    Callback,
+    FitResult,
+    PauseToken,
+    ProbeMailbox,
+    StopToken,
+    Trainer,
+    TrainingError,
+    TrainingState,
+)
+
+#: Seconds between progress reports (the trainer throttles its batch hook to this).
+REPORT_INTERVAL = 0.05
+#: Seconds between feature-map probes (a few frames per second at most).
+PROBE_INTERVAL = 0.2
+#: Validation images whose predictions the gallery gets after a run.
+GALLERY_IMAGES = 1000
+
+
+@dataclass(frozen=True)
+class ProbeFrame:
+    """What the mailbox holds: one node's activations and, for a convolution, its kernels."""
+
+    grid: ActivationGrid
+    kernels: np.ndarray | None = None
+
+
+@dataclass
+class RunRequest:
+    """Everything a run needs, prepared on the GUI thread (the graph is already a snapshot)."""
+
+    project: Project
+    config: TrainingConfig
+    run_dir: Path
+    download: bool = False
+    data: DataSplit | None = None
+    """Data loaded by an earlier run with the same settings (loading is skipped)."""
+    resume: Path | None = None
+
+
+@dataclass
+class RunOutcome:
+    """Sent on ``TrainingWorker.finished`` once the run has ended (stopped or not)."""
+
+    result: FitResult
+    data: DataSplit
+    run_dir: Path
+    gallery: dict[str, Any] = field(default_factory=dict)
+
+
+_warmed_up = threading.Event()
+
+
+def warm_up_torch() -> None:
+    """torch imports its compiler stack on a run's first optimiser step (over a second): import it
+    now, once per process, on a daemon thread, so the first Train starts promptly."""
+    if not _warmed_up.is_set():
+        _warmed_up.set()
+        threading.Thread(target=importlib.import_module, args=("torch._dynamo",), daemon=True,
+                         name="ConvCanvas torch warm-up").start()
+
+
+class _SignallingMailbox(ProbeMailbox):
+    """The engine's mailbox, plus a kernel copy and a wake-up call when a frame lands."""
+
+    def __init__(self, on_frame, interval: float) -> None:
+        super().__init__(interval)
+        self._on_frame = on_frame
+        self._kernels: np.ndarray | None = None
+        self._kernel_lock = threading.Lock()
+
+    def serve(self, model, default_image) -> bool:
+        if not super().serve(model, default_image):
+            return False
+        frame = self.latest()
+        kernels = conv_kernels(model, frame.node) if frame is not None else None
+        with self._kernel_lock:
+            self._kernels = kernels
+        self._on_frame()
+        return True
+
+    def take_frame(self) -> ProbeFrame | None:
+        grid = self.take()
+        if grid is None:
+            return None
+        with self._kernel_lock:
+            kernels = self._kernels
+        return ProbeFrame(grid, kernels if kernels is not None and _kernels_belong(grid, kernels) else None)
+
+
+def _kernels_belong(grid: ActivationGrid, kernels: np.ndarray) -> bool:
+    # A convolution's output channels are its filters.
+    return len(grid.shape) == 3 and kernels.shape[0] == grid.shape[0]
+
+
+def conv_kernels(model: torch.nn.Module, node_name: str) -> np.ndarray | None:
+    """A copy of a convolution's (out, in, kh, kw) weights, or None for other nodes."""
+    try:
+        module = model.get_submodule(node_name)
+    except AttributeError:
+        return None
+    if not isinstance(module, torch.nn.Conv2d):
+        return None
+    return module.weight.detach().float().cpu().numpy().copy()
+
+
+class _Reporter(Callback):
+    """Turns trainer hooks into the worker's signals (called on the worker thread)."""
+
+    def __init__(self, worker: TrainingWorker, train_size: int, batch_size: int) -> None:
+        self.worker = worker
+        self.train_size, self.batch_size = train_size, batch_size
+        self._last = (0, 0.0, 0.0)  # samples, loss sum, correct at the previous report of this epoch
+
+    def on_fit_start(self, state: TrainingState) -> None:
+        self.worker.started.emit({
+            "device": state.device, "notes": list(state.notes), "class_names": list(state.class_names),
+            "epochs": state.epochs, "batches_per_epoch": state.batches_per_epoch,
+            "first_epoch": len(state.history) + 1, "history": [dict(entry) for entry in state.history],
+        })
+
+    def on_epoch_start(self, state: TrainingState) -> None:
+        self._last = (0, 0.0, 0.0)
+
+    def on_batch_end(self, state: TrainingState, metrics: dict[str, Any]) -> None:
+        # The trainer reports running means over the epoch so far; the curves want the mean of
+        # the batches since the previous report, which the running sums give exactly.
+        samples = min(metrics["batch"] * self.batch_size, self.train_size)
+        loss_sum, correct = metrics["loss"] * samples, metrics["accuracy"] * samples
+        last_samples, last_loss, last_correct = self._last
+        self._last = (samples, loss_sum, correct)
+        new = samples - last_samples
+        recent_loss = (loss_sum - last_loss) / new if new > 0 else metrics["loss"]
+        recent_accuracy = (correct - last_correct) / new if new > 0 else metrics["accuracy"]
+        self.worker.progress.emit({
+            "epoch": metrics["epoch"], "epochs": metrics["epochs"], "batch": metrics["batch"],
+            "batches_per_epoch": metrics["batches_per_epoch"], "loss": recent_loss, "accuracy": recent_accuracy,
+            "epoch_loss": metrics["loss"], "epoch_accuracy": metrics["accuracy"],
+            "images_per_second": metrics["images_per_second"], "eta_seconds": metrics["eta_seconds"],
+            "lr": metrics["lr"],
+        })
+
+    def on_epoch_end(self, state: TrainingState, metrics: dict[str, Any]) -> None:
+        keys = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "confusion",
+                "per_class_accuracy", "best_epoch", "best_val_accuracy", "checkpoint", "seconds",
+                "images_per_second")
+        self.worker.epoch_finished.emit({key: metrics.get(key) for key in keys})
+
+
+class TrainingWorker(QObject):
+    """Lives on a worker thread; ``run`` trains once and ends with ``finished`` or ``failed``."""
+
+    started = Signal(dict)
+    progress = Signal(dict)
+    epoch_finished = Signal(dict)
+    frame_ready = Signal()
+    data_ready = Signal(object)  # the DataSplit, once loaded (for the probe image chooser)
+    finished = Signal(object)  # RunOutcome
+    failed = Signal(str)
+
+    def __init__(self, request: RunRequest) -> None:
+        super().__init__()
+        self.request = request
+        self.stop_token = StopToken()
+        self.pause_token = PauseToken()
+        self.mailbox = _SignallingMailbox(self.frame_ready.emit, PROBE_INTERVAL)
+
+    # --- called from the GUI thread (thread-safe) ------------------------------------
+
+    def stop(self) -> None:
+        self.stop_token.stop()
+
+    def pause(self) -> None:
+        self.pause_token.pause()
+
+    def resume(self) -> None:
+        self.pause_token.resume()
+
+    @property
+    def paused(self) -> bool:
+        return self.pause_token.paused
+
+    def set_probe_node(self, node_name: str | None, image: torch.Tensor | None = None) -> None:
+        """Which node's feature maps to compute from now on (None: none), optionally for ``image``
+        (one preprocessed (C, H, W) tensor)."""
+        self.mailbox.watch(node_name, image)
+
+    def take_frame(self) -> ProbeFrame | None:
+        """The newest feature-map frame, or None when none arrived since the last call."""
+        return self.mailbox.take_frame()
+
+    @property
+    def probe_error(self) -> str | None:
+        return self.mailbox.error
+
+    # --- the run (worker thread) ----------------------------------------------------------
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            outcome = self._train()
+        except (TrainingError, DatasetError, InvalidGraphError, CheckpointError) as error:
+            self.failed.emit(_one_message(error))
+        except Exception as error:  # noqa: BLE001 - the app must survive any failure of a run
+            self.failed.emit(f"Training failed unexpectedly: {type(error).__name__}: {_one_message(error)}")
+        else:
+            self.finished.emit(outcome)
+        finally:
+            # End the thread from inside: stopping must not depend on the GUI's event queue
+            # (the GUI may be blocked in QThread.wait()).
+            QThread.currentThread().quit()
+
+    def _train(self) -> RunOutcome:
+        request = self.request
+        data = request.data or self._load_data()
+        self.data_ready.emit(data)
+        trainer = Trainer(
+            request.project, request.config,
+            callbacks=[_Reporter(self, len(data.train), request.config.batch_size)],
+            stop=self.stop_token, pause=self.pause_token, probe=self.mailbox, out=request.run_dir,
+            report_interval=REPORT_INTERVAL,
+        )
+        result = trainer.fit(data, resume=request.resume)
+        result.model.to("cpu")  # the GUI probes and predicts on the CPU (engine.predict expects it)
+        gallery = {} if self.stop_token.stopped else validation_predictions(result.model, data, GALLERY_IMAGES)
+        return RunOutcome(result, data, request.run_dir, gallery)
+
+    def _load_data(self) -> DataSplit:
+        config, graph = self.request.config, self.request.project.graph
+        data = load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction, seed=config.seed,
+                            root=config.data_root or None, download=self.request.download)
+        for split in (data.train, data.val):
+            if isinstance(split, StreamData):
+                # DataLoader workers must not fork a process that runs Qt threads.
+                split.multiprocessing_context = "forkserver"
+        return data
+
+
+def _one_message(error: BaseException) -> str:
+    if isinstance(error, InvalidGraphError):
+        first = error.issues[0] if error.issues else "unknown problem"
+        more = f" (and {len(error.issues) - 1} more problem(s); see the Issues panel)" if len(error.issues) > 1 else ""
+        return f"The network cannot be built: {first}{more}"
+    text = str(error).strip() or type(error).__name__
+    return text
+
+
+def validation_sample(data: DataSplit, index: int) -> tuple[torch.Tensor, int]:
+    """One preprocessed validation image (C, H, W) and its label."""
+    val = data.val
+    if hasattr(val, "images"):
+        return val.images[index], int(val.labels[index])
+    image, label = val.dataset[index]
+    return image, int(label)
+
+
+def display_images(images: torch.Tensor, mean, std) -> np.ndarray:
+    """Preprocessed (N, C, H, W) images back to viewable uint8 (N, H, W) or (N, H, W, 3)."""
+    m = torch.tensor(mean, dtype=images.dtype).view(1, -1, 1, 1)
+    s = torch.tensor(std, dtype=images.dtype).view(1, -1, 1, 1)
+    pixels = (images * s + m).clamp_(0, 1).mul_(255).round_().to(torch.uint8)
+    return pixels[:, 0].numpy() if pixels.shape[1] == 1 else pixels.permute(0, 2, 3, 1).numpy()
+
+
+def validation_predictions(model: torch.nn.Module, data: DataSplit, limit: int) -> dict[str, Any]:
+    """The first ``limit`` validation images (viewable), their labels, guesses and confidences."""
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    images, labels, guesses, confidences = [], [], [], []
+    seen = 0
+    model.eval()
+    with torch.inference_mode():
+        for batch, batch_labels in data.val.iter_batches(256):
+            batch, batch_labels = batch[: limit - seen], batch_labels[: limit - seen]
+            probabilities = torch.softmax(model(batch.to(device)).float(), dim=1).cpu()
+            confidence, guess = probabilities.max(dim=1)
+            images.append(display_images(batch, data.mean, data.std))
+            labels.append(batch_labels.numpy())
+            guesses.append(guess.numpy())
+            confidences.append(confidence.numpy())
+            seen += batch.shape[0]
+            if seen >= limit:
+                break
+    if not images:
+        return {}
+    return {"images": np.concatenate(images), "true": np.concatenate(labels), "predicted": np.concatenate(guesses),
+            "confidence": np.concatenate(confidences), "class_names": list(data.class_names)}
+
+
+def preprocess_file(path: str, data_like) -> torch.Tensor:
+    """An image file prepared exactly like the training images (``data_like`` has input_shape, mean, std)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.load()
+        return preprocess_images(image, data_like.input_shape, data_like.mean, data_like.std)[0]

@@ -1,0 +1,174 @@
+"""Does live training keep the GUI responsive, and what does watching it cost?
+
+LeNet-5 trains on the bundled digits in the app's main window (its worker
+thread) with the live views open (curves, and the feature maps of conv1
+selected on the canvas), while a 10 ms
+QTimer heartbeat records the longest gap of the GUI event loop (target
+< 50 ms). The same training runs headless through the engine's ``Trainer``,
+and the training throughput (images/s) of both is compared (target: the
+app reaches >= 0.90× of headless). Each round runs headless and then in the
+app, so that both meet the same load; the median of the rounds' ratios is
+reported.
+
+    python -m bench gui            (QT_QPA_PLATFORM=offscreen is set when there is no display)
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+EPOCHS = 30
+BATCH_SIZE = 64
+ROUNDS = 3
+HEARTBEAT_MS = 10
+GAP_TARGET_MS = 50.0
+THROUGHPUT_TARGET = 0.90
+PRESET = Path(__file__).resolve().parent.parent / "presets" / "lenet5.cnn.json"
+
+
+def _ensure_platform() -> None:
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _project():
+    from engine.project import load_project
+
+    project = load_project(PRESET)
+    project.training = project.training.replace(dataset="digits", epochs=EPOCHS, batch_size=BATCH_SIZE, seed=0)
+    return project
+
+
+def _train_rate(history: list[dict]) -> float:
+    """Training images per second over the run (each epoch's images / its training time)."""
+    return statistics.fmean(entry["images_per_second"] for entry in history)
+
+
+def headless_rate() -> float:
+    """The engine trainer alone, on a plain thread like the app's worker: on this project's
+    machines torch's OpenMP training ran markedly slower on the main thread than on any other,
+    so the comparison is thread against thread and isolates what the GUI costs."""
+    from engine.training import Trainer
+
+    results = []
+    thread = threading.Thread(target=lambda: results.append(Trainer(_project()).fit()))
+    thread.start()
+    thread.join()
+    if not results:
+        raise RuntimeError("the headless run failed (see the traceback above)")
+    return _train_rate(results[0].history)
+
+
+def gui_run(app) -> tuple[float, float, float, float]:
+    """(images/s, longest heartbeat gap ms, 99th percentile gap ms, GUI thread's share of one core)
+    of one run in the app."""
+    from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer
+    from PySide6.QtCore import QSettings
+
+    from app.main_window import MainWindow
+
+    with tempfile.TemporaryDirectory() as folder:
+        # The whole app (canvas, palette, inspector…), with settings and runs in a temp folder.
+        window = MainWindow(settings=QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat),
+                            recovery_dir=Path(folder) / "recovery", runs_root=Path(folder) / "runs")
+        window.resize(1400, 900)
+        window.document.new_project(_project())
+        window.show()
+        ui = window.training_ui
+        for name in ("curvesDock", "featureMapsDock"):
+            ui.dock(name).raise_()
+        window.canvas.select_nodes([window.document.graph.node_by_name("conv1").id])
+
+        class Recorder(QObject):
+            def __init__(self) -> None:
+                super().__init__()
+                self.history: list[dict] = []
+                self.gaps: list[float] = []
+                self.clock = QElapsedTimer()
+                self.last = 0
+                self.cpu = 0.0
+
+            def epoch(self, metrics: dict) -> None:
+                self.history.append(metrics)
+
+            def beat(self) -> None:
+                now = self.clock.nsecsElapsed()
+                if self.last:
+                    self.gaps.append((now - self.last) / 1e6)
+                self.last = now
+
+        recorder = Recorder()
+        heartbeat = QTimer()
+        heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+        heartbeat.setInterval(HEARTBEAT_MS)
+        heartbeat.timeout.connect(recorder.beat)
+        ui.training_ended.connect(app.quit)
+
+        def start() -> None:
+            if ui.panel.dataset_info is None:  # the dataset look-up runs in the background
+                QTimer.singleShot(20, start)
+                return
+            if not ui.start_training():
+                print("could not start:", ui.panel.message_label.text())
+                app.quit()
+                return
+            ui.run.worker.epoch_finished.connect(recorder.epoch)
+            recorder.clock.start()
+            recorder.cpu = time.thread_time()
+            heartbeat.start()
+
+        QTimer.singleShot(0, start)
+        app.exec()
+        heartbeat.stop()
+        gui_share = (time.thread_time() - recorder.cpu) / max(recorder.clock.nsecsElapsed() / 1e9, 1e-9)
+        ui.stop_and_wait()
+        frames = len(ui.feature_maps.image_items)
+        window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
+    if not recorder.history or not frames:
+        raise RuntimeError("the run in the app did not finish or showed no feature maps: "
+                           + ui.panel.message_label.text())
+    gaps = sorted(recorder.gaps)
+    return _train_rate(recorder.history), gaps[-1], gaps[int(0.99 * (len(gaps) - 1))], gui_share
+
+
+def main() -> int:
+    _ensure_platform()
+    from PySide6.QtWidgets import QApplication
+
+    from app.qt_workarounds import GuiThreadGarbageCollector
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    GuiThreadGarbageCollector(parent=app)  # as the app does: the worker thread never runs the collector
+    import torch
+
+    print(f"LeNet-5 on digits, {EPOCHS} epochs of batch {BATCH_SIZE}, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads; live views: curves + feature maps of conv1")
+    started = time.perf_counter()
+    headless_rate()  # warm-up: first-use costs (imports, allocator) go to neither side
+    headless, in_app, worst_gaps, p99_gaps = [], [], [], []
+    for round_index in range(ROUNDS):
+        headless.append(headless_rate())
+        rate, gap, p99, gui_share = gui_run(app)
+        in_app.append(rate)
+        worst_gaps.append(gap)
+        p99_gaps.append(p99)
+        print(f"  round {round_index + 1}: headless {headless[-1]:,.0f} images/s, in the app {rate:,.0f} images/s, "
+              f"longest GUI gap {gap:.1f} ms (99th percentile {p99:.1f} ms), GUI thread busy "
+              f"{100 * gui_share:.0f} % of one core")
+    # Rounds pair a headless run with an app run made right after it, under the same load.
+    ratio = statistics.median(app_rate / base for app_rate, base in zip(in_app, headless))
+    worst_gap = max(worst_gaps)
+    gap_ok, rate_ok = worst_gap < GAP_TARGET_MS, ratio >= THROUGHPUT_TARGET
+    print(f"GUI event loop: longest gap {worst_gap:.1f} ms (target < {GAP_TARGET_MS:.0f} ms): "
+          f"{'OK' if gap_ok else 'MISSED'}")
+    print(f"throughput: app / headless = {ratio:.2f}× (median of the rounds; best runs: app {max(in_app):,.0f} "
+          f"vs headless {max(headless):,.0f} images/s; target >= {THROUGHPUT_TARGET:.2f}×): "
+          f"{'OK' if rate_ok else 'MISSED'}")
+    print(f"({time.perf_counter() - started:.0f} s; both figures depend on how busy the machine is)")
+    return 0
