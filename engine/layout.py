@@ -96,6 +96,23 @@ def tidy_layout(
     return {node_id: (round(b), round(a)) for node_id, (a, b) in cells.items()}
 
 
+def wrap_rows(positions: dict[str, tuple[int, int]], per_row: int,
+              row_gap: int = LAYER_GAP + LANE_GAP) -> dict[str, tuple[int, int]]:
+    """Folds a left-to-right layout into rows of ``per_row`` layers, like lines of text.
+
+    A long chain (LeNet-5 has 14 layers) is then readable when fitted in a
+    window instead of a thin strip; each row keeps its lanes.
+    """
+    columns = sorted({x for x, _ in positions.values()})
+    top = min(y for _, y in positions.values())
+    row_height = max(y for _, y in positions.values()) - top + CARD_HEIGHT + row_gap
+    wrapped = {}
+    for node_id, (x, y) in positions.items():
+        row, column = divmod(columns.index(x), per_row)
+        wrapped[node_id] = (column * (CARD_WIDTH + LAYER_GAP), row * row_height + y - top)
+    return wrapped
+
+
 def apply_layout(graph: Graph, positions: dict[str, tuple[float, float]]) -> None:
     """Moves each node to its position (through ``Graph.set_ui``, so views follow)."""
     for node_id, (x, y) in positions.items():

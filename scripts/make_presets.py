@@ -25,7 +25,7 @@ from engine.builders import BOTTLENECK_EXPANSION, GraphBuilder, basic_block, bot
 from engine.config import TrainingConfig
 from engine.data.shapes import CLASS_NAMES as SHAPES_CLASS_NAMES
 from engine.graph import Graph
-from engine.layout import apply_layout, tidy_layout
+from engine.layout import apply_layout, tidy_layout, wrap_rows
 from engine.project import EXTENSION, Project, save_project
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "presets"
@@ -171,6 +171,8 @@ class Preset:
     description: str
     """One paragraph; ``{params}`` becomes the parameter count the analysis finds."""
     training: TrainingConfig
+    wrap: int = 0
+    """Layers per row for long plain chains (0: one row), so they fit a window readably."""
 
 
 BIG_NETWORK_NOTE = (
@@ -208,6 +210,7 @@ PRESETS: tuple[Preset, ...] = (
         TrainingConfig(dataset="digits", epochs=25, batch_size=32, optimizer="adam", lr=0.003,
                        scheduler="onecycle", label_smoothing=0.1, val_fraction=0.2, augment_crop=True,
                        augment_flip=False),
+        wrap=4,
     ),
     Preset(
         "tinycnn", "Tiny CNN", tinycnn,
@@ -216,6 +219,7 @@ PRESETS: tuple[Preset, ...] = (
         "the bundled Digits are scaled up to it. {params} parameters: it trains in seconds on any laptop.",
         TrainingConfig(dataset="digits", epochs=15, batch_size=32, optimizer="adam", lr=0.005,
                        scheduler="onecycle", val_fraction=0.2, augment_crop=True, augment_flip=False),
+        wrap=4,
     ),
     Preset(
         "resnet8", "ResNet-8", resnet8,
@@ -272,7 +276,10 @@ def build_project(preset: Preset) -> Project:
     analysis = analyze(graph)
     if not analysis.valid:
         raise SystemExit(f"preset {preset.stem} is not a valid network:\n{analysis.error_text()}")
-    apply_layout(graph, tidy_layout(graph))
+    positions = tidy_layout(graph)
+    if preset.wrap:
+        positions = wrap_rows(positions, preset.wrap)
+    apply_layout(graph, positions)
     description = preset.description.replace("{params}", f"{analysis.total_params:,}")
     return Project(graph, preset.title, description, preset.training)
 

@@ -19,10 +19,14 @@ def curve(start: QPointF, end: QPointF, vertical: bool) -> QPainterPath:
     """An S-curve leaving ``start`` and entering ``end`` along the flow direction.
 
     An edge running against the flow bulges sideways, so it loops around the
-    cards instead of running straight through them.
+    cards instead of running straight through them; one that also changes row
+    (a long chain wrapped like lines of text) runs back along the gap between
+    the rows, like a line break.
     """
     along = (end.y() - start.y()) if vertical else (end.x() - start.x())
     across = (end.x() - start.x()) if vertical else (end.y() - start.y())
+    if along < 0 and abs(across) > 2 * WRAP_HOOK:
+        return _line_break(start, end, vertical)
     pull = max(abs(along) * 0.5, 40.0)
     bulge = 0.0
     if along < 40.0:
@@ -33,6 +37,24 @@ def curve(start: QPointF, end: QPointF, vertical: bool) -> QPainterPath:
         first, second = QPointF(pull, bulge), QPointF(-pull, bulge)
     path = QPainterPath(start)
     path.cubicTo(start + first, end + second, end)
+    return path
+
+
+WRAP_HOOK = 40.0
+
+
+def _line_break(start: QPointF, end: QPointF, vertical: bool) -> QPainterPath:
+    """Out of ``start``, back along the middle of the gap between rows, into ``end``."""
+    def point(along: float, across: float) -> QPointF:
+        return QPointF(across, along) if vertical else QPointF(along, across)
+
+    a0, c0 = (start.y(), start.x()) if vertical else (start.x(), start.y())
+    a1, c1 = (end.y(), end.x()) if vertical else (end.x(), end.y())
+    middle = (c0 + c1) / 2
+    path = QPainterPath(start)
+    path.cubicTo(point(a0 + WRAP_HOOK, c0), point(a0 + WRAP_HOOK, middle), point(a0, middle))
+    path.lineTo(point(a1, middle))
+    path.cubicTo(point(a1 - WRAP_HOOK, middle), point(a1 - WRAP_HOOK, c1), end)
     return path
 
 

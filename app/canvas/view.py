@@ -204,10 +204,22 @@ class CanvasView(QGraphicsView):
         self.setTransform(QTransform.fromScale(START_ZOOM, START_ZOOM))
         view = self.viewport().rect()
         seen_width, seen_height = view.width() / START_ZOOM, view.height() / START_ZOOM
+        # Keep the Input in view (a wrapped chain starts in a corner, not mid-height).
+        inputs = self.document.graph.nodes_of_type("input")
+        anchor = (self.canvas_scene.node_items[inputs[0].id].sceneBoundingRect().center()
+                  if inputs else rect.center())
+
+        def clamp(value: float, low: float, high: float) -> float:
+            return max(low, min(value, high)) if low <= high else (low + high) / 2
+
         if self.document.layout_direction == "TB":
-            self.centerOn(rect.center().x(), rect.top() - FIT_MARGIN + seen_height / 2)
+            self.centerOn(clamp(anchor.x(), rect.left() - FIT_MARGIN + seen_width / 2,
+                                rect.right() + FIT_MARGIN - seen_width / 2),
+                          rect.top() - FIT_MARGIN + seen_height / 2)
         else:
-            self.centerOn(rect.left() - FIT_MARGIN + seen_width / 2, rect.center().y())
+            self.centerOn(rect.left() - FIT_MARGIN + seen_width / 2,
+                          clamp(anchor.y(), rect.top() - FIT_MARGIN + seen_height / 2,
+                                rect.bottom() + FIT_MARGIN - seen_height / 2))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

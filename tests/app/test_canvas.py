@@ -342,3 +342,26 @@ def test_cards_keep_their_body_visible_when_selected_with_an_error(qtbot):
         spot = view_point(view, item.mapToScene(QPointF(item.card_rect().width() * 0.6, 40)))
         pixel = image.pixelColor(spot * image.devicePixelRatio())
         assert abs(pixel.red() - card.red()) + abs(pixel.green() - card.green()) < 30, node_id
+
+
+def test_edges_of_a_wrapped_chain_run_between_rows_not_through_cards():
+    from pathlib import Path
+
+    from PySide6.QtCore import QPointF, QRectF
+
+    from app.canvas.edge_item import curve
+    from engine import load_project
+    from engine.layout import CARD_HEIGHT, CARD_WIDTH
+
+    graph = load_project(Path(__file__).parents[2] / "presets" / "lenet5.cnn.json").graph
+    cards = {n.id: QRectF(n.ui["x"], n.ui["y"], CARD_WIDTH, CARD_HEIGHT) for n in graph.nodes.values()}
+    wrapped = 0
+    for edge in graph.edges:
+        source, target = cards[edge.src], cards[edge.dst]
+        path = curve(QPointF(source.right(), source.center().y()), QPointF(target.left(), target.center().y()),
+                     vertical=False)
+        wrapped += target.top() > source.bottom()
+        for step in range(1, 40):
+            point = path.pointAtPercent(step / 40)
+            assert not any(card.adjusted(2, 2, -2, -2).contains(point) for card in cards.values()), edge
+    assert wrapped == 3  # LeNet-5's 14 layers sit in four rows

@@ -10,7 +10,7 @@ import pytest
 
 from engine import Graph, load_project
 from engine.builders import GraphBuilder, basic_block
-from engine.layout import CARD_HEIGHT, CARD_WIDTH, LANE_GAP, apply_layout, tidy_layout
+from engine.layout import CARD_HEIGHT, CARD_WIDTH, LANE_GAP, LAYER_GAP, apply_layout, tidy_layout, wrap_rows
 from .graphs import lenet5, residual
 
 RESNET50 = Path(__file__).resolve().parents[2] / "presets" / "resnet50.cnn.json"
@@ -174,3 +174,15 @@ def test_resnet50_is_laid_out_well_under_50_ms(resnet50):
         tidy_layout(resnet50)
         timings.append(time.perf_counter() - start)
     assert statistics.median(timings) < 0.05
+
+
+def test_wrap_rows_folds_a_long_chain_into_rows_without_overlap():
+    graph = load_project(Path(__file__).parents[2] / "presets" / "lenet5.cnn.json").graph
+    positions = wrap_rows(tidy_layout(graph), per_row=4)
+    rows = sorted({y for _, y in positions.values()})
+    assert len(rows) == 4  # 14 layers, four to a row
+    assert max(x for x, _ in positions.values()) == 3 * (CARD_WIDTH + LAYER_GAP)
+    assert not overlapping(positions)
+    # Reading order is kept: each layer starts a row or sits right of the previous one.
+    order = [graph.node_by_name(name).id for name in ("input", "conv1", "tanh1", "pool1", "conv2")]
+    assert [positions[n] for n in order][3][1] < positions[order[4]][1]
