@@ -16,6 +16,7 @@ the same seed on the CPU gives the same curves.
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import os
 import time
@@ -134,10 +135,15 @@ class Trainer:
         context = distributed_from_env()
         state = TrainingState(epochs=self.config.epochs, batches_per_epoch=0, class_names=[], device="",
                               rank=context.rank, world_size=context.world_size)
+        run = None
         try:
             device = choose_device(self.config.device, context.local_rank)
             context.start(device.device)
-            result = _Run(self, state, context, device).execute(data, resume)
+            run = _Run(self, state, context, device)
+            result = run.execute(data, resume)
+            # Rank 0 hosts the rendezvous store: if it tore the group down while another rank was
+            # still finishing, that rank's gloo threads aborted ("terminate called ...").
+            context.barrier()
         except BaseException as error:
             explained = explain_failure(error, self.config)
             self.callbacks.on_exception(state, explained)
@@ -145,6 +151,11 @@ class Trainer:
                 raise
             raise explained from error
         finally:
+            if run is not None and context.active:
+                # DDP's reducer must die while its process group lives: freed later, at exit,
+                # gloo's threads abort the process ("terminate called without an active exception").
+                run.train_model = None
+                gc.collect()
             context.stop()
         self.callbacks.on_fit_end(state, result)
         return result
