@@ -16,7 +16,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from .catalogue import Shape, ShapeError, format_shape
-from .graph import Graph, Node
+from .graph import Graph, Node, reachable_from
 
 ERROR = "error"
 WARNING = "warning"
@@ -181,8 +181,8 @@ class _Checker:
     def check_reachability(self) -> None:
         inputs = [n.id for n in self.graph.nodes_of_type("input")]
         outputs = [n.id for n in self.graph.nodes_of_type("output")]
-        fed = self._closure(inputs, self.outputs_of)
-        used = self._closure(outputs, self.inputs_of)
+        fed = reachable_from(inputs, self.outputs_of)
+        used = reachable_from(outputs, self.inputs_of)
         for node in self.graph.nodes.values():
             if self.reports[node.id].has_error:
                 continue  # already explained (a cycle, a missing input)
@@ -192,16 +192,6 @@ class _Checker:
             elif outputs and node.id not in used and node.spec.outputs:
                 self.add(node, WARNING, f"{node.name}'s result is never used: it does not lead to the Output.",
                          f"Connect {node.name} onwards to the Output, or delete it.")
-
-    @staticmethod
-    def _closure(starts: list[str], neighbours: dict[str, list[str]]) -> set[str]:
-        seen, stack = set(starts), list(starts)
-        while stack:
-            for other in neighbours[stack.pop()]:
-                if other not in seen:
-                    seen.add(other)
-                    stack.append(other)
-        return seen
 
     def infer(self, order: list[str]) -> None:
         for node_id in order:

@@ -60,6 +60,19 @@ class GraphEvent:
     value: Any = None
 
 
+def reachable_from(starts, neighbours) -> set:
+    """Everything reachable from ``starts`` (included) following ``neighbours[x]``
+    (a dict or a list of adjacency lists)."""
+    seen = set(starts)
+    stack = list(seen)
+    while stack:
+        for other in neighbours[stack.pop()]:
+            if other not in seen:
+                seen.add(other)
+                stack.append(other)
+    return seen
+
+
 def check_node_name(name: str) -> None:
     """Names become Python attribute names (``conv1.weight``), so they must be identifiers."""
     if not _NAME_PATTERN.match(name) or keyword.iskeyword(name):

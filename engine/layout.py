@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .graph import Graph
+from .graph import Graph, reachable_from
 
 CARD_WIDTH = 180
 """Width in pixels the layout assumes for a node card (the app draws them this size)."""
@@ -228,23 +228,12 @@ def _layers(layered: _Layered, forward: list[tuple[int, int, int]]) -> list[int]
             if pending[dst] == 0:
                 ready.append(dst)
     # Sources the Input does not feed (and what only they feed) move up to their first consumer.
-    fed = _reachable((v for v in range(count) if layered.is_input[v]), successors)
+    fed = reachable_from((v for v in range(count) if layered.is_input[v]), successors)
     for vertex in reversed(topological):
         if vertex not in fed and successors[vertex]:
             layer[vertex] = min(layer[dst] for dst in successors[vertex]) - 1
     low = min(layer)
     return [value - low for value in layer]
-
-
-def _reachable(starts: Iterable[int], successors: list[list[int]]) -> set[int]:
-    seen = set(starts)
-    stack = list(seen)
-    while stack:
-        for other in successors[stack.pop()]:
-            if other not in seen:
-                seen.add(other)
-                stack.append(other)
-    return seen
 
 
 def _add_placeholders(layered: _Layered, forward: list[tuple[int, int, int]]) -> None:
