@@ -218,8 +218,9 @@ class FeatureMapView(QWidget):
         channels = f"{total} channels" if total <= MAX_CHANNELS else f"first {MAX_CHANNELS} of {total} channels"
         self.title.setText(f"{frame.node_name}: {channels} of {maps.shape[1]}×{maps.shape[2]}"
                            + (f" — {frame.caption}" if frame.caption else ""))
-        self.status.setText("Colour: viridis; 0 = the layer's lowest activation, 255 = its highest "
-                            "(one scale per layer, so channels compare).")
+        # One short line: in a low dock a wrapped caption ran over the bottom row of maps.
+        self.status.setText("Colour: 0 = the layer's lowest, 255 = its highest activation")
+        self.status.setToolTip("Viridis colour map with one scale per layer, so its channels compare.")
 
     def show_placeholder(self, text: str) -> None:
         self.grid.clear_maps()
