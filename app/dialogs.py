@@ -90,6 +90,25 @@ def save_project_path(parent: QWidget | None, suggested: Path) -> Path | None:
     return chosen
 
 
+def export_path(parent: QWidget | None, title: str, suggested: Path, formats: list[tuple[str, str]]) -> Path | None:
+    """Where to export; ``formats`` are (label, suffix) pairs, the first the default.
+
+    A name without one of those suffixes gets the suffix of the format chosen in the dialog.
+    """
+    filters = [f"{label} (*{suffix})" for label, suffix in formats]
+    dialog = QFileDialog(parent, title, str(suggested.parent), ";;".join(filters))
+    dialog.setObjectName("exportFileDialog")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.selectFile(suggested.name)
+    chosen = _chosen(dialog)
+    suffixes = [suffix for _label, suffix in formats]
+    if chosen and chosen.suffix.lower() not in suffixes:
+        chosen_filter = dialog.selectedNameFilter()
+        suffix = suffixes[filters.index(chosen_filter)] if chosen_filter in filters else suffixes[0]
+        chosen = chosen.with_name(chosen.name + suffix)
+    return chosen
+
+
 def _file_dialog(parent: QWidget | None, title: str, folder: Path | None) -> QFileDialog:
     dialog = QFileDialog(parent, title, str(folder or Path.home()), PROJECT_FILTER)
     dialog.setObjectName("projectFileDialog")

@@ -14,10 +14,14 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from engine.analysis import Analysis
+from engine.codegen import python_source
+from engine.compiler import InvalidGraphError
+from engine.fileio import atomic_write_text
 from engine.project import EXTENSION, ProjectError
 
 from . import dialogs
 from .block_guide import BlockGuideDialog
+from .canvas.picture import render_png, render_svg
 from .canvas.view import CanvasView
 from .document import Document
 from .files import RecentFiles, RecoverySession
@@ -35,6 +39,8 @@ AUTOSAVE_DELAY_MS = 3000
 STATE_VERSION = 1
 FIRST_LAUNCH_KEY = "session/launched"
 LAST_FOLDER_KEY = "files/last_folder"
+PICTURE_FORMATS = [("PNG image", ".png"), ("SVG drawing", ".svg")]
+PYTHON_FORMATS = [("Python source", ".py")]
 
 
 class MainWindow(QMainWindow):
@@ -149,6 +155,10 @@ class MainWindow(QMainWindow):
         self.open_checkpoint_action = self._action(
             "Open &Checkpoint…", self.open_checkpoint, None,
             "Open a trained network (.pt) to predict with it, export it or continue training it")
+        self.export_picture_action = self._action(
+            "&Picture (PNG or SVG)…", self.export_picture, None, "Save a picture of the whole network")
+        self.export_python_action = self._action(
+            "P&ython Source…", self.export_python, None, "Save the network as a PyTorch nn.Module in a .py file")
         self.quit_action = self._action("&Quit", self.close, keys.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
@@ -204,6 +214,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action, self.revert_action])
         file_menu.addSeparator()
+        self.export_menu = file_menu.addMenu("&Export")
+        self.export_menu.setObjectName("exportMenu")
+        self.export_menu.addActions([self.export_picture_action, self.export_python_action])
         file_menu.addActions([self.open_checkpoint_action, self.training_ui.export_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -360,11 +373,41 @@ class MainWindow(QMainWindow):
         return self._save_to(self.document.path)
 
     def save_as(self) -> bool:
+        path = dialogs.save_project_path(self, self._suggested_path(EXTENSION))
+        return path is not None and self._save_to(path)
+
+    def _suggested_path(self, suffix: str) -> Path:
+        """The project's name as a file name, in the project's folder (or the last one used)."""
         name = self.document.project.name
         stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name.lower()).strip("-") or "network"
         folder = self.document.path.parent if self.document.path else self._last_folder()
-        path = dialogs.save_project_path(self, folder / f"{stem}{EXTENSION}")
-        return path is not None and self._save_to(path)
+        return folder / f"{stem}{suffix}"
+
+    def export_picture(self) -> bool:
+        path = dialogs.export_path(self, "Export picture", self._suggested_path(".png"), PICTURE_FORMATS)
+        if path is None:
+            return False
+        render = render_svg if path.suffix.lower() == ".svg" else render_png
+        return self._export(path, lambda: render(self.canvas.canvas_scene, path))
+
+    def export_python(self) -> bool:
+        # Check first: choosing a file name for a network that cannot be written wastes the user's time.
+        try:
+            source = python_source(self.document.graph, self.document.project.name)
+        except InvalidGraphError as error:
+            dialogs.show_error(self, "Cannot export Python source", str(error))
+            return False
+        path = dialogs.export_path(self, "Export Python source", self._suggested_path(".py"), PYTHON_FORMATS)
+        return path is not None and self._export(path, lambda: atomic_write_text(path, source))
+
+    def _export(self, path: Path, write) -> bool:
+        try:
+            write()
+        except OSError as error:
+            dialogs.show_error(self, "Cannot export", f"{path}: {error.strerror or error}")
+            return False
+        self.statusBar().showMessage(f"Exported to {path}", 8000)
+        return True
 
     def _save_to(self, path: Path) -> bool:
         try:
