@@ -92,21 +92,24 @@ class AddNodeCommand(_Command):
 
 
 class RemoveNodeCommand(_Command):
-    """Removes a node whose edges were already removed by sibling commands."""
+    """Removes a node whose edges were already removed by sibling commands; undo puts
+    it back at the same position in ``graph.nodes``, so the saved file is unchanged."""
 
     def __init__(self, graph: Graph, node_id: str, parent: GroupCommand | None = None) -> None:
         node = graph.node(node_id)
         super().__init__(f"Delete {node.name}", parent)
         self.graph = graph
         self.node = copy.deepcopy(node)
+        self.index: int | None = None
 
     def redo(self) -> None:
+        self.index = list(self.graph.nodes).index(self.node.id)
         self.graph.remove_node(self.node.id)
 
     def undo(self) -> None:
         node = self.node
         self.graph.add_node(node.type, copy.deepcopy(node.params), name=node.name, node_id=node.id,
-                            ui=dict(node.ui))
+                            ui=dict(node.ui), index=self.index)
 
 
 class ConnectCommand(_Command):
@@ -202,7 +205,8 @@ class MoveCommand(_Command):
         self.graph = graph
         self.merge = merge
         self.new = dict(positions)
-        self.old = {node_id: node_position(graph.node(node_id)) for node_id in positions}
+        # The stored values as they are (not node_position's floats): undo restores 260, not 260.0.
+        self.old = {node_id: _stored_position(graph.node(node_id)) for node_id in positions}
 
     def id(self) -> int:
         return MOVE_ID
@@ -233,6 +237,10 @@ class MoveCommand(_Command):
 def node_position(node: Node) -> tuple[float, float]:
     """The card's top-left corner in scene coordinates (0, 0 when never placed)."""
     return float(node.ui.get("x", 0.0)), float(node.ui.get("y", 0.0))
+
+
+def _stored_position(node: Node) -> tuple[Any, Any]:
+    return node.ui.get("x", 0.0), node.ui.get("y", 0.0)
 
 
 class TidyLayoutCommand(MoveCommand):

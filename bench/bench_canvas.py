@@ -2,7 +2,8 @@
 
 Measures opening the preset in a ``Document`` (file read + analysis), building
 the scene, the first full render (``view.grab()``), then full re-renders after
-a pan step and after a wheel-zoom step, and deleting and restoring 40 nodes.
+a pan step and after a wheel-zoom step, and deleting and restoring 40 nodes;
+then compares opening and repainting ResNet-50 with LeNet-5 (medians, ratio).
 A frame under ~16 ms keeps 60 fps; every figure here is a full render, which
 is more than the incremental repaints the view does while panning.
 Runs offscreen when there is no display.
@@ -15,8 +16,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-RESNET50 = Path(__file__).resolve().parent.parent / "presets" / "resnet50.cnn.json"
+PRESETS = Path(__file__).resolve().parent.parent / "presets"
+RESNET50 = PRESETS / "resnet50.cnn.json"
+LENET5 = PRESETS / "lenet5.cnn.json"
 FRAMES = 20
+OPENS = 7
+VIEW_SIZE = (1200, 700)
 
 
 def median_ms(work: Callable[[], object], runs: int = FRAMES) -> tuple[float, float]:
@@ -26,6 +31,57 @@ def median_ms(work: Callable[[], object], runs: int = FRAMES) -> tuple[float, fl
         work()
         timings.append(time.perf_counter() - start)
     return statistics.median(timings) * 1e3, max(timings) * 1e3
+
+
+def open_into_scene(path: Path):
+    """Load + build the scene + first show and full render: what opening a preset costs."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.canvas import CanvasView
+    from app.document import Document
+
+    document = Document()
+    document.load(path)
+    view = CanvasView(document)
+    view.resize(*VIEW_SIZE)
+    view.show()
+    QApplication.processEvents()
+    view.grab()
+    return document, view
+
+
+def close(view) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    view.close()
+    view.deleteLater()
+    QApplication.processEvents()
+
+
+def compare_sizes() -> None:
+    """How the cost grows from a small network to a big one (medians, same view size)."""
+    figures = {}
+    for label, path in (("LeNet-5", LENET5), ("ResNet-50", RESNET50)):
+        views = []
+
+        def work() -> None:
+            views.append(open_into_scene(path)[1])
+
+        opened, _ = median_ms(work, OPENS)
+        for view in views[:-1]:
+            close(view)
+        view = views[-1]
+        as_opened, _ = median_ms(view.grab)
+        view.fit_to_view()  # the whole network on screen: every card is painted
+        fitted, _ = median_ms(view.grab)
+        figures[label] = (opened, as_opened, fitted, len(view.document.graph.nodes))
+        close(view)
+    (big, small) = figures["ResNet-50"], figures["LeNet-5"]
+    size = "×".join(map(str, VIEW_SIZE))
+    for index, what in ((0, "open into scene"), (1, f"full repaint {size} as opened"),
+                        (2, f"full repaint {size} fitted to view")):
+        print(f"{what}: ResNet-50 {big[index]:.1f} ms vs LeNet-5 {small[index]:.1f} ms = "
+              f"{big[index] / small[index]:.1f}x ({big[3]} vs {small[3]} nodes)")
 
 
 def main() -> int:
@@ -43,7 +99,7 @@ def main() -> int:
     document.load(RESNET50)
     loaded = time.perf_counter()
     view = CanvasView(document)
-    view.resize(1200, 700)
+    view.resize(*VIEW_SIZE)
     built = time.perf_counter()
     view.show()
     application.processEvents()
@@ -83,6 +139,7 @@ def main() -> int:
     restored = time.perf_counter()
     print(f"  delete 40 nodes / undo      {(removed - start) * 1e3:7.1f} ms / {(restored - removed) * 1e3:.1f} ms")
     view.close()
+    compare_sizes()
     return 0
 
 

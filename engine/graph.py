@@ -167,7 +167,9 @@ class Graph:
         name: str | None = None,
         node_id: str | None = None,
         ui: dict[str, Any] | None = None,
+        index: int | None = None,
     ) -> Node:
+        """Adds a node; ``index`` re-inserts it at a position in ``nodes`` (undo keeps file order)."""
         spec = block(type_id)
         values = spec.defaults()
         for key, value in (params or {}).items():
@@ -180,7 +182,13 @@ class Graph:
         if node_id in self.nodes:
             raise GraphError(f"the id {node_id!r} is already used by another node")
         node = Node(node_id, type_id, name, values, dict(ui or {}))
-        self.nodes[node_id] = node
+        if index is None or index >= len(self.nodes):
+            self.nodes[node_id] = node
+        else:  # dicts cannot insert mid-way: rebuild in place (views hold this dict)
+            entries = list(self.nodes.items())
+            entries.insert(index, (node_id, node))
+            self.nodes.clear()
+            self.nodes.update(entries)
         self.events.emit(GraphEvent("node_added", node_id))
         return node
 

@@ -8,9 +8,10 @@ from PySide6.QtCore import QMimeData
 
 from app import clipboard
 from app.document import Document
+from app.presets_menu import presets_folder
 from engine.builders import GraphBuilder
 from engine.graph import Edge
-from engine.project import Project, ProjectError, load_project
+from engine.project import Project, ProjectError, dumps_project, load_project
 
 from .canvas_helpers import lenet_project
 
@@ -220,3 +221,53 @@ def test_merged_moves_make_one_command_per_drag(document):
     assert document.graph.nodes["conv1"].ui["x"] == 290
     document.undo_stack.undo()
     assert document.graph.nodes["conv1"].ui["x"] == 260
+
+
+def lenet5_preset_document() -> Document:
+    return Document(load_project(presets_folder() / "lenet5.cnn.json"))
+
+
+def merged_drag(document: Document) -> None:
+    for step in range(1, 4):  # a drag reported step by step
+        document.move_nodes({"conv1": (260 + step * 15, step * 5),
+                             "tanh1": (520 + step * 15, step * 5)}, merge=True)
+    document.finish_moving()
+
+
+def nothing(document: Document) -> None:
+    pass
+
+
+ROUND_TRIP_EDITS = [
+    # (id, prepare (not part of the edit), edit): each edit is one undo command.
+    ("add node", nothing, lambda d: d.add_node("dropout", (1040, 0), {"p": 0.25})),
+    ("add after", nothing, lambda d: d.add_node_after("batchnorm2d", "conv1")),
+    ("delete nodes with edges", nothing, lambda d: d.remove_nodes(["tanh2", "fc1"])),
+    ("connect", lambda d: d.disconnect([Edge("fc3", "output")]), lambda d: d.connect("tanh4", "output")),
+    ("disconnect", nothing, lambda d: d.disconnect([Edge("pool1", "conv2"), Edge("fc2", "tanh4")])),
+    ("reconnect", lambda d: d.disconnect([Edge("fc3", "output")]),
+     lambda d: d.reconnect(Edge("tanh4", "fc3"), "output")),
+    ("set param", nothing, lambda d: d.set_param("conv2", "kernel_size", 3)),
+    ("rename", nothing, lambda d: d.rename("fc3", "classifier")),
+    ("move (merged drag)", nothing, merged_drag),
+    ("paste", nothing, lambda d: d.paste(d.copy_nodes(["conv1", "tanh1", "pool1"]), offset=(0, 900))),
+    ("duplicate", nothing, lambda d: d.duplicate(["fc1", "tanh3"])),
+    ("tidy layout", nothing, lambda d: d.tidy_layout("TB")),
+]
+
+
+@pytest.mark.parametrize("prepare, edit", [pytest.param(p, e, id=i) for i, p, e in ROUND_TRIP_EDITS])
+def test_undo_and_redo_round_trip_each_edit_to_the_identical_project_file(qtbot, prepare, edit):
+    document = lenet5_preset_document()
+    prepare(document)
+    stack = document.undo_stack
+    count = stack.count()
+    before = dumps_project(document.project)
+    edit(document)
+    after = dumps_project(document.project)
+    assert after != before
+    assert stack.count() == count + 1  # one edit, one undo step
+    stack.undo()
+    assert dumps_project(document.project) == before
+    stack.redo()
+    assert dumps_project(document.project) == after
