@@ -21,10 +21,37 @@ def display_available(environ: Mapping[str, str] = os.environ, platform: str = s
     return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
 
 
+# Libraries Qt's X11 (xcb) plugin loads, by the Debian/Ubuntu package that ships each. Without
+# one of them Qt aborts with a message about xcb-cursor alone, whichever is missing.
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-image": "libxcb-image0", "xcb-render-util": "libxcb-render-util0", "xkbcommon-x11": "libxkbcommon-x11-0",
+}
+
+
+def missing_x11_packages(environ: Mapping[str, str] = os.environ, platform: str = sys.platform,
+                         find_library=None) -> list[str]:
+    """Packages to install where Qt would pick its X11 plugin and then abort for want of them."""
+    if not platform.startswith("linux") or not environ.get("DISPLAY"):
+        return []
+    chosen = environ.get("QT_QPA_PLATFORM", "").split(":", 1)[0].strip().lower()
+    if chosen not in ("", "xcb") or (not chosen and environ.get("WAYLAND_DISPLAY")):
+        return []
+    if find_library is None:
+        from ctypes.util import find_library
+    return [package for library, package in XCB_LIBRARIES.items() if find_library(library) is None]
+
+
 def run_app(argv: list[str]) -> int:
     """Runs the window until it closes; ``argv`` may name one project file to open."""
     if not display_available():
         print(NO_DISPLAY_HINT, file=sys.stderr)
+        return 2
+    missing = missing_x11_packages()
+    if missing:
+        print(f"convcanvas: Qt's X11 plugin needs system libraries that are not installed: install them "
+              f"(Debian/Ubuntu: sudo apt-get install {' '.join(missing)}), or use the headless commands: "
+              "convcanvas --help", file=sys.stderr)
         return 2
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication

@@ -300,3 +300,22 @@ def test_without_a_display_the_app_prints_a_hint_instead_of_aborting():
     assert "QT_QPA_PLATFORM=offscreen" in result.stderr and "xvfb-run" in result.stderr
     assert "Aborted" not in result.stderr
 
+
+
+def test_missing_x11_libraries_are_named_before_qt_aborts():
+    from app.main import missing_x11_packages
+
+    def only_cursor_missing(name):
+        return None if name == "xcb-cursor" else f"lib{name}.so"
+
+    def present(name):
+        return f"lib{name}.so"
+
+    x11 = {"DISPLAY": ":0"}
+    assert missing_x11_packages(x11, "linux", only_cursor_missing) == ["libxcb-cursor0"]
+    assert missing_x11_packages(x11, "linux", present) == []
+    assert missing_x11_packages({**x11, "QT_QPA_PLATFORM": "offscreen"}, "linux", only_cursor_missing) == []
+    assert missing_x11_packages({**x11, "WAYLAND_DISPLAY": "wayland-0"}, "linux", only_cursor_missing) == []
+    assert missing_x11_packages({**x11, "WAYLAND_DISPLAY": "w", "QT_QPA_PLATFORM": "xcb"}, "linux",
+                                only_cursor_missing) == ["libxcb-cursor0"]
+    assert missing_x11_packages(x11, "darwin", only_cursor_missing) == []
