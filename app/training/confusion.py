@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
@@ -78,10 +78,8 @@ class ConfusionView(QWidget):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
-        plot_style.style_graphics_widget(self.graphics, self)
         self.plot = self.graphics.addPlot()
-        plot_style.style_plot(self.plot, self)
-        self.plot.showGrid(x=False, y=False)
+        self.apply_colours()
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -115,6 +113,17 @@ class ConfusionView(QWidget):
         self.confusion: np.ndarray | None = None
         self._pending: tuple | None = None
         self.title.setText("The confusion matrix appears after the first validation.")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if plot_style.is_palette_change(event) and hasattr(self, "plot"):  # (not while being built)
+            self.apply_colours()
+
+    def apply_colours(self) -> None:
+        """Background and axes in this widget's palette colours (again after a theme switch)."""
+        plot_style.style_graphics_widget(self.graphics, self)
+        plot_style.style_plot(self.plot, self)
+        self.plot.showGrid(x=False, y=False)  # (style_plot's grid would cross the cells)
 
     def show_confusion(self, confusion, class_names: list[str], caption: str = "") -> None:
         """``confusion``: (classes, classes) counts, row = true class, column = predicted.

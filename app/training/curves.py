@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -60,7 +60,6 @@ class _MetricPlot:
 
     def __init__(self, plot: pg.PlotItem, metric: str, owner: QWidget) -> None:
         self.plot, self.metric, self.owner = plot, metric, owner
-        plot_style.style_plot(plot, owner)
         plot.getAxis("bottom").enableAutoSIPrefix(False)
         plot.getAxis("left").enableAutoSIPrefix(False)
         plot.setLimits(xMin=0)
@@ -73,14 +72,23 @@ class _MetricPlot:
             pen=pg.mkPen(plot_style.VALIDATION_COLOUR, width=2), symbol="o", symbolSize=7,
             symbolBrush=plot_style.VALIDATION_COLOUR, symbolPen=None,
         )
-        self.crosshair = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(plot_style.foreground(owner), width=1,
-                                                                              style=Qt.PenStyle.DotLine))
-        self.readout = pg.TextItem(color=plot_style.foreground(owner), anchor=(0, 0),
-                                   fill=pg.mkBrush(plot_style.dimmed(plot_style.background(owner), 220)))
+        self.crosshair = pg.InfiniteLine(angle=90, movable=False)
+        self.readout = pg.TextItem(anchor=(0, 0))
         for item in (self.crosshair, self.readout):
             item.setZValue(100)
             item.hide()
             plot.addItem(item, ignoreBounds=True)
+        self.apply_colours()
+
+    def apply_colours(self) -> None:
+        """Axes, title and read-out in the owner's palette colours (again after a theme switch)."""
+        plot_style.style_plot(self.plot, self.owner)
+        text = plot_style.foreground(self.owner)
+        self.plot.setTitle(self.plot.titleLabel.text, color=text.name())
+        self.crosshair.setPen(pg.mkPen(text, width=1, style=Qt.PenStyle.DotLine))
+        self.readout.setColor(text)
+        self.readout.fill = pg.mkBrush(plot_style.dimmed(plot_style.background(self.owner), 220))
+        self.readout.update()
 
     def add_previous(self, run: RunSeries) -> pg.PlotDataItem:
         """Adds a dimmed copy of a finished run (called once per run, not per update)."""
@@ -131,9 +139,8 @@ class CurvesView(QWidget):
         plot_style.style_graphics_widget(self.graphics, self)
         loss_plot = self.graphics.addPlot(row=0, col=0)
         accuracy_plot = self.graphics.addPlot(row=1, col=0)
-        text_colour = plot_style.foreground(self).name()
-        loss_plot.setTitle("Loss", color=text_colour)
-        accuracy_plot.setTitle("Accuracy", color=text_colour)
+        loss_plot.setTitle("Loss")
+        accuracy_plot.setTitle("Accuracy")
         accuracy_plot.setXLink(loss_plot)
         accuracy_plot.setLabel("bottom", "epoch")
         loss_plot.setLabel("bottom", "epoch")
@@ -175,6 +182,13 @@ class CurvesView(QWidget):
         # At most one redraw per interval however fast points arrive, none when idle.
         self.redraw_throttle = Throttle(REDRAW_INTERVAL_MS, self.redraw, self)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if plot_style.is_palette_change(event) and hasattr(self, "plots"):  # (not while being built)
+            plot_style.style_graphics_widget(self.graphics, self)
+            for plot in self.plots.values():
+                plot.apply_colours()
 
     # --- feeding data ----------------------------------------------------------------
 

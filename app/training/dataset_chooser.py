@@ -4,6 +4,7 @@ The choice is the ``dataset`` (and ``data_root``) training setting, so it is
 saved with the project. What the dataset holds (classes, image size, count)
 is looked up with the engine's cheap ``dataset_info`` on a background thread
 (a large image folder takes a moment to scan) and shown under the chooser.
+The torchvision sets can be downloaded from here, on a thread of their own.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.data import DatasetError, DatasetInfo, dataset_info, default_data_root
+from engine.data import DatasetError, DatasetInfo, dataset_info, default_data_root, download_torchvision_set
 
 from .background import BackgroundJobs
 
@@ -45,7 +46,10 @@ def choice_of(dataset: str) -> str:
 
 
 def describe_info(info: DatasetInfo) -> str:
-    names = ", ".join(info.class_names[:_MAX_CLASSES_LISTED])
+    labels = list(info.class_names)
+    if info.class_counts is not None:
+        labels = [f"{name} ({count:,})" for name, count in zip(labels, info.class_counts)]
+    names = ", ".join(labels[:_MAX_CLASSES_LISTED])
     if info.num_classes > _MAX_CLASSES_LISTED:
         names += f", … ({info.num_classes - _MAX_CLASSES_LISTED} more)"
     colour = {1: "grey", 3: "colour"}.get(info.channels, f"{info.channels}-channel")
@@ -68,6 +72,9 @@ class DatasetChooser(QWidget):
         self._dataset = ""
         self._data_root = ""
         self._lookup_serial = 0
+        self._downloading: str | None = None  # the set being downloaded
+        # Downloads get their own thread: minutes of it must not hold up the look-ups queued on ``jobs``.
+        self.downloads = BackgroundJobs(self)
 
         self.combo = QComboBox()
         for value, title in CHOICES:
@@ -93,6 +100,14 @@ class DatasetChooser(QWidget):
         self.root_button.clicked.connect(self._browse_root)
         self.download_box = QCheckBox("Download if missing")
         self.download_box.setToolTip("Let torchvision fetch the files into the data folder (needs internet).")
+        self.download_button = QPushButton("Download")
+        self.download_button.setToolTip("Fetch the chosen set into the data folder now (needs internet).")
+        self.download_button.clicked.connect(self.start_download)
+        self.download_row = _row(self.download_box, self.download_button)
+        self.download_label = QLabel()
+        self.download_label.setWordWrap(True)
+        self.download_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.download_label.hide()
         self.root_row = _row(self.root_edit, self.root_button)
 
         self.info_label = QLabel()
@@ -104,7 +119,8 @@ class DatasetChooser(QWidget):
         form.addRow("Dataset", self.combo)
         form.addRow("Folder", self.folder_row)
         form.addRow("Data folder", self.root_row)
-        form.addRow("", self.download_box)
+        form.addRow("", self.download_row)
+        form.addRow(self.download_label)
         form.addRow(self.info_label)
         self._form = form
 
@@ -124,7 +140,7 @@ class DatasetChooser(QWidget):
             self.root_edit.setText(data_root)
         self._form.setRowVisible(self.folder_row, choice == FOLDER)
         self._form.setRowVisible(self.root_row, choice in TORCHVISION)
-        self._form.setRowVisible(self.download_box, choice in TORCHVISION)
+        self._show_download_row(choice in TORCHVISION)
         if changed:
             self._look_up()
 
@@ -138,7 +154,7 @@ class DatasetChooser(QWidget):
             else:
                 self._form.setRowVisible(self.folder_row, True)
                 self._form.setRowVisible(self.root_row, False)
-                self._form.setRowVisible(self.download_box, False)
+                self._show_download_row(False)
                 self._browse_folder()
         else:
             self.setting_changed.emit("dataset", value)
@@ -167,6 +183,41 @@ class DatasetChooser(QWidget):
             self.root_edit.setText(path)
             self.setting_changed.emit("data_root", path)
 
+    # --- downloading a torchvision set ----------------------------------------------------------
+
+    @property
+    def downloading(self) -> bool:
+        return self._downloading is not None
+
+    def _show_download_row(self, visible: bool) -> None:
+        self._form.setRowVisible(self.download_row, visible)
+        self.download_button.setEnabled(visible and not self.downloading)
+        self.download_label.setVisible(visible and bool(self.download_label.text()))
+
+    def start_download(self) -> None:
+        """Fetches the chosen torchvision set into the data folder on a background thread."""
+        name, root = choice_of(self._dataset), self._data_root or None
+        if name not in TORCHVISION or self.downloading:
+            return
+        self._downloading = name
+        self.download_button.setEnabled(False)
+        self.download_button.setText("Downloading…")
+        self._show_download_message(f"Downloading {name} into {root or default_data_root()}…", error=False)
+        self.downloads.run(lambda: download_torchvision_set(name, root),
+                           lambda folder: self._download_ended(f"Downloaded {name} into {folder}.", error=False),
+                           lambda error: self._download_ended(_message(error), error=True))
+
+    def _download_ended(self, message: str, error: bool) -> None:
+        self._downloading = None
+        self.download_button.setText("Download")
+        self._show_download_message(message, error)
+        self._show_download_row(choice_of(self._dataset) in TORCHVISION)
+
+    def _show_download_message(self, message: str, error: bool) -> None:
+        self.download_label.setText(message)
+        self.download_label.setStyleSheet("color: #d03b3f;" if error else "")
+        self.download_label.show()
+
     # --- what the dataset holds ---------------------------------------------------------------
 
     def _look_up(self) -> None:
@@ -189,10 +240,14 @@ class DatasetChooser(QWidget):
     def _on_info_error(self, serial: int, error: BaseException) -> None:
         if serial != self._lookup_serial:
             return
-        message = str(error) if isinstance(error, DatasetError) else f"{type(error).__name__}: {error}"
-        self.info_label.setText(message)
+        self.info_label.setText(_message(error))
         self.info_label.setStyleSheet("color: #d03b3f;")
         self.info_changed.emit(None)
+
+
+def _message(error: BaseException) -> str:
+    """A DatasetError is written for the user; anything else is named with its type."""
+    return str(error) if isinstance(error, DatasetError) else f"{type(error).__name__}: {error}"
 
 
 def _row(*widgets: QWidget) -> QWidget:

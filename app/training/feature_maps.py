@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -80,21 +80,33 @@ class ChannelGrid(pg.GraphicsLayoutWidget):
         self.view.setMenuEnabled(False)
         self.colour_bar = pg.ColorBarItem(values=levels, colorMap=self.colour_map, interactive=False, width=12)
         self.addItem(self.colour_bar, row=0, col=1)
-        plot_style.style_graphics_widget(self, self)
-        self.colour_bar.axis.setTextPen(pg.mkPen(plot_style.foreground(self)))
-        self.colour_bar.axis.setPen(pg.mkPen(plot_style.foreground(self)))
         self.colour_bar.axis.enableAutoSIPrefix(False)
-        self.colour_bar.axis.setLabel(scale_label, color=plot_style.foreground(self).name())
+        self.scale_label = scale_label
+        self.apply_colours()
         self.image_items: list[pg.ImageItem] = []
         self._layout: tuple[int, ...] = ()
         #: Names a tile in the hover read-out (filters name theirs "filter 3, input 1").
         self.tile_name: Callable[[int], str] = lambda index: f"channel {index}"
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
+    def apply_colours(self) -> None:
+        """Background and colour-bar axis in this widget's palette colours (again after a theme switch)."""
+        plot_style.style_graphics_widget(self, self)
+        text = plot_style.foreground(self)
+        self.colour_bar.axis.setTextPen(pg.mkPen(text))
+        self.colour_bar.axis.setPen(pg.mkPen(text))
+        self.colour_bar.axis.setLabel(self.scale_label, color=text.name())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if plot_style.is_palette_change(event) and hasattr(self, "scale_label"):  # (not while being built)
+            self.apply_colours()
+
     def set_levels(self, levels: tuple[float, float], label: str | None = None) -> None:
         self.levels = levels
         self.colour_bar.setLevels(levels)
         if label:
+            self.scale_label = label
             self.colour_bar.axis.setLabel(label, color=plot_style.foreground(self).name())
         for item in self.image_items:
             item.setLevels(levels)

@@ -2,10 +2,13 @@
 
 pyqtgraph draws on black by default; the dashboards follow the application's
 light or dark palette instead so they sit naturally next to the other docks.
+pyqtgraph keeps the colours it is given, so each dashboard re-applies them
+when its palette changes (a live View ▸ Theme switch): see `is_palette_change`.
 """
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
@@ -18,6 +21,11 @@ GOOD_COLOUR = QColor(44, 160, 44)  # green: correct predictions
 #: every layer to 0..255, so the levels are fixed (see FIXED_LEVELS).
 ACTIVATION_COLOUR_MAP = "viridis"
 FIXED_LEVELS = (0, 255)
+
+
+def is_palette_change(event: QEvent) -> bool:
+    """Whether a widget's ``changeEvent`` reports new colours (its palette has been updated by then)."""
+    return event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
 
 
 def background(widget: QWidget) -> QColor:

@@ -21,7 +21,7 @@ from .shapes import generate_shapes
 from .stratify import stratified_split
 from .stream_data import StreamData
 from .tensor_data import TensorData
-from .torchvision_sets import default_data_root
+from .torchvision_sets import default_data_root, download_torchvision_set
 
 __all__ = [
     "DATASET_NAMES",
@@ -35,6 +35,7 @@ __all__ = [
     "TensorData",
     "dataset_info",
     "default_data_root",
+    "download_torchvision_set",
     "generate_shapes",
     "load_dataset",
     "parse_spec",

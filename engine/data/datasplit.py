@@ -68,6 +68,8 @@ class DatasetInfo:
     #: found, before unreadable ones are skipped)
     num_samples: int
     description: str = ""
+    #: images per class, in `class_names` order; None when not known cheaply
+    class_counts: tuple[int, ...] | None = None
 
     @property
     def num_classes(self) -> int:

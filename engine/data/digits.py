@@ -64,5 +64,6 @@ def digits_info() -> DatasetInfo:
         channels=1,
         native_size=(h, w),
         num_samples=n,
+        class_counts=tuple(int(c) for c in np.bincount(arrays["labels"], minlength=len(arrays["class_names"]))),
         description=f"digits (bundled, {n:,} images)",
     )

@@ -337,5 +337,6 @@ def image_folder_info(path: str | os.PathLike, probes: int = 16) -> DatasetInfo:
         channels=channels,
         native_size=sizes.pop() if len(sizes) == 1 else None,
         num_samples=len(scan.files),
+        class_counts=tuple(scan.labels.count(label) for label in range(len(scan.class_names))),
         description=f"image folder {scan.root} ({len(scan.files):,} image files, {len(scan.class_names)} classes)",
     )

@@ -99,5 +99,7 @@ def shapes_info(count: int = DEFAULT_COUNT) -> DatasetInfo:
         channels=3,
         native_size=None,
         num_samples=count,
+        # generate_shapes deals labels round-robin: the first `count % k` classes get one more
+        class_counts=tuple(count // len(CLASS_NAMES) + (i < count % len(CLASS_NAMES)) for i in range(len(CLASS_NAMES))),
         description=f"shapes (generated, {count:,} images of {len(CLASS_NAMES)} classes)",
     )

@@ -137,6 +137,28 @@ def _labelled(dataset) -> LabelledImages:
     return LabelledImages(images, labels)
 
 
+def _resolve_root(root: str | os.PathLike | None) -> Path:
+    return (Path(root).expanduser() if root is not None else default_data_root()).resolve()
+
+
+def download_torchvision_set(name: str, root: str | os.PathLike | None = None) -> Path:
+    """Fetch both splits of one of `SETS` into `root` (files already there are kept); its folder.
+
+    Blocks for the whole download: call it off the GUI thread.
+    """
+    import torchvision.datasets  # imported late: only these sets need it
+
+    spec = SETS[name]
+    root_path = _resolve_root(root)
+    dataset_class = getattr(torchvision.datasets, spec.dataset_class)
+    try:
+        for train in (True, False):
+            dataset_class(str(root_path), train=train, download=True)
+    except _LOAD_ERRORS as error:
+        raise _explain(spec, root_path, True, error) from error
+    return spec.location(root_path)
+
+
 def load_torchvision_set(
     name: str, root: str | os.PathLike | None = None, download: bool = False
 ) -> tuple[LabelledImages, LabelledImages, list[str], str]:
@@ -148,8 +170,7 @@ def load_torchvision_set(
     import torchvision.datasets  # imported late: only these sets need it
 
     spec = SETS[name]
-    root_path = Path(root).expanduser() if root is not None else default_data_root()
-    root_path = root_path.resolve()
+    root_path = _resolve_root(root)
     dataset_class = getattr(torchvision.datasets, spec.dataset_class)
     try:
         train_set = dataset_class(str(root_path), train=True, download=download)

@@ -319,3 +319,19 @@ def test_missing_x11_libraries_are_named_before_qt_aborts():
     assert missing_x11_packages({**x11, "WAYLAND_DISPLAY": "w", "QT_QPA_PLATFORM": "xcb"}, "linux",
                                 only_cursor_missing) == ["libxcb-cursor0"]
     assert missing_x11_packages(x11, "darwin", only_cursor_missing) == []
+
+
+def test_training_dashboards_follow_a_live_theme_switch(window, qapp):
+    ui = window.training_ui
+    plots = {
+        "curves": ui.curves.graphics, "feature maps": ui.feature_maps.grid, "confusion": ui.confusion.graphics,
+    }
+    axis = ui.curves.plots["loss"].plot.getAxis("left")
+    lightness = {}
+    for scheme in ("light", "dark"):
+        window.theme_actions[scheme].trigger()
+        lightness[scheme] = {name: view.backgroundBrush().color().lightness() for name, view in plots.items()}
+        lightness[scheme]["axis text"] = axis.textPen().color().lightness()
+    for name in plots:
+        assert lightness["light"][name] > 200 and lightness["dark"][name] < 80, name
+    assert lightness["light"]["axis text"] < 80 < 200 < lightness["dark"]["axis text"]

@@ -120,3 +120,22 @@ def test_info_counts_files_and_reads_only_headers(image_folder: Path):
     assert info.class_names == ("cats", "dogs")
     assert info.num_samples == 14  # x.png counts: it is not opened for the count
     assert info.channels == 3 and info.native_size is None
+
+
+def test_info_counts_images_per_class_without_decoding(tmp_path: Path):
+    # Neither file is a real image: counting must go by file name, not by decoding.
+    for name, count in (("cats", 3), ("dogs", 2)):
+        (tmp_path / "pets" / name).mkdir(parents=True)
+        for index in range(count):
+            (tmp_path / "pets" / name / f"{index}.png").write_bytes(b"not decoded")
+    (tmp_path / "pets" / "dogs" / "notes.txt").write_text("ignored")
+    info = dataset_info(str(tmp_path / "pets"))
+    assert info.class_names == ("cats", "dogs")
+    assert info.class_counts == (3, 2)
+
+
+def test_named_sets_report_class_counts_when_cheaply_known():
+    shapes = dataset_info("shapes:12")
+    assert shapes.class_counts == (3, 3, 2, 2, 2)
+    assert sum(dataset_info("digits").class_counts) == dataset_info("digits").num_samples
+    assert dataset_info("mnist").class_counts is None  # would need the label files

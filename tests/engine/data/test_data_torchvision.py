@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine.data import DatasetError, dataset_info, default_data_root, load_dataset
+from engine.data import DatasetError, dataset_info, default_data_root, download_torchvision_set, load_dataset
 
 
 @pytest.mark.parametrize("name, folder", [("mnist", "MNIST"), ("fashion-mnist", "FashionMNIST")])
@@ -93,3 +93,10 @@ def test_real_cifar10_when_a_copy_is_present():
     split = load_dataset("cifar10", (3, 32, 32))
     assert len(split.train) == 50_000 and len(split.val) == 10_000
     assert split.class_names[0] == "airplane" and split.suggested_augment.flip
+
+
+def test_download_keeps_a_set_that_is_already_there(tmp_path: Path, mnist_layout):
+    mnist_layout(tmp_path, "MNIST", train=10, test=10)
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "MNIST" / "raw").iterdir()}
+    assert download_torchvision_set("mnist", tmp_path) == tmp_path / "MNIST" / "raw"
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "MNIST" / "raw").iterdir()} == before
