@@ -55,3 +55,13 @@ def epoch_order(
         repeats = math.ceil((total - length) / length)
         order = torch.cat([order, order.repeat(repeats)[: total - length]])
     return order[rank:total:world_size]
+
+
+class BatchSource:
+    """What TensorData and StreamData share: a length and how many batches an epoch makes."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def num_batches(self, batch_size: int, *, drop_last: bool = False, shard: tuple[int, int] | None = None) -> int:
+        return count_batches(samples_per_epoch(len(self), shard), batch_size, drop_last)

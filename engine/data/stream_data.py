@@ -12,7 +12,7 @@ from torch.utils.data.dataloader import default_collate
 
 from .adapt import adapt_images, normalise_
 from .augment import Augment
-from .batching import count_batches, epoch_order, samples_per_epoch
+from .batching import BatchSource, count_batches, epoch_order
 
 
 def default_num_workers() -> int:
@@ -76,7 +76,7 @@ class AdaptedArrayDataset(Dataset):
         return normalise_(image, self.mean, self.std)[0], self.labels[index]
 
 
-class StreamData:
+class StreamData(BatchSource):
     """A torch Dataset of (image, label) served in batches by a DataLoader.
 
     Same batching interface as TensorData. Workers: min(4, CPUs) by default,
@@ -109,9 +109,6 @@ class StreamData:
 
     def __repr__(self) -> str:
         return f"StreamData({len(self)} samples, {self.num_workers} workers)"
-
-    def num_batches(self, batch_size: int, *, drop_last: bool = False, shard: tuple[int, int] | None = None) -> int:
-        return count_batches(samples_per_epoch(len(self), shard), batch_size, drop_last)
 
     def iter_batches(
         self,

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Iterator
 import torch
 
 from .augment import Augment
-from .batching import count_batches, epoch_order, samples_per_epoch
+from .batching import BatchSource, count_batches, epoch_order
 
 
-class TensorData:
+class TensorData(BatchSource):
     """Images (N, C, H, W) float32, already adapted and normalised, and labels (N,) int64.
 
     A batch is one `index_select` on the epoch's order, so an epoch costs no
@@ -35,9 +35,6 @@ class TensorData:
     @property
     def sample_shape(self) -> tuple[int, int, int]:
         return tuple(self.images.shape[1:])  # type: ignore[return-value]
-
-    def num_batches(self, batch_size: int, *, drop_last: bool = False, shard: tuple[int, int] | None = None) -> int:
-        return count_batches(samples_per_epoch(len(self), shard), batch_size, drop_last)
 
     def iter_batches(
         self,
