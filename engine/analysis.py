@@ -101,6 +101,8 @@ class _Checker:
         self.check_arity()
         order = self.check_cycles()
         self.check_reachability()
+        self.check_groups()
+        self.check_module_paths()
         self.infer(order)
         self.check_totals()
         return Analysis(self.reports, self.issues, order)
@@ -193,6 +195,51 @@ class _Checker:
                 self.add(node, WARNING, f"{node.name}'s result is never used: it does not lead to the Output.",
                          f"Connect {node.name} onwards to the Output, or delete it.")
 
+    def check_groups(self) -> None:
+        """A composite must be wired through its boundary, or its collapsed card would lie."""
+        for group in self.graph.groups.values():
+            slot_of = {port: index for index, slot in enumerate(group.inputs) for port in slot}
+            sources: dict[int, set] = defaultdict(set)
+            anchor = self.graph.nodes[group.output or next(iter(group.members), None)] if group.members else None
+            for edge in self.graph.edges:
+                inside_src, inside_dst = edge.src in group.members, edge.dst in group.members
+                src, dst = self.graph.nodes[edge.src], self.graph.nodes[edge.dst]
+                if inside_dst and not inside_src:
+                    slot = slot_of.get((edge.dst, edge.dst_port))
+                    if slot is None:
+                        self.add(dst, ERROR, f"{src.name} feeds {dst.name} inside the block {group.name}, "
+                                             "but that is not one of the block's inputs.",
+                                 f"Ungroup {group.name} and group it again, or connect {src.name} to the block's input.")
+                    else:
+                        sources[slot].add(src.name)
+                elif inside_src and not inside_dst and edge.src != group.output:
+                    self.add(src, ERROR, f"{src.name} inside the block {group.name} feeds {dst.name} outside it, "
+                                         "but a block gives only its output's result.",
+                             f"Ungroup {group.name} and group it again so that {src.name} is its output.")
+            for slot, names in sources.items():
+                if len(names) > 1:
+                    self.add(anchor, ERROR, f"Input {slot + 1} of the block {group.name} is fed by "
+                                            f"{' and '.join(sorted(names))}; one input takes one source.",
+                             "Join them first with an Add or a Concat, or ungroup the block.")
+            downstream = reachable_from([group.output], self.outputs_of) if group.output else set()
+            looping = sorted({self.graph.nodes[src].name for slot in group.inputs for node_id, port in slot
+                              for src in self.inputs_of[node_id] if src in downstream and src not in group.members})
+            if looping:
+                self.add(anchor, ERROR, f"The block {group.name} feeds {', '.join(looping)}, which feeds the block "
+                                        "again: as one card it would be a cycle.",
+                         f"Ungroup {group.name}, or take {looping[0]} into it.")
+            if group.output is None and anchor is not None:
+                self.add(anchor, ERROR, f"The block {group.name} has no output node (it was deleted).",
+                         f"Ungroup {group.name}, or group its nodes again.")
+
+    def check_module_paths(self) -> None:
+        """Two modules at one path (or one inside another) would overwrite each other's weights."""
+        paths = sorted((self.graph.module_path(n.id), n) for n in self.graph.nodes.values() if n.spec.module)
+        for (path, node), (next_path, other) in zip(paths, paths[1:]):
+            if next_path == path or next_path.startswith(path + "."):
+                self.add(other, ERROR, f"{other.name}'s weights would live at {next_path}, inside "
+                                       f"{node.name}'s ({path}).", f"Rename {node.name} or the block.")
+
     def infer(self, order: list[str]) -> None:
         for node_id in order:
             node, report = self.graph.nodes[node_id], self.reports[node_id]
@@ -232,6 +279,17 @@ class _Checker:
             self.add(node, ERROR, f"The network has {total:,} parameters, more than this tool allows "
                                   f"({MAX_PARAMS:,}); {node.name} alone has {biggest.params:,}.",
                      f"Shrink {node.name}: fewer units or channels, or pool more before it.")
+
+
+def group_report(analysis: Analysis, group) -> NodeReport:
+    """A composite's totals as one report: its output's shape, its members' params, MACs and issues."""
+    reports = [analysis.nodes[node_id] for node_id in group.members if node_id in analysis.nodes]
+    output = analysis.nodes.get(group.output) if group.output else None
+    first_inputs = [analysis.nodes[n].input_shapes for slot in group.inputs[:1] for n, _ in slot[:1]
+                    if n in analysis.nodes]
+    return NodeReport(group.id, output.output_shape if output else None, first_inputs[0] if first_inputs else [],
+                      sum(r.params for r in reports), sum(r.macs for r in reports),
+                      [issue for r in reports for issue in r.issues])
 
 
 def analyze(graph: Graph) -> Analysis:

@@ -13,10 +13,12 @@ reuses within a block is one node per use here (``relu1``, ``relu2``, ...).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from .graph import Graph
+from .groups import Group, make_group
 
 _FOLLOW = object()  # "connect to the previous node", the default of ``inputs``
 
@@ -120,3 +122,12 @@ def bottleneck(builder: GraphBuilder, prefix: str, in_channels: int, width: int,
     main = conv_bn_relu(builder, (f"{prefix}_conv3", f"{prefix}_bn3", None), width * BOTTLENECK_EXPANSION, 1)
     return residual_join(builder, prefix, block_input, main, in_channels, width * BOTTLENECK_EXPANSION,
                          stride, "relu3")
+
+
+def group_as_block(graph: Graph, prefix: str, path: str, type_name: str) -> Group:
+    """Groups the nodes named ``prefix_*`` into a composite block at ``path``, with
+    torchvision's local names (``layer1_0_downsample_0`` → ``downsample.0``)."""
+    members = [node_id for node_id, node in graph.nodes.items() if node.name.startswith(prefix + "_")]
+    locals_ = {node_id: re.sub(r"_(\d+)$", r".\1", graph.nodes[node_id].name[len(prefix) + 1:])
+               for node_id in members}
+    return graph.add_group(make_group(graph, members, path, type_name, locals_=locals_))

@@ -1,8 +1,8 @@
 """Turns a valid ``Graph`` into a real PyTorch module via ``torch.fx``.
 
 Each module block becomes a submodule named after its node, so ``state_dict``
-keys read ``conv1.weight``; function blocks (Add, Concat) become fx function
-calls. An invalid graph is refused with the analysis issues, never with a raw
+keys read ``conv1.weight`` (``layer1.0.conv1.weight`` inside a composite block
+called ``layer1.0``); function blocks (Add, Concat) become fx function calls. An invalid graph is refused with the analysis issues, never with a raw
 torch error.
 """
 from __future__ import annotations
@@ -55,8 +55,9 @@ def compile_graph(graph: Graph, analysis: Analysis | None = None, name: str = "N
         elif spec.is_sink:
             result = args[0]
         elif spec.module is not None:
-            root.add_module(node.name, spec.module(node.params, report.input_shapes).build())
-            values[node_id] = fx_graph.call_module(node.name, tuple(args))
+            path = graph.module_path(node_id)
+            _add_module(root, path, spec.module(node.params, report.input_shapes).build())
+            values[node_id] = fx_graph.call_module(path, tuple(args))
         else:
             values[node_id] = fx_graph.call_function(spec.function, (args,), name=node.name)
     # After the loop: fx wants the output last, and unused branches may follow it in order.
@@ -64,6 +65,18 @@ def compile_graph(graph: Graph, analysis: Analysis | None = None, name: str = "N
     module = fx.GraphModule(root, fx_graph, class_name=class_name_for(name))
     module.eval()
     return module
+
+
+def _add_module(root: nn.Module, path: str, module: nn.Module) -> None:
+    """Adds ``module`` at a dotted ``path``, creating containers on the way, in call order
+    (so the ``state_dict`` reads in the order the network computes)."""
+    *parents, leaf = path.split(".")
+    owner = root
+    for part in parents:
+        if not hasattr(owner, part):
+            owner.add_module(part, nn.Module())
+        owner = getattr(owner, part)
+    owner.add_module(leaf, module)
 
 
 def input_shape(graph: Graph) -> tuple[int, int, int]:

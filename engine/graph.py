@@ -16,6 +16,7 @@ from typing import Any
 
 from .catalogue import ParamError, block
 from .events import EventHub
+from .groups import Group, local_name_problem, path_problem, paths_clash, type_problem
 
 _NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -31,6 +32,8 @@ class Node:
     name: str
     params: dict[str, Any]
     ui: dict[str, Any] = field(default_factory=dict)
+    # A frozen node keeps its weights during training (fine-tuning).
+    frozen: bool = False
 
     @property
     def spec(self):
@@ -51,13 +54,16 @@ class Edge:
 class GraphEvent:
     """What changed. ``kind`` is one of ``node_added``, ``node_removed``,
     ``edge_added``, ``edge_removed``, ``param_changed``, ``node_renamed``,
-    ``ui_changed`` and ``reset`` (everything replaced, e.g. a file was loaded)."""
+    ``ui_changed``, ``frozen_changed``, ``group_added``, ``group_removed``,
+    ``group_changed`` (with ``group_id``) and ``reset`` (everything replaced,
+    e.g. a file was loaded)."""
 
     kind: str
     node_id: str | None = None
     edge: Edge | None = None
     key: str | None = None
     value: Any = None
+    group_id: str | None = None
 
 
 def reachable_from(starts, neighbours) -> set:
@@ -86,6 +92,7 @@ class Graph:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
+        self.groups: dict[str, Group] = {}
         self.events: EventHub[GraphEvent] = EventHub()
 
     # --- queries ---------------------------------------------------------------
@@ -118,9 +125,48 @@ class Graph:
 
     def unique_id(self, prefix: str) -> str:
         index = 1
-        while f"{prefix}{index}" in self.nodes:
+        while f"{prefix}{index}" in self.nodes or f"{prefix}{index}" in self.groups:
             index += 1
         return f"{prefix}{index}"
+
+    def group_of(self, node_id: str) -> Group | None:
+        return next((group for group in self.groups.values() if node_id in group.members), None)
+
+    def module_path(self, node_id: str) -> str:
+        """Where the node's module lives in the compiled network: ``conv1`` or ``layer1.0.conv1``."""
+        group = self.group_of(node_id)
+        return f"{group.name}.{group.members[node_id]}" if group else self.nodes[node_id].name
+
+    def activation_name(self, node_id: str) -> str:
+        """The name probes know a node's activations by: its module path, or for a
+        function block (Add, Concat) its node name, which the compiled graph keeps."""
+        node = self.nodes[node_id]
+        return self.module_path(node_id) if node.spec.module is not None else node.name
+
+    def unique_group_id(self) -> str:
+        index = 1
+        while f"group{index}" in self.groups or f"group{index}" in self.nodes:
+            index += 1
+        return f"group{index}"
+
+    def path_problem_for(self, path: str, group_id: str | None = None, members=()) -> str | None:
+        """Why a composite (other than ``group_id``, over ``members``) may not be called ``path``, or None."""
+        problem = path_problem(path)
+        if problem:
+            return problem
+        for other in self.groups.values():
+            if other.id != group_id and paths_clash(path, other.name):
+                return f"the block name {path!r} clashes with the block {other.name!r}"
+        root = path.split(".")[0]
+        for node in self.nodes.values():
+            if node.name == root and node.id not in members and self.group_of(node.id) is None:
+                return f"the block name {path!r} clashes with the node {root!r}"
+        return None
+
+    def _check_free_node_name(self, name: str) -> None:
+        clash = next((g.name for g in self.groups.values() if g.name.split(".")[0] == name), None)
+        if clash:
+            raise GraphError(f"the name {name!r} is used by the block {clash!r}")
 
     def reaches(self, start: str, goal: str) -> bool:
         """True if a directed path leads from ``start`` to ``goal``."""
@@ -178,6 +224,7 @@ class Graph:
         check_node_name(name)
         if self.node_by_name(name):
             raise GraphError(f"the name {name!r} is already used by another node")
+        self._check_free_node_name(name)
         node_id = node_id or self.unique_id(spec.name_prefix)
         if node_id in self.nodes:
             raise GraphError(f"the id {node_id!r} is already used by another node")
@@ -198,6 +245,12 @@ class Graph:
         removed = [e for e in self.edges if node_id in (e.src, e.dst)]
         for edge in removed:
             self.disconnect(edge)
+        group = self.group_of(node_id)
+        if group:  # the group forgets it; undo restores the membership with update_group
+            members = {n: local for n, local in group.members.items() if n != node_id}
+            inputs = [[port for port in slot if port[0] != node_id] for slot in group.inputs]
+            self.update_group(group.id, members=members, inputs=[slot for slot in inputs if slot],
+                              output=None if group.output == node_id else group.output)
         del self.nodes[node_id]
         self.events.emit(GraphEvent("node_removed", node_id))
         return removed
@@ -238,6 +291,8 @@ class Graph:
         other = self.node_by_name(name)
         if other and other.id != node_id:
             raise GraphError(f"the name {name!r} is already used by another node")
+        if self.group_of(node_id) is None:
+            self._check_free_node_name(name)
         node.name = name
         self.events.emit(GraphEvent("node_renamed", node_id, value=name))
 
@@ -247,10 +302,79 @@ class Graph:
         node.ui.update(values)
         self.events.emit(GraphEvent("ui_changed", node_id, value=dict(values)))
 
+    def set_frozen(self, node_id: str, frozen: bool) -> None:
+        """Frozen nodes keep their weights while the rest of the network trains."""
+        self.node(node_id).frozen = bool(frozen)
+        self.events.emit(GraphEvent("frozen_changed", node_id, value=bool(frozen)))
+
+    # --- composite blocks ---------------------------------------------------------
+
+    def group(self, group_id: str) -> Group:
+        try:
+            return self.groups[group_id]
+        except KeyError:
+            raise GraphError(f"there is no block with id {group_id!r}") from None
+
+    def add_group(self, group: Group, index: int | None = None) -> Group:
+        """Adds a composite over existing nodes; ``index`` re-inserts it in order (undo)."""
+        if group.id in self.groups:
+            raise GraphError(f"the id {group.id!r} is already used by another block")
+        self._check_group(group)
+        entries = list(self.groups.items())
+        entries.insert(len(entries) if index is None else index, (group.id, group))
+        self.groups.clear()
+        self.groups.update(entries)
+        self.events.emit(GraphEvent("group_added", group_id=group.id))
+        return group
+
+    def remove_group(self, group_id: str) -> tuple[Group, int]:
+        """Ungroups: the members stay. Returns the group and its position (for undo)."""
+        group = self.group(group_id)
+        index = list(self.groups).index(group_id)
+        del self.groups[group_id]
+        self.events.emit(GraphEvent("group_removed", group_id=group_id, value=group))
+        return group, index
+
+    def update_group(self, group_id: str, **changes: Any) -> dict[str, Any]:
+        """Changes fields of a group (name, type, members, inputs, output, collapsed, ui);
+        returns their previous values, ready to undo with another call."""
+        current = self.group(group_id)
+        updated = current.copy()
+        for key, value in changes.items():
+            if not hasattr(updated, key) or key == "id":
+                raise GraphError(f"a block has no field {key!r}")
+            setattr(updated, key, copy.deepcopy(value))
+        self._check_group(updated)
+        old = {key: copy.deepcopy(getattr(current, key)) for key in changes}
+        self.groups[group_id] = updated
+        self.events.emit(GraphEvent("group_changed", group_id=group_id, value=old))
+        return old
+
+    def _check_group(self, group: Group) -> None:
+        for problem in (self.path_problem_for(group.name, group.id, group.members), type_problem(group.type)):
+            if problem:
+                raise GraphError(problem)
+        locals_seen = set()
+        for node_id, local in group.members.items():
+            self.node(node_id)
+            other = self.group_of(node_id)
+            if other and other.id != group.id:
+                raise GraphError(f"{self.nodes[node_id].name} is already in the block {other.name}; "
+                                 "blocks cannot overlap or nest")
+            problem = local_name_problem(local)
+            if problem or local in locals_seen:
+                raise GraphError(problem or f"two nodes of the block {group.name} are both called {local!r}")
+            locals_seen.add(local)
+        ports = [port for slot in group.inputs for port in slot]
+        if any(node_id not in group.members for node_id, _ in ports) or (
+                group.output is not None and group.output not in group.members):
+            raise GraphError(f"the inputs and output of the block {group.name} must be nodes inside it")
+
     def replace_with(self, other: Graph) -> None:
         """Takes over another graph's content, keeping subscribers (file open, revert)."""
         self.nodes = copy.deepcopy(other.nodes)
         self.edges = list(other.edges)
+        self.groups = {group_id: group.copy() for group_id, group in other.groups.items()}
         self.events.emit(GraphEvent("reset"))
 
     def copy(self) -> Graph:
@@ -258,6 +382,7 @@ class Graph:
         snapshot = Graph()
         snapshot.nodes = copy.deepcopy(self.nodes)
         snapshot.edges = list(self.edges)
+        snapshot.groups = {group_id: group.copy() for group_id, group in self.groups.items()}
         return snapshot
 
     @staticmethod

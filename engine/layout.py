@@ -24,8 +24,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from .graph import Graph, reachable_from
+from .graph import Edge, Graph, reachable_from
 
 CARD_WIDTH = 180
 """Width in pixels the layout assumes for a node card (the app draws them this size)."""
@@ -113,10 +114,51 @@ def wrap_rows(positions: dict[str, tuple[int, int]], per_row: int,
     return wrapped
 
 
+def collapsed_view(graph: Graph):
+    """The graph as the canvas shows it: each collapsed composite block is one vertex
+    (keyed by its group id) standing for all its members; enough of a ``Graph`` for
+    ``tidy_layout``."""
+    stands_for = {node_id: group.id for group in graph.groups.values() if group.collapsed
+                  for node_id in group.members}
+    nodes = {node_id: node for node_id, node in graph.nodes.items() if node_id not in stands_for}
+    for group in graph.groups.values():
+        if group.collapsed:
+            nodes[group.id] = SimpleNamespace(type="group")
+    edges = [Edge(stands_for.get(e.src, e.src), stands_for.get(e.dst, e.dst), e.src_port, e.dst_port)
+             for e in graph.edges if stands_for.get(e.src, e.src) != stands_for.get(e.dst, e.dst)]
+    return SimpleNamespace(nodes=nodes, edges=edges)
+
+
+def members_view(graph: Graph, group):
+    """Just one composite's members and the edges between them."""
+    nodes = {node_id: graph.nodes[node_id] for node_id in group.members}
+    return SimpleNamespace(nodes=nodes, edges=[e for e in graph.edges if e.src in nodes and e.dst in nodes])
+
+
+def grouped_layout(graph: Graph, direction: str = "LR", per_row: int | None = None) -> dict[str, tuple[int, int]]:
+    """Positions for what the canvas shows (collapsed blocks as one card) and, for every
+    composite, its members laid out from the block's own position, ready to expand into."""
+    positions = tidy_layout(collapsed_view(graph), direction)
+    if per_row:
+        positions = wrap_rows(positions, per_row)
+    for group in graph.groups.values():
+        inner = tidy_layout(members_view(graph, group), direction)
+        if group.collapsed:
+            left, top = positions[group.id]
+        else:  # an expanded block's members were laid out among the rest: keep them there
+            left, top = (min(positions[n][i] for n in group.members) for i in (0, 1))
+        positions.update({node_id: (left + x, top + y) for node_id, (x, y) in inner.items()})
+    return positions
+
+
 def apply_layout(graph: Graph, positions: dict[str, tuple[float, float]]) -> None:
-    """Moves each node to its position (through ``Graph.set_ui``, so views follow)."""
-    for node_id, (x, y) in positions.items():
-        graph.set_ui(node_id, x=x, y=y)
+    """Moves each node (and composite block, by group id) to its position, through the
+    graph's methods, so views follow."""
+    for key, (x, y) in positions.items():
+        if key in graph.nodes:
+            graph.set_ui(key, x=x, y=y)
+        elif key in graph.groups:
+            graph.update_group(key, ui={**graph.groups[key].ui, "x": x, "y": y})
 
 
 # --- parts ---------------------------------------------------------------------

@@ -18,15 +18,18 @@ from .catalogue import ParamError, UnknownBlockError, block
 from .config import TrainingConfig
 from .fileio import atomic_write_text
 from .graph import Edge, Graph, GraphError, check_node_name
+from .groups import Group
 
 FORMAT = "convcanvas.project"
-VERSION = 1
+VERSION = 2
 EXTENSION = ".cnn.json"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_NODES = 20_000
 
 # MIGRATIONS[n] turns a version-n document into a version-(n + 1) one.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+# Version 2 added composite blocks ("groups") and frozen nodes; version 1 files
+# have neither, so they read unchanged.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: lambda document: document}
 
 
 class ProjectError(ValueError):
@@ -112,6 +115,8 @@ def project_from_dict(document: Any, source: str = "project") -> Project:
         _read_node(graph, raw, reader, f"nodes[{index}]")
     for index, raw in enumerate(edges):
         _read_edge(graph, raw, reader, f"edges[{index}]")
+    for index, raw in enumerate(reader.get(document, "groups", list, "", [])):
+        _read_group(graph, raw, reader, f"groups[{index}]")
     try:
         training = TrainingConfig.from_dict(reader.get(document, "training", dict, "", {}))
     except ParamError as error:
@@ -128,6 +133,7 @@ def _read_node(graph: Graph, raw: Any, reader: _Reader, where: str) -> None:
     name = reader.get(raw, "name", str, where)
     params = reader.get(raw, "params", dict, where, {})
     ui = _plain_ui(reader.get(raw, "ui", dict, where, {}), reader, f"{where}.ui")
+    frozen = reader.get(raw, "frozen", bool, where, False)
     if not node_id:
         raise reader.fail(f"{where}.id", "must not be empty")
     if node_id in graph.nodes:
@@ -146,9 +152,35 @@ def _read_node(graph: Graph, raw: Any, reader: _Reader, where: str) -> None:
             raise reader.fail(f"{where}.params.{key}", str(error)) from None
     try:
         check_node_name(name)
-        graph.add_node(type_id, params, name=name, node_id=node_id, ui=ui)
+        graph.add_node(type_id, params, name=name, node_id=node_id, ui=ui).frozen = frozen
     except GraphError as error:
         raise reader.fail(f"{where}.name", str(error)) from None
+
+
+def _read_group(graph: Graph, raw: Any, reader: _Reader, where: str) -> None:
+    if not isinstance(raw, dict):
+        raise reader.fail(where, f"expected an object, got {_type_name(raw)}")
+    group_id = reader.get(raw, "id", str, where)
+    where = f"{where} ({group_id})"
+    members = reader.get(raw, "members", dict, where)
+    inputs = reader.get(raw, "inputs", list, where, [])
+    ports = []
+    for slot_index, slot in enumerate(inputs):
+        if not isinstance(slot, list) or not all(
+                isinstance(port, list) and len(port) == 2 and all(isinstance(p, str) for p in port) for port in slot):
+            raise reader.fail(f"{where}.inputs[{slot_index}]", "expected a list of [node id, port name]")
+        ports.append([tuple(port) for port in slot])
+    for node_id, local in members.items():
+        if node_id not in graph.nodes or not isinstance(local, str):
+            raise reader.fail(f"{where}.members", f"refers to node {node_id!r}, which does not exist")
+    group = Group(group_id, reader.get(raw, "name", str, where), reader.get(raw, "type", str, where),
+                  dict(members), ports, reader.get(raw, "output", (str, type(None)), where, None),
+                  reader.get(raw, "collapsed", bool, where, True),
+                  _plain_ui(reader.get(raw, "ui", dict, where, {}), reader, f"{where}.ui"))
+    try:
+        graph.add_group(group)
+    except GraphError as error:
+        raise reader.fail(where, str(error)) from None
 
 
 def _read_edge(graph: Graph, raw: Any, reader: _Reader, where: str) -> None:
@@ -176,15 +208,26 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "version": VERSION,
         "name": project.name,
         "description": project.description,
-        "nodes": [
-            {"id": node.id, "type": node.type, "name": node.name,
-             "params": {spec.name: node.params[spec.name] for spec in node.spec.params},
-             "ui": node.ui}
-            for node in graph.nodes.values()
-        ],
+        "nodes": [_node_to_json(node) for node in graph.nodes.values()],
         "edges": [edge_to_json(edge) for edge in graph.edges],
+        "groups": [group_to_json(group) for group in graph.groups.values()],
         "training": project.training.to_dict(),
     }
+
+
+def _node_to_json(node) -> dict[str, Any]:
+    entry = {"id": node.id, "type": node.type, "name": node.name,
+             "params": {spec.name: node.params[spec.name] for spec in node.spec.params},
+             "ui": node.ui}
+    if node.frozen:
+        entry["frozen"] = True
+    return entry
+
+
+def group_to_json(group: Group) -> dict[str, Any]:
+    return {"id": group.id, "name": group.name, "type": group.type, "members": dict(group.members),
+            "inputs": [[list(port) for port in slot] for slot in group.inputs], "output": group.output,
+            "collapsed": group.collapsed, "ui": group.ui}
 
 
 def dumps_project(project: Project) -> str:

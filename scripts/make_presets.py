@@ -7,9 +7,10 @@ what this script makes (a test regenerates them and compares the bytes).
 The ImageNet networks are torchvision's architectures layer for layer, with
 node names taken from torchvision's module paths (``layer1.0.conv1`` becomes
 ``layer1_0_conv1``), so their parameter counts equal
-``torchvision.models.<name>(weights=None)`` and a torchvision ``state_dict``
-loads into the compiled graph once each key's dots up to the last are
-replaced by underscores.
+``torchvision.models.<name>(weights=None)``. The ResNets group each residual
+block into a composite block at torchvision's path (``layer1.0``), so their
+``state_dict`` keys are torchvision's exactly (``layer1.0.conv1.weight``);
+for AlexNet and VGG a key's dots up to the last become underscores.
 
 Usage: ``PYTHONPATH=. .venv/bin/python scripts/make_presets.py [--out DIR]``
 """
@@ -21,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.analysis import analyze
-from engine.builders import BOTTLENECK_EXPANSION, GraphBuilder, basic_block, bottleneck, conv_bn_relu
+from engine.builders import (BOTTLENECK_EXPANSION, GraphBuilder, basic_block, bottleneck, conv_bn_relu,
+                             group_as_block)
 from engine.config import TrainingConfig
 from engine.data.shapes import CLASS_NAMES as SHAPES_CLASS_NAMES
 from engine.graph import Graph
-from engine.layout import apply_layout, tidy_layout, wrap_rows
+from engine.layout import apply_layout, grouped_layout
 from engine.project import EXTENSION, Project, save_project
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "presets"
@@ -138,12 +140,22 @@ def resnet(block: Callable[..., str], expansion: int, blocks_per_stage: list[int
     for stage, (width, count) in enumerate(zip((64, 128, 256, 512), blocks_per_stage), start=1):
         for index in range(count):
             stride = 2 if stage > 1 and index == 0 else 1
-            block(builder, f"layer{stage}_{index}", channels, width, stride)
+            grouped_block(builder, block, f"layer{stage}_{index}", f"layer{stage}.{index}", channels, width, stride)
             channels = width * expansion
     builder.add("adaptiveavgpool2d", "avgpool", output_size=1)
     builder.add("flatten", "flatten")
     builder.add("dense", "fc", out_features=IMAGENET_CLASSES)
     return finish(builder)
+
+
+def grouped_block(builder: GraphBuilder, block: Callable[..., str], prefix: str, path: str,
+                  in_channels: int, width: int, stride: int) -> None:
+    """A residual block as one composite card; its type names its block kind and width,
+    with ``Down`` when it has a downsampling shortcut (instances of a type are identical)."""
+    block(builder, prefix, in_channels, width, stride)
+    kind = "BasicBlock" if block is basic_block else "Bottleneck"
+    down = "Down" if builder.graph.node_by_name(f"{prefix}_downsample_0") else ""
+    group_as_block(builder.graph, prefix, path, f"{kind}{width}{down}")
 
 
 def resnet8() -> Graph:
@@ -152,7 +164,8 @@ def resnet8() -> Graph:
     conv_bn_relu(builder, ("conv1", "bn1", "relu"), 16, 3, padding=1)
     channels = 16
     for stage, width in enumerate((16, 32, 64), start=1):
-        basic_block(builder, f"layer{stage}_0", channels, width, stride=1 if stage == 1 else 2)
+        grouped_block(builder, basic_block, f"layer{stage}_0", f"layer{stage}.0", channels, width,
+                      stride=1 if stage == 1 else 2)
         channels = width
     builder.add("adaptiveavgpool2d", "avgpool", output_size=1)
     builder.add("flatten", "flatten")
@@ -172,7 +185,7 @@ class Preset:
     """One paragraph; ``{params}`` becomes the parameter count the analysis finds."""
     training: TrainingConfig
     wrap: int = 0
-    """Layers per row for long plain chains (0: one row), so they fit a window readably."""
+    """Cards per row for long chains (0: one row), so they fit a window readably."""
 
 
 BIG_NETWORK_NOTE = (
@@ -230,6 +243,7 @@ PRESETS: tuple[Preset, ...] = (
         "Input 3×32×32, {params} parameters: it shows residual connections at work in seconds on a laptop CPU.",
         TrainingConfig(dataset="shapes", epochs=12, batch_size=64, optimizer="adam", lr=0.003,
                        scheduler="onecycle", val_fraction=0.2, augment_crop=True, augment_flip=True),
+        wrap=6,
     ),
     Preset(
         "alexnet", "AlexNet", alexnet,
@@ -258,15 +272,15 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         "resnet18", "ResNet-18", lambda: resnet(basic_block, 1, [2, 2, 2, 2]),
-        _resnet_description(18, "two-convolution basic"), _big_training(lr=0.01, weight_decay=1e-4),
+        _resnet_description(18, "two-convolution basic"), _big_training(lr=0.01, weight_decay=1e-4), wrap=6,
     ),
     Preset(
         "resnet34", "ResNet-34", lambda: resnet(basic_block, 1, [3, 4, 6, 3]),
-        _resnet_description(34, "two-convolution basic"), _big_training(lr=0.01, weight_decay=1e-4),
+        _resnet_description(34, "two-convolution basic"), _big_training(lr=0.01, weight_decay=1e-4), wrap=7,
     ),
     Preset(
         "resnet50", "ResNet-50", lambda: resnet(bottleneck, BOTTLENECK_EXPANSION, [3, 4, 6, 3]),
-        _resnet_description(50, "1×1–3×3–1×1 bottleneck"), _big_training(lr=0.01, weight_decay=1e-4),
+        _resnet_description(50, "1×1–3×3–1×1 bottleneck"), _big_training(lr=0.01, weight_decay=1e-4), wrap=7,
     ),
 )
 
@@ -276,10 +290,7 @@ def build_project(preset: Preset) -> Project:
     analysis = analyze(graph)
     if not analysis.valid:
         raise SystemExit(f"preset {preset.stem} is not a valid network:\n{analysis.error_text()}")
-    positions = tidy_layout(graph)
-    if preset.wrap:
-        positions = wrap_rows(positions, preset.wrap)
-    apply_layout(graph, positions)
+    apply_layout(graph, grouped_layout(graph, per_row=preset.wrap or None))
     description = preset.description.replace("{params}", f"{analysis.total_params:,}")
     return Project(graph, preset.title, description, preset.training)
 

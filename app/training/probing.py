@@ -95,7 +95,7 @@ class FeatureProbe(QObject):
         if self.node_id is None or graph is None or self.node_id not in graph.nodes:
             return None
         node = graph.nodes[self.node_id]
-        return None if node.type == "output" else node.name
+        return None if node.type == "output" else graph.activation_name(node.id)
 
     def refresh(self) -> None:
         """Tells the running worker, or probes the trained model, for the selected node and image."""

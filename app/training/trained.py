@@ -13,12 +13,13 @@ import torch
 
 from engine.checkpoint import Checkpoint, build_model, load_checkpoint
 from engine.compiler import input_shape
-from engine.data import DataSplit
+from engine.data import DataSplit, DatasetError
+from engine.explain.gradcam import GradCam, grad_cam
 from engine.graph import Graph
 from engine.predict import Prediction, predict_images
 from engine.training import ActivationGrid, probe_activations
 
-from .worker import RunOutcome, conv_kernels, preprocess_file
+from .worker import RunOutcome, conv_kernels, display_images, preprocess_file, validation_sample
 
 
 @dataclass
@@ -71,4 +72,18 @@ def classify_file(trained: TrainedModel, path: str, node_name: str | None) -> tu
 
 def first_conv(graph: Graph) -> str | None:
     convs = graph.nodes_of_type("conv2d")
-    return convs[0].name if convs else None
+    return graph.activation_name(convs[0].id) if convs else None
+
+
+def explain_image(trained: TrainedModel, image: torch.Tensor, node: str | None,
+                  class_index: int | None) -> tuple[np.ndarray, GradCam]:
+    """One preprocessed (C, H, W) image as the network sees it (viewable uint8), and its Grad-CAM map."""
+    result = grad_cam(trained.model, trained.graph, image, node=node, class_index=class_index)
+    return display_images(image.unsqueeze(0), trained.mean, trained.std)[0], result
+
+
+def validation_image(trained: TrainedModel, index: int) -> torch.Tensor:
+    """Validation image ``index`` of the trained model's data, preprocessed (C, H, W)."""
+    if trained.data is None:
+        raise DatasetError("The validation images of this network are not loaded.")
+    return validation_sample(trained.data, index)[0]

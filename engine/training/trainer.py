@@ -500,5 +500,5 @@ def _has_unused_parameters(model: torch.fx.GraphModule) -> bool:
             live.add(node)
             stack.extend(node.all_input_nodes)
     used = {node.target for node in live if node.op == "call_module"}
-    return any(name not in used and any(True for _ in module.parameters())
-               for name, module in model.named_children())
+    called = {node.target for node in model.graph.nodes if node.op == "call_module"}
+    return any(name not in used and any(True for _ in model.get_submodule(name).parameters()) for name in called)

@@ -10,6 +10,9 @@ import torch
 import torchvision
 
 from engine import analyze, compile_graph, dumps_project, load_project
+from engine.codegen import python_source
+from engine.compiler import class_name_for, example_input
+from engine.layout import collapsed_view
 
 from .test_layout import overlapping
 
@@ -34,8 +37,12 @@ def preset_path(name: str) -> Path:
     return PRESETS / f"{name}.cnn.json"
 
 
-def torchvision_key(key: str) -> str:
-    """``layer1.0.downsample.0.weight`` → ``layer1_0_downsample_0.weight``: the preset's node names."""
+def torchvision_key(name: str, key: str) -> str:
+    """The preset's key for a torchvision key: the same for the ResNets, whose residual blocks
+    are composite blocks at torchvision's paths; for the others the node names, which are
+    torchvision's paths with ``_`` for ``.`` (``features.0.weight`` → ``features_0.weight``)."""
+    if name.startswith("resnet"):
+        return key
     path, attribute = key.rsplit(".", 1)
     return f"{path.replace('.', '_')}.{attribute}"
 
@@ -86,9 +93,57 @@ def test_preset_file_is_exactly_what_the_generator_makes(name, regenerated):
 @pytest.mark.parametrize("name", NAMES)
 def test_every_node_has_a_position_and_no_cards_overlap(name):
     graph = load_project(preset_path(name)).graph
-    positions = {node_id: (node.ui["x"], node.ui["y"]) for node_id, node in graph.nodes.items()}
+    shown = collapsed_view(graph).nodes
+    cards = {key: graph.groups[key] if key in graph.groups else graph.nodes[key] for key in shown}
+    positions = {key: (card.ui["x"], card.ui["y"]) for key, card in cards.items()}
     assert all(isinstance(v, int) for xy in positions.values() for v in xy)
     assert overlapping(positions) == []
+    for group in graph.groups.values():  # expanded, a block's own cards do not overlap either
+        inner = {node_id: (graph.nodes[node_id].ui["x"], graph.nodes[node_id].ui["y"]) for node_id in group.members}
+        assert overlapping(inner) == []
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50"])
+def test_resnets_open_as_readable_composite_blocks(name):
+    graph = load_project(preset_path(name)).graph
+    cards = collapsed_view(graph).nodes
+    blocks = {"resnet18": 8, "resnet34": 16, "resnet50": 16}[name]
+    assert len(graph.groups) == blocks and all(group.collapsed for group in graph.groups.values())
+    assert len(cards) == blocks + 9  # input, conv1, bn1, relu, maxpool, avgpool, flatten, fc, output
+    assert {group.name for group in graph.groups.values()} >= {"layer1.0", "layer4.1"}
+
+
+@pytest.mark.parametrize("name", ["resnet8", "resnet18"])
+def test_grouping_changes_neither_parameters_nor_outputs(name):
+    grouped = load_project(preset_path(name)).graph
+    flat = grouped.copy()
+    for group_id in list(flat.groups):
+        flat.remove_group(group_id)
+    grouped_model, flat_model = compile_graph(grouped), compile_graph(flat)
+    assert analyze(grouped).total_params == analyze(flat).total_params
+    assert "layer1.0.conv1.weight" in grouped_model.state_dict()
+    assert "layer1_0_conv1.weight" in flat_model.state_dict()
+    # Same tensors in the same order, only the keys differ.
+    flat_model.load_state_dict(dict(zip(flat_model.state_dict(), grouped_model.state_dict().values())))
+    image = example_input(grouped, batch=2)
+    with torch.inference_mode():
+        torch.testing.assert_close(grouped_model(image), flat_model(image), rtol=0, atol=0)
+
+
+def test_generated_python_has_a_class_per_block_type_and_loads_the_compiled_weights():
+    project = load_project(preset_path("resnet18"))
+    source = python_source(project.graph, project.name)
+    for type_name in {group.type for group in project.graph.groups.values()}:
+        assert f"class {type_name}(nn.Module):" in source
+    assert "self.layer1 = nn.Sequential(" in source and "self.downsample = nn.Sequential(" in source
+    namespace: dict = {}
+    exec(compile(source, "resnet18.py", "exec"), namespace)
+    generated = namespace[class_name_for(project.name)]().eval()
+    compiled = compile_graph(project.graph)
+    generated.load_state_dict(compiled.state_dict(), strict=True)
+    image = example_input(project.graph)
+    with torch.inference_mode():
+        torch.testing.assert_close(generated(image), compiled(image), rtol=0, atol=0)
 
 
 def test_lenet5_has_the_classic_61706_parameters():
@@ -119,7 +174,7 @@ def test_preset_has_torchvisions_parameter_count(name, meta_models):
 @pytest.mark.parametrize("name", TORCHVISION_NAMES)
 def test_torchvision_state_dict_keys_map_onto_the_preset(name, meta_models):
     reference, compiled = meta_models[name]
-    mapped = {torchvision_key(key): value.shape for key, value in reference.state_dict().items()}
+    mapped = {torchvision_key(name, key): value.shape for key, value in reference.state_dict().items()}
     assert mapped == {key: value.shape for key, value in compiled.state_dict().items()}
 
 
@@ -134,7 +189,7 @@ def test_resnet50_computes_exactly_what_torchvisions_resnet50_computes():
                 module.running_mean.normal_(0, 0.1)
                 module.running_var.uniform_(0.5, 1.5)
     compiled = compile_graph(load_project(preset_path("resnet50")).graph, name="resnet50")
-    compiled.load_state_dict({torchvision_key(k): v for k, v in reference.state_dict().items()}, strict=True)
+    compiled.load_state_dict(reference.state_dict(), strict=True)  # torchvision's keys, unchanged
     reference.eval()
     compiled.eval()
     image = torch.randn(1, 3, 224, 224)
