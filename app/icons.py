@@ -13,19 +13,10 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from engine.catalogue import CATEGORIES, block
+from engine.catalogue import CATEGORIES, CATEGORY_TITLES, block  # noqa: F401 - the widgets take the titles from here
 
 # Logical sizes the widgets ask for, rendered at 1× and 2×.
 _SIZES = (16, 20, 24, 32, 48, 64)
-
-CATEGORY_TITLES: dict[str, str] = {
-    "convolution": "Convolution",
-    "activation": "Activation",
-    "pooling": "Pooling",
-    "dense": "Dense",
-    "normalisation": "Normalisation",
-    "structure": "Structure",
-}
 
 
 def svg_bytes(name: str) -> bytes:

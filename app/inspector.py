@@ -2,7 +2,8 @@
 
 One node: its name (rename), an editor per catalogue parameter, the output
 shape, parameter count and MACs, its issues, and the block guide (summary,
-doc, shape formula). Several nodes: how many, and their totals. Nothing: the
+doc, when to use it, shape formula, and each parameter's help, allowed values
+and default). Several nodes: how many, and their totals. Nothing: the
 project's name and description, and the network's totals.
 
 Every edit goes through the document (one undo command each; the document
@@ -30,6 +31,7 @@ from engine.analysis import ERROR, Analysis, Issue
 from engine.catalogue import format_shape
 from engine.graph import GraphError, check_node_name
 
+from .block_guide import parameters_html, shape_html, when_html
 from .document import Document
 from .formatting import compact_text, count_text
 from .icons import CATEGORY_TITLES, block_icon
@@ -250,10 +252,13 @@ class NodePage(_Page):
         summary.setWordWrap(True)
         self.layout_.addWidget(summary)
         self.layout_.addWidget(_muted(spec.doc))
-        if spec.shape_formula:
-            formula = _muted(f"Shape: {spec.shape_formula}")
-            formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.layout_.addWidget(formula)
+        if spec.when:
+            self.layout_.addWidget(_muted(when_html(spec)))
+        formula = _muted(shape_html(spec))
+        formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.layout_.addWidget(formula)
+        if spec.params:
+            self.layout_.addWidget(_muted("<b>Parameters</b>" + parameters_html(spec)))
         self.layout_.addStretch(1)
 
     @property

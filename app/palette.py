@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from engine.catalogue import BlockSpec, blocks_by_category
 
+from .block_guide import tooltip_html
 from .clipboard import BLOCK_MIME
 from .icons import CATEGORY_TITLES, category_icon, icon
 
@@ -112,8 +113,7 @@ class BlockPalette(QWidget):
         item.setIcon(0, category_icon(category))
         item.setData(0, TYPE_ROLE, spec.type_id)
         item.setData(0, SEARCH_ROLE, f"{spec.title} {spec.summary}".lower())
-        item.setToolTip(0, f"<b>{spec.title}</b><br>{spec.summary}<br><i>Drag onto the canvas, "
-                           "or double-click to add after the selection.</i>")
+        item.setToolTip(0, tooltip_html(spec))
         item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
         return item
 

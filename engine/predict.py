@@ -76,23 +76,38 @@ def predict_images(
     return predictions
 
 
+class ImageFileError(DatasetError):
+    """An image file that cannot be classified; ``reason`` says why without the path."""
+
+    def __init__(self, path: str | os.PathLike, reason: str) -> None:
+        super().__init__(f"{os.fspath(path)}: {reason}")
+        self.reason = reason
+
+
+def load_image_file(path: str | os.PathLike, input_shape: Sequence[int], mean: Sequence[float],
+                    std: Sequence[float]) -> torch.Tensor:
+    """The file as one (1, C, H, W) tensor prepared like the training images; raises ``ImageFileError``."""
+    if not os.path.exists(path):
+        raise ImageFileError(path, "no such file")
+    if os.path.isdir(path):
+        raise ImageFileError(path, "is a folder, not an image")
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return preprocess_images(image, input_shape, mean, std)
+    except DECODE_ERRORS as error:
+        raise ImageFileError(path, f"not a readable image ({_decode_reason(error)})") from None
+    except DatasetError as error:
+        raise ImageFileError(path, str(error)) from None
+
+
 def _load_image(prediction: Prediction, input_shape, mean, std) -> torch.Tensor | None:
     """The file as one preprocessed (1, C, H, W) tensor, or None with ``prediction.error`` set."""
-    path = prediction.path
-    if not os.path.exists(path):
-        prediction.error = "no such file"
-    elif os.path.isdir(path):
-        prediction.error = "is a folder, not an image"
-    else:
-        try:
-            with Image.open(path) as image:
-                image.load()
-                return preprocess_images(image, input_shape, mean, std)
-        except DECODE_ERRORS as error:
-            prediction.error = f"not a readable image ({_decode_reason(error)})"
-        except DatasetError as error:
-            prediction.error = str(error)
-    return None
+    try:
+        return load_image_file(prediction.path, input_shape, mean, std)
+    except ImageFileError as error:
+        prediction.error = error.reason
+        return None
 
 
 def _decode_reason(error: BaseException) -> str:

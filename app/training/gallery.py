@@ -3,15 +3,29 @@
 The most confident mistakes lead: they are the most instructive (a
 mislabelled image, or a class the network confuses). Each thumbnail has a
 red (wrong) or green (right) frame and says "guess (confidence) / truth".
+Clicking one (or its "Explain with Grad-CAM" action) shows it beside the
+list with a Grad-CAM heat map of what drove the guess: the view emits
+``image_chosen`` and its owner computes the map into ``gradcam``.
 """
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from . import plot_style
+from .gradcam_view import GradCamPanel
+from .pictures import to_qimage
 
 THUMBNAIL = 64
 #: Thumbnails shown at most (a long list of right answers teaches little).
@@ -26,15 +40,6 @@ def gallery_order(true: np.ndarray, predicted: np.ndarray, confidence: np.ndarra
     return np.lexsort((key, ~wrong))
 
 
-def to_qimage(image: np.ndarray) -> QImage:
-    """(H, W) grey or (H, W, 3) RGB uint8 → a QImage owning a copy of the pixels."""
-    image = np.ascontiguousarray(image, dtype=np.uint8)
-    height, width = image.shape[:2]
-    if image.ndim == 2:
-        return QImage(image.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
-    return QImage(image.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
-
-
 def framed_thumbnail(image: np.ndarray, colour: QColor, size: int = THUMBNAIL) -> QPixmap:
     pixmap = QPixmap(size, size)
     pixmap.fill(colour)
@@ -47,6 +52,9 @@ def framed_thumbnail(image: np.ndarray, colour: QColor, size: int = THUMBNAIL) -
 
 
 class GalleryView(QWidget):
+    image_chosen = Signal(int)
+    """A thumbnail was clicked: its validation image index."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel("After training, validation images appear here with the network's guesses.")
@@ -60,12 +68,30 @@ class GalleryView(QWidget):
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setMovement(QListView.Movement.Static)
         self.list.setWordWrap(True)
+        self.list.itemClicked.connect(self._choose)
+        self.list.itemActivated.connect(self._choose)
+        self.explain_action = QAction("Explain with Grad-CAM", self.list)
+        self.explain_action.triggered.connect(lambda: self._choose(self.list.currentItem()))
+        self.list.addAction(self.explain_action)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.chosen_label = QLabel("Click an image to see what drove the guess.")
+        self.chosen_label.setWordWrap(True)
+        self.gradcam = GradCamPanel(controls_beside=True)
+        self.side = QWidget()
+        side = QVBoxLayout(self.side)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.chosen_label)
+        side.addWidget(self.gradcam, 1)
+        self.side.hide()  # until there are thumbnails to click
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
         bar.addWidget(self.mistakes_only)
+        body = QHBoxLayout()
+        body.addWidget(self.list, 1)
+        body.addWidget(self.side)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addWidget(self.list, 1)
+        layout.addLayout(body, 1)
         self._data: tuple | None = None
         self._stale = False
 
@@ -78,6 +104,7 @@ class GalleryView(QWidget):
         self.title.setText(f"{len(true):,} validation images, {wrong:,} misclassified; the most confident "
                            "mistakes first (red frame: wrong, green: right).")
         self._stale = True
+        self.side.show()
         if self.isVisible():  # hidden (a tab behind the curves): thumbnails are made when shown
             self._refill()
 
@@ -108,3 +135,18 @@ class GalleryView(QWidget):
 
     def item_count(self) -> int:
         return self.list.count()
+
+    def item_for(self, index: int) -> QListWidgetItem | None:
+        """The thumbnail of validation image ``index``, if it is listed."""
+        return next((self.list.item(row) for row in range(self.list.count())
+                     if self.list.item(row).data(Qt.ItemDataRole.UserRole) == index), None)
+
+    def _choose(self, item: QListWidgetItem | None) -> None:
+        if item is None or self._data is None:
+            return
+        index = item.data(Qt.ItemDataRole.UserRole)
+        images, true, predicted, confidence, class_names = self._data
+        self.chosen_label.setText(f"Image #{index}: guessed {class_names[predicted[index]]} "
+                                  f"({100 * confidence[index]:.0f}%), it is {class_names[true[index]]}.")
+        self.gradcam.show_image(images[index])
+        self.image_chosen.emit(index)

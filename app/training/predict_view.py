@@ -1,8 +1,9 @@
-"""Try the trained network on an image: drop a file (or choose one) → top-5 classes and feature maps.
+"""Try the trained network on an image: drop a file (or choose one) → top-5 classes, what drove
+the guess (a Grad-CAM heat map over the image) and feature maps.
 
 The view only shows; ``TrainingUi`` runs the engine's ``predict_images`` and
 probe on a background thread when ``image_chosen`` fires and answers with
-``show_prediction`` / ``show_error``.
+``show_prediction`` / ``show_error``; its ``GradCamExplainer`` fills ``gradcam``.
 """
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ from engine.data.image_folder import is_image_file
 from engine.predict import Prediction
 
 from .feature_maps import IMAGE_FILTER, ChannelGrid, FeatureFrame, as_channel_maps
+from .gradcam_view import GradCamPanel
 
 TOP_K = 5
-PREVIEW_SIZE = 96
 
 
 class PredictView(QWidget):
@@ -40,10 +41,7 @@ class PredictView(QWidget):
         self.hint.setWordWrap(True)
         self.choose_button = QPushButton("Choose image…")
         self.choose_button.clicked.connect(self._choose)
-        self.preview = QLabel()
-        self.preview.setFixedSize(PREVIEW_SIZE, PREVIEW_SIZE)
-        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview.setFrameShape(QLabel.Shape.StyledPanel)
+        self.gradcam = GradCamPanel()
 
         self.class_labels: list[QLabel] = []
         self.bars: list[QProgressBar] = []
@@ -63,13 +61,14 @@ class PredictView(QWidget):
         self.grid = ChannelGrid()
         self.grid.setMinimumSize(200, 140)
 
-        # Image and scores on the left, its feature maps on the right (docks here are wide and short).
-        left = QVBoxLayout()
-        top = QHBoxLayout()
-        top.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignTop)
-        top.addLayout(scores, 1)
-        left.addLayout(top)
-        left.addStretch(1)
+        # Image (with its heat map) and scores on the left, feature maps on the right (docks here are
+        # wide and short).
+        left = QHBoxLayout()
+        left.addWidget(self.gradcam, 0, Qt.AlignmentFlag.AlignTop)
+        score_column = QVBoxLayout()
+        score_column.addLayout(scores)
+        score_column.addStretch(1)
+        left.addLayout(score_column, 1)
         right = QVBoxLayout()
         right.addWidget(self.maps_title)
         right.addWidget(self.grid, 1)
@@ -93,9 +92,7 @@ class PredictView(QWidget):
             self.hint.setText("Drop an image file here, or choose one, to see what the trained network makes of it.")
 
     def show_prediction(self, prediction: Prediction, frame: FeatureFrame | None) -> None:
-        pixmap = QPixmap(prediction.path)
-        self.preview.setPixmap(pixmap.scaled(PREVIEW_SIZE, PREVIEW_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
-                                             Qt.TransformationMode.SmoothTransformation))
+        self.gradcam.show_picture(QPixmap(prediction.path))  # the heat map follows when computed
         for row, (label, bar) in enumerate(zip(self.class_labels, self.bars)):
             if row < len(prediction.top):
                 name, probability = prediction.top[row]
@@ -115,6 +112,7 @@ class PredictView(QWidget):
 
     def show_error(self, message: str) -> None:
         self.hint.setText(message)
+        self.gradcam.show_message("")
         for label, bar in zip(self.class_labels, self.bars):
             label.clear()
             bar.setValue(0)

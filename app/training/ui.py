@@ -4,7 +4,7 @@ It owns the Training panel and the dashboards (curves, feature maps,
 filters, confusion matrix, prediction gallery, try-an-image), starts a
 ``TrainingRun`` on a snapshot of the document's graph, routes the run's
 signals to the dashboards, and keeps the trained model afterwards (or the
-model of an opened checkpoint) for feature maps, predictions and export.
+model of an opened checkpoint) for feature maps, predictions, Grad-CAM heat maps and export.
 The window creates it with ``install_training_ui`` (see ``app.training``).
 """
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .adapt import adapt_document
 from .background import BackgroundJobs
 from .confusion import ConfusionView
 from .curves import CurvesView
+from .explaining import GradCamExplainer
 from .export_dialog import ExportDialog
 from .feature_maps import FeatureFrame, FeatureMapView
 from .filters import FiltersView
@@ -35,8 +36,15 @@ from .predict_view import PredictView
 from .probing import FeatureProbe
 from .run import TrainingRun, default_runs_root, new_run_folder
 from .throttle import Throttle
-from .trained import TrainedModel, classify_file, first_conv, trained_from_checkpoint, trained_from_run
-from .worker import RunOutcome, RunRequest, warm_up_torch
+from .trained import (
+    TrainedModel,
+    classify_file,
+    first_conv,
+    trained_from_checkpoint,
+    trained_from_run,
+    validation_image,
+)
+from .worker import RunOutcome, RunRequest, preprocess_file, warm_up_torch
 
 #: Progress text and bar: people read them, a few updates a second is plenty.
 PROGRESS_INTERVAL_MS = 200
@@ -79,6 +87,8 @@ class TrainingUi(QObject):
         self.gallery = GalleryView()
         self.predict_view = PredictView()
         self.probe = FeatureProbe(self.feature_maps, self.filters, self.jobs, self)
+        self.predict_explainer = GradCamExplainer(self.predict_view.gradcam, self.jobs, lambda: self.trained, self)
+        self.gallery_explainer = GradCamExplainer(self.gallery.gradcam, self.jobs, lambda: self.trained, self)
         self.status_label = QLabel()
         self.status_label.setObjectName("statusTraining")
         self.status_label.hide()
@@ -135,6 +145,7 @@ class TrainingUi(QObject):
         self.panel.stop_requested.connect(self.stop)
         self.panel.adapt_requested.connect(self.adapt_network)
         self.predict_view.image_chosen.connect(self.predict_file)
+        self.gallery.image_chosen.connect(self._explain_validation_image)
         self.document.project_replaced.connect(self._on_project_replaced)
         if self.canvas is not None:
             self.canvas.selection_changed.connect(self._on_selection_changed)
@@ -355,6 +366,11 @@ class TrainingUi(QObject):
             self.predict_view.show_error(f"{prediction.path}: {prediction.error}")
             return
         self.predict_view.show_prediction(prediction, FeatureFrame(grid.node, grid.images) if grid else None)
+        self.predict_explainer.explain(lambda trained: preprocess_file(prediction.path, trained))
+
+    def _explain_validation_image(self, index: int) -> None:
+        """A gallery thumbnail was clicked: the Grad-CAM map of that validation image."""
+        self.gallery_explainer.explain(lambda trained: validation_image(trained, index))
 
     def _open_checkpoint_triggered(self) -> None:
         maybe_save = getattr(self.window, "maybe_save", None)  # the window asks about unsaved changes

@@ -32,7 +32,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from engine.checkpoint import CheckpointError
 from engine.compiler import InvalidGraphError, input_shape
 from engine.config import TrainingConfig
-from engine.data import DatasetError, DataSplit, StreamData, load_dataset, preprocess_images
+from engine.data import DatasetError, DataSplit, StreamData, load_dataset
+from engine.predict import load_image_file
 from engine.project import Project
 from engine.training import (
     ActivationGrid,
@@ -324,9 +325,6 @@ def validation_predictions(model: torch.nn.Module, data: DataSplit, limit: int) 
 
 
 def preprocess_file(path: str, data_like) -> torch.Tensor:
-    """An image file prepared exactly like the training images (``data_like`` has input_shape, mean, std)."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        image.load()
-        return preprocess_images(image, data_like.input_shape, data_like.mean, data_like.std)[0]
+    """An image file prepared exactly like the training images (``data_like`` has input_shape, mean, std);
+    raises ``ImageFileError`` (a ``DatasetError``) saying why it cannot be used."""
+    return load_image_file(path, data_like.input_shape, data_like.mean, data_like.std)[0]

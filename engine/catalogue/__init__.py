@@ -19,6 +19,16 @@ CATEGORIES: tuple[str, ...] = (
 )
 """Palette order of the categories."""
 
+CATEGORY_TITLES: dict[str, str] = {
+    "convolution": "Convolution",
+    "activation": "Activation",
+    "pooling": "Pooling",
+    "dense": "Dense",
+    "normalisation": "Normalisation",
+    "structure": "Structure",
+}
+"""How the palette and the block guides title each category."""
+
 _BY_TYPE: dict[str, BlockSpec] = {spec.type_id: spec for spec in ALL_BLOCKS}
 
 
@@ -52,7 +62,7 @@ def blocks_by_category() -> dict[str, list[BlockSpec]]:
 
 
 __all__ = [
-    "ACTIVATIONS", "ALL_BLOCKS", "CATEGORIES", "BlockSpec", "Cost", "ModuleCall", "ParamError",
+    "ACTIVATIONS", "ALL_BLOCKS", "CATEGORIES", "CATEGORY_TITLES", "BlockSpec", "Cost", "ModuleCall", "ParamError",
     "ParamSpec", "PortSpec", "Shape", "ShapeError", "UnknownBlockError", "as_pair", "block",
     "block_types", "blocks_by_category", "format_shape",
 ]

@@ -114,6 +114,11 @@ INPUT = BlockSpec(
     title="Input",
     category="structure",
     summary="Where images enter the network.",
+    when=(
+        "Every network starts with exactly one. Match it to your images: 1 channel for greyscale, "
+        "3 for colour, and the size you want to train at (Adapt network in the Training panel sets "
+        "it from the dataset)."
+    ),
     doc=(
         "The image tensor fed to the network, one sample at a time: channels "
         "(1 for greyscale, 3 for colour), height and width in pixels. The "
@@ -208,6 +213,11 @@ CONV2D = BlockSpec(
     title="Conv2d",
     category="convolution",
     summary="Slides learned filters over the image to detect local patterns.",
+    when=(
+        "The workhorse of image networks: use it to find local patterns, stacking several (3×3 is "
+        "the usual kernel) so later ones see larger regions. Use stride 2 or a pooling layer to "
+        "shrink the maps, and a 1×1 convolution to change the number of channels cheaply."
+    ),
     doc=(
         "A 2-D convolution: each of the out channels is a learned filter of "
         "kernel size × input channels that slides over the input, producing "
@@ -255,6 +265,10 @@ BATCHNORM2D = BlockSpec(
     title="BatchNorm2d",
     category="normalisation",
     summary="Normalises each channel over the batch, which speeds up training.",
+    when=(
+        "Right after a convolution (with its bias off) in deeper networks, before the activation, "
+        "when training is slow or unstable. Small networks such as LeNet-5 train fine without it."
+    ),
     doc=(
         "Batch normalisation rescales each channel to zero mean and unit "
         "variance over the current batch (running averages at inference), then "
@@ -286,6 +300,10 @@ DROPOUT = BlockSpec(
     title="Dropout",
     category="normalisation",
     summary="Randomly zeroes activations while training to reduce overfitting.",
+    when=(
+        "When the training accuracy runs well ahead of the validation accuracy (overfitting), "
+        "typically before or between large Dense layers; p = 0.5 there, less after convolutions."
+    ),
     doc=(
         "During training each value is set to zero with probability p and the "
         "rest are scaled by 1/(1−p); at inference it does nothing. It keeps "
@@ -334,6 +352,10 @@ ACTIVATION = BlockSpec(
     title="Activation",
     category="activation",
     summary="A non-linear function applied to every value (ReLU and friends).",
+    when=(
+        "After every convolution and every hidden Dense layer; ReLU unless you have a reason. Not "
+        "after the last Dense layer: the Output wants raw scores."
+    ),
     doc=(
         "Applies a non-linearity element by element; without one, stacked "
         "layers collapse into a single linear map. ReLU (max(0, x)) is the "
@@ -415,6 +437,10 @@ MAXPOOL2D = BlockSpec(
     title="MaxPool2d",
     category="pooling",
     summary="Keeps the largest value in each window, shrinking the feature maps.",
+    when=(
+        "To halve the feature maps between groups of convolutions, as in VGG: it cuts computation "
+        "and lets later layers see more of the image."
+    ),
     doc=(
         "Slides a window over each channel and keeps its maximum. With a 2×2 "
         "window and stride 2 it halves height and width, keeping the strongest "
@@ -439,6 +465,10 @@ AVGPOOL2D = BlockSpec(
     title="AvgPool2d",
     category="pooling",
     summary="Averages each window, shrinking the feature maps smoothly.",
+    when=(
+        "Like MaxPool2d, where a smoother summary of each window suits better (LeNet-5); global "
+        "averaging is AdaptiveAvgPool2d's job."
+    ),
     doc=(
         "Slides a window over each channel and keeps its mean. Like max "
         "pooling it shrinks the maps; it keeps more of the overall response "
@@ -469,6 +499,11 @@ ADAPTIVEAVGPOOL2D = BlockSpec(
     title="AdaptiveAvgPool2d",
     category="pooling",
     summary="Averages each channel down to a fixed size, whatever the input size.",
+    when=(
+        "Between the last convolution and the classifier, so the Dense layers no longer depend on "
+        "the input size: output size 1 (ResNet) or a small grid such as 6×6 (AlexNet) or 7×7 "
+        "(VGG)."
+    ),
     doc=(
         "Chooses its windows so the output always has the requested height "
         "and width. With output size 1 it is global average pooling: one "
@@ -496,6 +531,9 @@ FLATTEN = BlockSpec(
     title="Flatten",
     category="structure",
     summary="Turns C×H×W feature maps into one flat vector for Dense layers.",
+    when=(
+        "Once, between the convolutional part and the first Dense layer (or the Output)."
+    ),
     doc="Lays all values of a sample out in one row: C×H×W becomes C·H·W features.",
     params=(),
     inputs=SINGLE_INPUT,
@@ -518,6 +556,10 @@ DENSE = BlockSpec(
     title="Dense",
     category="dense",
     summary="A fully connected layer: every output sees every input.",
+    when=(
+        "At the end of the network: one or two hidden layers to combine the features (with an "
+        "activation after each), and a last one with as many units as there are classes."
+    ),
     doc=(
         "A linear layer (torch.nn.Linear): each of the units computes a "
         "weighted sum of all input features plus a bias. Dense layers combine "
@@ -578,6 +620,11 @@ ADD = BlockSpec(
     title="Add",
     category="structure",
     summary="Sums its inputs element by element: the residual connection.",
+    when=(
+        "For residual (ResNet) blocks: add a block's input to its output. The shapes must agree, "
+        "so on the shortcut put a 1×1 Conv2d where the main branch changes the stride or the "
+        "channel count."
+    ),
     doc=(
         "Adds any number of inputs of the same shape. A shortcut that adds a "
         "block's input to its output (a residual connection, as in ResNet) "
@@ -610,6 +657,10 @@ CONCAT = BlockSpec(
     title="Concat",
     category="structure",
     summary="Stacks its inputs along the channel axis.",
+    when=(
+        "To combine parallel branches that looked at the same input differently (Inception-style "
+        "modules, DenseNet), or to merge features of two paths of the same size."
+    ),
     doc=(
         "Joins inputs with the same height and width into one tensor whose "
         "channels are all of theirs, in the order the edges were connected "
@@ -637,6 +688,9 @@ OUTPUT = BlockSpec(
     title="Output",
     category="structure",
     summary="The network's class scores: one per class.",
+    when=(
+        "Exactly once, at the end, fed by a Dense layer with one unit per class."
+    ),
     doc=(
         "Marks what the network returns: a flat vector with one score (logit) "
         "per class. Training applies softmax cross-entropy to it, so do not "

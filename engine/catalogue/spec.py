@@ -231,6 +231,8 @@ class BlockSpec:
     describe: SummaryRule = lambda params: ""
     name_prefix: str = ""
     shape_formula: str = ""
+    when: str = ""
+    """When to use it: the situations the block is the right choice for (the guides show it)."""
 
     def param(self, name: str) -> ParamSpec:
         for spec in self.params:

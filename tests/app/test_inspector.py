@@ -225,3 +225,21 @@ def test_editing_is_disabled_while_read_only(inspector, document):
     assert not inspector.page.isEnabled()
     document.read_only = False
     assert inspector.page.isEnabled()
+
+
+def test_the_guide_section_says_when_to_use_the_block_its_shape_and_each_parameter(inspector):
+    from PySide6.QtGui import QTextDocument
+    from PySide6.QtWidgets import QLabel
+
+    from engine.catalogue.guide import allowed_values, default_text
+
+    for node, type_id in (("conv2", "conv2d"), ("pool1", "avgpool2d"), ("flatten", "flatten")):
+        inspector.show_nodes([node])
+        document = QTextDocument()
+        document.setHtml("<br>".join(label.text() for label in inspector.page.findChildren(QLabel)))
+        text = " ".join(document.toPlainText().split())
+        spec = block(type_id)
+        assert f"When to use it: {spec.when}" in text and f"Shape: {spec.shape_formula}" in text
+        for param in spec.params:
+            assert f"{param.title}: {param.help} ({allowed_values(param)}; default " \
+                   f"{default_text(param.default)})" in text

@@ -91,3 +91,49 @@ def test_dragging_a_block_carries_its_type_id(palette):
     assert bytes(mime.data(BLOCK_MIME).data()).decode() == "maxpool2d"
     assert bytes(block_mime_data("concat").data(BLOCK_MIME).data()) == b"concat"
     assert not (palette.tree.topLevelItem(0).flags() & Qt.ItemFlag.ItemIsDragEnabled)
+
+
+def plain_text(html: str) -> str:
+    from PySide6.QtGui import QTextDocument
+
+    document = QTextDocument()
+    document.setHtml(html)
+    return " ".join(document.toPlainText().split())
+
+
+def explains_fully(text: str, spec) -> bool:
+    """The block's summary, when to use it, its shape formula and every parameter's help, allowed values
+    and default are all in ``text``."""
+    from engine.catalogue.guide import allowed_values, default_text
+
+    needed = [spec.summary, spec.when, spec.shape_formula]
+    for param in spec.params:
+        needed += [f"{param.title}: {param.help}", f"({allowed_values(param)}; default {default_text(param.default)})"]
+    missing = [piece for piece in needed if piece not in text]
+    assert not missing, missing
+    return True
+
+
+def test_hovering_a_block_shows_when_to_use_it_its_shape_and_its_parameters(palette, qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    tree = palette.tree
+    for type_id in ("conv2d", "dropout", "flatten"):
+        point = tree.visualItemRect(palette.item_for(type_id)).center()
+        QApplication.sendEvent(tree.viewport(),
+                               QHelpEvent(QEvent.Type.ToolTip, point, tree.viewport().mapToGlobal(point)))
+        qtbot.waitUntil(QToolTip.isVisible)
+        assert explains_fully(plain_text(QToolTip.text()), block(type_id))
+        QToolTip.hideText()
+
+
+def test_the_block_guide_dialog_explains_every_block(qtbot):
+    from app.block_guide import BlockGuideDialog
+
+    dialog = BlockGuideDialog()
+    qtbot.addWidget(dialog)
+    text = " ".join(dialog.browser.toPlainText().split())
+    for spec in ALL_BLOCKS:
+        assert spec.title in text and explains_fully(text, spec)
