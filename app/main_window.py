@@ -24,6 +24,7 @@ from .block_guide import BlockGuideDialog
 from .canvas.picture import render_png, render_svg
 from .canvas.view import CanvasView
 from .document import Document
+from .explainer import show_convolution_explainer
 from .files import RecentFiles, RecoverySession
 from .icons import app_icon
 from .formatting import compact_text, count_text
@@ -199,6 +200,9 @@ class MainWindow(QMainWindow):
 
         self.guide_action = self._action("Block &Guide", self.show_block_guide, keys.HelpContents,
                                          "What every block does")
+        self.learn_convolution_action = self._action(
+            "Learn &Convolution", lambda: show_convolution_explainer(self), None,
+            "Step through a convolution: the sliding window, products and sums, stride, padding, pooling")
         self.about_action = self._action("&About ConvCanvas", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
@@ -241,7 +245,7 @@ class MainWindow(QMainWindow):
         self.panels_menu.aboutToShow.connect(self._fill_panels_menu)
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addActions([self.guide_action, self.about_action])
+        help_menu.addActions([self.guide_action, self.learn_convolution_action, self.about_action])
 
     def _connect(self) -> None:
         document = self.document
@@ -253,6 +257,7 @@ class MainWindow(QMainWindow):
         document.read_only_changed.connect(self._read_only_changed)
         self.canvas.selection_changed.connect(self.inspector.show_nodes)
         self.canvas.node_activated.connect(self._node_activated)
+        self.canvas.explain_requested.connect(lambda node_id: show_convolution_explainer(self, node_id))
         self.palette_panel.block_requested.connect(self.add_block)
         self.issues.node_chosen.connect(self._issue_chosen)
         self.issues.count_changed.connect(self._issue_count_changed)

@@ -43,6 +43,7 @@ class CanvasView(QGraphicsView):
     selection_changed = Signal(list)
     node_activated = Signal(str)
     node_clicked = Signal(str)
+    explain_requested = Signal(str)  # "Explain This Convolution…" on a conv node
 
     def __init__(self, document, parent=None) -> None:
         super().__init__(parent)
@@ -391,6 +392,10 @@ class CanvasView(QGraphicsView):
             if not item.isSelected():
                 self.select_nodes([item.node_id])
             menu = QMenu(self)
+            if self.document.graph.nodes[item.node_id].type == "conv2d":
+                node_id = item.node_id
+                menu.addAction("Explain This Convolution…", lambda: self.explain_requested.emit(node_id))
+                menu.addSeparator()
             menu.addAction("Duplicate", self.duplicate_selection)
             menu.addAction("Copy", self.copy_selection)
             menu.addSeparator()
