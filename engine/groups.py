@@ -157,9 +157,16 @@ def unique_type_name(graph: Graph, base: str) -> str:
 
 
 def unique_path(graph: Graph, base: str) -> str:
-    """``base`` or ``base2``, ``base3``… whichever clashes with no module path in ``graph``."""
-    candidate, index = base, 2
-    while graph.path_problem_for(candidate):
-        candidate = f"{base}{index}"
+    """``base`` if free, else the next free sibling: ``layer1.0`` → ``layer1.1``, ``block`` → ``block2``."""
+    if path_problem(base):
+        raise ValueError(path_problem(base))
+    if not graph.path_problem_for(base):
+        return base
+    stem, _, last = base.rpartition(".")
+    numbered = last.isdigit()
+    index = int(last) + 1 if numbered else 2
+    while True:
+        candidate = f"{stem}.{index}" if numbered else f"{base}{index}"
+        if not graph.path_problem_for(candidate):
+            return candidate
         index += 1
-    return candidate

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ from .config import TrainingConfig
 from .fileio import atomic_write_text
 from .graph import Edge, Graph, GraphError, check_node_name
 from .groups import Group
+from .jsonread import JsonFileError, JsonReader, parse_json, read_file_bytes
+from .jsonread import type_name as _type_name
 
 FORMAT = "convcanvas.project"
 VERSION = 2
@@ -32,7 +34,7 @@ MAX_NODES = 20_000
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: lambda document: document}
 
 
-class ProjectError(ValueError):
+class ProjectError(JsonFileError):
     """A project file that cannot be used; the message is one line for people."""
 
 
@@ -43,35 +45,17 @@ class Project:
     description: str = ""
     training: TrainingConfig = field(default_factory=TrainingConfig)
     path: Path | None = None
+    weights: str = ""
+    """Initial weights for training: a file path, relative to the project file's folder or absolute."""
+    weights_source: str = ""
+    """Where those weights came from, for people (``torchvision resnet18 IMAGENET1K_V1``)."""
 
 
-def _type_name(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
-        type(value), "a number")
-
-
-class _Reader:
+class _Reader(JsonReader):
     """Walks a parsed document, raising ``ProjectError`` with the location of any problem."""
 
     def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, where: str, what: str) -> ProjectError:
-        location = f"{self.source}: {where}: " if where else f"{self.source}: "
-        return ProjectError(location + what)
-
-    def get(self, mapping: dict, key: str, kind: type | tuple[type, ...], where: str, default: Any = ...) -> Any:
-        if key not in mapping:
-            if default is ...:
-                raise self.fail(where, f"missing field {key!r}")
-            return default
-        value = mapping[key]
-        wrong_bool = isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))
-        if not isinstance(value, kind) or wrong_bool:
-            expected = _type_name(kind() if not isinstance(kind, tuple) else kind[0]())
-            raise self.fail(f"{where}.{key}" if where else key,
-                            f"expected {expected}, got {_type_name(value)} {json.dumps(value)[:40]}")
-        return value
+        super().__init__(source, ProjectError)
 
 
 def _migrate(document: dict[str, Any], reader: _Reader) -> dict[str, Any]:
@@ -121,7 +105,9 @@ def project_from_dict(document: Any, source: str = "project") -> Project:
         training = TrainingConfig.from_dict(reader.get(document, "training", dict, "", {}))
     except ParamError as error:
         raise reader.fail("training", str(error)) from None
-    return Project(graph, name, description, training)
+    weights = reader.get(document, "weights", dict, "", {})
+    return Project(graph, name, description, training, weights=reader.get(weights, "file", str, "weights", ""),
+                   weights_source=reader.get(weights, "source", str, "weights", ""))
 
 
 def _read_node(graph: Graph, raw: Any, reader: _Reader, where: str) -> None:
@@ -142,14 +128,7 @@ def _read_node(graph: Graph, raw: Any, reader: _Reader, where: str) -> None:
         spec = block(type_id)
     except UnknownBlockError as error:
         raise reader.fail(f"{where}.type", str(error)) from None
-    for key, value in params.items():
-        try:
-            spec.param(key).validate(value)
-        except KeyError:
-            known = ", ".join(p.name for p in spec.params) or "none"
-            raise reader.fail(f"{where}.params", f"{spec.title} has no parameter {key!r} (it has: {known})") from None
-        except ParamError as error:
-            raise reader.fail(f"{where}.params.{key}", str(error)) from None
+    reader.check_params(spec, params, where)
     try:
         check_node_name(name)
         graph.add_node(type_id, params, name=name, node_id=node_id, ui=ui).frozen = frozen
@@ -212,6 +191,8 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "edges": [edge_to_json(edge) for edge in graph.edges],
         "groups": [group_to_json(group) for group in graph.groups.values()],
         "training": project.training.to_dict(),
+        **({"weights": {"file": project.weights, "source": project.weights_source}}
+           if project.weights or project.weights_source else {}),
     }
 
 
@@ -235,31 +216,13 @@ def dumps_project(project: Project) -> str:
 
 
 def loads_project(text: str | bytes, source: str = "project") -> Project:
-    try:
-        document = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        detail = f"line {error.lineno}, column {error.colno}: {error.msg}" if isinstance(
-            error, json.JSONDecodeError) else str(error)
-        raise ProjectError(f"{source}: not a valid JSON file ({detail})") from None
-    except RecursionError:
-        raise ProjectError(f"{source}: the JSON is nested too deeply to be a project file") from None
-    return project_from_dict(document, source)
+    return project_from_dict(parse_json(text, source, "a project file", ProjectError), source)
 
 
 def load_project(path: str | Path) -> Project:
     """Reads and validates a project file; raises ``ProjectError`` with a one-line reason."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ProjectError(f"{path}: {size:,} bytes is too large for a project file")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ProjectError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ProjectError(f"{path}: is a folder, not a project file") from None
-    except OSError as error:
-        raise ProjectError(f"{path}: cannot be read ({error.strerror})") from None
+    data = read_file_bytes(path, MAX_FILE_BYTES, "a project file", ProjectError)
     project = loads_project(data, path.name)
     project.path = path
     return project
@@ -267,10 +230,33 @@ def load_project(path: str | Path) -> Project:
 
 def save_project(project: Project, path: str | Path) -> Path:
     """Writes the project atomically and remembers the path."""
-    target = atomic_write_text(path, dumps_project(project))
+    weights = _weights_seen_from(project, Path(path))
+    target = atomic_write_text(path, dumps_project(replace(project, weights=weights)))
+    project.weights = weights
     project.path = target
     return target
 
 
 def edge_to_json(edge: Edge) -> dict[str, list[str]]:
     return {"from": [edge.src, edge.src_port], "to": [edge.dst, edge.dst_port]}
+
+
+def weights_path(project: Project) -> Path | None:
+    """The project's initial weights file as an absolute path (None when it has none)."""
+    if not project.weights:
+        return None
+    path = Path(project.weights).expanduser()
+    if not path.is_absolute():
+        path = (project.path.parent if project.path is not None else Path.cwd()) / path
+    return path.resolve()
+
+
+def _weights_seen_from(project: Project, target: Path) -> str:
+    """The weights path to write in ``target``: relative when the file lies in its folder, else absolute."""
+    path = weights_path(project)
+    if path is None:
+        return ""
+    try:
+        return path.relative_to(target.expanduser().resolve().parent).as_posix()
+    except ValueError:
+        return str(path)

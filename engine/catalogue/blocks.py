@@ -328,6 +328,7 @@ DROPOUT = BlockSpec(
 
 ACTIVATIONS: dict[str, str] = {
     "relu": "ReLU",
+    "relu6": "ReLU6",
     "leaky_relu": "LeakyReLU",
     "elu": "ELU",
     "gelu": "GELU",
@@ -359,7 +360,8 @@ ACTIVATION = BlockSpec(
     doc=(
         "Applies a non-linearity element by element; without one, stacked "
         "layers collapse into a single linear map. ReLU (max(0, x)) is the "
-        "usual choice; LeakyReLU keeps a small slope for negatives; ELU, GELU "
+        "usual choice; ReLU6 also caps values at 6 (MobileNet); LeakyReLU keeps "
+        "a small slope for negatives; ELU, GELU "
         "and SiLU are smooth variants; Sigmoid and Tanh squash to (0, 1) and "
         "(−1, 1); Softmax turns scores into probabilities over the channel axis."
     ),

@@ -14,7 +14,7 @@ import sys
 from .common import CommandError
 
 # Modules under engine/cli/ that provide one subcommand each, in help order.
-COMMAND_MODULES = ("summary", "train", "export", "predict")
+COMMAND_MODULES = ("summary", "train", "export", "predict", "import_model")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,8 @@ from ..checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from ..compiler import InvalidGraphError
 from ..config import TrainingConfig
 from ..data import DatasetError
+from ..finetune import freeze_all_but_head
+from ..weights import WeightsError, torchvision_name_for, torchvision_weights_file
 from ..project import EXTENSION
 from ..training import StopToken, Trainer, TrainingError
 from .common import CommandError, open_project
@@ -45,6 +47,13 @@ def register(subparsers) -> None:
     parser.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (e.g. runs/x/last.pt)")
     parser.add_argument("--adapt", action="store_true",
                         help="rewrite the Input channels and the last Dense to fit the dataset if they do not")
+    parser.add_argument("--weights", metavar="FILE|torchvision[:NAME[:WEIGHTS]]",
+                        help="start from pretrained weights: a weights file (.pt/.pth), or torchvision's for this "
+                             "preset (or for NAME, e.g. torchvision:resnet18), downloaded into the torch cache; "
+                             "tensors that do not fit (a replaced head) are re-initialised and listed")
+    parser.add_argument("--freeze-all-but-head", dest="freeze_all_but_head", action="store_true",
+                        help="train only the classifier head (the layers after the last Flatten); the rest keep "
+                             "their weights")
     parser.add_argument("--json", action="store_true", help="end with one JSON line summing up the run")
     parser.set_defaults(handler=run)
 
@@ -53,6 +62,7 @@ def run(args) -> int:
     project = open_project(args.file)
     checkpoint = _open_checkpoint(args.resume) if args.resume else None
     config = training_config(args, project.training, checkpoint)
+    set_starting_point(args, project, checkpoint)
     main = int(os.environ.get("RANK", "0")) == 0
     stop = StopToken()
     trainer = Trainer(project, config, callbacks=[ProgressPrinter()] if main else [], stop=stop,
@@ -83,6 +93,30 @@ def training_config(args, project_settings: TrainingConfig, checkpoint: Checkpoi
         return base.replace(**changes)
     except ParamError as error:
         raise CommandError(f"bad training setting: {error}") from None
+
+
+def set_starting_point(args, project, checkpoint: Checkpoint | None) -> None:
+    """Applies ``--weights`` and ``--freeze-all-but-head`` to the project (a fresh run only)."""
+    if checkpoint is not None and (args.weights or args.freeze_all_but_head):
+        raise CommandError("--weights and --freeze-all-but-head start a fresh run; a resumed run keeps the "
+                           "checkpoint's weights and frozen layers")
+    if args.weights:
+        kind, _, rest = args.weights.partition(":")
+        if kind == "torchvision" and not Path(args.weights).exists():
+            name, _, weights = rest.partition(":")
+            name = name or torchvision_name_for(project.name)
+            if not name:
+                raise CommandError(f"torchvision has no model called like the project {project.name!r}; "
+                                   "name one: --weights torchvision:resnet18")
+            try:
+                found = torchvision_weights_file(name, weights or "DEFAULT")
+            except WeightsError as error:
+                raise CommandError(str(error)) from None
+            project.weights, project.weights_source = str(found.path), found.source
+        else:
+            project.weights, project.weights_source = str(Path(args.weights).expanduser().resolve()), ""
+    if args.freeze_all_but_head:
+        freeze_all_but_head(project.graph)
 
 
 def default_output(file: str) -> Path:

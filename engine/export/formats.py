@@ -80,4 +80,4 @@ def export_checkpoint(checkpoint: Checkpoint, format_name: str, path: str | os.P
     if format_name == "onnx":
         (input_node,), (output_node,) = graph.nodes_of_type("input"), graph.nodes_of_type("output")
         return [export_onnx(model, example, path, input_name=input_node.name, output_name=output_node.name)]
-    return [export_torchscript(model, example, path)]
+    return [export_torchscript(model, example, path, checkpoint.project)]

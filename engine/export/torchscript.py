@@ -5,29 +5,60 @@ cannot compile the Add/Concat helpers the fx graph calls (they take a Python
 list), while tracing records plain aten ops. A ConvCanvas graph has no
 data-dependent control flow, so the trace is exact, and it stays batch-size
 agnostic because Flatten/Linear/cat are traced as shape-generic ops.
+
+The archive also carries the project (the same JSON a project file holds) as
+an extra file, so ConvCanvas can import the export back as an editable
+network; ``torch.jit.load`` ignores it.
 """
 from __future__ import annotations
 
 import os
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from ..fileio import atomic_write
+from ..project import Project, dumps_project, loads_project
 from .common import ExportError, evaluation_mode, first_line
 
+PROJECT_ENTRY = "convcanvas.project.json"
+"""The extra file in the archive holding the project."""
 
-def export_torchscript(model: nn.Module, example_input: torch.Tensor, path: str | os.PathLike) -> Path:
-    """Traces ``model`` (in eval mode) on ``example_input`` and writes it atomically to ``path``."""
-    with evaluation_mode(model), warnings.catch_warnings():
-        # torch 2.x marks torch.jit as deprecated; the format is still what many
-        # deployments load, so exporting it is deliberate: keep the CLI quiet.
+
+@contextmanager
+def _quiet_jit():
+    # torch 2.x marks torch.jit as deprecated; the format is still what many
+    # deployments load, so using it is deliberate: keep the CLI quiet.
+    with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*torch\.jit.* is deprecated", category=FutureWarning)
+        yield
+
+
+def export_torchscript(model: nn.Module, example_input: torch.Tensor, path: str | os.PathLike,
+                       project: Project | None = None) -> Path:
+    """Traces ``model`` (in eval mode) on ``example_input`` and writes it atomically to ``path``,
+    with ``project`` (the network ``model`` was compiled from) inside for importing it back."""
+    with evaluation_mode(model), _quiet_jit():
         try:
             with torch.no_grad():
                 traced = torch.jit.trace(model, example_input)
         except Exception as error:  # tracing failures come as many torch exception kinds
             raise ExportError(f"TorchScript tracing failed: {first_line(error)}") from error
-        return atomic_write(path, lambda temp: torch.jit.save(traced, str(temp)))
+        extra = {PROJECT_ENTRY: dumps_project(project)} if project is not None else {}
+        return atomic_write(path, lambda temp: torch.jit.save(traced, str(temp), _extra_files=extra))
+
+
+def read_torchscript(path: str | os.PathLike) -> tuple[Project | None, dict[str, torch.Tensor]]:
+    """The project a ConvCanvas export carries (None for other TorchScript files) and its weights,
+    loaded on the CPU. Raises ``ProjectError`` for a damaged project, torch's errors for a damaged file."""
+    extra = {PROJECT_ENTRY: ""}
+    with _quiet_jit():
+        scripted = torch.jit.load(str(path), map_location="cpu", _extra_files=extra)
+    text = extra[PROJECT_ENTRY]
+    state = {key: value.detach() for key, value in scripted.state_dict().items()}
+    if not text:
+        return None, state
+    return loads_project(text, f"{Path(path).name} ({PROJECT_ENTRY})"), state

@@ -33,6 +33,7 @@ from ..checkpoint import Checkpoint, load_checkpoint
 from ..compiler import compile_graph
 from ..config import TrainingConfig
 from ..data import Augment, DataSplit
+from ..finetune import set_train_mode
 from ..project import Project
 from .callbacks import Callback, CallbackList, TrainingState
 from .control import PauseToken, StopToken
@@ -44,6 +45,7 @@ from .evaluation import evaluate
 from .metrics import EpochMeter, mean_and_accuracy, per_class_accuracy
 from .optim import build_optimizer, build_scheduler, sync_learning_rate
 from .outputs import CheckpointPaths, write_epoch_checkpoints
+from .pretrained import apply_freezing, load_initial_weights
 from .probe import ProbeMailbox
 
 # In a distributed run, the ranks agree on stop requests and NaN losses every
@@ -222,11 +224,15 @@ class _Run:
 
         torch.manual_seed(config.seed)
         self.model = compile_graph(graph, analyze(graph), name=source.name).to(self.device)
-        self.model.train()
+        if checkpoint is None:  # a resumed run has its own weights
+            state.notes += load_initial_weights(trainer.project, graph, self.model)
+        trainable, self.frozen, freeze_notes = apply_freezing(graph, self.model)
+        state.notes += freeze_notes
+        set_train_mode(self.model, self.frozen)
         self.steps = data.train.num_batches(config.batch_size, shard=self.context.shard)
         state.batches_per_epoch = self.steps
         state.model = self.model
-        self.optimizer = build_optimizer(self.model.parameters(), config)
+        self.optimizer = build_optimizer(trainable, config)
         self.scheduler = build_scheduler(self.optimizer, config, self.steps)
         self.criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
         amp, note = use_mixed_precision(self.device, config.mixed_precision)
@@ -303,7 +309,7 @@ class _Run:
         torch.manual_seed(epoch_seed(config.seed, epoch, self.context.rank))
         generator = torch.Generator().manual_seed(epoch_seed(config.seed, epoch))
         meter = EpochMeter(self.steps, self.device)
-        self.model.train()
+        set_train_mode(self.model, self.frozen)  # frozen BatchNorm statistics stay put
         report_at = time.perf_counter() + self.trainer.report_interval
         window = _Window(time.perf_counter())
         batches = self.data.train.iter_batches(config.batch_size, shuffle=True, generator=generator,

@@ -58,6 +58,6 @@ def test_allowed_values_and_defaults_read_like_the_inspector():
     assert allowed_values(dropout.param("p")) == "number, 0 to below 1"
     assert allowed_values(block("batchnorm2d").param("eps")) == "number, 1e-12 to 1"
     assert allowed_values(conv.param("bias")) == "on or off"
-    assert allowed_values(block("activation").param("function")).startswith("one of relu, leaky_relu, ")
+    assert allowed_values(block("activation").param("function")).startswith("one of relu, relu6, leaky_relu, ")
     assert [default_text(value) for value in (True, False, 3, [3, 5], 0.01, 1e-5, "same")] == \
         ["on", "off", "3", "3×5", "0.01", "1e-05", "same"]

@@ -16,7 +16,7 @@ REQUIRED = {"input", "conv2d", "batchnorm2d", "activation", "maxpool2d", "avgpoo
 def test_every_required_block_type_exists_once():
     type_ids = [spec.type_id for spec in ALL_BLOCKS]
     assert set(type_ids) == REQUIRED and len(type_ids) == len(set(type_ids))
-    assert set(ACTIVATIONS) == {"relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax"}
+    assert set(ACTIVATIONS) == {"relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax"}
 
 
 @pytest.mark.parametrize("spec", ALL_BLOCKS, ids=lambda s: s.type_id)

@@ -73,6 +73,7 @@ def test_block_names_are_module_paths_that_clash_with_nothing(path, problem):
     found = graph.path_problem_for(path, "group1")
     assert (found is None) if problem is None else (problem in found)
     assert unique_path(graph, "stem") == "stem2"
+    assert unique_path(graph, "layer1.0") == "layer1.2" and unique_path(graph, "layer2.0") == "layer2.0"
 
 
 def test_groups_may_not_overlap_and_locals_must_be_distinct():

@@ -40,7 +40,7 @@ def params_for(type_id: str, in_channels: int):
         return st.fixed_dictionaries({"output_size": pairs})
     if type_id == "activation":
         return st.fixed_dictionaries({"function": st.sampled_from(
-            ["relu", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax"])})
+            ["relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax"])})
     if type_id == "dense":
         return st.fixed_dictionaries({"out_features": st.integers(1, 12), "bias": st.booleans()})
     if type_id == "batchnorm2d":

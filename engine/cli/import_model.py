@@ -1,0 +1,136 @@
+"""``convcanvas import SOURCE --out FILE.cnn.json``: a PyTorch network as an editable project.
+
+SOURCE is a torchvision classifier's name (``resnet18``), a Python file with
+``--class NAME`` (the file is run to define the class: import only files you
+trust), or a ConvCanvas checkpoint / TorchScript export (``.pt``).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import torch
+
+from ..data.assemble import format_bytes
+from ..fileio import atomic_write
+from ..importer import (
+    ImportResult,
+    ModelImportError,
+    check_torchvision,
+    import_file,
+    import_python_file,
+    import_torchvision,
+    module_classes,
+    torchvision_models,
+)
+from ..project import EXTENSION, save_project
+from .common import CommandError
+
+_SIZE = re.compile(r"\s*(\d+)\s*[x×,]\s*(\d+)\s*[x×,]\s*(\d+)\s*\Z")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "import", help="turn a torchvision model, a Python nn.Module or a saved model into a project",
+        description="Import a PyTorch network as an editable ConvCanvas project by tracing it with torch.fx. "
+        "Operations ConvCanvas has no block for are listed by name and place, and nothing is written. "
+        "A Python file is run to define its class: import only files you trust.")
+    parser.add_argument("source", nargs="?",
+                        help="a torchvision model name (resnet18), a Python file (with --class), or a ConvCanvas "
+                        "checkpoint or TorchScript export (.pt)")
+    parser.add_argument("--out", metavar="FILE", help=f"the project file to write (*{EXTENSION})")
+    parser.add_argument("--input", metavar="CxHxW",
+                        help="input size, channels×height×width (default: the model's, e.g. 3x224x224)")
+    parser.add_argument("--class", dest="class_name", metavar="NAME", help="the nn.Module class of a Python file")
+    parser.add_argument("--weights-out", metavar="FILE.pt",
+                        help="also save the imported weights (a state_dict); the project starts training from them")
+    parser.add_argument("--list", action="store_true", help="list torchvision's classification models")
+    parser.add_argument("--check", action="store_true",
+                        help="with --list: try each model (slow) and say which ones import")
+    parser.set_defaults(handler=run)
+
+
+def parse_input_size(text: str) -> tuple[int, int, int]:
+    match = _SIZE.match(text)
+    if not match:
+        raise CommandError(f"--input {text!r}: give channels×height×width, e.g. 3x224x224")
+    return tuple(int(group) for group in match.groups())
+
+
+def run(args) -> int:
+    if args.list:
+        return _list_models(args.check)
+    if not args.source:
+        raise CommandError("name what to import (a torchvision model, a .py file or a .pt file), or use --list")
+    if not args.out:
+        raise CommandError(f"give the project file to write: --out NAME{EXTENSION}")
+    out = Path(args.out)
+    if not out.name.endswith(".json"):
+        raise CommandError(f"--out {out}: a project file name ends in {EXTENSION}")
+    shape = parse_input_size(args.input) if args.input else None
+    try:
+        result = _import(args.source, args.class_name, shape)
+    except ModelImportError as error:
+        raise CommandError(str(error)) from None
+    weights_path = Path(args.weights_out) if args.weights_out else None
+    try:
+        if weights_path is not None:
+            atomic_write(weights_path, lambda temp: torch.save(result.state_dict, temp))
+            result.project.weights = str(weights_path.resolve())
+            result.project.weights_source = f"imported from {args.source}"
+        save_project(result.project, out)
+    except OSError as error:
+        raise CommandError(f"{error.filename or out}: cannot be written ({error.strerror or error})") from None
+    print(summary(result))
+    print(f"project: {out}")
+    if weights_path is not None:
+        print(f"weights: {weights_path} ({format_bytes(weights_path.stat().st_size)})")
+    return 0
+
+
+def _import(source: str, class_name: str | None, shape) -> ImportResult:
+    path = Path(source).expanduser()
+    if source.endswith(".py"):
+        if not class_name:
+            classes = module_classes(path)
+            listed = f"it defines {', '.join(classes)}" if classes else "it defines no nn.Module class"
+            raise ModelImportError(f"{source}: name the network's class with --class ({listed})")
+        return import_python_file(path, class_name, shape)
+    if class_name:
+        raise ModelImportError("--class is for Python files (SOURCE ending in .py)")
+    if path.exists() or path.suffix in (".pt", ".pth", ".ts"):
+        if shape is not None:
+            raise ModelImportError("--input is for torchvision models and Python files: a saved network keeps "
+                                   "its own input size")
+        return import_file(path)
+    return import_torchvision(source, shape)
+
+
+def summary(result: ImportResult) -> str:
+    lines = [f"Imported {result.summary()}"]
+    if result.random_weights:
+        lines.append("note: the weights are a fresh initialisation (torchvision's pretrained weights are not "
+                     "downloaded by import)")
+    lines += [f"note: {note}" for note in result.notes]
+    return "\n".join(lines)
+
+
+def _list_models(check: bool) -> int:
+    names = torchvision_models()
+    if not check:
+        print("\n".join(names))
+        print(f"{len(names)} models; convcanvas import --list --check tries each one")
+        return 0
+    importable = 0
+    for name in names:
+        try:
+            check_torchvision(name)
+        except ModelImportError as error:
+            count = len(error.unsupported)
+            reason = f"{count} unsupported operation{'s' * (count != 1)}" if count else error.summary
+            print(f"  {name}: no ({reason})", flush=True)
+        else:
+            importable += 1
+            print(f"✓ {name}", flush=True)
+    print(f"{importable} of {len(names)} models import")
+    return 0

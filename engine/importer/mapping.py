@@ -1,0 +1,506 @@
+"""Which catalogue block computes each operation of a traced network, with which parameters.
+
+``map_node`` looks at one torch.fx node (its shapes recorded by
+``tracing.propagate_shapes``) and answers with a ``Block`` (a catalogue
+type, its parameters and its tensor inputs), a ``PassThrough`` (an
+operation that changes nothing, such as ``nn.Identity``), ``SHAPE_QUERY``
+(``x.size(0)`` and friends, which only feed a flatten), or an
+``Unsupported`` saying what no block can do. A layer is only mapped when
+its configuration is one the block reproduces exactly (zero padding,
+running statistics, ...); anything else is reported, never approximated.
+"""
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import fx, nn
+
+from ..catalogue import ParamError, block
+from ..catalogue.spec import as_pair
+from .errors import Unsupported
+
+SHAPE_QUERY = "shape query"
+"""The answer for ``x.size(0)``, ``x.shape``, ``x.shape[0]``: no block, only an argument of a flatten."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """An operation a catalogue block computes."""
+
+    type_id: str
+    params: dict[str, Any]
+    inputs: tuple[fx.Node, ...]
+    """The tensors it reads, in connection order (an Add's main branch first)."""
+    module_path: str | None = None
+    """For a layer: its path in the original module, where its weights are."""
+
+
+@dataclass(frozen=True)
+class PassThrough:
+    """An operation that returns its input unchanged (``nn.Identity``, ``x.contiguous()``)."""
+
+    source: fx.Node
+
+
+class _Refusal(Exception):
+    def __init__(self, what: str, name: str | None = None) -> None:
+        super().__init__(what)
+        self.what, self.name = what, name
+
+
+# --- names and places -------------------------------------------------------------------------
+
+
+def operation_name(node: fx.Node, traced: fx.GraphModule) -> str:
+    """How people know the operation: ``nn.Conv2d``, ``F.relu``, ``torch.sigmoid``, ``Tensor.mean``."""
+    if node.op == "call_module":
+        kind = type(traced.get_submodule(node.target))
+        return f"nn.{kind.__name__}" if kind.__module__.startswith("torch.nn") else kind.__name__
+    if node.op == "call_method":
+        return f"Tensor.{node.target}"
+    if node.op == "call_function":
+        module = getattr(node.target, "__module__", None) or ""
+        name = getattr(node.target, "__name__", str(node.target))
+        module = {"_operator": "operator", "torch._C._nn": "F", "torch.nn.functional": "F",
+                  "torch._C._VariableFunctions": "torch"}.get(module, module)
+        return f"{module}.{name}" if module else name
+    if node.op == "get_attr":
+        return f"attribute {node.target}"
+    return node.op
+
+
+def owner_path(node: fx.Node) -> str:
+    """The module whose forward() made this node: a layer's own path, or the enclosing module's."""
+    if node.op == "call_module":
+        return str(node.target)
+    stack = node.meta.get("nn_module_stack") or {}
+    return next(reversed(stack.values()))[0] if stack else ""
+
+
+def location(node: fx.Node) -> str:
+    path = owner_path(node)
+    return f"{path} (node {node.name})" if path else f"the top-level forward() (node {node.name})"
+
+
+# --- shapes and arguments -------------------------------------------------------------------------
+
+
+def shape_of(value: Any) -> tuple[int, ...] | None:
+    """The recorded shape of a tensor-valued node (batch first), or None for anything else."""
+    meta = value.meta.get("tensor_meta") if isinstance(value, fx.Node) else None
+    shape = getattr(meta, "shape", None)
+    return tuple(shape) if shape is not None else None
+
+
+def _argument(node: fx.Node, index: int, name: str, default: Any = None) -> Any:
+    if len(node.args) > index:
+        return node.args[index]
+    return node.kwargs.get(name, default)
+
+
+def _tensor(value: Any, what: str = "input") -> fx.Node:
+    if not isinstance(value, fx.Node) or shape_of(value) is None:
+        raise _Refusal(f"its {what} is not a tensor computed by the network ({value!r})")
+    _check_rank(value)
+    return value
+
+
+def _check_rank(value: fx.Node) -> None:
+    shape = shape_of(value)
+    if len(shape) not in (2, 4):
+        raise _Refusal(f"it works on a {len(shape)}-D tensor ({'×'.join(map(str, shape))}); ConvCanvas blocks "
+                       "work on images (batch×channels×height×width) or flat vectors (batch×features)")
+
+
+def _need_rank(value: fx.Node, rank: int, block_title: str) -> None:
+    shape = shape_of(value)
+    if len(shape) != rank:
+        wanted = "batch×channels×height×width images" if rank == 4 else "flat batch×features vectors"
+        raise _Refusal(f"it gets a {len(shape)}-D input ({'×'.join(map(str, shape))}); the {block_title} block "
+                       f"takes {wanted}")
+
+
+def _dim(dim: Any, rank: int) -> int:
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise _Refusal(f"its dimension {dim!r} is not a fixed number")
+    return dim + rank if dim < 0 else dim
+
+
+def _constant(value: Any, what: str) -> Any:
+    if isinstance(value, fx.Node):
+        raise _Refusal(f"its {what} is computed while the network runs; ConvCanvas needs a fixed value")
+    return value
+
+
+def _pair(value: Any, what: str) -> list[int] | int:
+    value = _constant(value, what)
+    if value is None:
+        raise _Refusal(f"its {what} is not set")
+    height, width = as_pair(value)
+    return height if height == width else [height, width]
+
+
+def _validated(type_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    spec = block(type_id)
+    for key, value in params.items():
+        try:
+            params[key] = spec.param(key).validate(value)
+        except ParamError as error:
+            raise _Refusal(f"its {key} {value!r} is outside what the {spec.title} block allows: {error}") from None
+    return params
+
+
+def _block(type_id: str, params: dict[str, Any], inputs, module_path: str | None = None) -> Block:
+    return Block(type_id, _validated(type_id, params), tuple(inputs), module_path)
+
+
+# --- layers (call_module) -------------------------------------------------------------------------
+
+
+def _conv(layer: nn.Conv2d) -> tuple[str, dict[str, Any]]:
+    if layer.padding_mode != "zeros":
+        raise _Refusal(f"padding_mode={layer.padding_mode!r}: the Conv2d block pads with zeros only")
+    padding = layer.padding if isinstance(layer.padding, str) else _pair(layer.padding, "padding")
+    return "conv2d", {"out_channels": layer.out_channels, "kernel_size": _pair(layer.kernel_size, "kernel size"),
+                      "stride": _pair(layer.stride, "stride"), "padding": padding,
+                      "dilation": _pair(layer.dilation, "dilation"), "groups": layer.groups,
+                      "bias": layer.bias is not None}
+
+
+def _batchnorm(layer: nn.BatchNorm2d) -> tuple[str, dict[str, Any]]:
+    if not layer.track_running_stats:
+        raise _Refusal("track_running_stats=False (batch statistics at inference too): the BatchNorm2d block "
+                       "keeps running statistics")
+    if layer.momentum is None:
+        raise _Refusal("momentum=None (a cumulative average): the BatchNorm2d block uses a momentum")
+    return "batchnorm2d", {"eps": layer.eps, "momentum": layer.momentum, "affine": layer.affine}
+
+
+def _activation(function: str, **extra: Any) -> Callable[[nn.Module], tuple[str, dict[str, Any]]]:
+    return lambda layer: ("activation", {"function": function, **{k: getattr(layer, v) for k, v in extra.items()}})
+
+
+def _elu(layer: nn.ELU) -> tuple[str, dict[str, Any]]:
+    if layer.alpha != 1.0:
+        raise _Refusal(f"alpha={layer.alpha}: the Activation block's ELU has alpha 1")
+    return "activation", {"function": "elu"}
+
+
+def _gelu(layer: nn.GELU) -> tuple[str, dict[str, Any]]:
+    if layer.approximate != "none":
+        raise _Refusal(f"approximate={layer.approximate!r}: the Activation block's GELU is the exact one")
+    return "activation", {"function": "gelu"}
+
+
+def _softmax(layer: nn.Softmax) -> tuple[str, dict[str, Any]]:
+    return "activation", {"function": "softmax", "dim": layer.dim}
+
+
+def _maxpool(layer: nn.MaxPool2d) -> tuple[str, dict[str, Any]]:
+    if layer.return_indices:
+        raise _Refusal("return_indices=True: the MaxPool2d block returns the pooled values only")
+    return "maxpool2d", {"kernel_size": _pair(layer.kernel_size, "kernel size"),
+                         "stride": _pair(layer.stride or layer.kernel_size, "stride"),
+                         "padding": _pair(layer.padding, "padding"), "dilation": _pair(layer.dilation, "dilation"),
+                         "ceil_mode": bool(layer.ceil_mode)}
+
+
+def _avgpool(layer: nn.AvgPool2d) -> tuple[str, dict[str, Any]]:
+    return _avgpool_params(layer.kernel_size, layer.stride, layer.padding, layer.ceil_mode,
+                           layer.count_include_pad, layer.divisor_override)
+
+
+def _avgpool_params(kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    if not count_include_pad:
+        raise _Refusal("count_include_pad=False: the AvgPool2d block counts the padding in each average")
+    if divisor_override is not None:
+        raise _Refusal("divisor_override is set: the AvgPool2d block divides by the window size")
+    return "avgpool2d", {"kernel_size": _pair(kernel, "kernel size"), "stride": _pair(stride or kernel, "stride"),
+                         "padding": _pair(padding, "padding"), "ceil_mode": bool(_constant(ceil_mode, "ceil_mode"))}
+
+
+def _adaptive(layer: nn.AdaptiveAvgPool2d) -> tuple[str, dict[str, Any]]:
+    return _adaptive_params(layer.output_size)
+
+
+def _adaptive_params(output_size: Any) -> tuple[str, dict[str, Any]]:
+    output_size = _constant(output_size, "output size")
+    if output_size is None or (isinstance(output_size, (tuple, list)) and None in output_size):
+        raise _Refusal("an output size of None (keep the input's size) is not available in the "
+                       "AdaptiveAvgPool2d block")
+    return "adaptiveavgpool2d", {"output_size": _pair(output_size, "output size")}
+
+
+def _flatten(layer: nn.Flatten) -> tuple[str, dict[str, Any]]:
+    return "flatten", {"start_dim": layer.start_dim, "end_dim": layer.end_dim}
+
+
+def _linear(layer: nn.Linear) -> tuple[str, dict[str, Any]]:
+    return "dense", {"out_features": layer.out_features, "bias": layer.bias is not None}
+
+
+LAYERS: dict[type[nn.Module], Callable[[Any], tuple[str, dict[str, Any]]]] = {
+    nn.Conv2d: _conv,
+    nn.BatchNorm2d: _batchnorm,
+    nn.ReLU: _activation("relu"),
+    nn.ReLU6: _activation("relu6"),
+    nn.LeakyReLU: _activation("leaky_relu", negative_slope="negative_slope"),
+    nn.ELU: _elu,
+    nn.GELU: _gelu,
+    nn.SiLU: _activation("silu"),
+    nn.Sigmoid: _activation("sigmoid"),
+    nn.Tanh: _activation("tanh"),
+    nn.Softmax: _softmax,
+    nn.MaxPool2d: _maxpool,
+    nn.AvgPool2d: _avgpool,
+    nn.AdaptiveAvgPool2d: _adaptive,
+    nn.Flatten: _flatten,
+    nn.Linear: _linear,
+    nn.Dropout: lambda layer: ("dropout", {"p": layer.p}),
+}
+
+
+def _map_layer(node: fx.Node, layer: nn.Module) -> Block | PassThrough:
+    if type(layer) is nn.Identity:
+        return PassThrough(_tensor(node.args[0]))
+    rule = LAYERS.get(type(layer))
+    if rule is None:
+        base = next((kind.__name__ for kind in LAYERS if isinstance(layer, kind)), None)
+        if base:
+            raise _Refusal(f"a subclass of nn.{base} that may compute something else; only the plain nn.{base} "
+                           "is imported")
+        raise _Refusal("ConvCanvas has no block for this layer")
+    if len(node.args) != 1 or node.kwargs:
+        raise _Refusal("it is called with more than one argument")
+    source = _tensor(node.args[0])
+    type_id, params = rule(layer)
+    return _typed_block(type_id, params, source, str(node.target))
+
+
+def _typed_block(type_id: str, params: dict[str, Any], source: fx.Node, module_path: str | None = None) -> Block:
+    """Checks what the block needs of its input's rank, then builds it."""
+    rank = len(shape_of(source))
+    if type_id in ("conv2d", "batchnorm2d", "maxpool2d", "avgpool2d", "adaptiveavgpool2d"):
+        _need_rank(source, 4, block(type_id).title)
+    elif type_id == "dense":
+        _need_rank(source, 2, "Dense")
+    elif type_id == "flatten":
+        start, end = _dim(params.pop("start_dim"), rank), _dim(params.pop("end_dim"), rank)
+        if (start, end) != (1, rank - 1):
+            raise _Refusal("it does not flatten everything but the batch (the Flatten block is "
+                           "flatten(x, 1))")
+    elif type_id == "activation" and params["function"] == "softmax":
+        dim = params.pop("dim")
+        if dim is not None and _dim(dim, rank) != 1:
+            raise _Refusal(f"softmax over dimension {dim}; the Activation block's Softmax is over dimension 1")
+    return _block(type_id, params, (source,), module_path)
+
+
+# --- functions and methods ------------------------------------------------------------------------
+
+_ACTIVATION_FUNCTIONS: dict[Any, str] = {
+    F.relu: "relu", torch.relu: "relu", F.relu_: "relu", torch.relu_: "relu", F.relu6: "relu6",
+    F.leaky_relu: "leaky_relu", F.elu: "elu", F.gelu: "gelu", F.silu: "silu", torch.sigmoid: "sigmoid",
+    F.sigmoid: "sigmoid", torch.tanh: "tanh", F.tanh: "tanh", F.softmax: "softmax", torch.softmax: "softmax",
+}
+_ACTIVATION_METHODS = {"relu": "relu", "relu_": "relu", "sigmoid": "sigmoid", "sigmoid_": "sigmoid",
+                       "tanh": "tanh", "tanh_": "tanh", "softmax": "softmax"}
+_ADD_FUNCTIONS = (operator.add, operator.iadd, torch.add)
+_CAT_FUNCTIONS = (torch.cat, torch.concat, torch.concatenate)
+_RESHAPES = ("view", "reshape")
+_NO_OPS = ("contiguous", "clone")
+
+
+def _function_activation(node: fx.Node, function: str) -> Block:
+    source = _tensor(_argument(node, 0, "input"))
+    params: dict[str, Any] = {"function": function}
+    if function == "leaky_relu":
+        params["negative_slope"] = _constant(_argument(node, 1, "negative_slope", 0.01), "negative slope")
+    elif function == "elu" and _constant(_argument(node, 1, "alpha", 1.0), "alpha") != 1.0:
+        raise _Refusal("alpha is not 1: the Activation block's ELU has alpha 1")
+    elif function == "gelu" and _constant(node.kwargs.get("approximate", "none"), "approximate") != "none":
+        raise _Refusal("approximate GELU: the Activation block's GELU is the exact one")
+    elif function == "softmax":
+        params["dim"] = _constant(_argument(node, 1, "dim"), "dimension")
+    return _typed_block("activation", params, source)
+
+
+def _add(node: fx.Node) -> Block:
+    first, second = _argument(node, 0, "input"), _argument(node, 1, "other")
+    if node.kwargs.get("alpha", 1) != 1:
+        raise _Refusal("it scales the second term (alpha); the Add block adds plainly")
+    if not isinstance(first, fx.Node) or not isinstance(second, fx.Node):
+        raise _Refusal("it adds a constant; the Add block adds tensors the network computes")
+    first, second = _tensor(first), _tensor(second)
+    if shape_of(first) != shape_of(second):
+        raise _Refusal(f"it broadcasts {_shape_text(first)} and {_shape_text(second)}; the Add block adds "
+                       "tensors of one shape")
+    return _block("add", {}, (first, second))
+
+
+def _cat(node: fx.Node) -> Block | PassThrough:
+    tensors = _argument(node, 0, "tensors")
+    if not isinstance(tensors, (list, tuple)) or not tensors:
+        raise _Refusal("its tensors are not a fixed list")
+    tensors = [_tensor(value) for value in tensors]
+    rank = len(shape_of(tensors[0]))
+    if _dim(_constant(_argument(node, 1, "dim", 0), "dimension"), rank) != 1:
+        raise _Refusal("it joins along a dimension other than 1 (channels); the Concat block joins channels")
+    if len(tensors) < 2:
+        return PassThrough(tensors[0])
+    return _block("concat", {}, tensors)
+
+
+def _is_batch_size(value: Any, source: fx.Node) -> bool:
+    """True for ``source.size(0)``, ``source.shape[0]`` and ``source.size()[0]``."""
+    if not isinstance(value, fx.Node):
+        return False
+    if value.op == "call_method" and value.target == "size":
+        return value.args[0] is source and _argument(value, 1, "dim") == 0
+    if value.op == "call_function" and value.target is operator.getitem and value.args[1] == 0:
+        inner = value.args[0]
+        return isinstance(inner, fx.Node) and inner.args and inner.args[0] is source and (
+            (inner.op == "call_function" and inner.target is getattr and inner.args[1] == "shape")
+            or (inner.op == "call_method" and inner.target == "size" and len(inner.args) == 1))
+    return False
+
+
+def _reshape(node: fx.Node) -> Block:
+    """``x.view(x.size(0), -1)`` and the like: a flatten, provided the batch stays the first axis."""
+    source = _tensor(node.args[0])
+    sizes = list(node.args[1:]) or list(node.kwargs.get("shape", ()))
+    if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
+        sizes = list(sizes[0])
+    features = 1
+    for size in shape_of(source)[1:]:
+        features *= size
+    batch_kept = len(sizes) == 2 and (
+        (_is_batch_size(sizes[0], source) and sizes[1] in (-1, features)) or (sizes[0] == -1 and sizes[1] == features))
+    if not batch_kept:
+        raise _Refusal("it reshapes in a way other than flattening each sample (x.view(x.size(0), -1))")
+    return _typed_block("flatten", {"start_dim": 1, "end_dim": -1}, source)
+
+
+def _flatten_call(node: fx.Node) -> Block:
+    source = _tensor(_argument(node, 0, "input"))
+    start = _constant(_argument(node, 1, "start_dim", 0), "start dimension")
+    end = _constant(_argument(node, 2, "end_dim", -1), "end dimension")
+    return _typed_block("flatten", {"start_dim": start, "end_dim": end}, source)
+
+
+def _dropout_call(node: fx.Node) -> Block:
+    source = _tensor(_argument(node, 0, "input"))
+    return _typed_block("dropout", {"p": _constant(_argument(node, 1, "p", 0.5), "probability")}, source)
+
+
+def _max_pool_call(node: fx.Node) -> Block:
+    source = _tensor(_argument(node, 0, "input"))
+    kernel = _argument(node, 1, "kernel_size")
+    if _constant(_argument(node, 6, "return_indices", False), "return_indices"):
+        raise _Refusal("return_indices=True: the MaxPool2d block returns the pooled values only")
+    params = {"kernel_size": _pair(kernel, "kernel size"), "stride": _pair(_argument(node, 2, "stride") or kernel,
+                                                                         "stride"),
+              "padding": _pair(_argument(node, 3, "padding", 0), "padding"),
+              "dilation": _pair(_argument(node, 4, "dilation", 1), "dilation"),
+              "ceil_mode": bool(_constant(_argument(node, 5, "ceil_mode", False), "ceil_mode"))}
+    return _typed_block("maxpool2d", params, source)
+
+
+def _avg_pool_call(node: fx.Node) -> Block:
+    source = _tensor(_argument(node, 0, "input"))
+    type_id, params = _avgpool_params(_argument(node, 1, "kernel_size"), _argument(node, 2, "stride"),
+                                      _argument(node, 3, "padding", 0), _argument(node, 4, "ceil_mode", False),
+                                      _argument(node, 5, "count_include_pad", True),
+                                      _argument(node, 6, "divisor_override"))
+    return _typed_block(type_id, params, source)
+
+
+def _adaptive_call(node: fx.Node) -> Block:
+    source = _tensor(_argument(node, 0, "input"))
+    type_id, params = _adaptive_params(_argument(node, 1, "output_size"))
+    return _typed_block(type_id, params, source)
+
+
+_FUNCTIONS: dict[Any, Callable[[fx.Node], Block | PassThrough]] = {
+    torch.flatten: _flatten_call, torch.reshape: _reshape, F.dropout: _dropout_call,
+    F.max_pool2d: _max_pool_call, F.avg_pool2d: _avg_pool_call, F.adaptive_avg_pool2d: _adaptive_call,
+    **{function: _add for function in _ADD_FUNCTIONS}, **{function: _cat for function in _CAT_FUNCTIONS},
+}
+
+
+def _map_function(node: fx.Node) -> Block | PassThrough | str:
+    target = node.target
+    if target is getattr and node.args[1] in ("shape", "ndim"):
+        return SHAPE_QUERY
+    if getattr(target, "__module__", None) in ("_operator", "math") and "tensor_meta" not in node.meta:
+        return SHAPE_QUERY  # arithmetic on sizes (x.size(1) // 2): only ever an argument
+    if target in _ACTIVATION_FUNCTIONS:
+        return _function_activation(node, _ACTIVATION_FUNCTIONS[target])
+    rule = _FUNCTIONS.get(target)
+    if rule is None:
+        raise _Refusal("ConvCanvas has no block for this operation")
+    return rule(node)
+
+
+def _map_method(node: fx.Node) -> Block | PassThrough | str:
+    name = node.target
+    if name in ("size", "dim"):
+        return SHAPE_QUERY
+    if name in _ACTIVATION_METHODS:
+        return _function_activation(node, _ACTIVATION_METHODS[name])
+    if name in ("add", "add_"):
+        return _add(node)
+    if name in _RESHAPES:
+        return _reshape(node)
+    if name == "flatten":
+        return _flatten_call(node)
+    if name in _NO_OPS:
+        return PassThrough(_tensor(node.args[0]))
+    raise _Refusal("ConvCanvas has no block for this operation")
+
+
+def _shape_text(value: fx.Node) -> str:
+    return "×".join(str(size) for size in shape_of(value))
+
+
+# --- in-place operations ------------------------------------------------------------------------------
+
+
+def is_in_place(node: fx.Node, traced: fx.GraphModule) -> bool:
+    """True for operations that overwrite their input (``relu_``, ``inplace=True``, ``+=``)."""
+    if node.op == "call_module":
+        return bool(getattr(traced.get_submodule(node.target), "inplace", False))
+    if node.op == "call_method":
+        return str(node.target).endswith("_") and not str(node.target).endswith("__")
+    if node.op == "call_function":
+        name = getattr(node.target, "__name__", "")
+        return bool(node.kwargs.get("inplace")) or name.endswith("_") or node.target in (operator.iadd,)
+    return False
+
+
+# --- the entry point ---------------------------------------------------------------------------------------
+
+
+def map_node(node: fx.Node, traced: fx.GraphModule) -> Block | PassThrough | str | Unsupported:
+    """What ``node`` (a call_module/call_function/call_method/get_attr node) becomes."""
+    try:
+        if node.op == "call_module":
+            return _map_layer(node, traced.get_submodule(node.target))
+        if node.op == "call_function":
+            return _map_function(node)
+        if node.op == "call_method":
+            return _map_method(node)
+        raise _Refusal("the network reads this tensor attribute directly; only layers' own weights can be imported")
+    except _Refusal as refusal:
+        return Unsupported(refusal.name or operation_name(node, traced), location(node), refusal.what)
+
+
+def base_name(node: fx.Node) -> str:
+    """A function node's name without fx's numbering (``add_3`` → ``add``)."""
+    return re.sub(r"_\d+\Z", "", node.name) or node.name

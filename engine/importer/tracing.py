@@ -1,0 +1,87 @@
+"""Tracing a module with torch.fx, stopping at the layers the catalogue maps, and recording shapes.
+
+The tracer keeps as one call (a leaf) every module the catalogue has a
+block for, and every other ``torch.nn`` layer (so that an ``nn.LSTM`` is
+reported by name instead of being traced into); it traces through
+everything else (torchvision's blocks, the user's own modules), whose
+forward() then shows the functions and methods it calls. A subclass of a
+mapped layer that changes its computation stays a leaf too, so that it is
+reported rather than taken for the plain layer.
+"""
+from __future__ import annotations
+
+import traceback
+import warnings
+from pathlib import Path
+
+import torch
+from torch import fx, nn
+from torch.fx.passes.shape_prop import ShapeProp
+
+from ..export.common import first_line
+from .errors import ModelImportError
+
+MAPPED_LAYERS: tuple[type[nn.Module], ...] = (
+    nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid,
+    nn.Tanh, nn.Softmax, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.Flatten, nn.Linear, nn.Dropout,
+    nn.Identity,
+)
+"""Layers the importer maps to blocks when they are exactly these classes."""
+
+CONTAINERS: tuple[type[nn.Module], ...] = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
+"""Plain containers: they hold layers but compute nothing of their own (subclasses may)."""
+
+
+def is_container(kind: type) -> bool:
+    """A container, or a subclass that keeps its forward() (torchvision's ``Conv2dNormActivation``)."""
+    return issubclass(kind, CONTAINERS) and kind.forward in (nn.Sequential.forward, nn.Module.forward)
+
+_TORCH_DIR = str(Path(torch.__file__).resolve().parent)
+
+
+class ImportTracer(fx.Tracer):
+    def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
+        if is_container(type(module)):
+            return False
+        if isinstance(module, MAPPED_LAYERS):
+            return True  # a subclass too: mapping reports it unless it is the plain class
+        return type(module).__module__.startswith("torch.nn")
+
+
+def trace(module: nn.Module, title: str) -> fx.GraphModule:
+    """``module`` as an fx graph (trace it in eval mode: forward() may branch on ``self.training``)."""
+    tracer = ImportTracer()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracing warns about things it handles (e.g. asserts)
+            graph = tracer.trace(module)
+    except Exception as error:  # noqa: BLE001 - fx raises many kinds for code it cannot follow
+        raise ModelImportError(
+            f"{title} cannot be traced with torch.fx{_user_frame(error)}: {first_line(error)}. ConvCanvas reads "
+            "networks whose forward() is a fixed sequence of operations: no if/for on tensor values or "
+            "shapes") from None
+    return fx.GraphModule(tracer.root, graph, class_name=type(module).__name__)
+
+
+def propagate_shapes(traced: fx.GraphModule, example: torch.Tensor, title: str) -> torch.Tensor:
+    """Runs ``traced`` on ``example``, leaving each node's shape in ``node.meta["tensor_meta"]``;
+    returns the output (the reference the imported network must reproduce)."""
+    shape = "×".join(str(size) for size in example.shape[1:])
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ShapeProp(traced).propagate(example)
+    except Exception as error:  # noqa: BLE001 - a wrong input size shows as any torch error
+        raise ModelImportError(
+            f"{title} does not run on a {shape} input ({first_line(error)}); give the input size it "
+            "expects as channels×height×width") from None
+
+
+def _user_frame(error: BaseException) -> str:
+    """`` (at model.py, line 12)``: the last line of the traced code (not torch's) that failed."""
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if not str(Path(frame.filename).resolve()).startswith(_TORCH_DIR)]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    return f" (at {Path(frame.filename).name}, line {frame.lineno})"
