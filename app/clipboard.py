@@ -23,11 +23,14 @@ BLOCK_MIME = "application/x-convcanvas-block"
 
 
 def copy_payload(graph: Graph, node_ids: list[str]) -> dict[str, Any]:
-    """The nodes ``node_ids`` (in graph order) and only the edges between them."""
+    """The nodes ``node_ids`` (in graph order), only the edges between them, and the blocks they fill."""
     chosen = set(node_ids)
     part = Graph()
     part.nodes = {node_id: node for node_id, node in graph.copy().nodes.items() if node_id in chosen}
     part.edges = [edge for edge in graph.edges if edge.src in chosen and edge.dst in chosen]
+    # A composite block copied whole stays a block; one copied in part pastes as plain nodes.
+    part.groups = {group_id: group.copy() for group_id, group in graph.groups.items()
+                   if set(group.members) <= chosen}
     document = project_to_dict(Project(part, name="clipboard"))
     document.pop("training")
     return document

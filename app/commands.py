@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from engine.graph import Edge, Graph, Node
+from engine.groups import Group
 
 # Ids for QUndoCommand.mergeWith: the stack only merges commands with equal ids.
 SET_PARAM_ID = 1
@@ -86,6 +87,8 @@ class AddNodeCommand(_Command):
         node = self.node
         self.graph.add_node(node.type, copy.deepcopy(node.params), name=node.name, node_id=node.id,
                             ui=dict(node.ui))
+        if node.frozen:  # add_node makes an unfrozen node
+            self.graph.set_frozen(node.id, True)
 
     def undo(self) -> None:
         self.graph.remove_node(self.node.id)
@@ -101,15 +104,23 @@ class RemoveNodeCommand(_Command):
         self.graph = graph
         self.node = copy.deepcopy(node)
         self.index: int | None = None
+        self.membership: tuple[str, dict[str, Any]] | None = None  # (block id, its fields before)
 
     def redo(self) -> None:
         self.index = list(self.graph.nodes).index(self.node.id)
+        # remove_node drops the node from its block; undo gives the block back these exact fields.
+        group = self.graph.group_of(self.node.id)
+        self.membership = None if group is None else (group.id, block_membership(group))
         self.graph.remove_node(self.node.id)
 
     def undo(self) -> None:
         node = self.node
         self.graph.add_node(node.type, copy.deepcopy(node.params), name=node.name, node_id=node.id,
                             ui=dict(node.ui), index=self.index)
+        if node.frozen:  # add_node makes an unfrozen node
+            self.graph.set_frozen(node.id, True)
+        if self.membership is not None:
+            self.graph.update_group(self.membership[0], **copy.deepcopy(self.membership[1]))
 
 
 class ConnectCommand(_Command):
@@ -189,6 +200,24 @@ class RenameCommand(_Command):
         self.graph.rename(self.node_id, self.old)
 
 
+class SetFrozenCommand(_Command):
+    """Freezes or unfreezes nodes (``states``: node id → frozen); undo restores each one's state."""
+
+    def __init__(self, graph: Graph, states: dict[str, bool], text: str, parent: GroupCommand | None = None) -> None:
+        super().__init__(text, parent)
+        self.graph = graph
+        self.new = dict(states)
+        self.old = {node_id: graph.node(node_id).frozen for node_id in states}
+
+    def redo(self) -> None:
+        for node_id, frozen in self.new.items():
+            self.graph.set_frozen(node_id, frozen)
+
+    def undo(self) -> None:
+        for node_id, frozen in self.old.items():
+            self.graph.set_frozen(node_id, frozen)
+
+
 Positions = dict[str, tuple[float, float]]
 
 
@@ -259,3 +288,70 @@ class TidyLayoutCommand(MoveCommand):
     def undo(self) -> None:
         super().undo()
         self.set_direction(self.old_direction)
+
+
+# --- composite blocks (engine.groups) ---------------------------------------------------------------
+
+def block_membership(group: Group) -> dict[str, Any]:
+    """The fields that say which nodes a block holds and how it is wired (for undo)."""
+    return {"members": dict(group.members), "inputs": [list(slot) for slot in group.inputs],
+            "output": group.output}
+
+
+def block_position(graph: Graph, group: Group) -> tuple[float, float]:
+    """Top-left corner of a block's collapsed card: its own, else where its members start."""
+    if "x" in group.ui and "y" in group.ui:
+        return float(group.ui["x"]), float(group.ui["y"])
+    spots = [node_position(graph.nodes[node_id]) for node_id in group.members if node_id in graph.nodes]
+    return (min(x for x, _ in spots), min(y for _, y in spots)) if spots else (0.0, 0.0)
+
+
+class MakeBlockCommand(_Command):
+    """Adds a composite block over existing nodes; undo ungroups them again."""
+
+    def __init__(self, graph: Graph, group: Group, parent: GroupCommand | None = None) -> None:
+        super().__init__(f"Group {len(group.members)} nodes into {group.name}", parent)
+        self.graph = graph
+        self.group = group.copy()
+
+    def redo(self) -> None:
+        self.graph.add_group(self.group.copy())
+
+    def undo(self) -> None:
+        self.graph.remove_group(self.group.id)
+
+
+class UngroupBlockCommand(_Command):
+    """Removes a block (its members stay); undo puts it back at the same place in ``graph.groups``."""
+
+    def __init__(self, graph: Graph, group_id: str, parent: GroupCommand | None = None) -> None:
+        super().__init__(f"Ungroup {graph.group(group_id).name}", parent)
+        self.graph = graph
+        self.group_id = group_id
+        self.removed: tuple[Group, int] | None = None
+
+    def redo(self) -> None:
+        group, index = self.graph.remove_group(self.group_id)
+        self.removed = group.copy(), index
+
+    def undo(self) -> None:
+        group, index = self.removed
+        self.graph.add_group(group.copy(), index)
+
+
+class UpdateBlockCommand(_Command):
+    """Changes fields of a block (name, type, collapsed, ui…); undo restores the values it replaced."""
+
+    def __init__(self, graph: Graph, group_id: str, changes: dict[str, Any], text: str,
+                 parent: GroupCommand | None = None) -> None:
+        super().__init__(text, parent)
+        self.graph = graph
+        self.group_id = group_id
+        self.new = copy.deepcopy(changes)
+        self.old: dict[str, Any] = {}
+
+    def redo(self) -> None:
+        self.old = self.graph.update_group(self.group_id, **copy.deepcopy(self.new))
+
+    def undo(self) -> None:
+        self.graph.update_group(self.group_id, **copy.deepcopy(self.old))

@@ -20,7 +20,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from engine.analysis import Analysis, analyze
 from engine.catalogue import ParamError, UnknownBlockError, block
 from engine.graph import Edge, Graph, GraphError
-from engine.layout import CARD_HEIGHT, CARD_WIDTH, LANE_GAP, LAYER_GAP, tidy_layout
+from engine.layout import CARD_HEIGHT, CARD_WIDTH, LANE_GAP, LAYER_GAP, grouped_layout
+from engine.library import BlockFileError
 from engine.project import EXTENSION, Project, ProjectError, load_project, save_project
 
 from . import clipboard
@@ -29,14 +30,18 @@ from .commands import (
     ConnectCommand,
     DisconnectCommand,
     GroupCommand,
+    MakeBlockCommand,
     MoveCommand,
     RemoveNodeCommand,
     RenameCommand,
-    SetParamCommand,
+    SetFrozenCommand,
     TidyLayoutCommand,
+    UngroupBlockCommand,
     edge_text,
     node_position,
 )
+from .block_editing import BlockEditing, fresh_block_path, pasted_block
+from .library_commands import InsertBlockCommand, make_unique_command, set_param_command
 
 ANALYSIS_DELAY_MS = 100
 READ_ONLY_MESSAGE = "The network cannot be edited while it trains: stop training first."
@@ -63,7 +68,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-class Document(QObject):
+class Document(BlockEditing, QObject):
     graph_changed = Signal()
     analysis_changed = Signal(object)
     dirty_changed = Signal(bool)
@@ -199,8 +204,8 @@ class Document(QObject):
     def _install(self, project: Project, path: Path | None) -> None:
         incoming = project.graph
         if any("x" not in node.ui or "y" not in node.ui for node in incoming.nodes.values()):
-            for node_id, (x, y) in tidy_layout(incoming).items():
-                incoming.nodes[node_id].ui.update(x=x, y=y)
+            for key, (x, y) in grouped_layout(incoming).items():  # collapsed blocks as one card
+                (incoming.nodes.get(key) or incoming.groups[key]).ui.update(x=x, y=y)
         # Analyse first so that views rebuilding on the reset event see fresh shapes.
         self.analysis = analyze(incoming)
         self._graph.replace_with(incoming)
@@ -295,14 +300,23 @@ class Document(QObject):
     def disconnect(self, edges: Iterable[Edge]) -> None:
         self.delete([], edges)
 
-    def delete(self, node_ids: Iterable[str], edges: Iterable[Edge], verb: str = "Delete") -> None:
-        """Removes nodes (with all their edges) and edges, as one undo command."""
+    def delete(self, node_ids: Iterable[str], edges: Iterable[Edge], verb: str = "Delete",
+               group_ids: Iterable[str] = ()) -> None:
+        """Removes nodes (with all their edges) and edges, as one undo command; ``group_ids``
+        are composite blocks deleted whole (the block and its members)."""
+        groups = [self._graph.groups[g] for g in dict.fromkeys(group_ids) if g in self._graph.groups]
+        node_ids = [*node_ids, *(member for group in groups for member in group.members)]
         node_ids = [node_id for node_id in dict.fromkeys(node_ids) if node_id in self._graph.nodes]
+        # A block losing all its members goes too, rather than linger empty.
+        groups += [g for g in self._graph.groups.values()
+                   if g not in groups and g.members and set(g.members) <= set(node_ids)]
         wanted = set(edges)
         doomed = [e for e in self._graph.edges if e in wanted or e.src in node_ids or e.dst in node_ids]
         if not node_ids and not doomed:
             return
-        if node_ids:
+        if len(groups) == 1 and set(node_ids) == set(groups[0].members):
+            text = f"{verb} {groups[0].name}"
+        elif node_ids:
             text = (f"{verb} {self._graph.nodes[node_ids[0]].name}" if len(node_ids) == 1
                     else f"{verb} {plural(len(node_ids), 'node')}")
         elif len(doomed) == 1:
@@ -310,6 +324,8 @@ class Document(QObject):
         else:
             text = f"{verb} {plural(len(doomed), 'connection')}"
         command = GroupCommand(text)
+        for group in groups:  # blocks first, so removing their members leaves them as they were
+            UngroupBlockCommand(self._graph, group.id, command)
         # Edges first, in graph order; undo reinserts them backwards at their old indexes.
         for edge in doomed:
             DisconnectCommand(self._graph, edge, command)
@@ -363,7 +379,28 @@ class Document(QObject):
             return False
         if node.params[key] == value:
             return True
-        return self._push(SetParamCommand(self._graph, node_id, key, value))
+        # A member of a block is edited in every instance of its type that matches it.
+        return self._push(set_param_command(self._graph, node_id, key, value))
+
+    # --- library blocks (app.library_commands) ----------------------------------------------
+
+    def insert_block(self, template: dict[str, Any], pos: tuple[float, float] | None = None,
+                     after_id: str | None = None) -> str | None:
+        """Adds an instance of a library template (engine.library) with its card at ``pos``, or next
+        to ``after_id`` and fed by it; one undo step. Returns the new block's id (None if refused)."""
+        after_id = after_id if after_id in self._graph.nodes else None
+        try:
+            command = InsertBlockCommand(self._graph, template, pos or self._free_spot_after(after_id), after_id)
+        except (GraphError, BlockFileError) as error:
+            self._refuse("Cannot insert that block", error)
+            return None
+        return command.group.id if self._push(command) else None
+
+    def make_block_unique(self, group_id: str) -> bool:
+        """Gives the block a composite type of its own, so its edits stop reaching the other instances."""
+        if group_id not in self._graph.groups:
+            return False
+        return self._push(make_unique_command(self._graph, group_id))
 
     def rename(self, node_id: str, name: str) -> bool:
         try:
@@ -377,8 +414,24 @@ class Document(QObject):
             return False
         return self._push(RenameCommand(self._graph, node_id, name))
 
+    def set_frozen(self, ids: Iterable[str], frozen: bool) -> bool:
+        """Freezes (keeps the weights of, while training) or unfreezes nodes, as one undo step."""
+        ids = [i for i in dict.fromkeys(ids) if i in self._graph.nodes and self._graph.nodes[i].frozen != frozen]
+        verb = "Freeze" if frozen else "Unfreeze"
+        text = f"{verb} {self._graph.nodes[ids[0]].name}" if len(ids) == 1 else f"{verb} {plural(len(ids), 'node')}"
+        return self.set_frozen_states({node_id: frozen for node_id in ids}, text)
+
+    def set_frozen_states(self, states: dict[str, bool], text: str) -> bool:
+        """Sets each node's frozen state (node id → frozen) as one undo step named ``text``."""
+        states = {i: bool(f) for i, f in states.items() if i in self._graph.nodes and self._graph.nodes[i].frozen != f}
+        return bool(states) and self._push(SetFrozenCommand(self._graph, states, text))
+
     def move_nodes(self, positions: dict[str, tuple[float, float]], merge: bool = False) -> None:
-        """Moves cards; with ``merge`` the moves of one drag become one command (see ``finish_moving``)."""
+        """Moves cards; with ``merge`` the moves of one drag become one command (see ``finish_moving``).
+        Keys may be block ids too: a collapsed block's card moves with its members (``move_blocks``)."""
+        if any(key in self._graph.groups for key in positions):
+            self.move_blocks(positions)
+            return
         positions = {node_id: (float(x), float(y)) for node_id, (x, y) in positions.items()
                      if node_id in self._graph.nodes and node_position(self._graph.nodes[node_id]) != (x, y)}
         if positions:
@@ -391,10 +444,14 @@ class Document(QObject):
             top.close_merging()
 
     def tidy_layout(self, direction: str = "LR") -> None:
-        positions = tidy_layout(self._graph, direction)
+        positions = grouped_layout(self._graph, direction)  # a collapsed block is laid out as one card
         if not positions:
             return
-        command = TidyLayoutCommand(self._graph, positions, direction, self._direction, self._set_direction)
+        nodes = {key: spot for key, spot in positions.items() if key in self._graph.nodes}
+        command = TidyLayoutCommand(self._graph, nodes, direction, self._direction, self._set_direction)
+        blocks = {key: spot for key, spot in positions.items() if key in self._graph.groups}
+        if blocks:
+            command = self._with_block_moves(command, blocks, "Tidy layout")
         self._push(command)
 
     # --- clipboard --------------------------------------------------------------------
@@ -411,14 +468,28 @@ class Document(QObject):
             return []
         if not part.nodes:
             return []
-        taken_names = {n.name for n in self._graph.nodes.values()}
-        taken_ids = set(self._graph.nodes)
+        # Block paths own their first part as a name too (``layer1`` of ``layer1.0``).
+        taken_names = {n.name for n in self._graph.nodes.values()} | {
+            g.name.split(".")[0] for g in self._graph.groups.values()}
+        taken_ids = set(self._graph.nodes) | set(self._graph.groups)
+        # Whole blocks come back as blocks under a free path (layer1.0 → layer1.1), their
+        # members renamed to match (layer1_0_conv1 → layer1_1_conv1).
+        paths: dict[str, str] = {}
+        prefixes: dict[str, tuple[str, str]] = {}
+        for group in part.groups.values():
+            paths[group.id] = path = fresh_block_path(self._graph, group.name, set(paths.values()), set())
+            taken_names.add(path.split(".")[0])
+            for member in group.members:
+                prefixes[member] = (group.name.replace(".", "_") + "_", path.replace(".", "_") + "_")
         new_ids: dict[str, str] = {}
         nodes = []
         for node in part.nodes.values():
             copied = copy.deepcopy(node)
             copied.id = _fresh(node.id, taken_ids)
-            copied.name = _fresh(node.name, taken_names)
+            old_prefix, new_prefix = prefixes.get(node.id, ("", ""))
+            wanted = new_prefix + node.name[len(old_prefix):] if old_prefix and node.name.startswith(old_prefix) \
+                else node.name
+            copied.name = _fresh(wanted, taken_names)
             taken_ids.add(copied.id)
             taken_names.add(copied.name)
             x, y = node_position(node)
@@ -432,6 +503,10 @@ class Document(QObject):
         for edge in part.edges:
             moved = Edge(new_ids[edge.src], new_ids[edge.dst], edge.src_port, edge.dst_port)
             ConnectCommand(self._graph, moved, command)
+        for group in part.groups.values():
+            group_id = _fresh(group.id, taken_ids)
+            taken_ids.add(group_id)
+            MakeBlockCommand(self._graph, pasted_block(group, group_id, paths[group.id], new_ids, offset), command)
         return list(new_ids.values()) if self._push(command) else []
 
     def duplicate(self, ids: Iterable[str]) -> list[str]:

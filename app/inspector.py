@@ -16,6 +16,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QUndoCommand
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -31,6 +32,7 @@ from engine.analysis import ERROR, Analysis, Issue
 from engine.catalogue import format_shape
 from engine.graph import GraphError, check_node_name
 
+from .block_banner import BlockBanner
 from .block_guide import parameters_html, shape_html, when_html
 from .document import Document
 from .formatting import compact_text, count_text
@@ -201,6 +203,8 @@ class NodePage(_Page):
         self.title = self.header(node.name, f"{spec.title} · {CATEGORY_TITLES[spec.category]}",
                                  block_icon(node.type))
         self.title.setToolTip(spec.summary)
+        self.block_banner = BlockBanner(document, node_id)  # hidden unless the node is in a block
+        self.layout_.addWidget(self.block_banner)
 
         form = self.form()
         self.name_edit = QLineEdit()
@@ -216,6 +220,13 @@ class NodePage(_Page):
         self.name_problem.setWordWrap(True)
         self.name_problem.hide()
         form.addRow(self.name_problem)
+        self.frozen_box = QCheckBox("Frozen: keep its weights while training")
+        self.frozen_box.setObjectName("frozenBox")
+        self.frozen_box.setToolTip("A frozen layer is not trained: fine-tuning a pretrained network usually "
+                                   "freezes all but the head (Model ▸ Freeze All but the Head).")
+        self.frozen_box.clicked.connect(self._set_frozen)
+        self.frozen_box.hide()  # shown for layers with weights (see refresh_analysis)
+        form.addRow(self.frozen_box)
         self.layout_.addLayout(form)
 
         self.editors: dict[str, ParamEditor] = {}
@@ -272,6 +283,8 @@ class NodePage(_Page):
             self.name_edit.setText(node.name)
         for key, editor in self.editors.items():
             editor.set_value(node.params[key])
+        self.frozen_box.setChecked(node.frozen)
+        self.block_banner.refresh()
 
     def refresh_analysis(self, analysis: Analysis) -> None:
         report = analysis.nodes.get(self.node_id)
@@ -285,6 +298,11 @@ class NodePage(_Page):
         for issue in report.issues:
             self.issues_box.addWidget(_issue_label(issue))
         self.issues_heading.setVisible(bool(report.issues))
+        self.frozen_box.setVisible(report.params > 0 or self.node.frozen)
+
+    def _set_frozen(self, frozen: bool) -> None:
+        if not self.document.set_frozen([self.node_id], frozen):
+            self.frozen_box.setChecked(self.node.frozen)  # refused (training): show what stands
 
     def _set(self, key: str, value) -> None:
         if not self.document.set_param(self.node_id, key, value):

@@ -21,15 +21,18 @@ from engine.project import EXTENSION, ProjectError
 
 from . import dialogs
 from .block_guide import BlockGuideDialog
+from .block_library import BlockLibraryController
 from .canvas.picture import render_png, render_svg
 from .canvas.view import CanvasView
 from .document import Document
 from .explainer import show_convolution_explainer
 from .files import RecentFiles, RecoverySession
 from .icons import app_icon
+from .import_dialog import ModelImporter
 from .formatting import compact_text, count_text
 from .inspector import Inspector
 from .issues_panel import IssuesPanel
+from .model_menu import ModelMenu
 from .palette import BlockPalette
 from .presets_menu import PresetsMenu, first_launch_preset
 from .theme import MODES, ThemeManager, set_style_property
@@ -51,6 +54,7 @@ class MainWindow(QMainWindow):
         recovery_dir: Path | None = None,
         runs_root: Path | None = None,
         autosave_ms: int = AUTOSAVE_DELAY_MS,
+        library_dir: Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -71,6 +75,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.palette_panel = BlockPalette()
         self.inspector = Inspector(self.document)
+        self.block_library = BlockLibraryController(self, library_dir)  # "My Blocks" in the palette
         self.issues = IssuesPanel()
         areas = Qt.DockWidgetArea
         self.palette_dock = self._dock("Blocks", "paletteDock", self.palette_panel, areas.LeftDockWidgetArea)
@@ -175,6 +180,10 @@ class MainWindow(QMainWindow):
         self.duplicate_action = self._action("D&uplicate", canvas.duplicate_selection, "Ctrl+D", scope=canvas)
         self.delete_action = self._action("&Delete", canvas.delete_selection, keys.Delete, scope=canvas)
         self.select_all_action = self._action("Select &All", canvas.select_all, keys.SelectAll, scope=canvas)
+        self.group_action = self._action("&Group into Block…", canvas.blocks.group_selection, "Ctrl+G",
+                                         "Make the selected nodes one named composite block", scope=canvas)
+        self.ungroup_action = self._action("U&ngroup Block", canvas.blocks.ungroup, "Ctrl+Shift+G",
+                                           "Turn the selected block back into its nodes", scope=canvas)
         # No shortcut: Tab on the canvas opens it (the view's own key), elsewhere Tab moves focus.
         self.quick_add_action = self._action("&Add Block…", canvas.show_quick_add, None,
                                              "Search for a block and add it (Tab on the canvas)")
@@ -215,6 +224,10 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.presets_menu = PresetsMenu(self)
         file_menu.addMenu(self.presets_menu)
+        self.importer = ModelImporter(self, self.training_ui.jobs)  # File ▸ Import (app.import_dialog)
+        self.import_menu = file_menu.addMenu("&Import")
+        self.import_menu.setObjectName("importMenu")
+        self.import_menu.addActions(self.importer.actions)
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action, self.revert_action])
         file_menu.addSeparator()
@@ -232,6 +245,13 @@ class MainWindow(QMainWindow):
                               self.delete_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.select_all_action, self.quick_add_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.group_action, self.ungroup_action])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.block_library.save_action)
+
+        self.model_menu = ModelMenu(self.document, self.training_ui.jobs, self)  # fine-tuning
+        bar.addMenu(self.model_menu)
 
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action,
@@ -510,13 +530,18 @@ class MainWindow(QMainWindow):
         if node_id:
             self.canvas.select_nodes([node_id])
 
+    def save_block_to_library(self, group_id: str) -> bool:
+        """Asks for a type name and description and saves the block to the library (My Blocks)."""
+        return self.block_library.save_block(group_id)
+
     def _read_only_changed(self, read_only: bool) -> None:
         """While a network trains, nothing may change it or replace it."""
         for action in (self.cut_action, self.paste_action, self.duplicate_action, self.delete_action,
                        self.tidy_lr_action, self.tidy_tb_action, self.quick_add_action, self.new_action,
+                       self.group_action, self.ungroup_action,
                        self.open_action, self.revert_action, self.open_checkpoint_action):
             action.setEnabled(not read_only)
-        for menu in (self.recent_menu, self.presets_menu):
+        for menu in (self.recent_menu, self.presets_menu, self.import_menu):
             menu.setEnabled(not read_only)
         self.palette_panel.setEnabled(not read_only)
         if not read_only:

@@ -3,6 +3,9 @@
 Dragging a block carries its type id as ``BLOCK_MIME`` data (the canvas adds
 it where it is dropped); double-clicking it, or pressing Enter in the search
 box, asks for it to be added after the selected node (``block_requested``).
+"My Blocks" lists the user's saved composite blocks (``set_library_entries``):
+they drag as ``LIBRARY_MIME`` templates, and double-clicks and their context
+menu are requests the block library controller answers (app.block_library).
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
+    QMenu,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -18,13 +22,18 @@ from PySide6.QtWidgets import (
 )
 
 from engine.catalogue import BlockSpec, blocks_by_category
+from engine.library import LibraryEntry
 
 from .block_guide import tooltip_html
+from .block_library import LIBRARY_MIME, entry_search_text, entry_tooltip, library_mime_data
 from .clipboard import BLOCK_MIME
 from .icons import CATEGORY_TITLES, category_icon, icon
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 1  # lower-case title and summary
+LIBRARY_ROLE = Qt.ItemDataRole.UserRole + 2  # a saved block's type name ("My Blocks")
+TEMPLATE_ROLE = Qt.ItemDataRole.UserRole + 3  # its template as JSON-ready dict
+MY_BLOCKS = "My Blocks"
 
 
 def block_mime_data(type_id: str) -> QMimeData:
@@ -61,15 +70,20 @@ class BlockTree(QTreeWidget):
             super().keyPressEvent(event)
 
     def mimeTypes(self) -> list[str]:
-        return [BLOCK_MIME]
+        return [BLOCK_MIME, LIBRARY_MIME]
 
     def mimeData(self, items) -> QMimeData:
+        templates = [item.data(0, TEMPLATE_ROLE) for item in items if item.data(0, TEMPLATE_ROLE)]
+        if templates:
+            return library_mime_data(templates[0])
         type_ids = [item.data(0, TYPE_ROLE) for item in items if item.data(0, TYPE_ROLE)]
         return block_mime_data(type_ids[0] if type_ids else "")
 
 
 class BlockPalette(QWidget):
     block_requested = Signal(str)  # a type id to add after the selected node
+    library_block_requested = Signal(str)  # a saved block's type name, to add after the selected node
+    library_delete_requested = Signal(str)  # a saved block's type name, to delete (after asking)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,17 +100,26 @@ class BlockPalette(QWidget):
         layout.addWidget(self.search)
         layout.addWidget(self.tree, 1)
         self._items: dict[str, QTreeWidgetItem] = {}
+        self._library_entries: list[LibraryEntry] = []
         self._populate()
         self.search.textChanged.connect(self.filter)
         self.search.returnPressed.connect(self._add_first_match)
         # Double-click (not "activate": some desktops activate on a single click).
         self.tree.itemDoubleClicked.connect(self._item_chosen)
         self.tree.return_pressed.connect(self._item_chosen)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._show_context_menu)
         # Ctrl+F anywhere in the window focuses the search box.
         focus = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WindowShortcut)
         focus.activated.connect(self.focus_search)
 
     def _populate(self) -> None:
+        self.my_blocks = QTreeWidgetItem(self.tree, [MY_BLOCKS])
+        self.my_blocks.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = self.my_blocks.font(0)
+        font.setWeight(font.Weight.DemiBold)
+        self.my_blocks.setFont(0, font)
+        self.set_library_entries([])
         for category, specs in blocks_by_category().items():
             group = QTreeWidgetItem(self.tree, [CATEGORY_TITLES[category]])
             group.setFlags(Qt.ItemFlag.ItemIsEnabled)
@@ -119,6 +142,41 @@ class BlockPalette(QWidget):
 
     def item_for(self, type_id: str) -> QTreeWidgetItem:
         return self._items[type_id]
+
+    def set_library_entries(self, entries: list[LibraryEntry]) -> None:
+        """Shows the saved blocks under "My Blocks" (a hint when there are none)."""
+        if entries == self._library_entries and self.my_blocks.childCount():
+            return  # the folder watcher repeats itself; rebuilding would break a click in progress
+        self._library_entries = list(entries)
+        expanded = self.my_blocks.isExpanded() or not self.my_blocks.childCount()
+        self.my_blocks.takeChildren()
+        for entry in entries:
+            item = QTreeWidgetItem(self.my_blocks, [entry.type])
+            item.setIcon(0, icon("warning" if entry.broken else "library_block"))
+            item.setData(0, LIBRARY_ROLE, entry.type)
+            item.setData(0, SEARCH_ROLE, entry_search_text(entry))
+            item.setToolTip(0, entry_tooltip(entry))
+            flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+            if not entry.broken:
+                item.setData(0, TEMPLATE_ROLE, entry.template)
+                flags |= Qt.ItemFlag.ItemIsDragEnabled
+            item.setFlags(flags)
+        if not entries:
+            hint = QTreeWidgetItem(self.my_blocks, ["Save a block to reuse it here"])
+            hint.setFlags(Qt.ItemFlag.NoItemFlags)
+            hint.setData(0, SEARCH_ROLE, "")
+            hint.setToolTip(0, "Select a composite block on the canvas, then Edit ▸ Save Block to Library…")
+        self.my_blocks.setExpanded(expanded)
+        self.filter(self.search.text())
+
+    def library_item(self, type_name: str) -> QTreeWidgetItem | None:
+        return next((self.my_blocks.child(index) for index in range(self.my_blocks.childCount())
+                     if self.my_blocks.child(index).data(0, LIBRARY_ROLE) == type_name), None)
+
+    def library_types(self) -> list[str]:
+        """The saved blocks listed under "My Blocks", in order."""
+        return [self.my_blocks.child(index).data(0, LIBRARY_ROLE) for index in range(self.my_blocks.childCount())
+                if self.my_blocks.child(index).data(0, LIBRARY_ROLE)]
 
     def visible_types(self) -> list[str]:
         """Type ids that the current search shows, in palette order."""
@@ -152,3 +210,25 @@ class BlockPalette(QWidget):
         type_id = item.data(0, TYPE_ROLE)
         if type_id:
             self.block_requested.emit(type_id)
+        elif item.data(0, TEMPLATE_ROLE):
+            self.library_block_requested.emit(item.data(0, LIBRARY_ROLE))
+
+    def library_menu(self, item: QTreeWidgetItem) -> QMenu | None:
+        """The context menu of a "My Blocks" entry (None for other items)."""
+        type_name = item.data(0, LIBRARY_ROLE) if item is not None else None
+        if not type_name:
+            return None
+        menu = QMenu(self)
+        menu.setObjectName("libraryBlockMenu")
+        insert = menu.addAction("Insert", lambda: self.library_block_requested.emit(type_name))
+        insert.setEnabled(bool(item.data(0, TEMPLATE_ROLE)))
+        menu.addSeparator()
+        delete = menu.addAction("Delete from Library…", lambda: self.library_delete_requested.emit(type_name))
+        delete.setObjectName("deleteFromLibrary")
+        return menu
+
+    def _show_context_menu(self, pos) -> None:
+        menu = self.library_menu(self.tree.itemAt(pos))
+        if menu is not None:
+            menu.exec(self.tree.viewport().mapToGlobal(pos))
+            menu.deleteLater()

@@ -75,7 +75,8 @@ def gui_run(app) -> tuple[float, float, float, float]:
     with tempfile.TemporaryDirectory() as folder:
         # The whole app (canvas, palette, inspector…), with settings and runs in a temp folder.
         window = MainWindow(settings=QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat),
-                            recovery_dir=Path(folder) / "recovery", runs_root=Path(folder) / "runs")
+                            recovery_dir=Path(folder) / "recovery", runs_root=Path(folder) / "runs",
+                            library_dir=Path(folder) / "blocks")
         window.resize(1400, 900)
         window.document.new_project(_project())
         window.show()

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     scratch = Path(tempfile.mkdtemp(prefix="convcanvas-shots-"))
     window = MainWindow(settings=QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat),
-                        recovery_dir=scratch / "recovery", runs_root=scratch / "runs")
+                        recovery_dir=scratch / "recovery", runs_root=scratch / "runs", library_dir=scratch / "blocks")
     window.resize(*SIZE)
     window.show()
     window.start(None)

@@ -59,10 +59,13 @@ def _line_break(start: QPointF, end: QPointF, vertical: bool) -> QPainterPath:
 
 
 class EdgeItem(QGraphicsPathItem):
-    def __init__(self, edge: Edge, source, target, canvas_style) -> None:
+    def __init__(self, edge: Edge, source, target, canvas_style, input_port=None) -> None:
         super().__init__()
-        self.edge = edge
-        self.source, self.target = source, target  # NodeItems
+        # The graph edges drawn: more than one where a collapsed block's card stands for both ends
+        # (a block input feeding two of its members shows as one line).
+        self.edges = [edge]
+        self.source, self.target = source, target  # NodeItems (or BlockItems)
+        self._input_port = input_port
         self.canvas_style = canvas_style
         self.slot = 0  # this edge's place among the edges into its input port
         self._hovered = False
@@ -72,8 +75,12 @@ class EdgeItem(QGraphicsPathItem):
         self.update_path()
 
     @property
+    def edge(self) -> Edge:
+        return self.edges[0]
+
+    @property
     def input_port(self):
-        return self.target.inputs[self.edge.dst_port]
+        return self._input_port if self._input_port is not None else self.target.inputs[self.edge.dst_port]
 
     def start_point(self) -> QPointF:
         return self.source.output.anchor()

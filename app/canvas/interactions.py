@@ -4,6 +4,10 @@ While it runs, every port it could end on glows green and every port it may
 not end on shows red, with ``graph.connection_problem``'s reason; the view
 shows that reason at the cursor. Releasing asks the document to connect,
 reconnect or disconnect; the gesture itself never touches the graph.
+
+A collapsed block's ports stand for its members: its output is its output
+member's, and an edge dropped on one of its inputs feeds every member port
+that input stands for (judged, and made, for all of them at once).
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from PySide6.QtWidgets import QGraphicsPathItem
 from engine.graph import Edge
 
 from . import style
+from .block_item import BlockItem
 from .edge_item import curve
 from .port_item import CANDIDATE, HOVER_OK, HOVER_REFUSED, IDLE, REFUSED, PortItem
 
@@ -45,20 +50,47 @@ class EdgeDrag:
         self.wire.setZValue(100)
         scene.addItem(self.wire)
 
-    def _ends(self, port: PortItem) -> tuple[str, str, str]:
-        """(source node, target node, target port) of an edge ending on ``port``."""
-        if self.fixed.is_input:
-            return port.node_id, self.fixed.node_id, self.fixed.name
-        return self.fixed.node_id, port.node_id, port.name
+    def _ends(self, port: PortItem) -> tuple[PortItem, PortItem]:
+        """(output port, input port) of an edge ending on ``port``."""
+        return (port, self.fixed) if self.fixed.is_input else (self.fixed, port)
+
+    def _source(self, output: PortItem) -> str | None:
+        """The node an edge from ``output`` starts at (a block's output member; None if it has none)."""
+        card = output.node_item
+        if not isinstance(card, BlockItem):
+            return output.node_id
+        if self.detached is not None and output is self.fixed:
+            return self.detached.src
+        return self.document.graph.groups[card.group_id].output
+
+    def _targets(self, port: PortItem) -> list[tuple[str, str]]:
+        """The (node, port) pairs an edge into ``port`` feeds: every member port of a block input."""
+        card = port.node_item
+        if not isinstance(card, BlockItem):
+            return [(port.node_id, port.name)]
+        inputs = self.document.graph.groups[card.group_id].inputs
+        slot = card.slot_of(port)
+        return [tuple(pair) for pair in inputs[slot]] if slot < len(inputs) else []
 
     def _problem(self, port: PortItem) -> str | None:
-        src, dst, dst_port = self._ends(port)
-        return self.graph.connection_problem(src, dst, dst_port)
+        output, target = self._ends(port)
+        src = self._source(output)
+        if src is None:
+            return f"the block {self._card_name(output)} has no output yet"
+        for dst, dst_port in self._targets(target):
+            problem = self.graph.connection_problem(src, dst, dst_port)
+            if problem:
+                return problem
+        return None
+
+    def _card_name(self, port: PortItem) -> str:
+        card = port.node_item
+        graph = self.document.graph
+        return graph.groups[card.group_id].name if isinstance(card, BlockItem) else graph.nodes[card.node_id].name
 
     def describe(self, port: PortItem) -> str:
-        src, dst, _ = self._ends(port)
-        graph = self.document.graph
-        return f"{graph.nodes[src].name} → {graph.nodes[dst].name}"
+        output, target = self._ends(port)
+        return f"{self._card_name(output)} → {self._card_name(target)}"
 
     def move(self, pos: QPointF, reach: float) -> None:
         """Follows the pointer at scene position ``pos``; ``reach`` is the snapping distance."""
@@ -99,11 +131,15 @@ class EdgeDrag:
         if problem is not None:
             self.document.show_status(f"Cannot connect {self.describe(target)}: {problem}")
             return
-        src, dst, dst_port = self._ends(target)
-        if detached is not None:
-            self.document.reconnect(detached, dst, dst_port)
+        output, port = self._ends(target)
+        src = self._source(output)
+        card = port.node_item
+        if isinstance(card, BlockItem):
+            self.document.connect_to_block(src, card.group_id, card.slot_of(port), replacing=detached)
+        elif detached is not None:
+            self.document.reconnect(detached, port.node_id, port.name)
         else:
-            self.document.connect(src, dst, dst_port)
+            self.document.connect(src, port.node_id, port.name)
 
     def cancel(self) -> None:
         for port in self.problems:

@@ -44,11 +44,13 @@ class NodeItem(QGraphicsItem):
         self.node_id = node.id
         self.canvas_style = canvas_style
         self.edges: list = []  # EdgeItems touching this card, kept by the scene
+        self.frame = None  # the frame of the expanded block this card is in (BlockFrame), kept by the scene
         self.category = node.spec.category
         self.inputs = {port.name: PortItem(self, port.name, True, port.variadic) for port in node.spec.inputs}
         self.output = PortItem(self, node.spec.outputs[0], False) if node.spec.outputs else None
         self._hovered = False
         self._badge: str | None = None
+        self._frozen = False
         self._thumbnail: QImage | None = None
         self._texts = ("", "", "", "", "")
         self._severity: str | None = None
@@ -69,9 +71,16 @@ class NodeItem(QGraphicsItem):
         return self.canvas_style.colours
 
     def set_node(self, node: Node) -> None:
-        """Name and parameters changed (shapes follow with the next analysis)."""
+        """Name, parameters or frozen state changed (shapes follow with the next analysis)."""
         self._node_text = (node.name, node.spec.title, node.spec.describe(node.params), node.spec.summary)
         self._refresh()
+        self.set_frozen(node.frozen)
+
+    def set_frozen(self, frozen: bool) -> None:
+        """Draws the card frozen or not (a collapsed block's card could show it when all its members are)."""
+        if frozen != self._frozen:
+            self._frozen = frozen
+            self._refresh(force=True)
 
     def set_report(self, report: NodeReport | None) -> None:
         if report is None or report.output_shape is None:
@@ -104,6 +113,11 @@ class NodeItem(QGraphicsItem):
         return self._badge
 
     @property
+    def frozen(self) -> bool:
+        """Drawn frozen: a snowflake in the header, a frosted card and a dashed blue-grey edge."""
+        return self._frozen
+
+    @property
     def thumbnail(self) -> QImage | None:
         return self._thumbnail
 
@@ -124,6 +138,8 @@ class NodeItem(QGraphicsItem):
             return  # unchanged: keep the cached rendering
         self._texts, self._severity, self._issues = texts, severity, issues
         tip = "\n".join(issues) if issues else f"{title}: {summary}"
+        if self._frozen:
+            tip += "\nFrozen: keeps its weights while the network trains."
         self.setToolTip(f"{name} ({title})\n{tip}")
         self.update()
 
@@ -162,6 +178,8 @@ class NodeItem(QGraphicsItem):
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
             for edge in self.edges:
                 edge.update_path()
+            if self.frame is not None:
+                self.frame.update_geometry()
         elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
             for edge in self.edges:
                 edge.update()
@@ -194,7 +212,7 @@ class NodeItem(QGraphicsItem):
             halo.setAlpha(70)
             painter.setBrush(halo)
             painter.drawRoundedRect(card.adjusted(-3.5, -3.5, 3.5, 3.5), style.RADIUS + 3, style.RADIUS + 3)
-        painter.setBrush(colours.card)
+        painter.setBrush(style.frozen_colours(colours)[1] if self._frozen else colours.card)
         painter.drawRoundedRect(card, style.RADIUS, style.RADIUS)
 
         header = QPainterPath()
@@ -210,6 +228,8 @@ class NodeItem(QGraphicsItem):
         text_right = style.CARD_W - style.PAD
         if self._severity:
             text_right -= style.BADGE_RADIUS + 2
+        if self._frozen:
+            text_right = _paint_snowflake(painter, QPointF(text_right - 6, style.HEADER_H / 2)) - 5
         if self._badge:
             painter.setFont(look.small_font)
             width = QFontMetricsF(look.small_font).horizontalAdvance(self._badge) + 10
@@ -281,6 +301,11 @@ class NodeItem(QGraphicsItem):
         elif self.isSelected():
             painter.setPen(QPen(colours.selection, 2.0))
             painter.drawRoundedRect(inner, style.RADIUS - 1, style.RADIUS - 1)
+        elif self._frozen:
+            pen = QPen(style.frozen_colours(colours)[0], 1.6)
+            pen.setDashPattern([3.0, 2.0])
+            painter.setPen(pen)
+            painter.drawRoundedRect(card.adjusted(0.8, 0.8, -0.8, -0.8), style.RADIUS, style.RADIUS)
         else:
             edge = style.mix(colours.border, accent, 0.6) if self._hovered else colours.border
             painter.setPen(QPen(edge, 1.0))
@@ -296,3 +321,20 @@ class NodeItem(QGraphicsItem):
         box = QRectF(centre.x() - style.BADGE_RADIUS, centre.y() - style.BADGE_RADIUS,
                      2 * style.BADGE_RADIUS, 2 * style.BADGE_RADIUS)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, "!")
+
+
+def _paint_snowflake(painter, centre: QPointF, radius: float = 5.5) -> float:
+    """A small white snowflake (drawn, so no font needs the glyph); returns its left edge."""
+    painter.save()
+    painter.setPen(QPen(Qt.GlobalColor.white, 1.3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    painter.translate(centre)
+    for _ in range(3):
+        painter.drawLine(QPointF(-radius, 0), QPointF(radius, 0))
+        for tip in (radius, -radius):  # a small V at each end of the spoke
+            inner = tip * 0.55
+            painter.drawLine(QPointF(inner, 0), QPointF(tip * 0.8, tip * 0.3))
+            painter.drawLine(QPointF(inner, 0), QPointF(tip * 0.8, -tip * 0.3))
+        painter.rotate(60)
+    painter.restore()
+    return centre.x() - radius
+

@@ -12,6 +12,8 @@ from PySide6.QtGui import QColor, QFont, QPalette
 
 from engine.layout import CARD_HEIGHT, CARD_WIDTH
 
+from ..block_room import FRAME_PAD, FRAME_TITLE_H  # noqa: F401  (the frame of an expanded block)
+
 CARD_W = float(CARD_WIDTH)
 CARD_H = float(CARD_HEIGHT)
 HEADER_H = 22.0
@@ -22,6 +24,7 @@ PORT_HIT_RADIUS = 11.0
 BADGE_RADIUS = 8.0
 SNAP = 10.0
 GRID = 20.0
+STACK_OFFSET = 4.0      # a collapsed block is drawn as a small stack of cards
 
 CATEGORY_ACCENTS: dict[str, QColor] = {
     "convolution": QColor("#2F6CC9"),
@@ -30,11 +33,13 @@ CATEGORY_ACCENTS: dict[str, QColor] = {
     "dense": QColor("#BF3D78"),
     "normalisation": QColor("#0E8181"),
     "structure": QColor("#56657A"),
+    "composite": QColor("#3E4C8A"),
 }
 FALLBACK_ACCENT = QColor("#56657A")
 ERROR = QColor("#D93A3A")
 WARNING = QColor("#D98A00")
 VALID_TARGET = QColor("#23A55A")
+FROZEN = QColor("#6F8CAB")  # cool blue-grey: frozen cards (their weights do not train)
 
 
 def accent(category: str) -> QColor:
@@ -44,6 +49,12 @@ def accent(category: str) -> QColor:
 def mix(a: QColor, b: QColor, amount: float) -> QColor:
     """``a`` moved ``amount`` (0..1) of the way towards ``b``."""
     return QColor.fromRgbF(*(x + (y - x) * amount for x, y in zip(a.getRgbF()[:3], b.getRgbF()[:3])))
+
+
+def frozen_colours(colours: Colours) -> tuple[QColor, QColor]:
+    """(border, card fill) of a frozen card: a blue-grey dashed edge and a faint frost on the card."""
+    border = FROZEN.lighter(135) if colours.dark else FROZEN
+    return border, mix(colours.card, FROZEN, 0.16 if colours.dark else 0.10)
 
 
 @dataclass(frozen=True)

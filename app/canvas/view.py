@@ -16,8 +16,11 @@ from PySide6.QtGui import QCursor, QGuiApplication, QImage, QKeySequence, QPaint
 from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView, QMenu, QToolTip
 
 from .. import clipboard
+from ..block_library import LIBRARY_MIME, drop_library_block
 from ..clipboard import BLOCK_MIME
 from . import style
+from .block_actions import GROUP_KEYS, UNGROUP_KEYS, BlockActions
+from .block_item import BlockFrame, BlockItem
 from .edge_item import EdgeItem
 from .interactions import EdgeDrag
 from .node_item import NodeItem
@@ -77,6 +80,7 @@ class CanvasView(QGraphicsView):
         self._quick_add_at = QPointF()
         self._fitted = False
         self._zoom_anchor: tuple | None = None
+        self.blocks = BlockActions(self)  # composite blocks: group, expand, collapse, open, rename
         self.canvas_scene.selectionChanged.connect(self._on_selection_changed)
         document.project_replaced.connect(self._on_project_replaced)
 
@@ -85,24 +89,29 @@ class CanvasView(QGraphicsView):
     def selected_node_ids(self) -> list[str]:
         return self.canvas_scene.selected_node_ids()
 
+    def selected_group_ids(self) -> list[str]:
+        """Selected collapsed blocks (``selection_changed`` lists them after the node ids)."""
+        return self.canvas_scene.selected_group_ids()
+
     def select_nodes(self, ids) -> None:
-        """Selects exactly ``ids``, announcing the new selection once."""
-        before = set(self.selected_node_ids())
+        """Selects exactly ``ids`` (nodes, or blocks by id; a node inside a collapsed block
+        selects the block's card), announcing the new selection once."""
+        before = set(self._selection())
         scene = self.canvas_scene
         scene.blockSignals(True)  # one selection_changed, not one per card
         try:
             scene.clearSelection()
             for node_id in set(ids):
-                item = scene.node_items.get(node_id)
+                item = scene.card_for(node_id)
                 if item is not None:
                     item.setSelected(True)
         finally:
             scene.blockSignals(False)
-        if set(self.selected_node_ids()) != before:
+        if set(self._selection()) != before:
             self._on_selection_changed()
 
     def select_all(self) -> None:
-        self.select_nodes(self.canvas_scene.node_items)
+        self.select_nodes([*self.canvas_scene.node_items, *self.canvas_scene.block_items])
 
     def center_on_nodes(self, ids) -> None:
         """Selects ``ids`` and scrolls them to the middle, keeping the zoom."""
@@ -117,13 +126,16 @@ class CanvasView(QGraphicsView):
     def set_node_thumbnail(self, node_id: str, image: QImage | None) -> None:
         self.canvas_scene.set_node_thumbnail(node_id, image)
 
+    def _selection(self) -> list[str]:
+        return self.selected_node_ids() + self.selected_group_ids()
+
     def _on_selection_changed(self) -> None:
-        self.selection_changed.emit(self.selected_node_ids())
+        self.selection_changed.emit(self._selection())
 
     def _nodes_rect(self, ids) -> QRectF:
         rect = QRectF()
         for node_id in ids:
-            item = self.canvas_scene.node_items.get(node_id)
+            item = self.canvas_scene.card_for(node_id)
             if item is not None:
                 rect = rect.united(item.sceneBoundingRect())
         return rect
@@ -147,8 +159,12 @@ class CanvasView(QGraphicsView):
         self._fit(self.canvas_scene.itemsBoundingRect())
 
     def zoom_to_selection(self) -> None:
-        rect = self._nodes_rect(self.selected_node_ids())
+        rect = self._nodes_rect(self._selection())
         self._fit(rect if not rect.isNull() else self.canvas_scene.itemsBoundingRect())
+
+    def fit_rect(self, rect: QRectF) -> None:
+        """Zooms (at most to actual size) and scrolls so that ``rect`` (scene) fills the view."""
+        self._fit(rect)
 
     def _fit(self, rect: QRectF) -> None:
         if rect.isNull():
@@ -207,8 +223,8 @@ class CanvasView(QGraphicsView):
         seen_width, seen_height = view.width() / START_ZOOM, view.height() / START_ZOOM
         # Keep the Input in view (a wrapped chain starts in a corner, not mid-height).
         inputs = self.document.graph.nodes_of_type("input")
-        anchor = (self.canvas_scene.node_items[inputs[0].id].sceneBoundingRect().center()
-                  if inputs else rect.center())
+        card = self.canvas_scene.card_for(inputs[0].id) if inputs else None
+        anchor = card.sceneBoundingRect().center() if card is not None else rect.center()
 
         def clamp(value: float, low: float, high: float) -> float:
             return max(low, min(value, high)) if low <= high else (low + high) / 2
@@ -249,6 +265,9 @@ class CanvasView(QGraphicsView):
             return
         if button == Qt.MouseButton.LeftButton:
             item = self.itemAt(pos.toPoint())
+            if self.blocks.press(item, self.mapToScene(pos.toPoint())):  # a block's toggle or title
+                event.accept()
+                return
             gesture = self._edge_gesture_at(item, self.mapToScene(pos.toPoint()))
             if gesture is not None:
                 # Starts once the pointer moves: a plain click selects instead.
@@ -273,9 +292,9 @@ class CanvasView(QGraphicsView):
             if item.is_input and not item.variadic:
                 taken = self.document.graph.incoming(item.node_id, item.name)
                 if taken:
-                    return self.canvas_scene.node_items[taken[-1].src].output, taken[-1]
+                    return self.canvas_scene.card_for(taken[-1].src).output, taken[-1]
             return item, None
-        if isinstance(item, EdgeItem):
+        if isinstance(item, EdgeItem) and len(item.edges) == 1:  # one line for several edges stays put
             end = item.end_point() - scene_pos
             # Near its input end, but never more than a third of a short edge.
             reach = min(self._reach(EDGE_GRAB_DISTANCE), item.path().length() / 3)
@@ -360,9 +379,9 @@ class CanvasView(QGraphicsView):
     def _finish_move(self) -> None:
         self.canvas_scene.canvas_style.snapping = False
         start, self._move_start = self._move_start, None
-        items = self.canvas_scene.node_items
-        moved = {node_id: (items[node_id].x(), items[node_id].y()) for node_id, before in start.items()
-                 if node_id in items and items[node_id].pos() != before}
+        cards = {key: self.canvas_scene.card_for(key) for key in start}  # nodes and block cards
+        moved = {key: (card.x(), card.y()) for key, card in cards.items()
+                 if card is not None and card.pos() != start[key]}
         if moved:
             self.document.move_nodes(moved)
 
@@ -376,6 +395,9 @@ class CanvasView(QGraphicsView):
         item = self.itemAt(event.position().toPoint())
         if isinstance(item, PortItem):
             item = item.node_item
+        if self.blocks.double_click(item):  # expands a block card, collapses a frame
+            event.accept()
+            return
         if isinstance(item, NodeItem):
             self.node_activated.emit(item.node_id)
             event.accept()
@@ -388,6 +410,18 @@ class CanvasView(QGraphicsView):
             item = item.node_item
         if item is None:
             self.show_quick_add(self.mapToScene(event.pos()))
+        elif isinstance(item, (BlockItem, BlockFrame)):
+            if isinstance(item, BlockItem) and not item.isSelected():
+                self.select_nodes([item.group_id])
+            menu = QMenu(self)
+            self.blocks.fill_menu(menu, item)
+            if isinstance(item, BlockItem):
+                menu.addSeparator()
+                menu.addAction("Duplicate", self.duplicate_selection)
+                menu.addAction("Copy", self.copy_selection)
+                menu.addSeparator()
+                menu.addAction("Delete", self.delete_selection)
+            menu.exec(event.globalPos())
         elif isinstance(item, NodeItem):
             if not item.isSelected():
                 self.select_nodes([item.node_id])
@@ -398,6 +432,11 @@ class CanvasView(QGraphicsView):
                 menu.addSeparator()
             menu.addAction("Duplicate", self.duplicate_selection)
             menu.addAction("Copy", self.copy_selection)
+            chosen = self.selected_node_ids()  # freezing: weights kept while training (fine-tuning)
+            frozen = all(self.document.graph.nodes[i].frozen for i in chosen)
+            menu.addAction("Unfreeze" if frozen else "Freeze", lambda: self.document.set_frozen(chosen, not frozen))
+            menu.addSeparator()
+            self.blocks.fill_menu(menu, item)
             menu.addSeparator()
             menu.addAction("Delete", self.delete_selection)
             menu.exec(event.globalPos())
@@ -444,6 +483,10 @@ class CanvasView(QGraphicsView):
             self.select_all()
         elif key == Qt.Key.Key_D and event.modifiers() == Qt.KeyboardModifier.ControlModifier:
             self.duplicate_selection()
+        elif event.keyCombination().toCombined() == QKeySequence(GROUP_KEYS)[0].toCombined():
+            self.blocks.group_selection()
+        elif event.keyCombination().toCombined() == QKeySequence(UNGROUP_KEYS)[0].toCombined():
+            self.blocks.ungroup()
         else:
             super().keyPressEvent(event)
             return
@@ -463,11 +506,12 @@ class CanvasView(QGraphicsView):
 
     def delete_selection(self) -> None:
         nodes, edges = self.selected_node_ids(), self.canvas_scene.selected_edges()
-        if nodes or edges:
-            self.document.delete(nodes, edges)
+        blocks = self.selected_group_ids()  # a collapsed block goes with its members
+        if nodes or edges or blocks:
+            self.document.delete(nodes, edges, group_ids=blocks)
 
     def copy_selection(self) -> bool:
-        ids = self.selected_node_ids()
+        ids = self.blocks.selected_with_members()
         if not ids:
             self.document.show_status("Nothing to copy: select some blocks first.")
             return False
@@ -477,7 +521,7 @@ class CanvasView(QGraphicsView):
 
     def cut_selection(self) -> None:
         if self.copy_selection():
-            self.document.remove_nodes(self.selected_node_ids(), verb="Cut")
+            self.document.delete(self.selected_node_ids(), [], verb="Cut", group_ids=self.selected_group_ids())
             self._paste_count = -1  # the first paste goes back where the cut nodes were
 
     def paste(self) -> list[str]:
@@ -503,7 +547,7 @@ class CanvasView(QGraphicsView):
         return ids
 
     def duplicate_selection(self) -> list[str]:
-        ids = self.document.duplicate(self.selected_node_ids())
+        ids = self.document.duplicate(self.blocks.selected_with_members())
         self.select_nodes(ids)
         return ids
 
@@ -544,7 +588,8 @@ class CanvasView(QGraphicsView):
     # --- drops ------------------------------------------------------------------------------------
 
     def dragEnterEvent(self, event) -> None:
-        if event.mimeData().hasFormat(BLOCK_MIME) and not self.document.read_only:
+        mime = event.mimeData()
+        if (mime.hasFormat(BLOCK_MIME) or mime.hasFormat(LIBRARY_MIME)) and not self.document.read_only:
             event.acceptProposedAction()
         else:
             event.ignore()  # file URLs and the rest belong to the window
@@ -557,6 +602,15 @@ class CanvasView(QGraphicsView):
 
     def dropEvent(self, event) -> None:
         mime = event.mimeData()
+        if mime.hasFormat(LIBRARY_MIME) and not self.document.read_only:  # a saved block ("My Blocks")
+            at = self.mapToScene(event.position().toPoint())
+            group_id = drop_library_block(self.document, mime, (snapped(at.x() - style.CARD_W / 2),
+                                                                snapped(at.y() - style.CARD_H / 2)))
+            event.acceptProposedAction()
+            if group_id:
+                self.select_nodes([group_id])
+                self.setFocus()
+            return
         if not mime.hasFormat(BLOCK_MIME) or self.document.read_only:
             event.ignore()
             return

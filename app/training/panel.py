@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.data import DatasetInfo
+from engine.project import Project, weights_path
 from engine.training import TrainingError, choose_device, fit_problems
 
 from .background import BackgroundJobs
@@ -49,6 +50,19 @@ def progress_text(metrics: dict[str, Any]) -> str:
     """"Epoch 2/10 · batch 14/23 · 1,234 images/s · 0:42 left" from a progress report."""
     return (f"Epoch {metrics['epoch']}/{metrics['epochs']} · batch {metrics['batch']}/{metrics['batches_per_epoch']}"
             f" · {metrics['images_per_second']:,.0f} images/s · {format_duration(metrics['eta_seconds'])} left")
+
+
+def starting_point(project: Project) -> tuple[str, bool]:
+    """What a run starts from, for the training panel ("Starts from: …"), and whether it can."""
+    frozen = sum(node.frozen for node in project.graph.nodes.values())
+    frozen_text = f" · {frozen} frozen layer{'s' * (frozen != 1)}" if frozen else ""
+    path = weights_path(project)
+    if path is None:
+        return f"Starts from: random weights{frozen_text}", True
+    name = project.weights_source or path.name
+    if not path.is_file():
+        return f"Starts from: {name} — the file {path} is missing", False
+    return f"Starts from: {name}{frozen_text}", True
 
 
 def describe_device(requested: str) -> tuple[str, bool]:
@@ -90,6 +104,9 @@ class TrainingPanel(QWidget):
         self.settings.setting_changed.connect(self._change_setting)
         self.device_label = QLabel()
         self.device_label.setWordWrap(True)
+        self.weights_label = QLabel()  # what a run starts from (Model ▸ Load Pretrained Weights…)
+        self.weights_label.setObjectName("startingPoint")
+        self.weights_label.setWordWrap(True)
 
         self.resume_box = QCheckBox("Continue from the opened checkpoint")
         self.resume_box.setToolTip("Start from its weights, optimiser state and history instead of from scratch "
@@ -126,7 +143,7 @@ class TrainingPanel(QWidget):
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.addWidget(_group("Data", self.dataset, fit_row))
-        layout.addWidget(_group("Settings", self.settings, self.device_label))
+        layout.addWidget(_group("Settings", self.settings, self.device_label, self.weights_label))
         controls = QVBoxLayout()
         controls.addWidget(self.resume_box)
         controls.addLayout(buttons)
@@ -161,6 +178,9 @@ class TrainingPanel(QWidget):
         text, usable = describe_device(config.device)
         self.device_label.setText(f"Trains on: {text}" if usable else text)
         self.device_label.setStyleSheet("" if usable else _ERROR_STYLE)
+        text, usable = starting_point(self.document.project)
+        self.weights_label.setText(text)
+        self.weights_label.setStyleSheet("" if usable else _ERROR_STYLE)
         self.refresh_fit_check()
 
     def _change_setting(self, key: str, value: Any) -> None:

@@ -9,6 +9,7 @@ The window creates it with ``install_training_ui`` (see ``app.training``).
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -21,6 +22,7 @@ from engine.data import DatasetError, DataSplit, StreamData, load_dataset
 from engine.graph import Graph
 from engine.project import Project
 from engine.training import FitError, ProbeError, TrainingError
+from engine.training.pretrained import NOTE_PREFIX as WEIGHTS_NOTE
 
 from .adapt import adapt_document
 from .background import BackgroundJobs
@@ -173,7 +175,7 @@ class TrainingUi(QObject):
             return self._refuse(self.panel.fit_label.text() + " Click “Adapt network” to fix it.")
         project = self.document.project
         config = project.training
-        snapshot = Project(self.document.graph.copy(), project.name, project.description, config)
+        snapshot = replace(project, graph=self.document.graph.copy(), training=config)  # keeps initial weights
         resume = self.opened_checkpoint if not self.panel.resume_box.isHidden() and \
             self.panel.resume_box.isChecked() else None
         try:
@@ -260,6 +262,9 @@ class TrainingUi(QObject):
 
     def _on_run_started(self, info: dict) -> None:
         self.panel.show_status(f"Training on {info['device']}…")
+        weights = [note for note in info.get("notes", []) if note.startswith(WEIGHTS_NOTE)]
+        if weights:  # which tensors were loaded and which re-initialised: never silently
+            self.panel.show_message("\n".join(note.removeprefix(WEIGHTS_NOTE + ": ") for note in weights))
         self._show_status(f"{READ_ONLY_NOTE} · {info['device']}")
         for entry in info.get("history", []):  # a resumed run: show the epochs it already has
             self.curves.add_validation_point(entry["epoch"], entry["val_loss"], entry["val_accuracy"])

@@ -1,9 +1,10 @@
 """Shared fixtures for the desktop app's tests.
 
-Nothing here touches the user's real settings, recovery files or runs:
-QStandardPaths is in test mode, and windows get a QSettings file, a
-recovery folder and a runs folder under ``tmp_path``. Modal dialogs are
-answered like a user would, by ``dialogs`` (see ``DialogAnswerer``).
+Nothing here touches the user's real settings, recovery files, runs or
+block library: QStandardPaths is in test mode, and windows get a QSettings
+file, a recovery folder, a runs folder and a library folder under
+``tmp_path``. Modal dialogs are answered like a user would, by ``dialogs``
+(see ``DialogAnswerer``).
 """
 from __future__ import annotations
 
@@ -117,7 +118,8 @@ def make_window(qtbot, tmp_path, app_settings, restore_app_look):
 
     def make(start: bool = True, autosave_ms: int = 50) -> MainWindow:
         window = MainWindow(settings=app_settings, recovery_dir=tmp_path / "recovery",
-                            runs_root=tmp_path / "runs", autosave_ms=autosave_ms)
+                            runs_root=tmp_path / "runs", autosave_ms=autosave_ms,
+                            library_dir=tmp_path / "blocks")
         windows.append(window)
         window.resize(1280, 800)
         if start:

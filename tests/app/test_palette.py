@@ -7,7 +7,8 @@ from PySide6.QtTest import QTest
 
 from app.clipboard import BLOCK_MIME
 from app.icons import CATEGORY_TITLES
-from app.palette import BlockPalette, block_mime_data
+from app.block_library import LIBRARY_MIME
+from app.palette import MY_BLOCKS, BlockPalette, block_mime_data
 from engine.catalogue import ALL_BLOCKS, CATEGORIES, block
 
 
@@ -24,7 +25,7 @@ def palette(qtbot):
 def test_categories_come_in_catalogue_order_with_every_block(palette):
     tree = palette.tree
     titles = [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())]
-    assert titles == [CATEGORY_TITLES[category] for category in CATEGORIES]
+    assert titles == [MY_BLOCKS] + [CATEGORY_TITLES[category] for category in CATEGORIES]
     assert sorted(palette.visible_types()) == sorted(spec.type_id for spec in ALL_BLOCKS)
     item = palette.item_for("conv2d")
     assert item.text(0) == "Conv2d"
@@ -38,7 +39,7 @@ def test_search_filters_by_title_and_summary(palette):
     palette.search.clear()
     QTest.keyClicks(palette.search, "overfitting")  # only in Dropout's summary
     assert palette.visible_types() == ["dropout"]
-    assert palette.tree.topLevelItem(CATEGORIES.index("convolution")).isHidden()
+    assert palette.tree.topLevelItem(1 + CATEGORIES.index("convolution")).isHidden()
     palette.search.clear()
     assert len(palette.visible_types()) == len(ALL_BLOCKS)
 
@@ -85,7 +86,7 @@ def test_double_clicking_a_category_adds_nothing(qtbot, palette):
 
 def test_dragging_a_block_carries_its_type_id(palette):
     tree = palette.tree
-    assert tree.mimeTypes() == [BLOCK_MIME]
+    assert tree.mimeTypes() == [BLOCK_MIME, LIBRARY_MIME]  # LIBRARY_MIME: "My Blocks" entries
     mime = tree.mimeData([palette.item_for("maxpool2d")])
     assert mime.formats() == [BLOCK_MIME]
     assert bytes(mime.data(BLOCK_MIME).data()).decode() == "maxpool2d"

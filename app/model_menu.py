@@ -1,0 +1,78 @@
+"""The Model menu: fine-tuning a pretrained network.
+
+Freeze All but the Head (only the classifier trains), Unfreeze All, and Load
+Pretrained Weights…; each change is one undoable edit of the document.
+"""
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QWidget
+
+from engine.finetune import freeze_plan, head_nodes, unfreeze_plan
+
+from .training.background import BackgroundJobs
+from .weights_dialog import PretrainedWeightsDialog
+
+WARM_UP_THREAD = "ConvCanvas torch warm-up"  # app.training.worker.warm_up_torch's thread
+
+
+def wait_for_torch_warm_up(timeout: float = 30.0) -> None:
+    """The dialog imports torchvision; torch's warm-up import must end first, because two threads
+    importing torch's internals at once can break both imports (seen right after start-up)."""
+    for thread in threading.enumerate():
+        if thread.name == WARM_UP_THREAD:
+            thread.join(timeout)
+
+
+class ModelMenu(QMenu):
+    def __init__(self, document, jobs: BackgroundJobs, parent: QWidget) -> None:
+        super().__init__("&Model", parent)
+        self.setObjectName("modelMenu")
+        self.document = document
+        self.jobs = jobs
+        self.dialog: PretrainedWeightsDialog | None = None
+        self.freeze_head_action = self._action(
+            "Freeze All but the &Head", self.freeze_all_but_head,
+            "Keep the weights of every layer except the classifier head while training (fine-tuning)")
+        self.unfreeze_action = self._action("&Unfreeze All", self.unfreeze_all, "Train every layer again")
+        self.addSeparator()
+        self.weights_action = self._action(
+            "Load &Pretrained Weights…", self.show_weights_dialog,
+            "Start training from torchvision's pretrained weights or from a weights file")
+
+    def _action(self, text: str, slot, tip: str) -> QAction:
+        action = QAction(text, self)
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def freeze_all_but_head(self) -> None:
+        graph, analysis = self.document.graph, self.document.refresh_analysis()  # fresh shapes find the head
+        head = [graph.nodes[node_id].name for node_id in head_nodes(graph, analysis)]
+        if not head:
+            self.document.show_status("Nothing to freeze: no layer of this network has weights.")
+            return
+        if not self.document.set_frozen_states(freeze_plan(graph, analysis),
+                                               "Freeze all but the head"):
+            if not self.document.read_only:
+                self.document.show_status(f"Already so: only the head ({', '.join(head)}) trains.")
+            return
+        self.document.show_status(f"Only the head trains now: {', '.join(head)}.")
+
+    def unfreeze_all(self) -> None:
+        self.document.set_frozen_states(unfreeze_plan(self.document.graph), "Unfreeze all")
+
+    def show_weights_dialog(self) -> PretrainedWeightsDialog | None:
+        """Opens the dialog (window-modal, without blocking) and returns it."""
+        if self.document.refuse_if_read_only():
+            return None
+        wait_for_torch_warm_up()
+        self.dialog = PretrainedWeightsDialog(self.document, self.jobs, self.parentWidget())
+        self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog.open()
+        return self.dialog
