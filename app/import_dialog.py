@@ -51,7 +51,7 @@ from engine.importer import (
     torchvision_models,
 )
 
-from .model_menu import wait_for_torch_warm_up
+from .training.worker import wait_for_torch_warm_up
 from .theme import set_style_property
 from .training.background import BackgroundJobs
 

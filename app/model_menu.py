@@ -5,8 +5,6 @@ Pretrained Weights…; each change is one undoable edit of the document.
 """
 from __future__ import annotations
 
-import threading
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
@@ -14,17 +12,8 @@ from PySide6.QtWidgets import QMenu, QWidget
 from engine.finetune import freeze_plan, head_nodes, unfreeze_plan
 
 from .training.background import BackgroundJobs
+from .training.worker import wait_for_torch_warm_up
 from .weights_dialog import PretrainedWeightsDialog
-
-WARM_UP_THREAD = "ConvCanvas torch warm-up"  # app.training.worker.warm_up_torch's thread
-
-
-def wait_for_torch_warm_up(timeout: float = 30.0) -> None:
-    """The dialog imports torchvision; torch's warm-up import must end first, because two threads
-    importing torch's internals at once can break both imports (seen right after start-up)."""
-    for thread in threading.enumerate():
-        if thread.name == WARM_UP_THREAD:
-            thread.join(timeout)
 
 
 class ModelMenu(QMenu):

@@ -87,15 +87,33 @@ class RunOutcome:
 
 
 _warmed_up = threading.Event()
+_warm_up_thread: threading.Thread | None = None
+# Everything the app later imports from pool threads: importing these on two threads at
+# once can leave a module half-initialised in the other thread (seen right after start-up).
+_WARM_UP_MODULES = ("torch._dynamo", "torchvision.models")
 
 
 def warm_up_torch() -> None:
     """torch imports its compiler stack on a run's first optimiser step (over a second): import it
     now, once per process, on a daemon thread, so the first Train starts promptly."""
+    global _warm_up_thread
     if not _warmed_up.is_set():
         _warmed_up.set()
-        threading.Thread(target=importlib.import_module, args=("torch._dynamo",), daemon=True,
-                         name="ConvCanvas torch warm-up").start()
+        _warm_up_thread = threading.Thread(target=_import_heavy_modules, daemon=True,
+                                           name="ConvCanvas torch warm-up")
+        _warm_up_thread.start()
+
+
+def _import_heavy_modules() -> None:
+    for name in _WARM_UP_MODULES:
+        importlib.import_module(name)
+
+
+def wait_for_torch_warm_up(timeout: float = 30.0) -> None:
+    """Call before importing torch or torchvision internals on another thread (an import
+    job, a weights download): the warm-up's imports must have finished first."""
+    if _warm_up_thread is not None:
+        _warm_up_thread.join(timeout)
 
 
 class _SignallingMailbox(ProbeMailbox):
