@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import pickle
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ import torch
 from torch import nn
 
 from .compiler import InvalidGraphError, compile_graph
-from .fileio import atomic_write
+from .fileio import atomic_write, load_tensors_file
 from .project import Project, ProjectError, project_from_dict, project_to_dict
 
 FORMAT = "convcanvas.checkpoint"
@@ -116,20 +115,8 @@ def _check_plain(value: Any, where: str) -> None:
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     """Reads and checks a checkpoint; raises ``CheckpointError`` with a one-line reason."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: no such file" if not path.exists() else f"{path}: is not a file")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        if "unsupported global" in str(error).lower():
-            raise CheckpointError(
-                f"{path}: refused to load: it contains Python objects that could run code, which a "
-                "ConvCanvas checkpoint never does (open only checkpoints you trust)") from None
-        raise CheckpointError(f"{path}: not a checkpoint (the file is damaged or of another kind)") from None
-    except Exception as error:  # torch raises many kinds for truncated or foreign files
-        reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
-        raise CheckpointError(f"{path}: not a readable checkpoint ({reason}); it may be truncated or "
-                              "not a ConvCanvas file") from None
+    payload = load_tensors_file(path, CheckpointError, "a checkpoint",
+                                "a ConvCanvas checkpoint never does; open only checkpoints you trust")
     return _checkpoint_from_payload(payload, path)
 
 

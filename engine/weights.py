@@ -18,7 +18,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-import pickle
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
@@ -30,7 +29,7 @@ import torch
 from torch import nn
 
 from .compiler import InvalidGraphError, compile_graph
-from .fileio import atomic_write
+from .fileio import atomic_write, load_tensors_file
 from .graph import Graph
 
 DOWNLOAD_TIMEOUT = 20.0
@@ -52,21 +51,8 @@ def read_weights_file(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     """The tensors of a weights file: a plain ``state_dict``, a ConvCanvas checkpoint's weights, or a
     dict holding one under ``state_dict``/``model``; raises ``WeightsError`` with a one-line reason."""
     path = Path(path).expanduser()
-    if not path.exists():
-        raise WeightsError(f"{path}: no such file")
-    if not path.is_file():
-        raise WeightsError(f"{path}: is a folder, not a weights file")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        if "unsupported global" in str(error).lower():
-            raise WeightsError(
-                f"{path}: refused to load: it holds Python objects that could run code, not just tensors "
-                "(a whole pickled model?). Save model.state_dict() instead, and open only files you trust") from None
-        raise WeightsError(f"{path}: not a PyTorch weights file (it is damaged or of another kind)") from None
-    except Exception as error:  # noqa: BLE001 - torch raises many kinds for truncated or foreign files
-        reason = str(error).splitlines()[0][:100] if str(error) else type(error).__name__
-        raise WeightsError(f"{path}: not a readable PyTorch weights file ({reason}); it may be truncated") from None
+    payload = load_tensors_file(path, WeightsError, "a PyTorch weights file",
+                                "a whole pickled model? Save model.state_dict() instead, and open only files you trust")
     return _state_of(payload, path)
 
 

@@ -7,10 +7,10 @@ carrying real QMimeData.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 
 from app.canvas import CanvasView
 from app.clipboard import BLOCK_MIME
@@ -106,3 +106,22 @@ def drop(view: CanvasView, mime: QMimeData, pos: QPoint) -> tuple[bool, bool]:
     dropped = QDropEvent(QPointF(pos), action, mime, LEFT, NO_MODIFIER)
     QApplication.sendEvent(viewport, dropped)
     return True, dropped.isAccepted()
+
+
+def pick_from_context_menu(view, node_id: str, text: str) -> list[str]:
+    """Right-clicks a card and picks ``text`` from its menu; returns the menu's item texts."""
+    seen: list[str] = []
+
+    def pick() -> None:
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu)
+        seen.extend(action.text() for action in menu.actions())
+        chosen = next(action for action in menu.actions() if action.text() == text)
+        menu.close()
+        chosen.trigger()
+
+    QTimer.singleShot(50, pick)
+    spot = view.mapFromScene(view.canvas_scene.node_items[node_id].sceneBoundingRect().center())
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, spot,
+                                                             view.viewport().mapToGlobal(spot)))
+    return seen

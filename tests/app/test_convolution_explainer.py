@@ -6,16 +6,17 @@ import pytest
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QMenu
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
 
 from app.explainer import ConvolutionExplainer
 from app.explainer.grids import CURRENT, PADDING, PENDING, WINDOW, WINDOW_PADDING
 from engine.checkpoint import save_checkpoint
 from engine.compiler import compile_graph
 from engine.explain.convolution import CLASSIC_FILTER, CLASSIC_INPUT, PRESET_FILTERS, format_value, load_grey_image
+
+from .canvas_helpers import pick_from_context_menu
 
 
 def torch_conv(image, kernel, **settings) -> torch.Tensor:
@@ -258,30 +259,11 @@ def test_a_file_that_is_no_image_is_refused_with_a_message(explainer, tmp_path):
 # --- from a conv node --------------------------------------------------------------------------------------------
 
 
-def open_context_menu_and_pick(view, node_id: str, text: str) -> list[str]:
-    """Right-clicks a node and picks ``text`` from its menu; returns the menu's item texts."""
-    seen: list[str] = []
-
-    def pick() -> None:
-        menu = QApplication.activePopupWidget()
-        assert isinstance(menu, QMenu)
-        seen.extend(action.text() for action in menu.actions())
-        chosen = next(action for action in menu.actions() if action.text() == text)
-        menu.close()
-        chosen.trigger()
-
-    QTimer.singleShot(50, pick)
-    spot = view.mapFromScene(view.canvas_scene.node_items[node_id].sceneBoundingRect().center())
-    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, spot,
-                                                             view.viewport().mapToGlobal(spot)))
-    return seen
-
-
 def test_a_conv_nodes_context_menu_explains_it_with_its_settings(window, qtbot):
     assert window.document.set_param("conv2", "stride", 2)
     assert window.document.set_param("conv2", "padding", 1)
     window.canvas.center_on_nodes(["conv2"])
-    seen = open_context_menu_and_pick(window.canvas, "conv2", "Explain This Convolution…")
+    seen = pick_from_context_menu(window.canvas, "conv2", "Explain This Convolution…")
     explainer = window.findChild(ConvolutionExplainer)
     assert explainer is not None and explainer.isVisible()
     assert "Explain This Convolution…" in seen
@@ -293,7 +275,7 @@ def test_a_conv_nodes_context_menu_explains_it_with_its_settings(window, qtbot):
     assert grid_texts(explainer.output_panel.grid) == as_texts(
         torch_conv(explainer.image, explainer.kernel, stride=2, padding=1))
     # Other blocks have no such entry.
-    assert "Explain This Convolution…" not in open_context_menu_and_pick(window.canvas, "pool1", "Copy")
+    assert "Explain This Convolution…" not in pick_from_context_menu(window.canvas, "pool1", "Copy")
 
 
 def test_a_trained_conv_node_offers_its_learned_filters_and_probe_image(window, qtbot, tmp_path):

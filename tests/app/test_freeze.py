@@ -3,36 +3,15 @@ from __future__ import annotations
 
 import pytest
 import torch
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMenu
 
 from app.inspector import Inspector
 from app.presets_menu import presets_folder
 from engine.compiler import compile_graph
 from engine.finetune import parameter_nodes
 
-from .canvas_helpers import open_view
-
-
-def pick_from_context_menu(view, node_id: str, text: str) -> list[str]:
-    """Right-clicks a card and picks ``text`` from its menu; returns the menu's item texts."""
-    seen: list[str] = []
-
-    def pick() -> None:
-        menu = QApplication.activePopupWidget()
-        assert isinstance(menu, QMenu)
-        seen.extend(action.text() for action in menu.actions())
-        chosen = next(action for action in menu.actions() if action.text() == text)
-        menu.close()
-        chosen.trigger()
-
-    QTimer.singleShot(50, pick)
-    spot = view.mapFromScene(view.canvas_scene.node_items[node_id].sceneBoundingRect().center())
-    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, spot,
-                                                             view.viewport().mapToGlobal(spot)))
-    return seen
+from .canvas_helpers import open_view, pick_from_context_menu
 
 
 def card_pixels(view, node_id: str):

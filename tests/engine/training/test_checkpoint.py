@@ -89,7 +89,7 @@ def test_a_file_that_would_run_code_is_refused_without_running_it(tmp_path, writ
     assert not marker.exists()  # the code did not run
     message = str(caught.value)
     assert "\n" not in message and str(path) in message
-    assert "refused to load: it contains Python objects that could run code" in message
+    assert "refused to load: it holds Python objects that could run code" in message
 
 
 def test_a_truncated_checkpoint_is_refused_in_one_line(project, tmp_path):
