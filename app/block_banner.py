@@ -13,7 +13,9 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
-from .library_commands import Sharing, sharing, unique_variant
+from engine.groups import unique_type_name
+
+from .library_commands import Sharing, sharing
 
 
 def sharing_text(shared: Sharing) -> str:
@@ -67,7 +69,7 @@ class BlockBanner(QFrame):
         self.label.setText(sharing_text(shared))
         self.make_unique_button.setVisible(shared.total > 1)
         self.make_unique_button.setToolTip(
-            f"Give {shared.group.name} a type of its own ({unique_variant(graph, shared.group.type)}), "
+            f"Give {shared.group.name} a type of its own ({unique_type_name(graph, shared.group.type)}), "
             "so its changes no longer reach the other instances")
 
     def _make_unique(self) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass
-from itertools import count
 from typing import Any
 
 from PySide6.QtGui import QUndoCommand
@@ -98,16 +97,8 @@ class SetSharedParamCommand(QUndoCommand):
 def make_unique_command(graph: Graph, group_id: str) -> UpdateBlockCommand:
     """Gives one instance a composite type of its own, so edits no longer reach the others."""
     group = graph.group(group_id)
-    new_type = unique_variant(graph, group.type)
+    new_type = unique_type_name(graph, group.type)
     return UpdateBlockCommand(graph, group_id, {"type": new_type}, f"Make {group.name} unique ({new_type})")
-
-
-def unique_variant(graph: Graph, type_name: str) -> str:
-    """A free type name for a variant: ``Bottleneck2``, or ``BasicBlock64_2`` after a trailing digit."""
-    if not type_name[-1:].isdigit():
-        return unique_type_name(graph, type_name)
-    taken = {group.type for group in graph.groups.values()}
-    return next(name for name in (f"{type_name}_{index}" for index in count(2)) if name not in taken)
 
 
 class InsertBlockCommand(QUndoCommand):

@@ -147,13 +147,16 @@ def instances(graph: Graph, type_name: str) -> list[Group]:
 
 
 def unique_type_name(graph: Graph, base: str) -> str:
+    """``base`` if no block has that type yet, else a numbered variant: ``Bottleneck2``,
+    or ``BasicBlock64_2`` when ``base`` ends in a digit (not ``BasicBlock642``)."""
     taken = {group.type for group in graph.groups.values()}
     if base not in taken:
         return base
+    separator = "_" if base[-1:].isdigit() else ""
     index = 2
-    while f"{base}{index}" in taken:
+    while f"{base}{separator}{index}" in taken:
         index += 1
-    return f"{base}{index}"
+    return f"{base}{separator}{index}"
 
 
 def unique_path(graph: Graph, base: str) -> str:

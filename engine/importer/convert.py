@@ -343,13 +343,14 @@ def _group_blocks(graph: Graph, builder: _GraphBuilder) -> list[str]:
     """Adds a composite per planned module; returns notes on those that cannot be one."""
     types: dict[tuple, str] = {}
     left_flat: list[str] = []
+    shapes = analyze(graph).nodes
     for member in builder.blocks.values():
         if len(member.nodes) < 2:
             continue
         try:
             group = make_group(graph, member.nodes, member.path, member.kind.__name__, locals_=member.locals)
             key = (member.kind.__name__, repr(structure_key(graph, group)))  # params may hold lists
-            group.type = types.get(key) or unique_type_name(graph, _identifier(member.kind.__name__))
+            group.type = types.get(key) or unique_type_name(graph, _type_name(member.kind.__name__, shapes, group))
             graph.add_group(group)
         except (ValueError, GraphError):
             left_flat.append(member.path)
@@ -358,6 +359,14 @@ def _group_blocks(graph: Graph, builder: _GraphBuilder) -> list[str]:
     if not left_flat:
         return []
     return [f"not shown as blocks (their layers are imported one by one): {', '.join(left_flat)}"]
+
+
+def _type_name(class_name: str, shapes, group) -> str:
+    """The module's class and its output channels (``BasicBlock128``), like the presets' types,
+    so a graph's variants read apart better than BasicBlock2, BasicBlock3."""
+    shape = shapes[group.output].output_shape if group.output in shapes else None
+    channels = str(shape[0]) if shape else ""
+    return _identifier(class_name) + channels
 
 
 # --- weights --------------------------------------------------------------------------------------------

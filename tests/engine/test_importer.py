@@ -71,8 +71,8 @@ def test_resnet_blocks_become_composites_with_torchvision_keys():
     assert [group.name for group in graph.groups.values()] == [
         f"layer{stage}.{index}" for stage in range(1, 5) for index in range(2)]
     first, downsampling = graph.groups["group1"], graph.groups["group3"]
-    assert first.type == graph.groups["group2"].type == "BasicBlock"  # identical structure, one type
-    assert downsampling.type == "BasicBlock2"
+    assert first.type == graph.groups["group2"].type == "BasicBlock64"  # identical structure, one type
+    assert downsampling.type == "BasicBlock128"
     assert set(downsampling.members.values()) == {
         "conv1", "bn1", "relu", "conv2", "bn2", "downsample.0", "downsample.1", "add", "relu_1"}
     # The shared ReLU is one node per call; keys equal torchvision's, block by block.
@@ -205,7 +205,7 @@ def test_a_python_file_imports_its_class_with_blocks_for_its_submodules(tmp_path
     assert module_classes(path) == ["Block", "Net", "NeedsWidth"]
     result = import_python_file(path, "Net", (1, 8, 8))
     graph = result.project.graph
-    assert [(g.name, g.type) for g in graph.groups.values()] == [("blocks.0", "Block"), ("blocks.1", "Block")]
+    assert [(g.name, g.type) for g in graph.groups.values()] == [("blocks.0", "Block8"), ("blocks.1", "Block8")]
     assert set(graph.groups["group1"].members.values()) == {"conv", "bn", "add", "relu"}
     assert [graph.nodes[n].type for n in ("stem", "max_pool2d", "view", "fc")] == [
         "conv2d", "maxpool2d", "flatten", "dense"]
@@ -270,7 +270,7 @@ def test_cli_import_writes_a_project_and_its_weights(tmp_path, capsys):
     out, weights = tmp_path / "net.cnn.json", tmp_path / "net.pt"
     assert main(["import", "resnet18", "--input", "3x64x64", "--out", str(out), "--weights-out", str(weights)]) == 0
     printed = capsys.readouterr().out
-    assert "Imported resnet18: 71 nodes in 8 blocks (BasicBlock ×2, BasicBlock2" in printed
+    assert "Imported resnet18: 71 nodes in 8 blocks (BasicBlock64 ×2, BasicBlock128" in printed
     assert "11,689,512 parameters" in printed
     project = load_project(out)
     assert project.weights == "net.pt" and len(project.graph.groups) == 8
