@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from itertools import chain, count, islice
 from typing import Any
 
+from engine.finetune import BlockFreezing, block_freezing
 from engine.graph import Edge, GraphError
 from engine.groups import Group, boundary, make_group, paths_clash
 
@@ -47,6 +48,18 @@ class BlockEditing:
         except ValueError as error:
             return str(error)
         return None
+
+    def card_key(self, node_id: str) -> str:
+        """What shows ``node_id`` on the canvas: the collapsed block it is in, else the node itself."""
+        group = self._graph.group_of(node_id)
+        return group.id if group is not None and group.collapsed else node_id
+
+    def card_spots(self) -> dict[str, tuple[float, float]]:
+        """Top-left corners of the cards on show, by node or (collapsed) block id."""
+        graph = self._graph
+        spots = {key: node_position(node) for key, node in graph.nodes.items() if self.card_key(key) == key}
+        spots.update((group.id, block_position(graph, group)) for group in graph.groups.values() if group.collapsed)
+        return spots
 
     def group_nodes(self, ids: Iterable[str], name: str, type_name: str) -> str | None:
         """Makes the nodes one collapsed block called ``name`` (a module path such as
@@ -88,6 +101,21 @@ class BlockEditing:
             self._refuse(f"Cannot change the block {group.name}", error)
             return False
         return self._push(UpdateBlockCommand(self._graph, group_id, changes, _change_text(group, changes)))
+
+    def block_freezing(self, group_id: str) -> BlockFreezing:
+        """Which of the block's members carry weights, and which are frozen (fresh, not up to
+        the analysis delay behind)."""
+        analysis = self.refresh_analysis() if self.analysis_pending else self.analysis
+        return block_freezing(self._graph, self._graph.groups[group_id], analysis)
+
+    def set_block_frozen(self, group_id: str, frozen: bool) -> bool:
+        """Freezes every member with weights (or unfreezes every member) of a block, one undo step."""
+        group = self._graph.groups.get(group_id)
+        if group is None:
+            return False
+        members = self.block_freezing(group_id).weighted if frozen else list(group.members)
+        verb = "Freeze" if frozen else "Unfreeze"
+        return self.set_frozen_states({node_id: frozen for node_id in members}, f"{verb} {group.name}")
 
     def set_block_collapsed(self, group_id: str, collapsed: bool) -> bool:
         """Collapses a block into one card, or expands it in place; the cards around it move

@@ -283,10 +283,8 @@ class BlockLibraryController(QObject):
         except BlockFileError as error:
             show_error(self.window, "Cannot use that block", str(error))
             return None
-        canvas, graph = self.window.canvas, self.document.graph
-        # After the selected node, or after the result of the selected block card.
-        after = [*canvas.selected_node_ids(), *(graph.groups[g].output for g in canvas.selected_group_ids())]
-        group_id = self.document.insert_block(template, after_id=after[-1] if after else None)
+        canvas = self.window.canvas
+        group_id = self.document.insert_block(template, after_id=canvas.blocks.selection_output())
         if group_id:
             canvas.select_nodes([group_id])
         return group_id

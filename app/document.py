@@ -276,21 +276,20 @@ class Document(BlockEditing, QObject):
         return node.id if self._push(command) else None
 
     def _free_spot_after(self, after_id: str | None) -> tuple[float, float]:
-        nodes = list(self._graph.nodes.values())
-        if not nodes:
+        spots = self.card_spots()  # a collapsed block is one card, where its card is
+        if not spots:
             return 0.0, 0.0
         if after_id is None:
             # Right of whatever is right-most (or below the lowest, flowing downwards).
-            anchor = max(nodes, key=lambda n: node_position(n)[0 if self._direction == "LR" else 1])
+            x, y = max(spots.values(), key=lambda spot: spot[0 if self._direction == "LR" else 1])
         else:
-            anchor = self._graph.nodes[after_id]
-        x, y = node_position(anchor)
+            x, y = spots[self.card_key(after_id)]
         if self._direction == "LR":
             x, step = x + CARD_WIDTH + LAYER_GAP, (0.0, CARD_HEIGHT + LANE_GAP)
         else:
             y, step = y + CARD_HEIGHT + LAYER_GAP, (CARD_WIDTH + LANE_GAP, 0.0)
-        while any(abs(node_position(n)[0] - x) < CARD_WIDTH and abs(node_position(n)[1] - y) < CARD_HEIGHT
-                  for n in nodes):
+        while any(abs(spot_x - x) < CARD_WIDTH and abs(spot_y - y) < CARD_HEIGHT
+                  for spot_x, spot_y in spots.values()):
             x, y = x + step[0], y + step[1]
         return x, y
 

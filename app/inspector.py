@@ -3,8 +3,10 @@
 One node: its name (rename), an editor per catalogue parameter, the output
 shape, parameter count and MACs, its issues, and the block guide (summary,
 doc, when to use it, shape formula, and each parameter's help, allowed values
-and default). Several nodes: how many, and their totals. Nothing: the
-project's name and description, and the network's totals.
+and default). One composite block (its card, or all its members): its path
+(rename), type and instances, numbers, freezing, and expand, make unique,
+save to the library and ungroup. Several nodes: how many, and their totals.
+Nothing: the project's name and description, and the network's totals.
 
 Every edit goes through the document (one undo command each; the document
 merges a burst of edits of one parameter). The page is rebuilt when the
@@ -13,30 +15,34 @@ so undo shows up in the editors at once.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QUndoCommand
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.analysis import ERROR, Analysis, Issue
+from engine.analysis import ERROR, Analysis, Issue, group_report
 from engine.catalogue import format_shape
+from engine.finetune import block_freezing
 from engine.graph import GraphError, check_node_name
 
 from .block_banner import BlockBanner
 from .block_guide import parameters_html, shape_html, when_html
 from .document import Document
 from .formatting import compact_text, count_text
-from .icons import CATEGORY_TITLES, block_icon
+from .icons import CATEGORY_TITLES, block_icon, icon
+from .library_commands import sharing
 from .param_editors import ParamEditor, editor_for
 from .theme import set_style_property
 
@@ -91,6 +97,8 @@ def _value_label() -> QLabel:
 
 
 class Inspector(QScrollArea):
+    save_block_requested = Signal(str)  # the block page's "Save to Library…" (group id)
+
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document = document
@@ -111,24 +119,35 @@ class Inspector(QScrollArea):
         return self._page
 
     def show_nodes(self, ids: list[str]) -> None:
-        """Shows the selection (node ids)."""
-        self._ids = [node_id for node_id in ids if node_id in self.document.graph.nodes]
-        if len(self._ids) == 1:
-            page: _Page = NodePage(self.document, self._ids[0])
-        elif self._ids:
-            page = SelectionPage(self.document, self._ids)
+        """Shows the selection: node ids, then block ids (the canvas's ``selection_changed``)."""
+        graph = self.document.graph
+        self._ids = [key for key in ids if key in graph.nodes or key in graph.groups]
+        block_id = _one_block(graph, self._ids)
+        nodes = list(dict.fromkeys(member for key in self._ids
+                                   for member in (graph.groups[key].members if key in graph.groups else [key])))
+        if block_id is not None:
+            page: _Page = BlockPage(self.document, block_id)
+            page.save_requested.connect(self.save_block_requested)
+        elif len(nodes) == 1:
+            page = NodePage(self.document, nodes[0])
+        elif nodes:
+            page = SelectionPage(self.document, nodes)
         else:
             page = ProjectPage(self.document)
         page.setObjectName("inspectorPage")
         page.align_forms()
         page.setEnabled(not self.document.read_only)
         self._page = page
-        self.setWidget(page)  # deletes the previous page
+        old = self.takeWidget()
+        self.setWidget(page)
+        if old is not None:  # later: a button of the old page may be what changed the selection
+            old.deleteLater()
         page.refresh_values()
         page.refresh_analysis(self.document.analysis)
 
     def _graph_changed(self) -> None:
-        if any(node_id not in self.document.graph.nodes for node_id in self._ids):
+        graph = self.document.graph
+        if any(key not in graph.nodes and key not in graph.groups for key in self._ids):
             self.show_nodes(self._ids)  # some were deleted (or an undo removed them)
         else:
             self._page.refresh_values()
@@ -328,6 +347,188 @@ class NodePage(_Page):
     def _show_name_problem(self, text: str) -> None:
         self.name_problem.setText(text)
         self.name_problem.setVisible(bool(text))
+
+
+def _one_block(graph, ids: list[str]) -> str | None:
+    """The block a selection stands for: one block card alone, or every member of one block
+    (an expanded block whose title was clicked); else None."""
+    if len(ids) == 1 and ids[0] in graph.groups:
+        return ids[0]
+    group = graph.group_of(ids[0]) if len(ids) > 1 and ids[0] in graph.nodes else None
+    return group.id if group is not None and set(ids) == set(group.members) else None
+
+
+class BlockPage(_Page):
+    """A composite block: its path (rename), type and instances, numbers, freezing and block actions."""
+
+    save_requested = Signal(str)
+
+    def __init__(self, document: Document, group_id: str) -> None:
+        super().__init__(document)
+        self.group_id = group_id
+        group = self.group
+        self.title = self.header(group.name, f"{group.type} · Composite block", icon("library_block"))
+
+        form = self.form()
+        self.path_edit = QLineEdit()
+        self.path_edit.setObjectName("blockPath")
+        self.path_edit.setToolTip("The block's module path: its members' weights are saved as "
+                                  "<path>.<member>.weight (layer1.0.conv1.weight)")
+        self.path_edit.editingFinished.connect(self._rename)
+        self.path_edit.textEdited.connect(lambda text: self._show_path_problem(self._path_problem(text)))
+        form.addRow("Path", self.path_edit)
+        self.path_problem = QLabel()
+        self.path_problem.setObjectName("issueText")
+        self.path_problem.setProperty("severity", "error")
+        self.path_problem.setWordWrap(True)
+        self.path_problem.hide()
+        form.addRow(self.path_problem)
+        self.type_label, self.instances_label, self.members_label = _value_label(), _value_label(), _value_label()
+        self.type_label.setObjectName("blockTypeName")
+        self.instances_label.setObjectName("blockInstances")
+        self.instances_label.setWordWrap(True)
+        form.addRow("Type", self.type_label)
+        form.addRow("Instances", self.instances_label)
+        form.addRow("Members", self.members_label)
+        self.frozen_box = QCheckBox()
+        self.frozen_box.setObjectName("blockFrozenBox")
+        self.frozen_box.setToolTip("Frozen layers keep their weights while the network trains (fine-tuning)")
+        self.frozen_box.clicked.connect(self._toggle_frozen)
+        form.addRow(self.frozen_box)
+        self.frozen_note = _muted()  # "3 of 10 layers frozen now", under the box's text
+        self.frozen_note.setContentsMargins(self.frozen_box.sizeHint().height(), 0, 0, 0)
+        form.addRow(self.frozen_note)
+        self.layout_.addLayout(form)
+
+        self.layout_.addWidget(_heading("Output"))
+        numbers = self.form()
+        self.shape_label, self.params_label, self.macs_label = _value_label(), _value_label(), _value_label()
+        self.shape_label.setObjectName("outputShape")
+        numbers.addRow("Shape", self.shape_label)
+        numbers.addRow("Parameters", self.params_label)
+        numbers.addRow("MACs", self.macs_label)
+        self.layout_.addLayout(numbers)
+
+        self.issues_heading = _heading("Problems")
+        self.issues_box = QVBoxLayout()
+        self.issues_box.setSpacing(6)
+        self.layout_.addWidget(self.issues_heading)
+        self.layout_.addLayout(self.issues_box)
+
+        self.layout_.addWidget(_heading("Block"))
+        buttons = QGridLayout()
+        buttons.setContentsMargins(0, 4, 0, 0)
+        buttons.setSpacing(6)
+        self.toggle_button = self._button("toggleBlock", "", self._toggle_collapsed)
+        self.unique_button = self._button("makeBlockUnique", "Make Unique",
+                                          lambda: self.document.make_block_unique(self.group_id))
+        self.save_button = self._button("saveBlock", "Save to Library…", lambda: self.save_requested.emit(group_id))
+        self.save_button.setToolTip("Save this block to your library, to reuse it from the palette (My Blocks)")
+        self.ungroup_button = self._button("ungroupBlock", "Ungroup", lambda: self.document.ungroup(self.group_id))
+        self.ungroup_button.setToolTip("Dissolve the block: its members stay, as plain nodes")
+        # Make Unique comes last: hidden (one instance), it leaves no hole in the grid.
+        for index, button in enumerate((self.toggle_button, self.ungroup_button, self.save_button,
+                                        self.unique_button)):
+            buttons.addWidget(button, index // 2, index % 2)
+        self.layout_.addLayout(buttons)
+        self.layout_.addStretch(1)
+
+    def _button(self, name: str, text: str, slot) -> QPushButton:
+        button = QPushButton(text)
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        return button
+
+    @property
+    def group(self):
+        return self.document.graph.groups[self.group_id]
+
+    def refresh_values(self) -> None:
+        graph = self.document.graph
+        if self.group_id not in graph.groups:
+            return  # ungrouped: the inspector shows what is selected next
+        group = self.group
+        self.title.setText(group.name)
+        if not self.path_edit.isModified():  # never overwrite what is being typed
+            self.path_edit.setText(group.name)
+        self.type_label.setText(group.type)
+        shared = sharing(graph, next(iter(group.members))) if group.members else None
+        text, tip = _instances_text(shared.total if shared else 1, len(shared.matching) if shared else 1)
+        self.instances_label.setText(text)
+        self.instances_label.setToolTip(tip)
+        self.unique_button.setVisible(shared is not None and shared.total > 1)
+        self.members_label.setText(f"{len(group.members)} blocks")
+        self.toggle_button.setText("Collapse" if not group.collapsed else "Expand")
+        self.toggle_button.setToolTip("Show it as one card" if not group.collapsed
+                                      else "Show its layers in place, in a frame")
+        self._show_freezing()
+
+    def refresh_analysis(self, analysis: Analysis) -> None:
+        if self.group_id not in self.document.graph.groups:
+            return
+        report = group_report(analysis, self.group)
+        self.shape_label.setText(format_shape(report.output_shape) if report.output_shape else "unknown")
+        self.params_label.setText(count_text(report.params))
+        self.macs_label.setText(compact_text(report.macs))
+        while self.issues_box.count():
+            self.issues_box.takeAt(0).widget().deleteLater()
+        for issue in report.issues:
+            self.issues_box.addWidget(_issue_label(issue))
+        self.issues_heading.setVisible(bool(report.issues))
+        self._show_freezing()  # which members carry weights comes with the analysis
+
+    def _show_freezing(self) -> None:
+        freezing = block_freezing(self.document.graph, self.group, self.document.analysis)
+        weighted, frozen = len(freezing.weighted), len(freezing.frozen)
+        self.frozen_box.setText(f"Frozen (all {weighted} layers)" if weighted != 1 else "Frozen (its 1 layer)")
+        self.frozen_box.setCheckState(Qt.CheckState.Checked if freezing.all_frozen else
+                                      Qt.CheckState.PartiallyChecked if frozen else Qt.CheckState.Unchecked)
+        self.frozen_box.setVisible(weighted > 0)
+        self.frozen_note.setText(f"{frozen} of {weighted} layers frozen now" if freezing.partly_frozen else "")
+        self.frozen_note.setVisible(freezing.partly_frozen)
+
+    def _toggle_frozen(self) -> None:
+        # A partly frozen block freezes whole first.
+        self.document.set_block_frozen(self.group_id, not self.document.block_freezing(self.group_id).all_frozen)
+        self._show_freezing()  # also when refused (training): show what stands
+
+    def _toggle_collapsed(self) -> None:
+        self.document.set_block_collapsed(self.group_id, not self.group.collapsed)
+
+    def _path_problem(self, path: str) -> str:
+        path = path.strip()
+        if path == self.group.name:
+            return ""
+        problem = self.document.graph.path_problem_for(path, self.group_id, list(self.group.members))
+        return problem[:1].upper() + problem[1:] if problem else ""
+
+    def _rename(self) -> None:
+        self.path_edit.setModified(False)
+        path = self.path_edit.text().strip()
+        if path == self.group.name:
+            self._show_path_problem("")
+            return
+        problem = self._path_problem(path)
+        if problem or not self.document.update_block(self.group_id, name=path):
+            self._show_path_problem(f"{problem or 'Cannot rename'}. Kept “{self.group.name}”.")
+            self.path_edit.setText(self.group.name)
+        else:
+            self._show_path_problem("")
+
+    def _show_path_problem(self, text: str) -> None:
+        self.path_problem.setText(text)
+        self.path_problem.setVisible(bool(text))
+
+
+def _instances_text(total: int, matching: int) -> tuple[str, str]:
+    """(text, tooltip) on the instances of a block's type."""
+    if total == 1:
+        return "1 (only this one)", "No other block has this type"
+    if matching == total:
+        return f"{total}, all identical", "An edit of a member applies to the same member in every instance"
+    differing = total - matching
+    return (f"{total}; {differing} differ{'s' * (differing == 1)} from this one",
+            f"Edits of a member apply to the {matching} matching instances only")
 
 
 def _name_problem(document: Document, node_id: str, name: str) -> str:

@@ -276,6 +276,7 @@ class MainWindow(QMainWindow):
         document.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         document.read_only_changed.connect(self._read_only_changed)
         self.canvas.selection_changed.connect(self.inspector.show_nodes)
+        self.inspector.save_block_requested.connect(self.save_block_to_library)
         self.canvas.node_activated.connect(self._node_activated)
         self.canvas.explain_requested.connect(lambda node_id: show_convolution_explainer(self, node_id))
         self.palette_panel.block_requested.connect(self.add_block)
@@ -524,9 +525,8 @@ class MainWindow(QMainWindow):
         self.inspector_dock.raise_()
 
     def add_block(self, type_id: str) -> None:
-        """Adds a block after the selected node (connected to it), or beside the network."""
-        selected = self.canvas.selected_node_ids()
-        node_id = self.document.add_node_after(type_id, selected[-1] if selected else None)
+        """Adds a block after the selected node or block card (connected to it), or beside the network."""
+        node_id = self.document.add_node_after(type_id, self.canvas.blocks.selection_output())
         if node_id:
             self.canvas.select_nodes([node_id])
 

@@ -8,6 +8,8 @@ pretrained network meets a new dataset: only the classifier learns.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from torch import nn
 
 from .analysis import Analysis, analyze
@@ -80,6 +82,30 @@ def freeze_all_but_head(graph: Graph) -> list[str]:
 
 def unfreeze_plan(graph: Graph) -> dict[str, bool]:
     return {node_id: False for node_id, node in graph.nodes.items() if node.frozen}
+
+
+@dataclass(frozen=True)
+class BlockFreezing:
+    """How much of a composite block is frozen, counted over its layers with weights."""
+
+    weighted: list[str]
+    """Members that carry weights (or are frozen anyway), in member order."""
+    frozen: list[str]
+
+    @property
+    def all_frozen(self) -> bool:
+        return bool(self.weighted) and len(self.frozen) == len(self.weighted)
+
+    @property
+    def partly_frozen(self) -> bool:
+        return bool(self.frozen) and not self.all_frozen
+
+
+def block_freezing(graph: Graph, group, analysis: Analysis) -> BlockFreezing:
+    """A block counts as frozen when every member with weights is: a ReLU has nothing to keep."""
+    weighted = [node_id for node_id in group.members if node_id in graph.nodes and (
+        graph.nodes[node_id].frozen or (node_id in analysis.nodes and analysis.nodes[node_id].params > 0))]
+    return BlockFreezing(weighted, [node_id for node_id in weighted if graph.nodes[node_id].frozen])
 
 
 # --- in training -------------------------------------------------------------------------------------

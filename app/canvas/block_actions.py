@@ -53,6 +53,15 @@ class BlockActions:
                 chosen.append(group.id)
         return chosen
 
+    def selection_output(self) -> str | None:
+        """The node whose result a newly added block should take: the last selected node, or the
+        output member of the last selected block card; None when nothing is selected."""
+        graph = self.document.graph
+        outputs = [*self.scene.selected_node_ids(),
+                   *(graph.groups[group_id].output for group_id in self.scene.selected_group_ids())]
+        outputs = [node_id for node_id in outputs if node_id is not None]
+        return outputs[-1] if outputs else None
+
     def selected_with_members(self) -> list[str]:
         """Selected nodes plus every member of the selected block cards (what copy and delete take)."""
         graph = self.document.graph
@@ -105,6 +114,17 @@ class BlockActions:
                    ("openBlock", "Open", lambda: self.open_block(group_id)),
                    ("renameBlock", "Rename Block…", lambda: self.rename_block(group_id)),
                    ("ungroupBlock", f"Ungroup\t{UNGROUP_KEYS}", lambda: self.ungroup([group_id]))]
+        if isinstance(item, (BlockItem, BlockFrame)):
+            freezing = self.document.block_freezing(group_id)
+            thaw = freezing.all_frozen
+            extra = []
+            if freezing.weighted:  # a block of ReLUs has no weights to keep
+                extra.append(("unfreezeBlock" if thaw else "freezeBlock", "Unfreeze Block" if thaw else "Freeze Block",
+                              lambda: self.document.set_block_frozen(group_id, not thaw)))
+            save = getattr(self.view.window(), "save_block_to_library", None)  # only in a main window
+            if save is not None:
+                extra.append(("saveBlockToLibrary", "Save Block to Library…", lambda: save(group_id)))
+            entries[-1:-1] = extra  # before Ungroup
         for name, text, slot in entries:
             menu.addAction(text, slot).setObjectName(name)
 

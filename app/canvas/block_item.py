@@ -36,7 +36,7 @@ def slot_port_name(slot: int) -> str:
     return f"in{slot}"
 
 
-def _stand_in(group: Group):
+def _stand_in(group: Group, frozen: bool = False):
     """What a ``NodeItem`` reads from a node, told about a whole block."""
     count = len(group.members)
     inputs = [SimpleNamespace(name=slot_port_name(slot), variadic=False) for slot in range(len(group.inputs))]
@@ -44,11 +44,13 @@ def _stand_in(group: Group):
                "right-click for more")
     spec = SimpleNamespace(category=COMPOSITE, inputs=inputs, outputs=["out"], title=group.type, summary=summary,
                            module=None, describe=lambda _params: "")
-    return SimpleNamespace(id=group.id, name=group.name, type=COMPOSITE, params={}, frozen=False, spec=spec)
+    return SimpleNamespace(id=group.id, name=group.name, type=COMPOSITE, params={}, frozen=frozen, spec=spec)
 
 
 class BlockItem(NodeItem):
     """The card of a collapsed composite block; ``node_id`` is the block's (group) id."""
+
+    _freezing = (0, 0)  # (frozen, with weights) members; a class default, as NodeItem.__init__ reads it
 
     def __init__(self, group: Group, canvas_style) -> None:
         super().__init__(_stand_in(group), canvas_style)
@@ -61,7 +63,22 @@ class BlockItem(NodeItem):
 
     def set_group(self, group: Group) -> None:
         """The block was renamed or retyped (a new boundary rebuilds the card instead)."""
-        self.set_node(_stand_in(group))
+        self.set_node(_stand_in(group, self.frozen))
+
+    def set_freezing(self, frozen: int, weighted: int) -> None:
+        """Drawn frozen when every member with weights is; partly frozen says so in the tooltip."""
+        if (frozen, weighted) != self._freezing:
+            self._freezing = (frozen, weighted)
+            self.set_frozen(weighted > 0 and frozen == weighted)
+            self._refresh(force=True)
+
+    def frozen_tip(self) -> str:
+        frozen, weighted = self._freezing
+        if not frozen:
+            return ""
+        if frozen == weighted:
+            return f"Frozen: all {weighted} layers keep their weights while the network trains."
+        return f"{frozen} of {weighted} layers frozen (they keep their weights while the network trains)."
 
     def port_for(self, slot: int | None):
         """The input port of composite input ``slot`` (the first one for an edge no slot claims)."""

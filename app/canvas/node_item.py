@@ -117,6 +117,10 @@ class NodeItem(QGraphicsItem):
         """Drawn frozen: a snowflake in the header, a frosted card and a dashed blue-grey edge."""
         return self._frozen
 
+    def frozen_tip(self) -> str:
+        """The tooltip's line about freezing; empty when not frozen."""
+        return "Frozen: keeps its weights while the network trains." if self._frozen else ""
+
     @property
     def thumbnail(self) -> QImage | None:
         return self._thumbnail
@@ -138,8 +142,8 @@ class NodeItem(QGraphicsItem):
             return  # unchanged: keep the cached rendering
         self._texts, self._severity, self._issues = texts, severity, issues
         tip = "\n".join(issues) if issues else f"{title}: {summary}"
-        if self._frozen:
-            tip += "\nFrozen: keeps its weights while the network trains."
+        if self.frozen_tip():
+            tip += "\n" + self.frozen_tip()
         self.setToolTip(f"{name} ({title})\n{tip}")
         self.update()
 

@@ -18,6 +18,7 @@ from PySide6.QtGui import QFont, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QGraphicsScene
 
 from engine.analysis import Analysis, group_report
+from engine.finetune import block_freezing
 from engine.graph import Edge, GraphEvent
 from engine.groups import Group
 
@@ -153,6 +154,8 @@ class CanvasScene(QGraphicsScene):
             for group_id, item in items.items():
                 if group_id in groups:
                     item.set_report(group_report(analysis, groups[group_id]))
+        for group_id in self.block_items:  # which members carry weights may have changed
+            self._show_freezing(group_id)
 
     def _on_graph_event(self, event: GraphEvent) -> None:
         graph = self.document.graph
@@ -172,6 +175,8 @@ class CanvasScene(QGraphicsScene):
         elif kind in ("param_changed", "node_renamed", "frozen_changed"):
             if event.node_id in self.node_items:
                 self.node_items[event.node_id].set_node(graph.nodes[event.node_id])
+            elif kind == "frozen_changed" and event.node_id in self._hidden_in:
+                self._show_freezing(self._hidden_in[event.node_id])
         elif kind == "ui_changed":
             item = self.node_items.get(event.node_id)
             if item is not None:
@@ -231,7 +236,13 @@ class CanvasScene(QGraphicsScene):
             cards[id(self.block_items[group_id])] = self.block_items[group_id]
         for card in cards.values():
             self._refresh_ports(card, order)
-        for key in selected:  # a re-made card keeps its selection
+        # A re-made card keeps its selection; a selected block stays selected as its card, or as
+        # its members once expanded or ungrouped (so the inspector keeps showing it).
+        if group_id in selected and group_id not in self.block_items:
+            selected |= affected
+        elif group_id in self.block_items and selected & affected:
+            selected.add(group_id)
+        for key in selected:
             card = self.node_items.get(key) or self.block_items.get(key)
             if card is not None and not card.isSelected():
                 card.setSelected(True)
@@ -272,6 +283,7 @@ class CanvasScene(QGraphicsScene):
             item = BlockItem(group, self.canvas_style)
             self._place(item, block_position(self.document.graph, group), report)
             self.block_items[group.id] = item
+            self._show_freezing(group.id)
             return
         members = [self.node_items[n] for n in group.members if n in self.node_items]
         if members:
@@ -279,6 +291,13 @@ class CanvasScene(QGraphicsScene):
             frame.set_report(report)
             self.addItem(frame)
             self.frame_items[group.id] = frame
+
+    def _show_freezing(self, group_id: str) -> None:
+        """A collapsed card looks frozen when all its members with weights are."""
+        item, group = self.block_items.get(group_id), self.document.graph.groups.get(group_id)
+        if item is not None and group is not None:
+            freezing = block_freezing(self.document.graph, group, self.document.analysis)
+            item.set_freezing(len(freezing.frozen), len(freezing.weighted))
 
     def _remove_block(self, group_id: str) -> None:
         item = self.block_items.pop(group_id, None)
