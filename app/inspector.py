@@ -206,6 +206,33 @@ class _Page(QWidget):
         for label in labels:
             label.setMinimumWidth(width)
 
+    def add_output_section(self) -> None:
+        """The Output numbers and the Problems list, filled by ``show_report``."""
+        self.layout_.addWidget(_heading("Output"))
+        numbers = self.form()
+        self.shape_label, self.params_label, self.macs_label = _value_label(), _value_label(), _value_label()
+        self.shape_label.setObjectName("outputShape")
+        numbers.addRow("Shape", self.shape_label)
+        numbers.addRow("Parameters", self.params_label)
+        numbers.addRow("MACs", self.macs_label)
+        self.layout_.addLayout(numbers)
+
+        self.issues_heading = _heading("Problems")
+        self.issues_box = QVBoxLayout()
+        self.issues_box.setSpacing(6)
+        self.layout_.addWidget(self.issues_heading)
+        self.layout_.addLayout(self.issues_box)
+
+    def show_report(self, report) -> None:
+        self.shape_label.setText(format_shape(report.output_shape) if report.output_shape else "unknown")
+        self.params_label.setText(count_text(report.params))
+        self.macs_label.setText(compact_text(report.macs))
+        while self.issues_box.count():
+            self.issues_box.takeAt(0).widget().deleteLater()
+        for issue in report.issues:
+            self.issues_box.addWidget(_issue_label(issue))
+        self.issues_heading.setVisible(bool(report.issues))
+
     def refresh_values(self) -> None:
         """Shows the graph's current values (after an edit, undo or redo)."""
 
@@ -262,20 +289,7 @@ class NodePage(_Page):
                 self.editors[param.name] = editor
             self.layout_.addLayout(params)
 
-        self.layout_.addWidget(_heading("Output"))
-        numbers = self.form()
-        self.shape_label, self.params_label, self.macs_label = _value_label(), _value_label(), _value_label()
-        self.shape_label.setObjectName("outputShape")
-        numbers.addRow("Shape", self.shape_label)
-        numbers.addRow("Parameters", self.params_label)
-        numbers.addRow("MACs", self.macs_label)
-        self.layout_.addLayout(numbers)
-
-        self.issues_heading = _heading("Problems")
-        self.issues_box = QVBoxLayout()
-        self.issues_box.setSpacing(6)
-        self.layout_.addWidget(self.issues_heading)
-        self.layout_.addLayout(self.issues_box)
+        self.add_output_section()
 
         self.layout_.addWidget(_heading("Block guide"))
         summary = QLabel(f"<b>{spec.summary}</b>")
@@ -309,14 +323,7 @@ class NodePage(_Page):
         report = analysis.nodes.get(self.node_id)
         if report is None:  # a newer analysis is on its way
             return
-        self.shape_label.setText(format_shape(report.output_shape) if report.output_shape else "unknown")
-        self.params_label.setText(count_text(report.params))
-        self.macs_label.setText(compact_text(report.macs))
-        while self.issues_box.count():
-            self.issues_box.takeAt(0).widget().deleteLater()
-        for issue in report.issues:
-            self.issues_box.addWidget(_issue_label(issue))
-        self.issues_heading.setVisible(bool(report.issues))
+        self.show_report(report)
         self.frozen_box.setVisible(report.params > 0 or self.node.frozen)
 
     def _set_frozen(self, frozen: bool) -> None:
@@ -400,20 +407,7 @@ class BlockPage(_Page):
         form.addRow(self.frozen_note)
         self.layout_.addLayout(form)
 
-        self.layout_.addWidget(_heading("Output"))
-        numbers = self.form()
-        self.shape_label, self.params_label, self.macs_label = _value_label(), _value_label(), _value_label()
-        self.shape_label.setObjectName("outputShape")
-        numbers.addRow("Shape", self.shape_label)
-        numbers.addRow("Parameters", self.params_label)
-        numbers.addRow("MACs", self.macs_label)
-        self.layout_.addLayout(numbers)
-
-        self.issues_heading = _heading("Problems")
-        self.issues_box = QVBoxLayout()
-        self.issues_box.setSpacing(6)
-        self.layout_.addWidget(self.issues_heading)
-        self.layout_.addLayout(self.issues_box)
+        self.add_output_section()
 
         self.layout_.addWidget(_heading("Block"))
         buttons = QGridLayout()
@@ -467,14 +461,7 @@ class BlockPage(_Page):
         if self.group_id not in self.document.graph.groups:
             return
         report = group_report(analysis, self.group)
-        self.shape_label.setText(format_shape(report.output_shape) if report.output_shape else "unknown")
-        self.params_label.setText(count_text(report.params))
-        self.macs_label.setText(compact_text(report.macs))
-        while self.issues_box.count():
-            self.issues_box.takeAt(0).widget().deleteLater()
-        for issue in report.issues:
-            self.issues_box.addWidget(_issue_label(issue))
-        self.issues_heading.setVisible(bool(report.issues))
+        self.show_report(report)
         self._show_freezing()  # which members carry weights comes with the analysis
 
     def _show_freezing(self) -> None:
