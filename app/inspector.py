@@ -42,6 +42,7 @@ from .block_guide import parameters_html, shape_html, when_html
 from .document import Document
 from .formatting import compact_text, count_text
 from .icons import CATEGORY_TITLES, block_icon, icon
+from .labels import heading, muted
 from .library_commands import sharing
 from .param_editors import ParamEditor, editor_for
 from .theme import set_style_property
@@ -64,20 +65,6 @@ class ProjectTextCommand(QUndoCommand):
 
     def undo(self) -> None:
         setattr(self._project, self._field, self._old)
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("sectionHeading")
-    label.setIndent(0)  # a styled label would otherwise indent its text
-    return label
-
-
-def _muted(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("muted")
-    label.setWordWrap(True)
-    return label
 
 
 def _form() -> QFormLayout:
@@ -208,7 +195,7 @@ class _Page(QWidget):
 
     def add_output_section(self) -> None:
         """The Output numbers and the Problems list, filled by ``show_report``."""
-        self.layout_.addWidget(_heading("Output"))
+        self.layout_.addWidget(heading("Output"))
         numbers = self.form()
         self.shape_label, self.params_label, self.macs_label = _value_label(), _value_label(), _value_label()
         self.shape_label.setObjectName("outputShape")
@@ -217,7 +204,7 @@ class _Page(QWidget):
         numbers.addRow("MACs", self.macs_label)
         self.layout_.addLayout(numbers)
 
-        self.issues_heading = _heading("Problems")
+        self.issues_heading = heading("Problems")
         self.issues_box = QVBoxLayout()
         self.issues_box.setSpacing(6)
         self.layout_.addWidget(self.issues_heading)
@@ -277,7 +264,7 @@ class NodePage(_Page):
 
         self.editors: dict[str, ParamEditor] = {}
         if spec.params:
-            self.layout_.addWidget(_heading("Parameters"))
+            self.layout_.addWidget(heading("Parameters"))
             params = self.form()
             for param in spec.params:
                 editor = editor_for(param)
@@ -291,18 +278,18 @@ class NodePage(_Page):
 
         self.add_output_section()
 
-        self.layout_.addWidget(_heading("Block guide"))
+        self.layout_.addWidget(heading("Block guide"))
         summary = QLabel(f"<b>{spec.summary}</b>")
         summary.setWordWrap(True)
         self.layout_.addWidget(summary)
-        self.layout_.addWidget(_muted(spec.doc))
+        self.layout_.addWidget(muted(spec.doc))
         if spec.when:
-            self.layout_.addWidget(_muted(when_html(spec)))
-        formula = _muted(shape_html(spec))
+            self.layout_.addWidget(muted(when_html(spec)))
+        formula = muted(shape_html(spec))
         formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.layout_.addWidget(formula)
         if spec.params:
-            self.layout_.addWidget(_muted("<b>Parameters</b>" + parameters_html(spec)))
+            self.layout_.addWidget(muted("<b>Parameters</b>" + parameters_html(spec)))
         self.layout_.addStretch(1)
 
     @property
@@ -402,14 +389,14 @@ class BlockPage(_Page):
         self.frozen_box.setToolTip("Frozen layers keep their weights while the network trains (fine-tuning)")
         self.frozen_box.clicked.connect(self._toggle_frozen)
         form.addRow(self.frozen_box)
-        self.frozen_note = _muted()  # "3 of 10 layers frozen now", under the box's text
+        self.frozen_note = muted()  # "3 of 10 layers frozen now", under the box's text
         self.frozen_note.setContentsMargins(self.frozen_box.sizeHint().height(), 0, 0, 0)
         form.addRow(self.frozen_note)
         self.layout_.addLayout(form)
 
         self.add_output_section()
 
-        self.layout_.addWidget(_heading("Block"))
+        self.layout_.addWidget(heading("Block"))
         buttons = QGridLayout()
         buttons.setContentsMargins(0, 4, 0, 0)
         buttons.setSpacing(6)
@@ -543,7 +530,7 @@ class SelectionPage(_Page):
         super().__init__(document)
         self.ids = ids
         self.header(f"{len(ids)} nodes selected", "Select a single node to edit its parameters.")
-        self.layout_.addWidget(_heading("Together"))
+        self.layout_.addWidget(heading("Together"))
         form = self.form()
         self.params_label, self.macs_label = _value_label(), _value_label()
         form.addRow("Parameters", self.params_label)
@@ -573,7 +560,7 @@ class ProjectPage(_Page):
         form.addRow("Description", self.description_edit)
         self.layout_.addLayout(form)
 
-        self.layout_.addWidget(_heading("Network"))
+        self.layout_.addWidget(heading("Network"))
         totals = self.form()
         self.nodes_label, self.shape_label = _value_label(), _value_label()
         self.params_label, self.macs_label, self.validity_label = _value_label(), _value_label(), _value_label()

@@ -43,6 +43,7 @@ from engine.weights import (
     torchvision_weights_file,
 )
 
+from .labels import muted
 from .training.background import BackgroundJobs
 from .training.panel import starting_point
 
@@ -145,7 +146,7 @@ class PretrainedWeightsDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        current = _muted(f"Now: {starting_point(document.project)[0].removeprefix('Starts from: ')}")
+        current = muted(f"Now: {starting_point(document.project)[0].removeprefix('Starts from: ')}")
         layout.addWidget(current)
         layout.addLayout(form)
         layout.addWidget(self.check_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -271,10 +272,3 @@ class PretrainedWeightsDialog(QDialog):
     def done(self, result: int) -> None:
         self._closed = True  # a check still running finds no dialog to report to
         super().done(result)
-
-
-def _muted(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("muted")
-    label.setWordWrap(True)
-    return label

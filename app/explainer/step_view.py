@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QScrollAr
 
 from engine.explain.convolution import Step, format_value
 
+from ..labels import muted
 from .grids import PADDING, NumberGrid
-from .widgets import bold, muted, operator_label
+from .widgets import bold, operator_label
 
 STEP_CELL = 34  # px: the step's grid cells (they widen for long numbers)
 SUM_WIDTH = 300  # px the written-out sum needs beside the grids

@@ -1,24 +1,12 @@
-"""Small building blocks of the explainer window: headings, muted notes, operators, titled grids."""
+"""Small building blocks of the explainer window: bold labels, operators, titled grids."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
+from ..labels import muted
 from .grids import HeatMap, NumberGrid
-
-
-def heading(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("sectionHeading")
-    return label
-
-
-def muted(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("muted")
-    label.setWordWrap(True)
-    return label
 
 
 def bold(label: QLabel) -> QLabel:

@@ -56,11 +56,12 @@ from engine.explain.convolution import (
     preset_filter,
 )
 
+from ..labels import heading, muted
 from ..theme import set_style_property
 from ..training.feature_maps import IMAGE_FILTER
 from .grids import CURRENT, PENDING, WINDOW, WINDOW_PADDING, diverging_lut, is_palette_change
 from .step_view import StepView
-from .widgets import GridPanel, heading, muted, operator_label, spin_box
+from .widgets import GridPanel, operator_label, spin_box
 
 #: Inputs (with padding) larger than this a side are drawn as heat maps, without per-cell numbers.
 NUMBERS_MAX_SIDE = 16
