@@ -119,7 +119,9 @@ class BlockEditing:
 
     def set_block_collapsed(self, group_id: str, collapsed: bool) -> bool:
         """Collapses a block into one card, or expands it in place; the cards around it move
-        to make room (and move back), in the same undo step."""
+        to make room (and move back), in the same undo step. Allowed while training: it
+        changes what the canvas shows, not the network (so a member's feature maps can be
+        picked while a run goes on)."""
         group = self._graph.groups.get(group_id)
         if group is None:
             return False
@@ -139,7 +141,8 @@ class BlockEditing:
             if key in self._graph.groups:
                 ui = {**self._graph.groups[key].ui, "x": x, "y": y}
                 UpdateBlockCommand(self._graph, key, {"ui": ui}, command.text(), command)
-        return self._push(command)
+        self.undo_stack.push(command)
+        return True
 
     def move_blocks(self, positions: dict[str, tuple[float, float]]) -> None:
         """Moves cards, where a key may be a block id: its members move by as much, so that

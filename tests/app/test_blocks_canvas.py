@@ -357,3 +357,17 @@ def test_the_window_groups_and_ungroups_with_its_edit_menu_keys(window, dialogs)
     assert len(dialogs.seen) == 1 and document.undo_stack.count() == 1  # one dialog, one undo step
     QTest.keyClick(canvas, Qt.Key.Key_G, CTRL | Qt.KeyboardModifier.ShiftModifier)
     assert not document.graph.groups and set(canvas.selected_node_ids()) == {"conv1", "tanh1", "pool1"}
+
+
+def test_a_block_expands_while_the_network_trains_so_its_layers_can_be_picked(qtbot):
+    document, view = open_view(qtbot, preset("resnet8"), size=(1400, 800))
+    scene = view.canvas_scene
+    group_id = next(iter(document.graph.groups))
+    document.read_only = True  # what a training run does to the document
+    show(view, scene.block_items[group_id].sceneBoundingRect())
+    QTest.mouseDClick(view.viewport(), LEFT, NONE, block_point(view, group_id))
+    assert not document.graph.groups[group_id].collapsed
+    conv = next(m for m, local in document.graph.groups[group_id].members.items() if local == "conv1")
+    assert scene.node_items[conv].isVisible()
+    assert not document.rename(conv, "renamed")  # the network itself stays untouchable
+    assert document.graph.nodes[conv].name != "renamed"
