@@ -10,6 +10,11 @@ app reaches >= 0.90× of headless). Each round runs headless and then in the
 app, so that both meet the same load; the median of the rounds' ratios is
 reported.
 
+Each run starts once the app's start-up warm-up has imported torch's compiler
+stack, as it has by the time a person clicks Train: that import loads triton's
+native library with the GIL held, a one-off stall of about 0.2 s here, which
+lands in the first seconds after start-up rather than in a run.
+
     python -m bench gui            (QT_QPA_PLATFORM=offscreen is set when there is no display)
 """
 from __future__ import annotations
@@ -71,6 +76,7 @@ def gui_run(app) -> tuple[float, float, float, float]:
     from PySide6.QtCore import QSettings
 
     from app.main_window import MainWindow
+    from app.training.worker import wait_for_torch_warm_up
 
     with tempfile.TemporaryDirectory() as folder:
         # The whole app (canvas, palette, inspector…), with settings and runs in a temp folder.
@@ -114,6 +120,7 @@ def gui_run(app) -> tuple[float, float, float, float]:
             if ui.panel.dataset_info is None:  # the dataset look-up runs in the background
                 QTimer.singleShot(20, start)
                 return
+            wait_for_torch_warm_up()
             if not ui.start_training():
                 print("could not start:", ui.panel.message_label.text())
                 app.quit()

@@ -47,6 +47,8 @@ from engine.training import (
     TrainingState,
 )
 
+from ..qt_workarounds import freeze_long_lived
+
 #: Seconds between progress reports (the trainer throttles its batch hook to this).
 REPORT_INTERVAL = 0.05
 #: Seconds between feature-map probes (a few frames per second at most).
@@ -90,7 +92,7 @@ _warmed_up = threading.Event()
 _warm_up_thread: threading.Thread | None = None
 # Everything the app later imports from pool threads: importing these on two threads at
 # once can leave a module half-initialised in the other thread (seen right after start-up).
-_WARM_UP_MODULES = ("torch._dynamo", "torchvision.models")
+_WARM_UP_MODULES = ("torch._dynamo",)
 
 
 def warm_up_torch() -> None:
@@ -107,6 +109,7 @@ def warm_up_torch() -> None:
 def _import_heavy_modules() -> None:
     for name in _WARM_UP_MODULES:
         importlib.import_module(name)
+    freeze_long_lived()  # the modules just imported live as long as the process
 
 
 def wait_for_torch_warm_up(timeout: float = 30.0) -> None:
