@@ -95,9 +95,13 @@ class CanvasView(QGraphicsView):
 
     def select_nodes(self, ids) -> None:
         """Selects exactly ``ids`` (nodes, or blocks by id; a node inside a collapsed block
-        selects the block's card), announcing the new selection once."""
+        selects the block's card, an expanded block its members), announcing the new
+        selection once."""
         before = set(self._selection())
         scene = self.canvas_scene
+        groups = self.document.graph.groups
+        ids = [member for key in ids for member in (
+            groups[key].members if key in groups and not groups[key].collapsed else [key])]
         scene.blockSignals(True)  # one selection_changed, not one per card
         try:
             scene.clearSelection()

@@ -231,3 +231,14 @@ def test_a_palette_double_click_adds_after_a_selected_block_card(qtbot, window):
     new_card = view.canvas_scene.node_items[added.id].sceneBoundingRect()
     others = [item.sceneBoundingRect() for item in view.canvas_scene.cards() if item.node_id != added.id]
     assert not any(new_card.adjusted(8, 8, -8, -8).intersects(rect.adjusted(8, 8, -8, -8)) for rect in others)
+
+
+def test_selecting_an_expanded_block_by_id_selects_its_members_and_shows_its_page(qtbot):
+    document, view = open_view(qtbot, preset("resnet8"), size=(1200, 700))
+    inspector = Inspector(document)
+    view.selection_changed.connect(inspector.show_nodes)
+    group_id = next(iter(document.graph.groups))
+    document.set_block_collapsed(group_id, False)
+    view.select_nodes([group_id])
+    assert set(view.selected_node_ids()) == set(document.graph.groups[group_id].members)
+    assert isinstance(inspector.page, BlockPage) and inspector.page.group_id == group_id
