@@ -11,19 +11,14 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMainWindow, QWidget
 
-from app.document import Document
-from app.training import install_training_ui
 from app.training.gradcam_view import as_rgb, blend_heatmap
 from app.training.worker import display_images, preprocess_file, validation_sample
-from engine.config import TrainingConfig
 from engine.data import load_dataset
 from engine.explain.gradcam import grad_cam
 from engine.graph import Graph
-from engine.project import Project
 
-from .test_training import Studio, no_training_thread_left_running  # noqa: F401 - autouse fixture
+from .test_training import Studio, no_training_thread_left_running, open_studio  # noqa: F401 - autouse fixture
 
 
 def two_conv_graph() -> Graph:
@@ -45,20 +40,11 @@ def two_conv_graph() -> Graph:
 
 @pytest.fixture
 def trained_studio(qtbot, tmp_path) -> Studio:
-    window = QMainWindow()
-    window.setCentralWidget(QWidget())
-    config = TrainingConfig(dataset="digits", epochs=1, batch_size=64)
-    document = Document(Project(two_conv_graph(), "two convs", training=config), parent=window)
-    ui = install_training_ui(window, document, None, runs_root=tmp_path / "runs")
-    qtbot.addWidget(window)
-    window.resize(1200, 800)
-    window.show()
-    qtbot.waitUntil(lambda: ui.panel.dataset_info is not None)
-    studio = Studio(window, document, ui)
+    studio = open_studio(qtbot, tmp_path, two_conv_graph(), "two convs")
     studio.train(qtbot)
-    assert ui.trained is not None, ui.panel.message_label.text()
+    assert studio.ui.trained is not None, studio.ui.panel.message_label.text()
     yield studio
-    ui.jobs.wait(10_000)
+    studio.ui.jobs.wait(10_000)
 
 
 def digit_file(tmp_path) -> str:

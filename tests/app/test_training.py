@@ -78,19 +78,25 @@ class Studio:
             assert self.ui.start_training(), self.ui.panel.message_label.text()
 
 
-@pytest.fixture
-def studio(qtbot, tmp_path) -> Studio:
+def open_studio(qtbot, tmp_path, graph, name: str) -> Studio:
+    """A main window with the training UI on ``graph`` (one epoch of digits), its dataset looked up."""
     window = QMainWindow()
     window.setCentralWidget(QWidget())
     config = TrainingConfig(dataset="digits", epochs=1, batch_size=64)
-    document = Document(Project(tiny_graph(), "tiny", training=config), parent=window)
+    document = Document(Project(graph, name, training=config), parent=window)
     ui = install_training_ui(window, document, None, runs_root=tmp_path / "runs")
     qtbot.addWidget(window)
     window.resize(1200, 800)
     window.show()
     qtbot.waitUntil(lambda: ui.panel.dataset_info is not None)
-    yield Studio(window, document, ui)
-    ui.jobs.wait(10_000)
+    return Studio(window, document, ui)
+
+
+@pytest.fixture
+def studio(qtbot, tmp_path) -> Studio:
+    studio = open_studio(qtbot, tmp_path, tiny_graph(), "tiny")
+    yield studio
+    studio.ui.jobs.wait(10_000)
 
 
 def test_a_short_run_reports_progress_and_finishes(studio, qtbot, tmp_path):
