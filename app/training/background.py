@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from .warm_up import wait_for_torch_warm_up
+
 
 class _Relay(QObject):
     """Lives on the GUI thread; signals emitted from the pool thread are queued to it."""
@@ -27,6 +29,7 @@ class _Job(QRunnable):
     @Slot()
     def run(self) -> None:
         try:
+            wait_for_torch_warm_up()  # jobs use torch and torchvision: never beside the warm-up's imports
             result = self.work()
         except Exception as error:  # noqa: BLE001 - every failure goes back to the GUI as a message
             self.relay.failed.emit(error)

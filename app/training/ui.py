@@ -46,7 +46,8 @@ from .trained import (
     trained_from_run,
     validation_image,
 )
-from .worker import RunOutcome, RunRequest, preprocess_file, warm_up_torch
+from .warm_up import warm_up_torch
+from .worker import RunOutcome, RunRequest, preprocess_file
 
 #: Progress text and bar: people read them, a few updates a second is plenty.
 PROGRESS_INTERVAL_MS = 200
