@@ -299,8 +299,13 @@ class TrainingUi(QObject):
         result = outcome.result
         self.progress_throttle.flush()
         self.curves.redraw()
-        self.trained = trained_from_run(outcome)
-        if outcome.gallery:
+        trained = trained_from_run(outcome)
+        # A run stopped before its first epoch has no checkpoint and a barely trained model: the last
+        # usable model (an earlier run's, an opened checkpoint's, or none) stays until an epoch finishes.
+        adopted = trained.checkpoint is not None
+        if adopted:
+            self.trained = trained
+        if outcome.gallery and adopted:
             gallery = outcome.gallery
             self.gallery.show_predictions(gallery["images"], gallery["true"], gallery["predicted"],
                                           gallery["confidence"], gallery["class_names"])
@@ -309,8 +314,13 @@ class TrainingUi(QObject):
         if result.history:
             headline += f"; validation accuracy {100 * result.val_accuracy:.1f} %"
         self.panel.show_status(headline + ".")
-        if self.trained.checkpoint is not None:
-            self.panel.show_checkpoint(self.trained.checkpoint)
+        if adopted:
+            self.panel.show_checkpoint(trained.checkpoint)
+        elif self.trained is not None:
+            self.panel.show_message("No epoch finished, so no checkpoint was written; the network trained "
+                                    "before stays in use.")
+            if self.trained.checkpoint is not None:
+                self.panel.show_checkpoint(self.trained.checkpoint)
         else:
             self.panel.show_message("No epoch finished, so no checkpoint was written.")
 

@@ -221,6 +221,36 @@ def test_stop_ends_a_run_mid_epoch_within_a_second(studio, qtbot):
     assert "Stopped after 0 epoch(s)" in ui.panel.status_label.text()
 
 
+def stop_before_the_first_epoch(studio: Studio, qtbot) -> None:
+    """Train and Stop clicked in the panel, the Stop before any epoch ends."""
+    ui = studio.ui
+    studio.configure(epochs=50, batch_size=8)
+    with qtbot.waitSignal(ui.training_ended, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(ui.panel.train_button, Qt.MouseButton.LeftButton)
+        wait_for_progress(qtbot, ui)
+        qtbot.mouseClick(ui.panel.stop_button, Qt.MouseButton.LeftButton)
+    assert "Stopped after 0 epoch(s)" in ui.panel.status_label.text()
+
+
+def test_a_run_stopped_before_its_first_epoch_keeps_the_model_trained_before(studio, qtbot):
+    ui = studio.ui
+    studio.train(qtbot)
+    before = ui.trained
+    assert before is not None and before.checkpoint is not None
+    stop_before_the_first_epoch(studio, qtbot)
+    assert ui.trained is before  # still what Try an Image, the feature maps and Export use
+    assert ui.export_action.isEnabled() and ui.predict_view.choose_button.isEnabled()
+    assert "stays in use" in ui.panel.message_label.text()
+    assert str(before.checkpoint) in ui.panel.run_label.text()
+
+
+def test_a_first_run_stopped_before_its_first_epoch_offers_no_model(studio, qtbot):
+    ui = studio.ui
+    stop_before_the_first_epoch(studio, qtbot)
+    assert ui.trained is None
+    assert not ui.export_action.isEnabled() and not ui.predict_view.choose_button.isEnabled()
+
+
 def test_stop_and_wait_ends_the_thread_while_training(studio, qtbot):
     ui = studio.ui
     studio.configure(epochs=50, batch_size=8)
