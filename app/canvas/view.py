@@ -341,6 +341,8 @@ class CanvasView(QGraphicsView):
 
     def _end_edge_drag(self, apply: bool) -> None:
         drag, self._edge_drag = self._edge_drag, None
+        if self._last_refusal is not None:
+            self.document.show_status("")  # the hover's refusal is over; a refused drop says it again
         self._last_refusal = None
         QToolTip.hideText()
         self._restore_cursor()
@@ -353,12 +355,14 @@ class CanvasView(QGraphicsView):
         self.viewport().setCursor(Qt.CursorShape.ForbiddenCursor if text else Qt.CursorShape.CrossCursor)
         if text == self._last_refusal:
             return
-        self._last_refusal = text
+        shown, self._last_refusal = self._last_refusal, text
         if text:
             QToolTip.showText(self.viewport().mapToGlobal(pos.toPoint()), text, self.viewport())
             self.document.show_status(text)
         else:
             QToolTip.hideText()
+            if shown is not None:
+                self.document.show_status("")  # off the refused port: its refusal no longer applies
 
     def mouseReleaseEvent(self, event) -> None:
         self._pending_edge_drag = None
