@@ -7,6 +7,7 @@ back after a crash. Layout, recent files and the theme live in QSettings.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
@@ -45,6 +46,13 @@ FIRST_LAUNCH_KEY = "session/launched"
 LAST_FOLDER_KEY = "files/last_folder"
 PICTURE_FORMATS = [("PNG image", ".png"), ("SVG drawing", ".svg")]
 PYTHON_FORMATS = [("Python source", ".py")]
+
+
+def redo_shortcuts(platform_keys: list[QKeySequence], platform: str = sys.platform) -> list[QKeySequence]:
+    """The platform's Redo keys, plus Ctrl+Y outside macOS: GNOME's and KDE's schemes bind only
+    Ctrl+Shift+Z, yet people coming from Windows programs press Ctrl+Y."""
+    extra = QKeySequence("Ctrl+Y")
+    return list(platform_keys) + ([extra] if platform != "darwin" and extra not in platform_keys else [])
 
 
 class MainWindow(QMainWindow):
@@ -171,7 +179,7 @@ class MainWindow(QMainWindow):
         self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(QKeySequence.keyBindings(keys.Undo))
         self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts(QKeySequence.keyBindings(keys.Redo))
+        self.redo_action.setShortcuts(redo_shortcuts(QKeySequence.keyBindings(keys.Redo)))
         # The canvas's own keys: in a panel (the palette, the problems list) they must not
         # delete or copy blocks behind the user's back.
         self.cut_action = self._action("Cu&t", canvas.cut_selection, keys.Cut, scope=canvas)

@@ -32,7 +32,7 @@ MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
 START_ZOOM = 0.75           # opening a network never shows it smaller than this (text stays readable)
 ZOOM_STEP = 1.25
 FIT_MARGIN = 40.0
-PASTE_STEP = 30.0
+PASTE_GAP = 40.0  # between pasted cards and the cards they would have covered
 EDGE_GRAB_DISTANCE = 28.0  # view pixels from an edge's input end that pick it up
 PORT_REACH = 16.0           # view pixels within which a dragged edge snaps to a port
 HALF_WORLD = 500_000.0      # the canvas is "endless": scrolling never hits an edge
@@ -75,7 +75,6 @@ class CanvasView(QGraphicsView):
         self._move_start: dict[str, QPointF] | None = None
         self._rubber_band = False
         self._last_refusal: str | None = None
-        self._paste_count = 0
         self._quick_add: QuickAddPopup | None = None
         self._quick_add_at = QPointF()
         self._fitted = False
@@ -524,35 +523,45 @@ class CanvasView(QGraphicsView):
             self.document.show_status("Nothing to copy: select some blocks first.")
             return False
         clipboard.put_on_clipboard(self.document.copy_nodes(ids))
-        self._paste_count = 0
         return True
 
     def cut_selection(self) -> None:
         if self.copy_selection():
+            # The first paste goes back where the cut nodes were: that place is clear now.
             self.document.delete(self.selected_node_ids(), [], verb="Cut", group_ids=self.selected_group_ids())
-            self._paste_count = -1  # the first paste goes back where the cut nodes were
 
     def paste(self) -> list[str]:
         payload = clipboard.from_mime(QGuiApplication.clipboard().mimeData())
         if payload is None:
             self.document.show_status("Nothing to paste: copy some blocks first.")
             return []
-        self._paste_count += 1
         xs = [float(n.get("ui", {}).get("x", 0)) for n in payload["nodes"]]
         ys = [float(n.get("ui", {}).get("y", 0)) for n in payload["nodes"]]
-        step = PASTE_STEP * self._paste_count
-        placed = QRectF(min(xs, default=0) + step, min(ys, default=0) + step,
+        copied = QRectF(min(xs, default=0), min(ys, default=0),
                         max(xs, default=0) - min(xs, default=0) + style.CARD_W,
                         max(ys, default=0) - min(ys, default=0) + style.CARD_H)
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
-        offset = QPointF(step, step)
-        if not visible.intersects(placed):
+        offset = QPointF(0, 0)
+        if not visible.intersects(copied):
             # The originals are out of sight: paste in the middle of the view instead.
-            centre = visible.center() - placed.center()
-            offset += QPointF(snapped(centre.x()), snapped(centre.y()))
+            centre = visible.center() - copied.center()
+            offset = QPointF(snapped(centre.x()), snapped(centre.y()))
+        offset = self._clear_offset(copied, offset)
         ids = self.document.paste(payload, (offset.x(), offset.y()))
         self.select_nodes(ids)
         return ids
+
+    def _clear_offset(self, rect: QRectF, offset: QPointF) -> QPointF:
+        """``offset``, moved on across the flow (down, or right in a top-to-bottom network) until
+        ``rect`` moved by it covers no card on show: pasted cards never land on the originals."""
+        taken = [card.sceneBoundingRect() for card in self.canvas_scene.cards() if card.isVisible()]
+        if self.canvas_scene.vertical:
+            step = QPointF(snapped(rect.width() + PASTE_GAP), 0)
+        else:
+            step = QPointF(0, snapped(rect.height() + PASTE_GAP))
+        while any(rect.translated(offset).intersects(card) for card in taken):
+            offset += step
+        return offset
 
     def duplicate_selection(self) -> list[str]:
         ids = self.document.duplicate(self.blocks.selected_with_members())
