@@ -25,6 +25,7 @@ from .edge_item import EdgeItem
 from .interactions import EdgeDrag
 from .node_item import NodeItem
 from .port_item import PortItem
+from .find_bar import FindBar
 from .quick_add import QuickAddPopup
 from .scene import CanvasScene
 
@@ -77,6 +78,7 @@ class CanvasView(QGraphicsView):
         self._last_refusal: str | None = None
         self._quick_add: QuickAddPopup | None = None
         self._quick_add_at = QPointF()
+        self._find_bar: FindBar | None = None
         self._fitted = False
         self._zoom_anchor: tuple | None = None
         self.blocks = BlockActions(self)  # composite blocks: group, expand, collapse, open, rename
@@ -567,6 +569,25 @@ class CanvasView(QGraphicsView):
         ids = self.document.duplicate(self.blocks.selected_with_members())
         self.select_nodes(ids)
         return ids
+
+    # --- find ----------------------------------------------------------------------------------
+
+    def show_find(self) -> FindBar:
+        """Opens the find bar (Edit ▸ Find) over the canvas, completing the names on it."""
+        if self._find_bar is None:
+            self._find_bar = FindBar(self)
+            self._find_bar.chosen.connect(self._found)
+            self._find_bar.not_found.connect(
+                lambda text: self.document.show_status(f"Nothing on the canvas is called “{text.strip()}”"))
+        self._find_bar.open(self.document.graph)
+        return self._find_bar
+
+    def _found(self, key: str) -> None:
+        graph = self.document.graph
+        group = graph.groups.get(key)
+        self.center_on_nodes(list(group.members) if group is not None and not group.collapsed else [key])
+        name = graph.nodes[key].name if key in graph.nodes else graph.groups[key].name
+        self.document.show_status(f"Found {name}")
 
     # --- quick add -----------------------------------------------------------------------------
 

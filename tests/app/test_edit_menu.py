@@ -8,6 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
+from app.canvas.find_bar import FindBar
+
 from .canvas_helpers import open_view
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -67,3 +69,52 @@ def test_ctrl_y_redoes(window, qtbot):
     QTest.keyClick(window.canvas, Qt.Key.Key_Y, CTRL)
     assert "tanh1" not in window.document.graph.nodes
     assert window.undo_action.text() == "&Undo Delete tanh1"
+
+
+def card_centre_in_view(view, node_id: str):
+    card = view.canvas_scene.card_for(node_id)
+    return view.mapFromScene(card.sceneBoundingRect().center())
+
+
+def test_ctrl_f_finds_a_node_by_name_selects_it_and_brings_it_to_the_middle(window, qtbot):
+    view = window.canvas
+    view.zoom_in()
+    view.zoom_in()  # close up: the far end of the network is out of sight
+    view.select_nodes(["conv1"])
+    view.centerOn(view.canvas_scene.card_for("conv1").sceneBoundingRect().center())
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_F, CTRL)
+    bar = view.findChild(FindBar)
+    assert bar is not None and bar.isVisible() and bar.field.hasFocus()
+    QTest.keyClicks(bar.field, "FC")  # any part of a name, any case
+    completer = bar.field.completer()
+    shown = [completer.completionModel().index(row, 0).data() for row in range(completer.completionCount())]
+    assert shown == ["fc1", "fc2", "fc3"]
+    bar.field.clear()
+    QTest.keyClicks(bar.field, "fc3")
+    QTest.keyClick(bar.field, Qt.Key.Key_Return)
+    assert view.selected_node_ids() == ["fc3"]
+    middle = view.viewport().rect().center()
+    assert (card_centre_in_view(view, "fc3") - middle).manhattanLength() < 4
+    assert window.statusBar().currentMessage() == "Found fc3"
+    QTest.keyClick(bar.field, Qt.Key.Key_Escape)
+    assert not bar.isVisible()
+
+
+def test_find_says_when_nothing_has_that_name(window, qtbot):
+    view = window.canvas
+    view.setFocus()
+    bar = view.show_find()
+    QTest.keyClicks(bar.field, "resblock")
+    QTest.keyClick(bar.field, Qt.Key.Key_Return)
+    assert "Nothing on the canvas is called “resblock”" in window.statusBar().currentMessage()
+    assert bar.isVisible()  # to correct the name
+
+
+def test_ctrl_f_in_the_palette_still_searches_the_palette(window, qtbot):
+    palette = window.palette_panel
+    palette.tree.setFocus()
+    QTest.keyClick(palette.tree, Qt.Key.Key_F, CTRL)
+    assert palette.search.hasFocus()
+    bar = window.canvas.findChild(FindBar)
+    assert bar is None or not bar.isVisible()
