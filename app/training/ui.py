@@ -377,11 +377,12 @@ class TrainingUi(QObject):
                       lambda error: self.predict_view.show_error(_message(error)))
 
     def _show_prediction(self, result) -> None:
-        prediction, grid = result
+        prediction, grid, familiar = result
         if not prediction.ok:
             self.predict_view.show_error(f"{prediction.path}: {prediction.error}")
             return
-        self.predict_view.show_prediction(prediction, FeatureFrame(grid.node, grid.images) if grid else None)
+        self.predict_view.show_prediction(prediction, FeatureFrame(grid.node, grid.images) if grid else None,
+                                          familiar=familiar is not False)
         self.predict_explainer.explain(lambda trained: preprocess_file(prediction.path, trained))
 
     def _explain_validation_image(self, index: int) -> None:

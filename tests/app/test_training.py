@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
 from app.document import Document
 from app.training import TrainingUi, install_training_ui
@@ -356,6 +357,32 @@ def test_a_checkpoint_reopens_the_trained_network_to_predict_and_export(studio, 
     qtbot.waitUntil(lambda: dialog.written == [target], timeout=RUN_TIMEOUT_MS)
     assert target.is_file() and str(target) in dialog.result_label.text()
     dialog.close()
+
+
+def drop_file(widget: QWidget, path: Path) -> None:
+    """Drops a file on ``widget`` as a file manager would."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    args = (QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(*args)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(widget, QDropEvent(*args))
+
+
+def test_try_an_image_says_when_an_image_is_unlike_the_training_images(studio, qtbot, tmp_path):
+    ui = studio.ui
+    studio.train(qtbot)
+    view = ui.predict_view
+    digit, noise = tmp_path / "digit.png", tmp_path / "noise.png"
+    pixels = ui.trained.data.val.images[0, 0]
+    Image.fromarray(((pixels - pixels.min()) / (pixels.max() - pixels.min()) * 255).byte().numpy()).save(digit)
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(noise)
+    for path, unlike in ((noise, True), (digit, False), (noise, True)):
+        drop_file(view, path)
+        qtbot.waitUntil(lambda path=path: view.hint.text().startswith(f"{path.name}: most likely"))
+        assert view.unfamiliar_note.isVisibleTo(view) is unlike, path.name
+    assert "does not look like your training images" in view.unfamiliar_note.text()
 
 
 def test_a_broken_checkpoint_is_refused_with_a_message(studio, tmp_path):
