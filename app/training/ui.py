@@ -301,8 +301,9 @@ class TrainingUi(QObject):
         self.curves.redraw()
         trained = trained_from_run(outcome)
         # A run stopped before its first epoch has no checkpoint and a barely trained model: the last
-        # usable model (an earlier run's, an opened checkpoint's, or none) stays until an epoch finishes.
-        adopted = trained.checkpoint is not None
+        # usable model (one with a checkpoint: an earlier run's, an opened one's) stays until an epoch
+        # finishes. With none before, the stopped run's model is kept to look at, not to export.
+        adopted = trained.checkpoint is not None or self.trained is None or self.trained.checkpoint is None
         if adopted:
             self.trained = trained
         if outcome.gallery and adopted:
@@ -314,13 +315,12 @@ class TrainingUi(QObject):
         if result.history:
             headline += f"; validation accuracy {100 * result.val_accuracy:.1f} %"
         self.panel.show_status(headline + ".")
-        if adopted:
+        if adopted and trained.checkpoint is not None:
             self.panel.show_checkpoint(trained.checkpoint)
-        elif self.trained is not None:
+        elif not adopted:
             self.panel.show_message("No epoch finished, so no checkpoint was written; the network trained "
                                     "before stays in use.")
-            if self.trained.checkpoint is not None:
-                self.panel.show_checkpoint(self.trained.checkpoint)
+            self.panel.show_checkpoint(self.trained.checkpoint)
         else:
             self.panel.show_message("No epoch finished, so no checkpoint was written.")
 
