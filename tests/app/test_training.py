@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QPushButton, QWidget
 
 from app.document import Document
 from app.training import TrainingUi, install_training_ui
@@ -245,11 +245,12 @@ def test_a_run_stopped_before_its_first_epoch_keeps_the_model_trained_before(stu
     assert str(before.checkpoint) in ui.panel.run_label.text()
 
 
-def test_a_first_run_stopped_before_its_first_epoch_offers_no_model(studio, qtbot):
+def test_a_first_run_stopped_before_its_first_epoch_has_nothing_to_export(studio, qtbot):
     ui = studio.ui
     stop_before_the_first_epoch(studio, qtbot)
-    assert ui.trained is None
-    assert not ui.export_action.isEnabled() and not ui.predict_view.choose_button.isEnabled()
+    assert ui.trained is not None and ui.trained.checkpoint is None  # its feature maps can still be looked at
+    assert not ui.export_action.isEnabled()
+    assert ui.panel.message_label.text() == "No epoch finished, so no checkpoint was written."
 
 
 def test_stop_and_wait_ends_the_thread_while_training(studio, qtbot):
@@ -356,7 +357,47 @@ def test_a_checkpoint_reopens_the_trained_network_to_predict_and_export(studio, 
     dialog.export()
     qtbot.waitUntil(lambda: dialog.written == [target], timeout=RUN_TIMEOUT_MS)
     assert target.is_file() and str(target) in dialog.result_label.text()
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".")) == []  # no staging left
     dialog.close()
+
+
+def export_dialog_clicking_export(studio, qtbot, tmp_path, format_name: str, target: Path) -> ExportDialog:
+    dialog = studio.ui.show_export_dialog()
+    dialog.select_format(format_name)
+    dialog.path_edit.setText(str(target))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+@pytest.mark.parametrize("format_name", ["onnx", "python"])
+def test_an_export_shows_its_progress_and_cancel_leaves_no_file(studio, qtbot, tmp_path, format_name):
+    studio.train(qtbot)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / f"net.{'onnx' if format_name == 'onnx' else 'py'}"
+    target.write_text("the user's older file")
+    dialog = export_dialog_clicking_export(studio, qtbot, tmp_path, format_name, target)
+    progress = dialog.progress
+    assert progress is not None and progress.isVisible() and progress.labelText().startswith("Exporting")
+    qtbot.mouseClick(progress.findChild(QPushButton), Qt.MouseButton.LeftButton)  # its Cancel button
+    assert dialog.result_label.text() == "Export cancelled: nothing was written."
+    assert dialog.export_button.isEnabled()
+    assert studio.ui.jobs.wait(RUN_TIMEOUT_MS)  # the job itself runs to its end…
+    qtbot.wait(50)
+    assert dialog.written == []  # …and its result is thrown away
+    assert [path.name for path in folder.iterdir()] == [target.name]
+    assert target.read_text() == "the user's older file"
+    dialog.close()
+
+
+def test_closing_the_export_dialog_while_it_exports_leaves_no_file(studio, qtbot, tmp_path):
+    studio.train(qtbot)
+    target = tmp_path / "exports" / "net.onnx"
+    dialog = export_dialog_clicking_export(studio, qtbot, tmp_path, "onnx", target)
+    dialog.close()  # deleted on close, while its export runs
+    assert studio.ui.jobs.wait(RUN_TIMEOUT_MS)
+    qtbot.wait(50)
+    assert list(target.parent.iterdir()) == []
 
 
 def drop_file(widget: QWidget, path: Path) -> None:
