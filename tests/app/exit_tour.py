@@ -7,8 +7,8 @@ what is visited and how the program ends:
 * ``explainer-quit``: Help ▸ Learn Convolution, then File ▸ Quit.
 * ``tour-quit`` / ``tour-close``: every dialog and window once (explainer,
   block guide, About, torchvision import, pretrained weights, save block to
-  library, a one-epoch run, Try an Image with its Grad-CAM, export dialog),
-  then File ▸ Quit, or closing the window.
+  library, a one-epoch run, Try an Image with its Grad-CAM, the export dialog
+  with an ONNX export under way), then File ▸ Quit, or closing the window.
 * ``training-quit``: File ▸ Quit while a run trains (answering "stop it").
 
 Questions are answered as a user would: "Discard" unsaved changes, "Yes" to
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import traceback
 
 sys.path.insert(0, os.getcwd())  # the program under test is the checkout's
@@ -108,8 +109,13 @@ def tour(mode: str, image: str):
         yield lambda: ui.predict_view.gradcam.heatmap is not None
         ui.dock("galleryDock").raise_()
         yield
-        if ui.show_export_dialog() is None:
+        dialog = ui.show_export_dialog()
+        if dialog is None:
             fail("the export dialog did not open")
+        yield
+        dialog.select_format("onnx")  # its progress dialog is up when the program is left
+        dialog.path_edit.setText(os.path.join(os.environ["HOME"], "net.onnx"))
+        dialog.export_button.click()
         yield
     if mode.endswith("close"):
         window.close()
@@ -148,7 +154,7 @@ def drive(mode: str, image: str) -> None:
 
 def main() -> int:
     mode, image = sys.argv[1], sys.argv[2]
-    watchdog = __import__("threading").Timer(TOUR_TIMEOUT_S, fail, args=(f"no exit after {TOUR_TIMEOUT_S} s",))
+    watchdog = threading.Timer(TOUR_TIMEOUT_S, fail, args=(f"no exit after {TOUR_TIMEOUT_S} s",))
     watchdog.daemon = True
     watchdog.start()
     from app.main import run_app
