@@ -21,13 +21,17 @@ class StagedExport:
     target: Path
     folder: Path
     cancelled: bool = False
+    made_parent: Path | None = None
+    """The topmost destination folder this export created (removed again if nothing lands)."""
 
     @classmethod
     def beside(cls, target: Path) -> StagedExport:
         """A fresh staging folder in the destination's folder (same disk: the move is a rename);
         raises ``OSError``."""
+        missing = [folder for folder in target.parents if not folder.exists()]
         target.parent.mkdir(parents=True, exist_ok=True)
-        return cls(target, Path(tempfile.mkdtemp(prefix=".convcanvas-export-", dir=target.parent)))
+        return cls(target, Path(tempfile.mkdtemp(prefix=".convcanvas-export-", dir=target.parent)),
+                   made_parent=missing[-1] if missing else None)
 
     @property
     def staged_target(self) -> Path:
@@ -36,15 +40,24 @@ class StagedExport:
 
     def publish(self, written: list[Path]) -> list[Path]:
         """Moves the files written into the destination's folder; returns their new paths."""
+        placed = []
         try:
-            placed = []
             for path in written:
                 destination = self.target.parent / Path(path).name
                 os.replace(path, destination)
                 placed.append(destination)
             return placed
         finally:
-            self.discard()
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def discard(self) -> None:
+        """Deletes what the export wrote, and the folders it created for it."""
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self.made_parent is not None:
+            for folder in [self.target.parent, *self.target.parent.parents]:
+                try:
+                    folder.rmdir()  # only empty folders go
+                except OSError:
+                    break
+                if folder == self.made_parent:
+                    break
