@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.getcwd())  # the program under test is the checkout's
 
@@ -52,14 +53,14 @@ def main() -> int:
     if not ui.start_training():
         print("training did not start:", ui.panel.message_label.text(), file=sys.stderr)
         return 3
-    while len(ended) < 2:
+    while len(ended) < 2:  # the run and the job
         app.processEvents()
-        threading.Event().wait(0.02)
-    thread = warm_up_thread()
-    if thread is not None:
-        thread.join()
+        time.sleep(0.02)
+    warm_up = warm_up_thread()
+    if warm_up is not None:
+        warm_up.join()
     with open(sys.argv[1], "w", encoding="utf-8") as log:
-        log.writelines(f"{thread}\t{warming}\t{name}\n" for thread, warming, name in seen)
+        log.writelines(f"{who}\t{warming}\t{name}\n" for who, warming, name in seen)
     window.document.undo_stack.setClean()
     return 0
 
