@@ -119,9 +119,10 @@ class BlockEditing:
 
     def set_block_collapsed(self, group_id: str, collapsed: bool) -> bool:
         """Collapses a block into one card, or expands it in place; the cards around it move
-        to make room (and move back), in the same undo step. Allowed while training: it
-        changes what the canvas shows, not the network (so a member's feature maps can be
-        picked while a run goes on)."""
+        to make room (and move back). A view change, like zooming: it changes what the canvas
+        shows, not the network, so it is no edit: no undo step, and the file stays unmodified
+        (the state is saved with the next edit). Allowed while training (so a member's feature
+        maps can be picked while a run goes on)."""
         group = self._graph.groups.get(group_id)
         if group is None:
             return False
@@ -141,7 +142,8 @@ class BlockEditing:
             if key in self._graph.groups:
                 ui = {**self._graph.groups[key].ui, "x": x, "y": y}
                 UpdateBlockCommand(self._graph, key, {"ui": ui}, command.text(), command)
-        self.undo_stack.push(command)
+        command.redo()  # applied, not pushed: on the undo stack it marked the file modified
+        self.graph_changed.emit()
         return True
 
     def move_blocks(self, positions: dict[str, tuple[float, float]]) -> None:

@@ -51,7 +51,7 @@ from engine.importer import (
     torchvision_models,
 )
 
-from .training.worker import wait_for_torch_warm_up
+from .training.warm_up import wait_for_torch_warm_up
 from .theme import set_style_property
 from .training.background import BackgroundJobs
 
@@ -463,10 +463,10 @@ class ModelImporter(QObject):
     def _show(self, make: Callable[[], ImportDialog]) -> ImportDialog | None:
         if not self.window.maybe_save():  # like File ▸ Open: the import replaces the current project
             return None
+        wait_for_torch_warm_up()  # building a dialog imports torchvision: never beside the warm-up
         return self._open(make())
 
     def _open(self, dialog: ImportDialog) -> ImportDialog:
-        wait_for_torch_warm_up()  # the import uses torch on a pool thread
         self.dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.imported.connect(self.open_result)
@@ -490,6 +490,7 @@ class ModelImporter(QObject):
     def import_saved_file(self, path: str | Path) -> ImportDialog:
         """Imports a checkpoint or TorchScript file at once, showing its progress (the caller has asked
         about unsaved changes)."""
+        wait_for_torch_warm_up()
         dialog = self._open(SavedFileImportDialog(self.jobs, self.weights_folder, path, self.window))
         dialog.start()
         return dialog

@@ -53,6 +53,7 @@ def run_app(argv: list[str]) -> int:
               f"(Debian/Ubuntu: sudo apt-get install {' '.join(missing)}), or use the headless commands: "
               "convcanvas --help", file=sys.stderr)
         return 2
+    import shiboken6
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
@@ -76,5 +77,9 @@ def run_app(argv: list[str]) -> int:
     window.show()
     window.start(argv[0] if argv else None)
     status = app.exec()
+    # The window and its children die here, while Python and the QApplication are whole. Left to
+    # PySide's exit hook they died during interpreter shutdown, where a Python override they call
+    # (an event filter) could not even report an error and took the process down (exit 139).
+    shiboken6.delete(window)
     collector.stop()
     return status

@@ -7,6 +7,7 @@ back after a crash. Layout, recent files and the theme live in QSettings.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
@@ -45,6 +46,13 @@ FIRST_LAUNCH_KEY = "session/launched"
 LAST_FOLDER_KEY = "files/last_folder"
 PICTURE_FORMATS = [("PNG image", ".png"), ("SVG drawing", ".svg")]
 PYTHON_FORMATS = [("Python source", ".py")]
+
+
+def redo_shortcuts(platform_keys: list[QKeySequence], platform: str = sys.platform) -> list[QKeySequence]:
+    """The platform's Redo keys, plus Ctrl+Y outside macOS: GNOME's and KDE's schemes bind only
+    Ctrl+Shift+Z, yet people coming from Windows programs press Ctrl+Y."""
+    extra = QKeySequence("Ctrl+Y")
+    return list(platform_keys) + ([extra] if platform != "darwin" and extra not in platform_keys else [])
 
 
 class MainWindow(QMainWindow):
@@ -171,7 +179,7 @@ class MainWindow(QMainWindow):
         self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(QKeySequence.keyBindings(keys.Undo))
         self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts(QKeySequence.keyBindings(keys.Redo))
+        self.redo_action.setShortcuts(redo_shortcuts(QKeySequence.keyBindings(keys.Redo)))
         # The canvas's own keys: in a panel (the palette, the problems list) they must not
         # delete or copy blocks behind the user's back.
         self.cut_action = self._action("Cu&t", canvas.cut_selection, keys.Cut, scope=canvas)
@@ -184,6 +192,9 @@ class MainWindow(QMainWindow):
                                          "Make the selected nodes one named composite block", scope=canvas)
         self.ungroup_action = self._action("U&ngroup Block", canvas.blocks.ungroup, "Ctrl+Shift+G",
                                            "Turn the selected block back into its nodes", scope=canvas)
+        self.find_action = self._action("&Find…", self.find, keys.Find,
+                                        "Find a block or layer by name, select it and bring it into view")
+        self.palette_panel.search_shortcut.setEnabled(False)  # one Ctrl+F: self.find decides
         # No shortcut: Tab on the canvas opens it (the view's own key), elsewhere Tab moves focus.
         self.quick_add_action = self._action("&Add Block…", canvas.show_quick_add, None,
                                              "Search for a block and add it (Tab on the canvas)")
@@ -244,7 +255,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.cut_action, self.copy_action, self.paste_action, self.duplicate_action,
                               self.delete_action])
         edit_menu.addSeparator()
-        edit_menu.addActions([self.select_all_action, self.quick_add_action])
+        edit_menu.addActions([self.select_all_action, self.find_action, self.quick_add_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.group_action, self.ungroup_action])
         edit_menu.addSeparator()
@@ -551,6 +562,14 @@ class MainWindow(QMainWindow):
         self.panels_menu.clear()
         for dock in self.findChildren(QDockWidget):
             self.panels_menu.addAction(dock.toggleViewAction())
+
+    def find(self) -> None:
+        """Ctrl+F: in the palette, its search box (block types to add); elsewhere, the canvas's find bar."""
+        focus = self.focusWidget()
+        if focus is not None and self.palette_dock.isAncestorOf(focus):
+            self.palette_panel.focus_search()
+        else:
+            self.canvas.show_find()
 
     def show_block_guide(self) -> None:
         BlockGuideDialog(self).show()

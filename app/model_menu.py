@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 from engine.finetune import freeze_plan, head_nodes, unfreeze_plan
 
 from .training.background import BackgroundJobs
-from .training.worker import wait_for_torch_warm_up
+from .training.warm_up import wait_for_torch_warm_up
 from .weights_dialog import PretrainedWeightsDialog
 
 

@@ -109,9 +109,11 @@ class BlockPalette(QWidget):
         self.tree.return_pressed.connect(self._item_chosen)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._show_context_menu)
-        # Ctrl+F anywhere in the window focuses the search box.
-        focus = QShortcut(QKeySequence.StandardKey.Find, self, context=Qt.ShortcutContext.WindowShortcut)
-        focus.activated.connect(self.focus_search)
+        # Ctrl+F anywhere in the window focuses the search box (the main window, whose Ctrl+F finds
+        # blocks on the canvas, turns this off and calls focus_search itself).
+        self.search_shortcut = QShortcut(QKeySequence.StandardKey.Find, self,
+                                         context=Qt.ShortcutContext.WindowShortcut)
+        self.search_shortcut.activated.connect(self.focus_search)
 
     def _populate(self) -> None:
         self.my_blocks = QTreeWidgetItem(self.tree, [MY_BLOCKS])

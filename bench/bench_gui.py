@@ -76,7 +76,7 @@ def gui_run(app) -> tuple[float, float, float, float]:
     from PySide6.QtCore import QSettings
 
     from app.main_window import MainWindow
-    from app.training.worker import wait_for_torch_warm_up
+    from app.training.warm_up import wait_for_torch_warm_up
 
     with tempfile.TemporaryDirectory() as folder:
         # The whole app (canvas, palette, inspector…), with settings and runs in a temp folder.

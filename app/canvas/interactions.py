@@ -134,12 +134,15 @@ class EdgeDrag:
         output, port = self._ends(target)
         src = self._source(output)
         card = port.node_item
+        connection = self.describe(target)
         if isinstance(card, BlockItem):
-            self.document.connect_to_block(src, card.group_id, card.slot_of(port), replacing=detached)
+            done = self.document.connect_to_block(src, card.group_id, card.slot_of(port), replacing=detached)
         elif detached is not None:
-            self.document.reconnect(detached, port.node_id, port.name)
+            done = self.document.reconnect(detached, port.node_id, port.name)
         else:
-            self.document.connect(src, port.node_id, port.name)
+            done = self.document.connect(src, port.node_id, port.name)
+        if done:  # replaces whatever an earlier gesture refused
+            self.document.show_status(f"Connected {connection}")
 
     def cancel(self) -> None:
         for port in self.problems:

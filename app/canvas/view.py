@@ -25,6 +25,7 @@ from .edge_item import EdgeItem
 from .interactions import EdgeDrag
 from .node_item import NodeItem
 from .port_item import PortItem
+from .find_bar import FindBar
 from .quick_add import QuickAddPopup
 from .scene import CanvasScene
 
@@ -32,7 +33,7 @@ MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
 START_ZOOM = 0.75           # opening a network never shows it smaller than this (text stays readable)
 ZOOM_STEP = 1.25
 FIT_MARGIN = 40.0
-PASTE_STEP = 30.0
+PASTE_GAP = 40.0  # between pasted cards and the cards they would have covered
 EDGE_GRAB_DISTANCE = 28.0  # view pixels from an edge's input end that pick it up
 PORT_REACH = 16.0           # view pixels within which a dragged edge snaps to a port
 HALF_WORLD = 500_000.0      # the canvas is "endless": scrolling never hits an edge
@@ -75,9 +76,9 @@ class CanvasView(QGraphicsView):
         self._move_start: dict[str, QPointF] | None = None
         self._rubber_band = False
         self._last_refusal: str | None = None
-        self._paste_count = 0
         self._quick_add: QuickAddPopup | None = None
         self._quick_add_at = QPointF()
+        self._find_bar: FindBar | None = None
         self._fitted = False
         self._zoom_anchor: tuple | None = None
         self.blocks = BlockActions(self)  # composite blocks: group, expand, collapse, open, rename
@@ -341,6 +342,8 @@ class CanvasView(QGraphicsView):
 
     def _end_edge_drag(self, apply: bool) -> None:
         drag, self._edge_drag = self._edge_drag, None
+        if self._last_refusal is not None:
+            self.document.show_status("")  # the hover's refusal is over; a refused drop says it again
         self._last_refusal = None
         QToolTip.hideText()
         self._restore_cursor()
@@ -353,12 +356,14 @@ class CanvasView(QGraphicsView):
         self.viewport().setCursor(Qt.CursorShape.ForbiddenCursor if text else Qt.CursorShape.CrossCursor)
         if text == self._last_refusal:
             return
-        self._last_refusal = text
+        shown, self._last_refusal = self._last_refusal, text
         if text:
             QToolTip.showText(self.viewport().mapToGlobal(pos.toPoint()), text, self.viewport())
             self.document.show_status(text)
         else:
             QToolTip.hideText()
+            if shown is not None:
+                self.document.show_status("")  # off the refused port: its refusal no longer applies
 
     def mouseReleaseEvent(self, event) -> None:
         self._pending_edge_drag = None
@@ -520,40 +525,69 @@ class CanvasView(QGraphicsView):
             self.document.show_status("Nothing to copy: select some blocks first.")
             return False
         clipboard.put_on_clipboard(self.document.copy_nodes(ids))
-        self._paste_count = 0
         return True
 
     def cut_selection(self) -> None:
         if self.copy_selection():
+            # The first paste goes back where the cut nodes were: that place is clear now.
             self.document.delete(self.selected_node_ids(), [], verb="Cut", group_ids=self.selected_group_ids())
-            self._paste_count = -1  # the first paste goes back where the cut nodes were
 
     def paste(self) -> list[str]:
         payload = clipboard.from_mime(QGuiApplication.clipboard().mimeData())
         if payload is None:
             self.document.show_status("Nothing to paste: copy some blocks first.")
             return []
-        self._paste_count += 1
         xs = [float(n.get("ui", {}).get("x", 0)) for n in payload["nodes"]]
         ys = [float(n.get("ui", {}).get("y", 0)) for n in payload["nodes"]]
-        step = PASTE_STEP * self._paste_count
-        placed = QRectF(min(xs, default=0) + step, min(ys, default=0) + step,
+        copied = QRectF(min(xs, default=0), min(ys, default=0),
                         max(xs, default=0) - min(xs, default=0) + style.CARD_W,
                         max(ys, default=0) - min(ys, default=0) + style.CARD_H)
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
-        offset = QPointF(step, step)
-        if not visible.intersects(placed):
+        offset = QPointF(0, 0)
+        if not visible.intersects(copied):
             # The originals are out of sight: paste in the middle of the view instead.
-            centre = visible.center() - placed.center()
-            offset += QPointF(snapped(centre.x()), snapped(centre.y()))
+            centre = visible.center() - copied.center()
+            offset = QPointF(snapped(centre.x()), snapped(centre.y()))
+        offset = self._clear_offset(copied, offset)
         ids = self.document.paste(payload, (offset.x(), offset.y()))
         self.select_nodes(ids)
         return ids
+
+    def _clear_offset(self, rect: QRectF, offset: QPointF) -> QPointF:
+        """``offset``, moved on across the flow (down, or right in a top-to-bottom network) until
+        ``rect`` moved by it covers no card on show: pasted cards never land on the originals."""
+        taken = [card.sceneBoundingRect() for card in self.canvas_scene.cards() if card.isVisible()]
+        if self.canvas_scene.vertical:
+            step = QPointF(snapped(rect.width() + PASTE_GAP), 0)
+        else:
+            step = QPointF(0, snapped(rect.height() + PASTE_GAP))
+        while any(rect.translated(offset).intersects(card) for card in taken):
+            offset += step
+        return offset
 
     def duplicate_selection(self) -> list[str]:
         ids = self.document.duplicate(self.blocks.selected_with_members())
         self.select_nodes(ids)
         return ids
+
+    # --- find ----------------------------------------------------------------------------------
+
+    def show_find(self) -> FindBar:
+        """Opens the find bar (Edit ▸ Find) over the canvas, completing the names on it."""
+        if self._find_bar is None:
+            self._find_bar = FindBar(self)
+            self._find_bar.chosen.connect(self._found)
+            self._find_bar.not_found.connect(
+                lambda text: self.document.show_status(f"Nothing on the canvas is called “{text.strip()}”"))
+        self._find_bar.open(self.document.graph)
+        return self._find_bar
+
+    def _found(self, key: str) -> None:
+        graph = self.document.graph
+        group = graph.groups.get(key)
+        self.center_on_nodes(list(group.members) if group is not None and not group.collapsed else [key])
+        name = graph.nodes[key].name if key in graph.nodes else graph.groups[key].name
+        self.document.show_status(f"Found {name}")
 
     # --- quick add -----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -218,7 +218,10 @@ class ConvolutionExplainer(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.grids_scroll = scroll
-        scroll.viewport().installEventFilter(self)  # its size decides the cell size: refit on resize
+        # Its size decides the cell size: refit on resize. Kept as a Python reference so the filter
+        # never calls into Qt to recognise it: it also sees the events of the viewport's destruction.
+        self._grids_viewport = scroll.viewport()
+        self._grids_viewport.installEventFilter(self)
 
         # The output-size formula, filled in.
         self.formula_height = QLabel()
@@ -657,10 +660,13 @@ class ConvolutionExplainer(QDialog):
             panel.grid.set_cell_side(side)
 
     def eventFilter(self, watched, event) -> bool:
-        if watched is self.grids_scroll.viewport() and event.type() == event.Type.Resize:
+        # Only a resize is looked at: at shutdown Qt sends the viewport's last events while the scroll
+        # area around it is already deleted, and touching that (or this window's base class) from
+        # here raised inside the destructor, which crashed the interpreter on its way out.
+        if event.type() == QEvent.Type.Resize and watched is self._grids_viewport:
             self._fit_main_cells()
             self.step_view.fit(event.size().width())
-        return super().eventFilter(watched, event)
+        return False
 
     def _draw_output(self, numbers: bool) -> None:
         conv, result = self.conv, self.result

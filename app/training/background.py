@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from .warm_up import wait_for_torch_warm_up
+
 
 class _Relay(QObject):
     """Lives on the GUI thread; signals emitted from the pool thread are queued to it."""
@@ -20,13 +22,15 @@ class _Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, work: Callable[[], Any], relay: _Relay) -> None:
+    def __init__(self, work: Callable[[], Any], relay: _Relay, uses_torch: bool) -> None:
         super().__init__()
-        self.work, self.relay = work, relay
+        self.work, self.relay, self.uses_torch = work, relay, uses_torch
 
     @Slot()
     def run(self) -> None:
         try:
+            if self.uses_torch:
+                wait_for_torch_warm_up()  # never beside the warm-up's imports of torch internals
             result = self.work()
         except Exception as error:  # noqa: BLE001 - every failure goes back to the GUI as a message
             self.relay.failed.emit(error)
@@ -42,8 +46,10 @@ class BackgroundJobs(QObject):
         self._relays: set[_Relay] = set()
 
     def run(self, work: Callable[[], Any], on_done: Callable[[Any], None],
-            on_error: Callable[[BaseException], None]) -> None:
-        """Runs ``work()`` on a pool thread; ``on_done(result)`` or ``on_error(exception)`` on this thread."""
+            on_error: Callable[[BaseException], None], uses_torch: bool = True) -> None:
+        """Runs ``work()`` on a pool thread; ``on_done(result)`` or ``on_error(exception)`` on this thread.
+        Work that ``uses_torch`` starts once torch's warm-up imports are done (``warm_up``); pass False
+        only for work that never touches torch (reading file names and headers)."""
         relay = _Relay(self)
         self._relays.add(relay)
 
@@ -54,7 +60,7 @@ class BackgroundJobs(QObject):
 
         relay.finished.connect(lambda result: finish(on_done, result))
         relay.failed.connect(lambda error: finish(on_error, error))
-        job = _Job(work, relay)
+        job = _Job(work, relay, uses_torch)
         self.pool.start(job)
 
     @property

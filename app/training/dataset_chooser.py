@@ -227,7 +227,8 @@ class DatasetChooser(QWidget):
         self.info_label.setText("Looking at the dataset…")
         self.jobs.run(lambda: dataset_info(dataset, root),
                       lambda info: self._on_info(serial, info),
-                      lambda error: self._on_info_error(serial, error))
+                      lambda error: self._on_info_error(serial, error),
+                      uses_torch=False)  # names, counts and headers: shown at once, even while torch warms up
 
     def _on_info(self, serial: int, info: DatasetInfo) -> None:
         if serial != self._lookup_serial:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressDialog,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -31,6 +32,7 @@ from engine.checkpoint import CheckpointError, build_model, load_checkpoint
 from engine.export import FORMATS, ExportError, default_export_path, export_checkpoint
 
 from .background import BackgroundJobs
+from .export_staging import StagedExport
 
 _FILTERS = {
     "torchscript": "TorchScript (*.pt)",
@@ -54,6 +56,8 @@ class ExportDialog(QDialog):
         self.checkpoint_path = Path(checkpoint_path)
         self.jobs = jobs
         self.written: list[Path] = []
+        self.progress: QProgressDialog | None = None
+        self._staged: StagedExport | None = None  # the export under way
 
         source = QLabel(f"From checkpoint: {self.checkpoint_path}")
         source.setWordWrap(True)
@@ -116,9 +120,64 @@ class ExportDialog(QDialog):
             return
         target = Path(text).expanduser()
         format_name = self.format_name
+        try:
+            staged = StagedExport.beside(target)
+        except OSError as error:
+            self._on_error(error)
+            return
         self.export_button.setEnabled(False)
-        self._show(f"Exporting {FORMATS[format_name].title}…")
-        self.jobs.run(lambda: export_to(self.checkpoint_path, format_name, target), self._on_done, self._on_error)
+        title = FORMATS[format_name].title
+        self._show(f"Exporting {title}…")
+        # Busy, cancellable: an export (ONNX with its onnxruntime check) can take seconds.
+        self.progress = QProgressDialog(f"Exporting {title} to {target.name}…", "Cancel", 0, 0, self)
+        self.progress.setWindowTitle("Exporting")
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.setMinimumDuration(0)
+        self.progress.canceled.connect(lambda: self._cancel(staged))
+        self.progress.show()
+        self._staged = staged
+        self.jobs.run(lambda: export_to(self.checkpoint_path, format_name, staged.staged_target),
+                      lambda written: self._finished(staged, written),
+                      lambda error: self._failed(staged, error))
+
+    def _cancel(self, staged: StagedExport) -> None:
+        """The job cannot be interrupted: its result is thrown away when it ends."""
+        staged.cancelled = True
+        if self._staged is staged:
+            self._staged = None
+            self.export_button.setEnabled(True)
+            self._show("Export cancelled: nothing was written.")
+
+    def _finished(self, staged: StagedExport, written: list[Path]) -> None:
+        if staged.cancelled:  # also after the dialog was closed: touch no widget
+            staged.discard()
+            return
+        self._close_progress()
+        try:
+            placed = staged.publish(written)
+        except OSError as error:
+            self._on_error(error)
+            return
+        self._on_done(placed)
+
+    def _failed(self, staged: StagedExport, error: BaseException) -> None:
+        staged.discard()
+        if not staged.cancelled:
+            self._close_progress()
+            self._on_error(error)
+
+    def _close_progress(self) -> None:
+        self._staged = None
+        if self.progress is not None:
+            self.progress.canceled.disconnect()
+            self.progress.close()
+            self.progress = None
+
+    def done(self, result: int) -> None:
+        if self._staged is not None:  # closing the dialog cancels its export
+            self._staged.cancelled = True
+            self._staged = None
+        super().done(result)
 
     def _on_done(self, written: list[Path]) -> None:
         self.written = list(written)

@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from engine.data.image_folder import is_image_file
+from engine.familiarity import UNFAMILIAR_NOTE
 from engine.predict import Prediction
 
+from ..canvas.style import WARNING
 from .feature_maps import IMAGE_FILTER, ChannelGrid, FeatureFrame, as_channel_maps
 from .gradcam_view import GradCamPanel
 
@@ -39,6 +41,11 @@ class PredictView(QWidget):
         self.setAcceptDrops(True)
         self.hint = QLabel("Drop an image file here, or choose one, to see what the trained network makes of it.")
         self.hint.setWordWrap(True)
+        self.unfamiliar_note = QLabel(UNFAMILIAR_NOTE)
+        self.unfamiliar_note.setObjectName("unfamiliarNote")
+        self.unfamiliar_note.setWordWrap(True)
+        self.unfamiliar_note.setStyleSheet(f"color: {WARNING.name()}; font-weight: 600;")
+        self.unfamiliar_note.hide()
         self.choose_button = QPushButton("Choose image…")
         self.choose_button.clicked.connect(self._choose)
         self.gradcam = GradCamPanel()
@@ -80,6 +87,7 @@ class PredictView(QWidget):
         header.addWidget(self.choose_button)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
+        layout.addWidget(self.unfamiliar_note)
         layout.addLayout(body, 1)
         self.set_available(False, "Train a network (or open a checkpoint) to try it on your own images.")
 
@@ -91,7 +99,9 @@ class PredictView(QWidget):
         else:
             self.hint.setText("Drop an image file here, or choose one, to see what the trained network makes of it.")
 
-    def show_prediction(self, prediction: Prediction, frame: FeatureFrame | None) -> None:
+    def show_prediction(self, prediction: Prediction, frame: FeatureFrame | None, familiar: bool = True) -> None:
+        """Shows the scores; ``familiar`` False adds the note that the image is unlike the training images."""
+        self.unfamiliar_note.setVisible(not familiar)
         self.gradcam.show_picture(QPixmap(prediction.path))  # the heat map follows when computed
         for row, (label, bar) in enumerate(zip(self.class_labels, self.bars)):
             if row < len(prediction.top):
@@ -111,6 +121,7 @@ class PredictView(QWidget):
             self.maps_title.setText(f"{frame.node_name} for this image (click another layer to change)")
 
     def show_error(self, message: str) -> None:
+        self.unfamiliar_note.hide()
         self.hint.setText(message)
         self.gradcam.show_message("")
         for label, bar in zip(self.class_labels, self.bars):

@@ -15,6 +15,7 @@ from engine.checkpoint import Checkpoint, build_model, load_checkpoint
 from engine.compiler import input_shape
 from engine.data import DataSplit, DatasetError
 from engine.explain.gradcam import GradCam, grad_cam
+from engine.familiarity import REFERENCE_IMAGES, Familiarity
 from engine.graph import Graph
 from engine.predict import Prediction, predict_images
 from engine.training import ActivationGrid, probe_activations
@@ -37,6 +38,8 @@ class TrainedModel:
     """The best checkpoint (what to export), if an epoch finished."""
     data: DataSplit | None = None
     """Its dataset, when loaded (validation images to probe with)."""
+    familiarity: Familiarity | None = None
+    """What its validation images look like (``familiarity_of`` fills it on first use)."""
 
 
 def trained_from_run(outcome: RunOutcome) -> TrainedModel:
@@ -60,14 +63,31 @@ def probe_node(model: torch.nn.Module, node_name: str, image: torch.Tensor) -> t
     return probe_activations(model, node_name, image), conv_kernels(model, node_name)
 
 
-def classify_file(trained: TrainedModel, path: str, node_name: str | None) -> tuple[Prediction, ActivationGrid | None]:
-    """Top-5 classes for an image file and, if ``node_name`` is given, that node's maps for it."""
+def classify_file(trained: TrainedModel, path: str,
+                  node_name: str | None) -> tuple[Prediction, ActivationGrid | None, bool | None]:
+    """Top-5 classes for an image file, that node's maps for it if ``node_name`` is given, and whether
+    the image looks like the training images (None when they are not at hand to compare)."""
     (prediction,) = predict_images(trained.model, [path], input_shape=trained.input_shape, mean=trained.mean,
                                    std=trained.std, class_names=trained.class_names)
-    grid = None
-    if prediction.ok and node_name is not None:
-        grid = probe_activations(trained.model, node_name, preprocess_file(path, trained))
-    return prediction, grid
+    grid = familiar = None
+    if prediction.ok:
+        image = preprocess_file(path, trained)
+        if node_name is not None:
+            grid = probe_activations(trained.model, node_name, image)
+        familiarity = familiarity_of(trained)
+        familiar = familiarity.looks_familiar(image) if familiarity is not None else None
+    return prediction, grid, familiar
+
+
+def familiarity_of(trained: TrainedModel) -> Familiarity | None:
+    """What the validation images look like (computed once per model); None without them."""
+    if trained.familiarity is None and trained.data is not None and len(trained.data.val) >= 2:
+        val = trained.data.val
+        count = min(len(val), REFERENCE_IMAGES)
+        images = val.images[:count] if hasattr(val, "images") else torch.stack(
+            [validation_sample(trained.data, index)[0] for index in range(count)])
+        trained.familiarity = Familiarity.from_images(images)
+    return trained.familiarity
 
 
 def first_conv(graph: Graph) -> str | None:

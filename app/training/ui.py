@@ -46,7 +46,8 @@ from .trained import (
     trained_from_run,
     validation_image,
 )
-from .worker import RunOutcome, RunRequest, preprocess_file, warm_up_torch
+from .warm_up import warm_up_torch
+from .worker import RunOutcome, RunRequest, preprocess_file
 
 #: Progress text and bar: people read them, a few updates a second is plenty.
 PROGRESS_INTERVAL_MS = 200
@@ -298,8 +299,14 @@ class TrainingUi(QObject):
         result = outcome.result
         self.progress_throttle.flush()
         self.curves.redraw()
-        self.trained = trained_from_run(outcome)
-        if outcome.gallery:
+        trained = trained_from_run(outcome)
+        # A run stopped before its first epoch has no checkpoint and a barely trained model: the last
+        # usable model (one with a checkpoint: an earlier run's, an opened one's) stays until an epoch
+        # finishes. With none before, the stopped run's model is kept to look at, not to export.
+        adopted = trained.checkpoint is not None or self.trained is None or self.trained.checkpoint is None
+        if adopted:
+            self.trained = trained
+        if outcome.gallery and adopted:
             gallery = outcome.gallery
             self.gallery.show_predictions(gallery["images"], gallery["true"], gallery["predicted"],
                                           gallery["confidence"], gallery["class_names"])
@@ -308,7 +315,11 @@ class TrainingUi(QObject):
         if result.history:
             headline += f"; validation accuracy {100 * result.val_accuracy:.1f} %"
         self.panel.show_status(headline + ".")
-        if self.trained.checkpoint is not None:
+        if adopted and trained.checkpoint is not None:
+            self.panel.show_checkpoint(trained.checkpoint)
+        elif not adopted:
+            self.panel.show_message("No epoch finished, so no checkpoint was written; the network trained "
+                                    "before stays in use.")
             self.panel.show_checkpoint(self.trained.checkpoint)
         else:
             self.panel.show_message("No epoch finished, so no checkpoint was written.")
@@ -366,11 +377,12 @@ class TrainingUi(QObject):
                       lambda error: self.predict_view.show_error(_message(error)))
 
     def _show_prediction(self, result) -> None:
-        prediction, grid = result
+        prediction, grid, familiar = result
         if not prediction.ok:
             self.predict_view.show_error(f"{prediction.path}: {prediction.error}")
             return
-        self.predict_view.show_prediction(prediction, FeatureFrame(grid.node, grid.images) if grid else None)
+        self.predict_view.show_prediction(prediction, FeatureFrame(grid.node, grid.images) if grid else None,
+                                          familiar=familiar is not False)
         self.predict_explainer.explain(lambda trained: preprocess_file(prediction.path, trained))
 
     def _explain_validation_image(self, index: int) -> None:

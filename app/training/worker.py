@@ -19,7 +19,6 @@ and resume use the pause token. Every failure arrives as one message on
 """
 from __future__ import annotations
 
-import importlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +46,7 @@ from engine.training import (
     TrainingState,
 )
 
-from ..qt_workarounds import freeze_long_lived
+from .warm_up import wait_for_torch_warm_up
 
 #: Seconds between progress reports (the trainer throttles its batch hook to this).
 REPORT_INTERVAL = 0.05
@@ -86,37 +85,6 @@ class RunOutcome:
     data: DataSplit
     run_dir: Path
     gallery: dict[str, Any] = field(default_factory=dict)
-
-
-_warmed_up = threading.Event()
-_warm_up_thread: threading.Thread | None = None
-# Everything the app later imports from pool threads: importing these on two threads at
-# once can leave a module half-initialised in the other thread (seen right after start-up).
-_WARM_UP_MODULES = ("torch._dynamo",)
-
-
-def warm_up_torch() -> None:
-    """torch imports its compiler stack on a run's first optimiser step (over a second): import it
-    now, once per process, on a daemon thread, so the first Train starts promptly."""
-    global _warm_up_thread
-    if not _warmed_up.is_set():
-        _warmed_up.set()
-        _warm_up_thread = threading.Thread(target=_import_heavy_modules, daemon=True,
-                                           name="ConvCanvas torch warm-up")
-        _warm_up_thread.start()
-
-
-def _import_heavy_modules() -> None:
-    for name in _WARM_UP_MODULES:
-        importlib.import_module(name)
-    freeze_long_lived()  # the modules just imported live as long as the process
-
-
-def wait_for_torch_warm_up(timeout: float = 30.0) -> None:
-    """Call before importing torch or torchvision internals on another thread (an import
-    job, a weights download): the warm-up's imports must have finished first."""
-    if _warm_up_thread is not None:
-        _warm_up_thread.join(timeout)
 
 
 class _SignallingMailbox(ProbeMailbox):
@@ -257,6 +225,7 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
+            wait_for_torch_warm_up()  # torch's first optimiser step imports what the warm-up may be importing
             outcome = self._train()
         except (TrainingError, DatasetError, InvalidGraphError, CheckpointError) as error:
             self.failed.emit(_one_message(error))

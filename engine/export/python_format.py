@@ -90,4 +90,10 @@ def _with_loader(source: str, class_name: str, weights_name: str, class_names: S
     head, guard, main = source.rpartition(_MAIN_GUARD)
     if not guard:
         return f"{source.rstrip()}\n\n\n{loader}"
-    return f"{head.rstrip()}\n\n\n{loader}\n{guard}{main}"
+    # ``python model.py`` runs the trained network, not a freshly initialised one.
+    untrained = f"    model = {class_name}().eval()"
+    trained = (f"    model = load()\n"
+               f"    print({f'{class_name} with the trained weights of {weights_name}'!r})")
+    if untrained not in main:
+        raise ExportError("the generated source has no model to load the weights into (a ConvCanvas bug)")
+    return f"{head.rstrip()}\n\n\n{loader}\n{guard}{main.replace(untrained, trained, 1)}"

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QPushButton, QWidget
 
 from app.document import Document
 from app.training import TrainingUi, install_training_ui
@@ -221,6 +222,37 @@ def test_stop_ends_a_run_mid_epoch_within_a_second(studio, qtbot):
     assert "Stopped after 0 epoch(s)" in ui.panel.status_label.text()
 
 
+def stop_before_the_first_epoch(studio: Studio, qtbot) -> None:
+    """Train and Stop clicked in the panel, the Stop before any epoch ends."""
+    ui = studio.ui
+    studio.configure(epochs=50, batch_size=8)
+    with qtbot.waitSignal(ui.training_ended, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(ui.panel.train_button, Qt.MouseButton.LeftButton)
+        wait_for_progress(qtbot, ui)
+        qtbot.mouseClick(ui.panel.stop_button, Qt.MouseButton.LeftButton)
+    assert "Stopped after 0 epoch(s)" in ui.panel.status_label.text()
+
+
+def test_a_run_stopped_before_its_first_epoch_keeps_the_model_trained_before(studio, qtbot):
+    ui = studio.ui
+    studio.train(qtbot)
+    before = ui.trained
+    assert before is not None and before.checkpoint is not None
+    stop_before_the_first_epoch(studio, qtbot)
+    assert ui.trained is before  # still what Try an Image, the feature maps and Export use
+    assert ui.export_action.isEnabled() and ui.predict_view.choose_button.isEnabled()
+    assert "stays in use" in ui.panel.message_label.text()
+    assert str(before.checkpoint) in ui.panel.run_label.text()
+
+
+def test_a_first_run_stopped_before_its_first_epoch_has_nothing_to_export(studio, qtbot):
+    ui = studio.ui
+    stop_before_the_first_epoch(studio, qtbot)
+    assert ui.trained is not None and ui.trained.checkpoint is None  # its feature maps can still be looked at
+    assert not ui.export_action.isEnabled()
+    assert ui.panel.message_label.text() == "No epoch finished, so no checkpoint was written."
+
+
 def test_stop_and_wait_ends_the_thread_while_training(studio, qtbot):
     ui = studio.ui
     studio.configure(epochs=50, batch_size=8)
@@ -325,7 +357,73 @@ def test_a_checkpoint_reopens_the_trained_network_to_predict_and_export(studio, 
     dialog.export()
     qtbot.waitUntil(lambda: dialog.written == [target], timeout=RUN_TIMEOUT_MS)
     assert target.is_file() and str(target) in dialog.result_label.text()
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".")) == []  # no staging left
     dialog.close()
+
+
+def export_dialog_clicking_export(studio, qtbot, tmp_path, format_name: str, target: Path) -> ExportDialog:
+    dialog = studio.ui.show_export_dialog()
+    dialog.select_format(format_name)
+    dialog.path_edit.setText(str(target))
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    return dialog
+
+
+@pytest.mark.parametrize("format_name", ["onnx", "python"])
+def test_an_export_shows_its_progress_and_cancel_leaves_no_file(studio, qtbot, tmp_path, format_name):
+    studio.train(qtbot)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    target = folder / f"net.{'onnx' if format_name == 'onnx' else 'py'}"
+    target.write_text("the user's older file")
+    dialog = export_dialog_clicking_export(studio, qtbot, tmp_path, format_name, target)
+    progress = dialog.progress
+    assert progress is not None and progress.isVisible() and progress.labelText().startswith("Exporting")
+    qtbot.mouseClick(progress.findChild(QPushButton), Qt.MouseButton.LeftButton)  # its Cancel button
+    assert dialog.result_label.text() == "Export cancelled: nothing was written."
+    assert dialog.export_button.isEnabled()
+    assert studio.ui.jobs.wait(RUN_TIMEOUT_MS)  # the job itself runs to its end…
+    qtbot.wait(50)
+    assert dialog.written == []  # …and its result is thrown away
+    assert [path.name for path in folder.iterdir()] == [target.name]
+    assert target.read_text() == "the user's older file"
+    dialog.close()
+
+
+def test_closing_the_export_dialog_while_it_exports_leaves_no_file(studio, qtbot, tmp_path):
+    studio.train(qtbot)
+    target = tmp_path / "exports" / "net.onnx"
+    dialog = export_dialog_clicking_export(studio, qtbot, tmp_path, "onnx", target)
+    dialog.close()  # deleted on close, while its export runs
+    assert studio.ui.jobs.wait(RUN_TIMEOUT_MS)
+    qtbot.wait(50)
+    assert not target.parent.exists()  # not even the folder it made for the file
+
+
+def drop_file(widget: QWidget, path: Path) -> None:
+    """Drops a file on ``widget`` as a file manager would."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    args = (QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(*args)
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(widget, QDropEvent(*args))
+
+
+def test_try_an_image_says_when_an_image_is_unlike_the_training_images(studio, qtbot, tmp_path):
+    ui = studio.ui
+    studio.train(qtbot)
+    view = ui.predict_view
+    digit, noise = tmp_path / "digit.png", tmp_path / "noise.png"
+    pixels = ui.trained.data.val.images[0, 0]
+    Image.fromarray(((pixels - pixels.min()) / (pixels.max() - pixels.min()) * 255).byte().numpy()).save(digit)
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(noise)
+    for path, unlike in ((noise, True), (digit, False), (noise, True)):
+        drop_file(view, path)
+        qtbot.waitUntil(lambda path=path: view.hint.text().startswith(f"{path.name}: most likely"))
+        assert view.unfamiliar_note.isVisibleTo(view) is unlike, path.name
+    assert "does not look like your training images" in view.unfamiliar_note.text()
 
 
 def test_a_broken_checkpoint_is_refused_with_a_message(studio, tmp_path):

@@ -47,3 +47,17 @@ def test_python_weights_are_a_plain_state_dict(tmp_path, project, model):
     state = torch.load(weights, weights_only=True)
     assert state.keys() == model.state_dict().keys()
     assert all(torch.equal(state[key], value) for key, value in model.state_dict().items())
+
+
+def test_running_the_exported_file_uses_the_trained_weights(tmp_path, project, model):
+    import subprocess
+    import sys
+
+    source, weights = export_python(project, model.state_dict(), tmp_path / "shape_net.py")
+    result = subprocess.run([sys.executable, str(source)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "ShapeNet with the trained weights of shape_net.pt" in result.stdout
+    assert "torch.Size([1, 5])" in result.stdout
+    weights.unlink()  # without them, running it fails instead of printing an untrained network's output
+    result = subprocess.run([sys.executable, str(source)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "shape_net.pt" in result.stderr

@@ -1,0 +1,56 @@
+"""torch's compiler stack and torchvision, imported once, on one thread, before any other thread uses them.
+
+torch imports its compiler stack (``torch._dynamo``, over a second) on a run's first optimiser step,
+and torchvision registers its operators with torch's dispatcher when it is first imported. Two
+threads doing either at once can see each other's half-done registrations: once in ~30 launches the
+warm-up failed with ``'_OpNamespace' 'prims' object has no attribute 'sum'`` while the GUI thread
+imported torchvision for the import dialog. So the imports are serialised:
+
+* ``warm_up_torch`` (at start-up) imports them, in order, on one daemon thread, so the first Train
+  and the first import dialog start promptly;
+* everything else that may import them waits for it first with ``wait_for_torch_warm_up``: every
+  background job (``BackgroundJobs``), every training run (``TrainingWorker``), and the GUI code
+  that imports torchvision (the import and pretrained-weights dialogs).
+"""
+from __future__ import annotations
+
+import importlib
+import threading
+
+from ..qt_workarounds import freeze_long_lived
+
+THREAD_NAME = "ConvCanvas torch warm-up"
+# torchvision first: its operator registrations are complete before the compiler stack reads torch.ops.
+MODULES = ("torchvision", "torch._dynamo")
+
+_start_lock = threading.Lock()
+_thread: threading.Thread | None = None
+
+
+def warm_up_torch() -> None:
+    """Starts the imports, once per process, on a daemon thread."""
+    global _thread
+    with _start_lock:
+        if _thread is None:
+            _thread = threading.Thread(target=_import_modules, daemon=True, name=THREAD_NAME)
+            _thread.start()
+
+
+def _import_modules() -> None:
+    for name in MODULES:
+        importlib.import_module(name)
+    freeze_long_lived()  # the modules just imported live as long as the process
+
+
+def warming_up() -> bool:
+    """True while the warm-up imports run."""
+    thread = _thread
+    return thread is not None and thread.is_alive()
+
+
+def wait_for_torch_warm_up() -> None:
+    """Blocks until the warm-up's imports have finished (at once if none runs). Call it before
+    using torch or torchvision on any thread other than the warm-up's."""
+    thread = _thread
+    if thread is not None and thread is not threading.current_thread():
+        thread.join()
