@@ -251,6 +251,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.block_library.save_action)
 
         self.model_menu = ModelMenu(self.document, self.training_ui.jobs, self)  # fine-tuning
+        self.model_menu.node_chosen.connect(self._issue_chosen)
         bar.addMenu(self.model_menu)
 
         view_menu = bar.addMenu("&View")
