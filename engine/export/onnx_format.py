@@ -50,11 +50,13 @@ def export_onnx(
     *,
     input_name: str = "input",
     output_name: str = "output",
+    dynamic_size: bool = False,
 ) -> Path:
     """Exports ``model`` (in eval mode) to ONNX at ``path``, verified with onnxruntime.
 
     With ``dynamic_batch`` the first dimension is a named ``batch`` axis, so
     the file accepts any batch size; otherwise it is fixed to the example's.
+    ``dynamic_size`` makes the height and width axes dynamic too (raw images).
     """
     modules = require_onnx_packages()
     if example_input.dim() < 1 or example_input.shape[0] < 1:
@@ -64,6 +66,9 @@ def export_onnx(
         # torch.export specialises dimensions of size 1, so trace with a batch of two.
         example = example.repeat(2, *[1] * (example.dim() - 1))
     dynamic_shapes = ({0: torch.export.Dim("batch", min=1)},) if dynamic_batch else None
+    if dynamic_size:
+        dynamic_shapes = ({**(dynamic_shapes[0] if dynamic_shapes else {}),
+                           2: torch.export.Dim("height", min=2), 3: torch.export.Dim("width", min=2)},)
     with evaluation_mode(model):
         try:
             program = torch.onnx.export(
