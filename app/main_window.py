@@ -260,6 +260,7 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addActions([self.tidy_lr_action, self.tidy_tb_action])
         view_menu.addSeparator()
+        view_menu.addAction(self.canvas.minimap.toggle_action)
         theme_menu = view_menu.addMenu("&Theme")
         theme_menu.addActions(list(self.theme_actions.values()))
         self.panels_menu = view_menu.addMenu("&Panels")
