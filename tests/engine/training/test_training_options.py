@@ -87,6 +87,14 @@ def test_gradient_clipping_bounds_the_norm_each_step(project):
     assert all(norm <= 0.05 * (1 + 1e-4) for norm in clipped)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="mixed precision (a gradient scaler) needs CUDA")
+def test_clipping_under_mixed_precision_bounds_the_true_gradients_not_the_scaled_ones(project):
+    # The optimiser's hook runs inside scaler.step, after the scaler unscaled the gradients for clipping.
+    clipped = gradient_norms_at_each_step(project, tiny_config(epochs=1, clip_grad=0.05, device="cuda",
+                                                               mixed_precision=True))
+    assert clipped and all(norm <= 0.05 * (1 + 1e-3) for norm in clipped)
+
+
 def test_validation_runs_only_every_n_epochs_and_after_the_last(project, tmp_path):
     validations = Validations()
     result = Trainer(project, tiny_config(epochs=5, val_every=2), callbacks=[validations],
