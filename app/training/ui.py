@@ -307,6 +307,8 @@ class TrainingUi(QObject):
         headline = f"{how} after {result.epochs_completed} epoch(s) in {format_duration(result.seconds)}"
         if result.history:
             headline += f"; validation accuracy {100 * result.val_accuracy:.1f} %"
+        if result.early_stopped:
+            headline += " (early stopping: the validation loss stopped improving)"
         self.panel.show_status(headline + ".")
         if self.trained.checkpoint is not None:
             self.panel.show_checkpoint(self.trained.checkpoint)

@@ -48,3 +48,11 @@ def test_epochs_without_validation_leave_gaps_in_the_validation_curve(studio, qt
     studio.train(qtbot)
     assert studio.ui.curves.run.val_x == [2, 3]  # validated on epoch 2 and on the last one
     assert "Finished after 3 epoch(s)" in studio.ui.panel.status_label.text()
+
+
+def test_a_run_ended_by_early_stopping_says_so(studio, qtbot):
+    studio.configure(epochs=40, patience=1, lr=0.5, batch_size=256)  # a step this big soon stops improving
+    studio.train(qtbot)
+    status = studio.ui.panel.status_label.text()
+    assert "early stopping: the validation loss stopped improving" in status
+    assert "Finished after 40 epoch(s)" not in status
