@@ -32,6 +32,8 @@ class Minimap(QWidget):
         super().__init__(view)
         self.setObjectName("minimap")
         self.setFixedSize(*SIZE)
+        # Opaque: repainting it while the view pans then never repaints the cards beneath.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Overview: click or drag to move the view")
         self.toggle_action = QAction("Show &Minimap", self)
@@ -42,6 +44,7 @@ class Minimap(QWidget):
         self._picture = QPixmap()
         self._source = QRectF()  # the scene rectangle the picture shows
         self._stale = True
+        self._network: QRectF | None = None
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
         self._redraw.setInterval(REDRAW_DELAY_MS)
@@ -60,7 +63,10 @@ class Minimap(QWidget):
     # --- what it shows -------------------------------------------------------------------------
 
     def network_rect(self) -> QRectF:
-        return self.view.scene().itemsBoundingRect()
+        """The network's extent, measured again only when the scene changes (measuring walks every item)."""
+        if self._network is None:
+            self._network = self.view.scene().itemsBoundingRect()
+        return self._network
 
     def visible_rect(self) -> QRectF:
         """The part of the scene the main view shows."""
@@ -78,7 +84,8 @@ class Minimap(QWidget):
             self.place()
             if self._stale:
                 self._render()
-            self.raise_()
+            if not self.isVisible():
+                self.raise_()  # above the view's viewport, a sibling
         self.setVisible(wanted)
         self.update()
 
@@ -88,7 +95,7 @@ class Minimap(QWidget):
         self.move(area.right() - self.width() - MARGIN + 1, area.bottom() - self.height() - MARGIN + 1)
 
     def _scene_changed(self) -> None:
-        self._stale = True
+        self._stale, self._network = True, None
         self.update_visibility()  # draws the picture again only if shown
 
     def _render(self) -> None:
@@ -146,11 +153,9 @@ class Minimap(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
-        background = QColor(self.view.canvas_scene.canvas_style.colours.canvas)  # the canvas's own colour
-        background.setAlpha(235)
         painter.setPen(QPen(palette.dark().color(), 1))
-        painter.setBrush(background)
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        painter.setBrush(QColor(self.view.canvas_scene.canvas_style.colours.canvas))  # the canvas's own colour
+        painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
         painter.drawPixmap(0, 0, self._picture)
         highlight = QColor(palette.highlight().color())
         painter.setPen(QPen(highlight, 1.5))

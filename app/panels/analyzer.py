@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
-from engine.analysis import Analysis
+from engine.analysis import ERROR, Analysis
 from engine.graph import Graph
 from engine.layer_table import LayerRow, float32_size, human_count, issue_count_text, layer_rows
 
@@ -32,11 +32,24 @@ class LayerTableModel(QAbstractTableModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[LayerRow] = []
+        self._texts: list[tuple] = []
+        self._keys: list[tuple] = []
 
     def set_rows(self, rows: list[LayerRow]) -> None:
-        self.beginResetModel()
+        same_layers = [row.node_id for row in rows] == [row.node_id for row in self.rows]
+        if not same_layers:
+            self.beginResetModel()
         self.rows = rows
-        self.endResetModel()
+        # Each cell's text and sort key, made once: views and the sorter ask for them many times.
+        self._texts = [(str(number), row.name, row.type_title, row.shape_text, f"{row.params:,}", f"{row.macs:,}",
+                        row.issues_text) for number, row in enumerate(rows, 1)]
+        # Numbers sort as numbers; a shape by its size; issues errors first, then warnings.
+        self._keys = [(number, row.name.lower(), row.type_title.lower(), row.output_size, row.params, row.macs,
+                       row.errors * 10_000 + len(row.issues)) for number, row in enumerate(rows)]
+        if not same_layers:
+            self.endResetModel()
+        elif rows:  # most edits change numbers, not layers: the selection and scroll position stay
+            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(COLUMNS) - 1))
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.rows)
@@ -57,18 +70,15 @@ class LayerTableModel(QAbstractTableModel):
             return None
         row, column = self.rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (str(index.row() + 1), row.name, row.type_title, row.shape_text, f"{row.params:,}",
-                    f"{row.macs:,}", row.issues_text)[column]
+            return self._texts[index.row()][column]
         if role == SORT_ROLE:
-            # Numbers sort as numbers; a shape by its size; issues errors first, then warnings.
-            return (index.row(), row.name.lower(), row.type_title.lower(), row.output_size, row.params, row.macs,
-                    row.errors * 10_000 + len(row.issues))[column]
+            return self._keys[index.row()][column]
         if role == NODE_ROLE:
             return row.node_id
         if role == Qt.ItemDataRole.TextAlignmentRole and column in NUMBER_COLUMNS:
             return _RIGHT
         if role == Qt.ItemDataRole.DecorationRole and column == 6 and row.issues:
-            return icon("error" if row.errors else "warning")
+            return icon("error" if any(issue.severity == ERROR for issue in row.issues) else "warning")
         if role == Qt.ItemDataRole.ToolTipRole and column == 6 and row.issues:
             return "\n".join(str(issue) for issue in row.issues)
         return None
@@ -99,8 +109,8 @@ class NetworkAnalyzer(QDialog):
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # long names stay whole
         header.setStretchLastSection(True)
+        self._sized = False  # columns fit their contents once; measuring every refill would stall edits
         self.table.doubleClicked.connect(self._double_clicked)
         self.table.activated.connect(self._double_clicked)  # Enter on a row, as a double-click
         self.totals = QLabel()
@@ -140,6 +150,9 @@ class NetworkAnalyzer(QDialog):
         graph: Graph = self.document.graph
         rows = layer_rows(graph, analysis)
         self.model.set_rows(rows)
+        if not self._sized:
+            self._sized = True
+            self.table.resizeColumnsToContents()  # long names stay whole
         self.totals.setText(
             f"<b>{len(rows)} layers</b> · {analysis.total_params:,} parameters "
             f"({float32_size(analysis.total_params)} as float32) · {human_count(analysis.total_macs)} "

@@ -79,3 +79,15 @@ def test_the_table_follows_edits_while_it_is_open(qtbot, window):
     with qtbot.waitSignal(document.analysis_changed, timeout=2000):
         document.undo_stack.undo()
     assert column(analyzer, "Issues")[row] == "—" and column(analyzer, "Output shape")[row] == "16×10×10"
+
+
+def test_a_sorted_table_stays_sorted_when_an_edit_changes_the_numbers(qtbot, window):
+    analyzer = open_analyzer(qtbot, window)
+    click_header(analyzer, "Parameters")
+    descending = analyzer.table.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    before = column(analyzer, "Layer").index("conv1")
+    with qtbot.waitSignal(window.document.analysis_changed, timeout=2000):
+        window.document.set_param("conv1", "out_channels", 512)  # conv1 (and conv2) grow a lot
+    params = [int(text.replace(",", "")) for text in column(analyzer, "Parameters")]
+    assert params == sorted(params, reverse=descending)
+    assert column(analyzer, "Layer").index("conv1") != before  # it moved to its new place
