@@ -109,7 +109,9 @@ class Minimap(QWidget):
         picture.fill(Qt.GlobalColor.transparent)
         painter = QPainter(picture)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.view.scene().render(painter, self._target(), self._source, Qt.AspectRatioMode.KeepAspectRatio)
+        scale, offset = self._scale_and_offset()
+        placed = QRectF(offset + self._source.topLeft() * scale, self._source.size() * scale)
+        self.view.scene().render(painter, placed, self._source)  # centred (render's own fit aligns top-left)
         painter.end()
         self._picture = picture
 
@@ -153,7 +155,9 @@ class Minimap(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
-        painter.setPen(QPen(palette.dark().color(), 1))
+        border = QColor(palette.text().color())
+        border.setAlpha(90)  # visible on light and dark canvases
+        painter.setPen(QPen(border, 1))
         painter.setBrush(QColor(self.view.canvas_scene.canvas_style.colours.canvas))  # the canvas's own colour
         painter.drawRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5))
         painter.drawPixmap(0, 0, self._picture)

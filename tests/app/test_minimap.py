@@ -65,3 +65,22 @@ def test_the_overview_follows_edits_to_the_network(qtbot):
     document.add_node("conv2d", (0, -3000))  # far above everything
     qtbot.waitUntil(lambda: view.minimap._source.contains(QPointF(0, -3000)), timeout=3000)
     assert view.minimap.to_minimap(view.minimap.network_rect()) != before
+
+
+def test_the_picture_lies_where_the_outline_and_clicks_say(qtbot):
+    _, view = open_large(qtbot)  # VGG-16: one long row, far wider than tall
+    minimap = view.minimap
+    image = minimap.grab().toImage()
+    background = view.canvas_scene.canvas_style.colours.canvas
+    items = view.canvas_scene.node_items.values()
+    card = max((item.sceneBoundingRect() for item in items), key=lambda rect: rect.right())  # far from the view
+    assert not minimap.visible_rect().intersects(card)  # so the outline is not what the pixels show
+    spot = minimap.to_minimap(card).center().toPoint()
+
+    def differs(x: int, y: int) -> bool:
+        colour = image.pixelColor(x, y)
+        return abs(colour.lightness() - background.lightness()) > 20 or colour.hue() != background.hue()
+
+    assert any(differs(spot.x() + dx, spot.y() + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+    empty = QPoint(spot.x(), 4 if spot.y() > minimap.height() // 2 else minimap.height() - 5)
+    assert not differs(empty.x(), empty.y())  # and nothing where the outline would say is empty
