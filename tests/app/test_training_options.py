@@ -56,3 +56,15 @@ def test_a_run_ended_by_early_stopping_says_so(studio, qtbot):
     status = studio.ui.panel.status_label.text()
     assert "early stopping: the validation loss stopped improving" in status
     assert "Finished after 40 epoch(s)" not in status
+
+
+def test_a_run_stopped_before_its_first_validation_reports_no_accuracy(studio, qtbot):
+    studio.configure(epochs=3, val_every=3, batch_size=64)
+    ui = studio.ui
+    with qtbot.waitSignal(ui.training_ended, timeout=60_000):
+        assert ui.start_training()
+        with qtbot.waitSignal(ui.run.worker.epoch_finished, timeout=60_000):
+            pass
+        ui.stop()  # after epoch 1, which had no validation
+    status = ui.panel.status_label.text()
+    assert status.startswith("Stopped after") and "nan" not in status and "validation accuracy" not in status
