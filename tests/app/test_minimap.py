@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMenu
 
 from app.presets_menu import presets_folder
 from engine import Graph, Project
@@ -84,3 +85,12 @@ def test_the_picture_lies_where_the_outline_and_clicks_say(qtbot):
     assert any(differs(spot.x() + dx, spot.y() + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
     empty = QPoint(spot.x(), 4 if spot.y() > minimap.height() // 2 else minimap.height() - 5)
     assert not differs(empty.x(), empty.y())  # and nothing where the outline would say is empty
+
+
+def test_turning_it_off_in_the_view_menu_is_remembered(make_window):
+    window = make_window()
+    action = window.canvas.minimap.toggle_action
+    assert any(action in menu.actions() for menu in window.menuBar().findChildren(QMenu))  # View ▸ Show Minimap
+    action.trigger()
+    assert not action.isChecked()
+    assert not make_window().canvas.minimap.toggle_action.isChecked()
