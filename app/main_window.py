@@ -262,6 +262,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.block_library.save_action)
 
         self.model_menu = ModelMenu(self.document, self.training_ui.jobs, self)  # fine-tuning
+        self.model_menu.node_chosen.connect(self._issue_chosen)
         bar.addMenu(self.model_menu)
 
         view_menu = bar.addMenu("&View")
@@ -270,6 +271,10 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addActions([self.tidy_lr_action, self.tidy_tb_action])
         view_menu.addSeparator()
+        minimap = self.canvas.minimap.toggle_action  # remembered: turned off, it stays off
+        minimap.setChecked(self.settings.value("view/minimap", True, type=bool))
+        minimap.toggled.connect(lambda shown: self.settings.setValue("view/minimap", shown))
+        view_menu.addAction(minimap)
         theme_menu = view_menu.addMenu("&Theme")
         theme_menu.addActions(list(self.theme_actions.values()))
         self.panels_menu = view_menu.addMenu("&Panels")

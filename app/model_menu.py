@@ -1,28 +1,39 @@
-"""The Model menu: fine-tuning a pretrained network.
+"""The Model menu: analysing the network, and fine-tuning a pretrained one.
 
-Freeze All but the Head (only the classifier trains), Unfreeze All, and Load
-Pretrained Weights…; each change is one undoable edit of the document.
+Analyze Network… opens the layer table (``app.panels.analyzer``); a row
+double-clicked there comes out as ``node_chosen``. Freeze All but the Head
+(only the classifier trains), Unfreeze All, and Load Pretrained Weights…;
+each change is one undoable edit of the document.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from engine.finetune import freeze_plan, head_nodes, unfreeze_plan
 
+from .panels.analyzer import NetworkAnalyzer
 from .training.background import BackgroundJobs
 from .training.warm_up import wait_for_torch_warm_up
 from .weights_dialog import PretrainedWeightsDialog
 
 
 class ModelMenu(QMenu):
+    node_chosen = Signal(str)  # a layer double-clicked in the analyzer
+
     def __init__(self, document, jobs: BackgroundJobs, parent: QWidget) -> None:
         super().__init__("&Model", parent)
         self.setObjectName("modelMenu")
         self.document = document
         self.jobs = jobs
         self.dialog: PretrainedWeightsDialog | None = None
+        self.analyzer: NetworkAnalyzer | None = None
+        self.analyze_action = self._action(
+            "&Analyze Network…", self.show_analyzer,
+            "Every layer in a sortable table: output shape, parameters, MACs and problems")
+        self.analyze_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.addSeparator()
         self.freeze_head_action = self._action(
             "Freeze All but the &Head", self.freeze_all_but_head,
             "Keep the weights of every layer except the classifier head while training (fine-tuning)")
@@ -55,6 +66,16 @@ class ModelMenu(QMenu):
 
     def unfreeze_all(self) -> None:
         self.document.set_frozen_states(unfreeze_plan(self.document.graph), "Unfreeze all")
+
+    def show_analyzer(self) -> NetworkAnalyzer:
+        """Opens the analyzer (one per window, kept up to date while open) and returns it."""
+        if self.analyzer is None:
+            self.analyzer = NetworkAnalyzer(self.document, self.parentWidget())
+            self.analyzer.node_chosen.connect(self.node_chosen)
+        self.analyzer.show()
+        self.analyzer.raise_()
+        self.analyzer.activateWindow()
+        return self.analyzer
 
     def show_weights_dialog(self) -> PretrainedWeightsDialog | None:
         """Opens the dialog (window-modal, without blocking) and returns it."""

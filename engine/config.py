@@ -25,6 +25,9 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
               exclusive_maximum=True),
     ParamSpec("weight_decay", "float", 0.0, "L2 penalty on the weights.", label="Weight decay",
               minimum=0.0, maximum=1.0),
+    ParamSpec("clip_grad", "float", 0.0, "Gradient clipping: scales each step's gradients down so their total "
+              "norm is at most this (0: off). Tames exploding gradients.", label="Clip gradients",
+              minimum=0.0, maximum=1e6),
     ParamSpec("scheduler", "choice", "none", "How the learning rate changes over the run.",
               label="LR schedule", choices=("none", "step", "cosine", "onecycle")),
     ParamSpec("step_epochs", "int", 5, "Step schedule: epochs between learning-rate drops.",
@@ -41,6 +44,10 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
               label="Mixed precision"),
     ParamSpec("val_fraction", "float", 0.2, "Share of the images held out for validation.",
               label="Validation share", minimum=0.01, maximum=0.9),
+    ParamSpec("val_every", "int", 1, "Check the validation images every N epochs (the last epoch always is).",
+              label="Validate every", minimum=1, maximum=100_000),
+    ParamSpec("patience", "int", 0, "Early stopping: end the run when the validation loss has not improved for "
+              "this many validations in a row (0: off).", label="Early-stop patience", minimum=0, maximum=100_000),
     ParamSpec("augment_crop", "bool", False, "Random shifts (pad and crop) of training images.",
               label="Random crop"),
     ParamSpec("augment_flip", "bool", False, "Random horizontal flips (not for digits or text).",
@@ -58,6 +65,7 @@ class TrainingConfig:
     lr: float = 0.001
     momentum: float = 0.9
     weight_decay: float = 0.0
+    clip_grad: float = 0.0
     scheduler: str = "none"
     step_epochs: int = 5
     step_gamma: float = 0.1
@@ -66,6 +74,8 @@ class TrainingConfig:
     device: str = "auto"
     mixed_precision: bool = False
     val_fraction: float = 0.2
+    val_every: int = 1
+    patience: int = 0
     augment_crop: bool = False
     augment_flip: bool = False
 

@@ -23,6 +23,7 @@ from .block_actions import GROUP_KEYS, UNGROUP_KEYS, BlockActions
 from .block_item import BlockFrame, BlockItem
 from .edge_item import EdgeItem
 from .interactions import EdgeDrag
+from .minimap import Minimap
 from .node_item import NodeItem
 from .port_item import PortItem
 from .find_bar import FindBar
@@ -82,6 +83,7 @@ class CanvasView(QGraphicsView):
         self._fitted = False
         self._zoom_anchor: tuple | None = None
         self.blocks = BlockActions(self)  # composite blocks: group, expand, collapse, open, rename
+        self.minimap = Minimap(self)  # the overview in the corner, for networks larger than the view
         self.canvas_scene.selectionChanged.connect(self._on_selection_changed)
         document.project_replaced.connect(self._on_project_replaced)
 
@@ -242,6 +244,10 @@ class CanvasView(QGraphicsView):
             self.centerOn(rect.left() - FIT_MARGIN + seen_width / 2,
                           clamp(anchor.y(), rect.top() - FIT_MARGIN + seen_height / 2,
                                 rect.bottom() + FIT_MARGIN - seen_height / 2))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.minimap.update_visibility()  # keeps it in the corner
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -216,7 +216,9 @@ class CurvesView(QWidget):
             run.train["accuracy"].append(epoch_position, 100.0 * accuracy)
         self._mark_dirty()
 
-    def add_validation_point(self, epoch: float, loss: float, accuracy: float) -> None:
+    def add_validation_point(self, epoch: float, loss: float | None, accuracy: float | None) -> None:
+        if loss is None:  # an epoch without validation (``val_every``)
+            return
         run = self._current()
         run.val_x.append(epoch)
         run.val["loss"].append(loss)

@@ -1,10 +1,11 @@
 """Export a trained network: checkpoint (.pt), TorchScript, ONNX or Python source.
 
 Each format is the engine's (``engine.export.FORMATS``); the dialog picks
-one and a destination, runs the export on a background thread (ONNX
-export and its onnxruntime check take seconds) and says where the files
-went, or why it failed (e.g. which ONNX packages are missing and how to
-install them).
+one and a destination (and, for TorchScript and ONNX, whether the file
+takes raw images, with the training preprocessing inside), runs the export
+on a background thread (ONNX export and its onnxruntime check take seconds)
+and says where the files went and what they take, or why it failed (e.g.
+which ONNX packages are missing and how to install them).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -29,7 +31,14 @@ from PySide6.QtWidgets import (
 )
 
 from engine.checkpoint import CheckpointError, build_model, load_checkpoint
-from engine.export import FORMATS, ExportError, default_export_path, export_checkpoint
+from engine.export import (
+    FORMATS,
+    PREPROCESSING_FORMATS,
+    ExportError,
+    default_export_path,
+    export_checkpoint,
+    raw_image_preprocessing,
+)
 
 from .background import BackgroundJobs
 from .export_staging import StagedExport
@@ -42,11 +51,19 @@ _FILTERS = {
 }
 
 
-def export_to(checkpoint_path: Path, format_name: str, target: Path) -> list[Path]:
-    """Loads the checkpoint and writes ``format_name`` to ``target`` (runs on a background thread)."""
+def export_to(checkpoint_path: Path, format_name: str, target: Path,
+              preprocessing: bool = False) -> tuple[list[Path], str]:
+    """Loads the checkpoint and writes ``format_name`` to ``target`` (runs on a background thread);
+    returns the files written and what the file takes (so the dialog can say which it did)."""
     checkpoint = load_checkpoint(checkpoint_path)
     model = None if format_name in ("checkpoint", "python") else build_model(checkpoint)
-    return export_checkpoint(checkpoint, format_name, target, model)
+    written = export_checkpoint(checkpoint, format_name, target, model, preprocessing=preprocessing)
+    if format_name not in PREPROCESSING_FORMATS:
+        return written, ""
+    if not preprocessing:
+        return written, ("Without preprocessing: it takes tensors already resized, converted and normalised as "
+                         "in training.")
+    return written, raw_image_preprocessing(checkpoint, format_name).describe(format_name)
 
 
 class ExportDialog(QDialog):
@@ -71,6 +88,12 @@ class ExportDialog(QDialog):
         self.format_buttons.buttons()[0].setChecked(True)
         self.format_buttons.buttonToggled.connect(self._on_format_changed)
 
+        self.preprocessing_box = QCheckBox("Include preprocessing: the file takes raw images of any size and "
+                                           "resizes, converts and normalises them as in training")
+        self.preprocessing_box.setToolTip("Without it, the file expects tensors already prepared: the Input's "
+                                          "size and channels, normalised with the training mean and std")
+        self.preprocessing_box.toggled.connect(self._on_format_changed)
+
         self.path_edit = QLineEdit()
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -90,6 +113,7 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(source)
         layout.addLayout(formats)
+        layout.addWidget(self.preprocessing_box)
         layout.addLayout(destination)
         layout.addWidget(self.result_label)
         layout.addWidget(self.buttons)
@@ -105,8 +129,13 @@ class ExportDialog(QDialog):
             if button.property("format_name") == name:
                 button.setChecked(True)
 
+    @property
+    def with_preprocessing(self) -> bool:
+        return self.preprocessing_box.isEnabled() and self.preprocessing_box.isChecked()
+
     def _on_format_changed(self, *_args) -> None:
         self.path_edit.setText(str(default_export_path(self.checkpoint_path, self.format_name)))
+        self.preprocessing_box.setEnabled(self.format_name in PREPROCESSING_FORMATS)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text(), _FILTERS[self.format_name])
@@ -119,7 +148,7 @@ class ExportDialog(QDialog):
             self._show("Choose where to save the export.", error=True)
             return
         target = Path(text).expanduser()
-        format_name = self.format_name
+        format_name, preprocessing = self.format_name, self.with_preprocessing
         try:
             staged = StagedExport.beside(target)
         except OSError as error:
@@ -136,8 +165,8 @@ class ExportDialog(QDialog):
         self.progress.canceled.connect(lambda: self._cancel(staged))
         self.progress.show()
         self._staged = staged
-        self.jobs.run(lambda: export_to(self.checkpoint_path, format_name, staged.staged_target),
-                      lambda written: self._finished(staged, written),
+        self.jobs.run(lambda: export_to(self.checkpoint_path, format_name, staged.staged_target, preprocessing),
+                      lambda outcome: self._finished(staged, outcome),
                       lambda error: self._failed(staged, error))
 
     def _cancel(self, staged: StagedExport) -> None:
@@ -148,7 +177,8 @@ class ExportDialog(QDialog):
             self.export_button.setEnabled(True)
             self._show("Export cancelled: nothing was written.")
 
-    def _finished(self, staged: StagedExport, written: list[Path]) -> None:
+    def _finished(self, staged: StagedExport, outcome: tuple[list[Path], str]) -> None:
+        written, takes = outcome
         if staged.cancelled:  # also after the dialog was closed: touch no widget
             staged.discard()
             return
@@ -158,7 +188,7 @@ class ExportDialog(QDialog):
         except OSError as error:
             self._on_error(error)
             return
-        self._on_done(placed)
+        self._on_done((placed, takes))
 
     def _failed(self, staged: StagedExport, error: BaseException) -> None:
         staged.discard()
@@ -179,13 +209,14 @@ class ExportDialog(QDialog):
             self._staged = None
         super().done(result)
 
-    def _on_done(self, written: list[Path]) -> None:
+    def _on_done(self, outcome: tuple[list[Path], str]) -> None:
+        written, takes = outcome
         self.written = list(written)
         self.export_button.setEnabled(True)
         links = "<br>".join(f"<a href='{html.escape(QUrl.fromLocalFile(str(path.parent)).toString())}'>"
                             f"{html.escape(str(path))}</a>" for path in written)
         self.result_label.setStyleSheet("")
-        self.result_label.setText(f"Wrote:<br>{links}")
+        self.result_label.setText(f"Wrote:<br>{links}" + (f"<br>{html.escape(takes)}" if takes else ""))
 
     def _on_error(self, error: BaseException) -> None:
         self.export_button.setEnabled(True)

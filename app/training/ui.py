@@ -312,8 +312,10 @@ class TrainingUi(QObject):
                                           gallery["confidence"], gallery["class_names"])
         how = "Stopped" if result.stopped else "Finished"
         headline = f"{how} after {result.epochs_completed} epoch(s) in {format_duration(result.seconds)}"
-        if result.history:
+        if result.best_epoch is not None:  # some epoch was validated (not so with val_every, stopped early)
             headline += f"; validation accuracy {100 * result.val_accuracy:.1f} %"
+        if result.early_stopped:
+            headline += " (early stopping: the validation loss stopped improving)"
         self.panel.show_status(headline + ".")
         if adopted and trained.checkpoint is not None:
             self.panel.show_checkpoint(trained.checkpoint)

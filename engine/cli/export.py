@@ -1,11 +1,18 @@
-"""``convcanvas export CKPT --format torchscript|onnx|python|checkpoint [--out PATH]``."""
+"""``convcanvas export CKPT --format torchscript|onnx|python|checkpoint [--out PATH] [--with-preprocessing]``."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..checkpoint import CheckpointError
 from ..data.assemble import format_bytes
-from ..export import FORMATS, ExportError, default_export_path, export_checkpoint, export_paths
+from ..export import (
+    FORMATS,
+    ExportError,
+    default_export_path,
+    export_checkpoint,
+    export_paths,
+    raw_image_preprocessing,
+)
 from .common import CommandError, open_checkpoint
 
 
@@ -17,6 +24,9 @@ def register(subparsers) -> None:
     parser.add_argument("--format", required=True, choices=tuple(FORMATS), help="the kind of file to write")
     parser.add_argument("--out", metavar="PATH",
                         help="where to write it (default: beside the checkpoint, e.g. NAME.onnx)")
+    parser.add_argument("--with-preprocessing", dest="with_preprocessing", action="store_true",
+                        help="TorchScript and ONNX: take raw images of any size (uint8) and resize, convert and "
+                             "normalise them as in training")
     parser.set_defaults(handler=run)
 
 
@@ -27,7 +37,7 @@ def run(args) -> int:
     if any(path.resolve() == source for path in export_paths(args.format, out)):
         raise CommandError(f"{out}: exporting there would overwrite the checkpoint itself; choose another --out")
     try:
-        written = export_checkpoint(checkpoint, args.format, out, model)
+        written = export_checkpoint(checkpoint, args.format, out, model, preprocessing=args.with_preprocessing)
     except (ExportError, CheckpointError) as error:
         raise CommandError(str(error)) from None
     except OSError as error:
@@ -35,4 +45,6 @@ def run(args) -> int:
     for index, path in enumerate(written):
         label = FORMATS[args.format].title if index == 0 else "weights"  # the Python export's second file
         print(f"{label}: {path} ({format_bytes(path.stat().st_size)})")
+    if args.with_preprocessing:
+        print(raw_image_preprocessing(checkpoint, args.format).describe(args.format))
     return 0

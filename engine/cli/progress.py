@@ -16,10 +16,11 @@ def format_seconds(seconds: float) -> str:
 
 def epoch_line(metrics: dict[str, Any], epochs: int) -> str:
     width = len(str(epochs))
+    validation = (f"val loss {metrics['val_loss']:.4f} acc {metrics['val_accuracy']:6.1%}"
+                  if metrics["val_loss"] is not None else "(no validation this epoch)")
     return (f"epoch {metrics['epoch']:>{width}}/{epochs}  "
             f"train loss {metrics['train_loss']:.4f} acc {metrics['train_accuracy']:6.1%}  "
-            f"val loss {metrics['val_loss']:.4f} acc {metrics['val_accuracy']:6.1%}  "
-            f"lr {metrics['lr']:.2g}  {format_seconds(metrics['seconds'])}")
+            f"{validation}  lr {metrics['lr']:.2g}  {format_seconds(metrics['seconds'])}")
 
 
 class ProgressPrinter(Callback):
@@ -57,6 +58,7 @@ class ProgressPrinter(Callback):
         self._close_bar()
 
     def on_epoch_end(self, state: TrainingState, metrics: dict[str, Any]) -> None:
+        self._close_bar()  # an epoch without validation gets no on_validation_end
         self.write(epoch_line(metrics, state.epochs))
 
     def on_fit_end(self, state: TrainingState, result: FitResult) -> None:
@@ -76,9 +78,14 @@ def summary_lines(result: FitResult) -> list[str]:
         return ["stopped before the first epoch finished: no checkpoint was written"]
     lines = []
     state = "stopped early after" if result.stopped else "trained"
+    if result.early_stopped:
+        lines.append(f"early stopping: the validation loss did not improve for {result.project.training.patience} "
+                     "validation(s) in a row")
+    validation = ("no validation yet" if result.best_epoch is None else
+                  f"val accuracy {result.val_accuracy:.1%}, val loss {result.val_loss:.4f} "
+                  f"(best {result.best_val_accuracy:.1%} at epoch {result.best_epoch})")
     lines.append(f"{state} {result.epochs_completed} epoch(s) in {format_seconds(result.seconds)} on {result.device}: "
-                 f"val accuracy {result.val_accuracy:.1%}, val loss {result.val_loss:.4f} "
-                 f"(best {result.best_val_accuracy:.1%} at epoch {result.best_epoch})")
+                 f"{validation}")
     if result.best_checkpoint is not None:
         lines.append(f"best checkpoint: {result.best_checkpoint}")
     if result.last_checkpoint is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from ..analysis import Analysis, analyze
-from ..catalogue import format_shape
+from ..layer_table import float32_size, human_count, layer_rows
 from ..project import Project
 from .common import open_project
 
@@ -24,15 +24,11 @@ def run(args) -> int:
 
 
 def summary_dict(project: Project, report: Analysis) -> dict:
-    nodes = []
-    for node in project.graph.nodes.values():
-        info = report.nodes[node.id]
-        nodes.append({
-            "id": node.id, "name": node.name, "type": node.type,
-            "output_shape": list(info.output_shape) if info.output_shape else None,
-            "params": info.params, "macs": info.macs,
-            "issues": [{"severity": i.severity, "message": i.message, "hint": i.hint} for i in info.issues],
-        })
+    nodes = [{"id": row.node_id, "name": row.name, "type": row.type_id,
+              "output_shape": list(row.output_shape) if row.output_shape else None,
+              "params": row.params, "macs": row.macs,
+              "issues": [{"severity": i.severity, "message": i.message, "hint": i.hint} for i in row.issues]}
+             for row in layer_rows(project.graph, report)]
     graph_issues = [{"severity": i.severity, "message": i.message, "hint": i.hint}
                     for i in report.issues if i.node_id is None]
     return {"name": project.name, "valid": report.valid, "total_params": report.total_params,
@@ -40,14 +36,9 @@ def summary_dict(project: Project, report: Analysis) -> dict:
 
 
 def summary_table(project: Project, report: Analysis) -> str:
-    graph = project.graph
-    ordered = report.order + [n for n in graph.nodes if n not in report.order]
     rows = [("Layer", "Type", "Output shape", "Params", "MACs", "Issues")]
-    for node_id in ordered:
-        node, info = graph.nodes[node_id], report.nodes[node_id]
-        shape = format_shape(info.output_shape) if info.output_shape else "?"
-        rows.append((node.name, node.spec.title, shape, f"{info.params:,}", f"{info.macs:,}",
-                     _issue_count(info.issues)))
+    rows += [(row.name, row.type_title, row.shape_text, f"{row.params:,}", f"{row.macs:,}", row.issues_text)
+             for row in layer_rows(project.graph, report)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     rule = "─" * (sum(widths) + 2 * (len(widths) - 1))
 
@@ -57,8 +48,8 @@ def summary_table(project: Project, report: Analysis) -> str:
 
     out = [f"{project.name}" + (f" — {project.description}" if project.description else ""), rule, line(rows[0]),
            rule, *(line(row) for row in rows[1:]), rule,
-           f"Total parameters: {report.total_params:,} ({_megabytes(report.total_params)} as float32)",
-           f"Multiply-accumulates per image: {_human(report.total_macs)} ({report.total_macs:,})"]
+           f"Total parameters: {report.total_params:,} ({float32_size(report.total_params)} as float32)",
+           f"Multiply-accumulates per image: {human_count(report.total_macs)} ({report.total_macs:,})"]
     if report.issues:
         out.append("")
         out.append(f"{len(report.errors)} error(s), {len(report.issues) - len(report.errors)} warning(s):")
@@ -66,22 +57,3 @@ def summary_table(project: Project, report: Analysis) -> str:
     else:
         out.append("No problems found: the network is ready to train.")
     return "\n".join(out)
-
-
-def _issue_count(issues) -> str:
-    errors = sum(issue.severity == "error" for issue in issues)
-    warnings = len(issues) - errors
-    parts = [f"{errors} error" + "s" * (errors > 1)] if errors else []
-    parts += [f"{warnings} warning" + "s" * (warnings > 1)] if warnings else []
-    return ", ".join(parts) or "—"
-
-
-def _human(count: int) -> str:
-    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if count >= size:
-            return f"{count / size:.2f} {unit}"
-    return str(count)
-
-
-def _megabytes(params: int) -> str:
-    return f"{params * 4 / 2**20:.1f} MiB"

@@ -27,7 +27,8 @@ from .common import CommandError, open_project
 from .progress import ProgressPrinter, summary_lines
 
 # Flags that override a training setting of the same name.
-OVERRIDES = ("dataset", "data_root", "epochs", "batch_size", "lr", "seed", "device")
+OVERRIDES = ("dataset", "data_root", "epochs", "batch_size", "lr", "seed", "device", "patience", "clip_grad",
+             "val_every")
 
 
 def register(subparsers) -> None:
@@ -41,6 +42,13 @@ def register(subparsers) -> None:
     parser.add_argument("--lr", type=float, metavar="X", help="learning rate")
     parser.add_argument("--seed", type=int, metavar="N")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    parser.add_argument("--patience", type=int, metavar="N",
+                        help="early stopping: stop when the validation loss has not improved for N validations "
+                             "(0: off)")
+    parser.add_argument("--clip-grad", dest="clip_grad", type=float, metavar="X",
+                        help="clip the gradients' total norm to at most X each step (0: off)")
+    parser.add_argument("--val-every", dest="val_every", type=int, metavar="N",
+                        help="validate every N epochs (the last epoch always is; default 1)")
     parser.add_argument("--out", metavar="CKPT_PATH_OR_DIR",
                         help="a folder for last.pt and best.pt, or a .pt path for the best checkpoint "
                              "(default: runs/<project name>/)")

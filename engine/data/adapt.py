@@ -78,7 +78,9 @@ def drop_alpha(images: torch.Tensor) -> torch.Tensor:
     raise DatasetError(f"Images with {have} channels cannot be used; expected 1 (grey) or 3 (RGB).")
 
 
-def convert_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
+# ``luma`` is an argument because TorchScript (exports with preprocessing) cannot read a global tuple.
+def convert_channels(images: torch.Tensor, channels: int,
+                     luma: tuple[float, float, float] = LUMA_WEIGHTS) -> torch.Tensor:
     """Float (N, C, H, W), C in 1..4 -> (N, `channels`, H, W), `channels` 1 or 3.
 
     Grey becomes RGB by repetition, RGB becomes grey with the luma weights.
@@ -87,16 +89,29 @@ def convert_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
     if images.shape[1] == channels:
         return images
     if channels == 1:
-        weights = images.new_tensor(LUMA_WEIGHTS).view(1, 3, 1, 1)
-        return (images * weights).sum(dim=1, keepdim=True)
+        weights = torch.tensor([luma[0], luma[1], luma[2]], dtype=images.dtype, device=images.device)
+        return (images * weights.view(1, 3, 1, 1)).sum(dim=1, keepdim=True)
     return images.expand(-1, 3, -1, -1)
 
 
 def resize(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """Bilinear resize with antialiasing (so shrinking does not alias)."""
-    if tuple(images.shape[-2:]) == tuple(size):
+    if images.shape[-2] == size[0] and images.shape[-1] == size[1]:
         return images
     return F.interpolate(images, size=size, mode="bilinear", antialias=True, align_corners=False)
+
+
+def adapt_batch(images: torch.Tensor, channels: int, height: int, width: int) -> torch.Tensor:
+    """One batch (N, C, H, W), uint8 or float, C in 1..4 -> (N, `channels`, `height`, `width`) float32 0..1.
+
+    TorchScript compiles this (and what it calls), so exports can carry the very same adaptation.
+    """
+    images = to_unit_float(images)
+    # Convert to grey before resizing and to RGB after: the resize then works on as few channels as
+    # possible (both orders give the same result, since both operations are linear).
+    if channels == 1:
+        return resize(convert_channels(images, 1), (height, width))
+    return convert_channels(resize(drop_alpha(images), (height, width)), 3)
 
 
 def adapt_images(images: torch.Tensor, input_shape: Sequence[int]) -> torch.Tensor:
@@ -111,14 +126,7 @@ def adapt_images(images: torch.Tensor, input_shape: Sequence[int]) -> torch.Tens
     out = torch.empty((images.shape[0], c, h, w), dtype=torch.float32)
     chunk_size = _images_per_chunk(images.shape[1:], (max(c, images.shape[1]), h, w))
     for start in range(0, images.shape[0], chunk_size):
-        chunk = to_unit_float(images[start : start + chunk_size])
-        # Convert to grey before resizing and to RGB after: the resize then
-        # works on as few channels as possible (both orders give the same
-        # result, since both operations are linear).
-        if c == 1:
-            chunk = resize(convert_channels(chunk, 1), (h, w))
-        else:
-            chunk = convert_channels(resize(drop_alpha(chunk), (h, w)), 3)
+        chunk = adapt_batch(images[start : start + chunk_size], c, h, w)
         out[start : start + chunk.shape[0]] = chunk
     return out
 

@@ -12,8 +12,11 @@ from pathlib import Path
 from torch import nn
 
 from ..checkpoint import Checkpoint, build_model, save_checkpoint
-from ..compiler import example_input
+from ..compiler import example_input, input_shape
+from ..data import DatasetError
+from .common import ExportError
 from .onnx_format import export_onnx
+from .preprocessing import Preprocessing, preprocessing_of
 from .python_format import export_python, weights_path_for
 from .torchscript import export_torchscript
 
@@ -43,6 +46,10 @@ FORMATS: dict[str, ExportFormat] = {
 }
 
 
+PREPROCESSING_FORMATS = ("torchscript", "onnx")
+"""The formats that can take raw images (``export_checkpoint(..., preprocessing=True)``)."""
+
+
 def default_export_path(checkpoint_path: str | os.PathLike, format_name: str) -> Path:
     """``runs/best.pt`` → ``runs/best.onnx`` (etc.): the export's default place, beside the checkpoint."""
     source = Path(checkpoint_path)
@@ -56,14 +63,16 @@ def export_paths(format_name: str, path: str | os.PathLike) -> list[Path]:
 
 
 def export_checkpoint(checkpoint: Checkpoint, format_name: str, path: str | os.PathLike,
-                      model: nn.Module | None = None) -> list[Path]:
+                      model: nn.Module | None = None, *, preprocessing: bool = False) -> list[Path]:
     """Writes ``checkpoint`` as ``format_name`` to ``path``; returns the files written.
 
-    ``model`` is the checkpoint's network if already built. Raises
-    ``ExportError`` (or ``CheckpointError`` if the network cannot be built).
+    ``model`` is the checkpoint's network if already built. ``preprocessing``
+    (TorchScript and ONNX): the file takes raw images (see ``preprocessing``).
+    Raises ``ExportError`` (or ``CheckpointError`` if the network cannot be built).
     """
     if format_name not in FORMATS:
         raise ValueError(f"unknown export format {format_name!r} (known: {', '.join(FORMATS)})")
+    raw = raw_image_preprocessing(checkpoint, format_name) if preprocessing else None
     if format_name == "checkpoint":
         return [save_checkpoint(
             path, project=checkpoint.project, model_state=checkpoint.model_state,
@@ -79,5 +88,19 @@ def export_checkpoint(checkpoint: Checkpoint, format_name: str, path: str | os.P
     example = example_input(graph, batch=1)
     if format_name == "onnx":
         (input_node,), (output_node,) = graph.nodes_of_type("input"), graph.nodes_of_type("output")
-        return [export_onnx(model, example, path, input_name=input_node.name, output_name=output_node.name)]
-    return [export_torchscript(model, example, path, checkpoint.project)]
+        if raw is not None:
+            model, example = raw.around(model), raw.onnx_example()
+        return [export_onnx(model, example, path, input_name=input_node.name, output_name=output_node.name,
+                            dynamic_size=raw is not None)]
+    return [export_torchscript(model, example, path, checkpoint.project, raw)]
+
+
+def raw_image_preprocessing(checkpoint: Checkpoint, format_name: str) -> Preprocessing:
+    """The preprocessing an export with raw-image input carries; ``ExportError`` where it cannot."""
+    if format_name not in PREPROCESSING_FORMATS:
+        raise ExportError(f"only TorchScript and ONNX exports can include the preprocessing, not "
+                          f"{FORMATS[format_name].title}")
+    try:
+        return preprocessing_of(input_shape(checkpoint.project.graph), checkpoint.mean, checkpoint.std)
+    except DatasetError as error:
+        raise ExportError(f"the preprocessing cannot be included: {error}") from None

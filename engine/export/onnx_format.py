@@ -60,12 +60,14 @@ def export_onnx(
     input_name: str = "input",
     output_name: str = "output",
     exporters: tuple[str, ...] = EXPORTERS,
+    dynamic_size: bool = False,
 ) -> Path:
     """Exports ``model`` (in eval mode) to ONNX at ``path``, verified with onnxruntime.
 
     With ``dynamic_batch`` the first dimension is a named ``batch`` axis, so
     the file accepts any batch size; otherwise it is fixed to the example's.
     ``exporters`` are tried in order until one's file passes the checks.
+    ``dynamic_size`` makes the height and width axes dynamic too (raw images).
     """
     modules = require_onnx_packages()
     if example_input.dim() < 1 or example_input.shape[0] < 1:
@@ -84,9 +86,10 @@ def export_onnx(
             try:
                 with evaluation_mode(model):
                     if exporter == "torchscript":
-                        _export_torchscript_based(model, example, temp, dynamic_batch, input_name, output_name)
+                        _export_torchscript_based(model, example, temp, dynamic_batch, dynamic_size,
+                                                  input_name, output_name)
                     else:
-                        _export_dynamo(model, example, dynamic_batch, input_name,
+                        _export_dynamo(model, example, dynamic_batch, dynamic_size, input_name,
                                        output_name).save(str(temp), external_data=False)
                 verify_onnx(temp, modules, input_name, cases)
                 return
@@ -99,17 +102,22 @@ def export_onnx(
 
 
 def _export_torchscript_based(model: nn.Module, example: torch.Tensor, path: Path, dynamic_batch: bool,
-                              input_name: str, output_name: str) -> None:
-    axes = {input_name: {0: "batch"}, output_name: {0: "batch"}} if dynamic_batch else None
+                              dynamic_size: bool, input_name: str, output_name: str) -> None:
+    input_axes = {**({0: "batch"} if dynamic_batch else {}), **({2: "height", 3: "width"} if dynamic_size else {})}
+    output_axes = {0: "batch"} if dynamic_batch else {}
+    axes = {input_name: input_axes, output_name: output_axes} if input_axes else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # its deprecation notice: the dynamo exporter is the fallback
         torch.onnx.export(model, (example,), str(path), dynamo=False, opset_version=OPSET_VERSION,
                           input_names=[input_name], output_names=[output_name], dynamic_axes=axes)
 
 
-def _export_dynamo(model: nn.Module, example: torch.Tensor, dynamic_batch: bool, input_name: str,
-                   output_name: str):
+def _export_dynamo(model: nn.Module, example: torch.Tensor, dynamic_batch: bool, dynamic_size: bool,
+                   input_name: str, output_name: str):
     dynamic_shapes = ({0: torch.export.Dim("batch", min=1)},) if dynamic_batch else None
+    if dynamic_size:
+        dynamic_shapes = ({**(dynamic_shapes[0] if dynamic_shapes else {}),
+                           2: torch.export.Dim("height", min=2), 3: torch.export.Dim("width", min=2)},)
     try:
         return torch.onnx.export(
             model, (example,), dynamo=True, opset_version=OPSET_VERSION, dynamic_shapes=dynamic_shapes,

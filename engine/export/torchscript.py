@@ -23,6 +23,7 @@ from torch import nn
 from ..fileio import atomic_write
 from ..project import Project, dumps_project, loads_project
 from .common import ExportError, evaluation_mode, first_line
+from .preprocessing import Preprocessing, WithPreprocessing
 
 PROJECT_ENTRY = "convcanvas.project.json"
 """The extra file in the archive holding the project."""
@@ -38,13 +39,16 @@ def _quiet_jit():
 
 
 def export_torchscript(model: nn.Module, example_input: torch.Tensor, path: str | os.PathLike,
-                       project: Project | None = None) -> Path:
+                       project: Project | None = None, preprocessing: Preprocessing | None = None) -> Path:
     """Traces ``model`` (in eval mode) on ``example_input`` and writes it atomically to ``path``,
-    with ``project`` (the network ``model`` was compiled from) inside for importing it back."""
+    with ``project`` (the network ``model`` was compiled from) inside for importing it back.
+    With ``preprocessing`` the file takes raw images (``WithPreprocessing``, compiled around the trace)."""
     with evaluation_mode(model), _quiet_jit():
         try:
             with torch.no_grad():
                 traced = torch.jit.trace(model, example_input)
+            if preprocessing is not None:
+                traced = torch.jit.script(preprocessing.around(traced).eval())
         except Exception as error:  # tracing failures come as many torch exception kinds
             raise ExportError(f"TorchScript tracing failed: {first_line(error)}") from error
         extra = {PROJECT_ENTRY: dumps_project(project)} if project is not None else {}
@@ -57,6 +61,8 @@ def read_torchscript(path: str | os.PathLike) -> tuple[Project | None, dict[str,
     extra = {PROJECT_ENTRY: ""}
     with _quiet_jit():
         scripted = torch.jit.load(str(path), map_location="cpu", _extra_files=extra)
+    if scripted.original_name == WithPreprocessing.__name__:  # the network is inside the raw-image wrapper
+        scripted = scripted.network
     text = extra[PROJECT_ENTRY]
     state = {key: value.detach() for key, value in scripted.state_dict().items()}
     if not text:

@@ -39,6 +39,7 @@ from .callbacks import Callback, CallbackList, TrainingState
 from .control import PauseToken, StopToken
 from .data_setup import check_given_data, load_training_data
 from .device import DeviceChoice, choose_device, use_mixed_precision
+from .early_stopping import EarlyStopping
 from .distributed import DistributedContext, distributed_from_env
 from .errors import TrainingError
 from .evaluation import evaluate
@@ -73,9 +74,13 @@ class FitResult:
     device: str
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    early_stopped: bool = False
+    """True when early stopping (``patience``) ended the run: a normal finish, unlike ``stopped``."""
 
     def _last(self, key: str) -> float:
-        return float(self.history[-1][key]) if self.history else float("nan")
+        """The latest value of ``key`` (epochs without validation have None for val_*)."""
+        values = [entry[key] for entry in self.history if entry.get(key) is not None]
+        return float(values[-1]) if values else float("nan")
 
     @property
     def train_loss(self) -> float:
@@ -232,6 +237,7 @@ class _Run:
         self.steps = data.train.num_batches(config.batch_size, shard=self.context.shard)
         state.batches_per_epoch = self.steps
         state.model = self.model
+        self.trainable = trainable
         self.optimizer = build_optimizer(trainable, config)
         self.scheduler = build_scheduler(self.optimizer, config, self.steps)
         self.criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
@@ -247,8 +253,10 @@ class _Run:
         self.last_metrics: dict[str, Any] = {}
         self.last_written: Path | None = None
         self.best_written: Path | None = None
+        self.early_stopped = False
         if checkpoint is not None:
             self._resume(checkpoint)
+        self.early_stopping = EarlyStopping.from_history(config.patience, self.state.history)
         self.train_model = self._distributed(self.model)  # after resuming: DDP starts from rank 0's weights
 
     def _distributed(self, model: nn.Module) -> nn.Module:
@@ -277,6 +285,8 @@ class _Run:
         self.state.global_step = checkpoint.epoch * self.steps
         self.first_epoch = checkpoint.epoch + 1
         for entry in self.state.history:
+            if entry["val_accuracy"] is None:  # an epoch without validation
+                continue
             if self.best_accuracy is None or entry["val_accuracy"] > self.best_accuracy:
                 self.best_epoch, self.best_accuracy = entry["epoch"], entry["val_accuracy"]
         self.last_metrics = dict(checkpoint.metrics)
@@ -300,6 +310,8 @@ class _Run:
             if totals is None:
                 return True
             self._finish_epoch(epoch, totals, epoch_started)
+            if self.early_stopped:
+                break
         return False
 
     def _train_one_epoch(self, epoch: int) -> torch.Tensor | None:
@@ -351,13 +363,22 @@ class _Run:
             loss = self.criterion(logits, labels)
         if self.scaler is None:
             loss.backward()
+            self._clip_gradients()
             self.optimizer.step()
         else:
             self.scaler.scale(loss).backward()
+            if self.config.clip_grad > 0:
+                self.scaler.unscale_(self.optimizer)  # clip the true gradients, not the scaled ones
+            self._clip_gradients()
             self.scaler.step(self.optimizer)
             self.scaler.update()
         self.scheduler.step()
         meter.record(loss, logits, labels)
+
+    def _clip_gradients(self) -> None:
+        # After backward, so in a distributed run every rank clips the same all-reduced gradients.
+        if self.config.clip_grad > 0:
+            nn.utils.clip_grad_norm_(self.trainable, self.config.clip_grad)
 
     def _wait_while_paused(self, window: _Window) -> None:
         if not self.trainer.pause.paused:
@@ -415,29 +436,42 @@ class _Run:
         remaining_steps = (self.steps - self.state.batch) + remaining_epochs * self.steps
         per_validation = (sum(self.validation_seconds) / len(self.validation_seconds)
                           if self.validation_seconds else 0.0)
-        return max(0.0, remaining_steps * per_step + (remaining_epochs + 1) * per_validation)
+        every, first, last = self.config.val_every, self.state.epoch, self.config.epochs
+        validations_left = last // every - (first - 1) // every + (1 if last % every else 0)
+        return max(0.0, remaining_steps * per_step + validations_left * per_validation)
 
     # --- end of an epoch ------------------------------------------------------------
 
+    def _validates(self, epoch: int) -> bool:
+        """Validation runs every ``val_every`` epochs, and always after the last one."""
+        return epoch % self.config.val_every == 0 or epoch == self.config.epochs
+
     def _finish_epoch(self, epoch: int, train_totals: torch.Tensor, epoch_started: float) -> None:
         state, trainer = self.state, self.trainer
-        validation_started = time.perf_counter()
-        val_totals, confusion = self._validate()
-        self.validation_seconds.append(time.perf_counter() - validation_started)
         train_loss, train_accuracy = mean_and_accuracy(train_totals)
-        val_loss, val_accuracy = mean_and_accuracy(val_totals)
-        confusion_rows = confusion.tolist()
-        validation = {"val_loss": val_loss, "val_accuracy": val_accuracy, "confusion": confusion_rows,
-                      "per_class_accuracy": per_class_accuracy(confusion)}
-        trainer.callbacks.on_validation_end(state, dict(validation))
+        validated = self._validates(epoch)
+        if validated:
+            validation_started = time.perf_counter()
+            val_totals, confusion = self._validate()
+            self.validation_seconds.append(time.perf_counter() - validation_started)
+            val_loss, val_accuracy = mean_and_accuracy(val_totals)
+            validation = {"val_loss": val_loss, "val_accuracy": val_accuracy, "confusion": confusion.tolist(),
+                          "per_class_accuracy": per_class_accuracy(confusion)}
+            trainer.callbacks.on_validation_end(state, dict(validation))
+        else:  # None, not a stale or made-up number: the curves and printers skip it
+            validation = dict.fromkeys(("val_loss", "val_accuracy", "confusion", "per_class_accuracy"))
         seconds = time.perf_counter() - epoch_started
-        entry = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_accuracy, "val_loss": val_loss,
-                 "val_accuracy": val_accuracy, "lr": self.optimizer.param_groups[0]["lr"], "seconds": seconds,
+        entry = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_accuracy,
+                 "val_loss": validation["val_loss"], "val_accuracy": validation["val_accuracy"],
+                 "lr": self.optimizer.param_groups[0]["lr"], "seconds": seconds,
                  "images_per_second": float(train_totals[2]) / max(seconds, 1e-9)}
         state.history.append(entry)
-        is_best = self.best_accuracy is None or val_accuracy > self.best_accuracy
+        is_best = validated and (self.best_accuracy is None or validation["val_accuracy"] > self.best_accuracy)
         if is_best:
-            self.best_epoch, self.best_accuracy = epoch, val_accuracy
+            self.best_epoch, self.best_accuracy = epoch, validation["val_accuracy"]
+        if validated and self.early_stopping.update(validation["val_loss"]) and epoch < self.config.epochs:
+            self.early_stopped = True
+            state.notes.append(self.early_stopping.note(epoch))
         self.last_metrics = {**entry, **validation, "best_epoch": self.best_epoch,
                              "best_val_accuracy": self.best_accuracy}
         self._write_checkpoints(epoch, is_best)
@@ -477,7 +511,7 @@ class _Run:
             epochs_completed=len(self.state.history), stopped=stopped, best_epoch=self.best_epoch,
             best_val_accuracy=self.best_accuracy, last_checkpoint=self.last_written,
             best_checkpoint=self.best_written, class_names=self.state.class_names, device=self.state.device,
-            notes=list(self.state.notes), seconds=seconds)
+            notes=list(self.state.notes), seconds=seconds, early_stopped=self.early_stopped)
 
 
 @dataclass

@@ -49,6 +49,17 @@ def test_flags_override_the_project_settings(project_file, tmp_path, capsys):
     assert (tmp_path / "model-last.pt").is_file()
 
 
+def test_early_stopping_clipping_and_validation_flags_reach_the_run(project_file, tmp_path, capsys):
+    out = tmp_path / "run"
+    code, lines, _ = run_cli(capsys, project_file, "--out", str(out), "--epochs", "3", "--patience", "4",
+                             "--clip-grad", "1.5", "--val-every", "2", "--json")
+    assert code == 0
+    config = load_checkpoint(out / "last.pt").config
+    assert (config["patience"], config["clip_grad"], config["val_every"]) == (4, 1.5, 2)
+    assert any(line.startswith("epoch 1/3") and "(no validation this epoch)" in line for line in lines)
+    assert any(line.startswith("epoch 2/3") and "val loss" in line for line in lines)
+
+
 def test_resuming_continues_from_the_checkpoint_settings(project_file, tmp_path, capsys):
     out = tmp_path / "run"
     run_cli(capsys, project_file, "--out", str(out), "--batch-size", "256")
@@ -78,6 +89,8 @@ def test_a_misfit_network_is_refused_unless_adapted(project_file, tmp_path, caps
     (["{file}", "--dataset", "/no/such/folder"], "/no/such/folder"),
     (["{file}", "--epochs", "0"], "bad training setting: epochs: must be at least 1"),
     (["{file}", "--resume", "{file}"], "not a"),
+    (["{file}", "--val-every", "0"], "bad training setting: val_every: must be at least 1"),
+    (["{file}", "--clip-grad", "-1"], "bad training setting: clip_grad: must be at least 0"),
 ])
 def test_bad_input_is_one_line_and_exit_status_2(project_file, tmp_path, capsys, args, message):
     args = [arg.format(file=project_file) for arg in args]

@@ -1,0 +1,1 @@
+"""Panels and tool windows that show the network in other forms than the canvas."""
