@@ -41,7 +41,8 @@ def summary_dict(project: Project, report: Analysis) -> dict:
 
 def summary_table(project: Project, report: Analysis) -> str:
     graph = project.graph
-    ordered = report.order + [n for n in graph.nodes if n not in report.order]
+    placed = set(report.order)
+    ordered = report.order + [n for n in graph.nodes if n not in placed]
     rows = [("Layer", "Type", "Output shape", "Params", "MACs", "Issues")]
     for node_id in ordered:
         node, info = graph.nodes[node_id], report.nodes[node_id]
