@@ -42,3 +42,15 @@ def test_opening_a_named_pipe_shows_one_line_and_keeps_the_network(window, dialo
     assert [(d.name, d.text) for d in dialogs.seen] == [
         ("errorDialog", f"{pipe}: is a named pipe (FIFO), not a project file: ConvCanvas reads only regular files")]
     assert dumps_project(window.document.project) == before
+
+
+@pytest.mark.parametrize("text", ['{"nodes": [], "size": 1' + "0" * 5000 + "}", '{"name": "x\\ud800"}',
+                                  '{"x": NaN}'], ids=["5001-digit number", "lone surrogate", "NaN"])
+def test_pasting_text_no_file_may_hold_is_ignored_not_a_traceback(qapp, text):
+    from PySide6.QtCore import QMimeData
+
+    from app.clipboard import from_mime
+
+    mime = QMimeData()
+    mime.setText(text)
+    assert from_mime(mime) is None

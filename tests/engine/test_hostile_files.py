@@ -183,3 +183,22 @@ def test_project_and_library_readers_take_model_files_for_the_data_they_are(host
         library.load("evil")
     assert "not a valid JSON file" in refusal(caught)
     assert hostile["marker"].read_bytes() == UNTOUCHED
+
+
+@pytest.mark.parametrize("preset", ["tinycnn", "resnet18"])
+def test_own_exports_read_back_as_data_with_every_weight(tmp_path, preset):
+    """The data-only reader gives exactly what torch.jit.load would (this file is ours, made this instant)."""
+    project = load_project(PRESET.with_name(f"{preset}.cnn.json"))
+    model = compile_graph(project.graph, name=project.name)
+    for value in model.state_dict().values():
+        if value.is_floating_point():
+            value.uniform_(-1, 1)
+    path = export_torchscript(model, example_input(project.graph), tmp_path / "net.pt", project)
+    read_project, state = read_torchscript(path)
+    assert read_project.graph.nodes.keys() == project.graph.nodes.keys()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loaded = torch.jit.load(str(path)).state_dict()
+    assert state.keys() == model.state_dict().keys() == loaded.keys()
+    for key, value in model.state_dict().items():
+        assert torch.equal(state[key], value) and torch.equal(state[key], loaded[key]), key
