@@ -30,6 +30,8 @@ from ..weights import classification_models
 from .convert import ImportResult, import_module, validate_input_shape
 from .errors import ModelImportError
 
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+"""A Python file defining a network is a few hundred kilobytes at most."""
 DEFAULT_INPUT = (3, 224, 224)
 """What torchvision's classifiers are trained at; Inception v3 differs (see ``default_input_shape``)."""
 
@@ -97,10 +99,8 @@ def check_torchvision(name: str, input_shape=None) -> ImportResult:
 def _run_python_file(path: str | Path):
     """Runs the file as a module and returns it; ``ModelImportError`` names the line that failed."""
     path = Path(path).expanduser()
-    if not path.exists():
-        raise ModelImportError(f"{path}: no such file")
-    if not path.is_file():
-        raise ModelImportError(f"{path}: is a folder, not a Python file")
+    with open_regular(path, "a Python file", MAX_SOURCE_BYTES, ModelImportError):
+        pass  # a pipe or device would hang the import machinery's read: refuse it first
     resolved = path.resolve()
     digest = hashlib.sha1(f"{resolved}:{resolved.stat().st_mtime_ns}".encode()).hexdigest()[:10]
     module_name = f"convcanvas_user_{_safe(resolved.stem)}_{digest}"

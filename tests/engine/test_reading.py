@@ -122,3 +122,13 @@ def test_summary_of_a_pipe_is_one_line_and_exit_2(fifo, capsys):
     assert main(["summary", str(fifo)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"convcanvas summary: {fifo}: is a named pipe (FIFO)") and err.count("\n") == 1
+
+
+def test_a_python_file_to_import_may_not_be_a_pipe(tmp_path):
+    from engine.importer import import_python_file
+
+    pipe = tmp_path / "model.py"
+    os.mkfifo(pipe)
+    with pytest.raises(ModelImportError) as caught:
+        import_python_file(pipe, "Net")
+    assert f"{pipe}: is a named pipe (FIFO), not a Python file" in one_line(caught)
