@@ -20,7 +20,6 @@ import zipfile
 import zlib
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
 
 import torch
 
