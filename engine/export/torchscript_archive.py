@@ -199,7 +199,8 @@ def _tensors_of(root: _ScriptObject) -> dict[str, torch.Tensor]:
             if not isinstance(name, str):
                 continue
             if isinstance(value, torch.Tensor):
-                found[prefix + name] = value
+                # detach(): a BUILD opcode in the pickle may have set hooks or requires_grad on the tensor
+                found[prefix + name] = value.detach()
             elif isinstance(value, _ScriptObject):
                 pending.append((value, f"{prefix}{name}."))
     return found
