@@ -54,3 +54,14 @@ def test_pasting_text_no_file_may_hold_is_ignored_not_a_traceback(qapp, text):
     mime = QMimeData()
     mime.setText(text)
     assert from_mime(mime) is None
+
+
+def test_a_pipe_in_the_recovery_folder_does_not_hang_start_up(qapp, tmp_path):
+    """Autosaved copies are read at start-up: a FIFO among them used to block the window from opening."""
+    from app.files import RECOVERY_SUFFIX, RecoverySession
+
+    os.mkfifo(tmp_path / f"stray{RECOVERY_SUFFIX}")
+    session = RecoverySession(tmp_path)
+    assert session.abandoned() == []
+    assert not (tmp_path / f"stray{RECOVERY_SUFFIX}").exists()  # unreadable: nothing to recover
+    session.end()
