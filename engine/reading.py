@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import stat
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 
 MB = 1024 * 1024
@@ -114,8 +114,11 @@ def _opened(path: str | os.PathLike, what: str, max_bytes: int) -> Iterator[Bina
         raise RefusedFile(path, problem)
     if before.st_size > max_bytes:
         raise RefusedFile(path, _too_large(before.st_size, max_bytes, what))
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0) | getattr(
-        os, "O_BINARY", 0)
+    # O_NONBLOCK: a pipe swapped in after the stat opens at once (and is refused below) instead of waiting
+    # for a writer. Windows has neither pipes by path nor the flag.
+    flags = os.O_RDONLY
+    for flag in ("O_NONBLOCK", "O_CLOEXEC", "O_NOCTTY", "O_BINARY"):
+        flags |= getattr(os, flag, 0)
     try:
         descriptor = os.open(path, flags)
     except OSError as failure:
