@@ -65,6 +65,9 @@ def hostile(tmp_path_factory) -> dict[str, Path]:
     torch.save({"format": "convcanvas.checkpoint", "version": 1, "model_state": {"w": ReduceWrites(marker)}},
                files["pickled_checkpoint"])
     files["plain_pickle"].write_bytes(pickle.dumps({"model_state": ReduceWrites(marker)}))
+    files["legacy_pickled_checkpoint"] = folder / "legacy.pt"  # torch's pre-zip format: a pickle stream
+    torch.save({"format": "convcanvas.checkpoint", "model_state": {"w": ReduceWrites(marker)}},
+               files["legacy_pickled_checkpoint"], _use_new_zipfile_serialization=False)
     assert marker.read_bytes() == UNTOUCHED
     return {"marker": marker, **files}
 
@@ -88,8 +91,8 @@ def refusal(error: pytest.ExceptionInfo) -> str:
     return message
 
 
-MODEL_FILE_KINDS = ["torchscript_with_project", "foreign_torchscript", "pickled_checkpoint", "plain_pickle",
-                    "export_with_exec_pickle"]
+MODEL_FILE_KINDS = ["torchscript_with_project", "foreign_torchscript", "pickled_checkpoint",
+                    "legacy_pickled_checkpoint", "plain_pickle", "export_with_exec_pickle"]
 
 
 @pytest.mark.parametrize("kind", MODEL_FILE_KINDS)
