@@ -15,6 +15,7 @@ from PySide6.QtCore import QMimeData
 from PySide6.QtGui import QGuiApplication
 
 from engine.graph import Graph
+from engine.jsonread import parse_json
 from engine.project import Project, ProjectError, project_from_dict, project_to_dict
 
 MIME_NODES = "application/x-convcanvas-nodes"
@@ -60,8 +61,8 @@ def from_mime(mime: QMimeData | None) -> dict[str, Any] | None:
     else:
         return None
     try:
-        payload = json.loads(raw)
-    except (json.JSONDecodeError, RecursionError):
+        payload = parse_json(raw, "the clipboard", "copied blocks", ProjectError)
+    except ProjectError:  # not JSON, or numbers or text no file may hold (5,000 digits, lone surrogates)
         return None
     if not isinstance(payload, dict):
         return None

@@ -18,7 +18,9 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QSettings, QStandardPaths
 
 from engine.fileio import atomic_write_text
-from engine.project import EXTENSION, Project, ProjectError, dumps_project, loads_project
+from engine.jsonread import parse_json
+from engine.project import EXTENSION, MAX_FILE_BYTES, Project, ProjectError, dumps_project, loads_project
+from engine.reading import read_limited
 
 RECENT_KEY = "files/recent"
 RECENT_LIMIT = 10
@@ -75,7 +77,7 @@ class Recoverable:
 
     def load(self) -> Project:
         """The autosaved project; raises ProjectError if the copy is damaged."""
-        data = json.loads(self.path.read_text(encoding="utf-8"))
+        data = read_recovery(self.path)
         project = loads_project(json.dumps(data["project"]), self.path.name)
         project.path = self.original_path
         return project
@@ -135,6 +137,15 @@ class RecoverySession:
         return sorted(found, key=lambda item: item.saved_at, reverse=True)
 
 
+def read_recovery(path: Path) -> dict:
+    """An autosaved copy's record, read through the one door (bounded, regular files only)."""
+    record = parse_json(read_limited(path, "an autosaved copy", MAX_FILE_BYTES + 4096, ProjectError), path.name,
+                        "an autosaved copy", ProjectError)
+    if not isinstance(record, dict) or not isinstance(record.get("project"), dict):
+        raise ProjectError(f"{path.name}: not an autosaved copy")
+    return record
+
+
 def _lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 
@@ -150,7 +161,7 @@ def _is_live(path: Path) -> bool:
 
 
 def _describe(path: Path) -> Recoverable:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = read_recovery(path)
     original = data.get("original_path")
     return Recoverable(
         path=path,

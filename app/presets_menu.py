@@ -14,7 +14,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
 from engine.analysis import analyze
-from engine.project import EXTENSION, ProjectError, loads_project
+from engine.project import EXTENSION, ProjectError, load_project
 
 from .formatting import compact_text
 
@@ -39,7 +39,7 @@ def preset_infos() -> tuple[PresetInfo, ...]:
     found = []
     for path in sorted(presets_folder().glob(f"*{EXTENSION}")):
         try:
-            project = loads_project(path.read_bytes(), path.name)
+            project = load_project(path)
         except (OSError, ProjectError):
             continue
         found.append(PresetInfo(path, project.name, project.description, analyze(project.graph).total_params))

@@ -101,7 +101,7 @@ class _Checker:
         self.check_arity()
         order = self.check_cycles()
         self.check_reachability()
-        self.check_groups()
+        self.check_groups(order)
         self.check_module_paths()
         self.infer(order)
         self.check_totals()
@@ -195,13 +195,21 @@ class _Checker:
                 self.add(node, WARNING, f"{node.name}'s result is never used: it does not lead to the Output.",
                          f"Connect {node.name} onwards to the Output, or delete it.")
 
-    def check_groups(self) -> None:
+    def check_groups(self, order: list[str]) -> None:
         """A composite must be wired through its boundary, or its collapsed card would lie."""
+        if not self.graph.groups:
+            return
+        position = {edge: index for index, edge in enumerate(self.graph.edges)}
+        rank = {node_id: index for index, node_id in enumerate(order)}
         for group in self.graph.groups.values():
             slot_of = {port: index for index, slot in enumerate(group.inputs) for port in slot}
             sources: dict[int, set] = defaultdict(set)
             anchor = self.graph.nodes[group.output or next(iter(group.members), None)] if group.members else None
-            for edge in self.graph.edges:
+            # Only edges touching the block matter, in the graph's order (so messages keep their order).
+            touching = sorted({edge for member in group.members
+                               for edge in (*self.graph.incoming(member), *self.graph.outgoing(member))},
+                              key=position.__getitem__)
+            for edge in touching:
                 inside_src, inside_dst = edge.src in group.members, edge.dst in group.members
                 src, dst = self.graph.nodes[edge.src], self.graph.nodes[edge.dst]
                 if inside_dst and not inside_src:
@@ -221,9 +229,10 @@ class _Checker:
                     self.add(anchor, ERROR, f"Input {slot + 1} of the block {group.name} is fed by "
                                             f"{' and '.join(sorted(names))}; one input takes one source.",
                              "Join them first with an Add or a Concat, or ungroup the block.")
-            downstream = reachable_from([group.output], self.outputs_of) if group.output else set()
-            looping = sorted({self.graph.nodes[src].name for slot in group.inputs for node_id, port in slot
-                              for src in self.inputs_of[node_id] if src in downstream and src not in group.members})
+            feeding = {src for slot in group.inputs for node_id, port in slot for src in self.inputs_of[node_id]
+                       if src not in group.members}
+            downstream = self._downstream_among(group.output, feeding, rank) if group.output else set()
+            looping = sorted({self.graph.nodes[src].name for src in feeding if src in downstream})
             if looping:
                 self.add(anchor, ERROR, f"The block {group.name} feeds {', '.join(looping)}, which feeds the block "
                                         "again: as one card it would be a cycle.",
@@ -231,6 +240,22 @@ class _Checker:
             if group.output is None and anchor is not None:
                 self.add(anchor, ERROR, f"The block {group.name} has no output node (it was deleted).",
                          f"Ungroup {group.name}, or group its nodes again.")
+
+    def _downstream_among(self, start: str, candidates: set[str], rank: dict[str, int]) -> set[str]:
+        """The ``candidates`` reachable from ``start``. In topological order an edge only leads to a later
+        node, so nodes ranked after every candidate are not followed: the walk stays near ``start`` instead
+        of crossing the rest of the network for each block. Unranked nodes (on or after a cycle) reach
+        only unranked ones, so an unranked candidate lifts the bound."""
+        if not candidates:
+            return set()
+        limit = max(rank.get(candidate, math.inf) for candidate in candidates)
+        seen, pending = {start}, [start]
+        while pending:
+            for other in self.outputs_of[pending.pop()]:
+                if other not in seen and rank.get(other, math.inf) <= limit:
+                    seen.add(other)
+                    pending.append(other)
+        return seen & candidates
 
     def check_module_paths(self) -> None:
         """Two modules at one path (or one inside another) would overwrite each other's weights."""

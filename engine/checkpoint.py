@@ -21,8 +21,9 @@ import torch
 from torch import nn
 
 from .compiler import InvalidGraphError, compile_graph
-from .fileio import atomic_write, load_tensors_file
+from .fileio import atomic_write
 from .project import Project, ProjectError, project_from_dict, project_to_dict
+from .tensor_files import load_tensors_file
 
 FORMAT = "convcanvas.checkpoint"
 VERSION = 1
@@ -117,10 +118,10 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     path = Path(path)
     payload = load_tensors_file(path, CheckpointError, "a checkpoint",
                                 "a ConvCanvas checkpoint never does; open only checkpoints you trust")
-    return _checkpoint_from_payload(payload, path)
+    return checkpoint_from_payload(payload, path)
 
 
-def _checkpoint_from_payload(payload: Any, path: Path) -> Checkpoint:
+def checkpoint_from_payload(payload: Any, path: Path) -> Checkpoint:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path}: this is a PyTorch file but not a ConvCanvas checkpoint "
                               f"(expected \"format\": \"{FORMAT}\")")

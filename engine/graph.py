@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import keyword
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,12 +89,82 @@ def check_node_name(name: str) -> None:
         )
 
 
+class _Lookups:
+    """Indexes over a graph's containers, so that loading and analysing a 20,000-node network stays linear:
+    edges by end, the edge set, node ids by name, and each member's group. The graph updates them as it
+    changes; they rebuild themselves when a container was replaced or resized behind its back."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.containers = (graph.nodes, graph.edges, graph.groups)
+        self.edge_set = set(graph.edges)
+        self.into: dict[str, list[Edge]] = defaultdict(list)
+        self.out_of: dict[str, list[Edge]] = defaultdict(list)
+        for edge in graph.edges:
+            self.into[edge.dst].append(edge)
+            self.out_of[edge.src].append(edge)
+        self.names = {node.name: node.id for node in graph.nodes.values()}
+        self.group_of: dict[str, str] = {}
+        self.block_names: dict[str, str] = {}
+        self.below: dict[str, set[str]] = defaultdict(set)  # "layer1" → ids of blocks named "layer1.…"
+        for group in graph.groups.values():
+            self.set_group(None, group)
+        self.stamp(graph)
+
+    def stamp(self, graph: Graph) -> None:
+        self.sizes = (len(graph.nodes), len(graph.edges), len(graph.groups))
+
+    def matches(self, graph: Graph) -> bool:
+        nodes, edges, groups = self.containers
+        return (nodes is graph.nodes and edges is graph.edges and groups is graph.groups
+                and self.sizes == (len(graph.nodes), len(graph.edges), len(graph.groups)))
+
+    def add_edge(self, edge: Edge) -> None:
+        self.edge_set.add(edge)
+        self.into[edge.dst].append(edge)
+        self.out_of[edge.src].append(edge)
+
+    def remove_edge(self, edge: Edge) -> None:
+        self.edge_set.discard(edge)
+        self.into[edge.dst].remove(edge)
+        self.out_of[edge.src].remove(edge)
+
+    def set_group(self, old: Group | None, new: Group | None) -> None:
+        """Replaces what ``old`` (a group as it was) put in the indexes with what ``new`` puts there."""
+        if old is not None:
+            for member in old.members:
+                if self.group_of.get(member) == old.id:
+                    del self.group_of[member]
+            if self.block_names.get(old.name) == old.id:
+                del self.block_names[old.name]
+            for prefix in _proper_prefixes(old.name):
+                self.below[prefix].discard(old.id)
+        if new is not None:
+            for member in new.members:
+                self.group_of[member] = new.id
+            self.block_names[new.name] = new.id
+            for prefix in _proper_prefixes(new.name):
+                self.below[prefix].add(new.id)
+
+
+def _proper_prefixes(path: str) -> list[str]:
+    """``layer1.0.a`` → ``layer1``, ``layer1.0``."""
+    parts = path.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts))]
+
+
 class Graph:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.groups: dict[str, Group] = {}
         self.events: EventHub[GraphEvent] = EventHub()
+        self._index: _Lookups | None = None
+
+    def _lookups(self) -> _Lookups:
+        index = getattr(self, "_index", None)
+        if index is None or not index.matches(self):
+            index = self._index = _Lookups(self)
+        return index
 
     # --- queries ---------------------------------------------------------------
 
@@ -104,20 +175,21 @@ class Graph:
             raise GraphError(f"there is no node with id {node_id!r}") from None
 
     def node_by_name(self, name: str) -> Node | None:
-        return next((node for node in self.nodes.values() if node.name == name), None)
+        node = self.nodes.get(self._lookups().names.get(name))
+        return node if node is not None and node.name == name else None
 
     def nodes_of_type(self, type_id: str) -> list[Node]:
         return [node for node in self.nodes.values() if node.type == type_id]
 
     def incoming(self, node_id: str, port: str | None = None) -> list[Edge]:
         """Edges into ``node_id`` in connection order (which orders Concat inputs)."""
-        return [e for e in self.edges if e.dst == node_id and (port is None or e.dst_port == port)]
+        return [e for e in self._lookups().into.get(node_id, ()) if port is None or e.dst_port == port]
 
     def outgoing(self, node_id: str) -> list[Edge]:
-        return [e for e in self.edges if e.src == node_id]
+        return list(self._lookups().out_of.get(node_id, ()))
 
     def unique_name(self, prefix: str) -> str:
-        taken = {node.name for node in self.nodes.values()}
+        taken = self._lookups().names
         index = 1
         while f"{prefix}{index}" in taken:
             index += 1
@@ -130,7 +202,8 @@ class Graph:
         return f"{prefix}{index}"
 
     def group_of(self, node_id: str) -> Group | None:
-        return next((group for group in self.groups.values() if node_id in group.members), None)
+        group = self.groups.get(self._lookups().group_of.get(node_id))
+        return group if group is not None and node_id in group.members else None
 
     def module_path(self, node_id: str) -> str:
         """Where the node's module lives in the compiled network: ``conv1`` or ``layer1.0.conv1``."""
@@ -154,13 +227,17 @@ class Graph:
         problem = path_problem(path)
         if problem:
             return problem
-        for other in self.groups.values():
-            if other.id != group_id and paths_clash(path, other.name):
+        lookups = self._lookups()
+        above = (lookups.block_names.get(prefix) for prefix in (*_proper_prefixes(path), path))
+        # Blocks whose path equals or holds ``path``, then blocks inside it: the indexes spare a scan of all.
+        for other_id in (*above, *sorted(lookups.below.get(path, ()))):
+            other = self.groups.get(other_id)
+            if other is not None and other.id != group_id and paths_clash(path, other.name):
                 return f"the block name {path!r} clashes with the block {other.name!r}"
         root = path.split(".")[0]
-        for node in self.nodes.values():
-            if node.name == root and node.id not in members and self.group_of(node.id) is None:
-                return f"the block name {path!r} clashes with the node {root!r}"
+        node = self.node_by_name(root)
+        if node is not None and node.id not in members and self.group_of(node.id) is None:
+            return f"the block name {path!r} clashes with the node {root!r}"
         return None
 
     def _check_free_node_name(self, name: str) -> None:
@@ -229,6 +306,7 @@ class Graph:
         if node_id in self.nodes:
             raise GraphError(f"the id {node_id!r} is already used by another node")
         node = Node(node_id, type_id, name, values, dict(ui or {}))
+        lookups = self._lookups()
         if index is None or index >= len(self.nodes):
             self.nodes[node_id] = node
         else:  # dicts cannot insert mid-way: rebuild in place (views hold this dict)
@@ -236,6 +314,8 @@ class Graph:
             entries.insert(index, (node_id, node))
             self.nodes.clear()
             self.nodes.update(entries)
+        lookups.names[name] = node_id
+        lookups.stamp(self)
         self.events.emit(GraphEvent("node_added", node_id))
         return node
 
@@ -251,7 +331,11 @@ class Graph:
             inputs = [[port for port in slot if port[0] != node_id] for slot in group.inputs]
             self.update_group(group.id, members=members, inputs=[slot for slot in inputs if slot],
                               output=None if group.output == node_id else group.output)
-        del self.nodes[node_id]
+        lookups = self._lookups()
+        name = self.nodes.pop(node_id).name
+        if lookups.names.get(name) == node_id:
+            del lookups.names[name]
+        lookups.stamp(self)
         self.events.emit(GraphEvent("node_removed", node_id))
         return removed
 
@@ -264,19 +348,28 @@ class Graph:
         if target.spec.input_port(dst_port) is None:
             raise GraphError(f"{target.name} has no input port {dst_port!r}")
         edge = Edge(src, dst, src_port, dst_port)
-        if edge in self.edges:
+        lookups = self._lookups()
+        if edge in lookups.edge_set:
             raise GraphError(f"{source.name} is already connected to {target.name}")
-        self.edges.insert(len(self.edges) if index is None else index, edge)
+        if index is None or index >= len(self.edges):
+            self.edges.append(edge)
+            lookups.add_edge(edge)
+            lookups.stamp(self)
+        else:  # a mid-list insert (undo) reorders the ends' lists: rebuild them on the next query
+            self.edges.insert(index, edge)
+            self._index = None
         self.events.emit(GraphEvent("edge_added", edge=edge))
         return edge
 
     def disconnect(self, edge: Edge) -> int:
         """Removes an edge and returns the position it had."""
-        try:
-            index = self.edges.index(edge)
-        except ValueError:
-            raise GraphError("that edge is not in the graph") from None
+        lookups = self._lookups()
+        if edge not in lookups.edge_set:
+            raise GraphError("that edge is not in the graph")
+        index = self.edges.index(edge)
         del self.edges[index]
+        lookups.remove_edge(edge)
+        lookups.stamp(self)
         self.events.emit(GraphEvent("edge_removed", edge=edge))
         return index
 
@@ -293,7 +386,11 @@ class Graph:
             raise GraphError(f"the name {name!r} is already used by another node")
         if self.group_of(node_id) is None:
             self._check_free_node_name(name)
+        lookups = self._lookups()
+        if lookups.names.get(node.name) == node_id:
+            del lookups.names[node.name]
         node.name = name
+        lookups.names[name] = node_id
         self.events.emit(GraphEvent("node_renamed", node_id, value=name))
 
     def set_ui(self, node_id: str, **values: Any) -> None:
@@ -320,10 +417,16 @@ class Graph:
         if group.id in self.groups:
             raise GraphError(f"the id {group.id!r} is already used by another block")
         self._check_group(group)
-        entries = list(self.groups.items())
-        entries.insert(len(entries) if index is None else index, (group.id, group))
-        self.groups.clear()
-        self.groups.update(entries)
+        lookups = self._lookups()
+        if index is None or index >= len(self.groups):
+            self.groups[group.id] = group
+        else:  # dicts cannot insert mid-way: rebuild in place (views hold this dict)
+            entries = list(self.groups.items())
+            entries.insert(index, (group.id, group))
+            self.groups.clear()
+            self.groups.update(entries)
+        lookups.set_group(None, group)
+        lookups.stamp(self)
         self.events.emit(GraphEvent("group_added", group_id=group.id))
         return group
 
@@ -331,7 +434,10 @@ class Graph:
         """Ungroups: the members stay. Returns the group and its position (for undo)."""
         group = self.group(group_id)
         index = list(self.groups).index(group_id)
+        lookups = self._lookups()
         del self.groups[group_id]
+        lookups.set_group(group, None)
+        lookups.stamp(self)
         self.events.emit(GraphEvent("group_removed", group_id=group_id, value=group))
         return group, index
 
@@ -346,7 +452,9 @@ class Graph:
             setattr(updated, key, copy.deepcopy(value))
         self._check_group(updated)
         old = {key: copy.deepcopy(getattr(current, key)) for key in changes}
+        lookups = self._lookups()
         self.groups[group_id] = updated
+        lookups.set_group(current, updated)
         self.events.emit(GraphEvent("group_changed", group_id=group_id, value=old))
         return old
 

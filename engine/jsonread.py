@@ -9,10 +9,13 @@ parameters against its catalogue ``ParamSpec``s.
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 from typing import Any
 
 from .catalogue import ParamError
+from .reading import read_limited
 
 
 class JsonFileError(ValueError):
@@ -62,28 +65,88 @@ class JsonReader:
         return checked
 
 
+MAX_DIGITS = 20
+"""The longest whole number a file may hold: more than any count or seed (2**64 has 20 digits), and far
+below the 4,300 digits at which Python refuses to convert one."""
+
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_ESCAPED_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _BadNumber(ValueError):
+    pass
+
+
+def _whole_number(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _BadNumber(f"the number {text[:12]}… has {len(text.lstrip('-')):,} digits, more than the "
+                         f"{MAX_DIGITS} a value may have")
+    return int(text)
+
+
+def _real_number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _BadNumber(f"the number {text[:12]}{'…' if len(text) > 12 else ''} is too large")
+    return value
+
+
+def _constant(name: str) -> float:
+    raise _BadNumber(f"{name} is not a number JSON allows")
+
+
 def parse_json(text: str | bytes, source: str, what: str, error: type[JsonFileError] = JsonFileError) -> Any:
-    """The parsed document; ``error`` (one line) when ``text`` is not JSON. ``what`` names the kind of file."""
+    """The parsed document; ``error`` (one line) when ``text`` is not JSON, holds a number too long to be a
+    value (or NaN/Infinity), or text that is not valid Unicode. ``what`` names the kind of file."""
     try:
-        return json.loads(text)
+        document = json.loads(text, parse_int=_whole_number, parse_float=_real_number, parse_constant=_constant)
     except (json.JSONDecodeError, UnicodeDecodeError) as problem:
         detail = f"line {problem.lineno}, column {problem.colno}: {problem.msg}" if isinstance(
             problem, json.JSONDecodeError) else str(problem)
         raise error(f"{source}: not a valid JSON file ({detail})") from None
+    except _BadNumber as problem:
+        raise error(f"{source}: not a valid JSON file ({problem})") from None
     except RecursionError:
         raise error(f"{source}: the JSON is nested too deeply to be {what}") from None
+    if _may_hold_surrogates(text):
+        where = _lone_surrogate(document)
+        if where is not None:
+            location, character = where
+            raise error(f"{source}: {location}: the text holds an invalid character (a lone UTF-16 surrogate "
+                        f"\\u{ord(character):04x}, not a letter of any alphabet); retype it")
+    return document
+
+
+def _may_hold_surrogates(text: str | bytes) -> bool:
+    """Whether the parsed text can hold a lone surrogate: only a ``\\udXXX`` escape (or, in text handed over
+    as ``str``, the character itself) can produce one, so most files skip the walk."""
+    if isinstance(text, (bytes, bytearray)):
+        return _ESCAPED_SURROGATE_BYTES.search(text) is not None
+    return _ESCAPED_SURROGATE.search(text) is not None or _SURROGATE.search(text) is not None
+
+
+def _lone_surrogate(document: Any) -> tuple[str, str] | None:
+    """(where, the character) of the first lone surrogate in a key or text of ``document``, else None."""
+    pending: list[tuple[Any, str]] = [(document, "")]
+    while pending:
+        value, where = pending.pop()
+        if isinstance(value, str):
+            found = _SURROGATE.search(value)
+            if found:
+                return where or "the document", found.group()
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                found = _SURROGATE.search(key)
+                if found:
+                    return f"{where}.{key!a}" if where else f"{key!a}", found.group()
+                pending.append((item, f"{where}.{key}" if where else key))
+        elif isinstance(value, list):
+            pending.extend((item, f"{where}[{index}]") for index, item in reversed(list(enumerate(value))))
+    return None
 
 
 def read_file_bytes(path: Path, max_bytes: int, what: str, error: type[JsonFileError] = JsonFileError) -> bytes:
-    """The bytes of ``path``; ``error`` (one line) when it is missing, a folder, unreadable or too large."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise error(f"{path}: {size:,} bytes is too large for {what}")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, not {what}") from None
-    except OSError as problem:
-        raise error(f"{path}: cannot be read ({problem.strerror})") from None
+    """The bytes of ``path`` through the one door (``reading.read_limited``): ``error`` (one line) when it is
+    missing, a folder, a pipe or device, unreadable or too large."""
+    return read_limited(path, what, max_bytes, error)

@@ -17,7 +17,9 @@ from torch import nn
 
 from .data import DatasetError, preprocess_images
 from .data.adapt import check_input_shape
+from .data.image_files import open_image
 from .data.image_folder import DECODE_ERRORS
+from .reading import RefusedFile
 
 BATCH_SIZE = 64  # images per forward pass: bounds memory for long file lists
 
@@ -87,14 +89,12 @@ class ImageFileError(DatasetError):
 def load_image_file(path: str | os.PathLike, input_shape: Sequence[int], mean: Sequence[float],
                     std: Sequence[float]) -> torch.Tensor:
     """The file as one (1, C, H, W) tensor prepared like the training images; raises ``ImageFileError``."""
-    if not os.path.exists(path):
-        raise ImageFileError(path, "no such file")
-    if os.path.isdir(path):
-        raise ImageFileError(path, "is a folder, not an image")
     try:
-        with Image.open(path) as image:
+        with open_image(path) as image:
             image.load()
             return preprocess_images(image, input_shape, mean, std)
+    except RefusedFile as refused:  # a folder, a pipe, a device, too large: never handed to PIL
+        raise ImageFileError(path, refused.reason) from None
     except DECODE_ERRORS as error:
         raise ImageFileError(path, f"not a readable image ({_decode_reason(error)})") from None
     except DatasetError as error:

@@ -29,8 +29,9 @@ import torch
 from torch import nn
 
 from .compiler import InvalidGraphError, compile_graph
-from .fileio import atomic_write, load_tensors_file
+from .fileio import atomic_write
 from .graph import Graph
+from .tensor_files import load_tensors_file
 
 DOWNLOAD_TIMEOUT = 20.0
 """Seconds without an answer before a download gives up (offline machines fail at once anyway)."""

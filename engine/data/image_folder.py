@@ -25,6 +25,7 @@ from .assemble import DEFAULT_MAX_IN_MEMORY_BYTES, adapted_bytes, format_bytes
 from .augment import Augment
 from .datasplit import DatasetInfo, DataSplit
 from .errors import DatasetError
+from .image_files import open_image
 from .stratify import stratified_split
 from .stream_data import StreamData, default_num_workers
 from .tensor_data import TensorData
@@ -148,7 +149,7 @@ def _require_two_classes(root: Path, class_names: Sequence[str]) -> None:
 def probe_image(path: str | os.PathLike) -> str | None:
     """The PIL mode of an image file from its header, or None if unreadable."""
     try:
-        with Image.open(path) as image:
+        with open_image(path) as image:
             return image.mode
     except DECODE_ERRORS:
         return None
@@ -156,7 +157,7 @@ def probe_image(path: str | os.PathLike) -> str | None:
 
 def decode_image(path: str | os.PathLike) -> torch.Tensor:
     """Decode an image file into a (C, H, W) tensor (see adapt.pil_to_tensor)."""
-    with Image.open(path) as image:
+    with open_image(path) as image:
         image.load()
         return pil_to_tensor(image)
 
@@ -326,7 +327,7 @@ def image_folder_info(path: str | os.PathLike, probes: int = 16) -> DatasetInfo:
     channels, sizes = 1, set()
     for file in scan.files[::step][:probes]:
         try:
-            with Image.open(file) as image:
+            with open_image(file) as image:
                 channels = max(channels, pil_channels(image.mode))
                 sizes.add((image.height, image.width))
         except DECODE_ERRORS:

@@ -8,7 +8,8 @@ agnostic because Flatten/Linear/cat are traced as shape-generic ops.
 
 The archive also carries the project (the same JSON a project file holds) as
 an extra file, so ConvCanvas can import the export back as an editable
-network; ``torch.jit.load`` ignores it.
+network; ``torch.jit.load`` ignores it. ConvCanvas itself never loads a
+TorchScript file: ``torchscript_archive`` reads its own exports as data.
 """
 from __future__ import annotations
 
@@ -21,12 +22,10 @@ import torch
 from torch import nn
 
 from ..fileio import atomic_write
-from ..project import Project, dumps_project, loads_project
+from ..project import Project, dumps_project
 from .common import ExportError, evaluation_mode, first_line
 from .preprocessing import Preprocessing, WithPreprocessing
-
-PROJECT_ENTRY = "convcanvas.project.json"
-"""The extra file in the archive holding the project."""
+from .torchscript_archive import PROJECT_ENTRY
 
 
 @contextmanager
@@ -53,18 +52,3 @@ def export_torchscript(model: nn.Module, example_input: torch.Tensor, path: str 
             raise ExportError(f"TorchScript tracing failed: {first_line(error)}") from error
         extra = {PROJECT_ENTRY: dumps_project(project)} if project is not None else {}
         return atomic_write(path, lambda temp: torch.jit.save(traced, str(temp), _extra_files=extra))
-
-
-def read_torchscript(path: str | os.PathLike) -> tuple[Project | None, dict[str, torch.Tensor]]:
-    """The project a ConvCanvas export carries (None for other TorchScript files) and its weights,
-    loaded on the CPU. Raises ``ProjectError`` for a damaged project, torch's errors for a damaged file."""
-    extra = {PROJECT_ENTRY: ""}
-    with _quiet_jit():
-        scripted = torch.jit.load(str(path), map_location="cpu", _extra_files=extra)
-    if scripted.original_name == WithPreprocessing.__name__:  # the network is inside the raw-image wrapper
-        scripted = scripted.network
-    text = extra[PROJECT_ENTRY]
-    state = {key: value.detach() for key, value in scripted.state_dict().items()}
-    if not text:
-        return None, state
-    return loads_project(text, f"{Path(path).name} ({PROJECT_ENTRY})"), state

@@ -13,22 +13,25 @@ import inspect
 import sys
 import traceback
 import warnings
-import zipfile
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from ..checkpoint import FORMAT as CHECKPOINT_FORMAT
-from ..checkpoint import CheckpointError, load_checkpoint
+from ..checkpoint import CheckpointError, checkpoint_from_payload
 from ..compiler import compile_graph
 from ..export.common import first_line
-from ..export.torchscript import read_torchscript
+from ..export.torchscript_archive import TorchScriptError, read_torchscript
 from ..project import EXTENSION, ProjectError
+from ..reading import MAX_MODEL_FILE_BYTES, open_regular
+from ..tensor_files import is_torchscript_archive, load_tensors_file
 from ..weights import classification_models
 from .convert import ImportResult, import_module, validate_input_shape
 from .errors import ModelImportError
 
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+"""A Python file defining a network is a few hundred kilobytes at most."""
 DEFAULT_INPUT = (3, 224, 224)
 """What torchvision's classifiers are trained at; Inception v3 differs (see ``default_input_shape``)."""
 
@@ -96,10 +99,8 @@ def check_torchvision(name: str, input_shape=None) -> ImportResult:
 def _run_python_file(path: str | Path):
     """Runs the file as a module and returns it; ``ModelImportError`` names the line that failed."""
     path = Path(path).expanduser()
-    if not path.exists():
-        raise ModelImportError(f"{path}: no such file")
-    if not path.is_file():
-        raise ModelImportError(f"{path}: is a folder, not a Python file")
+    with open_regular(path, "a Python file", MAX_SOURCE_BYTES, ModelImportError):
+        pass  # a pipe or device would hang the import machinery's read: refuse it first
     resolved = path.resolve()
     digest = hashlib.sha1(f"{resolved}:{resolved.stat().st_mtime_ns}".encode()).hexdigest()[:10]
     module_name = f"convcanvas_user_{_safe(resolved.stem)}_{digest}"
@@ -200,30 +201,18 @@ def _guess_input_shape(network: nn.Module) -> tuple[int, int, int]:
 
 
 def import_file(path: str | Path) -> ImportResult:
-    """A ConvCanvas checkpoint or TorchScript export: its project and weights. Other files are
-    refused with what to do instead."""
+    """A ConvCanvas checkpoint or TorchScript export: its project and weights, read as data (nothing in
+    the file runs). Other files are refused with what to do instead."""
     path = Path(path).expanduser()
-    if not path.exists():
-        raise ModelImportError(f"{path}: no such file")
-    if not path.is_file():
-        raise ModelImportError(f"{path}: is a folder, not a model file")
     if path.name.endswith((EXTENSION, ".json")):
         raise ModelImportError(f"{path}: is a project file already: open it (File ▸ Open)")
     if path.suffix == ".py":
         raise ModelImportError(f"{path}: is Python source: import it as a Python file and name its class")
-    if _is_torchscript(path):
+    with open_regular(path, "a model file", MAX_MODEL_FILE_BYTES, ModelImportError) as handle:
+        torchscript = is_torchscript_archive(handle)
+    if torchscript:
         return _import_torchscript(path)
     return _import_saved(path)
-
-
-def _is_torchscript(path: Path) -> bool:
-    if not zipfile.is_zipfile(path):
-        return False
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return any(name.endswith("/constants.pkl") or "/code/" in name for name in archive.namelist())
-    except (zipfile.BadZipFile, OSError):
-        return False
 
 
 def _import_torchscript(path: Path) -> ImportResult:
@@ -231,30 +220,18 @@ def _import_torchscript(path: Path) -> ImportResult:
         project, state = read_torchscript(path)
     except ProjectError as error:
         raise ModelImportError(f"{path}: its ConvCanvas network is not valid: {error}") from None
-    except Exception as error:  # noqa: BLE001 - torch.jit.load raises many kinds for damaged files
-        raise ModelImportError(f"{path}: not a readable TorchScript file ({first_line(error)})") from None
-    if project is None:
-        raise ModelImportError(
-            f"{path}: a TorchScript file not written by ConvCanvas: TorchScript keeps compiled code, not the "
-            "layers ConvCanvas could edit. Import the Python source of the model instead (File ▸ Import ▸ "
-            "Python File, or convcanvas import FILE.py --class NAME)")
+    except TorchScriptError as error:
+        raise ModelImportError(str(error)) from None
     return _checked_result(project, state, path, "TorchScript export")
 
 
 def _import_saved(path: Path) -> ImportResult:
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # noqa: BLE001 - torch raises many kinds for foreign or pickled files
-        text = str(error).lower()
-        if "unsupported global" in text or "weights only load failed" in text:
-            raise ModelImportError(
-                f"{path}: holds pickled Python objects (a whole model saved with torch.save(model)?), which "
-                "ConvCanvas does not load because that could run code. Import the model's Python file and "
-                "class instead, or save model.state_dict() and load it as weights") from None
-        raise ModelImportError(f"{path}: not a model file ConvCanvas can read ({first_line(error)})") from None
+    payload = load_tensors_file(path, ModelImportError, "a model file",
+                                "a whole model saved with torch.save(model)? Import the model's Python file and "
+                                "class instead, or save model.state_dict() and load it as weights")
     if isinstance(payload, dict) and payload.get("format") == CHECKPOINT_FORMAT:
         try:
-            checkpoint = load_checkpoint(path)
+            checkpoint = checkpoint_from_payload(payload, path)
         except CheckpointError as error:
             raise ModelImportError(str(error)) from None
         result = _checked_result(checkpoint.project, checkpoint.model_state, path, "checkpoint")

@@ -258,8 +258,8 @@ def test_files_without_an_architecture_are_refused_with_what_to_do(tmp_path):
         warnings.simplefilter("ignore", FutureWarning)  # torch.jit is deprecated, still what others save
         torch.jit.save(torch.jit.trace(network, torch.randn(1, 1, 4, 4)), str(tmp_path / "foreign.pt"))
     cases = {"weights.pt": "holds weights only (a state_dict of 4 tensors), not the network's architecture",
-             "pickled.pt": "holds pickled Python objects",
-             "foreign.pt": "a TorchScript file not written by ConvCanvas",
+             "pickled.pt": "it holds Python objects that could run code",
+             "foreign.pt": "a TorchScript file not made by ConvCanvas; ConvCanvas never runs code from a model file",
              "absent.pt": "no such file"}
     for name, message in cases.items():
         with pytest.raises(ModelImportError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -124,3 +124,28 @@ def test_failed_save_leaves_the_old_file_intact(tmp_path):
         save_project(broken, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["net.cnn.json"]
+
+
+def test_a_number_too_long_to_be_a_value_is_one_line():
+    """Python refuses to convert a 5,001-digit literal (a ValueError deep in json): one line instead."""
+    text = mutated(lambda d: d["nodes"][1]["params"].update(kernel_size=3)).replace(
+        '"kernel_size": 3', '"kernel_size": 1' + "0" * 5000)
+    assert "not a valid JSON file (the number 100000000000… has 5,001 digits, more than the 20 a value may " \
+           "have)" in refused(text)
+    assert "the number 1e999 is too large" in refused(text.replace("1" + "0" * 5000, "1e999"))
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(constant):
+    text = mutated(lambda d: d["nodes"][0]["ui"].update(x=1.5)).replace('"x": 1.5', f'"x": {constant}')
+    assert f"not a valid JSON file ({constant} is not a number JSON allows)" in refused(text)
+
+
+def test_a_lone_surrogate_in_a_name_is_refused_where_it_is():
+    text = mutated(lambda d: d["nodes"][1].update(name="convX")).replace('"convX"', '"conv\\ud800"')
+    assert "net.cnn.json: nodes[1].name: the text holds an invalid character (a lone UTF-16 surrogate " \
+           "\\ud800" in refused(text)
+    key = mutated(lambda d: d["nodes"][0]["ui"].update(k=1)).replace('"k"', '"\\udfff"')
+    assert "nodes[0].ui.'\\udfff': the text holds an invalid character" in refused(key)
+    paired = loads_project(mutated(lambda d: d.update(name="x")).replace('"name": "x"', '"name": "net \\ud83d\\ude00"'))
+    assert paired.name == "net 😀"  # a proper pair is a character, not a problem
