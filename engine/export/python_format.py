@@ -14,7 +14,7 @@ import torch
 
 from ..codegen import python_source
 from ..compiler import InvalidGraphError, class_name_for
-from ..fileio import atomic_write, atomic_write_text
+from ..fileio import atomic_torch_save, atomic_write_text
 from ..graph import Graph
 from ..project import Project
 from .common import ExportError
@@ -58,7 +58,7 @@ def export_python(
                           "try a project name without quotes or backslashes") from None
     state = {key: value.detach().cpu().clone() for key, value in model_state.items()}
     # Weights first: a source file never exists without the weights its load() reads.
-    atomic_write(weights_path, lambda temp: torch.save(state, temp))
+    atomic_torch_save(weights_path, state)
     atomic_write_text(source_path, source)
     return source_path, weights_path
 

@@ -12,6 +12,7 @@ network; ``torch.jit.load`` ignores it.
 """
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..fileio import atomic_write
+from ..fileio import atomic_write_bytes
 from ..project import Project, dumps_project, loads_project
 from .common import ExportError, evaluation_mode, first_line
 
@@ -48,7 +49,10 @@ def export_torchscript(model: nn.Module, example_input: torch.Tensor, path: str 
         except Exception as error:  # tracing failures come as many torch exception kinds
             raise ExportError(f"TorchScript tracing failed: {first_line(error)}") from error
         extra = {PROJECT_ENTRY: dumps_project(project)} if project is not None else {}
-        return atomic_write(path, lambda temp: torch.jit.save(traced, str(temp), _extra_files=extra))
+        # To memory first: torch's C++ file writer aborts the whole process on a full disk.
+        buffer = io.BytesIO()
+        torch.jit.save(traced, buffer, _extra_files=extra)
+    return atomic_write_bytes(path, buffer.getbuffer())
 
 
 def read_torchscript(path: str | os.PathLike) -> tuple[Project | None, dict[str, torch.Tensor]]:

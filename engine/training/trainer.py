@@ -197,6 +197,8 @@ class _Run:
 
     def execute(self, data: DataSplit | None, resume: str | os.PathLike | Checkpoint | None) -> FitResult:
         started = time.perf_counter()
+        if self.paths is not None:
+            self.paths.check_writable()
         checkpoint = load_checkpoint(resume) if isinstance(resume, (str, os.PathLike)) else resume
         self._prepare(data, checkpoint)
         self.trainer.callbacks.on_fit_start(self.state)
