@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.catalogue import block
-from engine.fileio import atomic_torch_save
+from engine.fileio import WriteError, atomic_torch_save
 from engine.importer import (
     DEFAULT_INPUT,
     ImportResult,
@@ -92,6 +92,8 @@ def show_import_error(parent: QWidget | None, error: BaseException) -> QMessageB
             more = len(items) - LISTED_IN_MESSAGE
             box.setInformativeText(shown + (f"\n… and {more} more (Show Details…)" if more > 0 else ""))
             box.setDetailedText("\n".join(str(item) for item in items))
+    elif isinstance(error, WriteError):  # the imported weights could not be kept
+        box.setText(str(error))
     else:  # not the importer's own refusal: show what happened rather than hide it
         box.setText(f"{type(error).__name__}: {error}")
     box.setStandardButtons(QMessageBox.StandardButton.Ok)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from engine.checkpoint import CheckpointError, build_model, load_checkpoint
 from engine.export import FORMATS, ExportError, default_export_path, export_checkpoint
+from engine.fileio import write_error
 
 from .background import BackgroundJobs
 
@@ -132,8 +133,8 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(True)
         if isinstance(error, (ExportError, CheckpointError)):
             message = str(error)
-        elif isinstance(error, OSError):
-            message = f"Cannot write {self.path_edit.text()}: {error.strerror or error}"
+        elif isinstance(error, OSError):  # the engine's WriteError: "cannot write PATH: CAUSE"
+            message = str(write_error(Path(self.path_edit.text()), error))
         else:
             message = f"The export failed: {type(error).__name__}: {error}"
         self._show(message, error=True)

@@ -33,6 +33,7 @@ from engine.checkpoint import CheckpointError
 from engine.compiler import InvalidGraphError, input_shape
 from engine.config import TrainingConfig
 from engine.data import DatasetError, DataSplit, StreamData, load_dataset
+from engine.fileio import WriteError
 from engine.predict import load_image_file
 from engine.project import Project
 from engine.training import (
@@ -258,7 +259,7 @@ class TrainingWorker(QObject):
     def run(self) -> None:
         try:
             outcome = self._train()
-        except (TrainingError, DatasetError, InvalidGraphError, CheckpointError) as error:
+        except (TrainingError, DatasetError, InvalidGraphError, CheckpointError, WriteError) as error:
             self.failed.emit(_one_message(error))
         except Exception as error:  # noqa: BLE001 - the app must survive any failure of a run
             self.failed.emit(f"Training failed unexpectedly: {type(error).__name__}: {_one_message(error)}")
