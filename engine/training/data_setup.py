@@ -1,6 +1,8 @@
 """The data for a run: check the network fits the dataset (adapting it if allowed), then load."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..compiler import input_shape
 from ..config import TrainingConfig
 from ..data import DatasetInfo, DataSplit, dataset_info, load_dataset
@@ -38,7 +40,8 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
     In a distributed run with ``download``, rank 0 fetches the files before the others read them.
     """
     root = config.data_root or None
-    notes = fit_graph_to_data(graph, dataset_info(config.dataset, root), adapt=adapt)
+    info = dataset_info(config.dataset, root)
+    notes = fit_graph_to_data(graph, info, adapt=adapt)
 
     def load() -> DataSplit:
         return load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction,
@@ -51,7 +54,22 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
             data = load()
     else:
         data = load()
-    return data, notes + list(data.notes)
+    return data, notes + refit_to_loaded_classes(graph, info, data, adapt=adapt) + list(data.notes)
+
+
+def refit_to_loaded_classes(graph: Graph, info: DatasetInfo, data: DataSplit, *, adapt: bool) -> list[str]:
+    """The classes are those the loaded images have: a folder class whose every image was unreadable
+    is left out, so the Output (set from the folder names) must fit the classes that remain."""
+    dropped = [name for name in info.class_names if name not in data.class_names]
+    if not dropped:
+        return []
+    why = (f"class(es) {', '.join(map(repr, dropped))} of dataset '{info.name}' left out: none of their images "
+           "could be read")
+    loaded = replace(info_from_split(data), name=info.name, native_size=info.native_size)
+    try:
+        return [why, *fit_graph_to_data(graph, loaded, adapt=adapt)]
+    except FitError as error:
+        raise FitError([*error.problems, why[0].upper() + why[1:] + "."]) from None
 
 
 def check_given_data(graph: Graph, data: DataSplit, *, adapt: bool) -> list[str]:
