@@ -63,3 +63,44 @@ def refusing_disk(tmp_path) -> Callable[..., Path]:
     yield make
     for folder in mounted:
         subprocess.run(["umount", "--lazy", str(folder)], check=False)
+
+
+# --- what a run leaves behind (threads and child processes) ---------------------------------------
+
+import threading  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+RESOURCE_TRACKER = "multiprocessing.resource_tracker"
+
+
+@dataclass(frozen=True)
+class WorkerCensus:
+    """Thread names and child processes ('pid command') of this process at one moment.
+
+    Python's resource tracker is left out: it stays by design (engine.data.stream_data)."""
+
+    threads: tuple[str, ...]
+    processes: tuple[str, ...]
+
+    @classmethod
+    def now(cls) -> "WorkerCensus":
+        me, found = os.getpid(), []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:  # it ended meanwhile
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == me and RESOURCE_TRACKER not in command:
+                found.append(f"{entry.name} {command[:80]}")
+        return cls(tuple(sorted(thread.name for thread in threading.enumerate())), tuple(sorted(found)))
+
+
+@pytest.fixture
+def worker_census() -> Callable[[], WorkerCensus]:
+    """``worker_census()``: the threads and child processes now (Linux: children are read from /proc)."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("counts child processes in /proc (Linux)")
+    return WorkerCensus.now

@@ -273,17 +273,22 @@ class TrainingWorker(QObject):
     def _train(self) -> RunOutcome:
         request = self.request
         data = request.data or self._load_data()
-        self.data_ready.emit(data)
-        trainer = Trainer(
-            request.project, request.config,
-            callbacks=[_Reporter(self, len(data.train), request.config.batch_size)],
-            stop=self.stop_token, pause=self.pause_token, probe=self.mailbox, out=request.run_dir,
-            report_interval=REPORT_INTERVAL,
-        )
-        result = trainer.fit(data, resume=request.resume)
-        result.model.to("cpu")  # the GUI probes and predicts on the CPU (engine.predict expects it)
-        gallery = {} if self.stop_token.stopped else validation_predictions(result.model, data, GALLERY_IMAGES)
-        return RunOutcome(result, data, request.run_dir, gallery)
+        try:
+            self.data_ready.emit(data)
+            trainer = Trainer(
+                request.project, request.config,
+                callbacks=[_Reporter(self, len(data.train), request.config.batch_size)],
+                stop=self.stop_token, pause=self.pause_token, probe=self.mailbox, out=request.run_dir,
+                report_interval=REPORT_INTERVAL,
+            )
+            result = trainer.fit(data, resume=request.resume)
+            result.model.to("cpu")  # the GUI probes and predicts on the CPU (engine.predict expects it)
+            gallery = {} if self.stop_token.stopped else validation_predictions(result.model, data, GALLERY_IMAGES)
+            return RunOutcome(result, data, request.run_dir, gallery)
+        finally:
+            # A run's data workers (and the forkserver) end with the run, finished, stopped or
+            # failed; the data stays cached for the next run, which starts new workers.
+            data.close()
 
     def _load_data(self) -> DataSplit:
         config, graph = self.request.config, self.request.project.graph
