@@ -9,8 +9,12 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.training.background import BackgroundJobs
 from app.training.export_dialog import ExportDialog
-from engine import compile_graph
+from app.training.run import TrainingRun
+from app.training.worker import RunRequest
+from engine import Project, TrainingConfig, compile_graph
+from engine.builders import GraphBuilder
 from engine.checkpoint import save_checkpoint
+from engine.data import load_dataset
 
 OLD = b"the previous file"
 
@@ -90,3 +94,24 @@ def test_the_export_dialog_shows_a_full_disk_in_one_line(qtbot, window, refusing
     assert dialog.export_button.isEnabled() and dialog.written == []
     assert (disk / "net.pt").read_bytes() == OLD
     assert sorted(path.name for path in disk.iterdir()) == ["filler", "net.pt"]
+
+
+def test_a_run_whose_checkpoint_cannot_be_written_fails_with_the_one_line(qtbot, refusing_disk, tmp_path):
+    builder = GraphBuilder()
+    builder.add("input", "image", channels=1, height=8, width=8)
+    builder.add("flatten", "flat")
+    builder.add("dense", "fc", out_features=10)
+    builder.add("output", "scores")
+    config = TrainingConfig(dataset="digits", epochs=1, batch_size=256, device="cpu")
+    disk = refusing_disk({"last.pt": OLD})
+    data = load_dataset("digits", (1, 8, 8))
+    run = TrainingRun(RunRequest(Project(builder.graph, "Digits", training=config), config, disk, data=data))
+    messages = []
+    run.worker.failed.connect(messages.append)  # a direct call: the list does not care which thread
+
+    with qtbot.waitSignal(run.ended, timeout=60_000):
+        run.start()
+
+    assert messages == [f"cannot write {disk / 'last.pt'}: no space left on device"]  # not "failed unexpectedly"
+    assert sorted(path.name for path in disk.iterdir()) == ["filler", "last.pt"]
+    assert (disk / "last.pt").read_bytes() == OLD
