@@ -83,6 +83,28 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
     with C++ writers (torch) to memory and use ``atomic_write_bytes``.
     """
     target = Path(path)
+    _replace_all([(_written_temp(target, write), target)])
+    return target
+
+
+def atomic_write_files(contents: list[tuple[str | os.PathLike, bytes | memoryview]]) -> list[Path]:
+    """Files that belong together (a Python export's source and weights): every one is complete in
+    its temp file before any replaces its target, so a failure leaves all the old files as they were."""
+    written: list[tuple[Path, Path]] = []
+    try:
+        for path, data in contents:
+            target = Path(path)
+            written.append((_written_temp(target, _bytes_writer(data)), target))
+    except BaseException:
+        for temp, _ in written:
+            temp.unlink(missing_ok=True)
+        raise
+    _replace_all(written)
+    return [target for _, target in written]
+
+
+def _written_temp(target: Path, write: Callable[[Path], None]) -> Path:
+    """A complete, synced temp file beside ``target`` filled by ``write``; on failure none is left."""
     try:
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
@@ -98,14 +120,24 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path
         write(temp)
         with open(temp, "rb") as written:
             os.fsync(written.fileno())
-        os.replace(temp, target)
     except OSError as error:
         temp.unlink(missing_ok=True)
         raise write_error(target, error) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    return target
+    return temp
+
+
+def _replace_all(written: list[tuple[Path, Path]]) -> None:
+    """Renames each temp over its target (atomic on one file system); on failure removes the temps left."""
+    for index, (temp, target) in enumerate(written):
+        try:
+            os.replace(temp, target)
+        except OSError as error:
+            for left, _ in written[index:]:
+                left.unlink(missing_ok=True)
+            raise write_error(target, error) from None
 
 
 def check_writable(path: str | os.PathLike) -> Path:
@@ -131,11 +163,15 @@ def _current_umask() -> int:
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes | memoryview) -> Path:
+    return atomic_write(path, _bytes_writer(data))
+
+
+def _bytes_writer(data: bytes | memoryview) -> Callable[[Path], None]:
     def write(temp: Path) -> None:
         with open(temp, "wb") as out:
             out.write(data)
 
-    return atomic_write(path, write)
+    return write
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
@@ -145,11 +181,16 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 def atomic_torch_save(path: str | os.PathLike, obj: Any) -> Path:
     """``torch.save(obj)`` atomically. torch serialises to memory first: its C++ file writer
     reports a full disk as a RuntimeError (or aborts the process), never as an ``OSError``."""
+    return atomic_write_bytes(path, torch_bytes(obj))
+
+
+def torch_bytes(obj: Any) -> memoryview:
+    """``torch.save(obj)`` into memory (see ``atomic_torch_save``)."""
     import torch
 
     buffer = io.BytesIO()
     torch.save(obj, buffer)
-    return atomic_write_bytes(path, buffer.getbuffer())
+    return buffer.getbuffer()
 
 
 def load_tensors_file(path: str | os.PathLike, error: type[Exception], kind: str, trust_hint: str):

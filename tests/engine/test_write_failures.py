@@ -137,6 +137,18 @@ def test_a_folder_in_the_way_is_left_alone(writer, network, tmp_path):
     assert files_in(tmp_path / name) == {"inside": OLD}
 
 
+def test_a_python_export_keeps_the_old_source_and_weights_together(network, tmp_path):
+    project, model = network
+    (tmp_path / "net.pt").write_bytes(OLD)
+    (tmp_path / "net.py").mkdir()  # the weights would fit; the source cannot be written
+
+    with pytest.raises(WriteError, match=f"^cannot write {tmp_path / 'net.py'}: it is a folder$"):
+        export_python(project, model.state_dict(), tmp_path / "net.py")
+
+    assert (tmp_path / "net.pt").read_bytes() == OLD  # before: new weights beside a missing or old source
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["net.pt", "net.py"]
+
+
 # --- the command line: exit 2, one line on stderr, no traceback ---------------------------------------------
 
 

@@ -9,7 +9,6 @@ suspended generator, and the forkserver stayed for the life of the process.
 from __future__ import annotations
 
 import multiprocessing
-from pathlib import Path
 
 import pytest
 import torch
