@@ -81,6 +81,8 @@ class DatasetInfo:
     description: str = ""
     #: images per class, in `class_names` order; None when not known cheaply
     class_counts: tuple[int, ...] | None = None
+    #: class folders left out of `class_names` because none of their images could be read
+    left_out: tuple[str, ...] = ()
 
     @property
     def num_classes(self) -> int:

@@ -9,7 +9,7 @@ from ..data import DatasetInfo, DataSplit, dataset_info, load_dataset
 from ..graph import Graph
 from .distributed import DistributedContext
 from .errors import FitError, TrainingError
-from .fit_check import adapt_graph_to_dataset, fit_problems, size_note
+from .fit_check import adapt_graph_to_dataset, fit_problems, left_out_note, size_note
 
 
 def info_from_split(data: DataSplit) -> DatasetInfo:
@@ -60,16 +60,12 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
 def refit_to_loaded_classes(graph: Graph, info: DatasetInfo, data: DataSplit, *, adapt: bool) -> list[str]:
     """The classes are those the loaded images have: a folder class whose every image was unreadable
     is left out, so the Output (set from the folder names) must fit the classes that remain."""
-    dropped = [name for name in info.class_names if name not in data.class_names]
+    dropped = tuple(name for name in info.class_names if name not in data.class_names)
     if not dropped:
         return []
-    why = (f"class(es) {', '.join(map(repr, dropped))} of dataset '{info.name}' left out: none of their images "
-           "could be read")
-    loaded = replace(info_from_split(data), name=info.name, native_size=info.native_size)
-    try:
-        return [why, *fit_graph_to_data(graph, loaded, adapt=adapt)]
-    except FitError as error:
-        raise FitError([*error.problems, why[0].upper() + why[1:] + "."]) from None
+    loaded = replace(info_from_split(data), name=info.name, native_size=info.native_size,
+                     left_out=info.left_out + dropped)
+    return [left_out_note(dropped), *fit_graph_to_data(graph, loaded, adapt=adapt)]
 
 
 def check_given_data(graph: Graph, data: DataSplit, *, adapt: bool) -> list[str]:

@@ -13,10 +13,12 @@ from PIL import Image
 from engine import Project, TrainingConfig
 from engine.builders import GraphBuilder
 from engine.cli import main
+from engine.data import dataset_info, load_dataset
 from engine.project import save_project
 from engine.training import FitError, Trainer
+from engine.training.data_setup import refit_to_loaded_classes
 
-LEFT_OUT = "class(es) 'broken' of dataset '{folder}' left out: none of their images could be read"
+LEFT_OUT = "class(es) 'broken' left out: none of their images could be read"
 
 
 @pytest.fixture
@@ -50,7 +52,8 @@ def test_adapt_fits_the_head_to_the_classes_that_have_readable_images(folder, sc
 
     assert result.class_names == ["blue", "red"]
     assert result.model.fc.out_features == 2
-    assert LEFT_OUT.format(folder=folder) in result.notes
+    assert f"adapted the network: fc: units {scores} → 2 (dataset '{folder}' has 2 classes)" in result.notes
+    assert "left out class(es) with no readable image: broken" in result.notes
     assert result.metrics["val_accuracy"] >= 0  # validated: the confusion matrix fits the two classes
 
 
@@ -59,9 +62,40 @@ def test_without_adapt_the_refusal_names_the_class_left_out_and_why(folder):
     with pytest.raises(FitError) as caught:
         Trainer(project_for(folder, 3)).fit()
 
-    message = str(caught.value)
-    assert message.startswith(f"The Output gives 3 scores but dataset '{folder}' has 2 classes (blue, red). ")
-    assert "Class(es) 'broken' of dataset" in message and "none of their images could be read" in message
+    assert str(caught.value).startswith(
+        f"The Output gives 3 scores but dataset '{folder}' has 2 classes (blue, red); {LEFT_OUT}. ")
+
+
+def test_the_dataset_info_the_window_shows_counts_only_readable_classes(folder):
+    info = dataset_info(str(folder))
+    assert info.class_names == ("blue", "red") and info.class_counts == (10, 10)
+    assert info.left_out == ("broken",) and "left out broken: no readable image" in info.description
+
+
+@pytest.mark.parametrize("adapt", [True, False])
+def test_a_class_that_became_unreadable_after_the_check_is_fitted_again(folder, adapt):
+    (folder / "green").mkdir()
+    for index in range(10):
+        Image.new("RGB", (8, 8), (30, 220, 30)).save(folder / "green" / f"{index}.png")
+    graph = project_for(folder, 3).graph
+    info = dataset_info(str(folder))
+    assert info.class_names == ("blue", "green", "red")  # the three outputs fit
+    for image in (folder / "red").iterdir():  # red breaks between the check and the loading
+        image.write_bytes(b"no longer an image")
+    data = load_dataset(str(folder), (3, 8, 8))
+    assert data.class_names == ["blue", "green"]
+
+    if adapt:
+        assert refit_to_loaded_classes(graph, info, data, adapt=True) == [
+            "class(es) 'red' left out: none of their images could be read",
+            f"adapted the network: fc: units 3 → 2 (dataset '{folder}' has 2 classes)"]
+        assert graph.nodes["fc"].params["out_features"] == 2
+    else:
+        with pytest.raises(FitError) as caught:
+            refit_to_loaded_classes(graph, info, data, adapt=False)
+        assert str(caught.value).startswith(
+            f"The Output gives 3 scores but dataset '{folder}' has 2 classes (blue, green); class(es) 'broken', "
+            "'red' left out: none of their images could be read. ")
 
 
 def test_the_cli_says_it_in_one_line(folder, tmp_path, capsys):
