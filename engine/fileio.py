@@ -58,7 +58,8 @@ def write_error(path: str | os.PathLike, error: OSError) -> WriteError:
     elif code in _PLAIN_CAUSES:
         cause = _PLAIN_CAUSES[code]
     else:
-        cause = (error.strerror or str(error) or type(error).__name__).lower()
+        text = " ".join((error.strerror or str(error) or type(error).__name__).split())
+        cause = text[:1].lower() + text[1:]  # "Stale file handle" → "stale file handle", paths kept
     return WriteError(code, cause, str(target))
 
 

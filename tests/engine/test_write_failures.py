@@ -7,6 +7,8 @@ Read-only folders made with chmod would not stop root, so the other refusals are
 """
 from __future__ import annotations
 
+import errno
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +22,7 @@ from engine.checkpoint import save_checkpoint
 from engine.compiler import example_input
 from engine.config import TrainingConfig
 from engine.export import export_onnx, export_python, export_torchscript
-from engine.fileio import WriteError, atomic_torch_save, atomic_write_text
+from engine.fileio import WriteError, atomic_torch_save, atomic_write_text, write_error
 from engine.library import BlockLibrary, template_from_group
 from engine.training.outputs import CheckpointPaths, write_epoch_checkpoints
 
@@ -135,6 +137,18 @@ def test_a_folder_in_the_way_is_left_alone(writer, network, tmp_path):
     assert write_refused(writer, tmp_path / name, network) == f"cannot write {tmp_path / name}: it is a folder"
     assert [path.name for path in tmp_path.iterdir()] == [name]
     assert files_in(tmp_path / name) == {"inside": OLD}
+
+
+@pytest.mark.parametrize("code, cause", [
+    (errno.EACCES, "permission denied"), (errno.EPERM, "permission denied"), (errno.EROFS, "the disk is read-only"),
+    (errno.EDQUOT, "the disk quota is used up"), (errno.ENOSPC, "no space left on device"),
+    (errno.ESTALE, "stale file handle"),  # anything else: the system's words, one line
+])
+def test_causes_root_cannot_provoke_are_plain_words_too(code, cause, tmp_path):
+    # chmod does not stop root, so permission errors are checked on the mapping itself.
+    error = write_error(tmp_path / "x.pt", OSError(code, os.strerror(code)))
+    assert isinstance(error, OSError) and error.errno == code
+    assert str(error) == f"cannot write {tmp_path / 'x.pt'}: {cause}"
 
 
 def test_a_python_export_keeps_the_old_source_and_weights_together(network, tmp_path):
