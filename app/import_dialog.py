@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.catalogue import block
-from engine.fileio import atomic_write
+from engine.fileio import WriteError, atomic_torch_save
 from engine.importer import (
     DEFAULT_INPUT,
     ImportResult,
@@ -71,11 +71,9 @@ def keep_weights(result: ImportResult, folder: Path, source: str) -> ImportResul
     """Saves weights worth keeping and makes them the project's initial weights (call off the GUI thread)."""
     if result.random_weights or not result.state_dict:
         return result
-    import torch
-
     stem = "".join(ch if ch.isalnum() else "-" for ch in result.project.name.lower()).strip("-") or "network"
     path = folder / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}.pt"
-    atomic_write(path, lambda temp: torch.save(result.state_dict, temp))
+    atomic_torch_save(path, result.state_dict)
     result.project.weights, result.project.weights_source = str(path), f"imported from {source}"
     return result
 
@@ -94,6 +92,8 @@ def show_import_error(parent: QWidget | None, error: BaseException) -> QMessageB
             more = len(items) - LISTED_IN_MESSAGE
             box.setInformativeText(shown + (f"\n… and {more} more (Show Details…)" if more > 0 else ""))
             box.setDetailedText("\n".join(str(item) for item in items))
+    elif isinstance(error, WriteError):  # the imported weights could not be kept
+        box.setText(str(error))
     else:  # not the importer's own refusal: show what happened rather than hide it
         box.setText(f"{type(error).__name__}: {error}")
     box.setStandardButtons(QMessageBox.StandardButton.Ok)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWi
 from engine.analysis import Analysis
 from engine.codegen import python_source
 from engine.compiler import InvalidGraphError
-from engine.fileio import atomic_write_text
+from engine.fileio import atomic_write_text, write_error
 from engine.project import EXTENSION, ProjectError
 
 from . import dialogs
@@ -445,8 +445,8 @@ class MainWindow(QMainWindow):
     def _export(self, path: Path, write) -> bool:
         try:
             write()
-        except OSError as error:
-            dialogs.show_error(self, "Cannot export", f"{path}: {error.strerror or error}")
+        except OSError as error:  # the engine's WriteError: one line naming the file and the cause
+            dialogs.show_error(self, "Cannot export", str(write_error(path, error)))
             return False
         self.statusBar().showMessage(f"Exported to {path}", 8000)
         return True
@@ -454,8 +454,8 @@ class MainWindow(QMainWindow):
     def _save_to(self, path: Path) -> bool:
         try:
             saved = self.document.save(path)
-        except OSError as error:
-            dialogs.show_error(self, "Cannot save project", f"{path}: {error.strerror or error}")
+        except OSError as error:  # the document stays dirty: nothing of the work is lost
+            dialogs.show_error(self, "Cannot save project", str(write_error(path, error)))
             return False
         self.recent.add(saved)
         self.settings.setValue(LAST_FOLDER_KEY, str(saved.resolve().parent))
@@ -500,8 +500,8 @@ class MainWindow(QMainWindow):
             return
         try:
             self.recovery.write(self.document.project)
-        except OSError as error:
-            self.statusBar().showMessage(f"Autosave failed: {error.strerror or error}", 8000)
+        except OSError as error:  # a status line, not a dialog: autosave runs every few seconds
+            self.statusBar().showMessage(f"Autosave failed: {write_error(self.recovery.path, error)}", 8000)
 
     def _graph_changed(self) -> None:
         self._update_title()

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from .compiler import InvalidGraphError, compile_graph
-from .fileio import atomic_write
+from .fileio import atomic_torch_save
 from .project import Project, ProjectError, project_from_dict, project_to_dict
 from .tensor_files import load_tensors_file
 
@@ -91,7 +91,7 @@ def save_checkpoint(
         "config": config,
     }
     _check_plain(payload, "checkpoint")
-    return atomic_write(path, lambda temp: torch.save(payload, temp))
+    return atomic_torch_save(path, payload)
 
 
 _PLAIN_TYPES = (str, int, float, bool, type(None), torch.Tensor)

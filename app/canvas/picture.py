@@ -1,8 +1,9 @@
 """Pictures of the whole network: PNG (for slides and chats) or SVG (for papers).
 
 Both show every card and edge on the canvas colour, without the grid and
-without the selection highlight, and are written atomically: a failed
-export never leaves half a picture where an older one was.
+without the selection highlight. They are drawn in memory, then written
+atomically (engine.fileio): a failed export never leaves half a picture where
+an older one was, and fails as one line naming the file and the cause.
 """
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintDevice
 from PySide6.QtSvg import QSvgGenerator
 
-from engine.fileio import atomic_write
+from engine.fileio import atomic_write_bytes
 
 from .scene import CanvasScene
 
@@ -28,31 +29,28 @@ def render_png(scene: CanvasScene, path: str | os.PathLike, scale: float = 2.0) 
     """Writes the network to ``path`` as a PNG, ``scale`` pixels per scene unit (2 = crisp on HiDPI)."""
     source = picture_rect(scene)
     size = QSize(max(1, round(source.width() * scale)), max(1, round(source.height() * scale)))
-
-    def write(temp: Path) -> None:
-        image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
-        _paint(scene, image, source, QRectF(0, 0, size.width(), size.height()))
-        # The temp file ends in ".tmp", so name the format rather than let Qt guess it.
-        if not image.save(str(temp), "PNG"):
-            raise OSError(f"Qt could not write a PNG to {temp}")
-
-    return atomic_write(path, write)
+    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+    _paint(scene, image, source, QRectF(0, 0, size.width(), size.height()))
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):  # a null image: too large to allocate
+        raise OSError(f"the picture is too large to draw ({size.width()}×{size.height()} pixels)")
+    return atomic_write_bytes(path, bytes(buffer.data()))
 
 
 def render_svg(scene: CanvasScene, path: str | os.PathLike) -> Path:
     """Writes the network to ``path`` as an SVG, one SVG unit per scene unit."""
     source = picture_rect(scene)
-
-    def write(temp: Path) -> None:
-        generator = QSvgGenerator()
-        generator.setFileName(str(temp))
-        generator.setSize(source.size().toSize())
-        generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
-        generator.setTitle(scene.document.project.name)
-        generator.setDescription("A network drawn with ConvCanvas")
-        _paint(scene, generator, source, QRectF(0, 0, source.width(), source.height()))
-
-    return atomic_write(path, write)
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(source.size().toSize())
+    generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+    generator.setTitle(scene.document.project.name)
+    generator.setDescription("A network drawn with ConvCanvas")
+    _paint(scene, generator, source, QRectF(0, 0, source.width(), source.height()))
+    return atomic_write_bytes(path, bytes(buffer.data()))
 
 
 def picture_rect(scene: CanvasScene) -> QRectF:

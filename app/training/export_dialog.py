@@ -39,6 +39,7 @@ from engine.export import (
     export_checkpoint,
     raw_image_preprocessing,
 )
+from engine.fileio import WriteError, write_error
 
 from .background import BackgroundJobs
 from .export_staging import StagedExport
@@ -222,8 +223,12 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(True)
         if isinstance(error, (ExportError, CheckpointError)):
             message = str(error)
+        elif isinstance(error, WriteError):  # "cannot write PATH: CAUSE", PATH in the staging folder
+            # Name the file where the user asked for it, not its hidden staging copy.
+            target = Path(self.path_edit.text()).expanduser()
+            message = str(WriteError(error.errno, error.strerror, str(target.parent / Path(error.filename).name)))
         elif isinstance(error, OSError):
-            message = f"Cannot write {self.path_edit.text()}: {error.strerror or error}"
+            message = str(write_error(Path(self.path_edit.text()), error))
         else:
             message = f"The export failed: {type(error).__name__}: {error}"
         self._show(message, error=True)

@@ -32,6 +32,7 @@ from engine.checkpoint import CheckpointError
 from engine.compiler import InvalidGraphError, input_shape
 from engine.config import TrainingConfig
 from engine.data import DatasetError, DataSplit, StreamData, load_dataset
+from engine.fileio import WriteError
 from engine.predict import load_image_file
 from engine.project import Project
 from engine.training import (
@@ -227,7 +228,7 @@ class TrainingWorker(QObject):
         try:
             wait_for_torch_warm_up()  # torch's first optimiser step imports what the warm-up may be importing
             outcome = self._train()
-        except (TrainingError, DatasetError, InvalidGraphError, CheckpointError) as error:
+        except (TrainingError, DatasetError, InvalidGraphError, CheckpointError, WriteError) as error:
             self.failed.emit(_one_message(error))
         except Exception as error:  # noqa: BLE001 - the app must survive any failure of a run
             self.failed.emit(f"Training failed unexpectedly: {type(error).__name__}: {_one_message(error)}")
@@ -241,17 +242,22 @@ class TrainingWorker(QObject):
     def _train(self) -> RunOutcome:
         request = self.request
         data = request.data or self._load_data()
-        self.data_ready.emit(data)
-        trainer = Trainer(
-            request.project, request.config,
-            callbacks=[_Reporter(self, len(data.train), request.config.batch_size)],
-            stop=self.stop_token, pause=self.pause_token, probe=self.mailbox, out=request.run_dir,
-            report_interval=REPORT_INTERVAL,
-        )
-        result = trainer.fit(data, resume=request.resume)
-        result.model.to("cpu")  # the GUI probes and predicts on the CPU (engine.predict expects it)
-        gallery = {} if self.stop_token.stopped else validation_predictions(result.model, data, GALLERY_IMAGES)
-        return RunOutcome(result, data, request.run_dir, gallery)
+        try:
+            self.data_ready.emit(data)
+            trainer = Trainer(
+                request.project, request.config,
+                callbacks=[_Reporter(self, len(data.train), request.config.batch_size)],
+                stop=self.stop_token, pause=self.pause_token, probe=self.mailbox, out=request.run_dir,
+                report_interval=REPORT_INTERVAL,
+            )
+            result = trainer.fit(data, resume=request.resume)
+            result.model.to("cpu")  # the GUI probes and predicts on the CPU (engine.predict expects it)
+            gallery = {} if self.stop_token.stopped else validation_predictions(result.model, data, GALLERY_IMAGES)
+            return RunOutcome(result, data, request.run_dir, gallery)
+        finally:
+            # A run's data workers (and the forkserver) end with the run, finished, stopped or
+            # failed; the data stays cached for the next run, which starts new workers.
+            data.close()
 
     def _load_data(self) -> DataSplit:
         config, graph = self.request.config, self.request.project.graph

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 
+from ..fileio import WriteError
 from .common import CommandError
 
 # Modules under engine/cli/ that provide one subcommand each, in help order.
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return open_app([])
     try:
         return args.handler(args)
-    except CommandError as error:
+    except (CommandError, WriteError) as error:  # WriteError: any file a command writes (train --out ...)
         print(f"convcanvas {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ from ..export import (
     export_paths,
     raw_image_preprocessing,
 )
+from ..fileio import write_error
 from .common import CommandError, open_checkpoint
 
 
@@ -40,8 +41,8 @@ def run(args) -> int:
         written = export_checkpoint(checkpoint, args.format, out, model, preprocessing=args.with_preprocessing)
     except (ExportError, CheckpointError) as error:
         raise CommandError(str(error)) from None
-    except OSError as error:
-        raise CommandError(f"{error.filename or out}: cannot be written ({error.strerror or error})") from None
+    except OSError as error:  # a WriteError naming the file, or another failure while writing
+        raise CommandError(str(write_error(error.filename or out, error))) from None
     for index, path in enumerate(written):
         label = FORMATS[args.format].title if index == 0 else "weights"  # the Python export's second file
         print(f"{label}: {path} ({format_bytes(path.stat().st_size)})")

@@ -9,10 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import torch
-
 from ..data.assemble import format_bytes
-from ..fileio import atomic_write
+from ..fileio import atomic_torch_save, write_error
 from ..importer import (
     ImportResult,
     ModelImportError,
@@ -75,12 +73,12 @@ def run(args) -> int:
     weights_path = Path(args.weights_out) if args.weights_out else None
     try:
         if weights_path is not None:
-            atomic_write(weights_path, lambda temp: torch.save(result.state_dict, temp))
+            atomic_torch_save(weights_path, result.state_dict)
             result.project.weights = str(weights_path.resolve())
             result.project.weights_source = f"imported from {args.source}"
         save_project(result.project, out)
     except OSError as error:
-        raise CommandError(f"{error.filename or out}: cannot be written ({error.strerror or error})") from None
+        raise CommandError(str(write_error(error.filename or out, error))) from None
     print(summary(result))
     print(f"project: {out}")
     if weights_path is not None:

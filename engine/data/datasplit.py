@@ -42,6 +42,17 @@ class DataSplit:
     def num_classes(self) -> int:
         return len(self.class_names)
 
+    def close(self) -> None:
+        """Ends the worker processes of streamed splits (and the forkserver, when idle); in-memory
+        splits have none. The data stays usable: the next epoch starts new workers."""
+        from .stream_data import StreamData, stop_idle_forkserver
+
+        streamed = [split for split in (self.train, self.val) if isinstance(split, StreamData)]
+        for split in streamed:
+            split.close()
+        if streamed:
+            stop_idle_forkserver()
+
     def preprocess(self, images) -> "torch.Tensor":
         """Adapt and normalise user images exactly as the training data was."""
         from .adapt import preprocess_images
@@ -70,6 +81,8 @@ class DatasetInfo:
     description: str = ""
     #: images per class, in `class_names` order; None when not known cheaply
     class_counts: tuple[int, ...] | None = None
+    #: class folders left out of `class_names` because none of their images could be read
+    left_out: tuple[str, ...] = ()
 
     @property
     def num_classes(self) -> int:

@@ -319,9 +319,35 @@ def load_image_folder(
     )
 
 
+def _without_unreadable_classes(scan: FolderScan) -> list[str]:
+    """Leaves out of ``scan`` the classes none of whose image headers can be read (as loading does);
+    their names. Cheap: a class stops being probed at its first readable image."""
+    files_of: dict[int, list[Path]] = {}
+    for file, label in zip(scan.files, scan.labels):
+        files_of.setdefault(label, []).append(file)
+    dropped = {label for label, files in files_of.items() if not any(probe_image(f) for f in files)}
+    if not dropped or len(dropped) == len(files_of):  # none readable at all: loading says so
+        return []
+    kept = [label for label in range(len(scan.class_names)) if label not in dropped]
+    renumber = {old: new for new, old in enumerate(kept)}
+    pairs = [(file, renumber[label]) for file, label in zip(scan.files, scan.labels) if label in renumber]
+    names = [scan.class_names[label] for label in sorted(dropped)]
+    scan.files, scan.labels = [file for file, _ in pairs], [label for _, label in pairs]
+    scan.class_names = [scan.class_names[label] for label in kept]
+    return names
+
+
 def image_folder_info(path: str | os.PathLike, probes: int = 16) -> DatasetInfo:
-    """Classes and image count from the file names, channels and size from a few headers."""
+    """Classes from the class folders with a readable image, image count from the file names,
+    channels and size from a few headers."""
     scan = scan_folder(path)
+    dropped = _without_unreadable_classes(scan)
+    if dropped and len(scan.class_names) < 2:
+        raise DatasetError(
+            f"The image folder {scan.root} has only one class with readable images ({scan.class_names[0]!r}); "
+            f"none of the images of {_listing([repr(name) for name in dropped])} could be read. A classifier "
+            "needs at least two: check that those images are intact."
+        )
     _require_two_classes(scan.root, scan.class_names)
     step = max(1, len(scan.files) // probes)
     channels, sizes = 1, set()
@@ -339,5 +365,7 @@ def image_folder_info(path: str | os.PathLike, probes: int = 16) -> DatasetInfo:
         native_size=sizes.pop() if len(sizes) == 1 else None,
         num_samples=len(scan.files),
         class_counts=tuple(scan.labels.count(label) for label in range(len(scan.class_names))),
-        description=f"image folder {scan.root} ({len(scan.files):,} image files, {len(scan.class_names)} classes)",
+        left_out=tuple(dropped),
+        description=f"image folder {scan.root} ({len(scan.files):,} image files, {len(scan.class_names)} classes"
+                    + (f"; left out {_listing(dropped)}: no readable image" if dropped else "") + ")",
     )

@@ -29,6 +29,29 @@ def collate_skipping_missing(samples: list[Any]) -> Any:
     return default_collate(present) if present else None
 
 
+def stop_idle_forkserver() -> None:
+    """Stops multiprocessing's forkserver once no child process is left.
+
+    DataLoader workers of the "forkserver" context (what the desktop app uses: it must not fork a
+    process running Qt threads) start it on demand, and Python keeps it for the rest of the
+    process; the next workers start it again. ``_stop`` is CPython's own (private) way to stop
+    it, used by its tests; where it is missing the idle process stays, as before.
+
+    The resource tracker those workers also start stays, on purpose: it is one idle process that
+    unlinks the workers' named semaphores if ConvCanvas crashes, and it ends when ConvCanvas does.
+    Stopping it while any queue of a loader is still referenced (an epoch left half-way) would
+    unlink semaphores still in use.
+    """
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    if multiprocessing.active_children():
+        return
+    stop = getattr(getattr(forkserver, "_forkserver", None), "_stop", None)
+    if stop is not None:
+        stop()
+
+
 class _OrderSampler(Sampler[int]):
     """Yields whatever order was last given to it (set once per epoch).
 
@@ -135,9 +158,17 @@ class StreamData(BatchSource):
             yield images, labels
 
     def close(self) -> None:
-        """Stop the worker processes (they also stop when this is garbage collected)."""
-        self._loader = None
-        self._loader_key = None
+        """Stops the worker processes and their queue threads now; the next epoch starts new ones.
+
+        Dropping the loader is not enough: an epoch left half-way (a stop, an error) keeps its
+        iterator alive in a suspended generator, and with it the workers, until a garbage collection.
+        """
+        loader, self._loader, self._loader_key = self._loader, None, None
+        # torch keeps a persistent-workers iterator on the loader; shutting it down joins the
+        # workers and closes their index queues (which ends the queues' feeder threads).
+        shutdown = getattr(getattr(loader, "_iterator", None), "_shutdown_workers", None)
+        if shutdown is not None:
+            shutdown()
 
     def _loader_for(self, batch_size: int, drop_last: bool, sampler: Iterable[int]) -> DataLoader:
         key = (batch_size, drop_last, id(sampler))

@@ -14,7 +14,7 @@ import torch
 
 from ..codegen import python_source
 from ..compiler import InvalidGraphError, class_name_for
-from ..fileio import atomic_write, atomic_write_text
+from ..fileio import atomic_write_files, torch_bytes
 from ..graph import Graph
 from ..project import Project
 from .common import ExportError
@@ -57,9 +57,8 @@ def export_python(
         raise ExportError(f"the generated Python source is not valid ({error.msg} on line {error.lineno}); "
                           "try a project name without quotes or backslashes") from None
     state = {key: value.detach().cpu().clone() for key, value in model_state.items()}
-    # Weights first: a source file never exists without the weights its load() reads.
-    atomic_write(weights_path, lambda temp: torch.save(state, temp))
-    atomic_write_text(source_path, source)
+    # Both complete before either replaces an older file: a failure keeps the old pair, matching.
+    atomic_write_files([(weights_path, torch_bytes(state)), (source_path, source.encode("utf-8"))])
     return source_path, weights_path
 
 

@@ -13,6 +13,7 @@ TorchScript file: ``torchscript_archive`` reads its own exports as data.
 """
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..fileio import atomic_write
+from ..fileio import atomic_write_bytes
 from ..project import Project, dumps_project
 from .common import ExportError, evaluation_mode, first_line
 from .preprocessing import Preprocessing, WithPreprocessing
@@ -51,4 +52,8 @@ def export_torchscript(model: nn.Module, example_input: torch.Tensor, path: str 
         except Exception as error:  # tracing failures come as many torch exception kinds
             raise ExportError(f"TorchScript tracing failed: {first_line(error)}") from error
         extra = {PROJECT_ENTRY: dumps_project(project)} if project is not None else {}
-        return atomic_write(path, lambda temp: torch.jit.save(traced, str(temp), _extra_files=extra))
+        # To memory first: torch's C++ file writer aborts the whole process on a full disk.
+        buffer = io.BytesIO()
+        torch.jit.save(traced, buffer, _extra_files=extra)
+    return atomic_write_bytes(path, buffer.getbuffer())
+

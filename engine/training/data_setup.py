@@ -1,13 +1,15 @@
 """The data for a run: check the network fits the dataset (adapting it if allowed), then load."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..compiler import input_shape
 from ..config import TrainingConfig
 from ..data import DatasetInfo, DataSplit, dataset_info, load_dataset
 from ..graph import Graph
 from .distributed import DistributedContext
 from .errors import FitError, TrainingError
-from .fit_check import adapt_graph_to_dataset, fit_problems, size_note
+from .fit_check import adapt_graph_to_dataset, fit_problems, left_out_note, size_note
 
 
 def info_from_split(data: DataSplit) -> DatasetInfo:
@@ -38,7 +40,8 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
     In a distributed run with ``download``, rank 0 fetches the files before the others read them.
     """
     root = config.data_root or None
-    notes = fit_graph_to_data(graph, dataset_info(config.dataset, root), adapt=adapt)
+    info = dataset_info(config.dataset, root)
+    notes = fit_graph_to_data(graph, info, adapt=adapt)
 
     def load() -> DataSplit:
         return load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction,
@@ -51,7 +54,18 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
             data = load()
     else:
         data = load()
-    return data, notes + list(data.notes)
+    return data, notes + refit_to_loaded_classes(graph, info, data, adapt=adapt) + list(data.notes)
+
+
+def refit_to_loaded_classes(graph: Graph, info: DatasetInfo, data: DataSplit, *, adapt: bool) -> list[str]:
+    """The classes are those the loaded images have: a folder class whose every image was unreadable
+    is left out, so the Output (set from the folder names) must fit the classes that remain."""
+    dropped = tuple(name for name in info.class_names if name not in data.class_names)
+    if not dropped:
+        return []
+    loaded = replace(info_from_split(data), name=info.name, native_size=info.native_size,
+                     left_out=info.left_out + dropped)
+    return [left_out_note(dropped), *fit_graph_to_data(graph, loaded, adapt=adapt)]
 
 
 def check_given_data(graph: Graph, data: DataSplit, *, adapt: bool) -> list[str]:

@@ -26,6 +26,17 @@ def _class_list(names: tuple[str, ...] | list[str], limit: int = 6) -> str:
     return shown + (", …" if len(names) > limit else "")
 
 
+def _left_out_words(info: DatasetInfo) -> str:
+    if not info.left_out:
+        return ""
+    return f"; {left_out_note(info.left_out)}"
+
+
+def left_out_note(names: tuple[str, ...] | list[str]) -> str:
+    """Why the dataset has fewer classes than class folders."""
+    return f"class(es) {_class_list([repr(name) for name in names])} left out: none of their images could be read"
+
+
 def output_size(graph: Graph) -> int | None:
     """The number of class scores the Output gives (None when the graph cannot tell yet)."""
     outputs = graph.nodes_of_type("output")
@@ -63,7 +74,7 @@ def fit_problems(graph: Graph, info: DatasetInfo) -> list[str]:
     scores = output_size(graph)
     if scores is not None and scores != info.num_classes:
         problems.append(f"The Output gives {scores} scores but dataset '{info.name}' has {info.num_classes} "
-                        f"classes ({_class_list(info.class_names)}).")
+                        f"classes ({_class_list(info.class_names)}){_left_out_words(info)}.")
     node = _input_node(graph)
     if node is not None and node.params["channels"] != info.channels:
         problems.append(f"The Input takes {node.params['channels']} channel(s) but dataset '{info.name}' has "

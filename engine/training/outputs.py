@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checkpoint import save_checkpoint
-from ..fileio import atomic_write
+from ..fileio import atomic_write, check_writable
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,11 @@ class CheckpointPaths:
         if out.suffix == ".pt":
             return cls(last=out.with_name(f"{out.stem}-last.pt"), best=out)
         return cls(last=out / "last.pt", best=out / "best.pt")
+
+    def check_writable(self) -> None:
+        """``WriteError`` now, rather than after the first epoch, when a checkpoint cannot be written."""
+        check_writable(self.last)
+        check_writable(self.best)
 
 
 def write_epoch_checkpoints(paths: CheckpointPaths, *, is_best: bool, **fields: Any) -> None:

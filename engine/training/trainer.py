@@ -158,6 +158,8 @@ class Trainer:
                 raise
             raise explained from error
         finally:
+            if run is not None:
+                run.close_owned_data()
             if run is not None and context.active:
                 # DDP's reducer must die while its process group lives: freed later, at exit,
                 # gloo's threads abort the process ("terminate called without an active exception").
@@ -202,6 +204,8 @@ class _Run:
 
     def execute(self, data: DataSplit | None, resume: str | os.PathLike | Checkpoint | None) -> FitResult:
         started = time.perf_counter()
+        if self.paths is not None:
+            self.paths.check_writable()
         checkpoint = load_checkpoint(resume) if isinstance(resume, (str, os.PathLike)) else resume
         self._prepare(data, checkpoint)
         self.trainer.callbacks.on_fit_start(self.state)
@@ -500,12 +504,13 @@ class _Run:
         if is_best:
             self.best_written = self.paths.best
 
+    def close_owned_data(self) -> None:
+        """A run's data workers end with the run (finished, stopped or failed); data the caller
+        gave is the caller's to close."""
+        if getattr(self, "owns_data", False):
+            self.data.close()
+
     def _result(self, stopped: bool, seconds: float) -> FitResult:
-        if self.owns_data:
-            for split in (self.data.train, self.data.val):
-                close = getattr(split, "close", None)
-                if close is not None:
-                    close()
         return FitResult(
             project=self.snapshot, model=self.model, history=list(self.state.history), metrics=self.last_metrics,
             epochs_completed=len(self.state.history), stopped=stopped, best_epoch=self.best_epoch,
