@@ -79,6 +79,7 @@ class TrainingPanel(QWidget):
     resume_requested = Signal()
     stop_requested = Signal()
     adapt_requested = Signal()
+    buttons_changed = Signal()  # Train/Pause/Stop changed enabled state or text (the toolbar mirrors them)
 
     def __init__(self, document, jobs: BackgroundJobs, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -231,6 +232,7 @@ class TrainingPanel(QWidget):
         self.adapt_button.setEnabled(idle)
         self.pause_button.setEnabled(self.state in (RUNNING, PAUSED))
         self.stop_button.setEnabled(self.state in (RUNNING, PAUSED))
+        self.buttons_changed.emit()
 
     def _pause_or_resume(self) -> None:
         if self.state == PAUSED:

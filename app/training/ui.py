@@ -47,6 +47,7 @@ from .trained import (
     validation_image,
 )
 from .worker import RunOutcome, RunRequest, preprocess_file, warm_up_torch
+from ..shell.docks import add_dock
 
 #: Progress text and bar: people read them, a few updates a second is plenty.
 PROGRESS_INTERVAL_MS = 200
@@ -123,14 +124,7 @@ class TrainingUi(QObject):
         )
         docks = {}
         for title, name, widget, area in specs:
-            dock = QDockWidget(title, self.window)
-            dock.setObjectName(name)
-            dock.setWidget(widget)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                             | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-            self.window.addDockWidget(area, dock)
-            docks[name] = dock
+            docks[name] = add_dock(self.window, title, name, widget, area)
         # Curves and feature maps side by side; the after-training views are tabs behind the curves.
         for name in ("confusionDock", "galleryDock", "predictDock"):
             self.window.tabifyDockWidget(docks["curvesDock"], docks[name])
