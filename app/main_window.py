@@ -197,9 +197,9 @@ class MainWindow(QMainWindow):
         self.fit_action = self._action("&Fit to Window", canvas.fit_to_view, "Ctrl+0")
         self.reset_zoom_action = self._action("&Actual Size", canvas.reset_zoom, "Ctrl+1")
         self.zoom_selection_action = self._action("Zoom to &Selection", canvas.zoom_to_selection, "Ctrl+2")
-        self.tidy_lr_action = self._action("Tidy Layout &Left to Right", lambda: self.document.tidy_layout("LR"),
+        self.tidy_lr_action = self._action("Tidy Layout &Left to Right", lambda: canvas.tidy_layout("LR"),
                                            "Ctrl+L", "Arrange the blocks in layers, flowing right")
-        self.tidy_tb_action = self._action("Tidy Layout &Top to Bottom", lambda: self.document.tidy_layout("TB"),
+        self.tidy_tb_action = self._action("Tidy Layout &Top to Bottom", lambda: canvas.tidy_layout("TB"),
                                            "Ctrl+Shift+L", "Arrange the blocks in layers, flowing down")
 
         self.theme_actions: dict[str, QAction] = {}
