@@ -45,6 +45,7 @@ from .training import install_training_ui
 APP_NAME = "ConvCanvas"
 AUTOSAVE_DELAY_MS = 3000
 STATE_VERSION = 1
+SIDE_BY_SIDE_ROW = 900  # the bottom row's width from which feature maps sit beside the problems, not behind
 LAST_FOLDER_KEY = "files/last_folder"
 PICTURE_FORMATS = [("PNG image", ".png"), ("SVG drawing", ".svg")]
 PYTHON_FORMATS = [("Python source", ".py")]
@@ -306,6 +307,18 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 340], Qt.Orientation.Horizontal)
         # A quarter of the height for the problems and dashboards: on a 720 px laptop the canvas keeps 400+.
         self.resizeDocks([self.issues_dock], [max(160, self.height() // 4)], Qt.Orientation.Vertical)
+        feature_maps = self.training_ui.dock("featureMapsDock")
+        row = max(2, self.width() - 560)
+        if row < SIDE_BY_SIDE_ROW:
+            # A laptop: side by side, both halves of the bottom row would be too narrow to read.
+            for dock in (feature_maps, self.training_ui.dock("filtersDock")):
+                self.removeDockWidget(dock)  # Qt tabifies only a dock in no tab group yet
+                self.tabifyDockWidget(self.issues_dock, dock)
+                dock.show()
+            self.issues_dock.raise_()
+        else:  # the problems share their row with five dashboards' tabs: room for their titles
+            self.resizeDocks([self.issues_dock, feature_maps], [row * 62 // 100, row * 38 // 100],
+                             Qt.Orientation.Horizontal)
 
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -328,9 +341,12 @@ class MainWindow(QMainWindow):
         self.start_page.show_recent(self.recent.paths())
         self.start_page.set_returnable(returnable)
         self.central_stack.setCurrentWidget(self.start_page)
+        self._show_analysis(self.document.analysis)
 
     def close_start_page(self) -> None:
-        self.central_stack.setCurrentWidget(self.canvas)
+        if self.start_page_shown:
+            self.central_stack.setCurrentWidget(self.canvas)
+            self._show_analysis(self.document.analysis)
 
     @property
     def start_page_shown(self) -> bool:
@@ -525,6 +541,8 @@ class MainWindow(QMainWindow):
         self.revert_action.setEnabled(self.document.is_dirty)
 
     def _show_analysis(self, analysis: Analysis) -> None:
+        if self.start_page_shown and not self.start_page.returnable:
+            analysis = Analysis({}, [], [])  # nothing is open yet: the placeholder network's problems are no one's
         self.params_status.setText(f"{count_text(analysis.total_params)} parameters")
         self.macs_status.setText(f"{compact_text(analysis.total_macs)} MACs")
         errors = len(analysis.errors)

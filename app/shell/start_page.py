@@ -56,6 +56,7 @@ class StartPage(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.preset_buttons: dict[str, QToolButton] = {}
         self._pending: list[PresetInfo] = []
+        self._returnable = False
 
         self.blank_button = QPushButton("New blank network")
         self.blank_button.setObjectName("startBlank")
@@ -175,7 +176,12 @@ class StartPage(QScrollArea):
 
     def set_returnable(self, returnable: bool) -> None:
         """Shows "Back to the network" when a network is open behind the page."""
+        self._returnable = returnable
         self.back_button.setVisible(returnable)
+
+    @property
+    def returnable(self) -> bool:
+        return self._returnable
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(640, 480)

@@ -185,3 +185,8 @@ class ConfusionView(QWidget):
                 if column == 3 and accuracy is not None and accuracy < 0.5:
                     item.setForeground(plot_style.ERROR_COLOUR)
                 self.table.setItem(row, column, item)
+        # The splitter must not squeeze the columns below their text ("airplane", "Accuracy").
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        frame = 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
+        self.table.setMinimumWidth(header.length() + frame)

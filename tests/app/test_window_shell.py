@@ -145,6 +145,8 @@ def test_train_and_stop_work_from_toolbar_clicks(qtbot, window):
 def test_the_start_page_opens_a_preset_with_a_click_on_its_picture(qtbot, make_window):
     window = make_window(start_page=True)
     page = window.start_page
+    # Nothing is open yet, so nothing is wrong: no error greets the user.
+    assert window.issues_dock.windowTitle() == "Problems" and window.validity_status.text() == "Valid"
     assert set(page.preset_buttons) == {p.name.split(".")[0] for p in presets_folder().glob("*.cnn.json")}
     qtbot.waitUntil(page.thumbnails_ready)
     icon = page.preset_buttons["resnet8"].icon()
