@@ -45,6 +45,7 @@ from .training import install_training_ui
 APP_NAME = "ConvCanvas"
 AUTOSAVE_DELAY_MS = 3000
 STATE_VERSION = 1
+TALL_WINDOW = 900  # px from which the dashboards get a third of the height
 SIDE_BY_SIDE_ROW = 900  # the bottom row's width from which feature maps sit beside the problems, not behind
 LAST_FOLDER_KEY = "files/last_folder"
 PICTURE_FORMATS = [("PNG image", ".png"), ("SVG drawing", ".svg")]
@@ -305,8 +306,10 @@ class MainWindow(QMainWindow):
 
     def _default_dock_sizes(self) -> None:
         self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 340], Qt.Orientation.Horizontal)
-        # A quarter of the height for the problems and dashboards: on a 720 px laptop the canvas keeps 400+.
-        self.resizeDocks([self.issues_dock], [max(160, self.height() // 4)], Qt.Orientation.Vertical)
+        # The problems and dashboards get a quarter of a laptop's height (the canvas keeps 400+ px at
+        # 720) and a third of a taller window's, where plots and feature maps need the room.
+        bottom = max(160, self.height() // 4) if self.height() < TALL_WINDOW else self.height() // 3
+        self.resizeDocks([self.issues_dock], [bottom], Qt.Orientation.Vertical)
         feature_maps = self.training_ui.dock("featureMapsDock")
         row = max(2, self.width() - 560)
         if row < SIDE_BY_SIDE_ROW:

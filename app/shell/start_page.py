@@ -91,10 +91,11 @@ class StartPage(QScrollArea):
         lower.addLayout(steps_column, 3)
         lower.addSpacing(24)
         lower.addLayout(recent_column, 2)
+        lower.addStretch(1)
 
         content = QWidget()
-        content.setMaximumWidth(3 * 260 + 80)  # on a wide screen the page stays a readable column
         layout = QVBoxLayout(content)
+        layout.setContentsMargins(32, 24, 32, 24)
         title = QLabel("Start")
         title.setObjectName("startTitle")
         font = title.font()
@@ -105,14 +106,14 @@ class StartPage(QScrollArea):
         layout.addLayout(buttons)
         layout.addSpacing(8)
         layout.addWidget(heading("Presets"))
-        layout.addLayout(self.presets_grid)
+        presets_row = QHBoxLayout()
+        presets_row.addLayout(self.presets_grid)
+        presets_row.addStretch(1)  # on a wide screen the pictures stay together at the left
+        layout.addLayout(presets_row)
         layout.addSpacing(8)
         layout.addLayout(lower)
         layout.addStretch(1)
-        outer = QWidget()
-        centred = QHBoxLayout(outer)
-        centred.addWidget(content, 0, Qt.AlignmentFlag.AlignHCenter)
-        self.setWidget(outer)
+        self.setWidget(content)
         self._fill_presets()
 
     # --- presets ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ..document import Document
 
 THUMBNAIL_SIZE = QSize(200, 120)
 SCALE = 2  # pixels per logical pixel: crisp on HiDPI screens
+DRAWING_VERSION = 2  # raise when pictures are drawn differently: older cached ones are then ignored
 
 _memory: dict[str, QImage] = {}
 
@@ -29,7 +30,7 @@ def cache_folder() -> Path:
 def _key(path: Path, size: QSize) -> str:
     dark = QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
     digest = hashlib.sha1(path.read_bytes()).hexdigest()[:16]
-    return f"{path.stem}-{digest}-{'dark' if dark else 'light'}-{size.width()}x{size.height()}"
+    return f"{path.stem}-{digest}-{DRAWING_VERSION}-{'dark' if dark else 'light'}-{size.width()}x{size.height()}"
 
 
 def preset_thumbnail(path: Path, size: QSize = THUMBNAIL_SIZE) -> QImage:
@@ -54,6 +55,8 @@ def preset_thumbnail(path: Path, size: QSize = THUMBNAIL_SIZE) -> QImage:
 def _draw(path: Path, size: QSize) -> QImage:
     document = Document()
     document.load(path, as_new=True)
+    # Laid out to the picture's shape: a long chain stored in one row would be a thin strip.
+    document.tidy_layout(document.layout_direction, aspect=size.width() / size.height())
     scene = CanvasScene(document)
     try:
         return render_image(scene, size * SCALE)
