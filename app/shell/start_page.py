@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -133,24 +133,39 @@ class StartPage(QScrollArea):
             button.clicked.connect(lambda _checked=False, path=info.path: self.preset_chosen.emit(path))
             self.presets_grid.addWidget(button, index // COLUMNS, index % COLUMNS)
             self.preset_buttons[info.path.name.split(".")[0]] = button
+        self._columns = COLUMNS
         # Drawn once the page shows, one per event-loop turn: the window is usable while they come.
         self._pending = list(preset_infos())
-        self._thumbnail_timer = QTimer(self)  # a child: it stops with the page
-        self._thumbnail_timer.setInterval(0)
-        self._thumbnail_timer.timeout.connect(self._draw_next_thumbnail)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if self._pending:
-            self._thumbnail_timer.start()
+        # Drawn when first shown, all at once: ~0.3 s once, then from the cache folder. (Drawing one
+        # per timer tick kept the window livelier, but under X11 those timers did not fire.)
+        while self._pending:
+            info = self._pending.pop(0)
+            self.preset_buttons[info.path.name.split(".")[0]].setIcon(
+                QIcon(QPixmap.fromImage(preset_thumbnail(info.path))))
 
-    def _draw_next_thumbnail(self) -> None:
-        if not self._pending:
-            self._thumbnail_timer.stop()
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._reflow()
+
+    def _reflow(self) -> None:
+        """As many pictures to a row as the page's width holds (up to COLUMNS): never a sideways scroll."""
+        buttons = list(self.preset_buttons.values())
+        if not buttons:
             return
-        info = self._pending.pop(0)
-        self.preset_buttons[info.path.name.split(".")[0]].setIcon(
-            QIcon(QPixmap.fromImage(preset_thumbnail(info.path))))
+        margins = self.widget().layout().contentsMargins()
+        room = self.viewport().width() - margins.left() - margins.right()
+        step = buttons[0].sizeHint().width() + self.presets_grid.horizontalSpacing()
+        columns = max(1, min(COLUMNS, room // max(1, step)))
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for button in buttons:
+            self.presets_grid.removeWidget(button)
+        for index, button in enumerate(buttons):
+            self.presets_grid.addWidget(button, index // columns, index % columns)
 
     def thumbnails_ready(self) -> bool:
         return not self._pending

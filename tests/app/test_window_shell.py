@@ -177,3 +177,12 @@ def test_the_start_page_lists_recent_files_and_opens_one_with_a_click(qtbot, mak
     assert [b.text() for b in buttons] == ["mine.cnn.json"]
     QTest.mouseClick(buttons[0], LEFT)
     assert window.document.path == path and not window.start_page_shown
+
+
+def test_the_start_page_never_scrolls_sideways_on_a_narrow_canvas(qtbot, make_window):
+    window = make_window(start_page=True)
+    page = window.start_page
+    for width in (520, 700, 1100):
+        page.resize(width, 500)
+        qtbot.waitUntil(lambda: page.widget().width() <= page.viewport().width())
+        assert page.widget().minimumSizeHint().width() <= page.viewport().width()
