@@ -59,6 +59,7 @@ class MainToolBar(QToolBar):
             self.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
 
         self._panel = panel
+        self._nothing_open = False
         panel.buttons_changed.connect(self._mirror_panel)
         self._mirror_panel()
 
@@ -75,12 +76,18 @@ class MainToolBar(QToolBar):
         window.addAction(action)  # the shortcut works while the toolbar is hidden too
         return action
 
+    def set_nothing_open(self, nothing_open: bool) -> None:
+        self._nothing_open = nothing_open
+        self._mirror_panel()
+
     def _mirror_panel(self) -> None:
         """Copies the panel buttons' state: enabled, Pause/Resume, and why Train is unavailable."""
         panel = self._panel
         for action, button in ((self.train_action, panel.train_button), (self.pause_action, panel.pause_button),
                                (self.stop_action, panel.stop_button)):
             action.setEnabled(button.isEnabled())
+        if self._nothing_open:  # the start page hides a placeholder network: nothing to train yet
+            self.train_action.setEnabled(False)
         self.pause_action.setText(panel.pause_button.text())
         self.pause_action.setIcon(icon("train" if panel.pause_button.text() == "Resume" else "pause"))
         describe(self.train_action, panel.train_button.toolTip() or "Train the network")
