@@ -32,6 +32,8 @@ def test_deleting_the_first_edge_makes_one_error_and_thirteen_waiting_cards(qtbo
     assert window.issues.tree.topLevelItemCount() == 1
     assert "conv1: Conv2d needs an input" in window.issues.tree.topLevelItem(0).text(0)
     assert window.validity_status.text() == "1 error"
+    window.canvas.select_nodes(["fc1"])  # the inspector says the same, in words
+    assert window.inspector.page.shape_label.text() == "waiting for input (fix conv1 first)"
 
     window.undo_action.trigger()  # connected again: nothing waits any more
     qtbot.waitUntil(lambda: scene.node_items["conv1"].severity is None, timeout=2000)
