@@ -187,3 +187,12 @@ def test_the_start_page_never_scrolls_sideways_on_a_narrow_canvas(qtbot, make_wi
         page.resize(width, 500)
         qtbot.waitUntil(lambda: page.widget().width() <= page.viewport().width())
         assert page.widget().minimumSizeHint().width() <= page.viewport().width()
+
+
+def test_the_presets_shortcut_named_in_the_tooltip_opens_the_start_page(qtbot, window):
+    assert "(Ctrl+Shift+O)" in window.open_preset_action.toolTip()
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.start_page_shown
+    QTest.mouseClick(window.start_page.preset_buttons["tinycnn"], LEFT)
+    assert window.document.project.name == "Tiny CNN" and not window.start_page_shown
