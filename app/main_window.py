@@ -45,8 +45,8 @@ from .training import install_training_ui
 APP_NAME = "ConvCanvas"
 AUTOSAVE_DELAY_MS = 3000
 STATE_VERSION = 1
-TALL_WINDOW = 900  # px from which the dashboards get a third of the height
-SIDE_BY_SIDE_ROW = 900  # the bottom row's width from which feature maps sit beside the problems, not behind
+TALL_WINDOW = 800  # px from which the dashboards get a good third of the height
+SIDE_BY_SIDE_ROW = 800  # the bottom row's width from which feature maps sit beside the problems, not behind
 LAST_FOLDER_KEY = "files/last_folder"
 PICTURE_FORMATS = [("PNG image", ".png"), ("SVG drawing", ".svg")]
 PYTHON_FORMATS = [("Python source", ".py")]
@@ -307,8 +307,8 @@ class MainWindow(QMainWindow):
     def _default_dock_sizes(self) -> None:
         self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 340], Qt.Orientation.Horizontal)
         # The problems and dashboards get a quarter of a laptop's height (the canvas keeps 400+ px at
-        # 720) and a third of a taller window's, where plots and feature maps need the room.
-        bottom = max(160, self.height() // 4) if self.height() < TALL_WINDOW else self.height() // 3
+        # 720) and a good third of a taller window's, where plots and feature maps need the room.
+        bottom = max(160, self.height() // 4) if self.height() < TALL_WINDOW else self.height() * 36 // 100
         self.resizeDocks([self.issues_dock], [bottom], Qt.Orientation.Vertical)
         feature_maps = self.training_ui.dock("featureMapsDock")
         row = max(2, self.width() - 560)
@@ -320,7 +320,7 @@ class MainWindow(QMainWindow):
                 dock.show()
             self.issues_dock.raise_()
         else:  # the problems share their row with five dashboards' tabs: room for their titles
-            self.resizeDocks([self.issues_dock, feature_maps], [row * 62 // 100, row * 38 // 100],
+            self.resizeDocks([self.issues_dock, feature_maps], [row * 55 // 100, row * 45 // 100],
                              Qt.Orientation.Horizontal)
 
     def save_layout(self) -> None:

@@ -14,15 +14,35 @@ DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
                  | QDockWidget.DockWidgetFeature.DockWidgetClosable)
 
 
+class FittingScrollArea(QScrollArea):
+    """Gives its widget the whole viewport whenever that is at least the widget's minimum, and
+    scrolls only below it.
+
+    (``setWidgetResizable`` also holds the widget to its size hint where its size policy says so,
+    and so scrolled plots and grids that would have fitted.)
+    """
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(widget)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.fit_widget()
+
+    def fit_widget(self) -> None:
+        widget, room = self.widget(), self.maximumViewportSize()
+        least = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+        widget.resize(least.expandedTo(room))
+
+
 def scrolling(widget: QWidget) -> QWidget:
     """``widget`` inside a frameless scroll area, unless it scrolls by itself already."""
     if isinstance(widget, QAbstractScrollArea):
         return widget
-    scroll = QScrollArea()
+    scroll = FittingScrollArea(widget)
     scroll.setObjectName(f"{widget.objectName() or type(widget).__name__}Scroll")
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QFrame.Shape.NoFrame)
-    scroll.setWidget(widget)
     return scroll
 
 

@@ -196,3 +196,24 @@ def test_the_presets_shortcut_named_in_the_tooltip_opens_the_start_page(qtbot, w
     assert window.start_page_shown
     QTest.mouseClick(window.start_page.preset_buttons["tinycnn"], LEFT)
     assert window.document.project.name == "Tiny CNN" and not window.start_page_shown
+
+
+def test_a_docked_panel_fills_its_dock_and_scrolls_only_below_its_minimum(qtbot):
+    from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from app.shell.docks import scrolling
+    from app.training.feature_maps import FeatureMapView
+
+    panel = FeatureMapView()  # a word-wrapped title above a plot grid: the case that used to scroll
+    area = scrolling(panel)
+    qtbot.addWidget(area)
+    area.resize(380, 300)
+    area.show()
+    qtbot.waitUntil(lambda: panel.size() == area.viewport().size())
+    assert not area.verticalScrollBar().isVisible() and not area.horizontalScrollBar().isVisible()
+    area.resize(380, 120)  # below the panel's minimum: now it scrolls, and nothing is squeezed
+    qtbot.waitUntil(lambda: area.verticalScrollBar().isVisible())
+    assert panel.height() >= panel.minimumSizeHint().height()
+    plain = QWidget()
+    QVBoxLayout(plain).addWidget(QLabel("a plain form"))
+    assert scrolling(area) is area and scrolling(plain) is not plain  # a scroll area is not wrapped twice
