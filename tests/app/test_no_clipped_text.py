@@ -80,3 +80,24 @@ def test_gallery_cells_are_as_wide_as_the_longest_caption(qtbot):
     assert view.list.gridSize().width() >= widest + 8
     assert view.list.gridSize().height() >= 64 + 2 * metrics.lineSpacing()
     assert view.body.sizes()[0] > view.body.sizes()[1]  # the thumbnails get most of the room
+
+
+def test_confusion_counts_are_left_out_where_they_would_not_fit_their_cells(qtbot):
+    view = ConfusionView()
+    qtbot.addWidget(view)
+    view.show()
+    matrix = np.full((10, 10), 123)
+    view.show_confusion(matrix, CIFAR)
+
+    def counts_change_the_picture() -> bool:
+        QApplication.processEvents()
+        with_counts = view.graphics.grab().toImage()
+        view.counts.setVisible(False)
+        without = view.graphics.grab().toImage()
+        view.counts.setVisible(True)
+        return with_counts != without
+
+    view.resize(900, 700)
+    assert counts_change_the_picture()  # big cells: "123" in each
+    view.resize(260, 200)
+    assert not counts_change_the_picture()  # tiny cells: numbers would overlap, so none are drawn
