@@ -45,7 +45,7 @@ from .training import install_training_ui
 APP_NAME = "ConvCanvas"
 AUTOSAVE_DELAY_MS = 3000
 STATE_VERSION = 1
-TALL_WINDOW = 800  # px from which the dashboards get a good third of the height
+TALL_WINDOW = 880  # px from which the dashboards get a good third of the height
 SIDE_BY_SIDE_ROW = 800  # the bottom row's width from which feature maps sit beside the problems, not behind
 LAST_FOLDER_KEY = "files/last_folder"
 PICTURE_FORMATS = [("PNG image", ".png"), ("SVG drawing", ".svg")]
