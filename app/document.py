@@ -442,8 +442,10 @@ class Document(BlockEditing, QObject):
         if isinstance(top, MoveCommand):
             top.close_merging()
 
-    def tidy_layout(self, direction: str = "LR") -> None:
-        positions = grouped_layout(self._graph, direction)  # a collapsed block is laid out as one card
+    def tidy_layout(self, direction: str = "LR", aspect: float | None = None) -> None:
+        """Lays the network out in layers; given the view's ``aspect`` (width / height), long chains
+        wrap into rows so that the whole fits the view at a readable size."""
+        positions = grouped_layout(self._graph, direction, aspect=aspect)  # a collapsed block is one card
         if not positions:
             return
         nodes = {key: spot for key, spot in positions.items() if key in self._graph.nodes}

@@ -199,6 +199,7 @@ class _Page(QWidget):
         numbers = self.form()
         self.shape_label, self.params_label, self.macs_label = _value_label(), _value_label(), _value_label()
         self.shape_label.setObjectName("outputShape")
+        self.shape_label.setWordWrap(True)  # "waiting for input (fix conv1 first)" in a narrow inspector
         numbers.addRow("Shape", self.shape_label)
         numbers.addRow("Parameters", self.params_label)
         numbers.addRow("MACs", self.macs_label)
@@ -211,7 +212,13 @@ class _Page(QWidget):
         self.layout_.addLayout(self.issues_box)
 
     def show_report(self, report) -> None:
-        self.shape_label.setText(format_shape(report.output_shape) if report.output_shape else "unknown")
+        if report.output_shape:
+            shape = format_shape(report.output_shape)
+        elif report.waiting_for:  # the problem is upstream: say where, as the card's tooltip does
+            shape = f"waiting for input (fix {report.waiting_for} first)"
+        else:
+            shape = "unknown"
+        self.shape_label.setText(shape)
         self.params_label.setText(count_text(report.params))
         self.macs_label.setText(compact_text(report.macs))
         while self.issues_box.count():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
 
 from engine.analysis import Analysis
 from engine.codegen import python_source
@@ -35,14 +35,19 @@ from .inspector import Inspector
 from .issues_panel import IssuesPanel
 from .model_menu import ModelMenu
 from .palette import BlockPalette
-from .presets_menu import PresetsMenu, first_launch_preset
+from .presets_menu import PresetsMenu
+from .shell.docks import add_dock
+from .shell.geometry import place_window
+from .shell.start_page import StartPage
+from .shell.toolbar import PRESETS_KEY, MainToolBar
 from .theme import MODES, ThemeManager, set_style_property
 from .training import install_training_ui
 
 APP_NAME = "ConvCanvas"
 AUTOSAVE_DELAY_MS = 3000
 STATE_VERSION = 1
-FIRST_LAUNCH_KEY = "session/launched"
+TALL_WINDOW = 880  # px from which the dashboards get a good third of the height
+SIDE_BY_SIDE_ROW = 800  # the bottom row's width from which feature maps sit beside the problems, not behind
 LAST_FOLDER_KEY = "files/last_folder"
 PICTURE_FORMATS = [("PNG image", ".png"), ("SVG drawing", ".svg")]
 PYTHON_FORMATS = [("Python source", ".py")]
@@ -80,7 +85,11 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
         self.canvas = CanvasView(self.document, self)
-        self.setCentralWidget(self.canvas)
+        self.start_page = StartPage()  # instead of the canvas until there is a network to show
+        self.central_stack = QStackedWidget()
+        self.central_stack.addWidget(self.canvas)
+        self.central_stack.addWidget(self.start_page)
+        self.setCentralWidget(self.central_stack)
         self.palette_panel = BlockPalette()
         self.inspector = Inspector(self.document)
         self.block_library = BlockLibraryController(self, library_dir)  # "My Blocks" in the palette
@@ -99,6 +108,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_actions()
         self._build_menus()
+        self.toolbar = MainToolBar(self, self.open_preset_action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self._connect()
         self._restore_layout()
         self._show_analysis(self.document.analysis)
@@ -107,14 +118,7 @@ class MainWindow(QMainWindow):
     # --- construction ----------------------------------------------------------------------------
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(area, dock)
-        return dock
+        return add_dock(self, title, name, widget, area)
 
     def add_training_docks(self, runs_root: Path | None = None) -> None:
         """The training panel and dashboards (app.training): Training beside the inspector,
@@ -166,6 +170,8 @@ class MainWindow(QMainWindow):
         self.save_action = self._action("&Save", self.save, keys.Save, "Save the project")
         self.save_as_action = self._action("Save &As…", self.save_as, keys.SaveAs, "Save under a new name")
         self.revert_action = self._action("&Revert", self.revert, None, "Go back to the saved file")
+        self.open_preset_action = self._action("Open P&reset…", self.show_start_page, PRESETS_KEY,
+                                               "Choose a preset network from pictures of each")
         self.open_checkpoint_action = self._action(
             "Open &Checkpoint…", self.open_checkpoint, None,
             "Open a trained network (.pt) to predict with it, export it or continue training it")
@@ -204,9 +210,9 @@ class MainWindow(QMainWindow):
         self.fit_action = self._action("&Fit to Window", canvas.fit_to_view, "Ctrl+0")
         self.reset_zoom_action = self._action("&Actual Size", canvas.reset_zoom, "Ctrl+1")
         self.zoom_selection_action = self._action("Zoom to &Selection", canvas.zoom_to_selection, "Ctrl+2")
-        self.tidy_lr_action = self._action("Tidy Layout &Left to Right", lambda: self.document.tidy_layout("LR"),
+        self.tidy_lr_action = self._action("Tidy Layout &Left to Right", lambda: canvas.tidy_layout("LR"),
                                            "Ctrl+L", "Arrange the blocks in layers, flowing right")
-        self.tidy_tb_action = self._action("Tidy Layout &Top to Bottom", lambda: self.document.tidy_layout("TB"),
+        self.tidy_tb_action = self._action("Tidy Layout &Top to Bottom", lambda: canvas.tidy_layout("TB"),
                                            "Ctrl+Shift+L", "Arrange the blocks in layers, flowing down")
 
         self.theme_actions: dict[str, QAction] = {}
@@ -229,7 +235,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.new_action, self.open_action])
+        file_menu.addActions([self.new_action, self.open_action, self.open_preset_action])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -299,21 +305,39 @@ class MainWindow(QMainWindow):
         self.issues.node_chosen.connect(self._issue_chosen)
         self.issues.count_changed.connect(self._issue_count_changed)
         self.presets_menu.preset_chosen.connect(self.open_preset)
+        document.project_replaced.connect(self.close_start_page)
+        self.start_page.preset_chosen.connect(self.open_preset)
+        self.start_page.recent_chosen.connect(self.open_path)
+        self.start_page.blank_requested.connect(self.new_project)
+        self.start_page.open_requested.connect(self.open_file)
+        self.start_page.back_requested.connect(self.close_start_page)
         self.theme.changed.connect(lambda _scheme: self._show_analysis(self.document.analysis))
 
     def _restore_layout(self) -> None:
-        geometry = self.settings.value("window/geometry")
+        place_window(self, self.settings.value("window/geometry"))
         state = self.settings.value("window/state")
-        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
-            screen = self.screen().availableGeometry()
-            self.resize(min(1480, int(screen.width() * 0.9)), min(920, int(screen.height() * 0.9)))
         restored = isinstance(state, QByteArray) and self.restoreState(state, STATE_VERSION)
         # Without a saved layout, dock sizes are set once the window has its real size.
         self._needs_default_layout = not restored
 
     def _default_dock_sizes(self) -> None:
         self.resizeDocks([self.palette_dock, self.inspector_dock], [220, 340], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.issues_dock], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
+        # The problems and dashboards get a quarter of a laptop's height (the canvas keeps 400+ px at
+        # 720) and a good third of a taller window's, where plots and feature maps need the room.
+        bottom = max(160, self.height() // 4) if self.height() < TALL_WINDOW else self.height() * 36 // 100
+        self.resizeDocks([self.issues_dock], [bottom], Qt.Orientation.Vertical)
+        feature_maps = self.training_ui.dock("featureMapsDock")
+        row = max(2, self.width() - 560)
+        if row < SIDE_BY_SIDE_ROW:
+            # A laptop: side by side, both halves of the bottom row would be too narrow to read.
+            for dock in (feature_maps, self.training_ui.dock("filtersDock")):
+                self.removeDockWidget(dock)  # Qt tabifies only a dock in no tab group yet
+                self.tabifyDockWidget(self.issues_dock, dock)
+                dock.show()
+            self.issues_dock.raise_()
+        else:  # the problems share their row with five dashboards' tabs: room for their titles
+            self.resizeDocks([self.issues_dock, feature_maps], [row * 55 // 100, row * 45 // 100],
+                             Qt.Orientation.Horizontal)
 
     def save_layout(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -323,15 +347,31 @@ class MainWindow(QMainWindow):
     # --- start ----------------------------------------------------------------------------------------
 
     def start(self, path: str | Path | None = None) -> None:
-        """What to show once the window is up: recovered work, ``path``, or LeNet-5 on first launch."""
-        if not self.offer_recovery():
-            if path is not None:
-                self.open_path(Path(path))
-            elif not self.settings.value(FIRST_LAUNCH_KEY, False, type=bool):
-                self.document.load(first_launch_preset(), as_new=True)
-        self.settings.setValue(FIRST_LAUNCH_KEY, True)
+        """What to show once the window is up: recovered work, ``path``, or the start page."""
+        if not self.offer_recovery() and (path is None or not self.open_path(Path(path))):
+            self.show_start_page(returnable=False)
         self.layout().activate()  # the docks take their size first, so the view frames what is left
         self.canvas.show_start()
+
+    def show_start_page(self, returnable: bool = True) -> None:
+        """The presets, the LeNet-5 steps and the recent files; ``returnable`` offers a way back."""
+        if self.document.read_only:
+            return
+        self.start_page.show_recent(self.recent.paths())
+        self.start_page.set_returnable(returnable)
+        self.central_stack.setCurrentWidget(self.start_page)
+        self.toolbar.set_nothing_open(not returnable)
+        self._show_analysis(self.document.analysis)
+
+    def close_start_page(self) -> None:
+        if self.start_page_shown:
+            self.central_stack.setCurrentWidget(self.canvas)
+            self.toolbar.set_nothing_open(False)
+            self._show_analysis(self.document.analysis)
+
+    @property
+    def start_page_shown(self) -> bool:
+        return self.central_stack.currentWidget() is self.start_page
 
     def offer_recovery(self) -> bool:
         """Offers the newest autosaved copy a crashed session left; True if restored."""
@@ -522,6 +562,8 @@ class MainWindow(QMainWindow):
         self.revert_action.setEnabled(self.document.is_dirty)
 
     def _show_analysis(self, analysis: Analysis) -> None:
+        if self.start_page_shown and not self.start_page.returnable:
+            analysis = Analysis({}, [], [])  # nothing is open yet: the placeholder network's problems are no one's
         self.params_status.setText(f"{count_text(analysis.total_params)} parameters")
         self.macs_status.setText(f"{compact_text(analysis.total_macs)} MACs")
         errors = len(analysis.errors)
@@ -542,6 +584,7 @@ class MainWindow(QMainWindow):
 
     def add_block(self, type_id: str) -> None:
         """Adds a block after the selected node or block card (connected to it), or beside the network."""
+        self.close_start_page()  # building from the palette: show what is being built
         node_id = self.document.add_node_after(type_id, self.canvas.blocks.selection_output())
         if node_id:
             self.canvas.select_nodes([node_id])
@@ -555,7 +598,7 @@ class MainWindow(QMainWindow):
         for action in (self.cut_action, self.paste_action, self.duplicate_action, self.delete_action,
                        self.tidy_lr_action, self.tidy_tb_action, self.quick_add_action, self.new_action,
                        self.group_action, self.ungroup_action,
-                       self.open_action, self.revert_action, self.open_checkpoint_action):
+                       self.open_action, self.revert_action, self.open_checkpoint_action, self.open_preset_action):
             action.setEnabled(not read_only)
         for menu in (self.recent_menu, self.presets_menu, self.import_menu):
             menu.setEnabled(not read_only)

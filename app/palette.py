@@ -164,7 +164,8 @@ class BlockPalette(QWidget):
                 flags |= Qt.ItemFlag.ItemIsDragEnabled
             item.setFlags(flags)
         if not entries:
-            hint = QTreeWidgetItem(self.my_blocks, ["Save a block to reuse it here"])
+            # Two short lines: a tree row does not wrap, and the palette is narrow.
+            hint = QTreeWidgetItem(self.my_blocks, ["Save a block to\nreuse it here"])
             hint.setFlags(Qt.ItemFlag.NoItemFlags)
             hint.setData(0, SEARCH_ROLE, "")
             hint.setToolTip(0, "Select a composite block on the canvas, then Edit ▸ Save Block to Library…")

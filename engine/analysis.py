@@ -46,6 +46,9 @@ class NodeReport:
     params: int = 0
     macs: int = 0
     issues: list[Issue] = field(default_factory=list)
+    waiting_for: str | None = None
+    """The name of the node upstream whose problem keeps this one from getting a shape: the card shows
+    "waiting for input" rather than an error of its own (one missing edge is one problem, not thirteen)."""
 
     @property
     def has_error(self) -> bool:
@@ -104,6 +107,7 @@ class _Checker:
         self.check_groups(order)
         self.check_module_paths()
         self.infer(order)
+        self.mark_waiting(order)
         self.check_totals()
         return Analysis(self.reports, self.issues, order)
 
@@ -181,19 +185,36 @@ class _Checker:
         return cycles
 
     def check_reachability(self) -> None:
-        inputs = [n.id for n in self.graph.nodes_of_type("input")]
+        """A chain cut off from the Input or the Output is one problem, told where the cut is.
+
+        Nodes after a node with no input (an arity error already) wait for it: they are not
+        problems of their own. Of a chain that never reaches the Output only its loose end is
+        named, and when some node lacks an input, that error names the loose end to connect.
+        """
         outputs = [n.id for n in self.graph.nodes_of_type("output")]
-        fed = reachable_from(inputs, self.outputs_of)
         used = reachable_from(outputs, self.inputs_of)
-        for node in self.graph.nodes.values():
-            if self.reports[node.id].has_error:
-                continue  # already explained (a cycle, a missing input)
-            if inputs and node.id not in fed and node.spec.inputs and self.inputs_of[node.id]:
-                self.add(node, ERROR, f"{node.name} is not connected to the Input.",
-                         f"Connect {node.name} (or the blocks before it) to the chain that starts at the Input.")
-            elif outputs and node.id not in used and node.spec.outputs:
-                self.add(node, WARNING, f"{node.name}'s result is never used: it does not lead to the Output.",
-                         f"Connect {node.name} onwards to the Output, or delete it.")
+        fed = reachable_from([n.id for n in self.graph.nodes_of_type("input")], self.outputs_of)
+        # The end of a chain that is fed but leads nowhere (one that is not fed waits for its start).
+        loose_ends = [node for node in self.graph.nodes.values()
+                      if outputs and node.id not in used and node.id in fed and node.spec.outputs
+                      and not self.outputs_of[node.id] and not self.reports[node.id].has_error]
+        starved = [issue for issue in self.issues if issue.node_id and "needs an input but has 0" in issue.message]
+        if loose_ends and starved:
+            names = " or ".join(node.name for node in loose_ends[:3])
+            for issue in starved:
+                name = self.graph.nodes[issue.node_id].name
+                self._replace(issue, Issue(issue.node_id, issue.severity, issue.message,
+                                           f"Drag from another block's output port ({names}, left unconnected) "
+                                           f"to {name}'s input port."))
+            return
+        for node in loose_ends:
+            self.add(node, WARNING, f"{node.name}'s result is never used: it does not lead to the Output.",
+                     f"Connect {node.name} onwards to the Output, or delete it.")
+
+    def _replace(self, old: Issue, new: Issue) -> None:
+        self.issues[self.issues.index(old)] = new
+        issues = self.reports[old.node_id].issues
+        issues[issues.index(old)] = new
 
     def check_groups(self, order: list[str]) -> None:
         """A composite must be wired through its boundary, or its collapsed card would lie."""
@@ -290,6 +311,25 @@ class _Checker:
             cost = node.spec.cost(node.params, shapes, output)
             report.output_shape, report.params, report.macs = output, cost.params, cost.macs
 
+    def mark_waiting(self, order: list[str]) -> None:
+        """Nodes without a shape because of a problem upstream wait for it (named: the first cause)."""
+        pending = [node_id for node_id in [*order, *sorted(set(self.graph.nodes) - set(order))]
+                   if self.reports[node_id].output_shape is None and not self.reports[node_id].has_error
+                   and self.graph.nodes[node_id].type != "input"]
+        changed = True
+        while changed:  # nodes after a cycle are in no order: repeat until nothing more is learnt
+            changed = False
+            for node_id in pending:
+                report = self.reports[node_id]
+                if report.waiting_for is not None:
+                    continue
+                for src in self.inputs_of[node_id]:
+                    source = self.reports[src]
+                    if source.has_error or source.waiting_for is not None:
+                        report.waiting_for = source.waiting_for or self.graph.nodes[src].name
+                        changed = True
+                        break
+
     def _fill(self, text: str, node: Node, sources: list[str]) -> str:
         names = [self.graph.nodes[src].name for src in sources]
         described = ", ".join(f"{self.graph.nodes[src].name} ({format_shape(self.reports[src].output_shape)})"
@@ -312,9 +352,11 @@ def group_report(analysis: Analysis, group) -> NodeReport:
     output = analysis.nodes.get(group.output) if group.output else None
     first_inputs = [analysis.nodes[n].input_shapes for slot in group.inputs[:1] for n, _ in slot[:1]
                     if n in analysis.nodes]
+    issues = [issue for r in reports for issue in r.issues]
+    waiting = next((r.waiting_for for r in reports if r.waiting_for), None)
     return NodeReport(group.id, output.output_shape if output else None, first_inputs[0] if first_inputs else [],
-                      sum(r.params for r in reports), sum(r.macs for r in reports),
-                      [issue for r in reports for issue in r.issues])
+                      sum(r.params for r in reports), sum(r.macs for r in reports), issues,
+                      None if issues else waiting)
 
 
 def analyze(graph: Graph) -> Analysis:

@@ -21,6 +21,7 @@ Everything is deterministic and cheap (ResNet-50 takes a few milliseconds).
 """
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -98,20 +99,52 @@ def tidy_layout(
 
 
 def wrap_rows(positions: dict[str, tuple[int, int]], per_row: int,
-              row_gap: int = LAYER_GAP + LANE_GAP) -> dict[str, tuple[int, int]]:
-    """Folds a left-to-right layout into rows of ``per_row`` layers, like lines of text.
+              row_gap: int = LAYER_GAP + LANE_GAP, direction: str = "LR") -> dict[str, tuple[int, int]]:
+    """Folds a left-to-right layout into rows of ``per_row`` layers, like lines of text
+    (a top-to-bottom one into columns, like a newspaper).
 
     A long chain (LeNet-5 has 14 layers) is then readable when fitted in a
     window instead of a thin strip; each row keeps its lanes.
     """
-    columns = sorted({x for x, _ in positions.values()})
-    top = min(y for _, y in positions.values())
-    row_height = max(y for _, y in positions.values()) - top + CARD_HEIGHT + row_gap
+    if not positions:
+        return {}
+    flip = direction == "TB"  # work in (along, across) and turn back at the end
+    cells = {key: ((y, x) if flip else (x, y)) for key, (x, y) in positions.items()}
+    card_along, card_across = (CARD_HEIGHT, CARD_WIDTH) if flip else (CARD_WIDTH, CARD_HEIGHT)
+    layers = sorted({along for along, _ in cells.values()})
+    top = min(across for _, across in cells.values())
+    row_height = max(across for _, across in cells.values()) - top + card_across + row_gap
     wrapped = {}
-    for node_id, (x, y) in positions.items():
-        row, column = divmod(columns.index(x), per_row)
-        wrapped[node_id] = (column * (CARD_WIDTH + LAYER_GAP), row * row_height + y - top)
+    for key, (along, across) in cells.items():
+        row, column = divmod(layers.index(along), per_row)
+        spot = (column * (card_along + LAYER_GAP), row * row_height + across - top)
+        wrapped[key] = (spot[1], spot[0]) if flip else spot
     return wrapped
+
+
+def layers_per_row(positions: dict[str, tuple[int, int]], aspect: float, direction: str = "LR",
+                   row_gap: int = LAYER_GAP + LANE_GAP) -> int:
+    """How many layers to a row make the wrapped layout's width : height closest to ``aspect``
+    (a view's), so that fitting it in the view needs the least shrinking."""
+    if aspect <= 0:
+        raise ValueError(f"aspect must be positive, got {aspect!r}")
+    flip = direction == "TB"
+    card_along, card_across = (CARD_HEIGHT, CARD_WIDTH) if flip else (CARD_WIDTH, CARD_HEIGHT)
+    acrosses = [x if flip else y for x, y in positions.values()]
+    layers = len({y if flip else x for x, y in positions.values()})
+    if layers <= 1:
+        return 1
+    row_height = max(acrosses) - min(acrosses) + card_across + row_gap
+
+    def badness(per_row: int) -> float:
+        rows = -(-layers // per_row)
+        along = per_row * (card_along + LAYER_GAP) - LAYER_GAP
+        across = rows * row_height - row_gap
+        width, height = (across, along) if flip else (along, across)
+        # The fitted zoom is min(view_w / width, view_h / height): best when the shapes match.
+        return abs(math.log((width / height) / aspect))
+
+    return min(range(1, layers + 1), key=lambda per_row: (badness(per_row), -per_row))
 
 
 def collapsed_view(graph: Graph):
@@ -135,12 +168,18 @@ def members_view(graph: Graph, group):
     return SimpleNamespace(nodes=nodes, edges=[e for e in graph.edges if e.src in nodes and e.dst in nodes])
 
 
-def grouped_layout(graph: Graph, direction: str = "LR", per_row: int | None = None) -> dict[str, tuple[int, int]]:
+def grouped_layout(graph: Graph, direction: str = "LR", per_row: int | None = None,
+                   aspect: float | None = None) -> dict[str, tuple[int, int]]:
     """Positions for what the canvas shows (collapsed blocks as one card) and, for every
-    composite, its members laid out from the block's own position, ready to expand into."""
+    composite, its members laid out from the block's own position, ready to expand into.
+
+    Long chains wrap into rows of ``per_row`` layers or, given the view's ``aspect``
+    (width / height), into as many rows as make the layout the view's shape."""
     positions = tidy_layout(collapsed_view(graph), direction)
+    if aspect and positions:
+        per_row = layers_per_row(positions, aspect, direction)
     if per_row:
-        positions = wrap_rows(positions, per_row)
+        positions = wrap_rows(positions, per_row, direction=direction)
     for group in graph.groups.values():
         inner = tidy_layout(members_view(graph, group), direction)
         if group.collapsed:

@@ -2,12 +2,16 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [--out docs/images]
 
-Writes lenet5.png (LeNet-5 as it opens), error.png (a mistake shown on its
+Writes start.png (the start page), lenet5.png (LeNet-5 as it opens), error.png (a mistake shown on its
 card and in the Problems list), training.png (a run in progress, with live
 curves and conv1's feature maps), gradcam.png (Try an Image with the Grad-CAM
 heat map of the trained network), resnet50.png (ResNet-50 as 25 cards,
 its residual blocks collapsed) and explainer.png (Help ▸ Learn Convolution). Settings, autosaves and runs go to a
 temporary folder, so the user's own are untouched.
+
+To look for clipped or cramped text at other sizes and in the dark theme, ``--size 1280x720 --theme dark
+--every-panel`` also writes confusion.png, gallery.png and palette-library.png (and the window fits a
+screen of that size, as on a laptop).
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -38,22 +43,37 @@ SIZE = (1440, 900)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
+    parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", help="window size, e.g. 1280x720")
+    parser.add_argument("--theme", choices=("light", "dark"), default="light")
+    parser.add_argument("--every-panel", action="store_true", help="also the confusion, gallery and My Blocks")
     args = parser.parse_args(argv)
+    size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     scratch = Path(tempfile.mkdtemp(prefix="convcanvas-shots-"))
-    window = MainWindow(settings=QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat),
-                        recovery_dir=scratch / "recovery", runs_root=scratch / "runs", library_dir=scratch / "blocks")
-    window.resize(*SIZE)
+    settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue("view/theme", args.theme)
+    window = MainWindow(settings=settings, recovery_dir=scratch / "recovery", runs_root=scratch / "runs",
+                        library_dir=scratch / "blocks")
+    window.resize(*size)
     window.show()
-    window.start(None)
+    window.start(None)  # the start page: nothing to open
 
     def save(name: str) -> None:
         path = args.out / name
         window.grab().save(str(path))
         print(f"wrote {path}")
 
+    def open_lenet() -> None:
+        save("start.png")
+        window.start_page.preset_buttons["lenet5"].click()
+        QTimer.singleShot(600, show_error)
+
     def show_error() -> None:
+        if args.every_panel:
+            window.palette_panel.my_blocks.setExpanded(True)
+            window.palette_panel.tree.scrollToBottom()
+            save("palette-library.png")
         save("lenet5.png")
         # A kernel larger than the 14×14 maps it slides over: conv2's card turns red.
         window.document.set_param("conv2", "kernel_size", 15)
@@ -63,11 +83,25 @@ def main(argv: list[str] | None = None) -> int:
     def train() -> None:
         window.canvas.select_nodes(["conv1"])
         window.training_ui.start_training()
-        QTimer.singleShot(9000, finish)
+        QTimer.singleShot(3000, lambda: wait_for_validation(time.monotonic() + 120))
+
+    def wait_for_validation(deadline: float) -> None:
+        """The shot shows a run with at least one validation (a busy machine trains slowly)."""
+        run = window.training_ui.curves.run
+        if (run is not None and len(run.val_x) >= 1) or time.monotonic() > deadline:
+            QTimer.singleShot(1500, finish)
+        else:
+            QTimer.singleShot(500, lambda: wait_for_validation(deadline))
 
     def finish() -> None:
         save("training.png")
         window.training_ui.stop_and_wait()
+        if args.every_panel:  # once the finished run has reached the window (a queued signal)
+            QTimer.singleShot(2500, lambda: (save_dock("confusionDock", "confusion.png"),
+                                            save_dock("galleryDock", "gallery.png"),
+                                            save_dock("trainingDock", "training-panel.png"),
+                                            window.inspector_dock.raise_(),
+                                            window.training_ui.dock("predictDock").raise_()))
         # A digit the network has seen the like of, as a file, for Try an Image.
         digits, _ = load_digits()
         pixels = np.ascontiguousarray((digits.images[5, 0].numpy() * 255).astype(np.uint8))
@@ -75,8 +109,13 @@ def main(argv: list[str] | None = None) -> int:
         image.save(str(scratch / "digit.png"))
         window.training_ui.dock("predictDock").raise_()
         # The finished run reaches the window as a queued signal: predict once it has.
-        QTimer.singleShot(1000, lambda: window.training_ui.predict_file(str(scratch / "digit.png")))
-        QTimer.singleShot(4000, show_blocks)
+        QTimer.singleShot(3000, lambda: window.training_ui.predict_file(str(scratch / "digit.png")))
+        QTimer.singleShot(6000, show_blocks)
+
+    def save_dock(name: str, file_name: str) -> None:
+        window.training_ui.dock(name).raise_()
+        qt_app.processEvents()
+        save(file_name)
 
     def show_blocks() -> None:
         save("gradcam.png")
@@ -97,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         qt_app.quit()
 
-    QTimer.singleShot(1200, show_error)
+    QTimer.singleShot(1500, open_lenet)
     qt_app.exec()
     return 0
 

@@ -38,6 +38,9 @@ def format_count(count: int) -> str:
     return str(count)
 
 
+WAITING_TEXT = "→ waiting for input"
+
+
 class NodeItem(QGraphicsItem):
     def __init__(self, node: Node, canvas_style) -> None:
         super().__init__()
@@ -56,6 +59,7 @@ class NodeItem(QGraphicsItem):
         self._severity: str | None = None
         self._issues: tuple[str, ...] = ()
         self._report_text: tuple = ("→ …", "", None, ())
+        self._waiting_for: str | None = None  # the node upstream whose problem keeps this one waiting
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
             | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -83,7 +87,10 @@ class NodeItem(QGraphicsItem):
             self._refresh(force=True)
 
     def set_report(self, report: NodeReport | None) -> None:
-        if report is None or report.output_shape is None:
+        waiting_for = report.waiting_for if report is not None else None
+        if waiting_for is not None:
+            shape = WAITING_TEXT  # quiet: the problem is upstream, on the card that causes it
+        elif report is None or report.output_shape is None:
             shape = "→ ?" if report is not None else "→ …"
         else:
             shape = "→ " + format_shape(report.output_shape)
@@ -91,7 +98,11 @@ class NodeItem(QGraphicsItem):
         issues = report.issues if report else []
         severity = ERROR if any(i.severity == ERROR for i in issues) else (WARNING if issues else None)
         self._report_text = (shape, params, severity, tuple(str(i) for i in issues))
-        self._refresh()
+        if waiting_for != self._waiting_for:
+            self._waiting_for = waiting_for
+            self._refresh(force=True)
+        else:
+            self._refresh()
 
     def set_badge(self, text: str | None) -> None:
         self._badge = text or None
@@ -130,6 +141,11 @@ class NodeItem(QGraphicsItem):
         return self._severity
 
     @property
+    def waiting_for(self) -> str | None:
+        """Set while the card waits for a node upstream to be fixed (drawn muted, with a dashed edge)."""
+        return self._waiting_for
+
+    @property
     def texts(self) -> tuple[str, ...]:
         """(name, title, description, shape, params): what the card shows, for tests and tooltips."""
         return self._texts
@@ -142,6 +158,8 @@ class NodeItem(QGraphicsItem):
             return  # unchanged: keep the cached rendering
         self._texts, self._severity, self._issues = texts, severity, issues
         tip = "\n".join(issues) if issues else f"{title}: {summary}"
+        if self._waiting_for:
+            tip = f"Waiting for input: fix {self._waiting_for} first (see Problems)."
         if self.frozen_tip():
             tip += "\n" + self.frozen_tip()
         self.setToolTip(f"{name} ({title})\n{tip}")
@@ -286,7 +304,7 @@ class NodeItem(QGraphicsItem):
             painter.setPen(colours.muted)
             painter.drawText(second, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, params)
         shape_rect = second.adjusted(0, 0, -(params_width + 8 if params else 0), 0)
-        known = not shape.endswith(("?", "…"))
+        known = not shape.endswith(("?", "…")) and self._waiting_for is None
         painter.setPen(style.ERROR if self._severity == ERROR else colours.text if known else colours.muted)
         painter.drawText(shape_rect, align_left, body.elidedText(shape, Qt.TextElideMode.ElideRight,
                                                                    shape_rect.width()))
@@ -294,6 +312,10 @@ class NodeItem(QGraphicsItem):
     def _paint_border(self, painter, colours, accent, card: QRectF) -> None:
         painter.setBrush(Qt.BrushStyle.NoBrush)
         inner = card.adjusted(1, 1, -1, -1)
+        if self._waiting_for and not self._severity and not self.isSelected():
+            painter.setPen(QPen(colours.muted, 1.4, Qt.PenStyle.DashLine))
+            painter.drawRoundedRect(inner, style.RADIUS - 1, style.RADIUS - 1)
+            return
         if self._severity:
             colour = style.ERROR if self._severity == ERROR else style.WARNING
             painter.setPen(QPen(colour, 2.0))

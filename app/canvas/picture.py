@@ -53,6 +53,13 @@ def render_svg(scene: CanvasScene, path: str | os.PathLike) -> Path:
     return atomic_write_bytes(path, bytes(buffer.data()))
 
 
+def render_image(scene: CanvasScene, size: QSize) -> QImage:
+    """The whole network fitted into an image of ``size`` pixels (a thumbnail), on the canvas colour."""
+    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+    _paint(scene, image, picture_rect(scene), QRectF(0, 0, size.width(), size.height()))
+    return image
+
+
 def picture_rect(scene: CanvasScene) -> QRectF:
     """The scene area a picture shows: every item, plus a margin."""
     return scene.itemsBoundingRect().adjusted(-MARGIN, -MARGIN, MARGIN, MARGIN)

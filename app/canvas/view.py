@@ -32,6 +32,7 @@ from .scene import CanvasScene
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
 START_ZOOM = 0.75           # opening a network never shows it smaller than this (text stays readable)
+READABLE_ZOOM = 0.6         # fitting never goes below this: the cards' text would be unreadable; scroll instead
 ZOOM_STEP = 1.25
 FIT_MARGIN = 40.0
 PASTE_GAP = 40.0  # between pasted cards and the cards they would have covered
@@ -165,6 +166,12 @@ class CanvasView(QGraphicsView):
     def fit_to_view(self) -> None:
         self._fit(self.canvas_scene.itemsBoundingRect())
 
+    def tidy_layout(self, direction: str = "LR") -> None:
+        """Tidies the network into rows shaped like this view, then shows it (from its start)."""
+        view = self.viewport().rect()
+        self.document.tidy_layout(direction, aspect=view.width() / max(1, view.height()))
+        self.fit_to_view()
+
     def zoom_to_selection(self) -> None:
         rect = self._nodes_rect(self._selection())
         self._fit(rect if not rect.isNull() else self.canvas_scene.itemsBoundingRect())
@@ -173,17 +180,21 @@ class CanvasView(QGraphicsView):
         """Zooms (at most to actual size) and scrolls so that ``rect`` (scene) fills the view."""
         self._fit(rect)
 
-    def _fit(self, rect: QRectF) -> None:
+    def _fit(self, rect: QRectF, readable: float = READABLE_ZOOM) -> None:
+        """Zooms so that ``rect`` fills the view, but never below ``readable``: then shows its
+        beginning (the Input's end) at that zoom, and the rest is a scroll away."""
         if rect.isNull():
             self.setTransform(QTransform())
             self.centerOn(0, 0)
             return
-        rect = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
+        framed = rect.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
         view = self.viewport().rect()
-        scale = min(view.width() / rect.width(), view.height() / rect.height(), 1.0)
-        scale = max(MIN_ZOOM, scale)
+        scale = min(view.width() / framed.width(), view.height() / framed.height(), 1.0)
+        if scale < readable:
+            self._show_beginning(rect, readable)
+            return
         self.setTransform(QTransform.fromScale(scale, scale))
-        self.centerOn(rect.center())
+        self.centerOn(framed.center())
 
     def zoom_at(self, factor: float, anchor: QPointF) -> None:
         """Scales by ``factor`` keeping the scene point under ``anchor`` (viewport pixels) still."""
@@ -221,17 +232,19 @@ class CanvasView(QGraphicsView):
     def show_start(self) -> None:
         """The first look at a network: all of it if it fits at a readable zoom, else its
         beginning (where the Input is) at that zoom."""
-        rect = self.canvas_scene.itemsBoundingRect()
-        self.fit_to_view()
-        if rect.isNull() or self.zoom >= START_ZOOM:
-            return
-        self.setTransform(QTransform.fromScale(START_ZOOM, START_ZOOM))
+        self._fit(self.canvas_scene.itemsBoundingRect(), START_ZOOM)
+
+    def _show_beginning(self, rect: QRectF, zoom: float) -> None:
+        """``rect`` at ``zoom``, scrolled to where it begins: the Input if it is inside, else the top left."""
+        self.setTransform(QTransform.fromScale(zoom, zoom))
         view = self.viewport().rect()
-        seen_width, seen_height = view.width() / START_ZOOM, view.height() / START_ZOOM
+        seen_width, seen_height = view.width() / zoom, view.height() / zoom
         # Keep the Input in view (a wrapped chain starts in a corner, not mid-height).
         inputs = self.document.graph.nodes_of_type("input")
         card = self.canvas_scene.card_for(inputs[0].id) if inputs else None
-        anchor = card.sceneBoundingRect().center() if card is not None else rect.center()
+        anchor = card.sceneBoundingRect().center() if card is not None else None
+        if anchor is None or not rect.contains(anchor):
+            anchor = rect.topLeft()
 
         def clamp(value: float, low: float, high: float) -> float:
             return max(low, min(value, high)) if low <= high else (low + high) / 2

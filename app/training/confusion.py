@@ -60,11 +60,14 @@ class CellCounts(pg.GraphicsObject):
         if self.matrix is None:
             return
         to_screen = painter.transform()
+        cell = to_screen.map(QPointF(1, 1)) - to_screen.map(QPointF(0, 0))
+        metrics = painter.fontMetrics()
         painter.save()
         painter.resetTransform()  # text at screen size, centred on each cell
         for row, line in enumerate(self.texts()):
             for column, text in enumerate(line):
-                if not text:
+                # In a small plot a count wider than its cell would run over its neighbours: the colour says enough.
+                if not text or metrics.horizontalAdvance(text) + 2 > abs(cell.x()) or metrics.height() > abs(cell.y()):
                     continue
                 centre = to_screen.map(QPointF(column + 0.5, row + 0.5))
                 painter.setPen(QColor("white") if self.shares[row, column] > 0.5 else QColor(40, 40, 40))
@@ -185,3 +188,8 @@ class ConfusionView(QWidget):
                 if column == 3 and accuracy is not None and accuracy < 0.5:
                     item.setForeground(plot_style.ERROR_COLOUR)
                 self.table.setItem(row, column, item)
+        # The splitter must not squeeze the columns below their text ("airplane", "Accuracy").
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        frame = 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
+        self.table.setMinimumWidth(header.length() + frame)

@@ -176,7 +176,7 @@ class FeatureMapView(QWidget):
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.grid = ChannelGrid()
-        self.grid.setMinimumHeight(160)
+        self.grid.setMinimumHeight(120)  # fits the dashboards' third of a 900 px window
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.grid.hovered.connect(self._show_hover)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -86,12 +87,16 @@ class GalleryView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
         bar.addWidget(self.mistakes_only)
-        body = QHBoxLayout()
-        body.addWidget(self.list, 1)
-        body.addWidget(self.side)
+        # A splitter: in a narrow dock the user gives the thumbnails or the heat map the room.
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.setChildrenCollapsible(False)
+        self.body.addWidget(self.list)
+        self.body.addWidget(self.side)
+        self.body.setStretchFactor(0, 3)
+        self.body.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
-        layout.addLayout(body, 1)
+        layout.addWidget(self.body, 1)
         self._data: tuple | None = None
         self._stale = False
 
@@ -122,16 +127,25 @@ class GalleryView(QWidget):
         order = gallery_order(true, predicted, confidence)
         if self.mistakes_only.isChecked():
             order = order[predicted[order] != true[order]]
+        texts = []
         for index in order[:MAX_ITEMS]:
             right = predicted[index] == true[index]
             colour = plot_style.GOOD_COLOUR if right else plot_style.ERROR_COLOUR
             guess, truth = class_names[predicted[index]], class_names[true[index]]
-            item = QListWidgetItem(QIcon(framed_thumbnail(images[index], colour)),
-                                   f"{guess} ({100 * confidence[index]:.0f}%)" + ("" if right else f"\ntrue: {truth}"))
+            text = f"{guess} ({100 * confidence[index]:.0f}%)" + ("" if right else f"\ntrue: {truth}")
+            texts.append(text)
+            item = QListWidgetItem(QIcon(framed_thumbnail(images[index], colour)), text)
             item.setToolTip(f"validation image #{index}: guessed {guess} with {100 * confidence[index]:.1f} % "
                             f"confidence; it is {truth}")
             item.setData(Qt.ItemDataRole.UserRole, int(index))
             self.list.addItem(item)
+        self._fit_grid(texts)
+
+    def _fit_grid(self, texts: list[str]) -> None:
+        """Cells as wide as the longest caption ("airplane (97%) / true: automobile"), never clipped."""
+        metrics = self.list.fontMetrics()
+        widest = max((metrics.horizontalAdvance(line) for text in texts for line in text.split("\n")), default=0)
+        self.list.setGridSize(QSize(max(THUMBNAIL + 40, widest + 16), THUMBNAIL + 2 * metrics.lineSpacing() + 16))
 
     def item_count(self) -> int:
         return self.list.count()

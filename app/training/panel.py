@@ -9,6 +9,7 @@ edit of the document (see ``settings_command``).
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -79,6 +80,7 @@ class TrainingPanel(QWidget):
     resume_requested = Signal()
     stop_requested = Signal()
     adapt_requested = Signal()
+    buttons_changed = Signal()  # Train/Pause/Stop changed enabled state or text (the toolbar mirrors them)
 
     def __init__(self, document, jobs: BackgroundJobs, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -231,6 +233,7 @@ class TrainingPanel(QWidget):
         self.adapt_button.setEnabled(idle)
         self.pause_button.setEnabled(self.state in (RUNNING, PAUSED))
         self.stop_button.setEnabled(self.state in (RUNNING, PAUSED))
+        self.buttons_changed.emit()
 
     def _pause_or_resume(self) -> None:
         if self.state == PAUSED:
@@ -253,12 +256,17 @@ class TrainingPanel(QWidget):
         self.message_label.setText(text)
         self.message_label.setStyleSheet(_ERROR_STYLE if error else "")
 
+    # A whole path has no place to wrap and would widen the panel past the screen: the link names the
+    # run folder, the tooltip gives the whole path.
     def show_run_folder(self, path) -> None:
-        self.run_label.setText(f"Checkpoints go to {_link(path)}")
+        self.run_label.setText(f"Checkpoints go to {_link(path, Path(path).name)}")
+        self.run_label.setToolTip(str(path))
 
     def show_checkpoint(self, path) -> None:
         """Where the best checkpoint of the run went (the folder opens on a click)."""
-        self.run_label.setText(f"Best checkpoint: {_link(path.parent, str(path))}")
+        path = Path(path)
+        self.run_label.setText(f"Best checkpoint: {_link(path.parent, f'{path.parent.name}/{path.name}')}")
+        self.run_label.setToolTip(str(path))
 
     def reset_progress(self) -> None:
         self.progress.setValue(0)

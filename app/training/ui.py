@@ -46,6 +46,7 @@ from .trained import (
     trained_from_run,
     validation_image,
 )
+from ..shell.docks import add_dock
 from .warm_up import warm_up_torch
 from .worker import RunOutcome, RunRequest, preprocess_file
 
@@ -124,14 +125,7 @@ class TrainingUi(QObject):
         )
         docks = {}
         for title, name, widget, area in specs:
-            dock = QDockWidget(title, self.window)
-            dock.setObjectName(name)
-            dock.setWidget(widget)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                             | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-            self.window.addDockWidget(area, dock)
-            docks[name] = dock
+            docks[name] = add_dock(self.window, title, name, widget, area)
         # Curves and feature maps side by side; the after-training views are tabs behind the curves.
         for name in ("confusionDock", "galleryDock", "predictDock"):
             self.window.tabifyDockWidget(docks["curvesDock"], docks[name])

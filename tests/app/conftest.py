@@ -109,23 +109,31 @@ def make_window(qtbot, tmp_path, app_settings, restore_app_look):
     """Creates main windows sharing one temp QSettings and recovery folder.
 
     ``start=True`` (the default) shows the window and runs its start-up
-    (recovery offer, LeNet-5 on first launch). Windows left open are closed
-    and deleted at teardown, without questions.
+    (recovery offer, then the start page). Unless ``start_page=True``, the
+    start page is answered as most tests want it, by a click: LeNet-5 in the
+    test's first window, a blank network in later ones. Windows left open
+    are closed and deleted at teardown, without questions.
     """
     from app.main_window import MainWindow
 
     windows: list[MainWindow] = []
 
-    def make(start: bool = True, autosave_ms: int = 50) -> MainWindow:
+    def make(start: bool = True, autosave_ms: int = 50, start_page: bool = False,
+             size: tuple[int, int] | None = (1280, 800)) -> MainWindow:
         window = MainWindow(settings=app_settings, recovery_dir=tmp_path / "recovery",
                             runs_root=tmp_path / "runs", autosave_ms=autosave_ms,
                             library_dir=tmp_path / "blocks")
         windows.append(window)
-        window.resize(1280, 800)
+        if size is not None:  # None: where the window places itself
+            window.resize(*size)
         if start:
             window.show()
             window.start()
             qtbot.waitExposed(window)
+            if window.start_page_shown and not start_page:
+                page = window.start_page
+                button = page.preset_buttons["lenet5"] if len(windows) == 1 else page.blank_button
+                QTest.mouseClick(button, Qt.MouseButton.LeftButton)
         return window
 
     yield make

@@ -61,7 +61,7 @@ def test_a_saved_block_appears_in_the_palette_drops_as_one_undo_step_and_can_be_
     window = make_window()
     open_resnet(window)
     palette, library_dir = window.palette_panel, tmp_path / "blocks"
-    assert palette.library_types() == [] and palette.my_blocks.child(0).text(0) == "Save a block to reuse it here"
+    assert palette.library_types() == [] and palette.my_blocks.child(0).text(0) == "Save a block to\nreuse it here"
 
     dialogs.expect(fill_save_dialog(description="Two 3×3 convolutions and a shortcut"))
     assert window.save_block_to_library("group1")

@@ -120,7 +120,8 @@ def test_a_short_run_reports_progress_and_finishes(studio, qtbot, tmp_path):
     assert "Finished after 1 epoch(s)" in ui.panel.status_label.text()
     best = ui.trained.checkpoint
     assert best is not None and best.parent.parent == tmp_path / "runs" and best.is_file()
-    assert str(best) in ui.panel.run_label.text()  # the UI says where the checkpoint went
+    # The UI says where the checkpoint went: its run folder and name, the whole path in the tooltip.
+    assert f"{best.parent.name}/{best.name}" in ui.panel.run_label.text() and ui.panel.run_label.toolTip() == str(best)
 
 
 def test_feature_maps_of_the_selected_conv_node_update_during_training(studio, qtbot):

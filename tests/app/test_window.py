@@ -41,7 +41,7 @@ def test_first_launch_shows_lenet5_with_every_panel(window):
     assert window.document.project.name == "LeNet-5"
     assert window.document.project.training.dataset == "digits"
     assert window.document.path is None  # a preset opens as a copy: Save asks for a file
-    assert window.centralWidget() is window.canvas
+    assert window.canvas.isVisible() and not window.start_page_shown
     assert len(window.canvas.canvas_scene.node_items) == len(window.document.graph.nodes) == 14
     for dock in (window.palette_dock, window.inspector_dock, window.issues_dock):
         assert dock.isVisible()
@@ -59,11 +59,15 @@ def test_the_network_opens_readable_from_its_input(qtbot, window):
     assert view.viewport().rect().contains(view.mapFromScene(input_card).boundingRect())
 
 
-def test_a_later_launch_starts_with_an_empty_network_not_lenet(make_window):
-    make_window()
-    later = make_window()
-    assert later.document.project.name == "Untitled"
-    assert {node.type for node in later.document.graph.nodes.values()} == {"input", "output"}
+def test_a_launch_with_nothing_to_open_shows_the_start_page_not_an_unfinished_network(make_window):
+    window = make_window(start_page=True)
+    assert window.start_page_shown and window.start_page.isVisible()
+    assert not window.canvas.isVisible()
+    assert not window.start_page.back_button.isVisible()  # nothing behind it to go back to
+    QTest.mouseClick(window.start_page.blank_button, LEFT)
+    assert not window.start_page_shown and window.canvas.isVisible()
+    assert window.document.project.name == "Untitled"
+    assert {node.type for node in window.document.graph.nodes.values()} == {"input", "output"}
 
 
 def test_title_marks_unsaved_changes(qtbot, window):

@@ -82,18 +82,57 @@ def test_cycle_is_reported_with_the_edge_to_delete():
     assert not analyze(graph).valid
 
 
-def test_node_not_fed_from_input_and_result_never_used():
+def test_node_not_fed_from_input_is_one_error_and_what_follows_it_waits():
     graph = lenet5()
-    orphan_chain = chain(graph, ("conv2d", {}), ("activation", {}))
-    text = all_text(graph)
-    assert "conv3: Conv2d needs an input but has 0" in text
+    conv3, act = chain(graph, ("conv2d", {}), ("activation", {}))
+    report = analyze(graph)
+    assert [str(i) for i in report.issues] == [
+        "conv3: Conv2d needs an input but has 0. — Drag from another block's output port to conv3's input port."]
+    assert report.nodes[act].waiting_for == "conv3" and not report.nodes[act].issues
+    assert report.nodes[conv3].waiting_for is None  # it is the problem, not waiting for one
+
+
+def test_result_never_used_is_a_warning_on_the_loose_end_only():
+    graph = lenet5()
     dead = graph.add_node("activation", name="unused")
     graph.connect(graph.node_by_name("fc1").id, dead.id)
+    more = graph.add_node("activation", name="unused2")
+    graph.connect(dead.id, more.id)
     report = analyze(graph)
-    warnings = [str(i) for i in report.nodes[dead.id].issues]
-    assert warnings and "never used" in warnings[0]
-    assert report.nodes[dead.id].issues[0].severity == "warning"
-    assert orphan_chain  # the orphan chain itself is what made conv3 an error
+    assert [str(i) for i in report.issues] == [
+        "unused2's result is never used: it does not lead to the Output. — "
+        "Connect unused2 onwards to the Output, or delete it."]
+    assert report.nodes[more.id].issues[0].severity == "warning"
+
+
+def test_one_missing_edge_at_the_start_is_one_problem_and_the_rest_waits():
+    graph = lenet5()
+    conv1 = graph.node_by_name("conv1")
+    graph.disconnect(graph.incoming(conv1.id)[0])
+    report = analyze(graph)
+    (issue,) = report.issues  # was an error on every later node ("not connected to the Input") and a warning
+    assert issue.node_id == conv1.id and "conv1: Conv2d needs an input but has 0" in issue.message
+    assert "(input1, left unconnected)" in issue.hint
+    later = [node for node in graph.nodes.values() if node.type != "input" and node.id != conv1.id]
+    assert len(later) == len(graph.nodes) - 2 == 12
+    assert all(report.nodes[node.id].waiting_for == "conv1" and not report.nodes[node.id].issues
+               for node in later)
+
+
+def test_one_missing_edge_in_the_middle_names_the_loose_end_in_the_fix():
+    graph = lenet5()
+    conv2 = graph.node_by_name("conv2")
+    graph.disconnect(graph.incoming(conv2.id)[0])
+    (issue,) = analyze(graph).issues
+    assert issue.hint == "Drag from another block's output port (avgpool1, left unconnected) to conv2's input port."
+
+
+def test_nodes_after_a_cycle_wait_for_it():
+    graph = lenet5()
+    graph.connect(graph.node_by_name("avgpool1").id, graph.node_by_name("act1").id)
+    report = analyze(graph)
+    assert {graph.nodes[i.node_id].name for i in report.issues} == {"act1", "avgpool1"}
+    assert report.nodes[graph.node_by_name("fc3").id].waiting_for in ("act1", "avgpool1")
 
 
 def test_fed_from_elsewhere_is_not_connected_to_input():

@@ -10,7 +10,18 @@ import pytest
 
 from engine import Graph, load_project
 from engine.builders import GraphBuilder, basic_block
-from engine.layout import CARD_HEIGHT, CARD_WIDTH, LANE_GAP, LAYER_GAP, apply_layout, tidy_layout, wrap_rows
+from engine.layout import (
+    CARD_HEIGHT,
+    CARD_WIDTH,
+    LANE_GAP,
+    LAYER_GAP,
+    apply_layout,
+    collapsed_view,
+    grouped_layout,
+    layers_per_row,
+    tidy_layout,
+    wrap_rows,
+)
 from .graphs import lenet5, residual
 
 RESNET50 = Path(__file__).resolve().parents[2] / "presets" / "resnet50.cnn.json"
@@ -186,3 +197,32 @@ def test_wrap_rows_folds_a_long_chain_into_rows_without_overlap():
     # Reading order is kept: each layer starts a row or sits right of the previous one.
     order = [graph.node_by_name(name).id for name in ("input", "conv1", "tanh1", "pool1", "conv2")]
     assert [positions[n] for n in order][3][1] < positions[order[4]][1]
+
+
+def extent_aspect(positions: dict[str, tuple[int, int]]) -> float:
+    xs, ys = [x for x, _ in positions.values()], [y for _, y in positions.values()]
+    return (max(xs) - min(xs) + CARD_WIDTH) / (max(ys) - min(ys) + CARD_HEIGHT)
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+@pytest.mark.parametrize("aspect", [0.8, 1.6, 2.4])
+def test_a_long_chain_wraps_to_the_shape_of_the_view(direction, aspect):
+    graph = load_project(Path(__file__).parents[2] / "presets" / "lenet5.cnn.json").graph
+    positions = grouped_layout(graph, direction, aspect=aspect)
+    assert len(positions) == 14 and not overlapping(positions)
+    # Unwrapped, 14 layers in one row are ~13 times wider than high (LR) or taller than wide (TB).
+    assert 0.55 < extent_aspect(positions) / aspect < 1.8, extent_aspect(positions)
+    # Reading order is kept in each row: the layers of a row run the flow's way.
+    first_row = [positions[graph.node_by_name(n).id] for n in ("input", "conv1", "tanh1")]
+    along = 0 if direction == "LR" else 1
+    assert first_row[0][along] < first_row[1][along] < first_row[2][along]
+
+
+def test_layers_per_row_picks_fewer_layers_for_a_taller_view():
+    graph = load_project(RESNET50).graph
+    positions = tidy_layout(collapsed_view(graph))
+    narrow, square, wide = (layers_per_row(positions, aspect) for aspect in (0.8, 1.5, 2.5))
+    assert narrow < square < wide
+    assert layers_per_row({"a": (0, 0)}, 1.5) == 1
+    with pytest.raises(ValueError, match="aspect must be positive"):
+        layers_per_row(positions, 0)

@@ -1,0 +1,1 @@
+"""The window shell: how the main window sits on the screen, its docks, toolbar and start page."""

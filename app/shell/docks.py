@@ -1,0 +1,57 @@
+"""Dock widgets that stay usable on a small screen.
+
+A panel's content (a plot, a grid of feature maps, a form) may want more room
+than a 1280×720 laptop leaves it. Inside a scroll area its dock can be made
+small and the content scrolls instead of pushing the window past the screen.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
+
+DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
+                 | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                 | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+
+
+class FittingScrollArea(QScrollArea):
+    """Gives its widget the whole viewport whenever that is at least the widget's minimum, and
+    scrolls only below it.
+
+    (``setWidgetResizable`` also holds the widget to its size hint where its size policy says so,
+    and so scrolled plots and grids that would have fitted.)
+    """
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidget(widget)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self.fit_widget()
+
+    def fit_widget(self) -> None:
+        widget, room = self.widget(), self.maximumViewportSize()
+        least = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+        widget.resize(least.expandedTo(room))
+
+
+def scrolling(widget: QWidget) -> QWidget:
+    """``widget`` inside a frameless scroll area, unless it scrolls by itself already."""
+    if isinstance(widget, QAbstractScrollArea):
+        return widget
+    scroll = FittingScrollArea(widget)
+    scroll.setObjectName(f"{widget.objectName() or type(widget).__name__}Scroll")
+    return scroll
+
+
+def add_dock(window: QMainWindow, title: str, name: str, widget: QWidget,
+             area: Qt.DockWidgetArea) -> QDockWidget:
+    """A movable, floatable, closable dock named ``name`` (for saveState) holding ``widget``."""
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    dock.setWidget(scrolling(widget))
+    dock.setFeatures(DOCK_FEATURES)
+    window.addDockWidget(area, dock)
+    return dock
