@@ -3,7 +3,6 @@ grouping the selection (Ctrl+G and its dialog), ungrouping, wiring into a block,
 deleting, copying and tidying, each one undo step."""
 from __future__ import annotations
 
-import time
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QAction, QContextMenuEvent
@@ -71,9 +70,7 @@ def choose_from_context_menu(view, point: QPoint, action_name: str) -> None:
 
 
 def test_resnet50_opens_as_25_cards_and_a_double_click_expands_a_block_in_place(qtbot):
-    started = time.perf_counter()
-    document, view = open_view(qtbot, preset("resnet50"), size=(1400, 800))
-    assert time.perf_counter() - started < 2.0  # ~25 ms here; the flat graph took 52 ms into the scene
+    document, view = open_view(qtbot, preset("resnet50"), size=(1400, 800))  # how fast: make bench canvas
     scene = view.canvas_scene
     assert len(shown_cards(view)) == 25 and len(scene.block_items) == 16
     assert scene.block_items["group2"].texts[:2] == ("layer1.1", "Bottleneck64")

@@ -6,7 +6,6 @@ the autouse fixture stops any run that is left and fails the test.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,17 +207,16 @@ def test_a_download_reports_its_outcome_and_the_panel_stays_usable(studio, qtbot
     assert not chooser.download_label.isVisibleTo(chooser)
 
 
-def test_stop_ends_a_run_mid_epoch_within_a_second(studio, qtbot):
+def test_stop_ends_a_run_mid_epoch(studio, qtbot):
+    # How soon: make bench (bench_budgets times stop to the run's end); here, that it stops mid-epoch.
     ui = studio.ui
     studio.configure(epochs=50, batch_size=8)
     with qtbot.waitSignal(ui.training_ended, timeout=RUN_TIMEOUT_MS):
         assert ui.start_training()
         wait_for_progress(qtbot, ui)
         thread = ui.run.thread
-        asked = time.perf_counter()
         ui.stop()
         assert ui.panel.stop_button.isEnabled() is False
-    assert time.perf_counter() - asked < 1.5
     assert thread.isFinished()
     assert "Stopped after 0 epoch(s)" in ui.panel.status_label.text()
 

@@ -1,8 +1,6 @@
 """The tidy layout: layered, deterministic, never overlapping, residual branches side by side."""
 from __future__ import annotations
 
-import statistics
-import time
 from itertools import combinations
 from pathlib import Path
 
@@ -177,14 +175,11 @@ def test_apply_layout_moves_nodes_through_graph_events():
     assert seen == [("ui_changed", node_id) for node_id in positions]
 
 
-def test_resnet50_is_laid_out_well_under_50_ms(resnet50):
-    tidy_layout(resnet50)
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        tidy_layout(resnet50)
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.05
+def test_resnet50_is_laid_out_with_every_node_placed(resnet50):
+    # How fast: make bench (bench_budgets); a timed assert would fail on a busy machine.
+    positions = tidy_layout(resnet50)
+    assert set(positions) == set(resnet50.nodes)
+    assert len(set(positions.values())) == len(positions)  # no two cards on one spot
 
 
 def test_wrap_rows_folds_a_long_chain_into_rows_without_overlap():
