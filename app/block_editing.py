@@ -26,6 +26,7 @@ from .commands import (
     UpdateBlockCommand,
     block_position,
     node_position,
+    push_edit,
 )
 
 
@@ -141,8 +142,7 @@ class BlockEditing:
             if key in self._graph.groups:
                 ui = {**self._graph.groups[key].ui, "x": x, "y": y}
                 UpdateBlockCommand(self._graph, key, {"ui": ui}, command.text(), command)
-        self.undo_stack.push(command)
-        return True
+        return push_edit(self.undo_stack, command, self.show_status)
 
     def move_blocks(self, positions: dict[str, tuple[float, float]]) -> None:
         """Moves cards, where a key may be a block id: its members move by as much, so that

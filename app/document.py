@@ -39,6 +39,7 @@ from .commands import (
     UngroupBlockCommand,
     edge_text,
     node_position,
+    push_edit,
 )
 from .block_editing import BlockEditing, fresh_block_path, pasted_block
 from .library_commands import InsertBlockCommand, make_unique_command, set_param_command
@@ -229,10 +230,13 @@ class Document(BlockEditing, QObject):
         return self._read_only
 
     def _push(self, command: QUndoCommand) -> bool:
+        """Pushes an edit the graph accepts; refuses (False, with why) one it does not.
+
+        Graph edits (``EditCommand``) are applied before they reach the stack: a refused one
+        changes nothing and leaves no entry, so the stack only holds edits that happened."""
         if self.refuse_if_read_only():
             return False
-        self.undo_stack.push(command)
-        return True
+        return push_edit(self.undo_stack, command, self.show_status)
 
     def _refuse(self, what: str, error: Exception | str) -> None:
         self.show_status(f"{what}: {error}")
@@ -242,8 +246,10 @@ class Document(BlockEditing, QObject):
         """A node with fresh id and name, validated by a scratch graph (raises GraphError)."""
         spec = block(type_id)
         scratch = Graph()
-        name = _fresh(spec.name_prefix + "1", {n.name for n in self._graph.nodes.values()} | set(taken_names))
-        node_id = _fresh(spec.name_prefix + "1", set(self._graph.nodes) | set(taken_ids))
+        # Block paths own their root as a name too: no new node may be called layer1 beside layer1.0.
+        names = {n.name for n in self._graph.nodes.values()} | {g.name.split(".")[0] for g in self._graph.groups.values()}
+        name = _fresh(spec.name_prefix + "1", names | set(taken_names))
+        node_id = _fresh(spec.name_prefix + "1", set(self._graph.nodes) | set(self._graph.groups) | set(taken_ids))
         return scratch.add_node(type_id, params, name=name, node_id=node_id, ui={"x": pos[0], "y": pos[1]})
 
     def add_node(self, type_id: str, pos: tuple[float, float], params: dict[str, Any] | None = None) -> str | None:
@@ -324,7 +330,7 @@ class Document(BlockEditing, QObject):
             text = f"{verb} {plural(len(doomed), 'connection')}"
         command = GroupCommand(text)
         for group in groups:  # blocks first, so removing their members leaves them as they were
-            UngroupBlockCommand(self._graph, group.id, command)
+            UngroupBlockCommand(self._graph, group.id, command, members_go=True)
         # Edges first, in graph order; undo reinserts them backwards at their old indexes.
         for edge in doomed:
             DisconnectCommand(self._graph, edge, command)
