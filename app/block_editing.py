@@ -14,6 +14,7 @@ from typing import Any
 from engine.finetune import BlockFreezing, block_freezing
 from engine.graph import Edge, GraphError
 from engine.groups import Group, boundary, make_group, paths_clash
+from engine.names import reserved_path_refusal
 
 from .block_room import members_corner, room_moves
 from .commands import (
@@ -66,7 +67,7 @@ class BlockEditing:
         """Makes the nodes one collapsed block called ``name`` (a module path such as
         ``layer1.0``) of type ``type_name``; returns its id, or None (and why) if refused."""
         ids = [node_id for node_id in dict.fromkeys(ids) if node_id in self._graph.nodes]
-        problem = self.block_problem(ids)
+        problem = self.block_problem(ids) or (isinstance(name, str) and reserved_path_refusal(name)) or None
         group = None
         if problem is None:
             try:
@@ -97,6 +98,9 @@ class BlockEditing:
         if not changes:
             return True
         try:
+            refusal = isinstance(changes.get("name"), str) and reserved_path_refusal(changes["name"])
+            if refusal:
+                raise GraphError(refusal)
             self._graph.copy().update_group(group_id, **changes)
         except GraphError as error:
             self._refuse(f"Cannot change the block {group.name}", error)

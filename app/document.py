@@ -22,6 +22,7 @@ from engine.catalogue import ParamError, UnknownBlockError, block
 from engine.graph import Edge, Graph, GraphError
 from engine.layout import CARD_HEIGHT, CARD_WIDTH, LANE_GAP, LAYER_GAP, grouped_layout
 from engine.library import BlockFileError
+from engine.names import reserved_name_refusal
 from engine.project import EXTENSION, Project, ProjectError, load_project, save_project
 
 from . import clipboard
@@ -408,10 +409,15 @@ class Document(BlockEditing, QObject):
         return self._push(make_unique_command(self._graph, group_id))
 
     def rename(self, node_id: str, name: str) -> bool:
+        """Renames a node; refuses (False, and why) a name the graph or the compiled network cannot take."""
         try:
             node = self._graph.node(node_id)
             if name == node.name:
                 return True
+            refusal = isinstance(name, str) and reserved_name_refusal(
+                name, {n.name for n in self._graph.nodes.values()})
+            if refusal:
+                raise GraphError(refusal)
             probe = self._graph.copy()
             probe.rename(node_id, name)
         except GraphError as error:

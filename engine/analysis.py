@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from .catalogue import Shape, ShapeError, format_shape
 from .graph import Graph, Node, reachable_from
+from .names import free_variant, reserved_name_problem
 
 ERROR = "error"
 WARNING = "warning"
@@ -104,6 +105,7 @@ class _Checker:
         self.check_groups()
         self.check_module_paths()
         self.infer(order)
+        self.check_reserved_names()  # after shapes: a name to change hides no shape
         self.check_totals()
         return Analysis(self.reports, self.issues, order)
 
@@ -239,6 +241,30 @@ class _Checker:
             if next_path == path or next_path.startswith(path + "."):
                 self.add(other, ERROR, f"{other.name}'s weights would live at {next_path}, inside "
                                        f"{node.name}'s ({path}).", f"Rename {node.name} or the block.")
+
+    def check_reserved_names(self) -> None:
+        """A name the compiled module already has (``forward``, ``training``…) would overwrite it:
+        training would die with a traceback, so the card says so first."""
+        taken = {node.name for node in self.graph.nodes.values()}
+        for node in self.graph.nodes.values():
+            problem = reserved_name_problem(node.name)
+            if problem:
+                self.add(node, ERROR, f"{node.name}: {problem}.",
+                         f"Rename it, e.g. to {free_variant(node.name, taken)}.")
+                continue
+            group = self.graph.group_of(node.id)
+            if group is not None and node.spec.module is not None:
+                local = group.members[node.id]
+                part = next((p for p in local.split(".") if reserved_name_problem(p)), None)
+                if part:
+                    self.add(node, ERROR, f"{node.name}: its name inside {group.name}, {local}, cannot be used: "
+                                          f"{reserved_name_problem(part)}.", f"Give it another name inside {group.name}.")
+        for group in self.graph.groups.values():
+            part = next((p for p in group.name.split(".") if reserved_name_problem(p)), None)
+            anchor = self.graph.nodes.get(group.output or next(iter(group.members), ""))
+            if part and anchor is not None:
+                self.add(anchor, ERROR, f"The block {group.name} cannot have that name: {reserved_name_problem(part)}.",
+                         f"Rename the block, e.g. to {free_variant(part)}{group.name[len(part):] if group.name.startswith(part) else ''}.")
 
     def infer(self, order: list[str]) -> None:
         for node_id in order:

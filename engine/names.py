@@ -50,3 +50,15 @@ def free_variant(name: str, taken=()) -> str:
         candidate = f"{name}_{index}"
         index += 1
     return candidate
+
+
+def reserved_name_refusal(name: str, taken=()) -> str | None:
+    """Why a node may not be renamed ``name``, with a free name to use instead; None if it may."""
+    problem = reserved_name_problem(name)
+    return f"{problem}; call it {free_variant(name, taken)} instead" if problem else None
+
+
+def reserved_path_refusal(path: str) -> str | None:
+    """The same for a block's dotted path (``forward.0`` would overwrite ``model.forward``)."""
+    part = next((part for part in path.split(".") if reserved_name_problem(part)), None)
+    return f"{reserved_name_problem(part)}; choose another block name" if part else None
