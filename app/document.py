@@ -66,6 +66,11 @@ def infer_direction(graph: Graph) -> str:
     return "TB" if along > across else "LR"
 
 
+def analyze_for_training(graph: Graph, project: Project) -> Analysis:
+    """Analysis whose memory estimate uses the batch size and optimizer the project trains with."""
+    return analyze(graph, batch_size=project.training.batch_size, optimizer=project.training.optimizer)
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
@@ -146,7 +151,7 @@ class Document(BlockEditing, QObject):
     def refresh_analysis(self) -> Analysis:
         """Analyses now (instead of after the debounce delay) and announces it."""
         self._analysis_timer.stop()
-        self.analysis = analyze(self._graph)
+        self.analysis = analyze_for_training(self._graph, self._project)
         self.analysis_changed.emit(self.analysis)
         return self.analysis
 
@@ -209,7 +214,7 @@ class Document(BlockEditing, QObject):
             for key, (x, y) in grouped_layout(incoming).items():  # collapsed blocks as one card
                 (incoming.nodes.get(key) or incoming.groups[key]).ui.update(x=x, y=y)
         # Analyse first so that views rebuilding on the reset event see fresh shapes.
-        self.analysis = analyze(incoming)
+        self.analysis = analyze_for_training(incoming, project)
         self._graph.replace_with(incoming)
         self._analysis_timer.stop()
         project.graph = self._graph

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from .catalogue import Shape, ShapeError, format_shape
 from .graph import Graph, Node, reachable_from
+from .memory import MemoryEstimate, estimate, gigabytes, machine_memory
 from .names import free_variant, reserved_name_problem
 
 ERROR = "error"
@@ -59,6 +60,8 @@ class Analysis:
     issues: list[Issue]
     order: list[str]
     """Topological order of the nodes that are not on a cycle."""
+    memory: MemoryEstimate | None = None
+    """What training would need (engine.memory), for the batch size and optimizer given to ``analyze``."""
 
     @property
     def errors(self) -> list[Issue]:
@@ -81,8 +84,10 @@ class Analysis:
 
 
 class _Checker:
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, batch_size: int = 1, optimizer: str = "adam",
+                 available_memory: int | None = None) -> None:
         self.graph = graph
+        self.batch_size, self.optimizer, self.available_memory = batch_size, optimizer, available_memory
         self.reports = {node_id: NodeReport(node_id) for node_id in graph.nodes}
         self.issues: list[Issue] = []
         self.inputs_of: dict[str, list[str]] = defaultdict(list)
@@ -107,7 +112,8 @@ class _Checker:
         self.infer(order)
         self.check_reserved_names()  # after shapes: a name to change hides no shape
         self.check_totals()
-        return Analysis(self.reports, self.issues, order)
+        memory = self.check_memory()
+        return Analysis(self.reports, self.issues, order, memory)
 
     def check_ends(self) -> None:
         for type_id, title, hint in (
@@ -307,6 +313,24 @@ class _Checker:
                      f"Shrink {node.name}: fewer units or channels, or pool more before it.")
 
 
+    def check_memory(self) -> MemoryEstimate:
+        """Warns on the Output card when training would need more memory than this machine has
+        (so a huge network is not "ready to train" until it allocates gigabytes and fails)."""
+        reports = self.reports.values()
+        needed = estimate(sum(r.params for r in reports), [r.output_shape for r in reports],
+                          self.batch_size, self.optimizer)
+        available = self.available_memory
+        if available and needed.training > available and not any(i.severity == ERROR for i in self.issues):
+            biggest = self.graph.nodes[max(reports, key=lambda r: r.params).node_id]
+            outputs = self.graph.nodes_of_type("output")
+            self.add(outputs[0] if outputs else biggest, WARNING,
+                     f"Training this network needs {needed.describe()}, more than this machine's "
+                     f"{gigabytes(available)} of memory.",
+                     f"Shrink {biggest.name} (the largest layer), lower the batch size, or train on a "
+                     "machine with more memory.")
+        return needed
+
+
 def group_report(analysis: Analysis, group) -> NodeReport:
     """A composite's totals as one report: its output's shape, its members' params, MACs and issues."""
     reports = [analysis.nodes[node_id] for node_id in group.members if node_id in analysis.nodes]
@@ -318,6 +342,11 @@ def group_report(analysis: Analysis, group) -> NodeReport:
                       [issue for r in reports for issue in r.issues])
 
 
-def analyze(graph: Graph) -> Analysis:
-    """Shapes, parameter counts, MACs and issues for every node of ``graph``."""
-    return _Checker(graph).run()
+def analyze(graph: Graph, *, batch_size: int = 1, optimizer: str = "adam",
+            available_memory: int | None = None) -> Analysis:
+    """Shapes, parameter counts, MACs and issues for every node of ``graph``.
+
+    ``batch_size`` and ``optimizer`` (the training settings) size the memory estimate, which is
+    checked against ``available_memory`` bytes (None: this machine's physical memory)."""
+    memory = machine_memory() if available_memory is None else available_memory
+    return _Checker(graph, batch_size, optimizer, memory).run()
