@@ -303,7 +303,8 @@ class MoveCommand(EditCommand):
         for node_id, (x, y) in self.new.items():  # all checked first, so a refusal changes nothing
             problem = ui_problem({"x": x, "y": y})
             if problem:
-                raise GraphError(f"cannot move {self.graph.node(node_id).name}: {problem}")
+                whose = f"{self.graph.node(node_id).name}: " if len(self.new) > 1 else ""  # one: the text names it
+                raise GraphError(whose + problem)
             self.graph.node(node_id)
         self.old = {node_id: _stored_position(self.graph.nodes[node_id]) for node_id in self.new}
         for node_id, (x, y) in self.new.items():

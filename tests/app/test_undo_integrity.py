@@ -364,7 +364,12 @@ def test_a_compound_edit_refused_half_way_changes_nothing(qtbot):
 
 @pytest.mark.parametrize("position", [(math.nan, 0.0), (0.0, math.inf)])
 def test_moving_a_card_to_a_position_that_is_not_a_number_is_refused(qtbot, position):
+    """A NaN position used to be stored, and saved as a file that could not be opened again."""
     document = load_document()
+    messages: list[str] = []
+    document.status_message.connect(messages.append)
     before = saved_form(document)
     document.move_nodes({"conv1": position})
     assert saved_form(document) == before and document.undo_stack.count() == 0
+    axis, value = ("x", "nan") if math.isnan(position[0]) else ("y", "inf")
+    assert messages == [f"Cannot move conv1: {axis} must be a finite number, not {value}"]
