@@ -21,6 +21,7 @@ from app import commands, library_commands
 from app.document import Document
 from app.presets_menu import presets_folder
 from engine.graph import Edge
+from engine.library import template_from_group
 from engine.project import project_to_dict
 
 RESNET8 = presets_folder() / "resnet8.cnn.json"
@@ -227,6 +228,41 @@ class UndoMachine(RuleBasedStateMachine):
     def freeze(self, data, frozen):
         ids = self.some_nodes(data)
         self.edit(lambda: self.document.set_frozen(ids, frozen))
+
+    @rule(data=st.data(), x=st.floats(-500, 2000), y=st.floats(-500, 2000))
+    def insert_library_block(self, data, x, y):
+        """A block saved to the library (from one on the canvas) and inserted again, maybe fed by a node."""
+        group_id = self.pick(data, sorted(g.id for g in self.graph.groups.values() if g.output), "block")
+        if group_id is not None:
+            template = template_from_group(self.graph, self.graph.groups[group_id])
+            after = self.pick(data, [None, *sorted(self.graph.nodes)], "after")
+            self.edit(lambda: self.document.insert_block(template, (x, y), after))
+
+    @rule(data=st.data())
+    def make_unique(self, data):
+        group_id = self.pick(data, sorted(self.graph.groups), "block")
+        if group_id is not None:
+            self.edit(lambda: self.document.make_block_unique(group_id))
+
+    @rule(data=st.data())
+    def feed_block(self, data):
+        group_id = self.pick(data, sorted(g.id for g in self.graph.groups.values() if g.inputs), "block")
+        src = self.pick(data, sorted(self.graph.nodes), "source")
+        if group_id is not None and src is not None:
+            self.edit(lambda: self.document.connect_to_block(src, group_id, 0))
+
+    @rule(data=st.data())
+    def reconnect(self, data):
+        edge = self.pick(data, self.graph.edges, "edge")
+        dst = self.pick(data, sorted(self.graph.nodes), "to")
+        if edge is not None:
+            self.edit(lambda: self.document.reconnect(edge, dst))
+
+    @rule(data=st.data(), frozen=st.booleans())
+    def freeze_block(self, data, frozen):
+        group_id = self.pick(data, sorted(self.graph.groups), "block")
+        if group_id is not None:
+            self.edit(lambda: self.document.set_block_frozen(group_id, frozen))
 
     # --- undo and redo ------------------------------------------------------------------------------
 
