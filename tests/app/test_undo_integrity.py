@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from app import commands, library_commands
+from app.canvas.scene import CanvasScene
 from app.document import Document
 from app.presets_menu import presets_folder
 from engine.graph import Edge
@@ -319,6 +320,37 @@ def test_random_edits_undo_and_redo_to_exactly_the_recorded_graph(qapp, monkeypa
     UndoMachine.steps_run = 0
     run_state_machine_as_test(UndoMachine, settings=UndoMachine.TestCase.settings)
     assert UndoMachine.steps_run >= 3000
+
+
+class UndoMachineWithCanvas(UndoMachine):
+    """The same edits with a canvas mirroring the graph: rolled-back and undone edits must leave
+    exactly the cards the graph asks for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scene = CanvasScene(self.document)
+
+    def teardown(self):
+        self.scene.deleteLater()
+
+    @invariant()
+    def check_cards(self):
+        graph = self.graph
+        collapsed = {group.id for group in graph.groups.values() if group.collapsed}
+        hidden = {node_id for group_id in collapsed for node_id in graph.groups[group_id].members}
+        assert set(self.scene.node_items) == set(graph.nodes) - hidden
+        assert set(self.scene.block_items) == collapsed
+        assert set(self.scene.frame_items) == set(graph.groups) - collapsed
+
+
+UndoMachineWithCanvas.TestCase.settings = settings(max_examples=40, stateful_step_count=50, deadline=None,
+                                                   suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_the_canvas_follows_every_edit_undo_and_redo(qapp, monkeypatch):
+    monkeypatch.setattr(commands, "PARAM_MERGE_SECONDS", math.inf)
+    monkeypatch.setattr(library_commands, "PARAM_MERGE_SECONDS", math.inf)
+    run_state_machine_as_test(UndoMachineWithCanvas, settings=UndoMachineWithCanvas.TestCase.settings)
 
 
 # --- the defects the issue reported, one by one -------------------------------------------------------
