@@ -215,6 +215,8 @@ class Graph:
         Editors use this to refuse bad edges while the user drags; the graph
         itself still stores whatever it is given so that analysis can explain it.
         """
+        if not all(isinstance(value, str) for value in (src, dst, dst_port)):
+            return "both ends must be node ids and the port a port name (text)"
         if src == dst:
             return "a node cannot feed itself"
         if src not in self.nodes or dst not in self.nodes:

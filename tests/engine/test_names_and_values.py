@@ -150,6 +150,7 @@ def test_api_misuse_is_a_graph_error_naming_the_argument():
     for call, message in cases:
         with pytest.raises(GraphError, match=message):
             call()
+    assert graph.connection_problem(["conv1"], conv) == "both ends must be node ids and the port a port name (text)"
 
 
 def test_block_fields_of_the_wrong_type_are_graph_errors():
