@@ -160,6 +160,11 @@ class Document(BlockEditing, QObject):
 
     def _on_index_changed(self, _index: int) -> None:
         self.graph_changed.emit()
+        memory = self.analysis.memory
+        training = self._project.training
+        if memory is not None and (memory.batch_size, memory.optimizer_name) != (training.batch_size,
+                                                                               training.optimizer):
+            self._analysis_timer.start()  # a new batch size or optimizer changes the memory estimate
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.dirty_changed.emit(not clean)

@@ -34,3 +34,19 @@ def test_the_output_card_warns_when_training_would_not_fit_this_machine(qtbot):
     assert scene.node_items["output"].severity == ("warning" if too_big else None)
     if too_big:
         assert "activations for a batch of 65,536" in issues[0].message
+
+
+def test_the_estimate_follows_the_batch_size_and_optimizer_settings(qtbot):
+    from app.training.settings_command import set_training_setting
+
+    document = Document(huge_dense_project(batch_size=64))
+    assert (document.analysis.memory.batch_size, document.analysis.memory.optimizer_name) == (64, "adam")
+    with qtbot.waitSignal(document.analysis_changed, timeout=2000):
+        assert set_training_setting(document, "batch_size", 8)
+    assert document.analysis.memory.batch_size == 8
+    with qtbot.waitSignal(document.analysis_changed, timeout=2000):
+        assert set_training_setting(document, "optimizer", "sgd")
+    assert document.analysis.memory.optimizer == document.analysis.memory.weights  # one momentum value per weight
+    with qtbot.waitSignal(document.analysis_changed, timeout=2000):
+        document.undo_stack.undo()
+    assert document.analysis.memory.optimizer_name == "adam"
