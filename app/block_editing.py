@@ -14,6 +14,7 @@ from typing import Any
 from engine.finetune import BlockFreezing, block_freezing
 from engine.graph import Edge, GraphError
 from engine.groups import Group, boundary, make_group, paths_clash
+from engine.names import reserved_path_refusal
 
 from .block_room import members_corner, room_moves
 from .commands import (
@@ -26,6 +27,7 @@ from .commands import (
     UpdateBlockCommand,
     block_position,
     node_position,
+    push_edit,
 )
 
 
@@ -65,7 +67,7 @@ class BlockEditing:
         """Makes the nodes one collapsed block called ``name`` (a module path such as
         ``layer1.0``) of type ``type_name``; returns its id, or None (and why) if refused."""
         ids = [node_id for node_id in dict.fromkeys(ids) if node_id in self._graph.nodes]
-        problem = self.block_problem(ids)
+        problem = self.block_problem(ids) or (isinstance(name, str) and reserved_path_refusal(name)) or None
         group = None
         if problem is None:
             try:
@@ -96,6 +98,9 @@ class BlockEditing:
         if not changes:
             return True
         try:
+            refusal = isinstance(changes.get("name"), str) and reserved_path_refusal(changes["name"])
+            if refusal:
+                raise GraphError(refusal)
             self._graph.copy().update_group(group_id, **changes)
         except GraphError as error:
             self._refuse(f"Cannot change the block {group.name}", error)
@@ -119,9 +124,9 @@ class BlockEditing:
 
     def set_block_collapsed(self, group_id: str, collapsed: bool) -> bool:
         """Collapses a block into one card, or expands it in place; the cards around it move
-        to make room (and move back). A view change, like zooming: it changes what the canvas
-        shows, not the network, so it is no edit: no undo step, and the file stays unmodified
-        (the state is saved with the next edit). Allowed while training (so a member's feature
+        to make room (and move back). A view change: it changes what the canvas shows, not the
+        network, so the file stays unmodified (the state is saved with the next edit); it is
+        still an undo step, so that undo always gives back the cards as they were. Allowed while training (so a member's feature
         maps can be picked while a run goes on)."""
         group = self._graph.groups.get(group_id)
         if group is None:
@@ -142,9 +147,8 @@ class BlockEditing:
             if key in self._graph.groups:
                 ui = {**self._graph.groups[key].ui, "x": x, "y": y}
                 UpdateBlockCommand(self._graph, key, {"ui": ui}, command.text(), command)
-        command.redo()  # applied, not pushed: on the undo stack it marked the file modified
-        self.graph_changed.emit()
-        return True
+        command.view_change = True  # an undo step, but it never marks the file modified
+        return push_edit(self.undo_stack, command, self.show_status)
 
     def move_blocks(self, positions: dict[str, tuple[float, float]]) -> None:
         """Moves cards, where a key may be a block id: its members move by as much, so that

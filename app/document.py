@@ -22,6 +22,7 @@ from engine.catalogue import ParamError, UnknownBlockError, block
 from engine.graph import Edge, Graph, GraphError
 from engine.layout import CARD_HEIGHT, CARD_WIDTH, LANE_GAP, LAYER_GAP, grouped_layout
 from engine.library import BlockFileError
+from engine.names import reserved_name_refusal
 from engine.project import EXTENSION, Project, ProjectError, load_project, save_project
 
 from . import clipboard
@@ -37,8 +38,10 @@ from .commands import (
     SetFrozenCommand,
     TidyLayoutCommand,
     UngroupBlockCommand,
+    changes_since_clean,
     edge_text,
     node_position,
+    push_edit,
 )
 from .block_editing import BlockEditing, fresh_block_path, pasted_block
 from .library_commands import InsertBlockCommand, make_unique_command, set_param_command
@@ -62,6 +65,11 @@ def infer_direction(graph: Graph) -> str:
         (x1, y1), (x2, y2) = node_position(graph.nodes[edge.src]), node_position(graph.nodes[edge.dst])
         across, along = across + abs(x2 - x1), along + abs(y2 - y1)
     return "TB" if along > across else "LR"
+
+
+def analyze_for_training(graph: Graph, project: Project) -> Analysis:
+    """Analysis whose memory estimate uses the batch size and optimizer the project trains with."""
+    return analyze(graph, batch_size=project.training.batch_size, optimizer=project.training.optimizer)
 
 
 def plural(count: int, noun: str) -> str:
@@ -91,6 +99,7 @@ class Document(BlockEditing, QObject):
         self._analysis_timer.setInterval(ANALYSIS_DELAY_MS)
         self._analysis_timer.timeout.connect(self.refresh_analysis)
         self._graph.events.subscribe(self._on_graph_event)
+        self._dirty_announced = False
         self.undo_stack.indexChanged.connect(self._on_index_changed)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._install(project or starter_project(), project.path if project else None)
@@ -111,7 +120,7 @@ class Document(BlockEditing, QObject):
 
     @property
     def is_dirty(self) -> bool:
-        return not self.undo_stack.isClean()
+        return changes_since_clean(self.undo_stack)
 
     @property
     def title(self) -> str:
@@ -144,7 +153,7 @@ class Document(BlockEditing, QObject):
     def refresh_analysis(self) -> Analysis:
         """Analyses now (instead of after the debounce delay) and announces it."""
         self._analysis_timer.stop()
-        self.analysis = analyze(self._graph)
+        self.analysis = analyze_for_training(self._graph, self._project)
         self.analysis_changed.emit(self.analysis)
         return self.analysis
 
@@ -153,9 +162,22 @@ class Document(BlockEditing, QObject):
 
     def _on_index_changed(self, _index: int) -> None:
         self.graph_changed.emit()
+        self._announce_dirty()
+        memory = self.analysis.memory
+        training = self._project.training
+        if memory is not None and (memory.batch_size, memory.optimizer_name) != (training.batch_size,
+                                                                               training.optimizer):
+            self._analysis_timer.start()  # a new batch size or optimizer changes the memory estimate
 
-    def _on_clean_changed(self, clean: bool) -> None:
-        self.dirty_changed.emit(not clean)
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self._announce_dirty()
+
+    def _announce_dirty(self) -> None:
+        """``dirty_changed`` when the answer changes (a view change moves the index, not the answer)."""
+        dirty = self.is_dirty
+        if dirty != self._dirty_announced:
+            self._dirty_announced = dirty
+            self.dirty_changed.emit(dirty)
 
     def _on_graph_event(self, event) -> None:
         if event.kind != "ui_changed":  # moving cards changes no shape
@@ -207,7 +229,7 @@ class Document(BlockEditing, QObject):
             for key, (x, y) in grouped_layout(incoming).items():  # collapsed blocks as one card
                 (incoming.nodes.get(key) or incoming.groups[key]).ui.update(x=x, y=y)
         # Analyse first so that views rebuilding on the reset event see fresh shapes.
-        self.analysis = analyze(incoming)
+        self.analysis = analyze_for_training(incoming, project)
         self._graph.replace_with(incoming)
         self._analysis_timer.stop()
         project.graph = self._graph
@@ -229,10 +251,13 @@ class Document(BlockEditing, QObject):
         return self._read_only
 
     def _push(self, command: QUndoCommand) -> bool:
+        """Pushes an edit the graph accepts; refuses (False, with why) one it does not.
+
+        Graph edits (``EditCommand``) are applied before they reach the stack: a refused one
+        changes nothing and leaves no entry, so the stack only holds edits that happened."""
         if self.refuse_if_read_only():
             return False
-        self.undo_stack.push(command)
-        return True
+        return push_edit(self.undo_stack, command, self.show_status)
 
     def _refuse(self, what: str, error: Exception | str) -> None:
         self.show_status(f"{what}: {error}")
@@ -242,8 +267,10 @@ class Document(BlockEditing, QObject):
         """A node with fresh id and name, validated by a scratch graph (raises GraphError)."""
         spec = block(type_id)
         scratch = Graph()
-        name = _fresh(spec.name_prefix + "1", {n.name for n in self._graph.nodes.values()} | set(taken_names))
-        node_id = _fresh(spec.name_prefix + "1", set(self._graph.nodes) | set(taken_ids))
+        # Block paths own their root as a name too: no new node may be called layer1 beside layer1.0.
+        names = {n.name for n in self._graph.nodes.values()} | {g.name.split(".")[0] for g in self._graph.groups.values()}
+        name = _fresh(spec.name_prefix + "1", names | set(taken_names))
+        node_id = _fresh(spec.name_prefix + "1", set(self._graph.nodes) | set(self._graph.groups) | set(taken_ids))
         return scratch.add_node(type_id, params, name=name, node_id=node_id, ui={"x": pos[0], "y": pos[1]})
 
     def add_node(self, type_id: str, pos: tuple[float, float], params: dict[str, Any] | None = None) -> str | None:
@@ -324,7 +351,7 @@ class Document(BlockEditing, QObject):
             text = f"{verb} {plural(len(doomed), 'connection')}"
         command = GroupCommand(text)
         for group in groups:  # blocks first, so removing their members leaves them as they were
-            UngroupBlockCommand(self._graph, group.id, command)
+            UngroupBlockCommand(self._graph, group.id, command, members_go=True)
         # Edges first, in graph order; undo reinserts them backwards at their old indexes.
         for edge in doomed:
             DisconnectCommand(self._graph, edge, command)
@@ -402,10 +429,15 @@ class Document(BlockEditing, QObject):
         return self._push(make_unique_command(self._graph, group_id))
 
     def rename(self, node_id: str, name: str) -> bool:
+        """Renames a node; refuses (False, and why) a name the graph or the compiled network cannot take."""
         try:
             node = self._graph.node(node_id)
             if name == node.name:
                 return True
+            refusal = isinstance(name, str) and reserved_name_refusal(
+                name, {n.name for n in self._graph.nodes.values()})
+            if refusal:
+                raise GraphError(refusal)
             probe = self._graph.copy()
             probe.rename(node_id, name)
         except GraphError as error:

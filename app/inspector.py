@@ -36,6 +36,7 @@ from engine.analysis import ERROR, Analysis, Issue, group_report
 from engine.catalogue import format_shape
 from engine.finetune import block_freezing
 from engine.graph import GraphError, check_node_name
+from engine.names import reserved_name_refusal
 
 from .block_banner import BlockBanner
 from .block_guide import parameters_html, shape_html, when_html
@@ -520,7 +521,7 @@ def _name_problem(document: Document, node_id: str, name: str) -> str:
     other = document.graph.node_by_name(name)
     if other is not None and other.id != node_id:
         return f"The name “{name}” is already used by another node"
-    return ""
+    return reserved_name_refusal(name, {node.name for node in document.graph.nodes.values()}) or ""
 
 
 def _issue_label(issue: Issue) -> QLabel:

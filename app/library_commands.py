@@ -16,12 +16,21 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from engine.graph import Graph
+from engine.graph import Graph, GraphError
 from engine.groups import Group, instances, structure_key, unique_type_name
 from engine.library import insert_template
 
 from .block_editing import fresh_block_path
-from .commands import PARAM_MERGE_SECONDS, SetParamCommand, UpdateBlockCommand
+from .commands import (
+    PARAM_MERGE_SECONDS,
+    AddNodeCommand,
+    ConnectCommand,
+    GroupCommand,
+    MakeBlockCommand,
+    SetParamCommand,
+    UpdateBlockCommand,
+    EditCommand,
+)
 
 SHARED_PARAM_ID = 31  # QUndoCommand.mergeWith id, apart from app.commands' ids
 
@@ -63,7 +72,7 @@ def set_param_command(graph: Graph, node_id: str, key: str, value: Any) -> QUndo
     return SetSharedParamCommand(graph, twins, key, value, text)
 
 
-class SetSharedParamCommand(QUndoCommand):
+class SetSharedParamCommand(EditCommand):
     """Sets one parameter on several nodes; consecutive edits of the same one while typing merge."""
 
     def __init__(self, graph: Graph, node_ids: list[str], key: str, value: Any, text: str) -> None:
@@ -76,13 +85,21 @@ class SetSharedParamCommand(QUndoCommand):
     def id(self) -> int:
         return SHARED_PARAM_ID
 
-    def redo(self) -> None:
-        for node_id in self.node_ids:
-            self.graph.set_param(node_id, self.key, copy.deepcopy(self.new))
+    def apply(self) -> None:
+        done = []
+        try:
+            for node_id in self.node_ids:
+                self.old[node_id] = copy.deepcopy(self.graph.node(node_id).params[self.key])
+                self.graph.set_param(node_id, self.key, copy.deepcopy(self.new))
+                done.append(node_id)
+        except GraphError:  # all or nothing
+            for node_id in reversed(done):
+                self.graph.restore_param(node_id, self.key, copy.deepcopy(self.old[node_id]))
+            raise
 
-    def undo(self) -> None:
+    def revert(self) -> None:
         for node_id in reversed(self.node_ids):
-            self.graph.set_param(node_id, self.key, copy.deepcopy(self.old[node_id]))
+            self.graph.restore_param(node_id, self.key, copy.deepcopy(self.old[node_id]))
 
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not (isinstance(other, SetSharedParamCommand) and (other.node_ids, other.key) == (self.node_ids, self.key)
@@ -101,7 +118,7 @@ def make_unique_command(graph: Graph, group_id: str) -> UpdateBlockCommand:
     return UpdateBlockCommand(graph, group_id, {"type": new_type}, f"Make {group.name} unique ({new_type})")
 
 
-class InsertBlockCommand(QUndoCommand):
+class InsertBlockCommand(GroupCommand):
     """Adds an instance of a library template, optionally fed by the node ``after_id``.
 
     The nodes, edges and block are worked out once, on a copy of the graph,
@@ -112,30 +129,15 @@ class InsertBlockCommand(QUndoCommand):
                  after_id: str | None = None) -> None:
         probe = graph.copy()
         group = insert_template(probe, template, fresh_block_path(graph, "block1", set(), set()), origin)
-        self.graph = graph
+        super().__init__(f"Insert {group.type} as {group.name}")
         self.group = group.copy()
-        self.nodes = [copy.deepcopy(probe.nodes[node_id]) for node_id in group.members]
-        self.edges = [edge for edge in probe.edges if edge.src in group.members and edge.dst in group.members]
+        for node_id in group.members:
+            AddNodeCommand(graph, probe.nodes[node_id], self)
+        edges = [edge for edge in probe.edges if edge.src in group.members and edge.dst in group.members]
         if after_id is not None and group.inputs and probe.nodes[after_id].spec.outputs:
             for member, port in group.inputs[0]:
                 if probe.connection_problem(after_id, member, port) is None:
-                    self.edges.append(probe.connect(after_id, member, dst_port=port))
-        super().__init__(f"Insert {group.type} as {group.name}")
-
-    def redo(self) -> None:
-        for node in self.nodes:
-            self.graph.add_node(node.type, copy.deepcopy(node.params), name=node.name, node_id=node.id,
-                                ui=dict(node.ui))
-            if node.frozen:
-                self.graph.set_frozen(node.id, True)
-        for edge in self.edges:
-            self.graph.connect(edge.src, edge.dst, edge.src_port, edge.dst_port)
-        self.graph.add_group(self.group.copy())
-
-    def undo(self) -> None:
-        self.graph.remove_group(self.group.id)
-        for edge in reversed(self.edges):
-            self.graph.disconnect(edge)
-        for node in reversed(self.nodes):
-            self.graph.remove_node(node.id)
-
+                    edges.append(probe.connect(after_id, member, dst_port=port))
+        for edge in edges:
+            ConnectCommand(graph, edge, self)
+        MakeBlockCommand(graph, group, self)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from .catalogue import Shape, ShapeError, format_shape
 from .graph import Graph, Node, reachable_from
+from .memory import MemoryEstimate, estimate, gigabytes, machine_memory
+from .names import free_variant, reserved_name_problem
 
 ERROR = "error"
 WARNING = "warning"
@@ -61,6 +63,8 @@ class Analysis:
     issues: list[Issue]
     order: list[str]
     """Topological order of the nodes that are not on a cycle."""
+    memory: MemoryEstimate | None = None
+    """What training would need (engine.memory), for the batch size and optimizer given to ``analyze``."""
 
     @property
     def errors(self) -> list[Issue]:
@@ -83,8 +87,10 @@ class Analysis:
 
 
 class _Checker:
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, batch_size: int = 1, optimizer: str = "adam",
+                 available_memory: int | None = None) -> None:
         self.graph = graph
+        self.batch_size, self.optimizer, self.available_memory = batch_size, optimizer, available_memory
         self.reports = {node_id: NodeReport(node_id) for node_id in graph.nodes}
         self.issues: list[Issue] = []
         self.inputs_of: dict[str, list[str]] = defaultdict(list)
@@ -108,8 +114,10 @@ class _Checker:
         self.check_module_paths()
         self.infer(order)
         self.mark_waiting(order)
+        self.check_reserved_names()  # after shapes: a name to change hides no shape
         self.check_totals()
-        return Analysis(self.reports, self.issues, order)
+        memory = self.check_memory()
+        return Analysis(self.reports, self.issues, order, memory)
 
     def check_ends(self) -> None:
         for type_id, title, hint in (
@@ -286,6 +294,30 @@ class _Checker:
                 self.add(other, ERROR, f"{other.name}'s weights would live at {next_path}, inside "
                                        f"{node.name}'s ({path}).", f"Rename {node.name} or the block.")
 
+    def check_reserved_names(self) -> None:
+        """A name the compiled module already has (``forward``, ``training``…) would overwrite it:
+        training would die with a traceback, so the card says so first."""
+        taken = {node.name for node in self.graph.nodes.values()}
+        for node in self.graph.nodes.values():
+            problem = reserved_name_problem(node.name)
+            if problem:
+                self.add(node, ERROR, f"{node.name}: {problem}.",
+                         f"Rename it, e.g. to {free_variant(node.name, taken)}.")
+                continue
+            group = self.graph.group_of(node.id)
+            if group is not None and node.spec.module is not None:
+                local = group.members[node.id]
+                part = next((p for p in local.split(".") if reserved_name_problem(p)), None)
+                if part:
+                    self.add(node, ERROR, f"{node.name}: its name inside {group.name}, {local}, cannot be used: "
+                                          f"{reserved_name_problem(part)}.", f"Give it another name inside {group.name}.")
+        for group in self.graph.groups.values():
+            part = next((p for p in group.name.split(".") if reserved_name_problem(p)), None)
+            anchor = self.graph.nodes.get(group.output or next(iter(group.members), ""))
+            if part and anchor is not None:
+                self.add(anchor, ERROR, f"The block {group.name} cannot have that name: {reserved_name_problem(part)}.",
+                         f"Rename the block, e.g. to {free_variant(part)}{group.name[len(part):] if group.name.startswith(part) else ''}.")
+
     def infer(self, order: list[str]) -> None:
         for node_id in order:
             node, report = self.graph.nodes[node_id], self.reports[node_id]
@@ -346,6 +378,24 @@ class _Checker:
                      f"Shrink {node.name}: fewer units or channels, or pool more before it.")
 
 
+    def check_memory(self) -> MemoryEstimate:
+        """Warns on the Output card when training would need more memory than this machine has
+        (so a huge network is not "ready to train" until it allocates gigabytes and fails)."""
+        reports = self.reports.values()
+        needed = estimate(sum(r.params for r in reports), [r.output_shape for r in reports],
+                          self.batch_size, self.optimizer)
+        available = self.available_memory
+        if available and needed.training > available and not any(i.severity == ERROR for i in self.issues):
+            biggest = self.graph.nodes[max(reports, key=lambda r: r.params).node_id]
+            outputs = self.graph.nodes_of_type("output")
+            self.add(outputs[0] if outputs else biggest, WARNING,
+                     f"Training this network needs {needed.describe()}, more than this machine's "
+                     f"{gigabytes(available)} of memory.",
+                     f"Shrink {biggest.name} (the largest layer), lower the batch size, or train on a "
+                     "machine with more memory.")
+        return needed
+
+
 def group_report(analysis: Analysis, group) -> NodeReport:
     """A composite's totals as one report: its output's shape, its members' params, MACs and issues."""
     reports = [analysis.nodes[node_id] for node_id in group.members if node_id in analysis.nodes]
@@ -359,6 +409,11 @@ def group_report(analysis: Analysis, group) -> NodeReport:
                       None if issues else waiting)
 
 
-def analyze(graph: Graph) -> Analysis:
-    """Shapes, parameter counts, MACs and issues for every node of ``graph``."""
-    return _Checker(graph).run()
+def analyze(graph: Graph, *, batch_size: int = 1, optimizer: str = "adam",
+            available_memory: int | None = None) -> Analysis:
+    """Shapes, parameter counts, MACs and issues for every node of ``graph``.
+
+    ``batch_size`` and ``optimizer`` (the training settings) size the memory estimate, which is
+    checked against ``available_memory`` bytes (None: this machine's physical memory)."""
+    memory = machine_memory() if available_memory is None else available_memory
+    return _Checker(graph, batch_size, optimizer, memory).run()

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from .names import preview
+
 if TYPE_CHECKING:
     from .graph import Graph
 
@@ -63,21 +65,21 @@ def path_problem(path: str) -> str | None:
     """Why ``path`` cannot name a composite instance, or None if it can."""
     parts = path.split(".")
     if not path or not _is_identifier(parts[0]) or not all(_is_identifier(p) or _INDEX.match(p) for p in parts):
-        return (f"{path!r} is not a valid block name: use a Python name such as block1, or a dotted path "
+        return (f"{preview(path)} is not a valid block name: use a Python name such as block1, or a dotted path "
                 "of names and numbers such as layer1.0")
     return None
 
 
 def type_problem(type_name: str) -> str | None:
     if not _is_identifier(type_name):
-        return f"{type_name!r} is not a valid composite type name: use a name such as BasicBlock"
+        return f"{preview(type_name)} is not a valid composite type name: use a name such as BasicBlock"
     return None
 
 
 def local_name_problem(local: str) -> str | None:
     """Local names may be dotted too (``downsample.0``, as in torchvision)."""
     if path_problem(local):
-        return f"{local!r} is not a valid name inside a block: use a name such as conv1 or downsample.0"
+        return f"{preview(local)} is not a valid name inside a block: use a name such as conv1 or downsample.0"
     return None
 
 

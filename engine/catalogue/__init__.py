@@ -1,6 +1,7 @@
 """The block catalogue: every block type ConvCanvas knows, by type id."""
 from __future__ import annotations
 
+from ..names import preview
 from .blocks import ACTIVATIONS, ALL_BLOCKS, format_shape
 from .spec import (
     BlockSpec,
@@ -35,7 +36,7 @@ _BY_TYPE: dict[str, BlockSpec] = {spec.type_id: spec for spec in ALL_BLOCKS}
 class UnknownBlockError(KeyError):
     def __init__(self, type_id: str) -> None:
         known = ", ".join(sorted(_BY_TYPE))
-        super().__init__(f"unknown block type {type_id!r} (known: {known})")
+        super().__init__(f"unknown block type {preview(type_id)} (known: {known})")
         self.message = self.args[0]
 
     def __str__(self) -> str:

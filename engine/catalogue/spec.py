@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..names import preview
+
 Shape = tuple[int, ...]
 """A tensor shape without the batch dimension: ``(C, H, W)`` or ``(F,)``."""
 
@@ -83,36 +85,36 @@ def _validate_int(spec: ParamSpec, value: Any) -> int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         else:
-            raise ParamError(f"must be a whole number, got {value!r}")
+            raise ParamError(f"must be a whole number, got {preview(value)}")
     spec._check_range(value)
     return value
 
 
 def _validate_float(spec: ParamSpec, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ParamError(f"must be a number, got {value!r}")
+        raise ParamError(f"must be a number, got {preview(value)}")
     value = float(value)
     if value != value or value in (float("inf"), float("-inf")):
-        raise ParamError(f"must be a finite number, got {value!r}")
+        raise ParamError(f"must be a finite number, got {preview(value)}")
     spec._check_range(value)
     return value
 
 
 def _validate_bool(spec: ParamSpec, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ParamError(f"must be true or false, got {value!r}")
+        raise ParamError(f"must be true or false, got {preview(value)}")
     return value
 
 
 def _validate_choice(spec: ParamSpec, value: Any) -> str:
     if value not in spec.choices:
-        raise ParamError(f"must be one of {', '.join(spec.choices)}; got {value!r}")
+        raise ParamError(f"must be one of {', '.join(spec.choices)}; got {preview(value)}")
     return value
 
 
 def _validate_text(spec: ParamSpec, value: Any) -> str:
     if not isinstance(value, str):
-        raise ParamError(f"must be text, got {value!r}")
+        raise ParamError(f"must be text, got {preview(value)}")
     if spec.maximum is not None and len(value) > spec.maximum:
         raise ParamError(f"must be at most {int(spec.maximum)} characters long")
     return value
@@ -122,7 +124,7 @@ def _validate_pair(spec: ParamSpec, value: Any) -> int | list[int]:
     """A pair is stored as one int when both sides agree, else ``[h, w]``."""
     if isinstance(value, (list, tuple)):
         if len(value) != 2:
-            raise ParamError(f"must be one number or a [height, width] pair, got {list(value)!r}")
+            raise ParamError(f"must be one number or a [height, width] pair, got {preview(list(value))}")
         height, width = (_validate_int(spec, v) for v in value)
         return height if height == width else [height, width]
     return _validate_int(spec, value)
@@ -238,7 +240,7 @@ class BlockSpec:
         for spec in self.params:
             if spec.name == name:
                 return spec
-        raise KeyError(f"{self.title} has no parameter {name!r}")
+        raise KeyError(f"{self.title} has no parameter {preview(name)}")
 
     def input_port(self, name: str) -> PortSpec | None:
         return next((port for port in self.inputs if port.name == name), None)

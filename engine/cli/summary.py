@@ -18,7 +18,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     project = open_project(args.file)
-    report = analyze(project.graph)
+    training = project.training  # the memory estimate is for the batch size and optimizer it will train with
+    report = analyze(project.graph, batch_size=training.batch_size, optimizer=training.optimizer)
     print(json.dumps(summary_dict(project, report)) if args.json else summary_table(project, report))
     return 0 if report.valid else 1
 
@@ -31,8 +32,10 @@ def summary_dict(project: Project, report: Analysis) -> dict:
              for row in layer_rows(project.graph, report)]
     graph_issues = [{"severity": i.severity, "message": i.message, "hint": i.hint}
                     for i in report.issues if i.node_id is None]
+    memory = report.memory
     return {"name": project.name, "valid": report.valid, "total_params": report.total_params,
-            "total_macs": report.total_macs, "nodes": nodes, "issues": graph_issues}
+            "total_macs": report.total_macs, "nodes": nodes, "issues": graph_issues,
+            "training_memory_bytes": memory.training if memory else None}
 
 
 def summary_table(project: Project, report: Analysis) -> str:
@@ -50,6 +53,8 @@ def summary_table(project: Project, report: Analysis) -> str:
            rule, *(line(row) for row in rows[1:]), rule,
            f"Total parameters: {report.total_params:,} ({float32_size(report.total_params)} as float32)",
            f"Multiply-accumulates per image: {human_count(report.total_macs)} ({report.total_macs:,})"]
+    if report.memory is not None:
+        out.append(f"Training memory: {report.memory.describe()}")
     if report.issues:
         out.append("")
         out.append(f"{len(report.errors)} error(s), {len(report.issues) - len(report.errors)} warning(s):")

@@ -32,6 +32,7 @@ from ..export.common import evaluation_mode
 from ..graph import Graph, GraphError
 from ..groups import local_name_problem, make_group, structure_key, unique_type_name
 from ..layout import apply_layout, grouped_layout
+from ..names import free_variant
 from ..project import Project
 from .errors import ModelImportError, Unsupported
 from .mapping import (
@@ -317,23 +318,15 @@ def _identifier(text: str) -> str:
 
 
 def _free_name(name: str, graph: Graph) -> str:
-    taken = {node.name for node in graph.nodes.values()} | {"input", "output"}
-    candidate, index = name, 1
-    while candidate in taken or candidate in graph.nodes:
-        candidate = f"{name}_{index}"
-        index += 1
-    return candidate
+    """``name`` or ``name_1``…: free in ``graph``, and not one the compiled module already has
+    (a submodule called ``graph`` or ``code`` is legal in PyTorch, but not on a GraphModule)."""
+    return free_variant(name, {node.name for node in graph.nodes.values()} | set(graph.nodes) | {"input", "output"})
 
 
 def _free_local(local: str, taken) -> str:
     if local_name_problem(local):
         local = _identifier(local.replace(".", "_"))
-    taken = set(taken)
-    candidate, index = local, 1
-    while candidate in taken:
-        candidate = f"{local}_{index}"
-        index += 1
-    return candidate
+    return free_variant(local, set(taken))
 
 
 # --- composite blocks ------------------------------------------------------------------------------

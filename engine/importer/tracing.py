@@ -60,7 +60,12 @@ def trace(module: nn.Module, title: str) -> fx.GraphModule:
             f"{title} cannot be traced with torch.fx{_user_frame(error)}: {first_line(error)}. ConvCanvas reads "
             "networks whose forward() is a fixed sequence of operations: no if/for on tensor values or "
             "shapes") from None
-    return fx.GraphModule(tracer.root, graph, class_name=type(module).__name__)
+    try:
+        return fx.GraphModule(tracer.root, graph, class_name=type(module).__name__)
+    except (TypeError, AttributeError, KeyError) as error:  # a layer called graph, code, meta…
+        raise ModelImportError(
+            f"{title} has a layer whose name torch.fx keeps for itself ({first_line(error)}); rename that "
+            "layer in the model's code (e.g. graph → graph_layer) and import it again") from None
 
 
 def propagate_shapes(traced: fx.GraphModule, example: torch.Tensor, title: str) -> torch.Tensor:

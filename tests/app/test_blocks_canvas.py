@@ -87,14 +87,18 @@ def test_resnet50_opens_as_25_cards_and_a_double_click_expands_a_block_in_place(
     assert all(frame.frame_rect().contains(scene.node_items[m].sceneBoundingRect().center()) for m in members)
     cards = [item.sceneBoundingRect().adjusted(6, 6, -12, -12) for item in shown_cards(view)]
     assert not any(a.intersects(b) for i, a in enumerate(cards) for b in cards[i + 1:])  # room was made
-    assert document.undo_stack.count() == 0 and not document.is_dirty  # a view change, not an edit
+    assert document.undo_stack.undoText() == "Expand layer1.1"
+    assert not document.is_dirty  # a view change: undoable, but the file is not modified
 
     # Double-clicking the frame's title collapses it again, and the neighbours move back.
     title = view_point(view, frame.title_rect().center())
     QTest.mouseDClick(view.viewport(), LEFT, NONE, title)
     assert document.graph.groups["group2"].collapsed and "group2" not in scene.frame_items
     assert len(shown_cards(view)) == 25
-    assert document.undo_stack.count() == 0 and not document.is_dirty
+    assert not document.is_dirty
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert len(shown_cards(view)) == 25 and document.graph.groups["group2"].collapsed
 
 
 def test_the_toggles_expand_and_collapse_and_open_zooms_to_the_block(qtbot):
@@ -124,11 +128,14 @@ def test_expanding_and_collapsing_a_block_leaves_a_saved_file_unmodified(qtbot, 
     show(view, card.sceneBoundingRect())
     QTest.mouseClick(view.viewport(), LEFT, NONE, view_point(view, card.mapToScene(card.toggle_rect().center())))
     assert not document.graph.groups["group1"].collapsed
-    assert not document.is_dirty and document.undo_stack.count() == 0
+    assert not document.is_dirty and document.undo_stack.count() == 1  # undoable, yet nothing to save
     frame = scene.frame_items["group1"]
     QTest.mouseClick(view.viewport(), LEFT, NONE, view_point(view, frame.toggle_rect().center()))
     assert document.graph.groups["group1"].collapsed
-    assert not document.is_dirty and document.undo_stack.count() == 0
+    assert not document.is_dirty and document.undo_stack.count() == 2
+    # An edit after the view changes does mark it modified.
+    document.rename(next(iter(document.graph.nodes)), "renamed_for_the_test")
+    assert document.is_dirty
 
 
 def test_issues_on_members_show_on_the_collapsed_card(qtbot):
