@@ -161,7 +161,8 @@ def main() -> int:
 
     QApplication([sys.argv[0]])  # run_app takes it over; the tour's timers need it first
     drive(mode, image)
-    return run_app([])
+    # LeNet-5 opens at once, as from the start page: the tour needs a network to train and export.
+    return run_app([os.path.join(os.getcwd(), "presets", "lenet5.cnn.json")])
 
 
 if __name__ == "__main__":
