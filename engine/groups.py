@@ -18,13 +18,24 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .names import preview
 
-if TYPE_CHECKING:
-    from .graph import Graph
+
+class Graph(Protocol):
+    """What these helpers read of ``engine.graph.Graph``: described here rather than imported,
+    since the graph itself imports this module (for ``Group`` and the name rules)."""
+
+    nodes: Mapping[str, Any]
+    edges: Sequence[Any]
+    groups: Mapping[str, Group]
+
+    def unique_group_id(self) -> str: ...
+
+    def path_problem_for(self, path: str, group_id: str | None = None, members=()) -> str | None: ...
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _INDEX = re.compile(r"(0|[1-9][0-9]*)\Z")
