@@ -11,8 +11,9 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP)
 	$(VENV)/bin/convcanvas
 
+# One pytest worker per core (pytest-xdist): the tests are independent processes' worth of work.
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto
 
 bench: $(STAMP)
 	$(PY) -m bench
