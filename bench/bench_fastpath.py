@@ -31,7 +31,7 @@ from engine.training.fast_path import (channels_last_input, compile_problem, dec
                                        to_channels_last)
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
-STEP_ROUNDS = 15
+STEP_ROUNDS = 9
 RESNET_RUN_EPOCHS = 10
 TARGET_RATIO = 0.85
 
@@ -119,6 +119,12 @@ def main() -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, load average "
           f"{load:.1f}; medians over {STEP_ROUNDS} alternating rounds", flush=True)
+    cores = os.cpu_count() or 1
+    if load > cores and torch.get_num_threads() > 1:
+        # Two OpenMP threads on two busy cores wait on each other at every barrier (a ResNet-18 step took
+        # 5 s with 2 threads and 1 s with 1 at load 11): one thread keeps both variants comparable.
+        torch.set_num_threads(1)
+        print(f"  note: the machine is busy (load {load:.1f} on {cores} cores): measuring with 1 thread", flush=True)
     bench_lenet5()
     bench_resnet18()
     return 0

@@ -146,11 +146,43 @@ def test_a_run_long_enough_to_pay_compiles_and_trains(data):
     if compile_problem(torch.device("cpu")):
         pytest.skip(compile_problem(torch.device("cpu")))
     stop = StopToken()
-    project = Project(tiny_graph(), "Tiny", training=tiny_config(fast=True, epochs=100_000))
-    result = Trainer(project, callbacks=[StopAfter(stop, 2)], stop=stop, report_interval=0).fit(data)
+    result = Trainer(long_fast_project(), callbacks=[StopAfter(stop, 2)], stop=stop, report_interval=0).fit(data)
     assert any(note.startswith("fast path: compiling Tiny") for note in result.notes), result.notes
     assert not any("compiling failed" in note for note in result.notes)
     assert result.stopped
+
+
+def long_fast_project() -> Project:
+    """4.8 million steps: far more than any machine needs to pay back compiling the tiny network."""
+    return Project(tiny_graph(), "Tiny", training=tiny_config(fast=True, epochs=100_000, batch_size=2))
+
+
+class CompilerGoneAfterTheDecision(Callback):
+    """The C++ compiler disappears between the decision and the first (compiling) step."""
+
+    def on_fit_start(self, state):
+        from torch._inductor import config
+
+        self.patch = config.patch({"cpp.cxx": (None, "/nonexistent/g++"), "force_disable_caches": True})
+        self.patch.__enter__()
+
+    def on_fit_end(self, state, result):
+        self.patch.__exit__(None, None, None)
+
+    on_exception = on_fit_end
+
+
+@pytest.mark.slow
+def test_a_compile_that_fails_at_the_first_step_falls_back_to_eager_with_one_line(data):
+    if compile_problem(torch.device("cpu")):
+        pytest.skip(compile_problem(torch.device("cpu")))
+    stop = StopToken()
+    result = Trainer(long_fast_project(), callbacks=[CompilerGoneAfterTheDecision(), StopAfter(stop, 3)], stop=stop,
+                     report_interval=0).fit(data)
+    assert any(note.startswith("fast path: compiling Tiny") for note in result.notes), result.notes
+    failed = [note for note in result.notes if note.startswith("fast path: compiling failed (")]
+    assert len(failed) == 1 and failed[0].endswith("); training eager") and "\n" not in failed[0], failed
+    assert result.stopped and compile_problem(torch.device("cpu")) is None
 
 
 def test_the_fast_setting_defaults_off_and_survives_a_project_file(tmp_path):
