@@ -44,7 +44,7 @@ from .distributed import DistributedContext, distributed_from_env
 from .errors import TrainingError
 from .evaluation import evaluate
 from .fast_path import (channels_last_input, compile_problem, decide, is_compile_failure, layer_mix,
-                        time_eager_steps, to_channels_last)
+                        time_eager_steps, to_channels_last, uses_channels_last)
 from .metrics import EpochMeter, mean_and_accuracy, per_class_accuracy
 from .optim import build_optimizer, build_scheduler, sync_learning_rate
 from .outputs import CheckpointPaths, write_epoch_checkpoints
@@ -235,10 +235,10 @@ class _Run:
 
         torch.manual_seed(config.seed)
         self.model = compile_graph(graph, analyze(graph), name=source.name).to(self.device)
-        if config.fast:
+        self.channels_last = config.fast and uses_channels_last(self.device)
+        if self.channels_last:
             self.model = to_channels_last(self.model)
-            if self.device.type == "cuda":
-                torch.backends.cudnn.benchmark = True  # fixed input sizes: let cuDNN pick its fastest kernels
+            torch.backends.cudnn.benchmark = True  # fixed input sizes: let cuDNN pick its fastest kernels
         if checkpoint is None:  # a resumed run has its own weights
             state.notes += load_initial_weights(trainer.project, graph, self.model)
         trainable, self.frozen, freeze_notes = apply_freezing(graph, self.model)
@@ -284,7 +284,8 @@ class _Run:
         generator = torch.Generator().manual_seed(0)
         images = torch.randn(self.config.batch_size, *input_shape(graph), generator=generator)
         labels = torch.randint(0, len(self.state.class_names), (self.config.batch_size,), generator=generator)
-        eager_step = time_eager_steps(self.model, channels_last_input(images.to(self.device)),
+        images = images.to(self.device)
+        eager_step = time_eager_steps(self.model, channels_last_input(images) if self.channels_last else images,
                                       labels.to(self.device), self.criterion, self.autocast)
         run_steps = (self.config.epochs - self.first_epoch + 1) * self.steps
         decision = decide(self.snapshot.name or "the network", layer_mix(self.model), eager_step, run_steps)
@@ -363,7 +364,7 @@ class _Run:
         for images, labels in batches:
             images = images.to(self.device, non_blocking=True)
             labels = labels.to(self.device, non_blocking=True)
-            if self.config.fast:
+            if self.channels_last:
                 images = channels_last_input(images)
             if self.compile_pending:
                 self._first_compiled_step(images, labels, meter)
