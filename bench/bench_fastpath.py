@@ -64,9 +64,9 @@ def bench_resnet18() -> None:
     criterion = nn.CrossEntropyLoss()
 
     eager_step = time_eager_steps(eager, images, labels, criterion, _no_autocast)
-    steps_per_epoch = 1_000 // batch  # a 1,000-image set, like the bundled shapes
+    steps_per_epoch = -(-40_000 // batch)  # CIFAR-10's 50,000 images less a 20 % validation share
     decision = decide("ResNet-18", layer_mix(eager), eager_step, RESNET_RUN_EPOCHS * steps_per_epoch)
-    print(f"  {decision.message}", flush=True)
+    print(f"  a {RESNET_RUN_EPOCHS}-epoch CIFAR-10 run: {decision.message}", flush=True)
 
     channels_last = to_channels_last(copy.deepcopy(eager))
     fast = torch.compile(copy.deepcopy(eager))  # as the trainer's fast path on the CPU: NCHW, compiled
