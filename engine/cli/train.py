@@ -50,8 +50,8 @@ def register(subparsers) -> None:
     parser.add_argument("--val-every", dest="val_every", type=int, metavar="N",
                         help="validate every N epochs (the last epoch always is; default 1)")
     parser.add_argument("--fast", action="store_true",
-                        help="the fast path: channels-last memory, and torch.compile when the run is long enough "
-                             "to pay back the compile (it says what it chose); mixed precision on CUDA")
+                        help="the fast path: torch.compile when the run is long enough to pay back the compile (it "
+                             "says what it chose); on CUDA also channels-last memory and mixed precision")
     parser.add_argument("--out", metavar="CKPT_PATH_OR_DIR",
                         help="a folder for last.pt and best.pt, or a .pt path for the best checkpoint "
                              "(default: runs/<project name>/)")
