@@ -42,6 +42,9 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
               choices=("auto", "cpu", "cuda", "mps")),
     ParamSpec("mixed_precision", "bool", False, "Use 16-bit autocast on CUDA (faster, less memory).",
               label="Mixed precision"),
+    ParamSpec("fast", "bool", False, "Fast path: channels-last memory, mixed precision and cuDNN autotuning on "
+              "CUDA, and torch.compile when this run is long enough to pay back the compile (it says which it "
+              "chose). Results equal the normal path within float rounding.", label="Fast path"),
     ParamSpec("val_fraction", "float", 0.2, "Share of the images held out for validation.",
               label="Validation share", minimum=0.01, maximum=0.9),
     ParamSpec("val_every", "int", 1, "Check the validation images every N epochs (the last epoch always is).",
@@ -73,6 +76,7 @@ class TrainingConfig:
     seed: int = 0
     device: str = "auto"
     mixed_precision: bool = False
+    fast: bool = False
     val_fraction: float = 0.2
     val_every: int = 1
     patience: int = 0

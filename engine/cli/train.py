@@ -49,6 +49,9 @@ def register(subparsers) -> None:
                         help="clip the gradients' total norm to at most X each step (0: off)")
     parser.add_argument("--val-every", dest="val_every", type=int, metavar="N",
                         help="validate every N epochs (the last epoch always is; default 1)")
+    parser.add_argument("--fast", action="store_true",
+                        help="the fast path: torch.compile when the run is long enough to pay back the compile (it "
+                             "says what it chose); on CUDA also channels-last memory and mixed precision")
     parser.add_argument("--out", metavar="CKPT_PATH_OR_DIR",
                         help="a folder for last.pt and best.pt, or a .pt path for the best checkpoint "
                              "(default: runs/<project name>/)")
@@ -98,6 +101,8 @@ def training_config(args, project_settings: TrainingConfig, checkpoint: Checkpoi
         if checkpoint is not None:
             base = TrainingConfig.from_dict(checkpoint.config) if checkpoint.config else checkpoint.project.training
         changes = {name: getattr(args, name) for name in OVERRIDES if getattr(args, name) is not None}
+        if getattr(args, "fast", False):  # a switch: only turns the fast path on
+            changes["fast"] = True
         return base.replace(**changes)
     except ParamError as error:
         raise CommandError(f"bad training setting: {error}") from None

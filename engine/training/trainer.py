@@ -30,7 +30,7 @@ from torch import nn
 
 from ..analysis import analyze
 from ..checkpoint import Checkpoint, load_checkpoint
-from ..compiler import compile_graph
+from ..compiler import compile_graph, input_shape
 from ..config import TrainingConfig
 from ..data import Augment, DataSplit
 from ..finetune import set_train_mode
@@ -43,6 +43,8 @@ from .early_stopping import EarlyStopping
 from .distributed import DistributedContext, distributed_from_env
 from .errors import TrainingError
 from .evaluation import evaluate
+from .fast_path import (channels_last_input, compile_problem, decide, is_compile_failure, layer_mix,
+                        time_eager_steps, to_channels_last, uses_channels_last)
 from .metrics import EpochMeter, mean_and_accuracy, per_class_accuracy
 from .optim import build_optimizer, build_scheduler, sync_learning_rate
 from .outputs import CheckpointPaths, write_epoch_checkpoints
@@ -233,6 +235,10 @@ class _Run:
 
         torch.manual_seed(config.seed)
         self.model = compile_graph(graph, analyze(graph), name=source.name).to(self.device)
+        self.channels_last = config.fast and uses_channels_last(self.device)
+        if self.channels_last:
+            self.model = to_channels_last(self.model)
+            torch.backends.cudnn.benchmark = True  # fixed input sizes: let cuDNN pick its fastest kernels
         if checkpoint is None:  # a resumed run has its own weights
             state.notes += load_initial_weights(trainer.project, graph, self.model)
         trainable, self.frozen, freeze_notes = apply_freezing(graph, self.model)
@@ -245,7 +251,8 @@ class _Run:
         self.optimizer = build_optimizer(trainable, config)
         self.scheduler = build_scheduler(self.optimizer, config, self.steps)
         self.criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
-        amp, note = use_mixed_precision(self.device, config.mixed_precision)
+        amp, note = use_mixed_precision(self.device, config.mixed_precision or (
+            config.fast and self.device.type == "cuda"))
         if note:
             state.notes.append(note)
         self.scaler = torch.amp.GradScaler("cuda") if amp else None
@@ -262,6 +269,30 @@ class _Run:
             self._resume(checkpoint)
         self.early_stopping = EarlyStopping.from_history(config.patience, self.state.history)
         self.train_model = self._distributed(self.model)  # after resuming: DDP starts from rank 0's weights
+        self.eager_train_model = self.train_model
+        self.compile_pending = config.fast and self._choose_compile(graph)
+
+    def _choose_compile(self, graph) -> bool:
+        """The fast path's choice: compile when this run is long enough to pay the compile back."""
+        problem = compile_problem(self.device)
+        if problem is None and self.context.active:
+            problem = "a distributed run trains eager"
+        if problem is not None:
+            self.state.notes.append(f"fast path: not compiling: {problem}; training eager")
+            return False
+        # Random images from a fixed generator: timing must not move the run's random numbers.
+        generator = torch.Generator().manual_seed(0)
+        images = torch.randn(self.config.batch_size, *input_shape(graph), generator=generator)
+        labels = torch.randint(0, len(self.state.class_names), (self.config.batch_size,), generator=generator)
+        images = images.to(self.device)
+        eager_step = time_eager_steps(self.model, channels_last_input(images) if self.channels_last else images,
+                                      labels.to(self.device), self.criterion, self.autocast)
+        run_steps = (self.config.epochs - self.first_epoch + 1) * self.steps
+        decision = decide(self.snapshot.name or "the network", layer_mix(self.model), eager_step, run_steps)
+        self.state.notes.append(decision.message)
+        if decision.compile:
+            self.train_model = torch.compile(self.train_model)
+        return decision.compile
 
     def _distributed(self, model: nn.Module) -> nn.Module:
         if not self.context.active:
@@ -333,7 +364,12 @@ class _Run:
         for images, labels in batches:
             images = images.to(self.device, non_blocking=True)
             labels = labels.to(self.device, non_blocking=True)
-            self._step(images, labels, meter)
+            if self.channels_last:
+                images = channels_last_input(images)
+            if self.compile_pending:
+                self._first_compiled_step(images, labels, meter)
+            else:
+                self._step(images, labels, meter)
             state.batch += 1
             state.global_step += 1
             self.steps_this_run += 1
@@ -378,6 +414,19 @@ class _Run:
             self.scaler.update()
         self.scheduler.step()
         meter.record(loss, logits, labels)
+
+    def _first_compiled_step(self, images: torch.Tensor, labels: torch.Tensor, meter: EpochMeter) -> None:
+        """torch.compile compiles on the first call; if its backend fails there, the run goes on eager."""
+        self.compile_pending = False
+        try:
+            self._step(images, labels, meter)
+        except Exception as error:
+            if not is_compile_failure(error):
+                raise
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            self.state.notes.append(f"fast path: compiling failed ({first_line[:200]}); training eager")
+            self.train_model = self.eager_train_model
+            self._step(images, labels, meter)  # nothing was updated: the failure came before the optimiser
 
     def _clip_gradients(self) -> None:
         # After backward, so in a distributed run every rank clips the same all-reduced gradients.

@@ -43,6 +43,21 @@ def test_the_new_fields_type_into_the_project_settings_and_survive_a_save(studio
     assert form.editors["val_every"].value() == 1  # the form follows undo
 
 
+def test_the_fast_path_checkbox_starts_off_and_its_tick_reaches_the_project_file(studio, qtbot, tmp_path):
+    form, document = studio.ui.panel.settings, studio.document
+    check = form.editors["fast"].check
+    assert form.labels["fast"].text() == "Fast path" and not check.isChecked()
+    assert document.project.training.fast is False  # today's behaviour by default
+
+    qtbot.mouseClick(check, Qt.MouseButton.LeftButton, pos=check.rect().center())
+    assert document.project.training.fast is True
+    assert document.undo_stack.undoText() == "Set training fast path to on"
+    reopened = load_project(save_project(document.project, tmp_path / "fast.cnn.json")).training
+    assert reopened.fast is True
+    document.undo_stack.undo()
+    assert not check.isChecked() and document.project.training.fast is False
+
+
 def test_epochs_without_validation_leave_gaps_in_the_validation_curve(studio, qtbot):
     studio.configure(epochs=3, val_every=2, batch_size=256)
     studio.train(qtbot)

@@ -107,3 +107,13 @@ def test_an_invalid_network_is_refused_in_one_line(tmp_path, capsys):
     code, _, err = run_cli(capsys, str(path), "--out", str(tmp_path / "run"))
     assert code == 2 and err.count("\n") == 1
     assert "the network cannot be built: scores: Output needs an input" in err
+
+
+def test_the_fast_flag_turns_the_fast_path_on_and_says_what_it_chose(project_file, tmp_path, capsys):
+    code, lines, _ = run_cli(capsys, project_file, "--out", str(tmp_path / "plain"))
+    assert code == 0 and load_checkpoint(tmp_path / "plain" / "last.pt").config["fast"] is False
+    assert not any(line.startswith("fast path") for line in lines)
+
+    code, lines, _ = run_cli(capsys, project_file, "--out", str(tmp_path / "fast"), "--fast")
+    assert code == 0 and load_checkpoint(tmp_path / "fast" / "last.pt").config["fast"] is True
+    assert any(line.startswith("fast path: not compiling Tiny: it would need ~") for line in lines)

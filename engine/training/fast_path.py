@@ -1,0 +1,185 @@
+"""The optional fast path (the ``fast`` setting, ``convcanvas train --fast``).
+
+It turns on what makes a step cheaper without changing its result:
+channels_last memory format, ``torch.backends.cudnn.benchmark`` and mixed
+precision on CUDA (channels_last made a ResNet-18 CPU step 1.19x slower
+here, so the CPU keeps its NCHW layout), and ``torch.compile`` — but compiling costs tens of
+seconds up front (27 s for LeNet-5, 44 s for ResNet-18 on a 2-core CPU) and
+saves only a share of each step, so it is done only when this run has
+enough steps to pay it back. The estimate: compile seconds from the
+network's layer count, the share of a step compiling saves from its mix of
+layers (pointwise layers and normalisations fuse; convolutions and matrix
+products run the same kernels either way), and the eager step time from
+timing a couple of real eager steps. Whatever it chooses, it says so in one
+line; a missing backend (no C++ compiler for inductor, no Triton on CUDA)
+means eager, with one line saying why.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+# Cold-cache compile time of inductor, fitted to the two networks measured on this project's 2-core CPU
+# (torch 2.14, issue 19): LeNet-5 (14 graph nodes) 27 s, ResNet-18 (71 nodes) 44 s.
+COMPILE_BASE_SECONDS = 22.8
+COMPILE_SECONDS_PER_NODE = 0.30
+# The share of an eager step compiling saves, per share of the network's layers that fuse. Fitted to the
+# same measurements: LeNet-5 (activations only) stepped at 0.96x of eager, ResNet-18 (BatchNorm, ReLU,
+# residual adds) at 0.83x. Normalisations in training mode are where inductor's fusion pays most.
+POINTWISE_SAVING = 0.11
+NORM_SAVING = 0.45
+# Eager steps timed to estimate the per-step saving (after one warm-up step).
+TIMED_STEPS = 2
+
+_NORM_MODULES = ("torch.nn.modules.batchnorm", "torch.nn.modules.normalization", "torch.nn.modules.instancenorm")
+_POINTWISE_MODULES = ("torch.nn.modules.activation", "torch.nn.modules.dropout")
+
+
+@dataclass(frozen=True)
+class LayerMix:
+    """How many of a network's layers are of the kinds compiling fuses."""
+
+    nodes: int
+    layers: int
+    pointwise: int
+    norms: int
+
+
+def layer_mix(model: torch.fx.GraphModule) -> LayerMix:
+    layers = pointwise = norms = 0
+    for node in model.graph.nodes:
+        if node.op == "call_module":
+            kind = type(model.get_submodule(node.target)).__module__
+            norms += kind in _NORM_MODULES
+            pointwise += kind in _POINTWISE_MODULES
+        elif node.op == "call_function":  # adds, concatenations: elementwise joins
+            pointwise += 1
+        else:
+            continue
+        layers += 1
+    return LayerMix(len(model.graph.nodes), max(layers, 1), pointwise, norms)
+
+
+def estimate_compile_seconds(mix: LayerMix) -> float:
+    return COMPILE_BASE_SECONDS + COMPILE_SECONDS_PER_NODE * mix.nodes
+
+
+def expected_step_ratio(mix: LayerMix) -> float:
+    """A compiled step's time as a share of an eager one."""
+    saving = POINTWISE_SAVING * mix.pointwise / mix.layers + NORM_SAVING * mix.norms / mix.layers
+    return max(0.5, 1.0 - saving)
+
+
+@dataclass(frozen=True)
+class CompileDecision:
+    compile: bool
+    message: str
+    """One line for the run's notes: what was chosen and why."""
+    run_steps: int
+    eager_step_seconds: float
+    compile_seconds: float
+    step_ratio: float
+    break_even_steps: float
+    """Steps after which the compile has paid for itself (inf when compiling saves nothing)."""
+
+
+def decide(name: str, mix: LayerMix, eager_step_seconds: float, run_steps: int) -> CompileDecision:
+    """Compile when this run's steps save more than the compile costs."""
+    compile_seconds = estimate_compile_seconds(mix)
+    ratio = expected_step_ratio(mix)
+    saved = eager_step_seconds * (1.0 - ratio)
+    break_even = compile_seconds / saved if saved > 0 else math.inf
+    pays = run_steps > break_even
+    need = "never pays back" if math.isinf(break_even) else f"pays after ~{_round(break_even):,} steps"
+    if pays:
+        message = (f"fast path: compiling {name} (~{compile_seconds:.0f} s): {need}; this run has "
+                   f"{run_steps:,}")
+    else:
+        message = (f"fast path: not compiling {name}: it would need ~{_round(break_even):,} steps to pay back a "
+                   f"~{compile_seconds:.0f} s compile; this run has {run_steps:,}" if saved > 0 else
+                   f"fast path: not compiling {name}: compiling it {need}")
+    return CompileDecision(pays, message, run_steps, eager_step_seconds, compile_seconds, ratio, break_even)
+
+
+def _round(steps: float) -> int:
+    """Two significant figures: the estimate is no finer than that."""
+    if not math.isfinite(steps):
+        return 0
+    digits = max(0, len(str(int(steps))) - 2)
+    return int(round(steps, -digits))
+
+
+def compile_problem(device: torch.device) -> str | None:
+    """Why ``torch.compile`` cannot run here (one line), or None when it can."""
+    try:
+        import torch._dynamo
+    except Exception as error:  # noqa: BLE001 - any import failure means no compiler
+        return f"torch.compile is unavailable in this PyTorch ({type(error).__name__})"
+    if not torch._dynamo.is_dynamo_supported():
+        return f"torch.compile does not support this Python with PyTorch {torch.__version__}"
+    if device.type == "mps":
+        return "torch.compile does not support Apple GPUs (MPS) well yet"
+    if device.type == "cuda":
+        from torch.utils._triton import has_triton
+
+        if not has_triton():
+            return "Triton is not installed, and torch.compile needs it on CUDA (pip install triton)"
+        return None
+    try:
+        from torch._inductor.cpp_builder import get_cpp_compiler
+
+        get_cpp_compiler()
+    except Exception:  # noqa: BLE001 - InvalidCxxCompiler, or a compiler that does not run
+        from torch._inductor import config
+
+        wanted = next((name for name in config.cpp.cxx if name), "g++")
+        return (f"no working C++ compiler ({wanted}) for torch.compile's inductor backend; install one "
+                "(e.g. g++) or set CXX")
+    return None
+
+
+def is_compile_failure(error: BaseException) -> bool:
+    """Errors raised by torch.compile's tracing or backend (not by the network's own maths)."""
+    return type(error).__module__.startswith(("torch._dynamo", "torch._inductor"))
+
+
+def uses_channels_last(device: torch.device) -> bool:
+    """CUDA's convolutions prefer NHWC; on this project's CPU it made an eager ResNet-18 step 1.19x slower."""
+    return device.type == "cuda"
+
+
+def to_channels_last(model: nn.Module) -> nn.Module:
+    """4-D weights in channels_last order: convolutions read NHWC without transposing each step."""
+    return model.to(memory_format=torch.channels_last)
+
+
+def channels_last_input(images: torch.Tensor) -> torch.Tensor:
+    return images.contiguous(memory_format=torch.channels_last) if images.dim() == 4 else images
+
+
+def time_eager_steps(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
+                     criterion: nn.Module, autocast: Callable[[], AbstractContextManager]) -> float:
+    """Median seconds of a forward and backward pass, on a copy (the run's weights, BatchNorm statistics
+    and random numbers stay as they were)."""
+    probe = copy.deepcopy(model)
+    probe.train()
+    times = []
+    with torch.random.fork_rng(devices=[images.device] if images.device.type == "cuda" else []):
+        for _ in range(1 + TIMED_STEPS):
+            started = time.perf_counter()
+            with autocast():
+                loss = criterion(probe(images), labels)
+            loss.backward()
+            probe.zero_grad(set_to_none=True)
+            if images.device.type == "cuda":
+                torch.cuda.synchronize(images.device)
+            times.append(time.perf_counter() - started)
+    return statistics.median(times[1:])
