@@ -279,6 +279,7 @@ class NodePage(_Page):
                 editor.committed.connect(lambda value, key=param.name: self._set(key, value))
                 label = QLabel(param.title)
                 label.setToolTip(param.help)
+                label.setBuddy(editor)  # (addRow links a label to its field only when given the label's text)
                 params.addRow(label, editor)
                 self.editors[param.name] = editor
             self.layout_.addLayout(params)

@@ -104,6 +104,7 @@ class PretrainedWeightsDialog(QDialog):
         self.weights_combo.setObjectName("weightsCombo")
         self.file_edit = QLineEdit()
         self.file_edit.setObjectName("weightsFile")
+        self.file_edit.setAccessibleName("Weights file")
         self.file_edit.setPlaceholderText("a .pt or .pth file: a state_dict or a ConvCanvas checkpoint")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)

@@ -70,6 +70,9 @@ class CanvasView(QGraphicsView):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Network canvas")
+        self.setAccessibleDescription("The network's blocks and their connections; the Inspector shows "
+                                      "the selected block")
         self.setMouseTracking(True)
         self._edge_drag: EdgeDrag | None = None
         self._pending_edge_drag: tuple | None = None

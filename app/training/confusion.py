@@ -81,6 +81,9 @@ class ConfusionView(QWidget):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setAccessibleName("Confusion matrix")
+        self.graphics.setAccessibleDescription("True classes in rows, predicted classes in columns; "
+                                               "the table beside it lists each class's accuracy")
         self.plot = self.graphics.addPlot()
         self.apply_colours()
         self.plot.setMouseEnabled(x=False, y=False)
@@ -97,6 +100,7 @@ class ConfusionView(QWidget):
         self.plot.addItem(self.counts)
 
         self.table = QTableWidget(0, 4)
+        self.table.setAccessibleName("Accuracy per class")
         self.table.setHorizontalHeaderLabels(["Class", "Images", "Correct", "Accuracy"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

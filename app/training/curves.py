@@ -136,6 +136,8 @@ class CurvesView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setAccessibleName("Training curves")
+        self.graphics.setAccessibleDescription("Loss and accuracy per epoch, for training and validation")
         plot_style.style_graphics_widget(self.graphics, self)
         loss_plot = self.graphics.addPlot(row=0, col=0)
         accuracy_plot = self.graphics.addPlot(row=1, col=0)

@@ -87,6 +87,7 @@ class DatasetChooser(QWidget):
 
         self.folder_edit = QLineEdit()
         self.folder_edit.setPlaceholderText("A folder with one sub-folder of images per class")
+        self.folder_edit.setAccessibleName("Image folder")
         self.folder_edit.editingFinished.connect(self._on_folder_typed)
         self.folder_button = QPushButton("Browse…")
         self.folder_button.clicked.connect(self._browse_folder)
@@ -95,6 +96,7 @@ class DatasetChooser(QWidget):
         self.root_edit = QLineEdit()
         self.root_edit.setPlaceholderText(str(default_data_root()))
         self.root_edit.setToolTip("Where MNIST, Fashion-MNIST and CIFAR-10 are stored (empty: the default).")
+        self.root_edit.setAccessibleName("Data folder")
         self.root_edit.editingFinished.connect(self._on_root_typed)
         self.root_button = QPushButton("Browse…")
         self.root_button.clicked.connect(self._browse_root)

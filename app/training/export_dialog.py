@@ -99,7 +99,9 @@ class ExportDialog(QDialog):
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         destination = QHBoxLayout()
-        destination.addWidget(QLabel("Save to"))
+        save_to = QLabel("Save &to")
+        save_to.setBuddy(self.path_edit)  # the field's name for screen readers, and Alt+T
+        destination.addWidget(save_to)
         destination.addWidget(self.path_edit, 1)
         destination.addWidget(browse)
 

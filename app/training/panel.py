@@ -30,6 +30,7 @@ from engine.data import DatasetInfo
 from engine.project import Project, weights_path
 from engine.training import TrainingError, choose_device, fit_problems
 
+from ..accessibility import announce
 from .background import BackgroundJobs
 from .dataset_chooser import DatasetChooser
 from .settings_command import set_training_setting
@@ -132,6 +133,7 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
+        self.progress.setAccessibleName("Training progress")  # Qt reports its value changes itself
         self.status_label = QLabel("Ready.")
         self.status_label.setWordWrap(True)
         self.message_label = QLabel()
@@ -249,12 +251,14 @@ class TrainingPanel(QWidget):
 
     def show_status(self, text: str) -> None:
         self.status_label.setText(text)
+        announce(self.status_label, text)  # (per-batch progress is not: the progress bar's value tells it)
 
     def show_message(self, text: str, error: bool = False) -> None:
         """A message that stays until the next run (an error, or where the checkpoints went)."""
         self.message_label.setVisible(bool(text))
         self.message_label.setText(text)
         self.message_label.setStyleSheet(_ERROR_STYLE if error else "")
+        announce(self.message_label, text, urgent=error)
 
     # A whole path has no place to wrap and would widen the panel past the screen: the link names the
     # run folder, the tooltip gives the whole path.
