@@ -85,6 +85,7 @@ def _value_label() -> QLabel:
 
 class Inspector(QScrollArea):
     save_block_requested = Signal(str)  # the block page's "Save to Library…" (group id)
+    escape_pressed = Signal()  # Escape that no field used: the window sends the focus back to the canvas
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +105,14 @@ class Inspector(QScrollArea):
     @property
     def page(self) -> _Page:
         return self._page
+
+    def keyPressEvent(self, event) -> None:
+        # Fields pass Escape on to their parents; open popups (completers, combo lists) keep it.
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            self.escape_pressed.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def show_nodes(self, ids: list[str]) -> None:
         """Shows the selection: node ids, then block ids (the canvas's ``selection_changed``)."""

@@ -21,6 +21,7 @@ COLOURS: dict[str, dict[str, str]] = {
     "light": {
         "window": "#F6F7F9", "panel": "#F6F7F9", "base": "#FFFFFF", "alt_base": "#F3F4F6",
         "text": "#1F2328", "muted": "#667085", "disabled": "#A3AAB5", "border": "#DDE1E6",
+        "control_border": "#7B838F",  # around buttons and check boxes: >= 3:1 against window and base
         "hover": "#ECEEF2", "selection": "#DCE7FD", "accent": "#2F6FEB", "accent_text": "#FFFFFF",
         "button": "#FFFFFF", "tooltip": "#FFFFFF", "tooltip_text": "#1F2328",
         "good": "#1F8F57", "warn": "#B7791F", "bad": "#D03B3F", "link": "#2F6FEB",
@@ -28,6 +29,7 @@ COLOURS: dict[str, dict[str, str]] = {
     "dark": {
         "window": "#212226", "panel": "#212226", "base": "#2A2C31", "alt_base": "#26282C",
         "text": "#E4E6EA", "muted": "#9AA1AD", "disabled": "#5E646E", "border": "#35373D",
+        "control_border": "#7A808A",
         "hover": "#2F3237", "selection": "#28406B", "accent": "#4C8DF6", "accent_text": "#FFFFFF",
         "button": "#2C2E33", "tooltip": "#2E3035", "tooltip_text": "#E4E6EA",
         "good": "#3DBE7F", "warn": "#E0A541", "bad": "#F0676B", "link": "#7AAEFF",
