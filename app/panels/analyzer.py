@@ -101,6 +101,7 @@ class NetworkAnalyzer(QDialog):
         self.proxy.setDynamicSortFilter(True)  # an edit keeps the chosen order
         self.table = QTableView()
         self.table.setAccessibleName("Layers")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between cells
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)

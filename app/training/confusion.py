@@ -101,6 +101,7 @@ class ConfusionView(QWidget):
 
         self.table = QTableWidget(0, 4)
         self.table.setAccessibleName("Accuracy per class")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between cells
         self.table.setHorizontalHeaderLabels(["Class", "Images", "Correct", "Accuracy"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

@@ -10,7 +10,7 @@ from collections import Counter
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QDockWidget, QMenu, QWidget
 
 # What a user looks up in the menus must show its keys there (issue 24, item 6).
 EXPECTED_SHORTCUTS = {
@@ -146,3 +146,42 @@ def test_focus_shows_on_the_canvas_lists_fields_and_buttons_in_both_themes(windo
             assert widget.grab().toImage() != before, f"{type(widget).__name__} looks the same focused ({mode})"
         away = window.canvas.viewport().grab().toImage()
         assert away.pixelColor(1, away.height() // 2) != accent
+
+
+def tab_traps(root) -> list[str]:
+    """The visible widgets Tab does not leave (a table moving between its cells, an editor keeping it)."""
+    traps = []
+    for widget in root.findChildren(QWidget):
+        if not (widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isVisible() and widget.isEnabled()
+                and widget.focusProxy() is None):
+            continue
+        widget.setFocus(Qt.FocusReason.OtherFocusReason)
+        if focused() is not widget:
+            continue
+        press(Qt.Key.Key_Tab)
+        if focused() is widget:
+            traps.append(f"{type(widget).__name__}({widget.objectName()}) in {type(widget.parentWidget()).__name__}")
+    return traps
+
+
+def test_tab_leaves_every_widget_of_every_panel(window, qtbot):
+    active(window, qtbot)
+    traps = []
+    for dock in window.findChildren(QDockWidget):
+        dock.show()
+        dock.raise_()
+        traps += tab_traps(dock)
+    traps += tab_traps(window.central_stack)
+    assert traps == []
+
+
+def test_no_table_or_list_keeps_tab_for_its_cells(window):
+    """Tab moves between the cells of a table by default: with data in it, Tab would never leave."""
+    from app.explainer import show_convolution_explainer
+
+    roots = [window, window.model_menu.show_analyzer(), show_convolution_explainer(window)]
+    keeping = [f"{type(view).__name__} in {type(view.parentWidget()).__name__}"
+               for root in roots for view in root.findChildren(QAbstractItemView) if view.tabKeyNavigation()]
+    for root in roots[1:]:
+        root.close()
+    assert keeping == []
