@@ -47,7 +47,7 @@ from .labels import muted
 from .training.background import BackgroundJobs
 from .training.panel import starting_point
 
-ERROR_COLOUR = "#d03b3f"  # as the training panel's errors
+ERROR_COLOUR = "palette(bright-text)"  # the theme's error colour, as the training panel's errors
 WEIGHTS_FILTER = "PyTorch weights (*.pt *.pth *.bin *.ckpt);;All files (*)"
 
 

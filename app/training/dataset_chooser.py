@@ -217,7 +217,7 @@ class DatasetChooser(QWidget):
 
     def _show_download_message(self, message: str, error: bool) -> None:
         self.download_label.setText(message)
-        self.download_label.setStyleSheet("color: #d03b3f;" if error else "")
+        self.download_label.setStyleSheet("color: palette(bright-text);" if error else "")
         self.download_label.show()
 
     # --- what the dataset holds ---------------------------------------------------------------
@@ -244,7 +244,7 @@ class DatasetChooser(QWidget):
         if serial != self._lookup_serial:
             return
         self.info_label.setText(_message(error))
-        self.info_label.setStyleSheet("color: #d03b3f;")
+        self.info_label.setStyleSheet("color: palette(bright-text);")
         self.info_changed.emit(None)
 
 

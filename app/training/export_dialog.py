@@ -236,5 +236,5 @@ class ExportDialog(QDialog):
         self._show(message, error=True)
 
     def _show(self, text: str, error: bool = False) -> None:
-        self.result_label.setStyleSheet("color: #d03b3f;" if error else "")
+        self.result_label.setStyleSheet("color: palette(bright-text);" if error else "")
         self.result_label.setText(html.escape(text))

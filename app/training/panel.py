@@ -37,7 +37,7 @@ from .settings_command import set_training_setting
 from .settings_form import SettingsForm
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
-_ERROR_STYLE = "color: #d03b3f;"
+_ERROR_STYLE = "color: palette(bright-text);"  # the theme's error colour, readable in both
 _GOOD_STYLE = "color: #1f8f57;"
 
 
