@@ -31,6 +31,7 @@ from engine.project import Project, weights_path
 from engine.training import TrainingError, choose_device, fit_problems
 
 from ..accessibility import announce
+from ..theme import set_style_property
 from .background import BackgroundJobs
 from .dataset_chooser import DatasetChooser
 from .settings_command import set_training_setting
@@ -38,7 +39,6 @@ from .settings_form import SettingsForm
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 _ERROR_STYLE = "color: palette(bright-text);"  # the theme's error colour, readable in both
-_GOOD_STYLE = "color: #1f8f57;"
 
 
 def format_duration(seconds: float) -> str:
@@ -94,6 +94,7 @@ class TrainingPanel(QWidget):
         self.dataset.info_changed.connect(lambda _info: self.refresh_fit_check())
 
         self.fit_label = QLabel()
+        self.fit_label.setObjectName("issueText")  # the stylesheet's good and bad colours, per theme
         self.fit_label.setWordWrap(True)
         self.adapt_button = QPushButton("Adapt network")
         self.adapt_button.setToolTip("Set the Input's channels and the last Dense's units to fit the dataset "
@@ -209,10 +210,10 @@ class TrainingPanel(QWidget):
         self.fit_ok = not problems
         if problems:
             self.fit_label.setText(" ".join(problems))
-            self.fit_label.setStyleSheet(_ERROR_STYLE)
+            set_style_property(self.fit_label, "severity", "error")
         else:
             self.fit_label.setText(f"✓ The network fits '{info.name}'.")
-            self.fit_label.setStyleSheet(_GOOD_STYLE)
+            set_style_property(self.fit_label, "severity", "ok")
         self.adapt_button.setVisible(bool(problems))
         self._update_buttons()
 

@@ -138,3 +138,13 @@ def test_error_messages_read_in_the_dark_theme(make_window):
     label.ensurePolished()
     shown = label.palette().color(QPalette.ColorRole.WindowText)
     assert contrast_ratio(shown, QColor(COLOURS["dark"]["panel"])) >= TEXT
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_the_dataset_fit_line_reads_in_both_themes(qtbot, make_window, scheme):
+    window = make_window()  # LeNet-5 on the digits: it fits, once the set's description has loaded
+    window.theme.set_mode(scheme)
+    label = window.training_ui.panel.fit_label
+    qtbot.waitUntil(lambda: label.text().startswith("✓"), timeout=20_000)
+    shown = label.palette().color(QPalette.ColorRole.WindowText)
+    assert contrast_ratio(shown, QColor(COLOURS[scheme]["panel"])) >= TEXT
