@@ -10,7 +10,7 @@ from collections import Counter
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QDockWidget, QMenu, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QDockWidget, QMenu, QTabBar, QWidget
 
 # What a user looks up in the menus must show its keys there (issue 24, item 6).
 EXPECTED_SHORTCUTS = {
@@ -185,3 +185,27 @@ def test_no_table_or_list_keeps_tab_for_its_cells(window):
     for root in roots[1:]:
         root.close()
     assert keeping == []
+
+
+def front_tabs(window) -> set[str]:
+    """The titles of the docks in front of their tab groups (what the tab bars show as current)."""
+    bars = [bar for bar in window.findChildren(QTabBar) if bar.parentWidget() is window and bar.count()]
+    return {bar.tabText(bar.currentIndex()) for bar in bars}
+
+
+def test_tab_never_rests_on_a_panel_behind_another(window, qtbot):
+    """Issue 24, item 1: Tab walked into the Training panel behind the Inspector, unseen."""
+    active(window, qtbot)
+    press(Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    unseen, reached_training = [], False
+    for _ in range(120):
+        press(Qt.Key.Key_Tab)
+        QApplication.processEvents()
+        widget = focused()
+        dock = next((d for d in window.findChildren(QDockWidget) if d.isAncestorOf(widget)), None)
+        if dock is None or not window.tabifiedDockWidgets(dock):
+            continue
+        reached_training |= dock is window.training_ui.dock("trainingDock")
+        if dock.windowTitle() not in front_tabs(window):
+            unseen.append(f"{type(widget).__name__} in {dock.windowTitle()}")
+    assert reached_training and unseen == []
