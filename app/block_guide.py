@@ -83,6 +83,7 @@ class BlockGuideDialog(QDialog):
         self.resize(640, 720)
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(True)
+        self.browser.setAccessibleName("Block guide")
         self.browser.setHtml(guide_html())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)

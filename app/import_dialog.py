@@ -51,6 +51,7 @@ from engine.importer import (
     torchvision_models,
 )
 
+from .accessibility import name_clear_button
 from .training.warm_up import wait_for_torch_warm_up
 from .theme import set_style_property
 from .training.background import BackgroundJobs
@@ -122,6 +123,7 @@ class SizeFields(QWidget):
             spin.setObjectName(f"input{name.capitalize()}")
             spin.setRange(int(param.minimum), int(param.maximum))
             spin.setToolTip(param.help)
+            spin.setAccessibleName(f"Input {name}")
             spin.setAccelerated(True)
             if index:
                 layout.addWidget(QLabel("×"))
@@ -232,8 +234,11 @@ class TorchvisionImportDialog(ImportDialog):
         self.search.setObjectName("modelSearch")
         self.search.setPlaceholderText("Search torchvision's models (resnet, vgg, …)")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search models")
+        name_clear_button(self.search, "Clear search")
         self.models = QListWidget()
         self.models.setObjectName("modelList")
+        self.models.setAccessibleName("Models")
         self.models.addItems(torchvision_models())
         self.models.setMinimumHeight(220)
         self.check_label = QLabel()
@@ -346,6 +351,7 @@ class PythonImportDialog(ImportDialog):
         self._ticket = 0
         self.file_edit = QLineEdit()
         self.file_edit.setObjectName("pythonFile")
+        self.file_edit.setAccessibleName("Python file")
         self.file_edit.setPlaceholderText("a .py file defining an nn.Module")
         browse = QPushButton("Browse…")
         browse.setObjectName("browsePython")

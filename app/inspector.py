@@ -86,6 +86,7 @@ def _value_label() -> QLabel:
 
 class Inspector(QScrollArea):
     save_block_requested = Signal(str)  # the block page's "Save to Library…" (group id)
+    escape_pressed = Signal()  # Escape that no field used: the window sends the focus back to the canvas
 
     def __init__(self, document: Document, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +106,14 @@ class Inspector(QScrollArea):
     @property
     def page(self) -> _Page:
         return self._page
+
+    def keyPressEvent(self, event) -> None:
+        # Fields pass Escape on to their parents; open popups (completers, combo lists) keep it.
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            self.escape_pressed.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def show_nodes(self, ids: list[str]) -> None:
         """Shows the selection: node ids, then block ids (the canvas's ``selection_changed``)."""
@@ -280,6 +289,7 @@ class NodePage(_Page):
                 editor.committed.connect(lambda value, key=param.name: self._set(key, value))
                 label = QLabel(param.title)
                 label.setToolTip(param.help)
+                label.setBuddy(editor)  # (addRow links a label to its field only when given the label's text)
                 params.addRow(label, editor)
                 self.editors[param.name] = editor
             self.layout_.addLayout(params)

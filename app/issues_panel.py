@@ -30,6 +30,8 @@ class IssuesPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tree = QTreeWidget()
+        self.tree.setAccessibleName("Problems")
+        self.tree.setAccessibleDescription("Errors and warnings of the network; choosing one shows its node")
         self.tree.setColumnCount(1)
         self.tree.setHeaderHidden(True)
         self.tree.setRootIsDecorated(False)

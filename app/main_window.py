@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QStackedWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QStackedWidget, QWidget
 
 from engine.analysis import Analysis
 from engine.codegen import python_source
@@ -24,7 +24,7 @@ from . import dialogs
 from .block_guide import BlockGuideDialog
 from .block_library import BlockLibraryController
 from .canvas.picture import render_png, render_svg
-from .canvas.view import CanvasView
+from .canvas.view import QUICK_ADD_KEYS, CanvasView
 from .document import Document
 from .explainer import show_convolution_explainer
 from .files import RecentFiles, RecoverySession
@@ -38,8 +38,9 @@ from .palette import BlockPalette
 from .presets_menu import PresetsMenu
 from .shell.docks import add_dock
 from .shell.geometry import place_window
+from .shell.panel_focus import PanelFocus
 from .shell.start_page import StartPage
-from .shell.toolbar import PRESETS_KEY, MainToolBar
+from .shell.toolbar import OPEN_CHECKPOINT_KEY, PRESETS_KEY, MainToolBar
 from .theme import MODES, ThemeManager, set_style_property
 from .training import install_training_ui
 
@@ -106,10 +107,12 @@ class MainWindow(QMainWindow):
         self._autosave.timeout.connect(self.autosave)
 
         self._build_status_bar()
+        self.panel_focus = PanelFocus(self)
         self._build_actions()
         self._build_menus()
         self.toolbar = MainToolBar(self, self.open_preset_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self._build_training_menu()
         self._connect()
         self._restore_layout()
         self._show_analysis(self.document.analysis)
@@ -169,11 +172,11 @@ class MainWindow(QMainWindow):
         self.open_action = self._action("&Open…", self.open_file, keys.Open, "Open a project file")
         self.save_action = self._action("&Save", self.save, keys.Save, "Save the project")
         self.save_as_action = self._action("Save &As…", self.save_as, keys.SaveAs, "Save under a new name")
-        self.revert_action = self._action("&Revert", self.revert, None, "Go back to the saved file")
-        self.open_preset_action = self._action("Open P&reset…", self.show_start_page, PRESETS_KEY,
+        self.revert_action = self._action("Re&vert", self.revert, None, "Go back to the saved file")
+        self.open_preset_action = self._action("Open Prese&t…", self.show_start_page, PRESETS_KEY,
                                                "Choose a preset network from pictures of each")
         self.open_checkpoint_action = self._action(
-            "Open &Checkpoint…", self.open_checkpoint, None,
+            "Open &Checkpoint…", self.open_checkpoint, OPEN_CHECKPOINT_KEY,
             "Open a trained network (.pt) to predict with it, export it or continue training it")
         self.export_picture_action = self._action(
             "&Picture (PNG or SVG)…", self.export_picture, None, "Save a picture of the whole network")
@@ -191,7 +194,7 @@ class MainWindow(QMainWindow):
         self.cut_action = self._action("Cu&t", canvas.cut_selection, keys.Cut, scope=canvas)
         self.copy_action = self._action("&Copy", canvas.copy_selection, keys.Copy, scope=canvas)
         self.paste_action = self._action("&Paste", canvas.paste, keys.Paste, scope=canvas)
-        self.duplicate_action = self._action("D&uplicate", canvas.duplicate_selection, "Ctrl+D", scope=canvas)
+        self.duplicate_action = self._action("Dupl&icate", canvas.duplicate_selection, "Ctrl+D", scope=canvas)
         self.delete_action = self._action("&Delete", canvas.delete_selection, keys.Delete, scope=canvas)
         self.select_all_action = self._action("Select &All", canvas.select_all, keys.SelectAll, scope=canvas)
         self.group_action = self._action("&Group into Block…", canvas.blocks.group_selection, "Ctrl+G",
@@ -201,9 +204,9 @@ class MainWindow(QMainWindow):
         self.find_action = self._action("&Find…", self.find, keys.Find,
                                         "Find a block or layer by name, select it and bring it into view")
         self.palette_panel.search_shortcut.setEnabled(False)  # one Ctrl+F: self.find decides
-        # No shortcut: Tab on the canvas opens it (the view's own key), elsewhere Tab moves focus.
-        self.quick_add_action = self._action("&Add Block…", canvas.show_quick_add, None,
-                                             "Search for a block and add it (Tab on the canvas)")
+        # Not Tab: Tab moves the focus on, out of the canvas as out of every panel.
+        self.quick_add_action = self._action("Add &Block…", canvas.show_quick_add, QUICK_ADD_KEYS,
+                                             "Search for a block and add it", scope=canvas)
 
         self.zoom_in_action = self._action("Zoom &In", canvas.zoom_in, keys.ZoomIn)
         self.zoom_out_action = self._action("Zoom &Out", canvas.zoom_out, keys.ZoomOut)
@@ -227,7 +230,7 @@ class MainWindow(QMainWindow):
         self.guide_action = self._action("Block &Guide", self.show_block_guide, keys.HelpContents,
                                          "What every block does")
         self.learn_convolution_action = self._action(
-            "Learn &Convolution", lambda: show_convolution_explainer(self), None,
+            "Learn &Convolution", lambda: show_convolution_explainer(self), "Shift+F1",
             "Step through a convolution: the sliding window, products and sums, stride, padding, pooling")
         self.about_action = self._action("&About ConvCanvas", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -281,13 +284,27 @@ class MainWindow(QMainWindow):
         minimap.setChecked(self.settings.value("view/minimap", True, type=bool))
         minimap.toggled.connect(lambda shown: self.settings.setValue("view/minimap", shown))
         view_menu.addAction(minimap)
-        theme_menu = view_menu.addMenu("&Theme")
+        theme_menu = view_menu.addMenu("T&heme")
         theme_menu.addActions(list(self.theme_actions.values()))
+        go_to_menu = view_menu.addMenu("&Go To")
+        go_to_menu.addActions(self.panel_focus.actions)
         self.panels_menu = view_menu.addMenu("&Panels")
         self.panels_menu.aboutToShow.connect(self._fill_panels_menu)
 
+        self.view_menu = view_menu
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.guide_action, self.learn_convolution_action, self.about_action])
+
+    def _build_training_menu(self) -> None:
+        """Train, Pause and Stop (the toolbar's actions, so both mirror the panel), then exporting."""
+        menu = QMenu("&Training", self)
+        menu.setObjectName("trainingMenu")
+        toolbar = self.toolbar
+        menu.addActions([toolbar.train_action, toolbar.pause_action, toolbar.stop_action])
+        menu.addSeparator()
+        menu.addAction(toolbar.export_action)
+        self.menuBar().insertMenu(self.view_menu.menuAction(), menu)
+        self.training_menu = menu
 
     def _connect(self) -> None:
         document = self.document

@@ -25,6 +25,7 @@ from engine.catalogue import BlockSpec, blocks_by_category
 from engine.library import LibraryEntry
 
 from .block_guide import tooltip_html
+from .accessibility import name_clear_button
 from .block_library import LIBRARY_MIME, entry_search_text, entry_tooltip, library_mime_data
 from .clipboard import BLOCK_MIME
 from .icons import CATEGORY_TITLES, category_icon, icon
@@ -91,9 +92,14 @@ class BlockPalette(QWidget):
         self.search.setObjectName("paletteSearch")
         self.search.setPlaceholderText("Search blocks")
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition).setText("Search")
+        name_clear_button(self.search, "Clear search")
         self.search.setToolTip("Filter blocks by name or description (Ctrl+F); Enter adds the first match")
+        self.search.setAccessibleName("Search blocks")
+        self.search.setAccessibleDescription(self.search.toolTip())
         self.tree = BlockTree()
+        self.tree.setAccessibleName("Blocks")
+        self.tree.setAccessibleDescription("Block types to add to the network, by group")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 0)
         layout.setSpacing(6)

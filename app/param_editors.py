@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -68,6 +68,22 @@ class ParamEditor(QWidget):
 
     def _commit(self, *_args: Any) -> None:
         self.committed.emit(self.value())
+
+    def _inputs(self) -> list[tuple[QWidget, str]]:
+        """The editor's inputs, each with the word that tells it from the others ('' when alone)."""
+        children = self.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        return [(child, "") for child in children if child.focusPolicy() != Qt.FocusPolicy.NoFocus]
+
+    def name_inputs(self) -> None:
+        """Names each input after the parameter for screen readers (the form's label names only the
+        editor around them), with its help as description; the first input takes the editor's focus,
+        so the label's buddy and setFocus lead into it."""
+        inputs = self._inputs()
+        for widget, part in inputs:
+            widget.setAccessibleName(f"{self.spec.title} {part}" if part else self.spec.title)
+            widget.setAccessibleDescription(self.spec.help)
+        if inputs:
+            self.setFocusProxy(inputs[0][0])
 
 
 def _int_spin(spec: ParamSpec) -> QSpinBox:
@@ -240,6 +256,10 @@ class PairEditor(ParamEditor):
         self.width_spin.valueChanged.connect(lambda v: self._side_changed(self.height_spin, v))
         self.link.toggled.connect(self._link_toggled)
 
+    def _inputs(self) -> list[tuple[QWidget, str]]:
+        return [(self.height_spin, "height"), (self.width_spin, "width"),
+                (self.link, "(keep height and width equal)")]
+
     @property
     def linked(self) -> bool:
         return self.link.isChecked()
@@ -288,6 +308,9 @@ class PaddingEditor(ParamEditor):
         self.mode.activated.connect(self._mode_chosen)
         self.pixels.committed.connect(self._commit)
 
+    def _inputs(self) -> list[tuple[QWidget, str]]:
+        return [(self.mode, "mode"), *self.pixels._inputs()]
+
     def value(self) -> int | list[int] | str:
         mode = self.mode.currentData()
         return self.pixels.value() if mode == self.NUMBER else mode
@@ -315,5 +338,6 @@ def editor_for(spec: ParamSpec, parent: QWidget | None = None) -> ParamEditor:
         if spec.kind not in kinds:
             raise ValueError(f"no editor for parameter kind {spec.kind!r} ({spec.name})")
         editor = kinds[spec.kind](spec, parent)
+    editor.name_inputs()
     editor.set_value(spec.default)
     return editor

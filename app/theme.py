@@ -7,6 +7,7 @@ QSettings.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from importlib.resources import files
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
@@ -21,14 +22,16 @@ COLOURS: dict[str, dict[str, str]] = {
     "light": {
         "window": "#F6F7F9", "panel": "#F6F7F9", "base": "#FFFFFF", "alt_base": "#F3F4F6",
         "text": "#1F2328", "muted": "#667085", "disabled": "#A3AAB5", "border": "#DDE1E6",
+        "control_border": "#7B838F",  # around buttons and check boxes: >= 3:1 against window and base
         "hover": "#ECEEF2", "selection": "#DCE7FD", "accent": "#2F6FEB", "accent_text": "#FFFFFF",
         "button": "#FFFFFF", "tooltip": "#FFFFFF", "tooltip_text": "#1F2328",
-        "good": "#1F8F57", "warn": "#B7791F", "bad": "#D03B3F", "link": "#2F6FEB",
+        "good": "#1A7F4C", "warn": "#936100", "bad": "#C0353A", "link": "#2459C8",
     },
     "dark": {
         "window": "#212226", "panel": "#212226", "base": "#2A2C31", "alt_base": "#26282C",
         "text": "#E4E6EA", "muted": "#9AA1AD", "disabled": "#5E646E", "border": "#35373D",
-        "hover": "#2F3237", "selection": "#28406B", "accent": "#4C8DF6", "accent_text": "#FFFFFF",
+        "control_border": "#7A808A",
+        "hover": "#2F3237", "selection": "#28406B", "accent": "#4C8DF6", "accent_text": "#0D1117",
         "button": "#2C2E33", "tooltip": "#2E3035", "tooltip_text": "#E4E6EA",
         "good": "#3DBE7F", "warn": "#E0A541", "bad": "#F0676B", "link": "#7AAEFF",
     },
@@ -43,6 +46,7 @@ def stylesheet(scheme: str) -> str:
     points = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
     tokens["font_size"] = f"{points:g}pt"
     tokens["title_size"] = f"{points * 1.25:g}pt"
+    tokens["icons"] = Path(str(files("resources") / "icons")).as_posix()  # for url(@icons/check.svg)
     return re.sub(r"@([a-z_]+)", lambda match: tokens[match.group(1)], template)
 
 
@@ -64,6 +68,24 @@ def palette(scheme: str) -> QPalette:
     for role in (roles.WindowText, roles.Text, roles.ButtonText):
         result.setColor(QPalette.ColorGroup.Disabled, role, c["disabled"])
     return result
+
+
+def relative_luminance(colour: QColor) -> float:
+    """WCAG 2.2's relative luminance of an opaque colour (0 black … 1 white)."""
+    def linear(channel: float) -> float:
+        return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+    return 0.2126 * linear(colour.redF()) + 0.7152 * linear(colour.greenF()) + 0.0722 * linear(colour.blueF())
+
+
+def contrast_ratio(first: QColor, second: QColor) -> float:
+    """WCAG 2.2's contrast ratio, 1 to 21 (text needs 4.5, borders and focus frames 3)."""
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def readable_on(background: QColor, light: QColor = QColor("white"), dark: QColor = QColor("black")) -> QColor:
+    """Whichever of ``light`` and ``dark`` text reads better on ``background``."""
+    return light if contrast_ratio(light, background) >= contrast_ratio(dark, background) else dark
 
 
 def set_style_property(widget: QWidget, name: str, value) -> None:

@@ -47,7 +47,7 @@ from .labels import muted
 from .training.background import BackgroundJobs
 from .training.panel import starting_point
 
-ERROR_COLOUR = "#d03b3f"  # as the training panel's errors
+ERROR_COLOUR = "palette(bright-text)"  # the theme's error colour, as the training panel's errors
 WEIGHTS_FILTER = "PyTorch weights (*.pt *.pth *.bin *.ckpt);;All files (*)"
 
 
@@ -104,6 +104,7 @@ class PretrainedWeightsDialog(QDialog):
         self.weights_combo.setObjectName("weightsCombo")
         self.file_edit = QLineEdit()
         self.file_edit.setObjectName("weightsFile")
+        self.file_edit.setAccessibleName("Weights file")
         self.file_edit.setPlaceholderText("a .pt or .pth file: a state_dict or a ConvCanvas checkpoint")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)

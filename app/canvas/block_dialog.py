@@ -38,7 +38,7 @@ class BlockDialog(QDialog):
         self.problem_label = QLabel()
         self.problem_label.setObjectName("blockProblem")
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet("color: #D93A3A;")
+        self.problem_label.setStyleSheet("color: palette(bright-text);")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setObjectName("ok")

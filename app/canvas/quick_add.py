@@ -1,6 +1,6 @@
 """The quick-add popup: type a few letters, press Enter, get the block.
 
-Opened with Tab or a right-click on empty canvas. It lists every block type
+Opened with Shift+A (Edit ▸ Add Block) or a right-click on empty canvas. It lists every block type
 (palette order), narrows the list as you type (title, type id, category and
 summary all match), and emits ``chosen`` with the type id.
 """

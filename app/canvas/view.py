@@ -4,7 +4,7 @@ Mouse: wheel zooms about the cursor; middle-drag or Space+drag pans; drag on
 empty canvas draws a selection rectangle (Ctrl-click toggles); drag a card to
 move it (snapped to a 10 px grid, one undo step per drag); drag from a port
 to draw an edge; grab an edge near its input end to move or remove it;
-right-click on empty canvas or Tab opens quick-add. Every edit goes through
+right-click on empty canvas or Shift+A opens quick-add (Tab moves the focus on, as everywhere). Every edit goes through
 the document, so it is undoable; the view only turns gestures into calls.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QCursor, QGuiApplication, QImage, QKeySequence, QPainter, QPen, QTransform
+from PySide6.QtGui import QCursor, QGuiApplication, QImage, QKeySequence, QPainter, QPalette, QPen, QTransform
 from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView, QMenu, QToolTip
 
 from .. import clipboard
@@ -39,6 +39,8 @@ PASTE_GAP = 40.0  # between pasted cards and the cards they would have covered
 EDGE_GRAB_DISTANCE = 28.0  # view pixels from an edge's input end that pick it up
 PORT_REACH = 16.0           # view pixels within which a dragged edge snaps to a port
 HALF_WORLD = 500_000.0      # the canvas is "endless": scrolling never hits an edge
+FOCUS_FRAME = 2.0  # px, the accent frame around the focused canvas
+QUICK_ADD_KEYS = "Shift+A"  # opens quick-add; not Tab, which must leave the canvas like any panel
 
 
 def snapped(value: float) -> float:
@@ -70,6 +72,9 @@ class CanvasView(QGraphicsView):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Network canvas")
+        self.setAccessibleDescription("The network's blocks and their connections; the Inspector shows "
+                                      "the selected block")
         self.setMouseTracking(True)
         self._edge_drag: EdgeDrag | None = None
         self._pending_edge_drag: tuple | None = None
@@ -482,14 +487,6 @@ class CanvasView(QGraphicsView):
 
     # --- keyboard ---------------------------------------------------------------------------
 
-    def event(self, event) -> bool:
-        # Tab would move the focus away before keyPressEvent sees it.
-        if (event.type() == event.Type.KeyPress and event.key() == Qt.Key.Key_Tab
-                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
-            self.show_quick_add()
-            return True
-        return super().event(event)
-
     def keyPressEvent(self, event) -> None:
         key = event.key()
         if key == Qt.Key.Key_Escape and self._edge_drag is not None:
@@ -515,6 +512,8 @@ class CanvasView(QGraphicsView):
             self.blocks.group_selection()
         elif event.keyCombination().toCombined() == QKeySequence(UNGROUP_KEYS)[0].toCombined():
             self.blocks.ungroup()
+        elif event.keyCombination().toCombined() == QKeySequence(QUICK_ADD_KEYS)[0].toCombined():
+            self.show_quick_add()
         else:
             super().keyPressEvent(event)
             return
@@ -687,6 +686,25 @@ class CanvasView(QGraphicsView):
         if event.type() in (event.Type.PaletteChange, event.Type.FontChange):
             self.canvas_scene.set_style(self.palette(), self.font())
             self.resetCachedContent()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.hasFocus():  # the stylesheet's focus frame would resize the viewport: paint one over it
+            painter = QPainter(self.viewport())
+            pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), FOCUS_FRAME)
+            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            painter.setPen(pen)
+            inset = FOCUS_FRAME / 2
+            painter.drawRect(QRectF(self.viewport().rect()).adjusted(inset, inset, -inset, -inset))
+            painter.end()
+
+    def focusInEvent(self, event) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()
 
     def drawBackground(self, painter, rect: QRectF) -> None:
         colours = self.canvas_scene.canvas_style.colours

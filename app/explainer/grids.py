@@ -95,6 +95,7 @@ class NumberGrid(QTableWidget):
         self.cell_width = 0
         self._filling = False
         self.colours = MarkColours(self.palette())
+        self.setTabKeyNavigation(False)  # Tab leaves the grid; arrows move between cells
         for header in (self.horizontalHeader(), self.verticalHeader()):
             header.hide()
             header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)

@@ -29,6 +29,9 @@ class StepView(QWidget):
         self.window_grid = NumberGrid()
         self.weights_grid = NumberGrid(signed_tint=True)
         self.products_grid = NumberGrid(signed_tint=True)
+        for grid, name in ((self.window_grid, "Window of the input"), (self.weights_grid, "Filter weights"),
+                           (self.products_grid, "Products")):
+            grid.setAccessibleName(name)
         for grid in self.grids:
             smaller = QFont(grid.font())
             smaller.setPointSizeF(smaller.pointSizeF() * 0.92)

@@ -45,6 +45,7 @@ class GridPanel(QWidget):
         self.subtitle = muted()
         self.subtitle.setWordWrap(False)
         self.grid = NumberGrid(editable=editable, signed_tint=signed_tint)
+        self.grid.setAccessibleName(title)
         self.heat = HeatMap() if heat else None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

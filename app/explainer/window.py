@@ -256,6 +256,7 @@ class ConvolutionExplainer(QDialog):
         self.speed_slider.setValue(SPEEDS.index(DEFAULT_SPEED))
         self.speed_slider.setFixedWidth(140)
         self.speed_slider.setToolTip("Animation speed")
+        self.speed_slider.setAccessibleName("Animation speed")
         self.speed_label = muted()
         self.speed_label.setWordWrap(False)
         self.speed_label.setMinimumWidth(80)

@@ -100,6 +100,8 @@ class NetworkAnalyzer(QDialog):
         self.proxy.setSortRole(SORT_ROLE)
         self.proxy.setDynamicSortFilter(True)  # an edit keeps the chosen order
         self.table = QTableView()
+        self.table.setAccessibleName("Layers")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between cells
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QPushButton, QToolBar
 from ..icons import icon
 
 TRAIN_KEY, PAUSE_KEY, STOP_KEY, EXPORT_KEY, PRESETS_KEY = "F5", "F6", "Shift+F5", "Ctrl+E", "Ctrl+Shift+O"
+OPEN_CHECKPOINT_KEY = "Ctrl+Shift+K"  # (Ctrl+Shift+O opens the presets)
 
 
 def shortcut_text(action: QAction) -> str:
@@ -88,7 +89,7 @@ class MainToolBar(QToolBar):
             action.setEnabled(button.isEnabled())
         if self._nothing_open:  # the start page hides a placeholder network: nothing to train yet
             self.train_action.setEnabled(False)
-        self.pause_action.setText(panel.pause_button.text())
+        self.pause_action.setText(f"&{panel.pause_button.text()}")  # Pause or Resume: P or R in the menu
         self.pause_action.setIcon(icon("train" if panel.pause_button.text() == "Resume" else "pause"))
         describe(self.train_action, panel.train_button.toolTip() or "Train the network")
         describe(self.pause_action, f"{panel.pause_button.text()} training")

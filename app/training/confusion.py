@@ -9,14 +9,16 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from . import plot_style
+from ..theme import readable_on
 
 #: Above this many classes the cells are too small for count labels.
 MAX_LABELLED_CLASSES = 20
-HEAT_MAP = "CET-L12"  # white → blue: light for few, dark for many
+# Few images are drawn close to the plot's background, many far from it: white → blue on a light
+# background, black → blue on a dark one (a near-white matrix would glare in the dark theme).
+HEAT_MAPS = {"light": "CET-L12", "dark": "CET-L15"}
 
 
 def row_shares(confusion: np.ndarray) -> np.ndarray:
@@ -40,6 +42,7 @@ class CellCounts(pg.GraphicsObject):
         super().__init__()
         self.matrix: np.ndarray | None = None
         self.shares: np.ndarray | None = None
+        self.colour_map = plot_style.colour_map(HEAT_MAPS["light"])  # the image's: each count reads on its cell
 
     def set_cells(self, matrix: np.ndarray | None, shares: np.ndarray) -> None:
         self.prepareGeometryChange()
@@ -70,7 +73,7 @@ class CellCounts(pg.GraphicsObject):
                 if not text or metrics.horizontalAdvance(text) + 2 > abs(cell.x()) or metrics.height() > abs(cell.y()):
                     continue
                 centre = to_screen.map(QPointF(column + 0.5, row + 0.5))
-                painter.setPen(QColor("white") if self.shares[row, column] > 0.5 else QColor(40, 40, 40))
+                painter.setPen(readable_on(self.colour_map.mapToQColor(float(self.shares[row, column]))))
                 painter.drawText(QRectF(centre.x() - 40, centre.y() - 10, 80, 20), Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
@@ -81,6 +84,9 @@ class ConfusionView(QWidget):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setAccessibleName("Confusion matrix")
+        self.graphics.setAccessibleDescription("True classes in rows, predicted classes in columns; "
+                                               "the table beside it lists each class's accuracy")
         self.plot = self.graphics.addPlot()
         self.apply_colours()
         self.plot.setMouseEnabled(x=False, y=False)
@@ -91,12 +97,14 @@ class ConfusionView(QWidget):
         self.plot.setLabel("left", "true class")
         self.plot.setLabel("bottom", "predicted class")
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(plot_style.colour_map(HEAT_MAP))
         self.plot.addItem(self.image)
         self.counts = CellCounts()
         self.plot.addItem(self.counts)
+        self.apply_heat_map()
 
         self.table = QTableWidget(0, 4)
+        self.table.setAccessibleName("Accuracy per class")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between cells
         self.table.setHorizontalHeaderLabels(["Class", "Images", "Correct", "Accuracy"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -121,6 +129,14 @@ class ConfusionView(QWidget):
         super().changeEvent(event)
         if plot_style.is_palette_change(event) and hasattr(self, "plot"):  # (not while being built)
             self.apply_colours()
+            self.apply_heat_map()
+
+    def apply_heat_map(self) -> None:
+        """The colour map that suits the plot's background (light or dark theme)."""
+        scheme = "dark" if plot_style.background(self).lightnessF() < 0.5 else "light"
+        self.counts.colour_map = plot_style.colour_map(HEAT_MAPS[scheme])
+        self.image.setColorMap(self.counts.colour_map)
+        self.counts.update()
 
     def apply_colours(self) -> None:
         """Background and axes in this widget's palette colours (again after a theme switch)."""

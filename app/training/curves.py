@@ -136,6 +136,8 @@ class CurvesView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setAccessibleName("Training curves")
+        self.graphics.setAccessibleDescription("Loss and accuracy per epoch, for training and validation")
         plot_style.style_graphics_widget(self.graphics, self)
         loss_plot = self.graphics.addPlot(row=0, col=0)
         accuracy_plot = self.graphics.addPlot(row=1, col=0)
@@ -157,14 +159,16 @@ class CurvesView(QWidget):
         self.previous_toggle.setToolTip("Overlay the smoothed training curves of this session's earlier runs, dimmed.")
         self.previous_toggle.toggled.connect(self.set_previous_runs_visible)
         # One legend for both plots, outside them, so it never hides a curve.
+        # The marks in the curves' colours, the words in the text colour (coloured text was unreadable:
+        # dimmed blue on dark grey).
         entries = (
-            (plot_style.TRAIN_COLOUR, "━ training (smoothed per batch)"),
-            (plot_style.VALIDATION_COLOUR, "●━ validation (per epoch)"),
-            (plot_style.dimmed(plot_style.TRAIN_COLOUR, 110), "━ earlier runs"),
+            (plot_style.TRAIN_COLOUR, "━", "training (smoothed per batch)"),
+            (plot_style.VALIDATION_COLOUR, "●━", "validation (per epoch)"),
+            (plot_style.dimmed(plot_style.TRAIN_COLOUR, 110), "━", "earlier runs"),
         )
         self.legend = QLabel("&nbsp;&nbsp; ".join(
-            f"<span style='color:{colour.name(QColor.NameFormat.HexArgb)}'>{text.replace(' ', '&nbsp;')}</span>"
-            for colour, text in entries))
+            f"<span style='color:{colour.name(QColor.NameFormat.HexArgb)}'>{mark}</span>"
+            f"&nbsp;{text.replace(' ', '&nbsp;')}" for colour, mark, text in entries))
         self.legend.setToolTip("Hover over a plot to read the values under the cursor.")
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 0, 6, 4)

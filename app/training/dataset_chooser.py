@@ -87,6 +87,7 @@ class DatasetChooser(QWidget):
 
         self.folder_edit = QLineEdit()
         self.folder_edit.setPlaceholderText("A folder with one sub-folder of images per class")
+        self.folder_edit.setAccessibleName("Image folder")
         self.folder_edit.editingFinished.connect(self._on_folder_typed)
         self.folder_button = QPushButton("Browse…")
         self.folder_button.clicked.connect(self._browse_folder)
@@ -95,6 +96,7 @@ class DatasetChooser(QWidget):
         self.root_edit = QLineEdit()
         self.root_edit.setPlaceholderText(str(default_data_root()))
         self.root_edit.setToolTip("Where MNIST, Fashion-MNIST and CIFAR-10 are stored (empty: the default).")
+        self.root_edit.setAccessibleName("Data folder")
         self.root_edit.editingFinished.connect(self._on_root_typed)
         self.root_button = QPushButton("Browse…")
         self.root_button.clicked.connect(self._browse_root)
@@ -215,7 +217,7 @@ class DatasetChooser(QWidget):
 
     def _show_download_message(self, message: str, error: bool) -> None:
         self.download_label.setText(message)
-        self.download_label.setStyleSheet("color: #d03b3f;" if error else "")
+        self.download_label.setStyleSheet("color: palette(bright-text);" if error else "")
         self.download_label.show()
 
     # --- what the dataset holds ---------------------------------------------------------------
@@ -242,7 +244,7 @@ class DatasetChooser(QWidget):
         if serial != self._lookup_serial:
             return
         self.info_label.setText(_message(error))
-        self.info_label.setStyleSheet("color: #d03b3f;")
+        self.info_label.setStyleSheet("color: palette(bright-text);")
         self.info_changed.emit(None)
 
 

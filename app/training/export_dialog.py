@@ -99,7 +99,9 @@ class ExportDialog(QDialog):
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         destination = QHBoxLayout()
-        destination.addWidget(QLabel("Save to"))
+        save_to = QLabel("Save &to")
+        save_to.setBuddy(self.path_edit)  # the field's name for screen readers, and Alt+T
+        destination.addWidget(save_to)
         destination.addWidget(self.path_edit, 1)
         destination.addWidget(browse)
 
@@ -234,5 +236,5 @@ class ExportDialog(QDialog):
         self._show(message, error=True)
 
     def _show(self, text: str, error: bool = False) -> None:
-        self.result_label.setStyleSheet("color: #d03b3f;" if error else "")
+        self.result_label.setStyleSheet("color: palette(bright-text);" if error else "")
         self.result_label.setText(html.escape(text))

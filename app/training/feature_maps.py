@@ -176,6 +176,7 @@ class FeatureMapView(QWidget):
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.grid = ChannelGrid()
+        self.grid.setAccessibleName("Feature maps")
         self.grid.setMinimumHeight(120)  # fits the dashboards' third of a 900 px window
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -185,6 +186,8 @@ class FeatureMapView(QWidget):
         self.index_box.setRange(0, 0)
         self.index_box.setPrefix("validation image #")
         self.index_box.setToolTip("Which validation image the feature maps are computed for.")
+        self.index_box.setAccessibleName("Validation image")
+        self.index_box.setAccessibleDescription(self.index_box.toolTip())
         self.index_box.valueChanged.connect(self.probe_index_changed)
         self.load_button = QPushButton("Load image…")
         self.load_button.setToolTip("Compute the feature maps for an image file of your own.")

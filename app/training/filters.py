@@ -42,6 +42,7 @@ class FiltersView(QWidget):
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.grid = ChannelGrid(colour_map=DIVERGING_MAP, levels=(-1.0, 1.0), scale_label="weight")
+        self.grid.setAccessibleName("Learned filters")
         self.grid.setMinimumHeight(120)  # fits the dashboards' third of a 900 px window
         self.status = QLabel()
         self.status.setWordWrap(True)

@@ -63,6 +63,7 @@ class GalleryView(QWidget):
         self.mistakes_only = QCheckBox("Mistakes only")
         self.mistakes_only.toggled.connect(self._refill)
         self.list = QListWidget()
+        self.list.setAccessibleName("Validation images with their predictions")
         self.list.setViewMode(QListView.ViewMode.IconMode)
         self.list.setIconSize(QSize(THUMBNAIL, THUMBNAIL))
         self.list.setGridSize(QSize(THUMBNAIL + 40, THUMBNAIL + 40))

@@ -30,14 +30,15 @@ from engine.data import DatasetInfo
 from engine.project import Project, weights_path
 from engine.training import TrainingError, choose_device, fit_problems
 
+from ..accessibility import announce
+from ..theme import set_style_property
 from .background import BackgroundJobs
 from .dataset_chooser import DatasetChooser
 from .settings_command import set_training_setting
 from .settings_form import SettingsForm
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
-_ERROR_STYLE = "color: #d03b3f;"
-_GOOD_STYLE = "color: #1f8f57;"
+_ERROR_STYLE = "color: palette(bright-text);"  # the theme's error colour, readable in both
 
 
 def format_duration(seconds: float) -> str:
@@ -93,6 +94,7 @@ class TrainingPanel(QWidget):
         self.dataset.info_changed.connect(lambda _info: self.refresh_fit_check())
 
         self.fit_label = QLabel()
+        self.fit_label.setObjectName("issueText")  # the stylesheet's good and bad colours, per theme
         self.fit_label.setWordWrap(True)
         self.adapt_button = QPushButton("Adapt network")
         self.adapt_button.setToolTip("Set the Input's channels and the last Dense's units to fit the dataset "
@@ -132,6 +134,7 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
+        self.progress.setAccessibleName("Training progress")  # Qt reports its value changes itself
         self.status_label = QLabel("Ready.")
         self.status_label.setWordWrap(True)
         self.message_label = QLabel()
@@ -207,10 +210,10 @@ class TrainingPanel(QWidget):
         self.fit_ok = not problems
         if problems:
             self.fit_label.setText(" ".join(problems))
-            self.fit_label.setStyleSheet(_ERROR_STYLE)
+            set_style_property(self.fit_label, "severity", "error")
         else:
             self.fit_label.setText(f"✓ The network fits '{info.name}'.")
-            self.fit_label.setStyleSheet(_GOOD_STYLE)
+            set_style_property(self.fit_label, "severity", "ok")
         self.adapt_button.setVisible(bool(problems))
         self._update_buttons()
 
@@ -249,12 +252,14 @@ class TrainingPanel(QWidget):
 
     def show_status(self, text: str) -> None:
         self.status_label.setText(text)
+        announce(self.status_label, text)  # (per-batch progress is not: the progress bar's value tells it)
 
     def show_message(self, text: str, error: bool = False) -> None:
         """A message that stays until the next run (an error, or where the checkpoints went)."""
         self.message_label.setVisible(bool(text))
         self.message_label.setText(text)
         self.message_label.setStyleSheet(_ERROR_STYLE if error else "")
+        announce(self.message_label, text, urgent=error)
 
     # A whole path has no place to wrap and would widen the panel past the screen: the link names the
     # run folder, the tooltip gives the whole path.

@@ -12,8 +12,9 @@ from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QWidget
 
-TRAIN_COLOUR = QColor(31, 119, 180)  # blue
-VALIDATION_COLOUR = QColor(255, 127, 14)  # orange
+# Curve colours keep >= 3:1 against both themes' plot background (WCAG non-text contrast).
+TRAIN_COLOUR = QColor("#3382D6")  # blue
+VALIDATION_COLOUR = QColor("#D06A00")  # orange
 ERROR_COLOUR = QColor(214, 39, 40)  # red: misclassified, failures
 GOOD_COLOUR = QColor(44, 160, 44)  # green: correct predictions
 

@@ -66,6 +66,7 @@ class PredictView(QWidget):
         self.maps_title = QLabel()
         self.maps_title.setWordWrap(True)
         self.grid = ChannelGrid()
+        self.grid.setAccessibleName("Feature maps of the image")
         self.grid.setMinimumSize(200, 140)
 
         # Image (with its heat map) and scores on the left, feature maps on the right (docks here are

@@ -46,6 +46,7 @@ class SettingsForm(QWidget):
             editor.committed.connect(lambda value, key=spec.name: self.setting_changed.emit(key, value))
             label = QLabel(spec.title)
             label.setToolTip(spec.help)
+            label.setBuddy(editor)  # (addRow links a label to its field only when given the label's text)
             form.addRow(label, editor)
             self.editors[spec.name] = editor
             self.labels[spec.name] = label

@@ -103,7 +103,7 @@ class TrainingUi(QObject):
         self.open_checkpoint_action.setStatusTip("Open a trained network (.pt) to predict with it, export it or "
                                                  "continue training it")
         self.open_checkpoint_action.triggered.connect(self._open_checkpoint_triggered)
-        self.export_action = QAction("Export Trained Network…", self)
+        self.export_action = QAction("E&xport Trained Network…", self)
         self.export_action.setStatusTip("Write the trained network as a checkpoint, TorchScript, ONNX or Python")
         self.export_action.triggered.connect(self.show_export_dialog)
         self.actions = [self.open_checkpoint_action, self.export_action]

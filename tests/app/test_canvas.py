@@ -232,11 +232,11 @@ def test_wheel_zoom_keeps_the_point_under_the_cursor(qtbot):
     assert view.zoom > zoom
 
 
-def test_tab_opens_quick_add_which_adds_and_connects_after_the_selection(qtbot):
+def test_shift_a_opens_quick_add_which_adds_and_connects_after_the_selection(qtbot):
     document, view = open_view(qtbot)
     document.disconnect([Edge("fc1", "output")])
     view.select_nodes(["fc1"])
-    QTest.keyClick(view, Qt.Key.Key_Tab)
+    QTest.keyClick(view, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
     popup = view.quick_add_popup
     assert popup is not None and popup.isVisible()
     QTest.keyClicks(popup.search, "drop")
