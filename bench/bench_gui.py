@@ -3,12 +3,16 @@
 LeNet-5 trains on the bundled digits in the app's main window (its worker
 thread) with the live views open (curves, and the feature maps of conv1
 selected on the canvas), while a 10 ms
-QTimer heartbeat records the longest gap of the GUI event loop (target
-< 50 ms). The same training runs headless through the engine's ``Trainer``,
-and the training throughput (images/s) of both is compared (target: the
-app reaches >= 0.90× of headless). Each round runs headless and then in the
-app, so that both meet the same load; the median of the rounds' ratios is
-reported.
+QTimer heartbeat records the gaps of the GUI event loop (targets, in every
+round: longest < 50 ms, 99th percentile < 17 ms, one frame at 60 Hz). The
+same training runs headless through the engine's ``Trainer``, and the
+training throughput (images/s) of both is compared (target: the app reaches
+>= 0.95× of headless). Each round runs headless and then in the app, so that
+both meet the same load; the median of the rounds' ratios is reported.
+
+For the gaps over one frame it also prints how much of their time the GUI
+thread itself ran: a low share means the window was waiting (for a core, or
+for the GIL), not painting.
 
 Each run starts once the app's start-up warm-up has imported torch's compiler
 stack, as it has by the time a person clicks Train: that import loads triton's
@@ -32,7 +36,8 @@ BATCH_SIZE = 64
 ROUNDS = 3
 HEARTBEAT_MS = 10
 GAP_TARGET_MS = 50.0
-THROUGHPUT_TARGET = 0.90
+P99_TARGET_MS = 17.0
+THROUGHPUT_TARGET = 0.95
 PRESET = Path(__file__).resolve().parent.parent / "presets" / "lenet5.cnn.json"
 
 
@@ -69,9 +74,9 @@ def headless_rate() -> float:
     return _train_rate(results[0].history)
 
 
-def gui_run(app) -> tuple[float, float, float, float]:
-    """(images/s, longest heartbeat gap ms, 99th percentile gap ms, GUI thread's share of one core)
-    of one run in the app."""
+def gui_run(app) -> tuple[float, float, float, float, float]:
+    """(images/s, longest heartbeat gap ms, 99th percentile gap ms, GUI thread's share of one core,
+    its share of the time of the gaps over one frame) of one run in the app."""
     from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer
     from PySide6.QtCore import QSettings
 
@@ -99,15 +104,22 @@ def gui_run(app) -> tuple[float, float, float, float]:
                 self.clock = QElapsedTimer()
                 self.last = 0
                 self.cpu = 0.0
+                self.last_cpu = 0.0
+                self.long_gaps_ms = 0.0  # wall time of the gaps over one frame
+                self.long_gaps_cpu_ms = 0.0  # the GUI thread's CPU time within them
 
             def epoch(self, metrics: dict) -> None:
                 self.history.append(metrics)
 
             def beat(self) -> None:
-                now = self.clock.nsecsElapsed()
+                now, cpu = self.clock.nsecsElapsed(), time.thread_time()
                 if self.last:
-                    self.gaps.append((now - self.last) / 1e6)
-                self.last = now
+                    gap = (now - self.last) / 1e6
+                    self.gaps.append(gap)
+                    if gap > P99_TARGET_MS:
+                        self.long_gaps_ms += gap
+                        self.long_gaps_cpu_ms += 1000 * (cpu - self.last_cpu)
+                self.last, self.last_cpu = now, cpu
 
         recorder = Recorder()
         heartbeat = QTimer()
@@ -143,7 +155,12 @@ def gui_run(app) -> tuple[float, float, float, float]:
         raise RuntimeError("the run in the app did not finish or showed no feature maps: "
                            + ui.panel.message_label.text())
     gaps = sorted(recorder.gaps)
-    return _train_rate(recorder.history), gaps[-1], gaps[int(0.99 * (len(gaps) - 1))], gui_share
+    busy_in_gaps = recorder.long_gaps_cpu_ms / recorder.long_gaps_ms if recorder.long_gaps_ms else 0.0
+    return _train_rate(recorder.history), gaps[-1], gaps[int(0.99 * (len(gaps) - 1))], gui_share, busy_in_gaps
+
+
+def _verdict(met: bool) -> str:
+    return "MET" if met else "MISSED"
 
 
 def main() -> int:
@@ -151,32 +168,38 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.qt_workarounds import GuiThreadGarbageCollector
+    from app.training.threads import default_threads
     app = QApplication.instance() or QApplication(sys.argv[:1])
     GuiThreadGarbageCollector(parent=app)  # as the app does: the worker thread never runs the collector
     import torch
 
-    print(f"LeNet-5 on digits, {EPOCHS} epochs of batch {BATCH_SIZE}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads; live views: curves + feature maps of conv1")
+    print(f"LeNet-5 on digits, {EPOCHS} epochs of batch {BATCH_SIZE}, torch {torch.__version__}; headless "
+          f"{torch.get_num_threads()} intra-op threads, in the app {default_threads()} (its default: cores - 1); "
+          f"live views: curves + feature maps of conv1; {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}")
     started = time.perf_counter()
     headless_rate()  # warm-up: first-use costs (imports, allocator) go to neither side
     headless, in_app, worst_gaps, p99_gaps = [], [], [], []
     for round_index in range(ROUNDS):
         headless.append(headless_rate())
-        rate, gap, p99, gui_share = gui_run(app)
+        rate, gap, p99, gui_share, busy_in_gaps = gui_run(app)
         in_app.append(rate)
         worst_gaps.append(gap)
         p99_gaps.append(p99)
-        print(f"  round {round_index + 1}: headless {headless[-1]:,.0f} images/s, in the app {rate:,.0f} images/s, "
-              f"longest GUI gap {gap:.1f} ms (99th percentile {p99:.1f} ms), GUI thread busy "
-              f"{100 * gui_share:.0f} % of one core")
+        print(f"  round {round_index + 1}: headless {headless[-1]:,.0f} images/s, in the app {rate:,.0f} images/s "
+              f"({rate / headless[-1]:.2f}×), longest GUI gap {gap:.1f} ms, 99th percentile {p99:.1f} ms; GUI thread "
+              f"busy {100 * gui_share:.0f} % of one core, {100 * busy_in_gaps:.0f} % of the gaps over "
+              f"{P99_TARGET_MS:.0f} ms; load average {os.getloadavg()[0]:.1f}")
     # Rounds pair a headless run with an app run made right after it, under the same load.
     ratio = statistics.median(app_rate / base for app_rate, base in zip(in_app, headless))
-    worst_gap = max(worst_gaps)
-    gap_ok, rate_ok = worst_gap < GAP_TARGET_MS, ratio >= THROUGHPUT_TARGET
-    print(f"GUI event loop: longest gap {worst_gap:.1f} ms (target < {GAP_TARGET_MS:.0f} ms): "
-          f"{'OK' if gap_ok else 'MISSED'}")
+    worst_gap, worst_p99 = max(worst_gaps), max(p99_gaps)
+    print(f"GUI event loop, longest gap: worst round {worst_gap:.1f} ms (target < {GAP_TARGET_MS:.0f} ms in every "
+          f"round): {_verdict(worst_gap < GAP_TARGET_MS)}")
+    print(f"GUI event loop, 99th percentile gap: worst round {worst_p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms in "
+          f"every round): {_verdict(worst_p99 < P99_TARGET_MS)}")
     print(f"throughput: app / headless = {ratio:.2f}× (median of the rounds; best runs: app {max(in_app):,.0f} "
           f"vs headless {max(headless):,.0f} images/s; target >= {THROUGHPUT_TARGET:.2f}×): "
-          f"{'OK' if rate_ok else 'MISSED'}")
-    print(f"({time.perf_counter() - started:.0f} s; both figures depend on how busy the machine is)")
+          f"{_verdict(ratio >= THROUGHPUT_TARGET)}")
+    print(f"({time.perf_counter() - started:.0f} s, load average at the end {os.getloadavg()[0]:.1f}; all three "
+          f"figures depend on how busy the machine is)")
     return 0

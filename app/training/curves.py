@@ -5,6 +5,11 @@ faint behind) and a validation point per epoch. Points are buffered and the
 plots redrawn by a timer at most every ``REDRAW_INTERVAL_MS``: each redraw
 calls ``setData`` on the existing curve items, so no items are created while
 a run is going. The x axis is in epochs (2.5 = half-way through epoch 3).
+
+While a run draws, no axis moves per update: x spans the whole run, accuracy
+0–100 % and loss 0 up to a round step above its highest value, so a redraw
+repaints the curves but neither recomputes nor repaints the ticks (axis
+repaints were most of the window's painting time during training).
 """
 from __future__ import annotations
 
@@ -24,6 +29,14 @@ REDRAW_INTERVAL_MS = 200
 SMOOTHING = 0.8
 #: Dimmed earlier runs kept for overlay (older ones are dropped).
 MAX_PREVIOUS_RUNS = 5
+
+
+def round_step_above(value: float) -> float:
+    """The smallest 1, 2 or 5 × 10^k at or above ``value`` (1.0 for nothing positive)."""
+    if not np.isfinite(value) or value <= 0:
+        return 1.0
+    power = 10.0 ** np.floor(np.log10(value))
+    return float(next(step * power for step in (1, 2, 5, 10) if step * power >= value * (1 - 1e-9)))
 
 
 class SmoothedSeries:
@@ -66,6 +79,9 @@ class _MetricPlot:
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         self.previous_curves: list[pg.PlotDataItem] = []
+        #: Top of the fixed y range while the y axis follows the data in steps (None: fixed by the owner).
+        self.y_top: float | None = 0.0 if metric == "loss" else None
+        self.begin_run()
         self.raw = plot.plot(pen=pg.mkPen(plot_style.dimmed(plot_style.TRAIN_COLOUR, 60), width=1))
         self.smooth = plot.plot(pen=pg.mkPen(plot_style.TRAIN_COLOUR, width=2))
         self.validation = plot.plot(
@@ -101,11 +117,33 @@ class _MetricPlot:
             self.plot.removeItem(self.previous_curves.pop(0))
         return curve
 
+    def begin_run(self) -> None:
+        if self.y_top is not None:
+            self.y_top = 0.0
+        self._validation_points = -1
+        self._seen = self._seen_validation = 0
+        self._low = 0.0
+
     def redraw(self, run: RunSeries) -> None:
         series = run.train[self.metric]
         self.raw.setData(series.x, series.raw)
         self.smooth.setData(series.x, series.smooth)
-        self.validation.setData(run.val_x, run.val[self.metric])
+        if len(run.val_x) != self._validation_points:  # once an epoch: its symbols are costly to rebuild
+            self._validation_points = len(run.val_x)
+            self.validation.setData(run.val_x, run.val[self.metric])
+        if self.y_top is not None:
+            # Only the points added since the last redraw are looked at: a long run has many.
+            new = series.raw[self._seen:] + run.val[self.metric][self._seen_validation:]
+            self._seen, self._seen_validation = len(series.raw), len(run.val[self.metric])
+            finite = [value for value in new if np.isfinite(value)]
+            self._low = min([self._low, *finite])
+            self._follow_in_steps(max(finite, default=0.0))
+
+    def _follow_in_steps(self, highest: float) -> None:
+        top = max(self.y_top or 0.0, round_step_above(highest))
+        if top != self.y_top:  # rare: the axis and its ticks change only when a step is crossed
+            self.y_top = top
+            self.plot.setYRange(self._low, top, padding=0.02)
 
     def show_readout(self, x: float, run: RunSeries, unit: str) -> None:
         series = run.train[self.metric]
@@ -183,6 +221,7 @@ class CurvesView(QWidget):
         self.run: RunSeries | None = None
         self.previous_runs: list[RunSeries] = []
         self._dirty = False
+        self.redraws = 0  # redraws that reached the plots (tests count them)
         # At most one redraw per interval however fast points arrive, none when idle.
         self.redraw_throttle = Throttle(REDRAW_INTERVAL_MS, self.redraw, self)
         self.graphics.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -207,6 +246,8 @@ class CurvesView(QWidget):
             for plot in self.plots.values():
                 plot.add_previous(self.run).setVisible(self.previous_toggle.isChecked())
         self.run = RunSeries(label)
+        for plot in self.plots.values():
+            plot.begin_run()
         if epochs:
             for plot in self.plots.values():
                 plot.plot.setXRange(0, epochs, padding=0.02)
@@ -243,6 +284,7 @@ class CurvesView(QWidget):
         if not self._dirty or self.run is None:
             return
         self._dirty = False
+        self.redraws += 1
         for plot in self.plots.values():
             plot.redraw(self.run)
 

@@ -37,6 +37,7 @@ from .panel import IDLE, PAUSED, RUNNING, STOPPING, TrainingPanel, format_durati
 from .predict_view import PredictView
 from .probing import FeatureProbe
 from .run import TrainingRun, default_runs_root, new_run_folder
+from .threads import in_app_threads
 from .throttle import Throttle
 from .trained import (
     TrainedModel,
@@ -181,7 +182,7 @@ class TrainingUi(QObject):
         key = _data_key(config, snapshot.graph)
         cached = self._data_cache[1] if self._data_cache and self._data_cache[0] == key else None
         self._start_run(RunRequest(snapshot, config, run_dir, download=self.panel.dataset.download, data=cached,
-                                   resume=resume))
+                                   resume=resume, threads=in_app_threads(getattr(self.window, "settings", None))))
         return True
 
     def _start_run(self, request: RunRequest) -> None:

@@ -76,6 +76,8 @@ class RunRequest:
     data: DataSplit | None = None
     """Data loaded by an earlier run with the same settings (loading is skipped)."""
     resume: Path | None = None
+    threads: int | None = None
+    """Torch's intra-op threads for this run (see ``threads.py``); None keeps torch's count."""
 
 
 @dataclass
@@ -241,6 +243,17 @@ class TrainingWorker(QObject):
 
     def _train(self) -> RunOutcome:
         request = self.request
+        # Torch keeps the count per thread, and threads started later inherit the last one set,
+        # so the run sets it here, on its own thread, and puts the previous count back after.
+        previous_threads = torch.get_num_threads()
+        if request.threads:
+            torch.set_num_threads(request.threads)
+        try:
+            return self._train_with(request)
+        finally:
+            torch.set_num_threads(previous_threads)
+
+    def _train_with(self, request: RunRequest) -> RunOutcome:
         data = request.data or self._load_data()
         try:
             self.data_ready.emit(data)

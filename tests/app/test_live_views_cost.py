@@ -1,0 +1,159 @@
+"""What keeps the window smooth while a network trains (behaviour only; the timings are in
+``make bench``, bench/bench_gui.py): the run's torch thread count, coalesced curve redraws
+and axes that stay put between updates."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMainWindow, QWidget
+
+from app.document import Document
+from app.training import install_training_ui
+from app.training.curves import REDRAW_INTERVAL_MS, CurvesView, round_step_above
+from app.training.run import TrainingRun, running_runs
+from app.training.threads import SETTINGS_KEY, default_threads, in_app_threads
+from app.training.worker import RunRequest
+from engine import Project, TrainingConfig
+from engine.builders import GraphBuilder
+
+RUN_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(autouse=True)
+def no_training_thread_left_running(qapp):
+    yield
+    left = running_runs()
+    for run in left:
+        run.stop_and_wait(10_000)
+    assert not left, f"{len(left)} training thread(s) were left running by the test"
+
+
+def tiny_project(epochs: int = 1) -> Project:
+    builder = GraphBuilder()
+    builder.add("input", "image", channels=1, height=8, width=8)
+    builder.add("conv2d", "conv", out_channels=2, kernel_size=3)
+    builder.add("flatten", "flat")
+    builder.add("dense", "fc", out_features=10)
+    builder.add("output", "scores")
+    config = TrainingConfig(dataset="digits", epochs=epochs, batch_size=64, device="cpu")
+    return Project(builder.graph, "Tiny", training=config)
+
+
+def settings_with(tmp_path, **values) -> QSettings:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    for key, value in values.items():
+        settings.setValue(key, value)
+    return settings
+
+
+# --- torch's intra-op threads ---------------------------------------------------------------
+
+
+def test_the_default_leaves_one_core_to_the_window():
+    assert default_threads(2) == 1
+    assert default_threads(8) == 7
+    assert default_threads(1) == 1
+
+
+def test_the_setting_overrides_the_default_and_nonsense_falls_back(tmp_path):
+    assert in_app_threads(settings_with(tmp_path, **{SETTINGS_KEY: 3})) == 3
+    assert in_app_threads(settings_with(tmp_path / "a", **{SETTINGS_KEY: "many"})) == default_threads()
+    assert in_app_threads(settings_with(tmp_path / "b", **{SETTINGS_KEY: 0})) == default_threads()
+    assert in_app_threads(None) == default_threads()
+
+
+def test_a_run_computes_with_the_threads_it_asks_for_and_gives_the_count_back(qtbot, tmp_path):
+    before = torch.get_num_threads()
+    wanted = before + 1  # differs from what any thread would use otherwise
+    project = tiny_project()
+    run = TrainingRun(RunRequest(project, project.training, tmp_path / "run", threads=wanted))
+    seen = []
+    run.worker.started.connect(lambda info: seen.append(info["device"]))
+    with qtbot.waitSignal(run.ended, timeout=RUN_TIMEOUT_MS):
+        run.start()
+    qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
+    assert f"CPU ({wanted} threads)" in seen[0]  # chosen on the run's thread, where torch computes
+    # Torch hands a thread's count on to threads started later: the run puts the previous one back.
+    assert torch.get_num_threads() == before
+    later = []
+    thread = threading.Thread(target=lambda: later.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    assert later == [before]
+
+
+def test_the_window_passes_its_thread_setting_to_the_run(qtbot, tmp_path):
+    window = QMainWindow()
+    window.setCentralWidget(QWidget())
+    window.settings = settings_with(tmp_path, **{SETTINGS_KEY: 3})
+    document = Document(tiny_project(), parent=window)
+    ui = install_training_ui(window, document, None, runs_root=tmp_path / "runs")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: ui.panel.dataset_info is not None)
+    with qtbot.waitSignal(ui.training_ended, timeout=RUN_TIMEOUT_MS):
+        assert ui.start_training(), ui.panel.message_label.text()
+        assert ui.run.request.threads == 3
+    ui.jobs.wait(10_000)
+
+
+# --- the curves -------------------------------------------------------------------------------
+
+
+def test_a_burst_of_points_becomes_few_redraws(qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.show()
+    view.begin_run("run 1", epochs=2)
+    qtbot.wait(2 * REDRAW_INTERVAL_MS)  # the start of the run has been drawn and the throttle is cool
+    view.redraws = 0
+    for index in range(500):  # far more reports than one interval can show
+        view.add_train_point(index / 500, 2.0 - index / 400, 0.1 + index / 1000)
+    assert view.redraws == 1  # the first at once, the rest wait for the interval
+    qtbot.waitUntil(lambda: view.redraws == 2, timeout=5 * REDRAW_INTERVAL_MS)
+    qtbot.wait(3 * REDRAW_INTERVAL_MS)
+    assert view.redraws == 2  # one trailing redraw shows the last points, then none while idle
+    assert len(view.plots["loss"].smooth.getData()[0]) == 500
+
+
+def test_the_loss_axis_moves_only_when_a_round_step_is_crossed(qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.show()
+    view.begin_run("run 1", epochs=1)
+    plot = view.plots["loss"].plot
+    ranges = []
+    plot.vb.sigYRangeChanged.connect(lambda _box, y_range: ranges.append(tuple(y_range)))
+    for index, loss in enumerate((2.3, 1.9, 1.2, 0.7, 0.4, 0.2, 0.1)):  # a falling loss, one redraw each
+        view.add_train_point(index / 10, loss, 0.5)
+        view.redraw()
+    assert len(ranges) == 1  # set once, for 0..5, and kept while the loss falls
+    low, high = plot.vb.viewRange()[1]
+    assert low <= 0 < 2.3 < 5.0 <= high
+    view.add_train_point(0.8, 7.0, 0.5)  # a spike above the step
+    view.redraw()
+    assert len(ranges) == 2 and plot.vb.viewRange()[1][1] >= 10.0
+
+
+def test_round_steps():
+    assert [round_step_above(value) for value in (0.03, 0.1, 0.11, 2.3, 7.0, float("nan"), 0.0)] == \
+        [0.05, 0.1, 0.2, 5.0, 10.0, 1.0, 1.0]
+
+
+def test_validation_symbols_are_rebuilt_only_when_a_validation_point_arrives(qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.begin_run("run 1", epochs=2)
+    updates = []
+    view.plots["loss"].validation.sigPlotChanged.connect(lambda *_: updates.append(1))
+    for index in range(5):
+        view.add_train_point(index / 10, 1.0, 0.5)
+        view.redraw()
+    assert updates == []  # (begin_run drew the empty set) the batches leave the symbols alone
+    view.add_validation_point(1, 0.9, 0.6)
+    view.redraw()
+    assert len(updates) == 1
+    assert list(view.plots["loss"].validation.getData()[1]) == [0.9]
