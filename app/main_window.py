@@ -352,6 +352,8 @@ class MainWindow(QMainWindow):
             self.show_start_page(returnable=False)
         self.layout().activate()  # the docks take their size first, so the view frames what is left
         self.canvas.show_start()
+        # PyTorch imports behind the shown window from here on; whatever needs it waits for it.
+        self.training_ui.start_warm_up()
 
     def show_start_page(self, returnable: bool = True) -> None:
         """The presets, the LeNet-5 steps and the recent files; ``returnable`` offers a way back."""

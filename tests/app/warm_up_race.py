@@ -42,7 +42,7 @@ def main() -> int:
     home = os.environ["HOME"]
     window = MainWindow(settings=QSettings(os.path.join(home, "settings.ini"), QSettings.Format.IniFormat))
     window.show()
-    window.start()  # LeNet-5 on digits
+    window.start(os.path.join("presets", "lenet5.cnn.json"))  # LeNet-5 on digits, as ``convcanvas PRESET``
     ui = window.training_ui
     window.importer.show_torchvision_dialog()
     window.model_menu.show_weights_dialog()
