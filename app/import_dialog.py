@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction
@@ -35,21 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine import importer  # its names on first use: most of them import torch
 from engine.catalogue import block
 from engine.fileio import WriteError, atomic_torch_save
-from engine.importer import (
-    DEFAULT_INPUT,
-    ImportResult,
-    ModelImportError,
-    Unsupported,
-    check_torchvision,
-    default_input_shape,
-    import_file,
-    import_python_file,
-    import_torchvision,
-    module_classes,
-    torchvision_models,
-)
+from engine.importer import ModelImportError, Unsupported
+
+if TYPE_CHECKING:
+    from engine.importer import ImportResult
 
 from .accessibility import name_clear_button
 from .training.warm_up import wait_for_torch_warm_up
@@ -130,7 +123,7 @@ class SizeFields(QWidget):
             layout.addWidget(spin)
             self.spins.append(spin)
         layout.addWidget(QLabel("channels × height × width"), 1)
-        self.set_value(DEFAULT_INPUT)
+        self.set_value(importer.DEFAULT_INPUT)
 
     def value(self) -> tuple[int, int, int]:
         return tuple(spin.value() for spin in self.spins)
@@ -239,7 +232,7 @@ class TorchvisionImportDialog(ImportDialog):
         self.models = QListWidget()
         self.models.setObjectName("modelList")
         self.models.setAccessibleName("Models")
-        self.models.addItems(torchvision_models())
+        self.models.addItems(importer.torchvision_models())
         self.models.setMinimumHeight(220)
         self.check_label = QLabel()
         self.check_label.setObjectName("issueText")
@@ -293,7 +286,7 @@ class TorchvisionImportDialog(ImportDialog):
             return
         for spin in self.size.spins:
             spin.blockSignals(True)
-        self.size.set_value(default_input_shape(name))
+        self.size.set_value(importer.default_input_shape(name))
         for spin in self.size.spins:
             spin.blockSignals(False)
         self._check()
@@ -328,7 +321,7 @@ class TorchvisionImportDialog(ImportDialog):
             else:
                 answer(False, f"✗ {error.summary if isinstance(error, ModelImportError) else error}")
 
-        self.jobs.run(lambda: check_torchvision(name, shape), checked, failed)
+        self.jobs.run(lambda: importer.check_torchvision(name, shape), checked, failed)
 
     def _show_check(self, severity: str, text: str) -> None:
         self.check_label.setText(text)
@@ -337,7 +330,7 @@ class TorchvisionImportDialog(ImportDialog):
     def start(self) -> None:
         name, shape = self.model_name, self.size.value()
         if name:
-            self.run_import(lambda: import_torchvision(name, shape), name, f"torchvision {name}")
+            self.run_import(lambda: importer.import_torchvision(name, shape), name, f"torchvision {name}")
 
 
 class PythonImportDialog(ImportDialog):
@@ -409,12 +402,12 @@ class PythonImportDialog(ImportDialog):
             if not self._closed and ticket == self._ticket:
                 self.status.setText(str(error))
 
-        self.jobs.run(lambda: module_classes(path), listed, failed)
+        self.jobs.run(lambda: importer.module_classes(path), listed, failed)
 
     def start(self) -> None:
         path, class_name, shape = self.file_edit.text().strip(), self.class_combo.currentText(), self.size.value()
         if path and class_name:
-            self.run_import(lambda: import_python_file(path, class_name, shape), class_name,
+            self.run_import(lambda: importer.import_python_file(path, class_name, shape), class_name,
                             f"{class_name} in {Path(path).name}")
 
 
@@ -438,7 +431,7 @@ class SavedFileImportDialog(ImportDialog):
 
     def start(self) -> None:
         path = self.path
-        self.run_import(lambda: import_file(path), path.name, path.name)
+        self.run_import(lambda: importer.import_file(path), path.name, path.name)
 
 
 class ModelImporter(QObject):

@@ -26,7 +26,6 @@ from .block_library import BlockLibraryController
 from .canvas.picture import render_png, render_svg
 from .canvas.view import QUICK_ADD_KEYS, CanvasView
 from .document import Document
-from .explainer import show_convolution_explainer
 from .files import RecentFiles, RecoverySession
 from .icons import app_icon
 from .import_dialog import ModelImporter
@@ -230,7 +229,7 @@ class MainWindow(QMainWindow):
         self.guide_action = self._action("Block &Guide", self.show_block_guide, keys.HelpContents,
                                          "What every block does")
         self.learn_convolution_action = self._action(
-            "Learn &Convolution", lambda: show_convolution_explainer(self), "Shift+F1",
+            "Learn &Convolution", lambda: self.show_convolution_explainer(), "Shift+F1",
             "Step through a convolution: the sliding window, products and sums, stride, padding, pooling")
         self.about_action = self._action("&About ConvCanvas", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -317,7 +316,7 @@ class MainWindow(QMainWindow):
         self.canvas.selection_changed.connect(self.inspector.show_nodes)
         self.inspector.save_block_requested.connect(self.save_block_to_library)
         self.canvas.node_activated.connect(self._node_activated)
-        self.canvas.explain_requested.connect(lambda node_id: show_convolution_explainer(self, node_id))
+        self.canvas.explain_requested.connect(lambda node_id: self.show_convolution_explainer(node_id))
         self.palette_panel.block_requested.connect(self.add_block)
         self.issues.node_chosen.connect(self._issue_chosen)
         self.issues.count_changed.connect(self._issue_count_changed)
@@ -369,6 +368,13 @@ class MainWindow(QMainWindow):
             self.show_start_page(returnable=False)
         self.layout().activate()  # the docks take their size first, so the view frames what is left
         self.canvas.show_start()
+        # PyTorch imports behind the shown window from here on; whatever needs it waits for it.
+        self.training_ui.start_warm_up()
+
+    def show_convolution_explainer(self, node_id: str | None = None) -> None:
+        from .explainer import show_convolution_explainer  # imports torch: never on the way to the first window
+
+        show_convolution_explainer(self, node_id)
 
     def show_start_page(self, returnable: bool = True) -> None:
         """The presets, the LeNet-5 steps and the recent files; ``returnable`` offers a way back."""

@@ -8,12 +8,17 @@ torch error.
 from __future__ import annotations
 
 import re
-
-import torch
-from torch import fx, nn
+from typing import TYPE_CHECKING
 
 from .analysis import Analysis, Issue, analyze
 from .graph import Graph
+
+if TYPE_CHECKING:
+    import torch
+    from torch import fx, nn
+
+# torch is imported where a network is built, not here: the window and the analysis import this
+# module (InvalidGraphError, input_shape) long before anything needs torch (see bench_startup).
 
 
 class InvalidGraphError(ValueError):
@@ -42,6 +47,8 @@ def compile_graph(graph: Graph, analysis: Analysis | None = None, name: str = "N
     analysis = analysis or analyze(graph)
     if not analysis.valid:
         raise InvalidGraphError(analysis.errors)
+    from torch import fx, nn
+
     root = nn.Module()
     fx_graph = fx.Graph()
     values: dict[str, fx.Node] = {}
@@ -70,6 +77,8 @@ def compile_graph(graph: Graph, analysis: Analysis | None = None, name: str = "N
 def _add_module(root: nn.Module, path: str, module: nn.Module) -> None:
     """Adds ``module`` at a dotted ``path``, creating containers on the way, in call order
     (so the ``state_dict`` reads in the order the network computes)."""
+    from torch import nn
+
     *parents, leaf = path.split(".")
     owner = root
     for part in parents:
@@ -86,4 +95,6 @@ def input_shape(graph: Graph) -> tuple[int, int, int]:
 
 
 def example_input(graph: Graph, batch: int = 1) -> torch.Tensor:
+    import torch
+
     return torch.randn(batch, *input_shape(graph))

@@ -9,11 +9,13 @@ pretrained network meets a new dataset: only the classifier learns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from torch import nn
+from typing import TYPE_CHECKING
 
 from .analysis import Analysis, analyze
 from .graph import Graph, reachable_from
+
+if TYPE_CHECKING:
+    from torch import nn  # imported where a model is frozen, not here: the canvas imports this module
 
 # Blocks after which the features are a vector: the classifier head starts here.
 _FLATTENING = ("flatten",)
@@ -136,6 +138,8 @@ def freeze_modules(modules: dict[str, nn.Module]) -> int:
 
 def keeps_statistics(module: nn.Module) -> bool:
     """True for modules whose running statistics move in train mode (BatchNorm)."""
+    from torch import nn
+
     return isinstance(module, nn.modules.batchnorm._BatchNorm) and module.track_running_stats
 
 

@@ -26,10 +26,18 @@ from pathlib import Path
 from PySide6.QtWidgets import QMainWindow
 
 from .run import default_runs_root
-from .trained import TrainedModel
 from .ui import TrainingUi
 
 __all__ = ["TrainedModel", "TrainingUi", "default_runs_root", "install_training_ui"]
+
+
+def __getattr__(name: str):
+    """``TrainedModel`` on first use: its module imports torch, which the first window never waits for."""
+    if name == "TrainedModel":
+        from .trained import TrainedModel
+
+        return TrainedModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def install_training_ui(main_window: QMainWindow, document, canvas_view=None,

@@ -39,6 +39,7 @@ from .settings_form import SettingsForm
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 _ERROR_STYLE = "color: palette(bright-text);"  # the theme's error colour, readable in both
+PREPARING_TORCH_TIP = "Preparing PyTorch… Train is available in a moment."
 
 
 def format_duration(seconds: float) -> str:
@@ -88,6 +89,7 @@ class TrainingPanel(QWidget):
         self.document = document
         self.state = IDLE
         self.fit_ok = False
+        self.torch_ready = True  # set_torch_ready(False) while the warm-up imports PyTorch
 
         self.dataset = DatasetChooser(jobs)
         self.dataset.setting_changed.connect(self._change_setting)
@@ -228,11 +230,19 @@ class TrainingPanel(QWidget):
         self.resume_box.setEnabled(editable)
         self._update_buttons()
 
+    def set_torch_ready(self, ready: bool) -> None:
+        """False while PyTorch still imports behind the shown window: Train waits for it, and says so."""
+        self.torch_ready = ready
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         idle = self.state == IDLE
-        self.train_button.setEnabled(idle and self.dataset.info is not None and self.fit_ok)
-        self.train_button.setToolTip("Train a snapshot of the network on the dataset" if self.fit_ok else
-                                     "The network does not fit the dataset yet: click “Adapt network” first.")
+        self.train_button.setEnabled(idle and self.dataset.info is not None and self.fit_ok and self.torch_ready)
+        if not self.torch_ready:
+            self.train_button.setToolTip(PREPARING_TORCH_TIP)
+        else:
+            self.train_button.setToolTip("Train a snapshot of the network on the dataset" if self.fit_ok else
+                                         "The network does not fit the dataset yet: click “Adapt network” first.")
         self.adapt_button.setEnabled(idle)
         self.pause_button.setEnabled(self.state in (RUNNING, PAUSED))
         self.stop_button.setEnabled(self.state in (RUNNING, PAUSED))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
@@ -33,7 +33,16 @@ from .export_dialog import ExportDialog
 from .feature_maps import FeatureFrame, FeatureMapView
 from .filters import FiltersView
 from .gallery import GalleryView
-from .panel import IDLE, PAUSED, RUNNING, STOPPING, TrainingPanel, format_duration, progress_text
+from .panel import (
+    IDLE,
+    PAUSED,
+    PREPARING_TORCH_TIP,
+    RUNNING,
+    STOPPING,
+    TrainingPanel,
+    format_duration,
+    progress_text,
+)
 from .predict_view import PredictView
 from .probing import FeatureProbe
 from .run import TrainingRun, default_runs_root, new_run_folder
@@ -48,11 +57,13 @@ from .trained import (
     validation_image,
 )
 from ..shell.docks import add_dock
-from .warm_up import warm_up_torch
+from .warm_up import warm_up_torch, warming_up
 from .worker import RunOutcome, RunRequest, preprocess_file
 
 #: Progress text and bar: people read them, a few updates a second is plenty.
 PROGRESS_INTERVAL_MS = 200
+PREPARING_TORCH = "Preparing PyTorch…"
+TORCH_POLL_MS = 100  # how soon Train enables once the warm-up's imports are done
 CHECKPOINT_FILTER = "ConvCanvas checkpoints (*.pt);;All files (*)"
 READ_ONLY_NOTE = "Training: the network is read-only until the run ends"
 NO_MODEL_HINT = "Train a network (or open a checkpoint) to try it on your own images."
@@ -75,7 +86,6 @@ class TrainingUi(QObject):
         self.window, self.document, self.canvas = main_window, document, canvas_view
         self.runs_root = Path(runs_root) if runs_root is not None else default_runs_root()
         self.jobs = BackgroundJobs(self)
-        warm_up_torch()
         self.run: TrainingRun | None = None
         self.trained: TrainedModel | None = None
         self.opened_checkpoint: Path | None = None
@@ -98,6 +108,14 @@ class TrainingUi(QObject):
         self.status_label.setObjectName("statusTraining")
         self.status_label.hide()
         main_window.statusBar().addPermanentWidget(self.status_label)
+        self.torch_label = QLabel(PREPARING_TORCH)
+        self.torch_label.setObjectName("statusPreparingTorch")
+        self.torch_label.setToolTip(PREPARING_TORCH_TIP)
+        self.torch_label.hide()
+        main_window.statusBar().addPermanentWidget(self.torch_label)
+        self.torch_poll = QTimer(self)
+        self.torch_poll.setInterval(TORCH_POLL_MS)
+        self.torch_poll.timeout.connect(self._check_torch_ready)
         self.progress_throttle = Throttle(PROGRESS_INTERVAL_MS, self._show_latest_progress, self)
         self.docks = self._build_docks()
         self.open_checkpoint_action = QAction("Open Checkpoint…", self)
@@ -110,6 +128,24 @@ class TrainingUi(QObject):
         self.actions = [self.open_checkpoint_action, self.export_action]
         self._connect()
         self._update_availability()
+
+    # --- PyTorch, imported behind the shown window --------------------------------------------
+
+    def start_warm_up(self) -> None:
+        """Imports PyTorch on the warm-up thread once the window is up (the window never waits for it);
+        until it is done Train is disabled and the status bar says so."""
+        warm_up_torch()
+        self._check_torch_ready()
+        if not self.panel.torch_ready:
+            self.torch_poll.start()
+
+    def _check_torch_ready(self) -> None:
+        ready = not warming_up()
+        if ready:
+            self.torch_poll.stop()
+        self.torch_label.setVisible(not ready)
+        if ready != self.panel.torch_ready:
+            self.panel.set_torch_ready(ready)
 
     # --- construction -------------------------------------------------------------------
 

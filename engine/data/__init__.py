@@ -11,17 +11,8 @@ streamed through DataLoader workers (`StreamData`); both batch the same way.
 This package never imports Qt.
 """
 
-from .adapt import preprocess_images
-from .assemble import DEFAULT_MAX_IN_MEMORY_BYTES
-from .augment import Augment
-from .catalog import DATASET_NAMES, DatasetSpec, dataset_info, load_dataset, parse_spec
-from .datasplit import DatasetInfo, DataSplit
-from .errors import DatasetError
-from .shapes import generate_shapes
-from .stratify import stratified_split
-from .stream_data import StreamData
-from .tensor_data import TensorData
-from .torchvision_sets import default_data_root, download_torchvision_set
+
+from ..lazy_exports import lazy_exports
 
 __all__ = [
     "DATASET_NAMES",
@@ -42,3 +33,24 @@ __all__ = [
     "preprocess_images",
     "stratified_split",
 ]
+
+# Each name's module is imported on first use: most of them import torch (see engine.lazy_exports).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "preprocess_images": ".adapt",
+    "DEFAULT_MAX_IN_MEMORY_BYTES": ".assemble",
+    "Augment": ".augment",
+    "DATASET_NAMES": ".catalog",
+    "DatasetSpec": ".catalog",
+    "dataset_info": ".catalog",
+    "load_dataset": ".catalog",
+    "parse_spec": ".catalog",
+    "DatasetInfo": ".datasplit",
+    "DataSplit": ".datasplit",
+    "DatasetError": ".errors",
+    "generate_shapes": ".shapes",
+    "stratified_split": ".stratify",
+    "StreamData": ".stream_data",
+    "TensorData": ".tensor_data",
+    "default_data_root": ".torchvision_sets",
+    "download_torchvision_set": ".torchvision_sets",
+})

@@ -6,6 +6,16 @@
 
 Qt-free, like the rest of the engine.
 """
-from .gradcam import GradCam, GradCamError, conv_nodes, default_conv_node, grad_cam
+
+from ..lazy_exports import lazy_exports
 
 __all__ = ["GradCam", "GradCamError", "conv_nodes", "default_conv_node", "grad_cam"]
+
+# Each name's module is imported on first use: most of them import torch (see engine.lazy_exports).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "GradCam": ".gradcam",
+    "GradCamError": ".gradcam",
+    "conv_nodes": ".gradcam",
+    "default_conv_node": ".gradcam",
+    "grad_cam": ".gradcam",
+})

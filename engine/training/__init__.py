@@ -3,14 +3,8 @@
 No Qt here: the desktop app drives this from a worker thread, the command
 line (``convcanvas train``) and ``torchrun`` drive it directly.
 """
-from .callbacks import Callback, CallbackList, TrainingState
-from .control import PauseToken, StopToken
-from .device import DeviceChoice, choose_device
-from .errors import FitError, TrainingError
-from .fit_check import adapt_graph_to_dataset, final_dense, fit_problems, output_size, size_note
-from .outputs import CheckpointPaths
-from .probe import ActivationGrid, ProbeError, ProbeMailbox, probe_activations
-from .trainer import FitResult, Trainer
+
+from ..lazy_exports import lazy_exports
 
 __all__ = [
     "ActivationGrid", "Callback", "CallbackList", "CheckpointPaths", "DeviceChoice", "FitError", "FitResult",
@@ -18,3 +12,28 @@ __all__ = [
     "adapt_graph_to_dataset", "choose_device", "final_dense", "fit_problems", "output_size",
     "probe_activations", "size_note",
 ]
+
+# Each name's module is imported on first use: most of them import torch (see engine.lazy_exports).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "Callback": ".callbacks",
+    "CallbackList": ".callbacks",
+    "TrainingState": ".callbacks",
+    "PauseToken": ".control",
+    "StopToken": ".control",
+    "DeviceChoice": ".device",
+    "choose_device": ".device",
+    "FitError": ".errors",
+    "TrainingError": ".errors",
+    "adapt_graph_to_dataset": ".fit_check",
+    "final_dense": ".fit_check",
+    "fit_problems": ".fit_check",
+    "output_size": ".fit_check",
+    "size_note": ".fit_check",
+    "CheckpointPaths": ".outputs",
+    "ActivationGrid": ".probe",
+    "ProbeError": ".probe",
+    "ProbeMailbox": ".probe",
+    "probe_activations": ".probe",
+    "FitResult": ".trainer",
+    "Trainer": ".trainer",
+})

@@ -225,6 +225,7 @@ def stop_before_the_first_epoch(studio: Studio, qtbot) -> None:
     """Train and Stop clicked in the panel, the Stop before any epoch ends."""
     ui = studio.ui
     studio.configure(epochs=50, batch_size=8)
+    qtbot.waitUntil(ui.panel.train_button.isEnabled, timeout=RUN_TIMEOUT_MS)  # PyTorch prepared, dataset read
     with qtbot.waitSignal(ui.training_ended, timeout=RUN_TIMEOUT_MS):
         qtbot.mouseClick(ui.panel.train_button, Qt.MouseButton.LeftButton)
         wait_for_progress(qtbot, ui)

@@ -10,7 +10,6 @@ import os
 import sys
 import threading
 import time
-from pathlib import Path
 
 sys.path.insert(0, os.getcwd())  # the program under test is the checkout's
 
@@ -43,8 +42,7 @@ def main() -> int:
     home = os.environ["HOME"]
     window = MainWindow(settings=QSettings(os.path.join(home, "settings.ini"), QSettings.Format.IniFormat))
     window.show()
-    window.start()  # the start page
-    window.open_preset(Path(os.getcwd()) / "presets" / "lenet5.cnn.json")  # LeNet-5 on digits, as its picture opens it
+    window.start(os.path.join("presets", "lenet5.cnn.json"))  # LeNet-5 on digits, as ``convcanvas PRESET``
     ui = window.training_ui
     window.importer.show_torchvision_dialog()
     window.model_menu.show_weights_dialog()
