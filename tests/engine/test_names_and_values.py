@@ -248,3 +248,14 @@ def test_remove_node_then_restore_gives_back_the_node_its_edges_and_its_block():
         graph.restore_edge(edge, index)
     assert dumps_project(Project(graph)) == before
     assert Edge(ids[0], ids[1]) in graph.edges
+
+
+def test_the_written_out_reserved_names_cover_the_installed_torchs():
+    from torch import fx, nn
+
+    from engine.names import module_attributes
+
+    compiled = dir(fx.GraphModule(nn.Module(), fx.Graph()))
+    missing = sorted(name for name in compiled if not (name.startswith("__") and name.endswith("__"))
+                     and name not in module_attributes())
+    assert not missing, f"torch added attributes; add them to engine.names.MODULE_ATTRIBUTES: {missing}"
