@@ -34,6 +34,6 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "ProbeError": ".probe",
     "ProbeMailbox": ".probe",
     "probe_activations": ".probe",
-    "FitResult": ".trainer",
+    "FitResult": ".results",
     "Trainer": ".trainer",
 })

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from torch import nn
 
-    from .trainer import FitResult
+    from .results import FitResult
 
 
 @dataclass

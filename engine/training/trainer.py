@@ -21,7 +21,7 @@ import math
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from ..data import Augment, DataSplit
 from ..finetune import set_train_mode
 from ..project import Project
 from .callbacks import Callback, CallbackList, TrainingState
+from .results import FitResult
 from .control import PauseToken, StopToken
 from .data_setup import check_given_data, load_training_data
 from .device import DeviceChoice, choose_device, use_mixed_precision
@@ -55,46 +56,6 @@ from .probe import ProbeMailbox
 # this many batches (one tiny all-reduce); a single process checks at every report.
 SYNC_EVERY = 16
 _NO_BAD_BATCH = 2**40
-
-
-@dataclass
-class FitResult:
-    project: Project
-    """The project as trained (the graph snapshot, adapted if asked, and the settings used)."""
-    model: nn.Module
-    """The trained network, in eval mode, on the training device."""
-    history: list[dict[str, Any]]
-    metrics: dict[str, Any]
-    """The last finished epoch's metrics, with its confusion matrix (empty if none finished)."""
-    epochs_completed: int
-    stopped: bool
-    best_epoch: int | None
-    best_val_accuracy: float | None
-    last_checkpoint: Path | None
-    best_checkpoint: Path | None
-    class_names: list[str]
-    device: str
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    early_stopped: bool = False
-    """True when early stopping (``patience``) ended the run: a normal finish, unlike ``stopped``."""
-
-    def _last(self, key: str) -> float:
-        """The latest value of ``key`` (epochs without validation have None for val_*)."""
-        values = [entry[key] for entry in self.history if entry.get(key) is not None]
-        return float(values[-1]) if values else float("nan")
-
-    @property
-    def train_loss(self) -> float:
-        return self._last("train_loss")
-
-    @property
-    def val_loss(self) -> float:
-        return self._last("val_loss")
-
-    @property
-    def val_accuracy(self) -> float:
-        return self._last("val_accuracy")
 
 
 def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
