@@ -43,8 +43,8 @@ from .commands import (
     node_position,
     push_edit,
 )
-from .block_editing import BlockEditing, fresh_block_path, pasted_block
-from .library_commands import InsertBlockCommand, make_unique_command, set_param_command
+from .blocks.editing import BlockEditing, fresh_block_path, pasted_block
+from .blocks.library_commands import InsertBlockCommand, make_unique_command, set_param_command
 
 ANALYSIS_DELAY_MS = 100
 READ_ONLY_MESSAGE = "The network cannot be edited while it trains: stop training first."
@@ -408,7 +408,7 @@ class Document(BlockEditing, QObject):
         # A member of a block is edited in every instance of its type that matches it.
         return self._push(set_param_command(self._graph, node_id, key, value))
 
-    # --- library blocks (app.library_commands) ----------------------------------------------
+    # --- library blocks (app.blocks.library_commands) ----------------------------------------------
 
     def insert_block(self, template: dict[str, Any], pos: tuple[float, float] | None = None,
                      after_id: str | None = None) -> str | None:

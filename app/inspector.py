@@ -38,13 +38,13 @@ from engine.finetune import block_freezing
 from engine.graph import GraphError, check_node_name
 from engine.names import reserved_name_refusal
 
-from .block_banner import BlockBanner
-from .block_guide import parameters_html, shape_html, when_html
+from .blocks.banner import BlockBanner
+from .blocks.guide import parameters_html, shape_html, when_html
 from .document import Document
 from .formatting import compact_text, count_text
 from .icons import CATEGORY_TITLES, block_icon, icon
 from .labels import heading, muted
-from .library_commands import sharing
+from .blocks.library_commands import sharing
 from .param_editors import ParamEditor, editor_for
 from .theme import set_style_property
 

@@ -21,8 +21,8 @@ from engine.fileio import atomic_write_text, write_error
 from engine.project import EXTENSION, ProjectError
 
 from . import dialogs
-from .block_guide import BlockGuideDialog
-from .block_library import BlockLibraryController
+from .blocks.guide import BlockGuideDialog
+from .blocks.library import BlockLibraryController
 from .canvas.picture import render_png, render_svg
 from .canvas.view import QUICK_ADD_KEYS, CanvasView
 from .document import Document

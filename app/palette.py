@@ -5,7 +5,7 @@ it where it is dropped); double-clicking it, or pressing Enter in the search
 box, asks for it to be added after the selected node (``block_requested``).
 "My Blocks" lists the user's saved composite blocks (``set_library_entries``):
 they drag as ``LIBRARY_MIME`` templates, and double-clicks and their context
-menu are requests the block library controller answers (app.block_library).
+menu are requests the block library controller answers (app.blocks.library).
 """
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 from engine.catalogue import BlockSpec, blocks_by_category
 from engine.library import LibraryEntry
 
-from .block_guide import tooltip_html
+from .blocks.guide import tooltip_html
 from .accessibility import name_clear_button
-from .block_library import LIBRARY_MIME, entry_search_text, entry_tooltip, library_mime_data
+from .blocks.library import LIBRARY_MIME, entry_search_text, entry_tooltip, library_mime_data
 from .clipboard import BLOCK_MIME
 from .icons import CATEGORY_TITLES, category_icon, icon
 

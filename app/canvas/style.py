@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QFont, QPalette
 
 from engine.layout import CARD_HEIGHT, CARD_WIDTH
 
-from ..block_room import FRAME_PAD, FRAME_TITLE_H  # noqa: F401  (the frame of an expanded block)
+from ..blocks.room import FRAME_PAD, FRAME_TITLE_H  # noqa: F401  (the frame of an expanded block)
 
 CARD_W = float(CARD_WIDTH)
 CARD_H = float(CARD_HEIGHT)

@@ -16,7 +16,7 @@ from PySide6.QtGui import QCursor, QGuiApplication, QImage, QKeySequence, QPaint
 from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView, QMenu, QToolTip
 
 from .. import clipboard
-from ..block_library import LIBRARY_MIME, drop_library_block
+from ..blocks.library import LIBRARY_MIME, drop_library_block
 from ..clipboard import BLOCK_MIME
 from . import style
 from .block_actions import GROUP_KEYS, UNGROUP_KEYS, BlockActions

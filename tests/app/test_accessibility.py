@@ -122,7 +122,7 @@ def test_every_control_of_the_main_window_is_named_and_every_field_labelled(wind
 
 
 def test_every_dialog_is_named(window, qtbot, tmp_path):
-    from app.block_guide import BlockGuideDialog
+    from app.blocks.guide import BlockGuideDialog
     from app.explainer import show_convolution_explainer
     from app.training.export_dialog import ExportDialog
 

@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from app.block_library import LIBRARY_MIME, SaveBlockDialog
+from app.blocks.library import LIBRARY_MIME, SaveBlockDialog
 from app.document import Document
 from app.inspector import Inspector
 from app.presets_menu import presets_folder

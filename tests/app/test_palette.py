@@ -7,7 +7,7 @@ from PySide6.QtTest import QTest
 
 from app.clipboard import BLOCK_MIME
 from app.icons import CATEGORY_TITLES
-from app.block_library import LIBRARY_MIME
+from app.blocks.library import LIBRARY_MIME
 from app.palette import MY_BLOCKS, BlockPalette, block_mime_data
 from engine.catalogue import ALL_BLOCKS, CATEGORIES, block
 
@@ -131,7 +131,7 @@ def test_hovering_a_block_shows_when_to_use_it_its_shape_and_its_parameters(pale
 
 
 def test_the_block_guide_dialog_explains_every_block(qtbot):
-    from app.block_guide import BlockGuideDialog
+    from app.blocks.guide import BlockGuideDialog
 
     dialog = BlockGuideDialog()
     qtbot.addWidget(dialog)

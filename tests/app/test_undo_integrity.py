@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from app import commands, library_commands
+from app import commands
+from app.blocks import library_commands
 from app.canvas.scene import CanvasScene
 from app.document import Document
 from app.presets_menu import presets_folder

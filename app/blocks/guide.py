@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 from engine.catalogue import BlockSpec, blocks_by_category
 from engine.catalogue.guide import allowed_values, default_text
 
-from .icons import CATEGORY_TITLES
+from ..icons import CATEGORY_TITLES
 
 MUTED = "color:gray"
 

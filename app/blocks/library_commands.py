@@ -20,8 +20,8 @@ from engine.graph import Graph, GraphError
 from engine.groups import Group, instances, structure_key, unique_type_name
 from engine.library import insert_template
 
-from .block_editing import fresh_block_path
-from .commands import (
+from .editing import fresh_block_path
+from ..commands import (
     PARAM_MERGE_SECONDS,
     AddNodeCommand,
     ConnectCommand,

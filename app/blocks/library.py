@@ -36,8 +36,8 @@ from engine.groups import type_problem
 from engine.jsonread import parse_json
 from engine.library import BlockFileError, BlockLibrary, LibraryEntry, template_from_group
 
-from .dialogs import CANCEL, show_error
-from .theme import set_style_property
+from ..dialogs import CANCEL, show_error
+from ..theme import set_style_property
 
 LIBRARY_MIME = "application/x-convcanvas-library-block"
 """Drag data of a "My Blocks" entry: its template as UTF-8 JSON."""

@@ -16,8 +16,8 @@ from engine.graph import Edge, GraphError
 from engine.groups import Group, boundary, make_group, paths_clash
 from engine.names import reserved_path_refusal
 
-from .block_room import members_corner, room_moves
-from .commands import (
+from .room import members_corner, room_moves
+from ..commands import (
     ConnectCommand,
     DisconnectCommand,
     GroupCommand,

@@ -15,7 +15,7 @@ from engine.graph import Graph
 from engine.groups import Group
 from engine.layout import CARD_HEIGHT, CARD_WIDTH
 
-from .commands import block_position, node_position
+from ..commands import block_position, node_position
 
 FRAME_PAD = 14.0
 """Room between an expanded block's frame and its member cards."""

@@ -4,7 +4,7 @@
 a Make Unique button that gives this instance a type of its own. When some
 instances of the type have been changed apart (a different structure), the
 note says so: edits reach only the instances that still match
-(app.library_commands).
+(app.blocks.library_commands).
 """
 from __future__ import annotations
 
