@@ -179,7 +179,7 @@ class CurvesView(QWidget):
         plot_style.style_graphics_widget(self.graphics, self)
         loss_plot = self.graphics.addPlot(row=0, col=0)
         accuracy_plot = self.graphics.addPlot(row=1, col=0)
-        loss_plot.setTitle("Loss")
+        loss_plot.setTitle("Loss (cross-entropy)")  # not a left label: it is cut short on a low dock
         accuracy_plot.setTitle("Accuracy")
         accuracy_plot.setXLink(loss_plot)
         accuracy_plot.setLabel("bottom", "epoch")
@@ -187,7 +187,6 @@ class CurvesView(QWidget):
         loss_plot.showLabel("bottom", False)
         accuracy_plot.setLabel("left", "%")
         accuracy_plot.setYRange(0, 100, padding=0.02)
-        loss_plot.setLabel("left", "cross-entropy")
         self.plots = {"loss": _MetricPlot(loss_plot, "loss", self), "accuracy": _MetricPlot(accuracy_plot, "accuracy", self)}
         self._units = {"loss": "", "accuracy": " %"}
         self._side_by_side = False
