@@ -151,3 +151,16 @@ def make_window(qtbot, tmp_path, app_settings, restore_app_look):
 def window(make_window):
     """A started main window, as on first launch: LeNet-5."""
     return make_window()
+
+
+@pytest.fixture(autouse=True)
+def no_training_thread_left_running(qapp):
+    """A test that leaves a training run's thread going fails (and the thread is stopped), as napari
+    fails tests that leave threads behind: a stray run would slow and confuse every later test."""
+    yield
+    from app.training.run import running_runs  # here: conftest itself stays free of torch
+
+    left = running_runs()
+    for run in left:
+        run.stop_and_wait(10_000)
+    assert not left, f"{len(left)} training thread(s) were left running by the test"

@@ -13,22 +13,13 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 from app.document import Document
 from app.training import install_training_ui
 from app.training.curves import REDRAW_INTERVAL_MS, CurvesView, round_step_above
-from app.training.run import TrainingRun, running_runs
+from app.training.run import TrainingRun
 from app.training.threads import SETTINGS_KEY, default_threads, in_app_threads
 from app.training.worker import RunRequest
 from engine import Project, TrainingConfig
 from engine.builders import GraphBuilder
 
 RUN_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture(autouse=True)
-def no_training_thread_left_running(qapp):
-    yield
-    left = running_runs()
-    for run in left:
-        run.stop_and_wait(10_000)
-    assert not left, f"{len(left)} training thread(s) were left running by the test"
 
 
 def tiny_project(epochs: int = 1) -> Project:

@@ -20,7 +20,6 @@ from app.document import Document
 from app.training import TrainingUi, install_training_ui
 from app.training.export_dialog import ExportDialog
 from app.training.panel import IDLE
-from app.training.run import running_runs
 from app.training.settings_command import set_training_setting
 from engine.checkpoint import load_checkpoint
 from engine.config import TrainingConfig
@@ -29,15 +28,6 @@ from engine.graph import Graph
 from engine.project import Project
 
 RUN_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture(autouse=True)
-def no_training_thread_left_running(qapp):
-    yield
-    left = running_runs()
-    for run in left:
-        run.stop_and_wait(10_000)
-    assert not left, f"{len(left)} training thread(s) were left running by the test"
 
 
 def tiny_graph(classes: int = 10, channels: int = 1) -> Graph:
