@@ -97,6 +97,7 @@ class Inspector(QScrollArea):
         self.setMinimumWidth(MINIMUM_WIDTH)
         self._ids: list[str] = []
         self._page: _Page | None = None
+        self.nothing_open = False  # the start page shows: the placeholder network's problems are no one's
         document.graph_changed.connect(self._graph_changed)
         document.analysis_changed.connect(self._analysis_changed)
         document.project_replaced.connect(lambda: self.show_nodes([]))
@@ -130,7 +131,7 @@ class Inspector(QScrollArea):
         elif nodes:
             page = SelectionPage(self.document, nodes)
         else:
-            page = ProjectPage(self.document)
+            page = ProjectPage(self.document, self.nothing_open)
         page.setObjectName("inspectorPage")
         page.align_forms()
         page.setEnabled(not self.document.read_only)
@@ -151,6 +152,14 @@ class Inspector(QScrollArea):
 
     def _analysis_changed(self, analysis: Analysis) -> None:
         self._page.refresh_analysis(analysis)
+
+    def set_nothing_open(self, nothing_open: bool) -> None:
+        """While the start page stands in for a network, the project page says so instead of
+        counting the placeholder's errors."""
+        self.nothing_open = nothing_open
+        if isinstance(self._page, ProjectPage):
+            self._page.nothing_open = nothing_open
+            self._page.refresh_analysis(self.document.analysis)
 
     def _read_only_changed(self, read_only: bool) -> None:
         self._page.setEnabled(not read_only)
@@ -563,8 +572,9 @@ class SelectionPage(_Page):
 
 
 class ProjectPage(_Page):
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, nothing_open: bool = False) -> None:
         super().__init__(document)
+        self.nothing_open = nothing_open  # the start page stands in for a network
         self.header("Project", "Nothing selected. Click a block to inspect it.")
         form = self.form()
         self.name_edit = QLineEdit()
@@ -608,7 +618,9 @@ class ProjectPage(_Page):
         self.macs_label.setText(compact_text(analysis.total_macs))
         errors = len(analysis.errors)
         warnings = len(analysis.issues) - errors
-        if errors:
+        if self.nothing_open:
+            text, errors = "Nothing open yet: pick a preset or start a blank network", 0
+        elif errors:
             text = f"{errors} error{'s' * (errors != 1)} to fix"
         else:
             text = "Ready to train" + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else "")

@@ -384,12 +384,14 @@ class MainWindow(QMainWindow):
         self.start_page.set_returnable(returnable)
         self.central_stack.setCurrentWidget(self.start_page)
         self.toolbar.set_nothing_open(not returnable)
+        self.inspector.set_nothing_open(not returnable)
         self._show_analysis(self.document.analysis)
 
     def close_start_page(self) -> None:
         if self.start_page_shown:
             self.central_stack.setCurrentWidget(self.canvas)
             self.toolbar.set_nothing_open(False)
+            self.inspector.set_nothing_open(False)
             self._show_analysis(self.document.analysis)
 
     @property

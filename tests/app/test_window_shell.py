@@ -147,6 +147,7 @@ def test_the_start_page_opens_a_preset_with_a_click_on_its_picture(qtbot, make_w
     page = window.start_page
     # Nothing is open yet, so nothing is wrong: no error greets the user.
     assert window.issues_dock.windowTitle() == "Problems" and window.validity_status.text() == "Valid"
+    assert window.inspector.page.validity_label.text().startswith("Nothing open yet")
     assert not window.toolbar.train_action.isEnabled()  # nothing to train before a network is chosen
     assert set(page.preset_buttons) == {p.name.split(".")[0] for p in presets_folder().glob("*.cnn.json")}
     qtbot.waitUntil(page.thumbnails_ready)
@@ -157,6 +158,7 @@ def test_the_start_page_opens_a_preset_with_a_click_on_its_picture(qtbot, make_w
     QTest.mouseClick(page.preset_buttons["resnet8"], LEFT)
     assert window.document.project.name == "ResNet-8"
     assert not window.start_page_shown and window.canvas.isVisible()
+    assert window.inspector.page.validity_label.text() == "Ready to train"
 
 
 def test_the_toolbar_brings_the_start_page_back_with_a_way_back_to_the_network(qtbot, window):
