@@ -18,7 +18,7 @@ from engine.data import load_dataset
 from engine.explain.gradcam import grad_cam
 from engine.graph import Graph
 
-from .test_training import Studio, no_training_thread_left_running, open_studio  # noqa: F401 - autouse fixture
+from .test_training import Studio, open_studio
 
 
 def two_conv_graph() -> Graph:

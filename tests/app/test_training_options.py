@@ -7,7 +7,7 @@ from PySide6.QtTest import QTest
 
 from engine.project import load_project, save_project
 
-from .test_training import Studio, no_training_thread_left_running, open_studio, tiny_graph  # noqa: F401 - autouse
+from .test_training import Studio, open_studio, tiny_graph
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ the actions are the menu's, with file dialogs answered as a user would.
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QLineEdit
 
 from app.training.background import BackgroundJobs
 from app.training.export_dialog import ExportDialog
@@ -27,6 +29,11 @@ def choose(dialogs, target, dialog_name):
         # Qt would ask about replacing inside accept(), a nested loop the answerer cannot reach.
         dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)
         dialog.selectFile(str(target))
+        # The dialog's file model loads the folder in the background and can put the suggested name
+        # back over an existing file's; the name field is what accept() reads.
+        name_edit = dialog.findChild(QLineEdit, "fileNameEdit")
+        if name_edit is not None:
+            name_edit.setText(Path(target).name)
         dialog.accept()
 
     dialogs.expect(answer)
