@@ -4,7 +4,7 @@ Checkpoints and weights files are ``torch.save`` archives. They are opened
 through ``reading.open_regular`` (a regular file, of bounded size) and
 loaded with ``weights_only=True``, which refuses, instead of running, any
 pickled Python object. A TorchScript archive is refused before torch sees
-it: ``torch.load`` would hand it to ``torch.jit.load``, which runs its code.
+it: ``torch.load`` would hand it to ``jit.load``, which runs its code.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TorchScript export: a ``.pt`` archive that ``torch.jit.load`` runs without ConvCanvas.
+"""TorchScript export: a ``.pt`` archive that ``jit.load`` runs without ConvCanvas.
 
 The compiled network is traced rather than scripted: ``torch.jit.script``
 cannot compile the Add/Concat helpers the fx graph calls (they take a Python
@@ -8,7 +8,7 @@ agnostic because Flatten/Linear/cat are traced as shape-generic ops.
 
 The archive also carries the project (the same JSON a project file holds) as
 an extra file, so ConvCanvas can import the export back as an editable
-network; ``torch.jit.load`` ignores it. ConvCanvas itself never loads a
+network; ``jit.load`` ignores it. ConvCanvas itself never loads a
 TorchScript file: ``torchscript_archive`` reads its own exports as data.
 """
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""Reading ConvCanvas's own TorchScript exports back as data: never ``torch.jit.load``.
+"""Reading ConvCanvas's own TorchScript exports back as data: never ``jit.load``.
 
 A TorchScript file is a zip archive holding compiled code (``code/``), a
 pickle of the module tree (``data.pkl``) and the raw bytes of its tensors
-(``data/0``, ``data/1``, …). ``torch.jit.load`` runs the code as it loads:
+(``data/0``, ``data/1``, …). ``jit.load`` runs the code as it loads:
 a ``__setstate__`` in a stranger's archive can write to any file. So
 ConvCanvas never loads one. Its own exports carry the project as an extra
 file (``extra/convcanvas.project.json``); that is read as JSON, and the
