@@ -22,6 +22,8 @@ from engine.data import generate_shapes
 from engine.layout import tidy_layout
 from engine.training import Callback, StopToken, Trainer
 
+from .bench_analysis import median_seconds
+
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
 RUNS = 5
 
@@ -30,16 +32,6 @@ def verdict(label: str, seconds: float, budget: float) -> None:
     ratio = seconds / budget
     print(f"  {label:44s} {seconds * 1e3:9.1f} ms   budget {budget * 1e3:7.0f} ms   ratio {ratio:.2f} "
           f"(target <= 1.00): {'MET' if ratio <= 1.0 else 'MISSED'}", flush=True)
-
-
-def median_seconds(work, runs: int = RUNS) -> float:
-    work()  # warm-up: torch's kernels, caches
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
 
 
 class _StopAfterFirstBatch(Callback):
@@ -69,9 +61,9 @@ def stop_latency() -> float:
 def main() -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     print(f"budgets, {os.cpu_count()} CPUs, load average {load:.1f}; medians of {RUNS} runs", flush=True)
-    verdict("2,000 Shapes images at 32×32", median_seconds(lambda: generate_shapes(2000, (32, 32), seed=0)), 0.5)
+    verdict("2,000 Shapes images at 32×32", median_seconds(lambda: generate_shapes(2000, (32, 32), seed=0), RUNS), 0.5)
     resnet50 = load_project(PRESETS / "resnet50.cnn.json").graph
-    verdict("tidy layout of ResNet-50", median_seconds(lambda: tidy_layout(resnet50)), 0.05)
+    verdict("tidy layout of ResNet-50", median_seconds(lambda: tidy_layout(resnet50), RUNS), 0.05)
     verdict("Stop while training, until fit returns", statistics.median(stop_latency() for _ in range(3)), 1.0)
     return 0
 

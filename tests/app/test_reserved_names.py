@@ -10,21 +10,12 @@ from app.document import Document
 from app.inspector import Inspector
 
 from .canvas_helpers import lenet_project
+from .test_inspector import inspector  # noqa: F401 - the fixture, over this file's document
 
 
 @pytest.fixture
 def document(qtbot):
     return Document(lenet_project())
-
-
-@pytest.fixture
-def inspector(qtbot, document):
-    widget = Inspector(document)
-    qtbot.addWidget(widget)
-    widget.resize(340, 800)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
 
 
 def messages_of(document: Document) -> list[str]:
