@@ -7,6 +7,8 @@ each change is one undoable edit of the document.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
@@ -16,7 +18,9 @@ from engine.finetune import freeze_plan, head_nodes, unfreeze_plan
 from .panels.analyzer import NetworkAnalyzer
 from .training.background import BackgroundJobs
 from .training.warm_up import wait_for_torch_warm_up
-from .weights_dialog import PretrainedWeightsDialog
+
+if TYPE_CHECKING:  # imports torch, which the first window never waits for
+    from .weights_dialog import PretrainedWeightsDialog
 
 
 class ModelMenu(QMenu):
@@ -82,6 +86,8 @@ class ModelMenu(QMenu):
         if self.document.refuse_if_read_only():
             return None
         wait_for_torch_warm_up()
+        from .weights_dialog import PretrainedWeightsDialog
+
         self.dialog = PretrainedWeightsDialog(self.document, self.jobs, self.parentWidget())
         self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog.open()

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.data import DatasetError, DatasetInfo, dataset_info, default_data_root, download_torchvision_set
+from engine.data import DatasetError, DatasetInfo, default_data_root
 
 from .background import BackgroundJobs
+from .warm_up import torch_ready
 
 FOLDER = "folder"
 #: (setting value, title) in the order offered; "folder" stands for any image-folder path.
@@ -72,6 +73,9 @@ class DatasetChooser(QWidget):
         self._dataset = ""
         self._data_root = ""
         self._lookup_serial = 0
+        # The lookup imports the datasets' modules, which import torch: it waits until torch is ready.
+        self.torch_ready = torch_ready()
+        self._lookup_pending = False
         self._downloading: str | None = None  # the set being downloaded
         # Downloads get their own thread: minutes of it must not hold up the look-ups queued on ``jobs``.
         self.downloads = BackgroundJobs(self)
@@ -205,7 +209,12 @@ class DatasetChooser(QWidget):
         self.download_button.setEnabled(False)
         self.download_button.setText("Downloading…")
         self._show_download_message(f"Downloading {name} into {root or default_data_root()}…", error=False)
-        self.downloads.run(lambda: download_torchvision_set(name, root),
+        def download():
+            from engine.data import download_torchvision_set
+
+            return download_torchvision_set(name, root)
+
+        self.downloads.run(download,
                            lambda folder: self._download_ended(f"Downloaded {name} into {folder}.", error=False),
                            lambda error: self._download_ended(_message(error), error=True))
 
@@ -222,15 +231,28 @@ class DatasetChooser(QWidget):
 
     # --- what the dataset holds ---------------------------------------------------------------
 
+    def set_torch_ready(self, ready: bool) -> None:
+        """The panel says when PyTorch is ready: a lookup asked for before then starts now."""
+        self.torch_ready = ready
+        if ready and self._lookup_pending:
+            self._look_up()
+
     def _look_up(self) -> None:
         self._lookup_serial += 1
         serial, dataset, root = self._lookup_serial, self._dataset, self._data_root or None
         self.info = None
+        self._lookup_pending = not self.torch_ready
+        if self._lookup_pending:
+            self.info_label.setText("Looking at the dataset once PyTorch is ready…")
+            return
+
+        def look_up() -> DatasetInfo:
+            from engine.data import dataset_info  # the datasets' modules import torch
+
+            return dataset_info(dataset, root)
+
         self.info_label.setText("Looking at the dataset…")
-        self.jobs.run(lambda: dataset_info(dataset, root),
-                      lambda info: self._on_info(serial, info),
-                      lambda error: self._on_info_error(serial, error),
-                      uses_torch=False)  # names, counts and headers: shown at once, even while torch warms up
+        self.jobs.run(look_up, lambda info: self._on_info(serial, info), lambda error: self._on_info_error(serial, error))
 
     def _on_info(self, serial: int, info: DatasetInfo) -> None:
         if serial != self._lookup_serial:

@@ -8,19 +8,24 @@ answers to earlier ones (the user clicked on) are dropped.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import torch
 from PySide6.QtCore import QObject
 
 from engine.analysis import analyze
 from engine.data import DatasetError
-from engine.explain.gradcam import GradCamError, conv_nodes
 
 from .background import BackgroundJobs
 from .gradcam_view import GradCamPanel
-from .trained import TrainedModel, explain_image
 
-ImageLoader = Callable[[TrainedModel], torch.Tensor]
+# These import torch: imported where a trained model is explained, never on the way to the first
+# window (issue 19).
+if TYPE_CHECKING:
+    import torch
+
+    from .trained import TrainedModel
+
+ImageLoader = Callable[["TrainedModel"], "torch.Tensor"]
 """Prepares the image to explain, (C, H, W), for a trained model (runs on the background thread)."""
 
 NO_MODEL = "Train a network (or open a checkpoint) to see what it looks at."
@@ -59,6 +64,10 @@ class GradCamExplainer(QObject):
         if trained is None:
             self.panel.show_message(NO_MODEL)
             return
+        from engine.explain.gradcam import conv_nodes  # a trained model: torch is imported
+
+        from .trained import explain_image
+
         if trained is not self._network:
             self._network = trained
             self.panel.set_network(class_labels(trained), conv_nodes(trained.graph))
@@ -78,5 +87,7 @@ class GradCamExplainer(QObject):
 
     def _fail(self, request: int, error: BaseException) -> None:
         if request == self._latest:
+            from engine.explain.gradcam import GradCamError
+
             known = isinstance(error, (GradCamError, DatasetError))
             self.panel.show_message(str(error) if known else f"{type(error).__name__}: {error}")

@@ -8,13 +8,15 @@ and colours), so each heat-map pixel sits on the pixel it explains.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from engine.explain.gradcam import GradCam
+if TYPE_CHECKING:  # imports torch, which the first window never waits for
+    from engine.explain.gradcam import GradCam
 
 from . import plot_style
 from .pictures import to_qimage

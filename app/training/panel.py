@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from engine.data import DatasetInfo
 from engine.project import Project, weights_path
-from engine.training import TrainingError, choose_device, fit_problems
+from engine.training import TrainingError, fit_problems
 
 from ..accessibility import announce
 from ..theme import set_style_property
@@ -36,10 +36,12 @@ from .background import BackgroundJobs
 from .dataset_chooser import DatasetChooser
 from .settings_command import set_training_setting
 from .settings_form import SettingsForm
+from .warm_up import torch_ready
 
 IDLE, RUNNING, PAUSED, STOPPING = "idle", "running", "paused", "stopping"
 _ERROR_STYLE = "color: palette(bright-text);"  # the theme's error colour, readable in both
 PREPARING_TORCH_TIP = "Preparing PyTorch… Train is available in a moment."
+DEVICE_AFTER_TORCH = "(known once PyTorch is ready)"  # asking torch before then would import it
 
 
 def format_duration(seconds: float) -> str:
@@ -70,6 +72,8 @@ def starting_point(project: Project) -> tuple[str, bool]:
 
 def describe_device(requested: str) -> tuple[str, bool]:
     """What ``requested`` would train on ("CPU (2 threads)", a CUDA GPU's name, MPS), and whether it can."""
+    from engine.training import choose_device  # imports torch: asked only once torch is ready
+
     try:
         return choose_device(requested).description, True
     except TrainingError as error:
@@ -89,7 +93,7 @@ class TrainingPanel(QWidget):
         self.document = document
         self.state = IDLE
         self.fit_ok = False
-        self.torch_ready = True  # set_torch_ready(False) while the warm-up imports PyTorch
+        self.torch_ready = torch_ready()  # set_torch_ready(True) once the warm-up has imported PyTorch
 
         self.dataset = DatasetChooser(jobs)
         self.dataset.setting_changed.connect(self._change_setting)
@@ -182,7 +186,7 @@ class TrainingPanel(QWidget):
         config = self.document.project.training
         self.dataset.show_settings(config.dataset, config.data_root)
         self.settings.show_settings(config)
-        text, usable = describe_device(config.device)
+        text, usable = describe_device(config.device) if self.torch_ready else (DEVICE_AFTER_TORCH, True)
         self.device_label.setText(f"Trains on: {text}" if usable else text)
         self.device_label.setStyleSheet("" if usable else _ERROR_STYLE)
         text, usable = starting_point(self.document.project)
@@ -233,7 +237,11 @@ class TrainingPanel(QWidget):
     def set_torch_ready(self, ready: bool) -> None:
         """False while PyTorch still imports behind the shown window: Train waits for it, and says so."""
         self.torch_ready = ready
-        self._update_buttons()
+        self.dataset.set_torch_ready(ready)
+        if ready:
+            self.show_settings()  # the device, known now
+        else:
+            self._update_buttons()
 
     def _update_buttons(self) -> None:
         idle = self.state == IDLE

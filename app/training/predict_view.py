@@ -8,6 +8,7 @@ probe on a background thread when ``image_chosen`` fires and answers with
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -22,9 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.data.image_folder import is_image_file
-from engine.familiarity import UNFAMILIAR_NOTE
-from engine.predict import Prediction
+if TYPE_CHECKING:  # imports torch, which the first window never waits for
+    from engine.predict import Prediction
 
 from ..canvas.style import WARNING
 from .feature_maps import IMAGE_FILTER, ChannelGrid, FeatureFrame, as_channel_maps
@@ -41,7 +41,7 @@ class PredictView(QWidget):
         self.setAcceptDrops(True)
         self.hint = QLabel("Drop an image file here, or choose one, to see what the trained network makes of it.")
         self.hint.setWordWrap(True)
-        self.unfamiliar_note = QLabel(UNFAMILIAR_NOTE)
+        self.unfamiliar_note = QLabel()  # the engine's note, set with the first prediction (see show_prediction)
         self.unfamiliar_note.setObjectName("unfamiliarNote")
         self.unfamiliar_note.setWordWrap(True)
         self.unfamiliar_note.setStyleSheet(f"color: {WARNING.name()}; font-weight: 600;")
@@ -102,6 +102,9 @@ class PredictView(QWidget):
 
     def show_prediction(self, prediction: Prediction, frame: FeatureFrame | None, familiar: bool = True) -> None:
         """Shows the scores; ``familiar`` False adds the note that the image is unlike the training images."""
+        from engine.familiarity import UNFAMILIAR_NOTE  # a prediction was made: torch is imported
+
+        self.unfamiliar_note.setText(UNFAMILIAR_NOTE)
         self.unfamiliar_note.setVisible(not familiar)
         self.gradcam.show_picture(QPixmap(prediction.path))  # the heat map follows when computed
         for row, (label, bar) in enumerate(zip(self.class_labels, self.bars)):
@@ -157,6 +160,8 @@ class PredictView(QWidget):
 
 def _dropped_image(mime) -> str | None:
     """The first local image file among dropped URLs (project files are the window's business)."""
+    from engine.data.image_folder import is_image_file  # the view takes drops once a model is trained
+
     for url in mime.urls() if mime.hasUrls() else []:
         if url.isLocalFile() and is_image_file(url.toLocalFile()):
             return url.toLocalFile()

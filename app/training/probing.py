@@ -9,20 +9,25 @@ probe image changes.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from PySide6.QtCore import QObject
 
 from engine.data import DatasetError, DataSplit
 from engine.graph import Graph
-from engine.training import ProbeError
 
 from .background import BackgroundJobs
 from .feature_maps import FeatureFrame, FeatureMapView
 from .filters import FiltersView
 from .throttle import Throttle
-from .trained import TrainedModel, probe_node
-from .worker import TrainingWorker, preprocess_file, validation_sample
+
+# These import torch: imported where a run or a trained model is probed, never on the way to the
+# first window (issue 19).
+if TYPE_CHECKING:
+    import torch
+
+    from .trained import TrainedModel
+    from .worker import TrainingWorker
 
 #: Feature maps are redrawn at most this often while training (a few frames per second).
 FRAME_INTERVAL_MS = 200
@@ -116,6 +121,8 @@ class FeatureProbe(QObject):
         if image is None:
             self.feature_maps.show_placeholder("Load an image (below) to see this layer's feature maps.")
             return
+        from .trained import probe_node
+
         model, caption = self.trained.model, self._caption()
         self.jobs.run(lambda: probe_node(model, name, image),
                       lambda result: self._show(name, caption, *result),
@@ -138,6 +145,8 @@ class FeatureProbe(QObject):
 
     def _probe_image(self, data: DataSplit | None) -> torch.Tensor | None:
         """The image to probe with: a chosen file, else the chosen validation image."""
+        from .worker import preprocess_file, validation_sample
+
         prepared_like = data if data is not None else self.trained
         if self.probe_file is not None and prepared_like is not None:
             try:
@@ -150,6 +159,8 @@ class FeatureProbe(QObject):
         return validation_sample(data, min(self.probe_index, len(data.val) - 1))[0]
 
     def _caption(self) -> str:
+        from .worker import validation_sample
+
         if self.probe_file is not None:
             return f"for {Path(self.probe_file).name}"
         data = self.run_data if self.worker is not None else (self.trained.data if self.trained else None)
@@ -161,6 +172,8 @@ class FeatureProbe(QObject):
 
 
 def _message(error: BaseException) -> str:
+    from engine.training import ProbeError  # an error from probing a model: torch is imported
+
     if isinstance(error, (DatasetError, ProbeError)):
         return str(error)
     return f"{type(error).__name__}: {error}"

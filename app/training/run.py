@@ -12,10 +12,12 @@ import tempfile
 import time
 import weakref
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QStandardPaths, QThread, Signal
 
-from .worker import RunRequest, TrainingWorker
+if TYPE_CHECKING:
+    from .worker import RunRequest
 
 #: Every run still referenced, so tests can check that none is left running.
 _RUNS: weakref.WeakSet[TrainingRun] = weakref.WeakSet()
@@ -48,6 +50,8 @@ class TrainingRun(QObject):
     ended = Signal()  # the thread has finished (after the worker's finished/failed)
 
     def __init__(self, request: RunRequest, parent: QObject | None = None) -> None:
+        from .worker import TrainingWorker  # imports torch: never on the way to the first window
+
         super().__init__(parent)
         self.request = request
         self.thread = QThread()

@@ -11,25 +11,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
-from engine.checkpoint import CheckpointError
 from engine.compiler import input_shape
-from engine.data import DatasetError, DataSplit, StreamData, load_dataset
+from engine.data import DatasetError, DataSplit
 from engine.graph import Graph
 from engine.project import Project
-from engine.training import FitError, ProbeError, TrainingError
-from engine.training.pretrained import NOTE_PREFIX as WEIGHTS_NOTE
+from engine.training import FitError, TrainingError
 
 from .adapt import adapt_document
 from .background import BackgroundJobs
 from .confusion import ConfusionView
 from .curves import CurvesView
 from .explaining import GradCamExplainer
-from .export_dialog import ExportDialog
 from .feature_maps import FeatureFrame, FeatureMapView
 from .filters import FiltersView
 from .gallery import GalleryView
@@ -48,17 +46,15 @@ from .probing import FeatureProbe
 from .run import TrainingRun, default_runs_root, new_run_folder
 from .threads import in_app_threads
 from .throttle import Throttle
-from .trained import (
-    TrainedModel,
-    classify_file,
-    first_conv,
-    trained_from_checkpoint,
-    trained_from_run,
-    validation_image,
-)
 from ..shell.docks import add_dock
 from .warm_up import warm_up_torch, warming_up
-from .worker import RunOutcome, RunRequest, preprocess_file
+
+# The modules below import torch: this one imports them where a run, a trained model or an export
+# needs them (torch is ready by then), so the first window never waits for torch (issue 19).
+if TYPE_CHECKING:
+    from .export_dialog import ExportDialog
+    from .trained import TrainedModel
+    from .worker import RunOutcome, RunRequest
 
 #: Progress text and bar: people read them, a few updates a second is plenty.
 PROGRESS_INTERVAL_MS = 200
@@ -215,6 +211,8 @@ class TrainingUi(QObject):
         except OSError as error:
             return self._refuse(f"Cannot create a folder for the checkpoints in {self.runs_root}: "
                                 f"{error.strerror or error}")
+        from .worker import RunRequest
+
         key = _data_key(config, snapshot.graph)
         cached = self._data_cache[1] if self._data_cache and self._data_cache[0] == key else None
         self._start_run(RunRequest(snapshot, config, run_dir, download=self.panel.dataset.download, data=cached,
@@ -293,6 +291,8 @@ class TrainingUi(QObject):
     # --- run signals (GUI thread) ---------------------------------------------------------------
 
     def _on_run_started(self, info: dict) -> None:
+        from engine.training.pretrained import NOTE_PREFIX as WEIGHTS_NOTE
+
         self.panel.show_status(f"Training on {info['device']}…")
         weights = [note for note in info.get("notes", []) if note.startswith(WEIGHTS_NOTE)]
         if weights:  # which tensors were loaded and which re-initialised: never silently
@@ -302,6 +302,8 @@ class TrainingUi(QObject):
             self.curves.add_validation_point(entry["epoch"], entry["val_loss"], entry["val_accuracy"])
 
     def _on_data_ready(self, data: DataSplit) -> None:
+        from engine.data import StreamData
+
         self._run_data = data
         if self.run is not None and not isinstance(data.train, StreamData):
             self._data_cache = (_data_key(self.run.request.config, self.run.request.project.graph), data)
@@ -327,6 +329,8 @@ class TrainingUi(QObject):
                                           f"epoch {metrics['epoch']}")
 
     def _on_run_finished(self, outcome: RunOutcome) -> None:
+        from .trained import trained_from_run
+
         result = outcome.result
         self.progress_throttle.flush()
         self.curves.redraw()
@@ -401,6 +405,8 @@ class TrainingUi(QObject):
 
     def predict_file(self, path: str) -> None:
         """Classifies an image file with the trained network (top 5) and shows the selected layer's maps."""
+        from .trained import classify_file, first_conv
+
         trained = self.trained
         if trained is None:
             self.predict_view.show_error(NO_MODEL_HINT)
@@ -410,6 +416,8 @@ class TrainingUi(QObject):
                       lambda error: self.predict_view.show_error(_message(error)))
 
     def _show_prediction(self, result) -> None:
+        from .worker import preprocess_file
+
         prediction, grid, familiar = result
         if not prediction.ok:
             self.predict_view.show_error(f"{prediction.path}: {prediction.error}")
@@ -420,6 +428,8 @@ class TrainingUi(QObject):
 
     def _explain_validation_image(self, index: int) -> None:
         """A gallery thumbnail was clicked: the Grad-CAM map of that validation image."""
+        from .trained import validation_image
+
         self.gallery_explainer.explain(lambda trained: validation_image(trained, index))
 
     def _open_checkpoint_triggered(self) -> None:
@@ -440,6 +450,10 @@ class TrainingUi(QObject):
         """Opens a checkpoint's network (replacing the document's) with its trained weights, ready to
         predict, export or continue training. The caller asks about unsaved changes first.
         Returns False, with the reason shown, on failure."""
+        from engine.checkpoint import CheckpointError
+
+        from .trained import trained_from_checkpoint
+
         if self.is_training():
             return self._refuse("Stop training before opening a checkpoint.")
         try:
@@ -474,9 +488,13 @@ class TrainingUi(QObject):
                 trained.data = data
                 self.probe.set_trained(trained)
 
-        self.jobs.run(lambda: load_dataset(config.dataset, shape, val_fraction=config.val_fraction, seed=config.seed,
-                                           root=config.data_root or None),
-                      done, lambda _error: None)
+        def load() -> DataSplit:
+            from engine.data import load_dataset
+
+            return load_dataset(config.dataset, shape, val_fraction=config.val_fraction, seed=config.seed,
+                                root=config.data_root or None)
+
+        self.jobs.run(load, done, lambda _error: None)
 
     def _on_project_replaced(self) -> None:
         # Another network: the old model's maps and predictions no longer apply.
@@ -491,6 +509,8 @@ class TrainingUi(QObject):
         if checkpoint is None:
             self._refuse("Nothing to export yet: train the network for at least one epoch, or open a checkpoint.")
             return None
+        from .export_dialog import ExportDialog
+
         dialog = ExportDialog(checkpoint, self.jobs, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -522,6 +542,9 @@ class TrainingUi(QObject):
 
 
 def _message(error: BaseException) -> str:
+    from engine.checkpoint import CheckpointError  # an error from a trained model: torch is imported
+    from engine.training import ProbeError
+
     if isinstance(error, (DatasetError, ProbeError, CheckpointError, TrainingError)):
         return str(error)
     return f"{type(error).__name__}: {error}"

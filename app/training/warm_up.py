@@ -15,6 +15,7 @@ imported torchvision for the import dialog. So the imports are serialised:
 from __future__ import annotations
 
 import importlib
+import sys
 import threading
 
 from ..qt_workarounds import freeze_long_lived
@@ -46,6 +47,12 @@ def warming_up() -> bool:
     """True while the warm-up imports run."""
     thread = _thread
     return thread is not None and thread.is_alive()
+
+
+def torch_ready() -> bool:
+    """True once torch is imported and no warm-up imports more: code may use it now without importing
+    it (the window itself never imports torch before it is shown; see ``app.training.ui``)."""
+    return "torch" in sys.modules and not warming_up()
 
 
 def wait_for_torch_warm_up() -> None:

@@ -51,6 +51,6 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "stratified_split": ".stratify",
     "StreamData": ".stream_data",
     "TensorData": ".tensor_data",
-    "default_data_root": ".torchvision_sets",
+    "default_data_root": ".data_root",
     "download_torchvision_set": ".torchvision_sets",
 })

@@ -9,9 +9,10 @@ Python or PIL work.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
-import torch.nn.functional as F
+if TYPE_CHECKING:  # torch is imported where a batch is augmented: DataSplit and DatasetInfo stay light
+    import torch
 
 PAD_MODES = ("replicate", "reflect", "zeros")
 
@@ -64,6 +65,8 @@ class Augment:
         torch's global one), so the result is reproducible whatever device
         `images` is on.
         """
+        import torch
+
         n, _, h, w = images.shape
         if n == 0:
             return images
@@ -81,6 +84,9 @@ def random_crop(
     images: torch.Tensor, pad: int, pad_mode: str = "replicate", generator: torch.Generator | None = None
 ) -> torch.Tensor:
     """Pad by `pad` px on every side, then crop each image at its own random offset."""
+    import torch
+    import torch.nn.functional as F
+
     n, c, h, w = images.shape
     mode = "constant" if pad_mode == "zeros" else pad_mode
     padded = F.pad(images, (pad, pad, pad, pad), mode=mode)

@@ -17,12 +17,9 @@ import numpy as np
 import torch
 
 from .assemble import LabelledImages
+from .data_root import default_data_root
 from .datasplit import DatasetInfo
 from .errors import DatasetError
-
-#: environment variable naming the folder that holds downloaded datasets
-DATA_ROOT_ENV = "CONVCANVAS_DATA"
-DEFAULT_DATA_ROOT = Path("~/.cache/convcanvas/datasets")
 
 _MNIST_FILES = (
     "train-images-idx3-ubyte",
@@ -89,12 +86,6 @@ SETS: dict[str, TorchvisionSet] = {
         ),
     )
 }
-
-
-def default_data_root() -> Path:
-    """$CONVCANVAS_DATA, else ~/.cache/convcanvas/datasets."""
-    configured = os.environ.get(DATA_ROOT_ENV)
-    return Path(configured or DEFAULT_DATA_ROOT).expanduser()
 
 
 def _missing_files(spec: TorchvisionSet, root: Path) -> list[str]:

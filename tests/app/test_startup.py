@@ -49,7 +49,5 @@ def test_train_enables_once_pytorch_is_ready(startup):
     assert ready["button_tip"] == "Train a snapshot of the network on the dataset"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19 start-up, not done yet: app.training's modules (worker, trained, "
-                   "explaining, probing, export_dialog, predict_view) and weights_dialog import torch at the top")
 def test_the_window_shows_the_preset_before_any_torch_import(startup):
-    assert startup["before_warm_up"] == []  # strict: passes, and so fails here, once the last cut is made
+    assert startup["before_warm_up"] == []
