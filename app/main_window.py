@@ -272,6 +272,9 @@ class MainWindow(QMainWindow):
         self.model_menu = ModelMenu(self.document, self.training_ui.jobs, self)  # fine-tuning
         self.model_menu.node_chosen.connect(self._issue_chosen)
         bar.addMenu(self.model_menu)
+        # What builds torch models on this thread waits, visibly, while PyTorch imports behind the window.
+        self.training_ui.needs_torch(*self.importer.actions, self.model_menu.weights_action,
+                                     self.open_checkpoint_action)
 
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action,

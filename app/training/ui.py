@@ -47,7 +47,7 @@ from .run import TrainingRun, default_runs_root, new_run_folder
 from .threads import in_app_threads
 from .throttle import Throttle
 from ..shell.docks import add_dock
-from .warm_up import warm_up_torch, warming_up
+from .warm_up import wait_for_torch_warm_up, warm_up_torch, warming_up
 
 # The modules below import torch: this one imports them where a run, a trained model or an export
 # needs them (torch is ready by then), so the first window never waits for torch (issue 19).
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 #: Progress text and bar: people read them, a few updates a second is plenty.
 PROGRESS_INTERVAL_MS = 200
 PREPARING_TORCH = "Preparing PyTorch…"
+PREPARING_TORCH_ACTION_TIP = "Preparing PyTorch… available in a moment."
 TORCH_POLL_MS = 100  # how soon Train enables once the warm-up's imports are done
 CHECKPOINT_FILTER = "ConvCanvas checkpoints (*.pt);;All files (*)"
 READ_ONLY_NOTE = "Training: the network is read-only until the run ends"
@@ -112,6 +113,7 @@ class TrainingUi(QObject):
         self.torch_poll = QTimer(self)
         self.torch_poll.setInterval(TORCH_POLL_MS)
         self.torch_poll.timeout.connect(self._check_torch_ready)
+        self._torch_actions: dict[QAction, tuple[str, str]] = {}  # action -> its own tips (see needs_torch)
         self.progress_throttle = Throttle(PROGRESS_INTERVAL_MS, self._show_latest_progress, self)
         self.docks = self._build_docks()
         self.open_checkpoint_action = QAction("Open Checkpoint…", self)
@@ -122,6 +124,7 @@ class TrainingUi(QObject):
         self.export_action.setStatusTip("Write the trained network as a checkpoint, TorchScript, ONNX or Python")
         self.export_action.triggered.connect(self.show_export_dialog)
         self.actions = [self.open_checkpoint_action, self.export_action]
+        self.needs_torch(self.open_checkpoint_action)
         self._connect()
         self._update_availability()
 
@@ -135,6 +138,14 @@ class TrainingUi(QObject):
         if not self.panel.torch_ready:
             self.torch_poll.start()
 
+    def needs_torch(self, *actions: QAction) -> None:
+        """``actions`` use PyTorch on the GUI thread (import, pretrained weights, opening a checkpoint):
+        while the warm-up imports it they are disabled and say so, as Train does, instead of freezing
+        the window until it is done."""
+        for action in actions:
+            self._torch_actions[action] = action.statusTip(), action.toolTip()
+            self._show_torch_state(action, self.panel.torch_ready)
+
     def _check_torch_ready(self) -> None:
         ready = not warming_up()
         if ready:
@@ -142,6 +153,14 @@ class TrainingUi(QObject):
         self.torch_label.setVisible(not ready)
         if ready != self.panel.torch_ready:
             self.panel.set_torch_ready(ready)
+            for action in self._torch_actions:
+                self._show_torch_state(action, ready)
+
+    def _show_torch_state(self, action: QAction, ready: bool) -> None:
+        status_tip, tool_tip = self._torch_actions[action] if ready else (PREPARING_TORCH_ACTION_TIP,) * 2
+        action.setEnabled(ready)
+        action.setStatusTip(status_tip)
+        action.setToolTip(tool_tip)
 
     # --- construction -------------------------------------------------------------------
 
@@ -450,12 +469,13 @@ class TrainingUi(QObject):
         """Opens a checkpoint's network (replacing the document's) with its trained weights, ready to
         predict, export or continue training. The caller asks about unsaved changes first.
         Returns False, with the reason shown, on failure."""
+        if self.is_training():
+            return self._refuse("Stop training before opening a checkpoint.")
+        wait_for_torch_warm_up()  # a caller other than the menu (disabled until then): never beside the warm-up
         from engine.checkpoint import CheckpointError
 
         from .trained import trained_from_checkpoint
 
-        if self.is_training():
-            return self._refuse("Stop training before opening a checkpoint.")
         try:
             trained, checkpoint = trained_from_checkpoint(path)
         except CheckpointError as error:

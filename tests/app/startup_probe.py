@@ -19,6 +19,12 @@ def heavy_modules() -> list[str]:
     return sorted(name for name in HEAVY if name in sys.modules)
 
 
+def torch_actions(window) -> dict:
+    """What a user sees of each action that builds torch models on the GUI thread: enabled, status tip."""
+    actions = [*window.importer.actions, window.model_menu.weights_action, window.open_checkpoint_action]
+    return {action.text(): [action.isEnabled(), action.statusTip()] for action in actions}
+
+
 def main() -> int:
     from PySide6.QtCore import QSettings, Qt
     from PySide6.QtTest import QTest
@@ -43,6 +49,8 @@ def main() -> int:
         "button_enabled": ui.panel.train_button.isEnabled(), "button_tip": ui.panel.train_button.toolTip(),
         "action_enabled": toolbar_train.isEnabled(), "action_tip": toolbar_train.toolTip(),
         "status_shown": ui.torch_label.isVisible(), "status_text": ui.torch_label.text(),
+        "actions": torch_actions(window), "device": ui.panel.device_label.text(),
+        "dataset": ui.panel.dataset.info_label.text(),
     }
     QTest.keyClick(window, Qt.Key.Key_F5)  # a user pressing Train at once: nothing freezes, nothing starts
     app.processEvents()
@@ -53,6 +61,8 @@ def main() -> int:
     report["ready"] = {
         "button_enabled": ui.panel.train_button.isEnabled(), "action_enabled": toolbar_train.isEnabled(),
         "status_shown": ui.torch_label.isVisible(), "button_tip": ui.panel.train_button.toolTip(),
+        "actions": torch_actions(window), "device": ui.panel.device_label.text(),
+        "dataset": ui.panel.dataset.info_label.text(),
     }
     print(json.dumps(report))
     window.close()

@@ -42,11 +42,26 @@ def test_train_waits_for_pytorch_and_says_so(startup):
     assert not startup["run_started_by_early_f5"]  # F5 during the warm-up starts nothing and freezes nothing
 
 
+def test_import_weights_and_checkpoints_wait_for_pytorch_and_say_so(startup):
+    actions = startup["preparing"]["actions"]
+    assert len(actions) == 5  # torchvision, Python file, saved file; pretrained weights; open checkpoint
+    for text, (enabled, tip) in actions.items():
+        assert not enabled and tip.startswith("Preparing PyTorch"), text
+
+
+def test_the_panel_asks_torch_nothing_before_it_is_ready(startup):
+    preparing, ready = startup["preparing"], startup["ready"]
+    assert "once PyTorch is ready" in preparing["device"] and "once PyTorch is ready" in preparing["dataset"]
+    assert ready["device"].startswith("Trains on: CPU") and "10 classes" in ready["dataset"]
+
+
 def test_train_enables_once_pytorch_is_ready(startup):
     ready = startup["ready"]
     assert ready["button_enabled"] and ready["action_enabled"]
     assert not ready["status_shown"]
     assert ready["button_tip"] == "Train a snapshot of the network on the dataset"
+    for text, (enabled, tip) in ready["actions"].items():
+        assert enabled and tip and not tip.startswith("Preparing PyTorch"), text
 
 
 def test_the_window_shows_the_preset_before_any_torch_import(startup):
