@@ -42,6 +42,7 @@ from .shell.start_page import StartPage
 from .shell.toolbar import OPEN_CHECKPOINT_KEY, PRESETS_KEY, MainToolBar
 from .theme import MODES, ThemeManager, set_style_property
 from .training import install_training_ui
+from .training.warm_up import wait_for_torch_warm_up
 
 APP_NAME = "ConvCanvas"
 AUTOSAVE_DELAY_MS = 3000
@@ -274,7 +275,7 @@ class MainWindow(QMainWindow):
         bar.addMenu(self.model_menu)
         # What builds torch models on this thread waits, visibly, while PyTorch imports behind the window.
         self.training_ui.needs_torch(*self.importer.actions, self.model_menu.weights_action,
-                                     self.open_checkpoint_action)
+                                     self.open_checkpoint_action, self.learn_convolution_action)
 
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.zoom_in_action, self.zoom_out_action, self.fit_action,
@@ -375,6 +376,7 @@ class MainWindow(QMainWindow):
         self.training_ui.start_warm_up()
 
     def show_convolution_explainer(self, node_id: str | None = None) -> None:
+        wait_for_torch_warm_up()  # from the canvas (the menu waits, disabled): never beside the warm-up
         from .explainer import show_convolution_explainer  # imports torch: never on the way to the first window
 
         show_convolution_explainer(self, node_id)

@@ -213,6 +213,7 @@ class TrainingUi(QObject):
         """Trains a snapshot of the document's network; False (with the reason shown) if it cannot start."""
         if self.run is not None:
             return False
+        wait_for_torch_warm_up()  # a caller other than Train (disabled until then): never beside the warm-up
         analysis = self.document.refresh_analysis()
         if not analysis.valid:
             first = analysis.errors[0]

@@ -64,6 +64,7 @@ def tour(mode: str, image: str):
     if window is None:
         fail("no main window")
     ui = window.training_ui
+    yield window.learn_convolution_action.isEnabled  # as a user would: PyTorch is prepared behind the window
     window.learn_convolution_action.trigger()
     yield
     if mode.startswith("tour"):

@@ -21,7 +21,8 @@ def heavy_modules() -> list[str]:
 
 def torch_actions(window) -> dict:
     """What a user sees of each action that builds torch models on the GUI thread: enabled, status tip."""
-    actions = [*window.importer.actions, window.model_menu.weights_action, window.open_checkpoint_action]
+    actions = [*window.importer.actions, window.model_menu.weights_action, window.open_checkpoint_action,
+               window.learn_convolution_action]
     return {action.text(): [action.isEnabled(), action.statusTip()] for action in actions}
 
 
