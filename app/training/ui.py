@@ -47,7 +47,8 @@ from .run import TrainingRun, default_runs_root, new_run_folder
 from .threads import in_app_threads
 from .throttle import Throttle
 from ..shell.docks import add_dock
-from .warm_up import wait_for_torch_warm_up, warm_up_torch, warming_up
+from ..shell.first_paint import after_first_paint
+from .warm_up import torch_ready, wait_for_torch_warm_up, warm_up_torch
 
 # The modules below import torch: this one imports them where a run, a trained model or an export
 # needs them (torch is ready by then), so the first window never waits for torch (issue 19).
@@ -131,9 +132,10 @@ class TrainingUi(QObject):
     # --- PyTorch, imported behind the shown window --------------------------------------------
 
     def start_warm_up(self) -> None:
-        """Imports PyTorch on the warm-up thread once the window is up (the window never waits for it);
-        until it is done Train is disabled and the status bar says so."""
-        warm_up_torch()
+        """Imports PyTorch on the warm-up thread once the window has painted (the window never waits
+        for it); until it is done Train and ``needs_torch``'s actions are disabled and the status bar
+        says so. Whatever needs torch sooner starts the warm-up itself (``wait_for_torch_warm_up``)."""
+        after_first_paint(self.window, warm_up_torch)
         self._check_torch_ready()
         if not self.panel.torch_ready:
             self.torch_poll.start()
@@ -147,7 +149,7 @@ class TrainingUi(QObject):
             self._show_torch_state(action, self.panel.torch_ready)
 
     def _check_torch_ready(self) -> None:
-        ready = not warming_up()
+        ready = torch_ready()
         if ready:
             self.torch_poll.stop()
         self.torch_label.setVisible(not ready)

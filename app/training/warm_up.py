@@ -6,11 +6,13 @@ threads doing either at once can see each other's half-done registrations: once 
 warm-up failed with ``'_OpNamespace' 'prims' object has no attribute 'sum'`` while the GUI thread
 imported torchvision for the import dialog. So the imports are serialised:
 
-* ``warm_up_torch`` (at start-up) imports them, in order, on one daemon thread, so the first Train
-  and the first import dialog start promptly;
-* everything else that may import them waits for it first with ``wait_for_torch_warm_up``: every
-  background job (``BackgroundJobs``), every training run (``TrainingWorker``), and the GUI code
-  that imports torchvision (the import and pretrained-weights dialogs).
+* ``warm_up_torch`` (started once the window has painted) imports them, torch itself first, in order,
+  on one daemon thread, so the window never waits for torch and the first Train and the first import
+  dialog start promptly;
+* everything else that may import them waits for it first with ``wait_for_torch_warm_up`` (which
+  starts it if nothing has): every background job (``BackgroundJobs``), every training run
+  (``TrainingWorker``), and the GUI code that imports torch (import, weights and checkpoints, the
+  explainer, Train called from code). The window's controls for these are disabled until then.
 """
 from __future__ import annotations
 
@@ -56,8 +58,10 @@ def torch_ready() -> bool:
 
 
 def wait_for_torch_warm_up() -> None:
-    """Blocks until the warm-up's imports have finished (at once if none runs). Call it before
-    using torch or torchvision on any thread other than the warm-up's."""
+    """Blocks until the warm-up's imports have finished, starting them if nothing has yet (the window
+    starts them after its first paint; a caller may need torch sooner). Call it before using torch or
+    torchvision on any thread other than the warm-up's."""
+    warm_up_torch()
     thread = _thread
-    if thread is not None and thread is not threading.current_thread():
+    if thread is not threading.current_thread():
         thread.join()
