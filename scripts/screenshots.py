@@ -16,6 +16,7 @@ screen of that size, as on a laptop).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -40,6 +41,19 @@ PRESETS = Path(__file__).resolve().parents[1] / "presets"
 SIZE = (1440, 900)
 
 
+def use_screen_of(size: tuple[int, int], scratch: Path) -> None:
+    """Offscreen, the screen is 800×600 physical pixels unless told: make it ``size`` logical pixels at
+    QT_SCALE_FACTOR, so windows and dialogs sized to the screen are shown as on such a laptop."""
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        return
+    scale = float(os.environ.get("QT_SCALE_FACTOR", "1"))
+    config = scratch / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": round(size[0] * scale),
+                                               "height": round(size[1] * scale),
+                                               "logicalDpiX": 96, "logicalDpiY": 96}]}))
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
@@ -49,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
-    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     scratch = Path(tempfile.mkdtemp(prefix="convcanvas-shots-"))
+    use_screen_of(size, scratch)
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue("view/theme", args.theme)
     window = MainWindow(settings=settings, recovery_dir=scratch / "recovery", runs_root=scratch / "runs",

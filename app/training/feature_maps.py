@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -73,6 +74,8 @@ class ChannelGrid(pg.GraphicsLayoutWidget):
                  levels: tuple[float, float] = plot_style.FIXED_LEVELS,
                  scale_label: str = "activation, 0–255 per layer", parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # One square per unit at every scale: a 28×28 map shows its 28×28 values, never interpolated.
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         self.levels = levels
         self.colour_map = plot_style.colour_map(colour_map)
         self._lut = self.colour_map.getLookupTable(nPts=256)
