@@ -115,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             QTimer.singleShot(2500, lambda: (save_dock("confusionDock", "confusion.png"),
                                             save_dock("galleryDock", "gallery.png"),
                                             save_dock("trainingDock", "training-panel.png"),
+                                            save_dock("featureMapsDock", "feature-maps.png"),
+                                            save_dock("filtersDock", "filters.png"),
                                             window.inspector_dock.raise_(),
                                             window.training_ui.dock("predictDock").raise_()))
         # A digit the network has seen the like of, as a file, for Try an Image.

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QAbstractButton, QDockWidget
 
+from app.training.feature_maps import ChannelGrid
 from app.training.gallery import framed_thumbnail
 from app.training.pictures import fitted_pixmap, to_qimage
 
@@ -83,3 +85,69 @@ def test_a_gallery_thumbnail_keeps_its_logical_size_at_any_ratio(qapp):
         pixmap = framed_thumbnail(image, QColor("red"), 64, ratio)
         assert pixmap.deviceIndependentSize().toSize() == QSize(64, 64)
         assert pixmap.devicePixelRatio() == ratio
+
+
+# --- item 11: what was cut short or tiny at 2× (logical sizes: the same at 1×) -----------------------
+
+
+def settle(qtbot) -> None:
+    qtbot.wait(50)
+
+
+def test_panel_float_and_close_buttons_are_24px_targets(window):
+    sizes = {}
+    for dock in window.findChildren(QDockWidget):
+        if dock.isVisible() and not dock.visibleRegion().isEmpty():
+            for name in ("qt_dockwidget_floatbutton", "qt_dockwidget_closebutton"):
+                button = dock.findChild(QAbstractButton, name)
+                sizes[(dock.objectName(), name)] = (button.width(), button.height())
+    assert sizes and all(width >= 24 and height >= 24 for width, height in sizes.values()), sizes  # were 18×10
+
+
+def test_a_short_confusion_panel_scrolls_down_without_cutting_the_tables_columns(make_window, qtbot):
+    window = make_window(size=(1280, 720))
+    ui = window.training_ui
+    ui.dock("confusionDock").raise_()
+    matrix = np.arange(100).reshape(10, 10) % 37
+    ui.confusion.show_confusion(matrix, [f"class {index}" for index in range(10)], "epoch 1")
+    settle(qtbot)
+    table = ui.confusion.table
+    scroll = ui.dock("confusionDock").widget()
+    assert not scroll.horizontalScrollBar().isVisible()  # a vertical scroll bar took the right edge
+    assert table.horizontalHeader().length() <= table.viewport().width()  # "Accuracy" was cut
+
+
+def test_the_confusion_matrix_names_every_class_only_where_labels_fit(make_window, qtbot):
+    window = make_window(size=(1280, 720))
+    ui = window.training_ui
+    ui.dock("confusionDock").raise_()
+    ui.confusion.show_confusion(np.eye(10, dtype=int) * 5, [str(index) for index in range(10)])
+    settle(qtbot)
+    left = ui.confusion.plot.getAxis("left")
+    metrics = ui.confusion.graphics.fontMetrics()
+    cell = ui.confusion.plot.vb.height() / 10
+    named = len(left._tickLevels[0])
+    assert named * metrics.height() <= 10 * cell + metrics.height()  # labels do not run into each other
+    ui.confusion.graphics.resize(900, 900)
+    settle(qtbot)
+    assert len(left._tickLevels[0]) == 10  # with room, every class is named
+
+
+def test_the_palette_is_never_narrower_than_its_block_names(window, qtbot):
+    window.resizeDocks([window.palette_dock], [40], Qt.Orientation.Horizontal)
+    settle(qtbot)
+    tree = window.palette_panel.tree
+    assert tree.viewport().width() >= tree.sizeHintForColumn(0)  # "AdaptiveAvgPool2d" was cut short
+
+
+def test_the_colour_bar_caption_shows_only_where_it_fits_beside_the_bar(qtbot):
+    grid = ChannelGrid()
+    qtbot.addWidget(grid)
+    grid.resize(500, 90)
+    grid.show()
+    settle(qtbot)
+    assert not grid.colour_bar.axis.label.isVisible()  # it ran past the bar's ends, cut off
+    assert grid.colour_bar.toolTip() == grid.scale_label
+    grid.resize(500, 500)
+    settle(qtbot)
+    assert grid.colour_bar.axis.label.isVisible()
