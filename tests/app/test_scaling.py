@@ -151,3 +151,11 @@ def test_the_colour_bar_caption_shows_only_where_it_fits_beside_the_bar(qtbot):
     grid.resize(500, 500)
     settle(qtbot)
     assert grid.colour_bar.axis.label.isVisible()
+
+
+def test_beside_the_start_page_the_inspector_fits_its_panel(make_window, qtbot):
+    window = make_window(size=(1280, 720), start_page=True)
+    assert window.start_page_shown
+    settle(qtbot)
+    inspector = window.inspector
+    assert inspector.widget().width() <= inspector.viewport().width()  # the Name field and status were cut
