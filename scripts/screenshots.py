@@ -111,23 +111,27 @@ def main(argv: list[str] | None = None) -> int:
     def finish() -> None:
         save("training.png")
         window.training_ui.stop_and_wait()
-        if args.every_panel:  # once the finished run has reached the window (a queued signal)
-            QTimer.singleShot(2500, lambda: (save_dock("confusionDock", "confusion.png"),
-                                            save_dock("galleryDock", "gallery.png"),
-                                            save_dock("trainingDock", "training-panel.png"),
-                                            save_dock("featureMapsDock", "feature-maps.png"),
-                                            save_dock("filtersDock", "filters.png"),
-                                            window.inspector_dock.raise_(),
-                                            window.training_ui.dock("predictDock").raise_()))
+        # Once the finished run has reached the window (a queued signal); the panels first, in one go,
+        # so that no later step's timer fires between them.
+        QTimer.singleShot(2500, every_panel if args.every_panel else try_an_image)
+
+    def every_panel() -> None:
+        for name, file_name in (("confusionDock", "confusion.png"), ("galleryDock", "gallery.png"),
+                                ("trainingDock", "training-panel.png"), ("featureMapsDock", "feature-maps.png"),
+                                ("filtersDock", "filters.png")):
+            save_dock(name, file_name)
+        window.inspector_dock.raise_()
+        try_an_image()
+
+    def try_an_image() -> None:
         # A digit the network has seen the like of, as a file, for Try an Image.
         digits, _ = load_digits()
         pixels = np.ascontiguousarray((digits.images[5, 0].numpy() * 255).astype(np.uint8))
         image = QImage(pixels.data, 8, 8, 8, QImage.Format.Format_Grayscale8).scaled(64, 64)
         image.save(str(scratch / "digit.png"))
         window.training_ui.dock("predictDock").raise_()
-        # The finished run reaches the window as a queued signal: predict once it has.
-        QTimer.singleShot(3000, lambda: window.training_ui.predict_file(str(scratch / "digit.png")))
-        QTimer.singleShot(6000, show_blocks)
+        QTimer.singleShot(500, lambda: window.training_ui.predict_file(str(scratch / "digit.png")))
+        QTimer.singleShot(3500, show_blocks)
 
     def save_dock(name: str, file_name: str) -> None:
         window.training_ui.dock(name).raise_()
