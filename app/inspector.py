@@ -593,6 +593,7 @@ class ProjectPage(_Page):
         self.nodes_label, self.shape_label = _value_label(), _value_label()
         self.params_label, self.macs_label, self.validity_label = _value_label(), _value_label(), _value_label()
         self.validity_label.setObjectName("issueText")
+        self.validity_label.setWordWrap(True)  # "Nothing open yet: …" widened the page past the panel, cut off
         totals.addRow("Blocks", self.nodes_label)
         totals.addRow("Input → output", self.shape_label)
         totals.addRow("Parameters", self.params_label)

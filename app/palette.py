@@ -43,6 +43,10 @@ def block_mime_data(type_id: str) -> QMimeData:
     return mime
 
 
+#: Logical px: a saved block's long name may be elided (its tooltip has it) rather than widen the dock further.
+MAX_NAMES_WIDTH = 300
+
+
 class BlockTree(QTreeWidget):
     """Category groups of block items; only block items drag."""
 
@@ -63,6 +67,13 @@ class BlockTree(QTreeWidget):
         super().showEvent(event)
         # Row heights measured before the stylesheet polished the items are stale.
         self.doItemsLayout()
+        self.fit_names()
+
+    def fit_names(self) -> None:
+        """At least as wide as the longest shown name (up to MAX_NAMES_WIDTH): a narrow dock at 2× cut
+        "AdaptiveAvgPool2d" short; now the dock cannot be made narrower than the names."""
+        names = self.sizeHintForColumn(0) + 2 * self.frameWidth() + self.verticalScrollBar().sizeHint().width()
+        self.setMinimumWidth(min(names, MAX_NAMES_WIDTH))
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentItem():
@@ -177,6 +188,7 @@ class BlockPalette(QWidget):
             hint.setToolTip(0, "Select a composite block on the canvas, then Edit ▸ Save Block to Library…")
         self.my_blocks.setExpanded(expanded)
         self.filter(self.search.text())
+        self.tree.fit_names()
 
     def library_item(self, type_name: str) -> QTreeWidgetItem | None:
         return next((self.my_blocks.child(index) for index in range(self.my_blocks.childCount())

@@ -42,6 +42,7 @@ def stylesheet(scheme: str) -> str:
     """resources/styles/app.qss with the scheme's @tokens filled in."""
     template = (files("resources") / "styles" / "app.qss").read_text(encoding="utf-8")
     tokens = dict(COLOURS[scheme])
+    tokens["scheme"] = scheme  # for icons drawn per theme (url(@icons/dock_close_@scheme.svg))
     font = QApplication.font()
     points = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
     tokens["font_size"] = f"{points:g}pt"

@@ -16,6 +16,7 @@ screen of that size, as on a laptop).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -40,6 +41,19 @@ PRESETS = Path(__file__).resolve().parents[1] / "presets"
 SIZE = (1440, 900)
 
 
+def use_screen_of(size: tuple[int, int], scratch: Path) -> None:
+    """Offscreen, the screen is 800×600 physical pixels unless told: make it ``size`` logical pixels at
+    QT_SCALE_FACTOR, so windows and dialogs sized to the screen are shown as on such a laptop."""
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        return
+    scale = float(os.environ.get("QT_SCALE_FACTOR", "1"))
+    config = scratch / "screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "laptop", "x": 0, "y": 0, "width": round(size[0] * scale),
+                                               "height": round(size[1] * scale),
+                                               "logicalDpiX": 96, "logicalDpiY": 96}]}))
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={config}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/images"))
@@ -49,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
-    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     scratch = Path(tempfile.mkdtemp(prefix="convcanvas-shots-"))
+    use_screen_of(size, scratch)
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
     settings.setValue("view/theme", args.theme)
     window = MainWindow(settings=settings, recovery_dir=scratch / "recovery", runs_root=scratch / "runs",
@@ -96,21 +111,27 @@ def main(argv: list[str] | None = None) -> int:
     def finish() -> None:
         save("training.png")
         window.training_ui.stop_and_wait()
-        if args.every_panel:  # once the finished run has reached the window (a queued signal)
-            QTimer.singleShot(2500, lambda: (save_dock("confusionDock", "confusion.png"),
-                                            save_dock("galleryDock", "gallery.png"),
-                                            save_dock("trainingDock", "training-panel.png"),
-                                            window.inspector_dock.raise_(),
-                                            window.training_ui.dock("predictDock").raise_()))
+        # Once the finished run has reached the window (a queued signal); the panels first, in one go,
+        # so that no later step's timer fires between them.
+        QTimer.singleShot(2500, every_panel if args.every_panel else try_an_image)
+
+    def every_panel() -> None:
+        for name, file_name in (("confusionDock", "confusion.png"), ("galleryDock", "gallery.png"),
+                                ("trainingDock", "training-panel.png"), ("featureMapsDock", "feature-maps.png"),
+                                ("filtersDock", "filters.png")):
+            save_dock(name, file_name)
+        window.inspector_dock.raise_()
+        try_an_image()
+
+    def try_an_image() -> None:
         # A digit the network has seen the like of, as a file, for Try an Image.
         digits, _ = load_digits()
         pixels = np.ascontiguousarray((digits.images[5, 0].numpy() * 255).astype(np.uint8))
         image = QImage(pixels.data, 8, 8, 8, QImage.Format.Format_Grayscale8).scaled(64, 64)
         image.save(str(scratch / "digit.png"))
         window.training_ui.dock("predictDock").raise_()
-        # The finished run reaches the window as a queued signal: predict once it has.
-        QTimer.singleShot(3000, lambda: window.training_ui.predict_file(str(scratch / "digit.png")))
-        QTimer.singleShot(6000, show_blocks)
+        QTimer.singleShot(500, lambda: window.training_ui.predict_file(str(scratch / "digit.png")))
+        QTimer.singleShot(3500, show_blocks)
 
     def save_dock(name: str, file_name: str) -> None:
         window.training_ui.dock(name).raise_()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from engine.catalogue import BlockSpec, blocks_by_category
 from engine.catalogue.guide import allowed_values, default_text
 
 from ..icons import CATEGORY_TITLES
+from ..shell.geometry import fit_to_screen
 
 MUTED = "color:gray"
 
@@ -80,7 +81,7 @@ class BlockGuideDialog(QDialog):
         self.setObjectName("blockGuide")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Block Guide")
-        self.resize(640, 720)
+        fit_to_screen(self, QSize(640, 720))
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(True)
         self.browser.setAccessibleName("Block guide")

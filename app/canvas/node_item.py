@@ -15,7 +15,7 @@ scaled, when the zoom changes), so text stays crisp and panning is cheap.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from engine.analysis import ERROR, WARNING, NodeReport
@@ -272,7 +272,11 @@ class NodeItem(QGraphicsItem):
         if self._thumbnail is not None:
             size = style.CARD_H - style.HEADER_H - 10
             target = QRectF(style.CARD_W - style.PAD - size, style.HEADER_H + 5, size, size)
+            painter.save()
+            # A map's units stay squares (the view smooths other pictures).
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             painter.drawImage(target, self._thumbnail)
+            painter.restore()
             painter.setPen(QPen(colours.border, 1.0))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(target)

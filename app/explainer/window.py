@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -57,6 +57,7 @@ from engine.explain.convolution import (
 )
 
 from ..labels import heading, muted
+from ..shell.geometry import fit_to_screen
 from ..theme import set_style_property
 from ..training.feature_maps import IMAGE_FILTER
 from .grids import CURRENT, PENDING, WINDOW, WINDOW_PADDING, diverging_lut, is_palette_change
@@ -69,6 +70,7 @@ MAX_INPUT_SIDE, MAX_FILTER_SIDE, MAX_SETTING = 10, 7, 4
 SPEEDS = (0.5, 1, 2, 4, 8, 16, 32, 64)  # steps per second
 DEFAULT_SPEED = 2
 POOL_SIZE = 2
+PREFERRED_SIZE = QSize(1240, 820)  # logical px; less where the screen is smaller
 MAIN_CELL, MIN_CELL = 56, 30  # px: the main grids' cells, as large as the room allows
 CUSTOM, LEARNED = "custom", "learned"
 GREY_LUT = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
@@ -100,7 +102,7 @@ class ConvolutionExplainer(QDialog):
         self.timer.timeout.connect(self._tick)
         self._build()
         self._connect()
-        self.resize(1240, 820)
+        fit_to_screen(self, PREFERRED_SIZE)
         self.load_classic()
         self.forward_button.setFocus()
 

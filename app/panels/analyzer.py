@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from engine.analysis import ERROR, Analysis
@@ -18,6 +18,7 @@ from engine.graph import Graph
 from engine.layer_table import LayerRow, float32_size, human_count, issue_count_text, layer_rows
 
 from ..icons import icon
+from ..shell.geometry import fit_to_screen
 
 SORT_ROLE = Qt.ItemDataRole.UserRole
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -130,8 +131,7 @@ class NetworkAnalyzer(QDialog):
         document.analysis_changed.connect(self._analysis_changed)
         self._stale = False
         self.show_analysis(self._current_analysis())
-        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
-        self.resize(min(860, int(screen.width() * 0.8)), min(600, int(screen.height() * 0.8)))
+        fit_to_screen(self, QSize(860, 600))
 
     def _current_analysis(self) -> Analysis:
         return self.document.refresh_analysis() if self.document.analysis_pending else self.document.analysis

@@ -6,7 +6,7 @@ small and the content scrolls instead of pushing the window past the screen.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
 
 DOCK_FEATURES = (QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -31,9 +31,21 @@ class FittingScrollArea(QScrollArea):
         super().resizeEvent(event)
         self.fit_widget()
 
+    def event(self, event: QEvent) -> bool:
+        # The widget's content changed its needs (a table filled, a caption grew): fit it again.
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.fit_widget()
+        return super().event(event)
+
     def fit_widget(self) -> None:
         widget, room = self.widget(), self.maximumViewportSize()
         least = widget.minimumSizeHint().expandedTo(widget.minimumSize())
+        # Scrolling one way takes a scroll bar's breadth from the other: without this, a panel a few
+        # pixels too short also scrolled sideways and cut its right edge (the confusion table's columns).
+        if least.height() > room.height():
+            room.setWidth(room.width() - self.verticalScrollBar().sizeHint().width())
+        if least.width() > room.width():
+            room.setHeight(room.height() - self.horizontalScrollBar().sizeHint().height())
         widget.resize(least.expandedTo(room))
 
 

@@ -6,7 +6,8 @@ laptop, with the Train button below the fold.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QRect, QSize
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 PREFERRED_SIZE = QSize(1480, 920)
 # Room left for the title bar and borders the window manager adds (unknown before the window shows).
@@ -21,6 +22,19 @@ def default_geometry(available: QRect, preferred: QSize = PREFERRED_SIZE) -> QRe
     rect.setSize(preferred.boundedTo(room))
     rect.moveCenter(available.center())
     return rect
+
+
+def screen_room(widget: QWidget) -> QRect:
+    """The available geometry of the screen ``widget`` opens on (its parent's window's before it shows)."""
+    anchor = widget.parentWidget().window() if widget.parentWidget() is not None else widget
+    screen = anchor.screen() or QGuiApplication.primaryScreen()
+    return screen.availableGeometry()
+
+
+def fit_to_screen(widget: QWidget, preferred: QSize) -> None:
+    """Sizes a dialog or window to ``preferred`` logical pixels, shrunk to what its screen leaves:
+    a dialog laid out for a 1920×1080 monitor keeps its buttons on a 1280×720 one (or at 2× on 2560×1440)."""
+    widget.resize(default_geometry(screen_room(widget), preferred).size())
 
 
 def fits(rect: QRect, available: QRect) -> bool:

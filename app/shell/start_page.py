@@ -144,7 +144,7 @@ class StartPage(QScrollArea):
         while self._pending:
             info = self._pending.pop(0)
             self.preset_buttons[info.path.name.split(".")[0]].setIcon(
-                QIcon(QPixmap.fromImage(preset_thumbnail(info.path))))
+                QIcon(QPixmap.fromImage(preset_thumbnail(info.path, ratio=self.devicePixelRatioF()))))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)

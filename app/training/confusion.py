@@ -16,6 +16,8 @@ from ..theme import readable_on
 
 #: Above this many classes the cells are too small for count labels.
 MAX_LABELLED_CLASSES = 20
+#: Logical px: below this the matrix is a strip whose class labels run into each other; the panel scrolls.
+MATRIX_MIN_SIDE = 160
 # Few images are drawn close to the plot's background, many far from it: white → blue on a light
 # background, black → blue on a dark one (a near-white matrix would glare in the dark theme).
 HEAT_MAPS = {"light": "CET-L12", "dark": "CET-L15"}
@@ -96,6 +98,9 @@ class ConfusionView(QWidget):
         self.plot.setAspectLocked(True)
         self.plot.setLabel("left", "true class")
         self.plot.setLabel("bottom", "predicted class")
+        self.graphics.setMinimumSize(MATRIX_MIN_SIDE, MATRIX_MIN_SIDE)
+        self.class_names: list[str] = []
+        self.plot.vb.sigResized.connect(self._thin_ticks)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.counts = CellCounts()
@@ -109,7 +114,9 @@ class ConfusionView(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # The last column takes what is left (stretchLastSection kept a width it had once, wider than
+        # the table, and cut the accuracies behind the scroll bar).
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.setSortingEnabled(False)
 
         # Matrix and table side by side in a wide dock, one above the other in a tall one.
@@ -184,10 +191,21 @@ class ConfusionView(QWidget):
                            + ". Colour: share of the true class's images; numbers: counts.")
 
     def _label_axes(self, class_names: list[str]) -> None:
-        ticks = [[(index + 0.5, name) for index, name in enumerate(class_names)]]
-        self.plot.getAxis("bottom").setTicks(ticks)
-        self.plot.getAxis("left").setTicks(ticks)
+        self.class_names = class_names
+        self._thin_ticks()
         self.plot.setRange(xRange=(0, len(class_names)), yRange=(0, len(class_names)), padding=0)
+
+    def _thin_ticks(self, *_args) -> None:
+        """Every class named where the cells are big enough, else every second, third…: labels never overlap."""
+        if not self.class_names:
+            return
+        metrics = self.graphics.fontMetrics()
+        room = min(self.plot.vb.width(), self.plot.vb.height()) / len(self.class_names)  # px per cell
+        widest = max(metrics.horizontalAdvance(name) for name in self.class_names)
+        for axis, needed in (("left", metrics.height()), ("bottom", widest + metrics.averageCharWidth())):
+            step = max(1, int(np.ceil(needed / max(room, 1.0))))
+            ticks = [(index + 0.5, name) for index, name in enumerate(self.class_names) if index % step == 0]
+            self.plot.getAxis(axis).setTicks([ticks])
 
     def _label_counts(self, matrix: np.ndarray, shares: np.ndarray) -> None:
         self.counts.set_cells(matrix if matrix.shape[0] <= MAX_LABELLED_CLASSES else None, shares)
@@ -205,7 +223,8 @@ class ConfusionView(QWidget):
                     item.setForeground(plot_style.ERROR_COLOUR)
                 self.table.setItem(row, column, item)
         # The splitter must not squeeze the columns below their text ("airplane", "Accuracy").
-        self.table.resizeColumnsToContents()
         header = self.table.horizontalHeader()
+        columns = sum(max(header.sectionSizeHint(column), self.table.sizeHintForColumn(column))
+                      for column in range(self.table.columnCount()))
         frame = 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
-        self.table.setMinimumWidth(header.length() + frame)
+        self.table.setMinimumWidth(columns + frame)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -41,6 +41,7 @@ from engine.export import (
 )
 from engine.fileio import WriteError, write_error
 
+from ..shell.geometry import fit_to_screen
 from .background import BackgroundJobs
 from .export_staging import StagedExport
 
@@ -120,7 +121,7 @@ class ExportDialog(QDialog):
         layout.addLayout(destination)
         layout.addWidget(self.result_label)
         layout.addWidget(self.buttons)
-        self.resize(560, self.sizeHint().height())
+        fit_to_screen(self, QSize(560, self.sizeHint().height()))
         self._on_format_changed()
 
     @property

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -73,6 +74,8 @@ class ChannelGrid(pg.GraphicsLayoutWidget):
                  levels: tuple[float, float] = plot_style.FIXED_LEVELS,
                  scale_label: str = "activation, 0–255 per layer", parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # One square per unit at every scale: a 28×28 map shows its 28×28 values, never interpolated.
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         self.levels = levels
         self.colour_map = plot_style.colour_map(colour_map)
         self._lut = self.colour_map.getLookupTable(nPts=256)
@@ -96,11 +99,25 @@ class ChannelGrid(pg.GraphicsLayoutWidget):
         self.colour_bar.axis.setTextPen(pg.mkPen(text))
         self.colour_bar.axis.setPen(pg.mkPen(text))
         self.colour_bar.axis.setLabel(self.scale_label, color=text.name())
+        self._fit_scale_label()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if plot_style.is_palette_change(event) and hasattr(self, "scale_label"):  # (not while being built)
             self.apply_colours()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if hasattr(self, "scale_label"):  # (not while being built)
+            self._fit_scale_label()
+
+    def _fit_scale_label(self) -> None:
+        """The bar's caption only where it fits beside the bar: in a short panel (or at 2×) it ran past
+        the bar's ends, cut off. It stays the bar's tooltip."""
+        axis = self.colour_bar.axis
+        room = axis.geometry().height() if axis.geometry().height() > 0 else self.height()
+        axis.showLabel(self.fontMetrics().horizontalAdvance(self.scale_label) + 8 <= room)
+        self.colour_bar.setToolTip(self.scale_label)
 
     def set_levels(self, levels: tuple[float, float], label: str | None = None) -> None:
         self.levels = levels
@@ -108,6 +125,7 @@ class ChannelGrid(pg.GraphicsLayoutWidget):
         if label:
             self.scale_label = label
             self.colour_bar.axis.setLabel(label, color=plot_style.foreground(self).name())
+            self._fit_scale_label()
         for item in self.image_items:
             item.setLevels(levels)
 

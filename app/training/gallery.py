@@ -10,7 +10,7 @@ list with a Grad-CAM heat map of what drove the guess: the view emits
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from . import plot_style
 from .gradcam_view import GradCamPanel
-from .pictures import to_qimage
+from .pictures import fitted_pixmap, to_qimage
 
 THUMBNAIL = 64
 #: Thumbnails shown at most (a long list of right answers teaches little).
@@ -41,13 +41,15 @@ def gallery_order(true: np.ndarray, predicted: np.ndarray, confidence: np.ndarra
     return np.lexsort((key, ~wrong))
 
 
-def framed_thumbnail(image: np.ndarray, colour: QColor, size: int = THUMBNAIL) -> QPixmap:
-    pixmap = QPixmap(size, size)
+def framed_thumbnail(image: np.ndarray, colour: QColor, size: int = THUMBNAIL, ratio: float = 1.0) -> QPixmap:
+    """``size`` logical pixels square, made at the screen's ``ratio`` (crisp at 2×)."""
+    pixmap = QPixmap(round(size * ratio), round(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
     pixmap.fill(colour)
-    picture = QPixmap.fromImage(to_qimage(image)).scaled(
-        size - 6, size - 6, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+    picture = fitted_pixmap(to_qimage(image), QSize(size - 6, size - 6), ratio)
     painter = QPainter(pixmap)
-    painter.drawPixmap((size - picture.width()) // 2, (size - picture.height()) // 2, picture)
+    painter.drawPixmap(QPointF((size - picture.deviceIndependentSize().width()) / 2,
+                               (size - picture.deviceIndependentSize().height()) / 2), picture)
     painter.end()
     return pixmap
 
@@ -129,13 +131,14 @@ class GalleryView(QWidget):
         if self.mistakes_only.isChecked():
             order = order[predicted[order] != true[order]]
         texts = []
+        ratio = self.list.devicePixelRatioF()
         for index in order[:MAX_ITEMS]:
             right = predicted[index] == true[index]
             colour = plot_style.GOOD_COLOUR if right else plot_style.ERROR_COLOUR
             guess, truth = class_names[predicted[index]], class_names[true[index]]
             text = f"{guess} ({100 * confidence[index]:.0f}%)" + ("" if right else f"\ntrue: {truth}")
             texts.append(text)
-            item = QListWidgetItem(QIcon(framed_thumbnail(images[index], colour)), text)
+            item = QListWidgetItem(QIcon(framed_thumbnail(images[index], colour, ratio=ratio)), text)
             item.setToolTip(f"validation image #{index}: guessed {guess} with {100 * confidence[index]:.1f} % "
                             f"confidence; it is {truth}")
             item.setData(Qt.ItemDataRole.UserRole, int(index))

@@ -11,15 +11,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:  # imports torch, which the first window never waits for
     from engine.explain.gradcam import GradCam
 
 from . import plot_style
-from .pictures import to_qimage
+from .pictures import fitted_pixmap, to_qimage
 
 IMAGE_SIZE = 128
 #: Perceptually even and readable on grey images; dark where nothing counted, bright where most did.
@@ -135,9 +135,7 @@ class GradCamPanel(QWidget):
     def show_picture(self, picture: QPixmap) -> None:
         """A picture to show until the image as the network sees it arrives with its map."""
         self.image = self.result = self.displayed = None
-        self.image_label.setPixmap(picture.scaled(self.image_size - 4, self.image_size - 4,
-                                                  Qt.AspectRatioMode.KeepAspectRatio,
-                                                  Qt.TransformationMode.SmoothTransformation))
+        self.image_label.setPixmap(self._fitted(picture.toImage()))
 
     def show_result(self, image: np.ndarray, result: GradCam) -> None:
         self.image, self.result = image, result
@@ -177,9 +175,9 @@ class GradCamPanel(QWidget):
             return
         overlay = self.result is not None and self.show_box.isChecked()
         self.displayed = blend_heatmap(self.image, self.result.heatmap) if overlay else as_rgb(self.image)
-        picture = QPixmap.fromImage(to_qimage(self.displayed))
-        # Small inputs grow with crisp pixels (each one a map value); large ones shrink smoothly.
-        growing = max(picture.width(), picture.height()) < self.image_size
-        mode = Qt.TransformationMode.FastTransformation if growing else Qt.TransformationMode.SmoothTransformation
-        self.image_label.setPixmap(picture.scaled(self.image_size - 4, self.image_size - 4,
-                                                  Qt.AspectRatioMode.KeepAspectRatio, mode))
+        self.image_label.setPixmap(self._fitted(to_qimage(self.displayed)))
+
+    def _fitted(self, image: QImage) -> QPixmap:
+        """At the screen's pixel ratio: small inputs grow with crisp pixels, large ones shrink smoothly."""
+        side = self.image_size - 4
+        return fitted_pixmap(image, QSize(side, side), self.image_label.devicePixelRatioF())
