@@ -91,7 +91,7 @@ class _Checker:
     def __init__(self, graph: Graph, batch_size: int = 1, optimizer: str = "adam",
                  available_memory: int | None = None, task: Task | None = None) -> None:
         self.graph = graph
-        self.task = task or task_for(DEFAULT_TASK)
+        self.task = task
         self.batch_size, self.optimizer, self.available_memory = batch_size, optimizer, available_memory
         self.reports = {node_id: NodeReport(node_id) for node_id in graph.nodes}
         self.issues: list[Issue] = []
@@ -332,7 +332,7 @@ class _Checker:
             report.input_shapes = shapes
             try:
                 output = node.spec.infer_shape(node.params, shapes)
-                if node.type == "output":
+                if node.type == "output" and self.task is not None:
                     self.check_task_output(output, sources)
             except ShapeError as error:
                 self.add(node, ERROR, f"{node.name}: {self._fill(error.message, node, sources)}",
@@ -422,11 +422,13 @@ def group_report(analysis: Analysis, group) -> NodeReport:
 
 
 def analyze(graph: Graph, *, batch_size: int = 1, optimizer: str = "adam",
-            available_memory: int | None = None, task: str = DEFAULT_TASK) -> Analysis:
+            available_memory: int | None = None, task: str | None = DEFAULT_TASK) -> Analysis:
     """Shapes, parameter counts, MACs and issues for every node of ``graph``.
 
     ``task`` (engine.tasks) decides what the Output must receive: the error sits on the Output card.
+    ``task=None`` checks the structure only (any Output shape): what compiling and code generation need,
+    whatever the task.
     ``batch_size`` and ``optimizer`` (the training settings) size the memory estimate, which is
     checked against ``available_memory`` bytes (None: this machine's physical memory)."""
     memory = machine_memory() if available_memory is None else available_memory
-    return _Checker(graph, batch_size, optimizer, memory, task_for(task)).run()
+    return _Checker(graph, batch_size, optimizer, memory, None if task is None else task_for(task)).run()
