@@ -19,6 +19,7 @@ from .catalogue import Shape, ShapeError, format_shape
 from .graph import Graph, Node, reachable_from
 from .memory import MemoryEstimate, estimate, gigabytes, machine_memory
 from .names import free_variant, reserved_name_problem
+from .tasks import DEFAULT_TASK, Task, task_for
 
 ERROR = "error"
 WARNING = "warning"
@@ -88,8 +89,9 @@ class Analysis:
 
 class _Checker:
     def __init__(self, graph: Graph, batch_size: int = 1, optimizer: str = "adam",
-                 available_memory: int | None = None) -> None:
+                 available_memory: int | None = None, task: Task | None = None) -> None:
         self.graph = graph
+        self.task = task
         self.batch_size, self.optimizer, self.available_memory = batch_size, optimizer, available_memory
         self.reports = {node_id: NodeReport(node_id) for node_id in graph.nodes}
         self.issues: list[Issue] = []
@@ -330,6 +332,8 @@ class _Checker:
             report.input_shapes = shapes
             try:
                 output = node.spec.infer_shape(node.params, shapes)
+                if node.type == "output" and self.task is not None:
+                    self.check_task_output(output, sources)
             except ShapeError as error:
                 self.add(node, ERROR, f"{node.name}: {self._fill(error.message, node, sources)}",
                          self._fill(error.hint, node, sources))
@@ -342,6 +346,14 @@ class _Checker:
                 continue
             cost = node.spec.cost(node.params, shapes, output)
             report.output_shape, report.params, report.macs = output, cost.params, cost.macs
+
+    def check_task_output(self, output: Shape, sources: list[str]) -> None:
+        """The task decides what the Output must receive (class scores, a mask at the Input's size)."""
+        inputs = self.graph.nodes_of_type("input")
+        input_shape = self.reports[inputs[0].id].output_shape if len(inputs) == 1 else None
+        problem = self.task.check_output(output, input_shape, self.graph.nodes[sources[0]].name)
+        if problem is not None:
+            raise ShapeError(problem.message, problem.hint)
 
     def mark_waiting(self, order: list[str]) -> None:
         """Nodes without a shape because of a problem upstream wait for it (named: the first cause)."""
@@ -410,10 +422,13 @@ def group_report(analysis: Analysis, group) -> NodeReport:
 
 
 def analyze(graph: Graph, *, batch_size: int = 1, optimizer: str = "adam",
-            available_memory: int | None = None) -> Analysis:
+            available_memory: int | None = None, task: str | None = DEFAULT_TASK) -> Analysis:
     """Shapes, parameter counts, MACs and issues for every node of ``graph``.
 
+    ``task`` (engine.tasks) decides what the Output must receive: the error sits on the Output card.
+    ``task=None`` checks the structure only (any Output shape): what compiling and code generation need,
+    whatever the task.
     ``batch_size`` and ``optimizer`` (the training settings) size the memory estimate, which is
     checked against ``available_memory`` bytes (None: this machine's physical memory)."""
     memory = machine_memory() if available_memory is None else available_memory
-    return _Checker(graph, batch_size, optimizer, memory).run()
+    return _Checker(graph, batch_size, optimizer, memory, None if task is None else task_for(task)).run()

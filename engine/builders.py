@@ -131,3 +131,34 @@ def group_as_block(graph: Graph, prefix: str, path: str, type_name: str) -> Grou
     locals_ = {node_id: re.sub(r"_(\d+)$", r".\1", graph.nodes[node_id].name[len(prefix) + 1:])
                for node_id in members}
     return graph.add_group(make_group(graph, members, path, type_name, locals_=locals_))
+
+
+def double_conv(builder: GraphBuilder, prefix: str, channels: int) -> str:
+    """U-Net's two 3×3 convolutions (padding 1, so the size stays) each with BatchNorm and ReLU, named like
+    the usual PyTorch U-Net's ``double_conv`` Sequential (``prefix_conv_0`` … ``prefix_conv_5``)."""
+    for index in (0, 3):
+        conv_bn_relu(builder, (f"{prefix}_conv_{index}", f"{prefix}_conv_{index + 1}", f"{prefix}_conv_{index + 2}"),
+                     channels, 3, 1, 1)
+    return builder.cursor
+
+
+def unet(builder: GraphBuilder, widths: Sequence[int], classes: int) -> str:
+    """A U-Net fed by the cursor: an input stage, one encoder stage per further width (2×2 max pool, double
+    conv), then mirrored decoder stages (2×2 stride-2 transposed conv, concat with the encoder's map of the
+    same size, double conv) and a 1×1 conv to one channel per class. Each stage is one composite block
+    (``inc``, ``down1``…, ``up1``…), as the usual PyTorch U-Net names its modules."""
+    double_conv(builder, "inc", widths[0])
+    group_as_block(builder.graph, "inc", "inc", f"DoubleConv{widths[0]}")
+    skips = [builder.cursor]
+    for level, width in enumerate(widths[1:], start=1):
+        builder.add("maxpool2d", f"down{level}_pool", kernel_size=2, stride=2)
+        double_conv(builder, f"down{level}", width)
+        group_as_block(builder.graph, f"down{level}", f"down{level}", f"Down{width}")
+        skips.append(builder.cursor)
+    skips.pop()
+    for level, width in enumerate(reversed(widths[:-1]), start=1):
+        up = builder.add("convtranspose2d", f"up{level}_up", out_channels=width, kernel_size=2, stride=2)
+        builder.add("concat", f"up{level}_cat", inputs=[skips.pop(), up])
+        double_conv(builder, f"up{level}", width)
+        group_as_block(builder.graph, f"up{level}", f"up{level}", f"Up{width}")
+    return builder.add("conv2d", "outc", out_channels=classes, kernel_size=1)

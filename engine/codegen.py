@@ -140,7 +140,8 @@ class _Composites:
 
 
 def python_source(graph: Graph, name: str = "Network", analysis: Analysis | None = None) -> str:
-    analysis = analysis or analyze(graph)
+    # Structure only: the task's output contract is checked where the task is known (trainer, app, CLI).
+    analysis = analysis or analyze(graph, task=None)
     if not analysis.valid:
         raise InvalidGraphError(analysis.errors)
     class_name = class_name_for(name)

@@ -44,7 +44,8 @@ def ordered_inputs(graph: Graph, node_id: str) -> list[str]:
 
 def compile_graph(graph: Graph, analysis: Analysis | None = None, name: str = "Network") -> fx.GraphModule:
     """A ``torch.fx.GraphModule`` computing ``graph``; raises ``InvalidGraphError`` if it has errors."""
-    analysis = analysis or analyze(graph)
+    # Structure only: the task's output contract is checked where the task is known (trainer, app, CLI).
+    analysis = analysis or analyze(graph, task=None)
     if not analysis.valid:
         raise InvalidGraphError(analysis.errors)
     from torch import fx, nn

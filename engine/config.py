@@ -55,6 +55,10 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
               label="Random crop"),
     ParamSpec("augment_flip", "bool", False, "Random horizontal flips (not for digits or text).",
               label="Random flip"),
+    ParamSpec("dice", "bool", False, "Segmentation: add a Dice loss to the per-pixel cross-entropy (helps "
+              "small classes).", label="Dice loss"),
+    ParamSpec("class_weights", "text", "", "Segmentation: one weight per class for the per-pixel loss, "
+              "comma-separated (e.g. 0.2,1,1); empty: all 1.", label="Class weights", maximum=4096),
 )
 
 
@@ -82,6 +86,8 @@ class TrainingConfig:
     patience: int = 0
     augment_crop: bool = False
     augment_flip: bool = False
+    dice: bool = False
+    class_weights: str = ""
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:
@@ -95,6 +101,8 @@ class TrainingConfig:
                 checked[key] = specs[key].validate(value)
             except ParamError as error:
                 raise ParamError(f"{key}: {error}") from None
+        if checked.get("class_weights"):
+            _check_class_weights(checked["class_weights"])
         return cls(**checked)
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,3 +112,14 @@ class TrainingConfig:
         """A validated copy with some settings changed (command-line overrides)."""
         return TrainingConfig.from_dict({**self.to_dict(), **changes})
 
+
+
+def _check_class_weights(text: str) -> None:
+    """Class weights are positive numbers separated by commas."""
+    try:
+        weights = [float(part) for part in text.split(",")]
+    except ValueError:
+        weights = []
+    if not weights or not all(0 < weight < float("inf") for weight in weights):
+        raise ParamError(f"class_weights: must be positive numbers separated by commas (e.g. 0.2,1,1), "
+                         f"got {text[:40]!r}")

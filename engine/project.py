@@ -21,17 +21,22 @@ from .graph import Edge, Graph, GraphError, check_node_name
 from .groups import Group
 from .jsonread import JsonFileError, JsonReader, parse_json, read_file_bytes
 from .jsonread import type_name as _type_name
+from .tasks import DEFAULT_TASK, TASK_NAMES
 
 FORMAT = "convcanvas.project"
-VERSION = 2
+VERSION = 3
 EXTENSION = ".cnn.json"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_NODES = 20_000
 
 # MIGRATIONS[n] turns a version-n document into a version-(n + 1) one.
 # Version 2 added composite blocks ("groups") and frozen nodes; version 1 files
-# have neither, so they read unchanged.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: lambda document: document}
+# have neither, so they read unchanged. Version 3 added the task (engine.tasks); every file before it
+# was classification.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: lambda document: document,
+    2: lambda document: {**document, "task": DEFAULT_TASK},
+}
 
 
 class ProjectError(JsonFileError):
@@ -49,6 +54,8 @@ class Project:
     """Initial weights for training: a file path, relative to the project file's folder or absolute."""
     weights_source: str = ""
     """Where those weights came from, for people (``torchvision resnet18 IMAGENET1K_V1``)."""
+    task: str = DEFAULT_TASK
+    """What the network does (engine.tasks): ``classification`` or ``segmentation``."""
 
 
 class _Reader(JsonReader):
@@ -106,8 +113,11 @@ def project_from_dict(document: Any, source: str = "project") -> Project:
     except ParamError as error:
         raise reader.fail("training", str(error)) from None
     weights = reader.get(document, "weights", dict, "", {})
+    task = reader.get(document, "task", str, "", DEFAULT_TASK)
+    if task not in TASK_NAMES:
+        raise reader.fail("task", f"unknown task {task!r} (known: {', '.join(TASK_NAMES)})")
     return Project(graph, name, description, training, weights=reader.get(weights, "file", str, "weights", ""),
-                   weights_source=reader.get(weights, "source", str, "weights", ""))
+                   weights_source=reader.get(weights, "source", str, "weights", ""), task=task)
 
 
 def _read_node(graph: Graph, raw: Any, reader: _Reader, where: str) -> None:
@@ -187,6 +197,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "version": VERSION,
         "name": project.name,
         "description": project.description,
+        "task": project.task,
         "nodes": [_node_to_json(node) for node in graph.nodes.values()],
         "edges": [edge_to_json(edge) for edge in graph.edges],
         "groups": [group_to_json(group) for group in graph.groups.values()],

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from engine.analysis import analyze
 from engine.builders import (BOTTLENECK_EXPANSION, GraphBuilder, basic_block, bottleneck, conv_bn_relu,
-                             group_as_block)
+                             double_conv, group_as_block, unet)
 from engine.config import TrainingConfig
+from engine.data.seg_shapes import CLASS_NAMES as SEG_SHAPES_CLASS_NAMES
 from engine.data.shapes import CLASS_NAMES as SHAPES_CLASS_NAMES
 from engine.graph import Graph
 from engine.layout import apply_layout, grouped_layout
@@ -173,6 +174,41 @@ def resnet8() -> Graph:
     return finish(builder)
 
 
+UNET_WIDTHS = (64, 128, 256, 512, 1024)
+UNET_SMALL_WIDTHS = (8, 16, 32)
+VOC_CLASSES = 21
+
+
+def unet_classic() -> Graph:
+    """The classic four-level U-Net (Ronneberger, Fischer and Brox, 2015) with same-padding convolutions
+    and BatchNorm, as the widely used PyTorch re-implementations build it; 21 classes (VOC)."""
+    builder = start(3, 256)
+    unet(builder, UNET_WIDTHS, VOC_CLASSES)
+    return finish(builder)
+
+
+def unet_small() -> Graph:
+    builder = start(3, 32)
+    unet(builder, UNET_SMALL_WIDTHS, len(SEG_SHAPES_CLASS_NAMES))
+    return finish(builder)
+
+
+def fcn() -> Graph:
+    """An FCN-style network: a small VGG-like backbone down to 1/8 of the size, a 1×1 convolution
+    scoring each class at that size, and bilinear upsampling ×8 back to the Input's size."""
+    builder = start(3, 32)
+    for stage, width in enumerate((16, 32, 64), start=1):
+        double_conv(builder, f"stage{stage}", width)
+        builder.add("maxpool2d", f"stage{stage}_pool", kernel_size=2, stride=2)
+        group_as_block(builder.graph, f"stage{stage}", f"backbone.stage{stage}", f"Stage{width}")
+    builder.add("conv2d", "head_conv_0", out_channels=64, kernel_size=3, padding=1)
+    builder.add("activation", "head_conv_1", function="relu")
+    builder.add("conv2d", "head_conv_2", out_channels=len(SEG_SHAPES_CLASS_NAMES), kernel_size=1)
+    group_as_block(builder.graph, "head", "head", "FCNHead")
+    builder.add("upsample", "upsample", scale_factor=8.0, mode="bilinear")
+    return finish(builder)
+
+
 # --- the presets ------------------------------------------------------------------------------
 
 
@@ -186,6 +222,7 @@ class Preset:
     training: TrainingConfig
     wrap: int = 0
     """Cards per row for long chains (0: one row), so they fit a window readably."""
+    task: str = "classification"
 
 
 BIG_NETWORK_NOTE = (
@@ -282,17 +319,51 @@ PRESETS: tuple[Preset, ...] = (
         "resnet50", "ResNet-50", lambda: resnet(bottleneck, BOTTLENECK_EXPANSION, [3, 4, 6, 3]),
         _resnet_description(50, "1×1–3×3–1×1 bottleneck"), _big_training(lr=0.01, weight_decay=1e-4), wrap=7,
     ),
+    Preset(
+        "unet", "U-Net", unet_classic,
+        "U-Net (Ronneberger, Fischer and Brox, \"U-Net: Convolutional Networks for Biomedical Image "
+        "Segmentation\", 2015) with four levels, as the common PyTorch re-implementations build it: an "
+        "encoder of double 3×3 convolutions (with BatchNorm and ReLU) and 2×2 max pooling, 64 to 1,024 "
+        "channels, and a decoder that doubles the size with 2×2 transposed convolutions and concatenates "
+        "the encoder's map of the same size before each double convolution; a 1×1 convolution scores the "
+        "21 VOC classes for every pixel. Input 3×256×256, {params} parameters. Each stage is one composite "
+        "block. It is big for a CPU: the defaults train it briefly on the bundled seg-shapes set.",
+        TrainingConfig(dataset="seg-shapes", epochs=2, batch_size=8, optimizer="adam", lr=0.001,
+                       val_fraction=0.2, augment_flip=True),
+        wrap=6, task="segmentation",
+    ),
+    Preset(
+        "unet-small", "U-Net small", unet_small,
+        "A small U-Net for the bundled seg-shapes set: three levels of 8, 16 and 32 channels (double 3×3 "
+        "convolutions with BatchNorm and ReLU, 2×2 max pooling down, 2×2 transposed convolutions up, "
+        "skip connections by concatenation) and a 1×1 convolution scoring the 4 classes for every pixel. "
+        "Input 3×32×32, {params} parameters: it learns to segment the shapes in about a minute on a CPU.",
+        TrainingConfig(dataset="seg-shapes", epochs=12, batch_size=32, optimizer="adam", lr=0.01,
+                       scheduler="onecycle", val_fraction=0.2, augment_flip=True),
+        wrap=6, task="segmentation",
+    ),
+    Preset(
+        "fcn", "FCN", fcn,
+        "A fully convolutional network in the style of Long, Shelhamer and Darrell (\"Fully Convolutional "
+        "Networks for Semantic Segmentation\", 2015): a small VGG-like backbone of three stages (double 3×3 "
+        "convolutions and 2×2 max pooling, 16 to 64 channels) down to 1/8 of the size, a head whose 1×1 "
+        "convolution scores the 4 seg-shapes classes there, and bilinear upsampling ×8 back to the Input's "
+        "size. Input 3×32×32, {params} parameters. Coarser masks than a U-Net: it has no skip connections.",
+        TrainingConfig(dataset="seg-shapes", epochs=12, batch_size=32, optimizer="adam", lr=0.005,
+                       scheduler="onecycle", val_fraction=0.2, augment_flip=True),
+        wrap=6, task="segmentation",
+    ),
 )
 
 
 def build_project(preset: Preset) -> Project:
     graph = preset.build()
-    analysis = analyze(graph)
+    analysis = analyze(graph, task=preset.task)
     if not analysis.valid:
         raise SystemExit(f"preset {preset.stem} is not a valid network:\n{analysis.error_text()}")
     apply_layout(graph, grouped_layout(graph, per_row=preset.wrap or None))
     description = preset.description.replace("{params}", f"{analysis.total_params:,}")
-    return Project(graph, preset.title, description, preset.training)
+    return Project(graph, preset.title, description, preset.training, task=preset.task)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -304,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     for preset in PRESETS:
         project = build_project(preset)
         path = save_project(project, args.out / f"{preset.stem}{EXTENSION}")
-        params = analyze(project.graph).total_params
+        params = analyze(project.graph, task=project.task).total_params
         print(f"{path}: {len(project.graph.nodes)} nodes, {params:,} parameters")
     return 0
 

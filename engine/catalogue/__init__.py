@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..names import preview
-from .blocks import ACTIVATIONS, ALL_BLOCKS, format_shape
+from .blocks import ACTIVATIONS, CORE_BLOCKS, format_shape
+from .resampling import RESAMPLING_BLOCKS
 from .spec import (
     BlockSpec,
     Cost,
@@ -29,6 +30,9 @@ CATEGORY_TITLES: dict[str, str] = {
     "structure": "Structure",
 }
 """How the palette and the block guides title each category."""
+
+ALL_BLOCKS: tuple[BlockSpec, ...] = (*CORE_BLOCKS, *RESAMPLING_BLOCKS)
+"""Every block type; each family module adds its tuple here."""
 
 _BY_TYPE: dict[str, BlockSpec] = {spec.type_id: spec for spec in ALL_BLOCKS}
 

@@ -646,7 +646,16 @@ ADD = BlockSpec(
 
 def _concat_shape(params: Params, inputs: list[Shape]) -> Shape:
     ranks = {len(shape) for shape in inputs}
-    if len(ranks) != 1 or (ranks == {3} and len({shape[1:] for shape in inputs}) != 1):
+    sizes = {shape[1:] for shape in inputs}
+    if ranks == {3} and len(sizes) == 2 and all(
+            abs(a - b) == 1 or a == b for a, b in zip(*sorted(sizes))):
+        # A U-Net on an odd size: pooling rounded 2k+1 down to k and upsampling gave 2k.
+        raise ShapeError(
+            "Concat joins along channels, so heights and widths must match, but gets {inputs}: "
+            "they differ by one pixel",
+            "An odd size was halved (pooling rounds down) and doubled back: make the Input's height and width "
+            "divisible by 2 for every pooling level (e.g. 64, 128), or give the upsampling block a fixed size.")
+    if len(ranks) != 1 or (ranks == {3} and len(sizes) != 1):
         raise ShapeError(
             "Concat joins along channels, so heights and widths must match, but gets {inputs}",
             "Resize the branches to the same height and width (pooling, stride or padding) before {node}.",
@@ -681,7 +690,8 @@ CONCAT = BlockSpec(
 
 
 def _output_shape(params: Params, inputs: list[Shape]) -> Shape:
-    _flat_input("Output", inputs)
+    # What the Output must receive depends on the project's task (class scores, or a mask of
+    # per-pixel scores): the analysis asks the task (engine.tasks), so any shape passes here.
     return inputs[0]
 
 
@@ -689,13 +699,15 @@ OUTPUT = BlockSpec(
     type_id="output",
     title="Output",
     category="structure",
-    summary="The network's class scores: one per class.",
+    summary="The network's result: class scores, or a mask of per-pixel class scores.",
     when=(
-        "Exactly once, at the end, fed by a Dense layer with one unit per class."
+        "Exactly once, at the end: fed by a Dense layer with one unit per class (classification), or by a "
+        "1×1 Conv2d with one channel per class at the Input's size (segmentation)."
     ),
     doc=(
-        "Marks what the network returns: a flat vector with one score (logit) "
-        "per class. Training applies softmax cross-entropy to it, so do not "
+        "Marks what the network returns. For classification: a flat vector with one score (logit) "
+        "per class. For segmentation: classes×height×width scores, one per class for every pixel, "
+        "at the Input's height and width. Training applies softmax cross-entropy to it, so do not "
         "put a Softmax activation right before it."
     ),
     params=(),
@@ -704,11 +716,11 @@ OUTPUT = BlockSpec(
     infer_shape=_output_shape,
     describe=lambda p: "class scores",
     name_prefix="output",
-    shape_formula="F class scores",
+    shape_formula="F class scores, or K×H×W per-pixel scores",
 )
 
 
-ALL_BLOCKS: tuple[BlockSpec, ...] = (
+CORE_BLOCKS: tuple[BlockSpec, ...] = (
     INPUT, CONV2D, BATCHNORM2D, ACTIVATION, MAXPOOL2D, AVGPOOL2D, ADAPTIVEAVGPOOL2D,
     FLATTEN, DENSE, DROPOUT, ADD, CONCAT, OUTPUT,
 )

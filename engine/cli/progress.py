@@ -18,6 +18,8 @@ def epoch_line(metrics: dict[str, Any], epochs: int) -> str:
     width = len(str(epochs))
     validation = (f"val loss {metrics['val_loss']:.4f} acc {metrics['val_accuracy']:6.1%}"
                   if metrics["val_loss"] is not None else "(no validation this epoch)")
+    if metrics.get("val_miou") is not None:  # segmentation: the mean IoU says more than pixel accuracy
+        validation += f" mIoU {metrics['val_miou']:.3f}"
     return (f"epoch {metrics['epoch']:>{width}}/{epochs}  "
             f"train loss {metrics['train_loss']:.4f} acc {metrics['train_accuracy']:6.1%}  "
             f"{validation}  lr {metrics['lr']:.2g}  {format_seconds(metrics['seconds'])}")
@@ -81,9 +83,13 @@ def summary_lines(result: FitResult) -> list[str]:
     if result.early_stopped:
         lines.append(f"early stopping: the validation loss did not improve for {result.project.training.patience} "
                      "validation(s) in a row")
+    best = result.metrics.get("best_metric", "val_accuracy")
     validation = ("no validation yet" if result.best_epoch is None else
                   f"val accuracy {result.val_accuracy:.1%}, val loss {result.val_loss:.4f} "
-                  f"(best {result.best_val_accuracy:.1%} at epoch {result.best_epoch})")
+                  f"(best {result.best_val_accuracy:.1%} at epoch {result.best_epoch})" if best == "val_accuracy" else
+                  f"val mean IoU {result.metrics.get('val_miou') or 0:.3f}, pixel accuracy {result.val_accuracy:.1%}, "
+                  f"val loss {result.val_loss:.4f} (best mean IoU {result.best_val_accuracy:.3f} at epoch "
+                  f"{result.best_epoch})")
     lines.append(f"{state} {result.epochs_completed} epoch(s) in {format_seconds(result.seconds)} on {result.device}: "
                  f"{validation}")
     if result.best_checkpoint is not None:

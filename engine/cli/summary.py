@@ -19,7 +19,7 @@ def register(subparsers) -> None:
 def run(args) -> int:
     project = open_project(args.file)
     training = project.training  # the memory estimate is for the batch size and optimizer it will train with
-    report = analyze(project.graph, batch_size=training.batch_size, optimizer=training.optimizer)
+    report = analyze(project.graph, batch_size=training.batch_size, optimizer=training.optimizer, task=project.task)
     print(json.dumps(summary_dict(project, report)) if args.json else summary_table(project, report))
     return 0 if report.valid else 1
 

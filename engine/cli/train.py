@@ -22,6 +22,7 @@ from ..data import DatasetError
 from ..finetune import freeze_all_but_head
 from ..weights import WeightsError, torchvision_name_for, torchvision_weights_file
 from ..project import EXTENSION
+from ..tasks import TASK_NAMES
 from ..training import StopToken, Trainer, TrainingError
 from .common import CommandError, open_project
 from .progress import ProgressPrinter, summary_lines
@@ -34,7 +35,10 @@ OVERRIDES = ("dataset", "data_root", "epochs", "batch_size", "lr", "seed", "devi
 def register(subparsers) -> None:
     parser = subparsers.add_parser("train", help="train a project's network on a dataset and save checkpoints")
     parser.add_argument("file", help="a project file (*.cnn.json)")
-    parser.add_argument("--dataset", help="digits, shapes, mnist, fashion-mnist, cifar10, or an image folder")
+    parser.add_argument("--dataset", help="digits, shapes, mnist, fashion-mnist, cifar10, or an image folder; "
+                                          "for segmentation seg-shapes")
+    parser.add_argument("--task", choices=TASK_NAMES,
+                        help="what the network does (default: the project's task)")
     parser.add_argument("--data-root", dest="data_root", metavar="DIR", help="where torchvision datasets are stored")
     parser.add_argument("--download", action="store_true", help="let torchvision download a missing dataset")
     parser.add_argument("--epochs", type=int, metavar="N", help="total epochs (when resuming: including those done)")
@@ -71,6 +75,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     project = open_project(args.file)
+    if args.task:
+        project.task = args.task
     checkpoint = _open_checkpoint(args.resume) if args.resume else None
     config = training_config(args, project.training, checkpoint)
     set_starting_point(args, project, checkpoint)

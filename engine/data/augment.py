@@ -41,6 +41,8 @@ class Augment:
     crop_padding: int | None = None
     flip: bool = False
     pad_mode: str = "replicate"
+    scale: float = 0.0
+    """Segmentation (``paired``) only: random zoom in by up to this much (0.25: up to 1.25×)."""
 
     def __post_init__(self) -> None:
         if self.pad_mode not in PAD_MODES:
@@ -56,7 +58,7 @@ class Augment:
 
     @property
     def is_identity(self) -> bool:
-        return self.crop_padding == 0 and not self.flip
+        return self.crop_padding == 0 and not self.flip and not self.scale
 
     def __call__(self, images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Augment a batch (N, C, H, W); returns a new tensor of the same shape.
@@ -78,6 +80,40 @@ class Augment:
             flip = flip.to(images.device).view(n, 1, 1, 1)
             images = torch.where(flip, images.flip(-1), images)
         return images
+
+
+    def paired(self, images: torch.Tensor, masks: torch.Tensor,
+               generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Augment images (N, C, H, W) and their masks (N, H, W) with the very same crop, scale and flip.
+
+        The mask rides along as one more channel, so it moves exactly with the pixels; it is padded
+        by replicating its edge (as the image is) and comes back as exact class indices.
+        """
+        n, c = images.shape[:2]
+        if n == 0:
+            return images, masks
+        if self.scale:
+            images, masks = random_scale(images, masks, self.scale, generator)
+        joined = torch.cat([images, masks.unsqueeze(1).to(images.dtype)], dim=1)
+        mode = "replicate" if self.pad_mode == "zeros" else self.pad_mode
+        joined = Augment(self.crop_padding, self.flip, mode)(joined, generator)
+        return joined[:, :c], joined[:, c].round().to(masks.dtype)
+
+
+def random_scale(images: torch.Tensor, masks: torch.Tensor, scale: float,
+                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Zoom each image in by a random factor in [1, 1 + scale] about a random point (one affine grid for
+    the batch): bilinear for the image, nearest for the mask, so both keep their size and line up."""
+    n = images.shape[0]
+    zoom = 1 / (1 + scale * torch.rand(n, generator=generator))
+    shift = (1 - zoom).unsqueeze(1) * (2 * torch.rand(n, 2, generator=generator) - 1)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0], theta[:, 1, 1], theta[:, :, 2] = zoom, zoom, shift
+    grid = F.affine_grid(theta.to(images.device, images.dtype), list(images.shape), align_corners=False)
+    images = F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    masks = F.grid_sample(masks.unsqueeze(1).to(images.dtype), grid, mode="nearest", padding_mode="border",
+                          align_corners=False).squeeze(1).round().to(masks.dtype)
+    return images, masks
 
 
 def random_crop(

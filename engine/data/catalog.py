@@ -29,18 +29,27 @@ from .image_folder import image_folder_info, load_image_folder
 from .shapes import CLASS_NAMES as SHAPE_CLASSES
 from .shapes import DEFAULT_COUNT as SHAPES_DEFAULT_COUNT
 from .shapes import MAX_COUNT as SHAPES_MAX_COUNT
+from .mask_split import MaskedImages, build_mask_split, random_split
+from .seg_shapes import CLASS_NAMES as SEG_SHAPE_CLASSES
+from .seg_shapes import DEFAULT_COUNT as SEG_SHAPES_DEFAULT_COUNT
+from .seg_shapes import MAX_COUNT as SEG_SHAPES_MAX_COUNT
+from .seg_shapes import generate_seg_shapes, seg_shapes_info
 from .shapes import generate_shapes, shapes_info
 from .stratify import check_val_fraction
 from .torchvision_sets import SETS as TORCHVISION_SETS
 from .torchvision_sets import load_torchvision_set, torchvision_info
 
-#: the named datasets, in the order a user interface should offer them
+#: the named classification datasets, in the order a user interface should offer them
 DATASET_NAMES = ("digits", "shapes", "mnist", "fashion-mnist", "cifar10")
+#: the named segmentation datasets (masks as targets; engine.tasks.segmentation)
+SEGMENTATION_DATASET_NAMES = ("seg-shapes",)
 _ALIASES = {
     "fashion_mnist": "fashion-mnist",
     "fashionmnist": "fashion-mnist",
     "cifar-10": "cifar10",
     "cifar_10": "cifar10",
+    "seg_shapes": "seg-shapes",
+    "segshapes": "seg-shapes",
 }
 _FOLDER = "folder"
 
@@ -49,7 +58,7 @@ _FOLDER = "folder"
 class DatasetSpec:
     """A parsed spec: a named dataset (with its option) or an image folder."""
 
-    kind: str  # one of DATASET_NAMES, or "folder"
+    kind: str  # one of DATASET_NAMES or SEGMENTATION_DATASET_NAMES, or "folder"
     path: Path | None = None  # for "folder"
     count: int | None = None  # for "shapes"
 
@@ -68,9 +77,12 @@ def parse_spec(spec: str | os.PathLike) -> DatasetSpec:
         raise DatasetError(f"No dataset given: name one of {', '.join(DATASET_NAMES)} or an image folder.")
     name, _, option = text.partition(":")
     name = _ALIASES.get(name.strip().lower(), name.strip().lower())
-    if name in DATASET_NAMES and not _looks_like_path(text):
+    if name in (*DATASET_NAMES, *SEGMENTATION_DATASET_NAMES) and not _looks_like_path(text):
         if name == "shapes":
             return DatasetSpec(name, count=_shapes_count(option) if option else SHAPES_DEFAULT_COUNT)
+        if name == "seg-shapes":
+            return DatasetSpec(name, count=_shapes_count(option, name, SEG_SHAPES_MAX_COUNT, 2)
+                               if option else SEG_SHAPES_DEFAULT_COUNT)
         if option:
             raise DatasetError(f"The dataset {name!r} takes no option, but got {text!r}; write just {name!r}.")
         return DatasetSpec(name)
@@ -83,16 +95,16 @@ def parse_spec(spec: str | os.PathLike) -> DatasetSpec:
     return DatasetSpec(_FOLDER, path)
 
 
-def _shapes_count(option: str) -> int:
-    minimum = 2 * len(SHAPE_CLASSES)
+def _shapes_count(option: str, name: str = "shapes", maximum: int = SHAPES_MAX_COUNT,
+                  minimum: int = 2 * len(SHAPE_CLASSES)) -> int:
     try:
         count = int(option.strip().replace("_", "").replace(",", ""))
     except ValueError:
         count = -1
-    if not minimum <= count <= SHAPES_MAX_COUNT:
+    if not minimum <= count <= maximum:
         raise DatasetError(
-            f"'shapes:{option}' asks for an impossible number of images: give a whole number from "
-            f"{minimum} to {SHAPES_MAX_COUNT:,}, e.g. 'shapes:5000'."
+            f"'{name}:{option}' asks for an impossible number of images: give a whole number from "
+            f"{minimum} to {maximum:,}, e.g. '{name}:{min(5000, maximum)}'."
         )
     return count
 
@@ -132,6 +144,9 @@ def load_dataset(
             parsed.path, shape, val_fraction=val_fraction, seed=seed, max_in_memory_bytes=max_in_memory_bytes
         )
 
+    if parsed.kind == "seg-shapes":
+        return _seg_shapes_split(parsed.count or SEG_SHAPES_DEFAULT_COUNT, shape, val_fraction, seed,
+                                 max_in_memory_bytes)
     if parsed.kind == "digits":
         data, class_names = load_digits()
         train, val = split_by_fraction(data, val_fraction, seed)
@@ -176,6 +191,22 @@ def _generate_shapes_split(
     return split_by_fraction(LabelledImages(images, labels), val_fraction, seed)
 
 
+def _seg_shapes_split(count: int, shape: tuple[int, int, int], val_fraction: float, seed: int,
+                      max_in_memory_bytes: int) -> DataSplit:
+    needed = adapted_bytes(count, (4,) + shape[1:]) * 2  # images and int64 masks
+    if needed > max_in_memory_bytes:
+        raise DatasetError(
+            f"{count:,} seg-shapes images of {shape[1]}×{shape[2]} would take {format_bytes(needed)} of memory, "
+            f"over the limit of {format_bytes(max_in_memory_bytes)}. Ask for fewer images "
+            "(e.g. 'seg-shapes:500') or a smaller Input size.")
+    images, masks = generate_seg_shapes(count, (shape[1], shape[2]), seed)
+    train, val = random_split(MaskedImages(images, masks), val_fraction, seed)
+    source = (f"seg-shapes (generated, {count:,} images with masks of {len(SEG_SHAPE_CLASSES)} classes "
+              f"at {shape[1]}×{shape[2]}, seed {seed})")
+    return build_mask_split(train, val, input_shape=shape, class_names=SEG_SHAPE_CLASSES, source=source,
+                            suggested_augment=Augment(flip=True))
+
+
 def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None) -> DatasetInfo:
     """What a dataset holds (classes, channels, native size, count), found cheaply.
 
@@ -192,4 +223,6 @@ def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None)
         return digits_info()
     if parsed.kind == "shapes":
         return shapes_info(parsed.count or SHAPES_DEFAULT_COUNT)
+    if parsed.kind == "seg-shapes":
+        return seg_shapes_info(parsed.count or SEG_SHAPES_DEFAULT_COUNT)
     return torchvision_info(parsed.kind)

@@ -37,6 +37,8 @@ class DataSplit:
     #: augmentation that suits this data (no flips for digits, say); the
     #: trainer may use it, change it or leave augmentation off.
     suggested_augment: Augment = field(default_factory=Augment)
+    #: "label" (labels are (N,) class indices) or "mask" (labels are (N, H, W) masks; engine.tasks)
+    target: str = "label"
 
     @property
     def num_classes(self) -> int:
@@ -83,6 +85,8 @@ class DatasetInfo:
     class_counts: tuple[int, ...] | None = None
     #: class folders left out of `class_names` because none of their images could be read
     left_out: tuple[str, ...] = ()
+    #: what a sample's target is: "label" (classification) or "mask" (segmentation; engine.tasks)
+    target: str = "label"
 
     @property
     def num_classes(self) -> int:

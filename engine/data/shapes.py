@@ -24,7 +24,7 @@ MAX_COUNT = 1_000_000
 _CHUNK_PIXELS = 1 << 22
 
 
-def _signed_distance(cls: int, p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+def signed_distance(cls: int, p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     """Signed distance (in shape radii, negative inside) to shape `cls` at (p, q)."""
     if cls == 0:  # circle
         return torch.hypot(p, q) - 1.0
@@ -83,7 +83,7 @@ def generate_shapes(count: int, size: tuple[int, int], seed: int = 0) -> tuple[t
             dx, dy = (xs - cx[i].view(-1, 1, 1)) / r, (ys - cy[i].view(-1, 1, 1)) / r
             p, q = cos * dx + sin * dy, cos * dy - sin * dx
             # Distance in pixels -> coverage: a one-pixel soft edge (anti-aliasing).
-            coverage[local] = (0.5 - _signed_distance(cls, p, q) * r).clamp_(0.0, 1.0)
+            coverage[local] = (0.5 - signed_distance(cls, p, q) * r).clamp_(0.0, 1.0)
         coverage = coverage.unsqueeze(1)
         bg = background[start:stop].view(-1, 3, 1, 1)
         fg = foreground[start:stop].view(-1, 3, 1, 1)

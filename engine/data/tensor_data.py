@@ -11,7 +11,8 @@ from .batching import BatchSource, count_batches, epoch_order
 
 
 class TensorData(BatchSource):
-    """Images (N, C, H, W) float32, already adapted and normalised, and labels (N,) int64.
+    """Images (N, C, H, W) float32, already adapted and normalised, and labels (N,) int64, or for
+    segmentation masks (N, H, W) int64, which augmentation moves together with their images.
 
     A batch is one `index_select` on the epoch's order, so an epoch costs no
     per-sample work at all. Also usable as the `dataset` of a torch sampler
@@ -21,8 +22,10 @@ class TensorData(BatchSource):
     def __init__(self, images: torch.Tensor, labels: torch.Tensor) -> None:
         if images.dim() != 4:
             raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
-        if labels.dim() != 1 or labels.shape[0] != images.shape[0]:
-            raise ValueError(f"labels must be (N,) with N={images.shape[0]}, got shape {tuple(labels.shape)}")
+        is_mask = labels.dim() == 3 and tuple(labels.shape[1:]) == tuple(images.shape[2:])
+        if (labels.dim() != 1 and not is_mask) or labels.shape[0] != images.shape[0]:
+            raise ValueError(f"labels must be (N,) or masks (N, H, W) with N={images.shape[0]} and the images' "
+                             f"H×W, got shape {tuple(labels.shape)}")
         self.images = images if images.dtype == torch.float32 else images.to(torch.float32)
         self.labels = labels.to(torch.int64)
 
@@ -64,7 +67,9 @@ class TensorData(BatchSource):
             index = order[start : start + batch_size]
             if drop_last and index.shape[0] < batch_size:
                 break
-            images = self.images.index_select(0, index)
-            if augment is not None:
+            images, labels = self.images.index_select(0, index), self.labels.index_select(0, index)
+            if augment is not None and labels.dim() == 3:
+                images, labels = augment.paired(images, labels, generator)
+            elif augment is not None:
                 images = augment(images, generator)
-            yield images, self.labels.index_select(0, index)
+            yield images, labels

@@ -18,6 +18,7 @@ from ..fileio import atomic_write_files, torch_bytes
 from ..graph import Graph
 from ..project import Project
 from .common import ExportError
+from ..tasks import DEFAULT_TASK, Task, task_for
 
 _MAIN_GUARD = '\nif __name__ == "__main__":'
 
@@ -50,7 +51,8 @@ def export_python(
         source = python_source(graph, name)
     except InvalidGraphError as error:
         raise ExportError(f"the network cannot be written as Python: {error.issues[0]}") from None
-    source = _with_loader(source, class_name_for(name), weights_path.name, class_names, mean, std)
+    source = _with_loader(source, class_name_for(name), weights_path.name, class_names, mean, std,
+                          task_for(project_or_graph.task if isinstance(project_or_graph, Project) else DEFAULT_TASK))
     try:  # never write a file that Python cannot import
         compile(source, str(source_path), "exec")
     except SyntaxError as error:
@@ -63,9 +65,9 @@ def export_python(
 
 
 def _with_loader(source: str, class_name: str, weights_name: str, class_names: Sequence[str] | None,
-                 mean: Sequence[float] | None, std: Sequence[float] | None) -> str:
+                 mean: Sequence[float] | None, std: Sequence[float] | None, task: Task) -> str:
     """The generated source with constants and ``load()`` inserted before its ``__main__`` block."""
-    lines = []
+    lines = task.decode_source().splitlines()  # how to read the output: class scores or a mask
     if class_names is not None:
         lines.append(f"CLASS_NAMES = {[str(n) for n in class_names]!r}")
     if mean is not None and std is not None:

@@ -173,6 +173,30 @@ def _conv(layer: nn.Conv2d) -> tuple[str, dict[str, Any]]:
                       "bias": layer.bias is not None}
 
 
+def _conv_transpose(layer: nn.ConvTranspose2d) -> tuple[str, dict[str, Any]]:
+    if layer.padding_mode != "zeros":
+        raise _Refusal(f"padding_mode={layer.padding_mode!r}: the ConvTranspose2d block pads with zeros only")
+    return "convtranspose2d", {
+        "out_channels": layer.out_channels, "kernel_size": _pair(layer.kernel_size, "kernel size"),
+        "stride": _pair(layer.stride, "stride"), "padding": _pair(layer.padding, "padding"),
+        "output_padding": _pair(layer.output_padding, "output padding"), "dilation": _pair(layer.dilation, "dilation"),
+        "groups": layer.groups, "bias": layer.bias is not None}
+
+
+def _upsample(layer: nn.Upsample) -> tuple[str, dict[str, Any]]:
+    if layer.mode not in ("nearest", "bilinear"):
+        raise _Refusal(f"mode={layer.mode!r}: the Upsample block interpolates nearest or bilinear")
+    scale = layer.scale_factor
+    if isinstance(scale, (tuple, list)):
+        if len(set(scale)) != 1:
+            raise _Refusal(f"scale_factor={tuple(scale)}: the Upsample block scales height and width alike")
+        scale = scale[0]
+    params = {"mode": layer.mode, "align_corners": bool(layer.align_corners)}
+    if layer.size is not None:
+        return "upsample", {**params, "size": _pair(layer.size, "size")}
+    return "upsample", {**params, "scale_factor": float(scale)}
+
+
 def _batchnorm(layer: nn.BatchNorm2d) -> tuple[str, dict[str, Any]]:
     if not layer.track_running_stats:
         raise _Refusal("track_running_stats=False (batch statistics at inference too): the BatchNorm2d block "
@@ -247,6 +271,8 @@ def _linear(layer: nn.Linear) -> tuple[str, dict[str, Any]]:
 
 LAYERS: dict[type[nn.Module], Callable[[Any], tuple[str, dict[str, Any]]]] = {
     nn.Conv2d: _conv,
+    nn.ConvTranspose2d: _conv_transpose,
+    nn.Upsample: _upsample,
     nn.BatchNorm2d: _batchnorm,
     nn.ReLU: _activation("relu"),
     nn.ReLU6: _activation("relu6"),

@@ -7,6 +7,7 @@ from ..compiler import input_shape
 from ..config import TrainingConfig
 from ..data import DatasetInfo, DataSplit, dataset_info, load_dataset
 from ..graph import Graph
+from ..tasks import DEFAULT_TASK, task_for
 from .distributed import DistributedContext
 from .errors import FitError, TrainingError
 from .fit_check import adapt_graph_to_dataset, fit_problems, left_out_note, size_note
@@ -16,17 +17,18 @@ def info_from_split(data: DataSplit) -> DatasetInfo:
     """What a check needs from data already loaded (its images already have the Input's channels)."""
     return DatasetInfo(name=data.source.split(" ", 1)[0], class_names=tuple(data.class_names),
                        channels=data.input_shape[0], native_size=None,
-                       num_samples=len(data.train) + len(data.val), description=data.source)
+                       num_samples=len(data.train) + len(data.val), description=data.source,
+                       target=data.target)
 
 
-def fit_graph_to_data(graph: Graph, info: DatasetInfo, *, adapt: bool) -> list[str]:
+def fit_graph_to_data(graph: Graph, info: DatasetInfo, *, adapt: bool, task: str = DEFAULT_TASK) -> list[str]:
     """Raises ``FitError`` when ``graph`` does not fit ``info`` (unless ``adapt``); returns notes for the log."""
     notes = []
-    problems = fit_problems(graph, info)
-    if problems and not adapt:
+    problems = fit_problems(graph, info, task)
+    if problems and (not adapt or info.target != task_for(task).target_kind):
         raise FitError(problems)
     if problems:
-        notes += [f"adapted the network: {change}" for change in adapt_graph_to_dataset(graph, info)]
+        notes += [f"adapted the network: {change}" for change in adapt_graph_to_dataset(graph, info, task=task)]
     note = size_note(graph, info)
     if note:
         notes.append(note)
@@ -34,14 +36,14 @@ def fit_graph_to_data(graph: Graph, info: DatasetInfo, *, adapt: bool) -> list[s
 
 
 def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, download: bool,
-                       context: DistributedContext) -> tuple[DataSplit, list[str]]:
+                       context: DistributedContext, task: str = DEFAULT_TASK) -> tuple[DataSplit, list[str]]:
     """Checks (and maybe adapts) ``graph`` against ``config.dataset``, then loads it for the Input's shape.
 
     In a distributed run with ``download``, rank 0 fetches the files before the others read them.
     """
     root = config.data_root or None
     info = dataset_info(config.dataset, root)
-    notes = fit_graph_to_data(graph, info, adapt=adapt)
+    notes = fit_graph_to_data(graph, info, adapt=adapt, task=task)
 
     def load() -> DataSplit:
         return load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction,
@@ -54,10 +56,11 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
             data = load()
     else:
         data = load()
-    return data, notes + refit_to_loaded_classes(graph, info, data, adapt=adapt) + list(data.notes)
+    return data, notes + refit_to_loaded_classes(graph, info, data, adapt=adapt, task=task) + list(data.notes)
 
 
-def refit_to_loaded_classes(graph: Graph, info: DatasetInfo, data: DataSplit, *, adapt: bool) -> list[str]:
+def refit_to_loaded_classes(graph: Graph, info: DatasetInfo, data: DataSplit, *, adapt: bool,
+                            task: str = DEFAULT_TASK) -> list[str]:
     """The classes are those the loaded images have: a folder class whose every image was unreadable
     is left out, so the Output (set from the folder names) must fit the classes that remain."""
     dropped = tuple(name for name in info.class_names if name not in data.class_names)
@@ -65,12 +68,12 @@ def refit_to_loaded_classes(graph: Graph, info: DatasetInfo, data: DataSplit, *,
         return []
     loaded = replace(info_from_split(data), name=info.name, native_size=info.native_size,
                      left_out=info.left_out + dropped)
-    return [left_out_note(dropped), *fit_graph_to_data(graph, loaded, adapt=adapt)]
+    return [left_out_note(dropped), *fit_graph_to_data(graph, loaded, adapt=adapt, task=task)]
 
 
-def check_given_data(graph: Graph, data: DataSplit, *, adapt: bool) -> list[str]:
+def check_given_data(graph: Graph, data: DataSplit, *, adapt: bool, task: str = DEFAULT_TASK) -> list[str]:
     """For data the caller loaded: the classes must fit, and the images must have the Input's shape."""
-    notes = fit_graph_to_data(graph, info_from_split(data), adapt=adapt)
+    notes = fit_graph_to_data(graph, info_from_split(data), adapt=adapt, task=task)
     if tuple(data.input_shape) != input_shape(graph):
         raise TrainingError(f"the data was prepared for images of {'×'.join(map(str, data.input_shape))} but the "
                             f"Input takes {'×'.join(map(str, input_shape(graph)))}; load it again for this network.")

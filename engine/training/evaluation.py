@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 import torch
 from torch import nn
 
+from ..tasks import Task
 from .metrics import confusion_counts
 
 
@@ -20,15 +21,20 @@ def evaluate(
     device: torch.device,
     autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
     sampler: Iterable[int] | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Returns ``[loss × samples, correct, samples]`` (float64) and the confusion matrix, both on the device.
+    task: Task | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, dict]:
+    """Returns ``[loss × samples, correct, samples, counted]`` (float64) and the confusion matrix, both on
+    the device, and the task's own validation metrics (engine.tasks; per-class IoU for segmentation).
 
-    The model is put in eval mode and back into the mode it had. Nothing is
+    The model is put in eval mode and back into the mode it had. Nothing of the first two is
     read back to the host, so distributed runs can sum both across ranks.
     """
+    if task is None:
+        from ..tasks import CLASSIFICATION as task
     was_training = model.training
     model.eval()
-    totals = torch.zeros(3, dtype=torch.float64, device=device)
+    extra = task.metrics(num_classes, device)
+    totals = torch.zeros(4, dtype=torch.float64, device=device)
     confusion = torch.zeros(num_classes, num_classes, dtype=torch.int64, device=device)
     try:
         with torch.inference_mode():
@@ -39,10 +45,13 @@ def evaluate(
                     logits = model(images)
                     loss = criterion(logits, labels)
                 predictions = logits.argmax(1)
+                correct, counted = task.correct_and_count(logits, labels)
                 totals[0] += loss.double() * labels.shape[0]
-                totals[1] += (predictions == labels).sum()
+                totals[1] += correct
                 totals[2] += labels.shape[0]
+                totals[3] += counted
                 confusion += confusion_counts(labels, predictions, num_classes)
+                extra.update(logits, labels)
     finally:
         model.train(was_training)
-    return totals, confusion
+    return totals, confusion, extra.compute()

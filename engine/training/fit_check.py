@@ -8,13 +8,16 @@ data layer resizes the images to the Input size, which is only noted.
 from __future__ import annotations
 
 from ..analysis import analyze
-from ..catalogue import format_shape
+from ..catalogue import block, format_shape
 from ..data import DatasetInfo
 from ..graph import Graph, Node
+from ..tasks import DEFAULT_TASK, task_for
 from .errors import FitError
 
-# Blocks that keep the feature count, which may sit between the last Dense and the Output.
+# Blocks that keep the feature count, which may sit between the last scoring layer and the Output.
 _PASS_THROUGH = ("activation", "dropout")
+# The layer whose width is the number of classes, per task: (block type, its parameter).
+_SCORER = {"classification": ("dense", "out_features"), "segmentation": ("conv2d", "out_channels")}
 
 
 def _channel_words(channels: int) -> str:
@@ -37,13 +40,13 @@ def left_out_note(names: tuple[str, ...] | list[str]) -> str:
     return f"class(es) {_class_list([repr(name) for name in names])} left out: none of their images could be read"
 
 
-def output_size(graph: Graph) -> int | None:
-    """The number of class scores the Output gives (None when the graph cannot tell yet)."""
+def output_size(graph: Graph, task: str = DEFAULT_TASK) -> int | None:
+    """The number of classes the Output scores (None when the graph cannot tell yet)."""
     outputs = graph.nodes_of_type("output")
     if len(outputs) != 1:
         return None
-    shape = analyze(graph).nodes[outputs[0].id].output_shape
-    return shape[0] if shape and len(shape) == 1 else None
+    shape = analyze(graph, task=task).nodes[outputs[0].id].output_shape
+    return task_for(task).classes_of_output(shape) if shape else None
 
 
 def _input_node(graph: Graph) -> Node | None:
@@ -51,8 +54,10 @@ def _input_node(graph: Graph) -> Node | None:
     return inputs[0] if len(inputs) == 1 else None
 
 
-def final_dense(graph: Graph) -> Node | None:
-    """The Dense whose units are the class scores: the Output's source, past activations and dropout."""
+def final_dense(graph: Graph, task: str = DEFAULT_TASK) -> Node | None:
+    """The layer whose width is the number of classes (a Dense; for segmentation a Conv2d): the Output's
+    source, past activations and dropout."""
+    scorer = _SCORER[task][0]
     outputs = graph.nodes_of_type("output")
     if len(outputs) != 1:
         return None
@@ -62,16 +67,21 @@ def final_dense(graph: Graph) -> Node | None:
         if len(sources) != 1:
             return None
         node = graph.nodes[sources[0].src]
-        if node.type == "dense":
+        if node.type == scorer:
             return node
         if node.type not in _PASS_THROUGH:
             return None
 
 
-def fit_problems(graph: Graph, info: DatasetInfo) -> list[str]:
+def fit_problems(graph: Graph, info: DatasetInfo, task: str = DEFAULT_TASK) -> list[str]:
     """One sentence per mismatch between the network and the dataset; empty when they fit."""
     problems = []
-    scores = output_size(graph)
+    if info.target != task_for(task).target_kind:
+        problems.append(f"Dataset '{info.name}' is for {_TARGET_TASK[info.target]} but the project's task is "
+                        f"{task}: pick a {task} dataset ({', '.join(task_for(task).dataset_kinds)}) or change the "
+                        "task.")
+        return problems
+    scores = output_size(graph, task)
     if scores is not None and scores != info.num_classes:
         problems.append(f"The Output gives {scores} scores but dataset '{info.name}' has {info.num_classes} "
                         f"classes ({_class_list(info.class_names)}){_left_out_words(info)}.")
@@ -80,6 +90,13 @@ def fit_problems(graph: Graph, info: DatasetInfo) -> list[str]:
         problems.append(f"The Input takes {node.params['channels']} channel(s) but dataset '{info.name}' has "
                         f"{_channel_words(info.channels)} images.")
     return problems
+
+
+def block_title(type_id: str) -> str:
+    return block(type_id).title
+
+
+_TARGET_TASK = {"label": "classification", "mask": "segmentation"}
 
 
 def size_note(graph: Graph, info: DatasetInfo) -> str | None:
@@ -94,7 +111,8 @@ def size_note(graph: Graph, info: DatasetInfo) -> str | None:
             f"Input's {format_shape(size)}")
 
 
-def adapt_graph_to_dataset(graph: Graph, info: DatasetInfo, *, resize_input: bool = False) -> list[str]:
+def adapt_graph_to_dataset(graph: Graph, info: DatasetInfo, *, resize_input: bool = False,
+                           task: str = DEFAULT_TASK) -> list[str]:
     """Rewrites ``graph`` in place to fit ``info``; returns one line per change (empty if none was needed).
 
     The Input gets the images' channels (and, with ``resize_input``, their
@@ -117,17 +135,20 @@ def adapt_graph_to_dataset(graph: Graph, info: DatasetInfo, *, resize_input: boo
                            f"(the dataset's native size)")
             graph.set_param(node.id, "height", height)
             graph.set_param(node.id, "width", width)
-    scores = output_size(graph)
+    scores = output_size(graph, task)
     if scores != info.num_classes:
-        dense = final_dense(graph)
+        dense = final_dense(graph, task)
+        scorer, param = _SCORER[task]
         if dense is None:
+            layer = "Dense with one unit" if scorer == "dense" else "1×1 Conv2d with one channel"
             raise FitError([f"The Output must give {info.num_classes} scores for dataset '{info.name}', but no "
-                            "Dense layer feeds it to adapt; add a Dense with one unit per class before the "
+                            f"{block_title(scorer)} layer feeds it to adapt; add a {layer} per class before the "
                             "Output."], hint="")
-        changes.append(f"{dense.name}: units {dense.params['out_features']} → {info.num_classes} "
+        what = "units" if scorer == "dense" else "channels"
+        changes.append(f"{dense.name}: {what} {dense.params[param]} → {info.num_classes} "
                        f"(dataset '{info.name}' has {info.num_classes} classes)")
-        graph.set_param(dense.id, "out_features", info.num_classes)
-    report = analyze(graph)
+        graph.set_param(dense.id, param, info.num_classes)
+    report = analyze(graph, task=task)
     if not report.valid:
         raise FitError([f"After adapting to dataset '{info.name}' the network has an error: {report.errors[0]}"],
                        hint="")

@@ -35,6 +35,7 @@ from ..config import TrainingConfig
 from ..data import Augment, DataSplit
 from ..finetune import set_train_mode
 from ..project import Project
+from ..tasks import task_for
 from .callbacks import Callback, CallbackList, TrainingState
 from .results import FitResult
 from .control import PauseToken, StopToken
@@ -180,22 +181,24 @@ class _Run:
         config, state, trainer = self.config, self.state, self.trainer
         source = checkpoint.project if checkpoint else trainer.project
         graph = source.graph.copy()
+        # The task decides the targets, loss and metrics; the loops below only ask it.
+        self.task = task_for(source.task)
         adapt = trainer.adapt and checkpoint is None  # a resumed network must keep its shape
         if data is None:
             data, notes = load_training_data(graph, config, adapt=adapt, download=trainer.download,
-                                             context=self.context)
+                                             context=self.context, task=self.task.name)
             self.owns_data = True
         else:
-            notes = check_given_data(graph, data, adapt=adapt)
+            notes = check_given_data(graph, data, adapt=adapt, task=self.task.name)
             self.owns_data = False
         self.data = data
         state.notes += [f"data: {data.source}, {len(data.train):,} training and {len(data.val):,} validation "
                         "images", *notes]
-        self.snapshot = Project(graph, source.name, source.description, config)
+        self.snapshot = Project(graph, source.name, source.description, config, task=self.task.name)
         state.class_names = list(data.class_names)
 
         torch.manual_seed(config.seed)
-        self.model = compile_graph(graph, analyze(graph), name=source.name).to(self.device)
+        self.model = compile_graph(graph, analyze(graph, task=self.task.name), name=source.name).to(self.device)
         self.channels_last = config.fast and uses_channels_last(self.device)
         if self.channels_last:
             self.model = to_channels_last(self.model)
@@ -211,7 +214,8 @@ class _Run:
         self.trainable = trainable
         self.optimizer = build_optimizer(trainable, config)
         self.scheduler = build_scheduler(self.optimizer, config, self.steps)
-        self.criterion = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+        self.criterion = self.task.loss(num_classes=len(state.class_names), label_smoothing=config.label_smoothing,
+                                        **self._loss_options()).to(self.device)
         amp, note = use_mixed_precision(self.device, config.mixed_precision or (
             config.fast and self.device.type == "cuda"))
         if note:
@@ -233,6 +237,16 @@ class _Run:
         self.eager_train_model = self.train_model
         self.compile_pending = config.fast and self._choose_compile(graph)
 
+    def _loss_options(self) -> dict[str, Any]:
+        """Segmentation's own loss settings (Dice, class weights); classification takes none."""
+        if self.task.target_kind != "mask":
+            return {}
+        weights = [float(w) for w in self.config.class_weights.split(",")] if self.config.class_weights else None
+        if weights is not None and len(weights) != len(self.state.class_names):
+            raise TrainingError(f"class weights give {len(weights)} numbers but the dataset has "
+                                f"{len(self.state.class_names)} classes ({', '.join(self.state.class_names)}).")
+        return {"dice": self.config.dice, "class_weights": weights}
+
     def _choose_compile(self, graph) -> bool:
         """The fast path's choice: compile when this run is long enough to pay the compile back."""
         problem = compile_problem(self.device)
@@ -244,7 +258,9 @@ class _Run:
         # Random images from a fixed generator: timing must not move the run's random numbers.
         generator = torch.Generator().manual_seed(0)
         images = torch.randn(self.config.batch_size, *input_shape(graph), generator=generator)
-        labels = torch.randint(0, len(self.state.class_names), (self.config.batch_size,), generator=generator)
+        target_shape = input_shape(graph)[1:] if self.task.target_kind == "mask" else ()
+        labels = torch.randint(0, len(self.state.class_names), (self.config.batch_size, *target_shape),
+                               generator=generator)
         images = images.to(self.device)
         eager_step = time_eager_steps(self.model, channels_last_input(images) if self.channels_last else images,
                                       labels.to(self.device), self.criterion, self.autocast)
@@ -280,11 +296,12 @@ class _Run:
         self.state.history = [dict(entry) for entry in checkpoint.history]
         self.state.global_step = checkpoint.epoch * self.steps
         self.first_epoch = checkpoint.epoch + 1
+        score = self.task.score_name
         for entry in self.state.history:
-            if entry["val_accuracy"] is None:  # an epoch without validation
+            if entry.get(score) is None:  # an epoch without validation
                 continue
-            if self.best_accuracy is None or entry["val_accuracy"] > self.best_accuracy:
-                self.best_epoch, self.best_accuracy = entry["epoch"], entry["val_accuracy"]
+            if self.best_accuracy is None or entry[score] > self.best_accuracy:
+                self.best_epoch, self.best_accuracy = entry["epoch"], entry[score]
         self.last_metrics = dict(checkpoint.metrics)
         self.state.notes.append(f"resumed after epoch {checkpoint.epoch} of {self.config.epochs}")
 
@@ -374,7 +391,7 @@ class _Run:
             self.scaler.step(self.optimizer)
             self.scaler.update()
         self.scheduler.step()
-        meter.record(loss, logits, labels)
+        meter.record(loss, self.task.correct_and_count(logits, labels), labels.shape[0])
 
     def _first_compiled_step(self, images: torch.Tensor, labels: torch.Tensor, meter: EpochMeter) -> None:
         """torch.compile compiles on the first call; if its backend fails there, the run goes on eager."""
@@ -466,40 +483,48 @@ class _Run:
         validated = self._validates(epoch)
         if validated:
             validation_started = time.perf_counter()
-            val_totals, confusion = self._validate()
+            val_totals, confusion, task_metrics = self._validate()
             self.validation_seconds.append(time.perf_counter() - validation_started)
             val_loss, val_accuracy = mean_and_accuracy(val_totals)
             validation = {"val_loss": val_loss, "val_accuracy": val_accuracy, "confusion": confusion.tolist(),
-                          "per_class_accuracy": per_class_accuracy(confusion)}
+                          "per_class_accuracy": per_class_accuracy(confusion), **task_metrics}
             trainer.callbacks.on_validation_end(state, dict(validation))
         else:  # None, not a stale or made-up number: the curves and printers skip it
-            validation = dict.fromkeys(("val_loss", "val_accuracy", "confusion", "per_class_accuracy"))
+            validation = dict.fromkeys(("val_loss", "val_accuracy", "confusion", "per_class_accuracy",
+                                        *self._task_metric_names()))
         seconds = time.perf_counter() - epoch_started
         entry = {"epoch": epoch, "train_loss": train_loss, "train_accuracy": train_accuracy,
                  "val_loss": validation["val_loss"], "val_accuracy": validation["val_accuracy"],
                  "lr": self.optimizer.param_groups[0]["lr"], "seconds": seconds,
-                 "images_per_second": float(train_totals[2]) / max(seconds, 1e-9)}
+                 "images_per_second": float(train_totals[2]) / max(seconds, 1e-9),
+                 # The task's scalar scores (mean IoU…) belong to the curves and the history too.
+                 **{key: value for key, value in validation.items()
+                    if key in self._task_metric_names() and not isinstance(value, list)}}
         state.history.append(entry)
-        is_best = validated and (self.best_accuracy is None or validation["val_accuracy"] > self.best_accuracy)
+        score = validation.get(self.task.score_name)
+        is_best = validated and (self.best_accuracy is None or score > self.best_accuracy)
         if is_best:
-            self.best_epoch, self.best_accuracy = epoch, validation["val_accuracy"]
+            self.best_epoch, self.best_accuracy = epoch, score
         if validated and self.early_stopping.update(validation["val_loss"]) and epoch < self.config.epochs:
             self.early_stopped = True
             state.notes.append(self.early_stopping.note(epoch))
         self.last_metrics = {**entry, **validation, "best_epoch": self.best_epoch,
-                             "best_val_accuracy": self.best_accuracy}
+                             "best_val_accuracy": self.best_accuracy, "best_metric": self.task.score_name}
         self._write_checkpoints(epoch, is_best)
         trainer.callbacks.on_epoch_end(state, {**self.last_metrics, "checkpoint": _text(self.last_written)})
 
-    def _validate(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def _task_metric_names(self) -> tuple[str, ...]:
+        return {"mask": ("val_pixel_accuracy", "val_iou", "val_miou")}.get(self.task.target_kind, ())
+
+    def _validate(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
         """Each rank checks a disjoint share of the validation images; the counts are summed."""
         sampler = (range(self.context.rank, len(self.data.val), self.context.world_size)
                    if self.context.active else None)
-        totals, confusion = evaluate(self.model, self.data.val, criterion=self.criterion,
-                                     num_classes=len(self.state.class_names),
-                                     batch_size=self.config.batch_size * 2, device=self.device,
-                                     autocast=self.autocast, sampler=sampler)
-        return self.context.sum_(totals).cpu(), self.context.sum_(confusion).cpu()
+        totals, confusion, task_metrics = evaluate(
+            self.model, self.data.val, criterion=self.criterion, num_classes=len(self.state.class_names),
+            batch_size=self.config.batch_size * 2, device=self.device, autocast=self.autocast, sampler=sampler,
+            task=self.task)
+        return self.context.sum_(totals).cpu(), self.context.sum_(confusion).cpu(), task_metrics
 
     def _write_checkpoints(self, epoch: int, is_best: bool) -> None:
         if self.paths is None:

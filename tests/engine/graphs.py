@@ -45,3 +45,18 @@ def residual() -> Graph:
                  ("flatten", {}), ("dropout", {"p": 0.1}), ("dense", {"out_features": 5}), ("output", {}))
     graph.connect(concat, tail[0])
     return graph
+
+
+def seg_graph(size: int = 16, upsample: bool = True, classes: int = 3) -> Graph:
+    """Input → conv → pool (half size) → [upsample] → 1×1 conv (classes) → Output."""
+    graph = Graph()
+    specs = [("input", {"channels": 3, "height": size, "width": size}),
+             ("conv2d", {"out_channels": 4, "kernel_size": 3, "padding": 1}),
+             ("maxpool2d", {})]
+    if upsample:
+        specs.append(("upsample", {"scale_factor": 2.0}))
+    specs += [("conv2d", {"out_channels": classes, "kernel_size": 1}), ("output", {})]
+    ids = [graph.add_node(t, p).id for t, p in specs]
+    for src, dst in zip(ids, ids[1:]):
+        graph.connect(src, dst)
+    return graph

@@ -10,7 +10,7 @@ from engine.catalogue import ParamError, block
 from engine.catalogue.blocks import ACTIVATIONS
 
 REQUIRED = {"input", "conv2d", "batchnorm2d", "activation", "maxpool2d", "avgpool2d", "adaptiveavgpool2d",
-            "flatten", "dense", "dropout", "add", "concat", "output"}
+            "flatten", "dense", "dropout", "add", "concat", "output", "convtranspose2d", "upsample"}
 
 
 def test_every_required_block_type_exists_once():

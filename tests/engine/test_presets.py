@@ -73,7 +73,7 @@ def test_the_presets_folder_holds_exactly_the_generated_presets():
 @pytest.mark.parametrize("name", NAMES)
 def test_preset_loads_and_is_a_valid_network_without_warnings(name):
     project = load_project(preset_path(name))
-    analysis = analyze(project.graph)
+    analysis = analyze(project.graph, task=project.task)
     assert analysis.issues == []
     assert project.name and str(f"{analysis.total_params:,} parameters") in project.description
     assert all(node.id == node.name and node.name.isidentifier() for node in project.graph.nodes.values())

@@ -30,7 +30,7 @@ def test_save_load_save_gives_the_same_bytes(tmp_path):
 
 def test_file_holds_plain_values_only():
     document = json.loads(dumps_project(sample_project()))
-    assert document["format"] == "convcanvas.project" and document["version"] == 2
+    assert document["format"] == "convcanvas.project" and document["version"] == 3
     assert document["edges"][0] == {"from": ["input1", "out"], "to": ["conv1", "in"]}
     assert document["nodes"][1]["params"]["kernel_size"] == 3
 
@@ -51,7 +51,7 @@ def refused(text: str) -> str:
 
 def test_newer_version_is_refused():
     message = refused(mutated(lambda d: d.update(version=7)))
-    assert "newer ConvCanvas (file format version 7; this one reads up to 2)" in message
+    assert "newer ConvCanvas (file format version 7; this one reads up to 3)" in message
 
 
 def test_not_a_project():

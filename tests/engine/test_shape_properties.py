@@ -16,7 +16,7 @@ from torch import fx
 from engine import Graph, InvalidGraphError, analyze, block, block_types, compile_graph
 
 SPATIAL_BLOCKS = ["conv2d", "conv2d", "batchnorm2d", "activation", "maxpool2d", "avgpool2d",
-                  "adaptiveavgpool2d", "dropout", "flatten", "add", "concat"]
+                  "adaptiveavgpool2d", "dropout", "flatten", "add", "concat", "convtranspose2d", "upsample"]
 FLAT_BLOCKS = ["dense", "dense", "activation", "dropout", "add", "concat"]
 
 small = st.integers(1, 3)
@@ -32,6 +32,15 @@ def params_for(type_id: str, in_channels: int):
             "padding": st.one_of(st.integers(0, 2), st.sampled_from(["same", "valid"]),
                                  st.lists(st.integers(0, 2), min_size=2, max_size=2)),
             "groups": groups, "bias": st.booleans()})
+    if type_id == "convtranspose2d":
+        groups = st.sampled_from([g for g in (1, 2) if in_channels % g == 0])
+        return st.fixed_dictionaries({
+            "out_channels": st.sampled_from([2, 4]), "kernel_size": pairs, "stride": pairs,
+            "padding": st.integers(0, 1), "dilation": st.integers(1, 2), "groups": groups, "bias": st.booleans()})
+    if type_id == "upsample":
+        return st.fixed_dictionaries({"scale_factor": st.sampled_from([1.0, 1.5, 2.0]),
+                                      "mode": st.sampled_from(["nearest", "bilinear"]),
+                                      "align_corners": st.booleans()})
     if type_id in ("maxpool2d", "avgpool2d"):
         extra = {"dilation": st.integers(1, 2)} if type_id == "maxpool2d" else {}
         return st.fixed_dictionaries({"kernel_size": pairs, "stride": pairs, "padding": st.integers(0, 1),

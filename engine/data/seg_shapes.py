@@ -1,0 +1,70 @@
+"""Seg-shapes: a bundled, offline segmentation set, generated like Shapes.
+
+Each image holds two shapes (circle, square or triangle; the second may
+cover part of the first) in random colours on a textured background (soft
+stripes and noise), and its mask labels every pixel: 0 background, then one
+class per shape. Everything is drawn at the requested size from signed
+distances for a whole batch at once, and is fully determined by the seed.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .datasplit import DatasetInfo
+from .shapes import signed_distance
+
+NAME = "seg-shapes"
+CLASS_NAMES = ("background", "circle", "square", "triangle")
+_SHAPE_IDS = (0, 1, 2)  # shapes.signed_distance's circle, square, triangle
+SHAPES_PER_IMAGE = 2
+DEFAULT_COUNT = 1000
+MAX_COUNT = 20_000
+
+
+def generate_seg_shapes(count: int, size: tuple[int, int], seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """``count`` RGB images (count, 3, H, W) float32 on 0..1 and their masks (count, H, W) int64."""
+    if count < 1:
+        raise ValueError(f"count must be >= 1, not {count}")
+    height, width = size
+    g = torch.Generator().manual_seed(int(seed))
+    ys = torch.arange(height, dtype=torch.float32).view(1, height, 1) + 0.5
+    xs = torch.arange(width, dtype=torch.float32).view(1, 1, width) + 0.5
+    # Texture: a random stripe pattern per image, so a flat colour is not a shortcut to "background".
+    angle = torch.rand(count, 1, 1, generator=g) * math.pi
+    frequency = (0.15 + 0.35 * torch.rand(count, 1, 1, generator=g)) * 32 / max(height, width)
+    stripes = torch.sin((xs * angle.cos() + ys * angle.sin()) * frequency * 2 * math.pi)
+    base = 0.25 + 0.5 * torch.rand(count, 3, 1, 1, generator=g)
+    images = (base + 0.12 * stripes.unsqueeze(1)).expand(count, 3, height, width).clone()
+    masks = torch.zeros(count, height, width, dtype=torch.int64)
+    for _ in range(SHAPES_PER_IMAGE):
+        kinds = torch.randint(0, len(_SHAPE_IDS), (count,), generator=g)
+        radius = (0.16 + 0.14 * torch.rand(count, generator=g)) * min(height, width)
+        cx = radius + torch.rand(count, generator=g) * (width - 2 * radius)
+        cy = radius + torch.rand(count, generator=g) * (height - 2 * radius)
+        turn = torch.rand(count, generator=g) * (2 * math.pi)
+        # Shape colours keep away from the background's: bright on dark, dark on bright.
+        dark = base.mean(1, keepdim=True) > 0.5
+        colour = torch.where(dark, 0.3 * torch.rand(count, 3, 1, 1, generator=g),
+                             0.7 + 0.3 * torch.rand(count, 3, 1, 1, generator=g))
+        for kind in range(len(_SHAPE_IDS)):
+            index = torch.nonzero(kinds == kind).flatten()
+            if index.numel() == 0:
+                continue
+            r = radius[index].view(-1, 1, 1)
+            cos, sin = turn[index].cos().view(-1, 1, 1), turn[index].sin().view(-1, 1, 1)
+            dx, dy = (xs - cx[index].view(-1, 1, 1)) / r, (ys - cy[index].view(-1, 1, 1)) / r
+            p, q = cos * dx + sin * dy, cos * dy - sin * dx
+            coverage = (0.5 - signed_distance(_SHAPE_IDS[kind], p, q) * r).clamp(0.0, 1.0)
+            cover = coverage.unsqueeze(1)
+            images[index] = images[index] * (1 - cover) + colour[index] * cover
+            masks[index] = torch.where(coverage >= 0.5, kind + 1, masks[index])
+    images += torch.randn(images.shape, generator=g) * 0.04
+    return images.clamp_(0.0, 1.0), masks
+
+
+def seg_shapes_info(count: int = DEFAULT_COUNT) -> DatasetInfo:
+    return DatasetInfo(name=NAME, class_names=CLASS_NAMES, channels=3, native_size=None, num_samples=count,
+                       description=f"seg-shapes (generated, {count:,} images with masks of "
+                                   f"{len(CLASS_NAMES)} classes)", target="mask")

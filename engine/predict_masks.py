@@ -1,0 +1,98 @@
+"""Segmenting image files with a trained network: a mask PNG beside each input, and each class's share.
+
+The image goes through the same preprocessing as training (``load_image_file``);
+the predicted mask (the task's decode: argmax over classes) is scaled back to
+the image's own size with nearest-neighbour sampling and written as a
+palette PNG whose pixel values are the class indices (viewers show colours),
+next to the input as ``<stem>.mask.png``, atomically.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from PIL import Image
+from torch import nn
+
+from .data.image_files import open_image
+from .fileio import atomic_write
+from .predict import ImageFileError, load_image_file
+from .reading import RefusedFile
+from .tasks import SEGMENTATION
+
+MASK_SUFFIX = ".mask.png"
+# Distinct colours for the palette (class 0, the background, black).
+PALETTE = [(0, 0, 0), (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
+           (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128),
+           (220, 190, 255), (170, 110, 40), (255, 250, 200), (128, 0, 0), (170, 255, 195), (128, 128, 0),
+           (255, 215, 180), (0, 0, 128), (128, 128, 128)]
+
+
+@dataclass
+class MaskPrediction:
+    path: str
+    mask_path: str | None = None
+    shares: list[tuple[str, float]] = field(default_factory=list)
+    """Each class's share of the image's pixels, in class order."""
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "mask": self.mask_path,
+                "shares": [{"class": name, "share": share} for name, share in self.shares],
+                **({"error": self.error} if self.error else {})}
+
+
+def mask_path_for(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    return path.with_name(path.stem + MASK_SUFFIX)
+
+
+def mask_image(mask: torch.Tensor) -> Image.Image:
+    """(H, W) class indices → a palette PNG image whose pixel values are those indices."""
+    image = Image.fromarray(mask.to(torch.uint8).numpy(), mode="P")
+    flat = [value for colour in PALETTE for value in colour]
+    image.putpalette(flat + [255] * (768 - len(flat)))
+    return image
+
+
+def predict_masks(model: nn.Module, paths: Iterable[str | os.PathLike], *, input_shape: Sequence[int],
+                  mean: Sequence[float], std: Sequence[float], class_names: Sequence[str]) -> list[MaskPrediction]:
+    """One ``MaskPrediction`` per path; a file that cannot be read or whose mask cannot be written gets its
+    ``error`` and the others go on."""
+    results = []
+    model.eval()
+    for path in paths:
+        result = MaskPrediction(os.fspath(path))
+        results.append(result)
+        try:
+            image = load_image_file(path, input_shape, mean, std)
+            with open_image(path) as original:
+                size = original.size  # (width, height)
+        except ImageFileError as error:
+            result.error = error.reason
+            continue
+        except (RefusedFile, OSError) as error:
+            result.error = str(error)
+            continue
+        with torch.inference_mode():
+            mask = SEGMENTATION.decode(model(image))
+        full = nn.functional.interpolate(mask[:, None].float(), size=(size[1], size[0]), mode="nearest-exact")
+        full = full[0, 0].to(torch.int64)
+        counts = torch.bincount(full.flatten(), minlength=len(class_names)).tolist()
+        result.shares = [(class_names[index] if index < len(class_names) else f"class {index}", count / full.numel())
+                         for index, count in enumerate(counts)]
+        target = mask_path_for(path)
+        try:
+            atomic_write(target, lambda temp: mask_image(full).save(temp, format="PNG"))
+        except OSError as error:
+            result.error = f"could not write the mask {target}: {error}"
+            continue
+        result.mask_path = str(target)
+    return results

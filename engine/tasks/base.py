@@ -1,0 +1,85 @@
+"""The ``Task`` interface: what a task decides, as one small object per task."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..catalogue import Shape
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+
+class TaskError(ValueError):
+    """An unknown task name, or settings a task cannot use; the message is one line for people."""
+
+
+@dataclass(frozen=True)
+class OutputProblem:
+    """Why the network's output does not fit the task, and how to fix it (shown on the Output card)."""
+
+    message: str
+    hint: str
+
+
+class Task:
+    """One kind of problem a network solves. Subclasses fill in every method.
+
+    ``name``: the id stored in project files and given to ``--task``.
+    ``target_kind``: what a sample's target is: ``"label"`` (one class index) or ``"mask"``
+    (one class index per pixel, H×W).
+    ``dataset_kinds``: the dataset names this task can train on (a folder path is always allowed,
+    read the task's way).
+    ``live_views``: the app's views for this task, by id, in the order to show them.
+    ``score_name``: the validation metric (a key of the ``on_validation_end`` dict) that picks the
+    best epoch, higher is better.
+    """
+
+    name: str = ""
+    title: str = ""
+    target_kind: str = ""
+    dataset_kinds: tuple[str, ...] = ()
+    live_views: tuple[str, ...] = ()
+    score_name: str = "val_accuracy"
+
+    def check_output(self, output: Shape, input_shape: Shape | None, source: str) -> OutputProblem | None:
+        """None when the Output's input shape ``output`` fits this task for an Input of ``input_shape``
+        (C, H, W); else what is wrong. ``source`` names the node feeding the Output. Pure Python."""
+        raise NotImplementedError
+
+    def classes_of_output(self, output: Shape) -> int | None:
+        """How many classes an Output of this shape scores (None when the shape does not fit the task)."""
+        raise NotImplementedError
+
+    def loss(self, *, num_classes: int, label_smoothing: float = 0.0,
+             class_weights: list[float] | None = None) -> nn.Module:
+        """The training criterion: ``loss(logits, targets)`` → a scalar tensor."""
+        raise NotImplementedError
+
+    def correct_and_count(self, logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Correct predictions and how many were counted in one batch (both device tensors, no sync):
+        images for classification, labelled pixels for segmentation. Train and validation accuracy."""
+        raise NotImplementedError
+
+    def metrics(self, num_classes: int, device: Any) -> TaskMetrics:
+        """A fresh validation accumulator (torchmetrics underneath) on ``device``."""
+        raise NotImplementedError
+
+    def decode(self, logits: torch.Tensor) -> torch.Tensor:
+        """The network's raw output (N, …) → predictions: class indices (N,) or masks (N, H, W)."""
+        return logits.argmax(1)
+
+    def decode_source(self) -> str:
+        """A comment for exported Python saying how to turn the output into predictions."""
+        raise NotImplementedError
+
+
+class TaskMetrics:
+    """Accumulates validation batches; ``compute`` returns plain values for the metrics dict."""
+
+    def update(self, logits: torch.Tensor, targets: torch.Tensor) -> None:
+        raise NotImplementedError
+
+    def compute(self) -> dict[str, Any]:
+        raise NotImplementedError

@@ -1,0 +1,67 @@
+"""Segmentation data: the bundled seg-shapes set, masks that move with their images, images-only normalisation."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from engine.data import Augment, DatasetError, dataset_info, load_dataset
+from engine.data.mask_split import MaskedImages, build_mask_split, resize_masks
+from engine.data.seg_shapes import CLASS_NAMES, generate_seg_shapes
+
+
+def test_seg_shapes_is_seeded_and_labels_every_pixel_with_a_known_class():
+    images, masks = generate_seg_shapes(12, (24, 20), seed=3)
+    again, same = generate_seg_shapes(12, (24, 20), seed=3)
+    assert torch.equal(images, again) and torch.equal(masks, same)
+    assert images.shape == (12, 3, 24, 20) and masks.shape == (12, 24, 20) and masks.dtype == torch.int64
+    assert set(masks.unique().tolist()) <= set(range(len(CLASS_NAMES))) and (masks > 0).any() and (masks == 0).any()
+    assert not torch.equal(generate_seg_shapes(12, (24, 20), seed=4)[1], masks)
+
+
+def test_seg_shapes_loads_as_a_mask_split_at_the_input_size():
+    info = dataset_info("seg-shapes:40")
+    assert info.target == "mask" and info.class_names == CLASS_NAMES and info.num_samples == 40
+    data = load_dataset("seg-shapes:40", (1, 16, 16), val_fraction=0.25)
+    assert data.target == "mask" and (len(data.train), len(data.val)) == (30, 10)
+    images, masks = next(data.val.iter_batches(4))
+    assert images.shape == (4, 1, 16, 16) and masks.shape == (4, 16, 16) and masks.dtype == torch.int64
+    with pytest.raises(DatasetError, match="'seg-shapes:1' asks for an impossible number"):
+        load_dataset("seg-shapes:1", (3, 8, 8))
+
+
+def test_augmentation_moves_the_mask_exactly_with_the_image():
+    generator = torch.Generator().manual_seed(0)
+    masks = torch.randint(0, 4, (16, 12, 12))
+    # The image's first channel *is* the mask: after any crop, zoom or flip they must still agree.
+    images = torch.stack([masks.float(), torch.rand(16, 12, 12)], dim=1)
+    moved_images, moved_masks = Augment(crop_padding=3, flip=True, scale=0.5).paired(images, masks, generator)
+    assert moved_masks.dtype == torch.int64 and moved_masks.shape == masks.shape
+    assert not torch.equal(moved_masks, masks)  # it did move
+    nearest = Augment(crop_padding=3, flip=True)  # bilinear zoom blends the image: check crop and flip exactly
+    moved_images, moved_masks = nearest.paired(images, masks, torch.Generator().manual_seed(1))
+    assert torch.equal(moved_images[:, 0], moved_masks.float())
+
+
+def test_zoom_keeps_image_and_mask_aligned_within_interpolation():
+    masks = torch.zeros(4, 32, 32, dtype=torch.int64)
+    masks[:, 8:24, 8:24] = 1
+    images = masks.unsqueeze(1).float()
+    zoomed, zoomed_masks = Augment(crop_padding=0, scale=0.5).paired(images, masks, torch.Generator().manual_seed(2))
+    disagree = ((zoomed[:, 0] > 0.5).long() != zoomed_masks).float().mean()
+    assert disagree < 0.03
+
+
+def test_normalisation_touches_images_only_and_masks_resize_nearest():
+    images = torch.rand(6, 3, 8, 8)
+    masks = torch.randint(0, 3, (6, 8, 8))
+    data = build_mask_split(MaskedImages(images[:4], masks[:4]), MaskedImages(images[4:], masks[4:]),
+                            input_shape=(3, 16, 16), class_names=("a", "b", "c"), source="test")
+    _, train_masks = next(data.train.iter_batches(4))
+    assert torch.equal(train_masks, resize_masks(masks[:4], (16, 16)))
+    assert set(train_masks.unique().tolist()) <= {0, 1, 2}
+    assert abs(float(data.train.images.mean())) < 1e-4  # normalised with the training statistics
+    with pytest.raises(DatasetError, match="hold class 7, but there are only 3 classes"):
+        bad = masks.clone()
+        bad[0, 0, 0] = 7
+        build_mask_split(MaskedImages(images[:4], bad[:4]), MaskedImages(images[4:], masks[4:]),
+                         input_shape=(3, 8, 8), class_names=("a", "b", "c"), source="test")
