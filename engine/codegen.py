@@ -139,12 +139,35 @@ class _Composites:
         ])
 
 
+def _custom_layers(graph: Graph, analysis: Analysis) -> list[str]:
+    """The layers torch.nn lacks (``LayerNorm2d``) that the network uses: the file defines them."""
+    used: dict[str, None] = {}
+    for node_id in analysis.order:
+        node = graph.nodes[node_id]
+        if node.spec.module is not None:
+            path = node.spec.module(node.params, analysis.nodes[node_id].input_shapes).path
+            if "." not in path:
+                used[path] = None
+    return list(used)
+
+
+def _layer_sources(names: list[str]) -> list[str]:
+    if not names:
+        return []  # torch is imported only when needed: analysing a preset stays light (test_lazy_torch)
+    import inspect
+
+    from .catalogue.layers import CUSTOM_LAYERS
+
+    return [inspect.getsource(CUSTOM_LAYERS[name]).rstrip() for name in names]
+
+
 def python_source(graph: Graph, name: str = "Network", analysis: Analysis | None = None) -> str:
     analysis = analysis or analyze(graph)
     if not analysis.valid:
         raise InvalidGraphError(analysis.errors)
     class_name = class_name_for(name)
-    composites = _Composites(graph, analysis, {class_name})
+    custom = _custom_layers(graph, analysis)
+    composites = _Composites(graph, analysis, {class_name, *custom})  # names the file defines
     group_result = {group.output: _variable(group.name) for group in graph.groups.values()}
     modules, forward_lines, arguments, returned = [], [], [], "None"
 
@@ -183,6 +206,7 @@ def python_source(graph: Graph, name: str = "Network", analysis: Analysis | None
         "from torch import nn",
         "",
         "",
+        *[line for source in _layer_sources(custom) for line in (source, "", "")],
         *[line for source in composites.sources for line in (source, "", "")],
         f"class {class_name}(nn.Module):",
         "    def __init__(self):",

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from ..names import preview
-from .blocks import ACTIVATIONS, ALL_BLOCKS, format_shape
+from .blocks import ACTIVATIONS, format_shape
+from .blocks import ALL_BLOCKS as _BASIC_BLOCKS
+from .channels import CHANNEL_BLOCKS
+from .gating import GATING_BLOCKS
+from .normalisation import NORMALISATION_BLOCKS
 from .spec import (
     BlockSpec,
     Cost,
@@ -29,6 +33,9 @@ CATEGORY_TITLES: dict[str, str] = {
     "structure": "Structure",
 }
 """How the palette and the block guides title each category."""
+
+ALL_BLOCKS: tuple[BlockSpec, ...] = _BASIC_BLOCKS + CHANNEL_BLOCKS + GATING_BLOCKS + NORMALISATION_BLOCKS
+"""Every block type; the modern families' blocks (MobileNetV3 … ConvNeXt) live in their own modules."""
 
 _BY_TYPE: dict[str, BlockSpec] = {spec.type_id: spec for spec in ALL_BLOCKS}
 

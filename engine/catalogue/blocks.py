@@ -336,6 +336,9 @@ ACTIVATIONS: dict[str, str] = {
     "sigmoid": "Sigmoid",
     "tanh": "Tanh",
     "softmax": "Softmax",
+    "hardswish": "Hardswish",
+    "hardsigmoid": "Hardsigmoid",
+    "mish": "Mish",
 }
 
 
@@ -362,7 +365,8 @@ ACTIVATION = BlockSpec(
         "layers collapse into a single linear map. ReLU (max(0, x)) is the "
         "usual choice; ReLU6 also caps values at 6 (MobileNet); LeakyReLU keeps "
         "a small slope for negatives; ELU, GELU "
-        "and SiLU are smooth variants; Sigmoid and Tanh squash to (0, 1) and "
+        "and SiLU are smooth variants (Mish too); Hardswish and Hardsigmoid are "
+        "cheap piecewise-linear SiLU and Sigmoid (MobileNetV3); Sigmoid and Tanh squash to (0, 1) and "
         "(−1, 1); Softmax turns scores into probabilities over the channel axis."
     ),
     params=(
