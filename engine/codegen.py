@@ -9,6 +9,7 @@ so the two cannot disagree.
 """
 from __future__ import annotations
 
+import re
 from collections import deque
 
 from .analysis import Analysis, analyze
@@ -26,11 +27,34 @@ def _variable(name: str) -> str:
 
 
 def _attribute(path: str) -> str:
-    """``layer1.0.conv1`` → ``self.layer1[0].conv1``."""
-    text = "self"
-    for part in path.split("."):
-        text += f"[{part}]" if part.isdigit() else f".{part}"
-    return text
+    """A placeholder for ``self.<path>``, written out by ``_resolve_attributes`` once every module path
+    is known (whether ``8`` in ``layers.8`` indexes a Sequential or is a ModuleDict key depends on its siblings)."""
+    return f"\0{path}\0"
+
+
+def _resolve_attributes(lines: list[str], paths: list[str]) -> list[str]:
+    """``layer1.0.conv1`` → ``self.layer1[0].conv1``, or ``self.layers['8']`` where the numbers of a
+    container do not run 0, 1, 2, … (a ModuleDict, see ``_render``)."""
+    children: dict[str, list[str]] = {}
+    for path in paths:
+        parts = path.split(".")
+        for depth in range(1, len(parts)):
+            siblings = children.setdefault(".".join(parts[:depth]), [])
+            if parts[depth] not in siblings:
+                siblings.append(parts[depth])
+    sequential = {parent for parent, names in children.items() if names == [str(i) for i in range(len(names))]}
+
+    def written(match) -> str:
+        text, parents = "self", []
+        for part in match.group(1).split("."):
+            if part.isdigit():
+                text += f"[{part}]" if ".".join(parents) in sequential else f"[{part!r}]"
+            else:
+                text += f".{part}"
+            parents.append(part)
+        return text
+
+    return [re.sub("\0([^\0]+)\0", written, line) for line in lines]
 
 
 def _container_lines(entries: list[tuple[str, str]]) -> list[str]:
@@ -134,7 +158,7 @@ class _Composites:
             *_container_lines(modules),
             "",
             f"    def forward(self, {', '.join(arguments)}):",
-            *forward,
+            *_resolve_attributes(forward, [path for path, _ in modules]),
             f"        return {returned}",
         ])
 
@@ -214,7 +238,7 @@ def python_source(graph: Graph, name: str = "Network", analysis: Analysis | None
         *_container_lines(modules),
         "",
         f"    def forward(self, {', '.join(arguments)}):",
-        *forward_lines,
+        *_resolve_attributes(forward_lines, [path for path, _ in modules]),
         f"        return {returned}",
         "",
         "",

@@ -52,15 +52,17 @@ SPATIAL_MEAN = BlockSpec(
         "Where a network writes x.mean((2, 3), keepdim=True): the squeeze of squeeze-and-excite "
         "(EfficientNet, RegNetY) and global pooling; the same numbers as AdaptiveAvgPool2d to 1."
     ),
-    doc="Averages every channel over all its pixels, keeping height and width as 1 (keepdim).",
-    params=(),
+    doc=("Averages every channel over all its pixels, keeping height and width as 1 (keepdim), or "
+         "giving a flat vector of C values without keepdim (x.mean((2, 3)), ShuffleNetV2's and MNASNet's head)."),
+    params=(ParamSpec("keepdim", "bool", True, "Keep the averaged axes as 1×1 (off: a flat vector of C values).",
+                      label="Keep H×W axes"),),
     inputs=SINGLE_INPUT,
     outputs=OUT,
-    infer_shape=lambda p, i: (_spatial_input("Mean H×W", i)[0], 1, 1),
-    module=lambda p, i: ModuleCall("SpatialMean"),
-    describe=lambda p: "to 1×1",
+    infer_shape=lambda p, i: (_spatial_input("Mean H×W", i)[0], 1, 1)[:3 if p["keepdim"] else 1],
+    module=lambda p, i: ModuleCall("SpatialMean", (), {"keepdim": p["keepdim"]}),
+    describe=lambda p: "to 1×1" if p["keepdim"] else "to C",
     name_prefix="mean",
-    shape_formula="C×H×W → C×1×1",
+    shape_formula="C×H×W → C×1×1 (keepdim) or C",
 )
 
 
@@ -150,4 +152,38 @@ IDENTITY = BlockSpec(
     shape_formula="unchanged",
 )
 
-CHANNEL_BLOCKS: tuple[BlockSpec, ...] = (PRELU, SPATIAL_MEAN, POINTWISE_DENSE, CHANNEL_SHUFFLE, IDENTITY)
+def _slice_shape(params: Params, inputs: list[Shape]) -> Shape:
+    channels, height, width = _spatial_input("ChannelSlice", inputs)
+    start, stop = params["start"], params["stop"]
+    if not start < stop <= channels:
+        raise ShapeError(
+            f"ChannelSlice takes channels {start} to {stop} but {{source}} gives {channels}",
+            f"Pick 0 ≤ start < stop ≤ {channels} (the first half is 0 to {channels // 2}).",
+        )
+    return (stop - start, height, width)
+
+
+CHANNEL_SLICE = BlockSpec(
+    type_id="channel_slice",
+    title="ChannelSlice",
+    category="structure",
+    summary="Keeps a range of channels: one part of a split.",
+    when=(
+        "To split the channels between branches, as ShuffleNetV2 does with x.chunk(2, dim=1): one "
+        "ChannelSlice per part, each feeding its branch, and a Concat to join them again."
+    ),
+    doc="Passes on channels start (included) to stop (excluded) of its input, as x[:, start:stop].",
+    params=(
+        ParamSpec("start", "int", 0, "First channel kept (counting from 0).", minimum=0, maximum=MAX_CHANNELS),
+        ParamSpec("stop", "int", 1, "Channel after the last one kept.", minimum=1, maximum=MAX_CHANNELS),
+    ),
+    inputs=SINGLE_INPUT,
+    outputs=OUT,
+    infer_shape=_slice_shape,
+    module=lambda p, i: ModuleCall("ChannelSlice", (p["start"], p["stop"])),
+    describe=lambda p: f"channels {p['start']}:{p['stop']}",
+    name_prefix="slice",
+    shape_formula="C×H×W → (stop − start)×H×W",
+)
+
+CHANNEL_BLOCKS: tuple[BlockSpec, ...] = (PRELU, SPATIAL_MEAN, POINTWISE_DENSE, CHANNEL_SHUFFLE, CHANNEL_SLICE, IDENTITY)

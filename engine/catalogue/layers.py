@@ -100,14 +100,30 @@ class ChannelShuffle(nn.Module):
 
 
 class SpatialMean(nn.Module):
-    """The mean of each channel over height and width, kept as C×1×1 (``x.mean((2, 3), keepdim=True)``)."""
+    """The mean of each channel over height and width (``x.mean((2, 3), keepdim=True)``): C×1×1, or C
+    without ``keepdim``."""
+
+    def __init__(self, keepdim: bool = True):
+        super().__init__()
+        self.keepdim = keepdim
 
     def forward(self, x):
-        return x.mean((2, 3), keepdim=True)
+        return x.mean((2, 3), keepdim=self.keepdim)
+
+
+class ChannelSlice(nn.Module):
+    """Channels ``start`` to ``stop`` (not included) of batch×C×H×W: one part of ``x.chunk(2, dim=1)``."""
+
+    def __init__(self, start: int, stop: int):
+        super().__init__()
+        self.start, self.stop = start, stop
+
+    def forward(self, x):
+        return x[:, self.start:self.stop]
 
 
 CUSTOM_LAYERS: dict[str, type[nn.Module]] = {
     cls.__name__: cls for cls in (LayerNorm2d, PointwiseLinear, LayerScale, StochasticDepth, ChannelShuffle,
-                                  SpatialMean)
+                                  SpatialMean, ChannelSlice)
 }
 """The classes a ``ModuleCall`` may name without ``nn.``; the exported source defines them."""

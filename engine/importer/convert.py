@@ -37,6 +37,7 @@ from ..project import Project
 from .errors import ModelImportError, Unsupported
 from .mapping import (
     SHAPE_QUERY,
+    SPLIT,
     Block,
     PassThrough,
     base_name,
@@ -181,7 +182,7 @@ class _GraphBuilder:
         self._connect(result, "output", self.graph.add_node("output", name="output", node_id="output").id)
         dead = sorted({operation_name(n, self.traced) for n in fx_graph.nodes
                        if n.op in ("call_module", "call_function", "call_method") and n not in live
-                       and map_node(n, self.traced) != SHAPE_QUERY})
+                       and map_node(n, self.traced) not in (SHAPE_QUERY, SPLIT)})
         if dead:
             self.notes.append(f"left out operations whose results the network never uses: {', '.join(dead)}")
         return self.graph
@@ -370,7 +371,11 @@ def _weights(graph: Graph, builder: _GraphBuilder, traced: fx.GraphModule) -> di
     state: dict[str, torch.Tensor] = {}
     for node_id, path in builder.layer_nodes.items():
         prefix = graph.module_path(node_id)
-        for key, tensor in traced.get_submodule(path).state_dict().items():
+        owner, _, name = path.rpartition(".")
+        layer = getattr(traced.get_submodule(owner), name)
+        # A bare parameter (ConvNeXt's layer_scale) is the LayerScale block's scale.
+        tensors = layer.state_dict() if isinstance(layer, nn.Module) else {"scale": layer}
+        for key, tensor in tensors.items():
             state[f"{prefix}.{key}"] = tensor.detach().cpu()
     return state
 

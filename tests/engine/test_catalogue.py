@@ -12,7 +12,7 @@ from engine.catalogue.blocks import ACTIVATIONS
 REQUIRED = {"input", "conv2d", "batchnorm2d", "activation", "maxpool2d", "avgpool2d", "adaptiveavgpool2d",
             "flatten", "dense", "dropout", "add", "concat", "output",
             # the modern families' (MobileNetV3, EfficientNet, RegNetY, ShuffleNet, ConvNeXt)
-            "prelu", "spatial_mean", "pointwise_dense", "channel_shuffle", "identity", "multiply", "layer_scale",
+            "prelu", "spatial_mean", "pointwise_dense", "channel_shuffle", "channel_slice", "identity", "multiply", "layer_scale",
             "layernorm2d", "groupnorm", "dropout2d", "stochastic_depth"}
 
 

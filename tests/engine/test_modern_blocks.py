@@ -31,8 +31,10 @@ CASES = [
     ("stochastic_depth", {"p": 0.3}, lambda: torchvision.ops.StochasticDepth(0.3, "row")),
     ("identity", {}, lambda: nn.Identity()),
     ("spatial_mean", {}, lambda: _Function(lambda x: x.mean((2, 3), keepdim=True))),
+    ("spatial_mean", {"keepdim": False}, lambda: _Function(lambda x: x.mean((2, 3)))),
     ("dropout2d", {"p": 0.2}, lambda: nn.Dropout2d(0.2)),
     ("pointwise_dense", {"out_features": 4}, None),
+    ("channel_slice", {"start": 3, "stop": 6}, lambda: _Function(lambda x: x.chunk(2, dim=1)[1])),
 ]
 
 
@@ -176,6 +178,6 @@ def test_exports_to_onnx_and_python_compute_the_same(tmp_path, build):
 def _everything() -> Graph:
     graph = Graph()
     chain(graph, ("input", {"channels": C, "height": H, "width": W}),
-          *[(type_id, params) for type_id, params, _ in CASES if type_id != "pointwise_dense"],
+          *[(type_id, params) for type_id, params, _ in CASES if type_id not in ("pointwise_dense", "channel_slice")],
           ("pointwise_dense", {"out_features": 4}), ("flatten", {}), ("output", {}))
     return graph

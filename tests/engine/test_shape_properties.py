@@ -17,7 +17,7 @@ from engine import Graph, InvalidGraphError, analyze, block, block_types, compil
 
 SPATIAL_BLOCKS = ["conv2d", "conv2d", "batchnorm2d", "activation", "maxpool2d", "avgpool2d",
                   "adaptiveavgpool2d", "dropout", "flatten", "add", "concat",
-                  "prelu", "spatial_mean", "pointwise_dense", "channel_shuffle", "identity", "multiply",
+                  "prelu", "spatial_mean", "pointwise_dense", "channel_shuffle", "channel_slice", "identity", "multiply",
                   "layer_scale", "layernorm2d", "groupnorm", "dropout2d", "stochastic_depth"]
 FLAT_BLOCKS = ["dense", "dense", "activation", "dropout", "add", "concat"]
 
@@ -48,6 +48,8 @@ def params_for(type_id: str, in_channels: int):
         return st.fixed_dictionaries({"groups": st.sampled_from([g for g in (1, 2, 3) if in_channels % g == 0])})
     if type_id == "pointwise_dense":
         return st.fixed_dictionaries({"out_features": st.integers(1, 6), "bias": st.booleans()})
+    if type_id == "channel_slice":
+        return st.tuples(st.integers(0, 3), st.integers(1, 4)).map(lambda t: {"start": t[0], "stop": t[1]})
     if type_id == "prelu":
         return st.fixed_dictionaries({"per_channel": st.booleans()})
     if type_id == "dense":
