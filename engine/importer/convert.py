@@ -174,8 +174,7 @@ class _GraphBuilder:
             elif isinstance(mapped.get(node), Block):
                 self._add_block(node, mapped[node], calls)
         if self.unsupported:
-            counts = Counter(item.name for item in self.unsupported)
-            kinds = ", ".join(f"{name} ×{count}" if count > 1 else name for name, count in counts.most_common())
+            kinds = unsupported_kinds(self.unsupported)
             total = len(self.unsupported)
             raise ModelImportError(f"{self.title} cannot be imported: ConvCanvas has no block for {total} of its "
                                    f"operations ({kinds}):", self.unsupported)
@@ -281,6 +280,20 @@ class _GraphBuilder:
     def _connect(self, source: fx.Node | None, _port: str, target: str) -> None:
         if source is not None and source in self.value:
             self.graph.connect(self.value[source], target)
+
+
+KINDS_LISTED = 8
+"""How many kinds of unsupported operation the first line of a refusal names."""
+
+
+def unsupported_kinds(unsupported: list[Unsupported]) -> str:
+    """``nn.LSTM ×2, Tensor.repeat, tensor attributes read directly ×40 …``: one short line, however many.
+    Reads of attributes (each a different name: ``features.1.0.attn.qkv.weight``) count as one kind."""
+    counts = Counter("tensor attributes read directly" if item.name.startswith("attribute ") else item.name
+                     for item in unsupported)
+    kinds = [f"{name} ×{count}" if count > 1 else name for name, count in counts.most_common()]
+    more = f" … and {len(kinds) - KINDS_LISTED} more kinds" if len(kinds) > KINDS_LISTED else ""
+    return ", ".join(kinds[:KINDS_LISTED]) + more
 
 
 def _live_nodes(fx_graph: fx.Graph) -> set[fx.Node]:

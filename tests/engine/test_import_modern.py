@@ -147,3 +147,28 @@ def test_operations_on_channels_last_tensors_other_than_per_pixel_layers_are_ref
         import_module(Permuting(), (3, 8, 8), name="Permuting")
     (item,) = caught.value.unsupported
     assert item.name == "Tensor.mean" and "permute back to channels first" in item.what
+
+
+class Attention(nn.Module):
+    """Reads many tensor attributes directly, as ViT and Swin do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        for index in range(30):
+            setattr(self, f"bias{index}", nn.Parameter(torch.zeros(4, 6, 6)))
+        self.head = nn.Linear(4 * 6 * 6, 2)
+
+    def forward(self, x):
+        x = self.conv(x)
+        for index in range(30):
+            x = x + getattr(self, f"bias{index}")
+        return self.head(x.flatten(1))
+
+
+def test_a_refusal_reads_in_one_short_line_with_attribute_reads_grouped():
+    with pytest.raises(ModelImportError) as caught:
+        import_module(Attention(), (3, 8, 8), name="Attention")
+    first = str(caught.value).splitlines()[0]
+    assert len(caught.value.unsupported) == 60 and len(first) < 200
+    assert "tensor attributes read directly ×30" in first and "bias7" not in first
