@@ -192,6 +192,15 @@ def _conv_module(params: Params, inputs: list[Shape]) -> ModuleCall:
     )
 
 
+def convolution_kind(params: Params, inputs: list[Shape]) -> str:
+    """``"depthwise"`` when each input channel has its own filters (groups = input channels), ``"grouped,
+    4 groups"`` between that and an ordinary convolution (``""``): words the inspector shows beside the shape."""
+    groups = params.get("groups", 1)
+    if groups == 1 or not inputs or len(inputs[0]) != 3:
+        return ""
+    return "depthwise" if groups == inputs[0][0] else f"grouped, {groups} groups"
+
+
 def _conv_describe(p: Params) -> str:
     text = f"{_pair_text(p['kernel_size'])}, {p['out_channels']} ch, s{_compact(p['stride'])}"
     if p["padding"] not in (0, "valid"):
