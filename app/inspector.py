@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from engine.analysis import ERROR, Analysis, Issue, group_report
 from engine.catalogue import format_shape
+from engine.catalogue.blocks import convolution_kind
 from engine.finetune import block_freezing
 from engine.graph import GraphError, check_node_name
 from engine.names import reserved_name_refusal
@@ -338,6 +339,9 @@ class NodePage(_Page):
         if report is None:  # a newer analysis is on its way
             return
         self.show_report(report)
+        kind = convolution_kind(self.node.params, report.input_shapes) if self.node.type == "conv2d" else ""
+        if kind and report.output_shape:  # "depthwise" names what groups = in channels means
+            self.shape_label.setText(f"{self.shape_label.text()} ({kind})")
         self.frozen_box.setVisible(report.params > 0 or self.node.frozen)
 
     def _set_frozen(self, frozen: bool) -> None:

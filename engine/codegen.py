@@ -9,6 +9,7 @@ so the two cannot disagree.
 """
 from __future__ import annotations
 
+import re
 from collections import deque
 
 from .analysis import Analysis, analyze
@@ -26,11 +27,34 @@ def _variable(name: str) -> str:
 
 
 def _attribute(path: str) -> str:
-    """``layer1.0.conv1`` → ``self.layer1[0].conv1``."""
-    text = "self"
-    for part in path.split("."):
-        text += f"[{part}]" if part.isdigit() else f".{part}"
-    return text
+    """A placeholder for ``self.<path>``, written out by ``_resolve_attributes`` once every module path
+    is known (whether ``8`` in ``layers.8`` indexes a Sequential or is a ModuleDict key depends on its siblings)."""
+    return f"\0{path}\0"
+
+
+def _resolve_attributes(lines: list[str], paths: list[str]) -> list[str]:
+    """``layer1.0.conv1`` → ``self.layer1[0].conv1``, or ``self.layers['8']`` where the numbers of a
+    container do not run 0, 1, 2, … (a ModuleDict, see ``_render``)."""
+    children: dict[str, list[str]] = {}
+    for path in paths:
+        parts = path.split(".")
+        for depth in range(1, len(parts)):
+            siblings = children.setdefault(".".join(parts[:depth]), [])
+            if parts[depth] not in siblings:
+                siblings.append(parts[depth])
+    sequential = {parent for parent, names in children.items() if names == [str(i) for i in range(len(names))]}
+
+    def written(match) -> str:
+        text, parents = "self", []
+        for part in match.group(1).split("."):
+            if part.isdigit():
+                text += f"[{part}]" if ".".join(parents) in sequential else f"[{part!r}]"
+            else:
+                text += f".{part}"
+            parents.append(part)
+        return text
+
+    return [re.sub("\0([^\0]+)\0", written, line) for line in lines]
 
 
 def _container_lines(entries: list[tuple[str, str]]) -> list[str]:
@@ -134,9 +158,31 @@ class _Composites:
             *_container_lines(modules),
             "",
             f"    def forward(self, {', '.join(arguments)}):",
-            *forward,
+            *_resolve_attributes(forward, [path for path, _ in modules]),
             f"        return {returned}",
         ])
+
+
+def _custom_layers(graph: Graph, analysis: Analysis) -> list[str]:
+    """The layers torch.nn lacks (``LayerNorm2d``) that the network uses: the file defines them."""
+    used: dict[str, None] = {}
+    for node_id in analysis.order:
+        node = graph.nodes[node_id]
+        if node.spec.module is not None:
+            path = node.spec.module(node.params, analysis.nodes[node_id].input_shapes).path
+            if "." not in path:
+                used[path] = None
+    return list(used)
+
+
+def _layer_sources(names: list[str]) -> list[str]:
+    if not names:
+        return []  # torch is imported only when needed: analysing a preset stays light (test_lazy_torch)
+    import inspect
+
+    from .catalogue.layers import CUSTOM_LAYERS
+
+    return [inspect.getsource(CUSTOM_LAYERS[name]).rstrip() for name in names]
 
 
 def python_source(graph: Graph, name: str = "Network", analysis: Analysis | None = None) -> str:
@@ -145,7 +191,8 @@ def python_source(graph: Graph, name: str = "Network", analysis: Analysis | None
     if not analysis.valid:
         raise InvalidGraphError(analysis.errors)
     class_name = class_name_for(name)
-    composites = _Composites(graph, analysis, {class_name})
+    custom = _custom_layers(graph, analysis)
+    composites = _Composites(graph, analysis, {class_name, *custom})  # names the file defines
     group_result = {group.output: _variable(group.name) for group in graph.groups.values()}
     modules, forward_lines, arguments, returned = [], [], [], "None"
 
@@ -184,6 +231,7 @@ def python_source(graph: Graph, name: str = "Network", analysis: Analysis | None
         "from torch import nn",
         "",
         "",
+        *[line for source in _layer_sources(custom) for line in (source, "", "")],
         *[line for source in composites.sources for line in (source, "", "")],
         f"class {class_name}(nn.Module):",
         "    def __init__(self):",
@@ -191,7 +239,7 @@ def python_source(graph: Graph, name: str = "Network", analysis: Analysis | None
         *_container_lines(modules),
         "",
         f"    def forward(self, {', '.join(arguments)}):",
-        *forward_lines,
+        *_resolve_attributes(forward_lines, [path for path, _ in modules]),
         f"        return {returned}",
         "",
         "",

@@ -307,7 +307,8 @@ def match_weights(graph: Graph, state: Mapping[str, torch.Tensor], model: nn.Mod
                          node_of={key: module_owner.get(key.rpartition(".")[0], key) for key in shapes})
     taken: set[str] = set()
     for file_key, tensor in state.items():
-        key = file_key if file_key in shapes else torchvision_spelling(file_key)
+        key = file_key if file_key in shapes else file_key + ".scale" if file_key + ".scale" in shapes \
+            else torchvision_spelling(file_key)  # .scale: a LayerScale node holds what torchvision's block does
         if key not in shapes or key in taken:
             match.unexpected.append(file_key)
             continue

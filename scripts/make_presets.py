@@ -10,7 +10,10 @@ node names taken from torchvision's module paths (``layer1.0.conv1`` becomes
 ``torchvision.models.<name>(weights=None)``. The ResNets group each residual
 block into a composite block at torchvision's path (``layer1.0``), so their
 ``state_dict`` keys are torchvision's exactly (``layer1.0.conv1.weight``);
-for AlexNet and VGG a key's dots up to the last become underscores.
+for AlexNet and VGG a key's dots up to the last become underscores. The
+modern families (MobileNetV3, EfficientNet, ConvNeXt, RegNetY) are
+torchvision's models read by the importer, so they are what
+``convcanvas import`` makes of them.
 
 Usage: ``PYTHONPATH=. .venv/bin/python scripts/make_presets.py [--out DIR]``
 """
@@ -212,6 +215,32 @@ def fcn() -> Graph:
 # --- the presets ------------------------------------------------------------------------------
 
 
+def torchvision_import(name: str) -> Callable[[], Graph]:
+    """torchvision's ``name`` as the importer reads it (built on the meta device: structure, no weights),
+    so its blocks, names and ``state_dict`` keys are torchvision's (``features.1.0.block.0.0.weight``)."""
+
+    def build() -> Graph:
+        import torch
+        import torchvision
+
+        from engine.importer import import_module
+
+        try:
+            with torch.device("meta"):
+                model = torchvision.models.get_model(name, weights=None)
+        except NotImplementedError:  # RegNet's constructor computes its widths with tensors
+            model = torchvision.models.get_model(name, weights=None)
+        return import_module(model, (3, 224, 224), name=name, check_only=True).project.graph
+
+    return build
+
+
+def _modern_description(title: str, paper: str, body: str) -> str:
+    return (f"{title} ({paper}) exactly as torchvision.models builds it, imported from torchvision: {body} "
+            "Input 3×224×224, {params} parameters; Model ▸ Load Pretrained Weights loads torchvision's "
+            "ImageNet weights. " + BIG_NETWORK_NOTE)
+
+
 @dataclass(frozen=True)
 class Preset:
     stem: str
@@ -352,6 +381,42 @@ PRESETS: tuple[Preset, ...] = (
         TrainingConfig(dataset="seg-shapes", epochs=12, batch_size=32, optimizer="adam", lr=0.005,
                        scheduler="onecycle", val_fraction=0.2, augment_flip=True),
         wrap=6, task="segmentation",
+    ),
+    Preset(
+        "mobilenet-v3-small", "MobileNetV3-Small", torchvision_import("mobilenet_v3_small"),
+        _modern_description(
+            "MobileNetV3-Small", "Howard et al., \"Searching for MobileNetV3\", 2019",
+            "a Hardswish stem, eleven inverted-residual blocks (1×1 expansion, depthwise convolution, "
+            "squeeze-and-excite gates with Hardsigmoid, 1×1 projection), then pooling and a two-layer "
+            "classifier."),
+        _big_training(lr=0.01, weight_decay=4e-5), wrap=7,
+    ),
+    Preset(
+        "efficientnet-b0", "EfficientNet-B0", torchvision_import("efficientnet_b0"),
+        _modern_description(
+            "EfficientNet-B0", "Tan and Le, \"EfficientNet: Rethinking Model Scaling for Convolutional Neural "
+            "Networks\", 2019",
+            "sixteen MBConv blocks in seven stages (SiLU, squeeze-and-excite, stochastic depth on the "
+            "residual branches), a 1×1 head convolution to 1,280 channels, pooling, dropout and one dense "
+            "layer."),
+        _big_training(lr=0.01, weight_decay=1e-5), wrap=7,
+    ),
+    Preset(
+        "convnext-tiny", "ConvNeXt-Tiny", torchvision_import("convnext_tiny"),
+        _modern_description(
+            "ConvNeXt-Tiny", "Liu et al., \"A ConvNet for the 2020s\", 2022",
+            "a 4×4 patchify stem, four stages of CNBlocks (7×7 depthwise convolution, LayerNorm over "
+            "channels, a pointwise MLP with GELU, layer scale and stochastic depth) with LayerNorm and "
+            "2×2 convolutions between stages, then pooling, LayerNorm and one dense layer."),
+        _big_training(lr=0.001, weight_decay=0.05), wrap=7,
+    ),
+    Preset(
+        "regnet-y-400mf", "RegNetY-400MF", torchvision_import("regnet_y_400mf"),
+        _modern_description(
+            "RegNetY-400MF", "Radosavovic et al., \"Designing Network Design Spaces\", 2020",
+            "a 3×3 stem, four stages of residual bottleneck blocks with grouped 3×3 convolutions and "
+            "squeeze-and-excite gates, then pooling and one dense layer."),
+        _big_training(lr=0.01, weight_decay=5e-5), wrap=7,
     ),
 )
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from ..names import preview
 from .blocks import ACTIVATIONS, CORE_BLOCKS, format_shape
+from .channels import CHANNEL_BLOCKS
+from .gating import GATING_BLOCKS
+from .normalisation import NORMALISATION_BLOCKS
 from .resampling import RESAMPLING_BLOCKS
 from .spec import (
     BlockSpec,
@@ -31,8 +34,11 @@ CATEGORY_TITLES: dict[str, str] = {
 }
 """How the palette and the block guides title each category."""
 
-ALL_BLOCKS: tuple[BlockSpec, ...] = (*CORE_BLOCKS, *RESAMPLING_BLOCKS)
-"""Every block type; each family module adds its tuple here."""
+ALL_BLOCKS: tuple[BlockSpec, ...] = (
+    *CORE_BLOCKS, *RESAMPLING_BLOCKS, *CHANNEL_BLOCKS, *GATING_BLOCKS, *NORMALISATION_BLOCKS,
+)
+"""Every block type; each family module (resampling for segmentation, the modern families' channels,
+gating and normalisation) adds its tuple here."""
 
 _BY_TYPE: dict[str, BlockSpec] = {spec.type_id: spec for spec in ALL_BLOCKS}
 

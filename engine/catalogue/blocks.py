@@ -192,6 +192,15 @@ def _conv_module(params: Params, inputs: list[Shape]) -> ModuleCall:
     )
 
 
+def convolution_kind(params: Params, inputs: list[Shape]) -> str:
+    """``"depthwise"`` when each input channel has its own filters (groups = input channels), ``"grouped,
+    4 groups"`` between that and an ordinary convolution (``""``): words the inspector shows beside the shape."""
+    groups = params.get("groups", 1)
+    if groups == 1 or not inputs or len(inputs[0]) != 3:
+        return ""
+    return "depthwise" if groups == inputs[0][0] else f"grouped, {groups} groups"
+
+
 def _conv_describe(p: Params) -> str:
     text = f"{_pair_text(p['kernel_size'])}, {p['out_channels']} ch, s{_compact(p['stride'])}"
     if p["padding"] not in (0, "valid"):
@@ -336,6 +345,9 @@ ACTIVATIONS: dict[str, str] = {
     "sigmoid": "Sigmoid",
     "tanh": "Tanh",
     "softmax": "Softmax",
+    "hardswish": "Hardswish",
+    "hardsigmoid": "Hardsigmoid",
+    "mish": "Mish",
 }
 
 
@@ -362,7 +374,8 @@ ACTIVATION = BlockSpec(
         "layers collapse into a single linear map. ReLU (max(0, x)) is the "
         "usual choice; ReLU6 also caps values at 6 (MobileNet); LeakyReLU keeps "
         "a small slope for negatives; ELU, GELU "
-        "and SiLU are smooth variants; Sigmoid and Tanh squash to (0, 1) and "
+        "and SiLU are smooth variants (Mish too); Hardswish and Hardsigmoid are "
+        "cheap piecewise-linear SiLU and Sigmoid (MobileNetV3); Sigmoid and Tanh squash to (0, 1) and "
         "(−1, 1); Softmax turns scores into probabilities over the channel axis."
     ),
     params=(

@@ -170,7 +170,8 @@ class PortSpec:
 class ModuleCall:
     """How to build a block's torch module, as data.
 
-    The compiler resolves ``path`` (e.g. ``"nn.Conv2d"``) and calls it; the
+    The compiler resolves ``path`` (e.g. ``"nn.Conv2d"``, or a bare class name
+    from ``layers.CUSTOM_LAYERS`` such as ``"LayerNorm2d"``) and calls it; the
     code generator prints the same call, so both always agree.
     """
 
@@ -186,8 +187,12 @@ class ModuleCall:
         import torch
         from torch import nn
 
-        namespace = {"nn": nn, "torch": torch}
         owner, _, attr = self.path.partition(".")
+        if not attr:  # a layer torch.nn lacks (LayerNorm2d): the exported source defines it too
+            from .layers import CUSTOM_LAYERS
+
+            return CUSTOM_LAYERS[owner](*self.args, **self.kwargs)
+        namespace = {"nn": nn, "torch": torch}
         return getattr(namespace[owner], attr)(*self.args, **self.kwargs)
 
 

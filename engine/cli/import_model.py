@@ -119,13 +119,16 @@ def _list_models(check: bool) -> int:
         print("\n".join(names))
         print(f"{len(names)} models; convcanvas import --list --check tries each one")
         return 0
+    from ..importer.convert import unsupported_kinds
+
     importable = 0
     for name in names:
         try:
             check_torchvision(name)
         except ModelImportError as error:
             count = len(error.unsupported)
-            reason = f"{count} unsupported operation{'s' * (count != 1)}" if count else error.summary
+            reason = (f"{count} unsupported operation{'s' * (count != 1)}: {unsupported_kinds(error.unsupported)}"
+                      if count else error.summary)
             print(f"  {name}: no ({reason})", flush=True)
         else:
             importable += 1

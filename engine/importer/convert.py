@@ -37,6 +37,7 @@ from ..project import Project
 from .errors import ModelImportError, Unsupported
 from .mapping import (
     SHAPE_QUERY,
+    SPLIT,
     Block,
     PassThrough,
     base_name,
@@ -173,15 +174,14 @@ class _GraphBuilder:
             elif isinstance(mapped.get(node), Block):
                 self._add_block(node, mapped[node], calls)
         if self.unsupported:
-            counts = Counter(item.name for item in self.unsupported)
-            kinds = ", ".join(f"{name} ×{count}" if count > 1 else name for name, count in counts.most_common())
+            kinds = unsupported_kinds(self.unsupported)
             total = len(self.unsupported)
             raise ModelImportError(f"{self.title} cannot be imported: ConvCanvas has no block for {total} of its "
                                    f"operations ({kinds}):", self.unsupported)
         self._connect(result, "output", self.graph.add_node("output", name="output", node_id="output").id)
         dead = sorted({operation_name(n, self.traced) for n in fx_graph.nodes
                        if n.op in ("call_module", "call_function", "call_method") and n not in live
-                       and map_node(n, self.traced) != SHAPE_QUERY})
+                       and map_node(n, self.traced) not in (SHAPE_QUERY, SPLIT)})
         if dead:
             self.notes.append(f"left out operations whose results the network never uses: {', '.join(dead)}")
         return self.graph
@@ -282,6 +282,20 @@ class _GraphBuilder:
             self.graph.connect(self.value[source], target)
 
 
+KINDS_LISTED = 8
+"""How many kinds of unsupported operation the first line of a refusal names."""
+
+
+def unsupported_kinds(unsupported: list[Unsupported]) -> str:
+    """``nn.LSTM ×2, Tensor.repeat, tensor attributes read directly ×40 …``: one short line, however many.
+    Reads of attributes (each a different name: ``features.1.0.attn.qkv.weight``) count as one kind."""
+    counts = Counter("tensor attributes read directly" if item.name.startswith("attribute ") else item.name
+                     for item in unsupported)
+    kinds = [f"{name} ×{count}" if count > 1 else name for name, count in counts.most_common()]
+    more = f" … and {len(kinds) - KINDS_LISTED} more kinds" if len(kinds) > KINDS_LISTED else ""
+    return ", ".join(kinds[:KINDS_LISTED]) + more
+
+
 def _live_nodes(fx_graph: fx.Graph) -> set[fx.Node]:
     """The nodes the output depends on."""
     output = next(node for node in fx_graph.nodes if node.op == "output")
@@ -370,7 +384,11 @@ def _weights(graph: Graph, builder: _GraphBuilder, traced: fx.GraphModule) -> di
     state: dict[str, torch.Tensor] = {}
     for node_id, path in builder.layer_nodes.items():
         prefix = graph.module_path(node_id)
-        for key, tensor in traced.get_submodule(path).state_dict().items():
+        owner, _, name = path.rpartition(".")
+        layer = getattr(traced.get_submodule(owner), name)
+        # A bare parameter (ConvNeXt's layer_scale) is the LayerScale block's scale.
+        tensors = layer.state_dict() if isinstance(layer, nn.Module) else {"scale": layer}
+        for key, tensor in tensors.items():
             state[f"{prefix}.{key}"] = tensor.detach().cpu()
     return state
 

@@ -269,6 +269,14 @@ def _linear(layer: nn.Linear) -> tuple[str, dict[str, Any]]:
     return "dense", {"out_features": layer.out_features, "bias": layer.bias is not None}
 
 
+def _prelu(layer: nn.PReLU) -> tuple[str, dict[str, Any]]:
+    return "prelu", {"per_channel": layer.num_parameters != 1}
+
+
+def _groupnorm(layer: nn.GroupNorm) -> tuple[str, dict[str, Any]]:
+    return "groupnorm", {"groups": layer.num_groups, "eps": layer.eps, "affine": layer.affine}
+
+
 LAYERS: dict[type[nn.Module], Callable[[Any], tuple[str, dict[str, Any]]]] = {
     nn.Conv2d: _conv,
     nn.ConvTranspose2d: _conv_transpose,
@@ -289,12 +297,26 @@ LAYERS: dict[type[nn.Module], Callable[[Any], tuple[str, dict[str, Any]]]] = {
     nn.Flatten: _flatten,
     nn.Linear: _linear,
     nn.Dropout: lambda layer: ("dropout", {"p": layer.p}),
+    nn.Hardswish: _activation("hardswish"),
+    nn.Hardsigmoid: _activation("hardsigmoid"),
+    nn.Mish: _activation("mish"),
+    nn.PReLU: _prelu,
+    nn.GroupNorm: _groupnorm,
+    nn.Dropout2d: lambda layer: ("dropout2d", {"p": layer.p}),
+    nn.ChannelShuffle: lambda layer: ("channel_shuffle", {"groups": layer.groups}),
 }
+SPATIAL_TYPES = ("conv2d", "batchnorm2d", "maxpool2d", "avgpool2d", "adaptiveavgpool2d", "groupnorm", "dropout2d",
+                 "channel_shuffle", "layernorm2d", "spatial_mean", "layer_scale", "pointwise_dense", "channel_slice")
+"""Blocks that take batch×channels×height×width only."""
 
 
 def _map_layer(node: fx.Node, layer: nn.Module) -> Block | PassThrough:
     if type(layer) is nn.Identity:
         return PassThrough(_tensor(node.args[0]))
+    if node.args and channels_last(node.args[0]):
+        return _channels_last_layer(node, layer)
+    if isinstance(layer, nn.LayerNorm):
+        return _layernorm2d(node, layer)
     rule = LAYERS.get(type(layer))
     if rule is None:
         base = next((kind.__name__ for kind in LAYERS if isinstance(layer, kind)), None)
@@ -312,7 +334,7 @@ def _map_layer(node: fx.Node, layer: nn.Module) -> Block | PassThrough:
 def _typed_block(type_id: str, params: dict[str, Any], source: fx.Node, module_path: str | None = None) -> Block:
     """Checks what the block needs of its input's rank, then builds it."""
     rank = len(shape_of(source))
-    if type_id in ("conv2d", "batchnorm2d", "maxpool2d", "avgpool2d", "adaptiveavgpool2d"):
+    if type_id in SPATIAL_TYPES:
         _need_rank(source, 4, block(type_id).title)
     elif type_id == "dense":
         _need_rank(source, 2, "Dense")
@@ -328,9 +350,125 @@ def _typed_block(type_id: str, params: dict[str, Any], source: fx.Node, module_p
     return _block(type_id, params, (source,), module_path)
 
 
+# --- channels-last stretches (ConvNeXt: permute → LayerNorm → Linear → GELU → Linear → permute) ------------
+
+_TO_CHANNELS_LAST, _TO_CHANNELS_FIRST = (0, 2, 3, 1), (0, 3, 1, 2)
+_ELEMENTWISE_LAYERS = (nn.GELU, nn.ReLU, nn.ReLU6, nn.SiLU, nn.Hardswish, nn.Mish, nn.Dropout, nn.Identity)
+
+
+def _permutation(node: fx.Node) -> tuple[int, ...] | None:
+    """The dims of ``x.permute(...)`` / ``torch.permute(x, ...)``, or None for any other node."""
+    if not ((node.op == "call_method" and node.target == "permute")
+            or (node.op == "call_function" and node.target is torch.permute)):
+        return None
+    dims = list(node.args[1:]) or list(node.kwargs.get("dims", ()))
+    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+        dims = list(dims[0])
+    return tuple(dims) if all(isinstance(d, int) for d in dims) else None
+
+
+def channels_last(value: Any) -> bool:
+    """True for a batch×H×W×C tensor made by permuting a network's C×H×W maps, directly or through
+    per-channel-vector operations (LayerNorm over C, Linear, element-wise activations): ConvNeXt
+    computes these, and they map to blocks on the C×H×W maps themselves (LayerNorm2d, PointwiseDense)."""
+    if not isinstance(value, fx.Node):
+        return False
+    if "convcanvas_channels_last" not in value.meta:
+        value.meta["convcanvas_channels_last"] = _is_channels_last(value)
+    return value.meta["convcanvas_channels_last"]
+
+
+def _is_channels_last(node: fx.Node) -> bool:
+    if _permutation(node) == _TO_CHANNELS_LAST:
+        return not channels_last(node.args[0])
+    if not node.args or not channels_last(node.args[0]) or _permutation(node) is not None:
+        return False
+    if node.op == "call_module":
+        owner = node.graph.owning_module
+        layer = owner.get_submodule(node.target) if owner is not None else None
+        return isinstance(layer, (nn.LayerNorm, nn.Linear, *_ELEMENTWISE_LAYERS))
+    return node.op in ("call_function", "call_method") and (
+        node.target in _ACTIVATION_FUNCTIONS or node.target in _ACTIVATION_METHODS) and \
+        _ACTIVATION_FUNCTIONS.get(node.target, _ACTIVATION_METHODS.get(node.target)) != "softmax"
+
+
+def _permute(node: fx.Node) -> PassThrough:
+    dims = _permutation(node)
+    source = _tensor(node.args[0])
+    if dims == _TO_CHANNELS_LAST and not channels_last(source):
+        return PassThrough(source)
+    if dims == _TO_CHANNELS_FIRST and channels_last(source):
+        return PassThrough(source)
+    raise _Refusal(f"it permutes the axes as {dims}; ConvCanvas follows channels-last stretches only from "
+                   "permute(0, 2, 3, 1) back to permute(0, 3, 1, 2), with per-channel layers between them")
+
+
+def _channels_last_layer(node: fx.Node, layer: nn.Module) -> Block | PassThrough:
+    """A layer applied to each pixel's channel vector (the input is channels-last)."""
+    source = _tensor(node.args[0])
+    path = str(node.target)
+    if type(layer) is nn.LayerNorm:
+        if tuple(layer.normalized_shape) != shape_of(source)[-1:]:
+            raise _Refusal(f"it normalises over {tuple(layer.normalized_shape)}, not over the channels")
+        return _block("layernorm2d", _layernorm_params(layer), (source,), path)
+    if type(layer) is nn.Linear:
+        return _block("pointwise_dense", {"out_features": layer.out_features, "bias": layer.bias is not None},
+                      (source,), path)
+    if type(layer) is nn.Identity:
+        return PassThrough(source)
+    if type(layer) in LAYERS and isinstance(layer, _ELEMENTWISE_LAYERS):
+        type_id, params = LAYERS[type(layer)](layer)
+        return _block(type_id, params, (source,), path)
+    raise _Refusal("it works on a channels-last tensor (after permute(0, 2, 3, 1)), where only LayerNorm, "
+                   "Linear and element-wise activations are followed")
+
+
+def _layernorm_params(layer: nn.LayerNorm) -> dict[str, Any]:
+    if (layer.weight is None) != (layer.bias is None):
+        raise _Refusal("it has a weight but no bias: the LayerNorm2d block learns both or neither")
+    return {"eps": layer.eps, "affine": layer.weight is not None}
+
+
+def _layernorm2d(node: fx.Node, layer: nn.LayerNorm) -> Block:
+    """A LayerNorm subclass on channels-first maps (torchvision's and timm's LayerNorm2d): imported when it
+    computes, on a test input, what the LayerNorm2d block does."""
+    if len(node.args) != 1 or node.kwargs:
+        raise _Refusal("it is called with more than one argument")
+    source = _tensor(node.args[0])
+    _need_rank(source, 4, "LayerNorm2d")
+    if tuple(layer.normalized_shape) != shape_of(source)[1:2] or not _behaves_as_layernorm2d(layer):
+        raise _Refusal("a LayerNorm that does not normalise each pixel over its channels (LayerNorm2d)")
+    return _block("layernorm2d", _layernorm_params(layer), (source,), str(node.target))
+
+
+def _behaves_as_layernorm2d(layer: nn.LayerNorm) -> bool:
+    import copy
+
+    from ..catalogue.layers import LayerNorm2d
+
+    channels = layer.normalized_shape[0]
+    probe = copy.deepcopy(layer)
+    if any(p.is_meta for p in probe.parameters()):  # a model built on the meta device: give it values
+        probe = probe.to_empty(device="cpu")
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for parameter in probe.parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator))
+        reference = LayerNorm2d(channels, eps=layer.eps, affine=layer.weight is not None)
+        if layer.weight is not None:
+            reference.weight.copy_(probe.weight)
+            reference.bias.copy_(probe.bias)
+        x = torch.randn(2, channels, 3, 4, generator=generator)
+        try:
+            return bool(torch.allclose(probe.eval()(x), reference(x), atol=1e-5))
+        except Exception:  # noqa: BLE001 - a forward that does something else entirely
+            return False
+
+
 # --- functions and methods ------------------------------------------------------------------------
 
 _ACTIVATION_FUNCTIONS: dict[Any, str] = {
+    F.hardswish: "hardswish", F.hardsigmoid: "hardsigmoid", F.mish: "mish",
     F.relu: "relu", torch.relu: "relu", F.relu_: "relu", torch.relu_: "relu", F.relu6: "relu6",
     F.leaky_relu: "leaky_relu", F.elu: "elu", F.gelu: "gelu", F.silu: "silu", torch.sigmoid: "sigmoid",
     F.sigmoid: "sigmoid", torch.tanh: "tanh", F.tanh: "tanh", F.softmax: "softmax", torch.softmax: "softmax",
@@ -453,10 +591,145 @@ def _adaptive_call(node: fx.Node) -> Block:
     return _typed_block(type_id, params, source)
 
 
+PARAMETER = "parameter"
+"""The answer for a layer's own tensor read directly (ConvNeXt's ``self.layer_scale``): no block, only the
+weight of the LayerScale block that multiplies by it."""
+SPLIT = "split"
+"""The answer for ``x.chunk(2, dim=1)``: no block; each part taken from it is a ChannelSlice."""
+_MUL_FUNCTIONS = (operator.mul, operator.imul, torch.mul)
+
+
+def _layer_scale(node: fx.Node, attribute: fx.Node, value: Any) -> Block:
+    """``self.layer_scale * x``: a learned C×1×1 (or C) per-channel scale."""
+    source = _tensor(value)
+    _need_rank(source, 4, "LayerScale")
+    tensor = _attribute_value(attribute)
+    channels = shape_of(source)[1]
+    if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) not in ((channels, 1, 1),):
+        shape = "×".join(map(str, getattr(tensor, "shape", ()))) or "a number"
+        raise _Refusal(f"it multiplies by the attribute {attribute.target} of shape {shape}; the LayerScale block "
+                       f"scales each of the {channels} channels (a {channels}×1×1 tensor)")
+    if not isinstance(tensor, nn.Parameter):
+        raise _Refusal(f"it multiplies by {attribute.target}, a tensor that is not learned; LayerScale's scale is")
+    return _block("layer_scale", {"init": 1e-6}, (source,), str(attribute.target))
+
+
+def _attribute_value(node: fx.Node) -> Any:
+    owner = node.graph.owning_module
+    value: Any = owner
+    for part in str(node.target).split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _multiply(node: fx.Node) -> Block:
+    first, second = _argument(node, 0, "input"), _argument(node, 1, "other")
+    for attribute, value in ((first, second), (second, first)):
+        if isinstance(attribute, fx.Node) and attribute.op == "get_attr":
+            return _layer_scale(node, attribute, value)
+    if not isinstance(first, fx.Node) or not isinstance(second, fx.Node):
+        raise _Refusal("it multiplies by a constant; the Multiply block multiplies tensors the network computes")
+    first, second = _tensor(first), _tensor(second)
+    from ..catalogue.gating import broadcast_shape
+
+    shapes = [shape_of(first), shape_of(second)]
+    if broadcast_shape(shapes) != shapes[0] and broadcast_shape(shapes) != shapes[1]:
+        raise _Refusal(f"it broadcasts {_shape_text(first)} and {_shape_text(second)}; the Multiply block takes one "
+                       "shape, or a C×1×1 gate over C×H×W maps")
+    # The gated maps first, the gate second, as people draw squeeze-and-excite.
+    ordered = (first, second) if shapes[0] == broadcast_shape(shapes) else (second, first)
+    return _block("multiply", {}, ordered)
+
+
+def _mean(node: fx.Node) -> Block:
+    """``x.mean((2, 3), keepdim=True)``: the squeeze of squeeze-and-excite."""
+    source = _tensor(_argument(node, 0, "input"))
+    dims = _constant(_argument(node, 1, "dim"), "dimensions")
+    keepdim = _constant(_argument(node, 2, "keepdim", False), "keepdim")
+    rank = len(shape_of(source))
+    dims = sorted(_dim(d, rank) for d in (dims if isinstance(dims, (list, tuple)) else [dims])) if dims is not None \
+        else None
+    if rank != 4 or dims != [2, 3]:
+        raise _Refusal(f"it averages over dimensions {dims}; the Mean H×W block averages over height and width "
+                       "(dims (2, 3))")
+    if _argument(node, 3, "dtype") is not None:
+        raise _Refusal("it changes the dtype while averaging")
+    return _typed_block("spatial_mean", {"keepdim": bool(keepdim)}, source)
+
+
+def _stochastic_depth(node: fx.Node) -> Block:
+    source = _tensor(_argument(node, 0, "input"))
+    p = _constant(_argument(node, 1, "p"), "drop rate")
+    mode = _constant(_argument(node, 2, "mode"), "mode")
+    if mode != "row":
+        raise _Refusal(f"mode={mode!r}: the StochasticDepth block drops the branch per sample (\"row\")")
+    return _block("stochastic_depth", {"p": float(p)}, (source,))
+
+
+def _channel_shuffle(node: fx.Node) -> Block:
+    source = _tensor(_argument(node, 0, "x"))
+    groups = _constant(_argument(node, 1, "groups"), "groups")
+    return _typed_block("channel_shuffle", {"groups": groups}, source)
+
+
+def _split_parts(split: fx.Node) -> list[tuple[int, int]]:
+    """The channel ranges of ``x.chunk(n, dim=1)`` / ``x.split(size_or_sizes, dim=1)``."""
+    source = _tensor(split.args[0])
+    rank = len(shape_of(source))
+    name = split.target if isinstance(split.target, str) else getattr(split.target, "__name__", "")
+    amount = _constant(_argument(split, 1, "chunks" if name == "chunk" else "split_size_or_sections"), "sizes")
+    dim = _constant(_argument(split, 2, "dim", 0), "dimension")
+    if _dim(dim, rank) != 1:
+        raise _Refusal("it splits along a dimension other than 1 (channels); ChannelSlice takes channels")
+    channels = shape_of(source)[1]
+    if name == "chunk":
+        size = -(-channels // amount)
+        sizes = [size] * (channels // size) + ([channels % size] if channels % size else [])
+    elif isinstance(amount, int):
+        sizes = [amount] * (channels // amount) + ([channels % amount] if channels % amount else [])
+    else:
+        sizes = list(amount)
+    starts = [sum(sizes[:index]) for index in range(len(sizes))]
+    return [(start, start + size) for start, size in zip(starts, sizes)]
+
+
+def _is_split(node: Any) -> bool:
+    return isinstance(node, fx.Node) and (
+        (node.op == "call_method" and node.target in ("chunk", "split"))
+        or (node.op == "call_function" and node.target in (torch.chunk, torch.split)))
+
+
+def _split(node: fx.Node) -> str:
+    """A split is mapped through its parts: each ``getitem`` on it becomes a ChannelSlice."""
+    _split_parts(node)
+    if any(user.op != "call_function" or user.target is not operator.getitem for user in node.users):
+        raise _Refusal("its parts are used as a whole (a tuple); ConvCanvas follows parts taken one by one")
+    return SPLIT
+
+
+def _split_part(node: fx.Node) -> Block:
+    split, index = node.args
+    parts = _split_parts(split)
+    if not isinstance(index, int) or not -len(parts) <= index < len(parts):
+        raise _Refusal(f"it takes part {index!r} of a split into {len(parts)}")
+    start, stop = parts[index]
+    return _typed_block("channel_slice", {"start": start, "stop": stop}, _tensor(split.args[0]))
+
+
+def _known_functions() -> dict[Any, Callable[[fx.Node], Any]]:
+    """Functions of torchvision that torch.fx keeps as calls (``fx.wrap``, or ``tracing.LEAF_FUNCTIONS``)."""
+    import torchvision
+
+    return {torchvision.ops.stochastic_depth: _stochastic_depth,
+            torchvision.models.shufflenetv2.channel_shuffle: _channel_shuffle}
+
+
 _FUNCTIONS: dict[Any, Callable[[fx.Node], Block | PassThrough]] = {
     torch.flatten: _flatten_call, torch.reshape: _reshape, F.dropout: _dropout_call,
     F.max_pool2d: _max_pool_call, F.avg_pool2d: _avg_pool_call, F.adaptive_avg_pool2d: _adaptive_call,
     **{function: _add for function in _ADD_FUNCTIONS}, **{function: _cat for function in _CAT_FUNCTIONS},
+    **{function: _multiply for function in _MUL_FUNCTIONS}, torch.mean: _mean, torch.permute: _permute,
+    torch.chunk: _split, torch.split: _split, **_known_functions(),
 }
 
 
@@ -468,6 +741,8 @@ def _map_function(node: fx.Node) -> Block | PassThrough | str:
         return SHAPE_QUERY  # arithmetic on sizes (x.size(1) // 2): only ever an argument
     if target in _ACTIVATION_FUNCTIONS:
         return _function_activation(node, _ACTIVATION_FUNCTIONS[target])
+    if target is operator.getitem and _is_split(node.args[0]):
+        return _split_part(node)
     rule = _FUNCTIONS.get(target)
     if rule is None:
         raise _Refusal("ConvCanvas has no block for this operation")
@@ -482,6 +757,14 @@ def _map_method(node: fx.Node) -> Block | PassThrough | str:
         return _function_activation(node, _ACTIVATION_METHODS[name])
     if name in ("add", "add_"):
         return _add(node)
+    if name in ("mul", "mul_"):
+        return _multiply(node)
+    if name == "mean":
+        return _mean(node)
+    if name == "permute":
+        return _permute(node)
+    if name in ("chunk", "split"):
+        return _split(node)
     if name in _RESHAPES:
         return _reshape(node)
     if name == "flatten":
@@ -516,12 +799,20 @@ def is_in_place(node: fx.Node, traced: fx.GraphModule) -> bool:
 def map_node(node: fx.Node, traced: fx.GraphModule) -> Block | PassThrough | str | Unsupported:
     """What ``node`` (a call_module/call_function/call_method/get_attr node) becomes."""
     try:
+        if node.op in ("call_function", "call_method") and _permutation(node) is None and not channels_last(node) \
+                and any(channels_last(source) for source in node.all_input_nodes):
+            raise _Refusal("it works on a channels-last tensor (after permute(0, 2, 3, 1)); permute back to "
+                           "channels first (permute(0, 3, 1, 2)) before it")
         if node.op == "call_module":
             return _map_layer(node, traced.get_submodule(node.target))
         if node.op == "call_function":
             return _map_function(node)
         if node.op == "call_method":
             return _map_method(node)
+        if node.users and all(user.op in ("call_function", "call_method") and
+                              (user.target in _MUL_FUNCTIONS or user.target in ("mul", "mul_"))
+                              for user in node.users):
+            return PARAMETER  # the multiplication that reads it becomes a LayerScale (and checks its shape)
         raise _Refusal("the network reads this tensor attribute directly; only layers' own weights can be imported")
     except _Refusal as refusal:
         return Unsupported(refusal.name or operation_name(node, traced), location(node), refusal.what)

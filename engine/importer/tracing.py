@@ -24,7 +24,8 @@ from .errors import ModelImportError
 MAPPED_LAYERS: tuple[type[nn.Module], ...] = (
     nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid,
     nn.Tanh, nn.Softmax, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.Flatten, nn.Linear, nn.Dropout,
-    nn.Identity,
+    nn.Identity, nn.Hardswish, nn.Hardsigmoid, nn.Mish, nn.PReLU, nn.GroupNorm, nn.Dropout2d, nn.ChannelShuffle,
+    nn.LayerNorm,
 )
 """Layers the importer maps to blocks when they are exactly these classes."""
 
@@ -39,7 +40,18 @@ def is_container(kind: type) -> bool:
 _TORCH_DIR = str(Path(torch.__file__).resolve().parent)
 
 
+def leaf_functions() -> tuple:
+    """Plain functions kept as one call (they have a block) instead of traced into: torchvision's
+    ``channel_shuffle`` is a view/transpose/view that no block follows step by step."""
+    import torchvision
+
+    return (torchvision.models.shufflenetv2.channel_shuffle,)
+
+
 class ImportTracer(fx.Tracer):
+    def __init__(self) -> None:
+        super().__init__(autowrap_functions=leaf_functions())
+
     def is_leaf_module(self, module: nn.Module, qualified_name: str) -> bool:
         if is_container(type(module)):
             return False

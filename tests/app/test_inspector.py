@@ -88,6 +88,22 @@ def test_a_node_shows_its_name_parameters_numbers_and_guide(inspector, document)
     assert not page.issues_heading.isVisibleTo(page)
 
 
+def test_a_convolution_with_groups_equal_to_its_input_channels_is_called_depthwise(qtbot, inspector, document):
+    inspector.show_nodes(["conv2"])
+    page = inspector.page
+    assert document.analysis.nodes["conv2"].input_shapes == [(6, 14, 14)]
+    assert document.set_param("conv2", "out_channels", 12)
+    with qtbot.waitSignal(document.analysis_changed, timeout=2000):
+        assert document.set_param("conv2", "groups", 6)
+    qtbot.waitUntil(lambda: page.shape_label.text() == "12×10×10 (depthwise)")
+    with qtbot.waitSignal(document.analysis_changed, timeout=2000):
+        assert document.set_param("conv2", "groups", 2)
+    qtbot.waitUntil(lambda: page.shape_label.text() == "12×10×10 (grouped, 2 groups)")
+    with qtbot.waitSignal(document.analysis_changed, timeout=2000):
+        assert document.set_param("conv2", "groups", 1)
+    qtbot.waitUntil(lambda: page.shape_label.text() == "12×10×10")
+
+
 def test_typing_a_value_is_one_undo_step_and_arrow_steps_merge_into_it(qtbot, inspector, document):
     inspector.show_nodes(["conv1"])
     spin = inspector.page.editors["out_channels"].spin

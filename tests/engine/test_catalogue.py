@@ -10,13 +10,17 @@ from engine.catalogue import ParamError, block
 from engine.catalogue.blocks import ACTIVATIONS
 
 REQUIRED = {"input", "conv2d", "batchnorm2d", "activation", "maxpool2d", "avgpool2d", "adaptiveavgpool2d",
-            "flatten", "dense", "dropout", "add", "concat", "output", "convtranspose2d", "upsample"}
+            "flatten", "dense", "dropout", "add", "concat", "output", "convtranspose2d", "upsample",
+            # the modern families' (MobileNetV3, EfficientNet, RegNetY, ShuffleNet, ConvNeXt)
+            "prelu", "spatial_mean", "pointwise_dense", "channel_shuffle", "channel_slice", "identity", "multiply", "layer_scale",
+            "layernorm2d", "groupnorm", "dropout2d", "stochastic_depth"}
 
 
 def test_every_required_block_type_exists_once():
     type_ids = [spec.type_id for spec in ALL_BLOCKS]
     assert set(type_ids) == REQUIRED and len(type_ids) == len(set(type_ids))
-    assert set(ACTIVATIONS) == {"relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax"}
+    assert set(ACTIVATIONS) == {"relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax",
+                                "hardswish", "hardsigmoid", "mish"}
 
 
 @pytest.mark.parametrize("spec", ALL_BLOCKS, ids=lambda s: s.type_id)

@@ -16,7 +16,9 @@ from torch import fx
 from engine import Graph, InvalidGraphError, analyze, block, block_types, compile_graph
 
 SPATIAL_BLOCKS = ["conv2d", "conv2d", "batchnorm2d", "activation", "maxpool2d", "avgpool2d",
-                  "adaptiveavgpool2d", "dropout", "flatten", "add", "concat", "convtranspose2d", "upsample"]
+                  "adaptiveavgpool2d", "dropout", "flatten", "add", "concat", "convtranspose2d", "upsample",
+                  "prelu", "spatial_mean", "pointwise_dense", "channel_shuffle", "channel_slice", "identity", "multiply",
+                  "layer_scale", "layernorm2d", "groupnorm", "dropout2d", "stochastic_depth"]
 FLAT_BLOCKS = ["dense", "dense", "activation", "dropout", "add", "concat"]
 
 small = st.integers(1, 3)
@@ -49,7 +51,16 @@ def params_for(type_id: str, in_channels: int):
         return st.fixed_dictionaries({"output_size": pairs})
     if type_id == "activation":
         return st.fixed_dictionaries({"function": st.sampled_from(
-            ["relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax"])})
+            ["relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "sigmoid", "tanh", "softmax", "hardswish",
+             "hardsigmoid", "mish"])})
+    if type_id in ("groupnorm", "channel_shuffle"):
+        return st.fixed_dictionaries({"groups": st.sampled_from([g for g in (1, 2, 3) if in_channels % g == 0])})
+    if type_id == "pointwise_dense":
+        return st.fixed_dictionaries({"out_features": st.integers(1, 6), "bias": st.booleans()})
+    if type_id == "channel_slice":
+        return st.tuples(st.integers(0, 3), st.integers(1, 4)).map(lambda t: {"start": t[0], "stop": t[1]})
+    if type_id == "prelu":
+        return st.fixed_dictionaries({"per_channel": st.booleans()})
     if type_id == "dense":
         return st.fixed_dictionaries({"out_features": st.integers(1, 12), "bias": st.booleans()})
     if type_id == "batchnorm2d":
@@ -74,9 +85,11 @@ def networks(draw) -> Graph:
             break
         type_id = draw(st.sampled_from(SPATIAL_BLOCKS if len(shape) == 3 else FLAT_BLOCKS))
         sources = [src]
-        if type_id in ("add", "concat"):
+        if type_id in ("add", "concat", "multiply"):
             alike = [n for n in nodes if n != src and shapes[n].output_shape is not None and (
                 shapes[n].output_shape == shape if type_id == "add"
+                else len(shapes[n].output_shape) == 3 and shapes[n].output_shape[0] == shape[0]
+                if type_id == "multiply"
                 else shapes[n].output_shape[1:] == shape[1:])]
             if not alike:
                 continue

@@ -1,0 +1,174 @@
+"""Importing the modern CNN families (MobileNetV3, EfficientNet, RegNetY, ShuffleNetV2, MNASNet, ConvNeXt)
+and networks written in the same style in a user's own code: the same outputs, composite blocks named
+after the source's classes, and exports (ONNX, Python) that compute the same."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torchvision
+from torch import nn
+
+from engine import analyze, compile_graph
+from engine.codegen import python_source
+from engine.export import export_onnx
+from engine.importer import ModelImportError, import_module
+
+from .test_importer import parameter_count, randomised
+
+SHAPE = (3, 64, 64)  # the smallest size every family runs at (ConvNeXt downsamples 32×)
+
+FAMILIES = {
+    "mobilenet_v3_small": {"InvertedResidual"},
+    "mobilenet_v3_large": {"InvertedResidual"},
+    "efficientnet_b0": {"MBConv"},
+    "regnet_y_400mf": set(),  # its blocks' names (block1-0) are not Python names: imported loose
+    "shufflenet_v2_x1_0": {"InvertedResidual"},
+    "mnasnet0_5": {"_InvertedResidual"},
+    "convnext_tiny": {"CNBlock"},
+}
+
+
+def _onnx_output(model: nn.Module, image: torch.Tensor, path) -> torch.Tensor:
+    import onnxruntime
+
+    export_onnx(model, image[:1], path)
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (output,) = session.run(None, {session.get_inputs()[0].name: image.numpy()})
+    return torch.from_numpy(output)
+
+
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_modern_families_import_exactly_with_blocks_named_after_their_classes_and_export(name, tmp_path):
+    original = randomised(torchvision.models.get_model(name, weights=None))
+    result = import_module(original, SHAPE, name=name)
+    graph = result.project.graph
+    imported = compile_graph(graph, name=name)
+    imported.load_state_dict(result.state_dict, strict=True)
+    image = torch.randn(2, *SHAPE)
+    with torch.no_grad():
+        expected = original(image)
+        torch.testing.assert_close(imported(image), expected, rtol=0, atol=1e-5)
+        assert parameter_count(imported) == parameter_count(original) == analyze(graph).total_params
+        types = {group.type.rstrip("0123456789_") for group in graph.groups.values()}
+        assert FAMILIES[name] <= types, types
+        torch.testing.assert_close(_onnx_output(imported, image, tmp_path / "net.onnx"), expected,
+                                   rtol=1e-4, atol=1e-4)
+        namespace: dict = {}
+        exec(compile(python_source(graph, name), f"{name}.py", "exec"), namespace)  # noqa: S102 - our output
+        standalone = next(v for k, v in namespace.items() if k.lower() == name.replace("_", "").lower())()
+        standalone.load_state_dict(imported.state_dict(), strict=True)
+        torch.testing.assert_close(standalone.eval()(image), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_torchvisions_convnext_weights_fit_the_import_tensor_for_tensor():
+    from engine.weights import match_weights
+
+    original = torchvision.models.convnext_tiny().eval()
+    result = import_module(original, SHAPE, name="convnext_tiny", check_only=True)
+    match = match_weights(result.project.graph, original.state_dict())
+    assert match.complete and not match.unexpected, match.describe()
+
+
+class SqueezeExcite(nn.Module):
+    """Written as people write it: mean over H×W, two 1×1 convolutions, a gate multiplied in."""
+
+    def __init__(self, channels: int, squeezed: int) -> None:
+        super().__init__()
+        self.reduce = nn.Conv2d(channels, squeezed, 1)
+        self.expand = nn.Conv2d(squeezed, channels, 1)
+
+    def forward(self, x):
+        scale = x.mean((2, 3), keepdim=True)
+        scale = nn.functional.hardsigmoid(self.expand(torch.relu(self.reduce(scale))))
+        return torch.mul(x, scale)
+
+
+class InvertedResidual(nn.Module):
+    def __init__(self, channels: int, expanded: int) -> None:
+        super().__init__()
+        self.expand = nn.Sequential(nn.Conv2d(channels, expanded, 1, bias=False), nn.BatchNorm2d(expanded),
+                                    nn.Hardswish())
+        self.depthwise = nn.Sequential(nn.Conv2d(expanded, expanded, 3, padding=1, groups=expanded, bias=False),
+                                       nn.BatchNorm2d(expanded), nn.Mish())
+        self.se = SqueezeExcite(expanded, 8)
+        self.project = nn.Sequential(nn.Conv2d(expanded, channels, 1, bias=False), nn.BatchNorm2d(channels))
+        self.drop = torchvision.ops.StochasticDepth(0.2, "row")
+
+    def forward(self, x):
+        return x + self.drop(self.project(self.se(self.depthwise(self.expand(x)))))
+
+
+class Tiny(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, stride=2, padding=1)
+        self.act = nn.PReLU(16)
+        self.blocks = nn.Sequential(InvertedResidual(16, 32), InvertedResidual(16, 48))
+        self.norm = nn.GroupNorm(4, 16)
+        self.shuffle = nn.ChannelShuffle(2)
+        self.head = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = self.norm(self.blocks(self.act(self.stem(x))))
+        left, right = x.chunk(2, dim=1)
+        x = self.shuffle(torch.cat([right, left], 1))
+        return self.head(x.mean((2, 3)))
+
+
+def test_squeeze_excite_and_inverted_residuals_written_in_a_users_code_import():
+    original = randomised(Tiny())
+    result = import_module(original, (3, 16, 16), name="Tiny")
+    graph = result.project.graph
+    imported = compile_graph(graph)
+    imported.load_state_dict(result.state_dict, strict=True)
+    image = torch.randn(3, 3, 16, 16)
+    with torch.no_grad():
+        torch.testing.assert_close(imported(image), original(image), rtol=0, atol=1e-5)
+    types = sorted(node.type for node in graph.nodes.values())
+    for type_id in ("multiply", "spatial_mean", "prelu", "groupnorm", "stochastic_depth", "channel_slice",
+                    "channel_shuffle"):
+        assert type_id in types
+    assert {group.type.rstrip("0123456789_") for group in graph.groups.values()} == {"InvertedResidual"}
+
+
+class Permuting(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        x = self.conv(x).permute(0, 2, 3, 1)
+        return self.fc(x.mean((1, 2)))
+
+
+def test_operations_on_channels_last_tensors_other_than_per_pixel_layers_are_refused():
+    with pytest.raises(ModelImportError) as caught:
+        import_module(Permuting(), (3, 8, 8), name="Permuting")
+    (item,) = caught.value.unsupported
+    assert item.name == "Tensor.mean" and "permute back to channels first" in item.what
+
+
+class Attention(nn.Module):
+    """Reads many tensor attributes directly, as ViT and Swin do."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        for index in range(30):
+            setattr(self, f"bias{index}", nn.Parameter(torch.zeros(4, 6, 6)))
+        self.head = nn.Linear(4 * 6 * 6, 2)
+
+    def forward(self, x):
+        x = self.conv(x)
+        for index in range(30):
+            x = x + getattr(self, f"bias{index}")
+        return self.head(x.flatten(1))
+
+
+def test_a_refusal_reads_in_one_short_line_with_attribute_reads_grouped():
+    with pytest.raises(ModelImportError) as caught:
+        import_module(Attention(), (3, 8, 8), name="Attention")
+    first = str(caught.value).splitlines()[0]
+    assert len(caught.value.unsupported) == 60 and len(first) < 200
+    assert "tensor attributes read directly ×30" in first and "bias7" not in first
