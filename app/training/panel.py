@@ -208,7 +208,9 @@ class TrainingPanel(QWidget):
             self.adapt_button.hide()
             self._update_buttons()
             return
-        problems = fit_problems(self.document.graph, info)
+        if self.document.analysis_pending:
+            return  # the analysis of the latest edit is on its way, and analysis_changed calls this again
+        problems = fit_problems(self.document.graph, info, self.document.analysis)
         self.fit_ok = not problems
         if problems:
             self.fit_label.setText(" ".join(problems))
