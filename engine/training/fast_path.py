@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .compile_memory import Measured
+
 # Cold-cache compile time of inductor, fitted to the two networks measured on this project's 2-core CPU
 # (torch 2.14, issue 19): LeNet-5 (14 graph nodes) 27 s, ResNet-18 (71 nodes) 44 s.
 COMPILE_BASE_SECONDS = 22.8
@@ -93,21 +95,30 @@ class CompileDecision:
     """Steps after which the compile has paid for itself (inf when compiling saves nothing)."""
 
 
-def decide(name: str, mix: LayerMix, eager_step_seconds: float, run_steps: int) -> CompileDecision:
-    """Compile when this run's steps save more than the compile costs."""
-    compile_seconds = estimate_compile_seconds(mix)
-    ratio = expected_step_ratio(mix)
+def decide(name: str, mix: LayerMix, eager_step_seconds: float, run_steps: int,
+           measured: Measured | None = None) -> CompileDecision:
+    """Compile when this run's steps save more than the compile costs.
+
+    ``measured``: what an earlier run of this network measured (``compile_memory``); without it, the
+    compile time and the step ratio are estimated from the layer mix."""
+    compile_seconds = measured.compile_seconds if measured else estimate_compile_seconds(mix)
+    ratio = measured.step_ratio if measured else expected_step_ratio(mix)
+    source = " (as measured in an earlier run)" if measured else ""
     saved = eager_step_seconds * (1.0 - ratio)
     break_even = compile_seconds / saved if saved > 0 else math.inf
     pays = run_steps > break_even
     need = "never pays back" if math.isinf(break_even) else f"pays after ~{_round(break_even):,} steps"
     if pays:
         message = (f"fast path: compiling {name} (~{compile_seconds:.0f} s): {need}; this run has "
-                   f"{run_steps:,}")
-    else:
+                   f"{run_steps:,}{source}")
+    elif saved > 0:
         message = (f"fast path: not compiling {name}: it would need ~{_round(break_even):,} steps to pay back a "
-                   f"~{compile_seconds:.0f} s compile; this run has {run_steps:,}" if saved > 0 else
-                   f"fast path: not compiling {name}: compiling it {need}")
+                   f"~{compile_seconds:.0f} s compile; this run has {run_steps:,}{source}")
+    elif measured:
+        message = (f"fast path: not compiling {name}: an earlier run measured a compiled step at {ratio:.2f}x "
+                   f"of eager, so compiling never pays back")
+    else:
+        message = f"fast path: not compiling {name}: compiling it {need}"
     return CompileDecision(pays, message, run_steps, eager_step_seconds, compile_seconds, ratio, break_even)
 
 
@@ -156,11 +167,15 @@ class StepTrial:
     def record(self, seconds: float) -> None:
         self.times.setdefault(self.phase, []).append(seconds)
 
+    def measured(self) -> Measured:
+        eager, compiled = statistics.median(self.times["eager"]), statistics.median(self.times["compiled"])
+        return Measured(max(0.0, self.times["compile"][0] - compiled), compiled / eager)
+
     def verdict(self, name: str, steps_left: int, run_steps: int) -> tuple[bool, str]:
         """(keep the compiled network, the line that says what was measured and chosen)."""
         eager, compiled = statistics.median(self.times["eager"]), statistics.median(self.times["compiled"])
         ratio = compiled / eager
-        compile_seconds = max(0.0, self.times["compile"][0] - compiled)
+        compile_seconds = self.measured().compile_seconds
         figures = f"{compiled * 1e3:.0f} ms against {eager * 1e3:.0f} ms eager ({ratio:.2f}x)"
         if compiled >= eager:
             return False, (f"fast path: compiled {name} in {compile_seconds:.0f} s, but a compiled step took "

@@ -42,6 +42,7 @@ from .data_setup import check_given_data, load_training_data
 from .device import DeviceChoice, choose_device, use_mixed_precision
 from .early_stopping import EarlyStopping
 from .distributed import DistributedContext, distributed_from_env
+from .compile_memory import measurement_key, recall, remember
 from .errors import TrainingError
 from .evaluation import evaluate
 from .fast_path import (StepTrial, channels_last_input, compile_problem, decide, fused_optimizer_supported,
@@ -253,7 +254,9 @@ class _Run:
         eager_step = time_eager_steps(self.model, channels_last_input(images) if self.channels_last else images,
                                       labels.to(self.device), self.criterion, self.autocast)
         run_steps = (self.config.epochs - self.first_epoch + 1) * self.steps
-        decision = decide(self.snapshot.name or "the network", layer_mix(self.model), eager_step, run_steps)
+        self.measurement_key = measurement_key(self.model, self.device, self.config.batch_size)
+        decision = decide(self.snapshot.name or "the network", layer_mix(self.model), eager_step, run_steps,
+                          recall(self.measurement_key))
         self.state.notes.append(decision.message)
         if decision.compile:
             self.compiled_train_model = torch.compile(self.train_model)
@@ -401,6 +404,7 @@ class _Run:
                                           run_steps)
             self.state.notes.append(message)
             self.train_model = self.compiled_train_model if keep else self.eager_train_model
+            remember(self.measurement_key, trial.measured())  # the next run of this network decides from it
 
     def _first_compiled_step(self, images: torch.Tensor, labels: torch.Tensor, meter: EpochMeter) -> bool:
         """torch.compile compiles on the first call; if its backend fails there, the run goes on eager

@@ -247,3 +247,23 @@ def test_the_fused_optimizer_of_the_fast_path_takes_the_same_step(optimizer):
             step.step()
     for mine, theirs in zip(fused.parameters(), plain.parameters()):
         torch.testing.assert_close(mine, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_a_later_run_decides_from_what_an_earlier_run_measured():
+    from engine.training.compile_memory import Measured, measurement_key, measurements_path, recall, remember
+
+    eager, _ = eager_and_fast_copies()
+    key = measurement_key(eager, torch.device("cpu"), 32)
+    assert recall(key) is None
+    trial = run_trial(eager=0.100, compiled=0.104, compile_seconds=30)
+    remember(key, trial.measured())
+    assert recall(key) == Measured(30.0, 1.04)
+    never = decide("ResNet-18", layer_mix(eager), 0.1, run_steps=10**6, measured=recall(key))
+    assert not never.compile
+    assert never.message == ("fast path: not compiling ResNet-18: an earlier run measured a compiled step at 1.04x "
+                             "of eager, so compiling never pays back")
+    pays = decide("ResNet-18", layer_mix(eager), 0.1, run_steps=12_500, measured=Measured(30.0, 0.8))
+    assert pays.compile and pays.message == ("fast path: compiling ResNet-18 (~30 s): pays after ~1,500 steps; this "
+                                             "run has 12,500 (as measured in an earlier run)")
+    measurements_path().write_text("{not json", encoding="utf-8")
+    assert recall(key) is None  # a damaged cache means estimating again, not an error
