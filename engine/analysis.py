@@ -55,7 +55,7 @@ class NodeReport:
 
     @property
     def has_error(self) -> bool:
-        return any(issue.severity == ERROR for issue in self.issues)
+        return bool(self.issues) and any(issue.severity == ERROR for issue in self.issues)
 
 
 @dataclass
@@ -97,9 +97,17 @@ class _Checker:
         self.issues: list[Issue] = []
         self.inputs_of: dict[str, list[str]] = defaultdict(list)
         self.outputs_of: dict[str, list[str]] = defaultdict(list)
+        self.sources_into: dict[tuple[str, str], list[str]] = defaultdict(list)  # (node, port) → sources
         for edge in graph.edges:
             self.inputs_of[edge.dst].append(edge.src)
             self.outputs_of[edge.src].append(edge.dst)
+            self.sources_into[edge.dst, edge.dst_port].append(edge.src)
+        # One pass instead of a graph lookup per node: the checks below ask for every node's block and
+        # for the nodes of a type (a 1,000-node graph must analyse within a frame).
+        self.group_of = {member: group for group in graph.groups.values() for member in group.members}
+        self.of_type: dict[str, list[Node]] = defaultdict(list)
+        for node in graph.nodes.values():
+            self.of_type[node.type].append(node)
 
     def add(self, node: Node | None, severity: str, message: str, hint: str = "") -> None:
         issue = Issue(node.id if node else None, severity, message, hint)
@@ -126,7 +134,7 @@ class _Checker:
             ("input", "Input", "Drag an Input block from Structure onto the canvas and connect it to the first layer."),
             ("output", "Output", "Drag an Output block from Structure onto the canvas and connect the last Dense to it."),
         ):
-            found = self.graph.nodes_of_type(type_id)
+            found = self.of_type.get(type_id, [])
             if not found:
                 self.add(None, ERROR, f"The network has no {title} node.", hint)
             for extra in found[1:]:
@@ -136,7 +144,10 @@ class _Checker:
     def check_arity(self) -> None:
         for node in self.graph.nodes.values():
             for port in node.spec.inputs:
-                sources = [self.graph.nodes[e.src].name for e in self.graph.incoming(node.id, port.name)]
+                sources = self.sources_into.get((node.id, port.name), ())
+                if port.min_edges <= len(sources) <= 1:
+                    continue  # the usual case, told without building names
+                sources = [self.graph.nodes[src].name for src in sources]
                 if len(sources) < port.min_edges:
                     needed = "an input" if port.min_edges == 1 else f"at least {port.min_edges} inputs"
                     self.add(node, ERROR, f"{node.name}: {node.spec.title} needs {needed} but has {len(sources)}.",
@@ -201,9 +212,9 @@ class _Checker:
         problems of their own. Of a chain that never reaches the Output only its loose end is
         named, and when some node lacks an input, that error names the loose end to connect.
         """
-        outputs = [n.id for n in self.graph.nodes_of_type("output")]
+        outputs = [n.id for n in self.of_type.get("output", ())]
         used = reachable_from(outputs, self.inputs_of)
-        fed = reachable_from([n.id for n in self.graph.nodes_of_type("input")], self.outputs_of)
+        fed = reachable_from([n.id for n in self.of_type.get("input", ())], self.outputs_of)
         # The end of a chain that is fed but leads nowhere (one that is not fed waits for its start).
         loose_ends = [node for node in self.graph.nodes.values()
                       if outputs and node.id not in used and node.id in fed and node.spec.outputs
@@ -290,11 +301,17 @@ class _Checker:
 
     def check_module_paths(self) -> None:
         """Two modules at one path (or one inside another) would overwrite each other's weights."""
-        paths = sorted((self.graph.module_path(n.id), n) for n in self.graph.nodes.values() if n.spec.module)
+        paths = sorted(((self._module_path(n), n) for n in self.graph.nodes.values() if n.spec.module),
+                       key=lambda pair: pair[0])
         for (path, node), (next_path, other) in zip(paths, paths[1:]):
             if next_path == path or next_path.startswith(path + "."):
                 self.add(other, ERROR, f"{other.name}'s weights would live at {next_path}, inside "
                                        f"{node.name}'s ({path}).", f"Rename {node.name} or the block.")
+
+    def _module_path(self, node: Node) -> str:
+        """``Graph.module_path`` from this check's own block index."""
+        group = self.group_of.get(node.id)
+        return f"{group.name}.{group.members[node.id]}" if group else node.name
 
     def check_reserved_names(self) -> None:
         """A name the compiled module already has (``forward``, ``training``…) would overwrite it:
@@ -306,7 +323,7 @@ class _Checker:
                 self.add(node, ERROR, f"{node.name}: {problem}.",
                          f"Rename it, e.g. to {free_variant(node.name, taken)}.")
                 continue
-            group = self.graph.group_of(node.id)
+            group = self.group_of.get(node.id)
             if group is not None and node.spec.module is not None:
                 local = group.members[node.id]
                 part = next((p for p in local.split(".") if reserved_name_problem(p)), None)
@@ -330,13 +347,13 @@ class _Checker:
             if any(shape is None for shape in shapes):
                 continue  # upstream already reported what is wrong
             report.input_shapes = shapes
-            try:
-                output = node.spec.infer_shape(node.params, shapes)
-                if node.type == "output" and self.task is not None:
-                    self.check_task_output(output, sources)
-            except ShapeError as error:
-                self.add(node, ERROR, f"{node.name}: {self._fill(error.message, node, sources)}",
-                         self._fill(error.hint, node, sources))
+            output, cost, problem = infer_node(node, shapes)
+            if problem is None and node.type == "output" and self.task is not None:
+                problem = self.task_output_problem(output, sources)
+            if problem is not None:
+                message, hint = problem
+                self.add(node, ERROR, f"{node.name}: {self._fill(message, node, sources)}",
+                         self._fill(hint, node, sources))
                 continue
             if math.prod(output) > MAX_ELEMENTS:
                 self.add(node, ERROR,
@@ -344,16 +361,14 @@ class _Checker:
                          f"image, more than this tool allows ({MAX_ELEMENTS:,}).",
                          "Reduce the image size or the number of channels.")
                 continue
-            cost = node.spec.cost(node.params, shapes, output)
             report.output_shape, report.params, report.macs = output, cost.params, cost.macs
 
-    def check_task_output(self, output: Shape, sources: list[str]) -> None:
+    def task_output_problem(self, output: Shape, sources: list[str]) -> tuple[str, str] | None:
         """The task decides what the Output must receive (class scores, a mask at the Input's size)."""
         inputs = self.graph.nodes_of_type("input")
         input_shape = self.reports[inputs[0].id].output_shape if len(inputs) == 1 else None
         problem = self.task.check_output(output, input_shape, self.graph.nodes[sources[0]].name)
-        if problem is not None:
-            raise ShapeError(problem.message, problem.hint)
+        return (problem.message, problem.hint) if problem is not None else None
 
     def mark_waiting(self, order: list[str]) -> None:
         """Nodes without a shape because of a problem upstream wait for it (named: the first cause)."""
@@ -399,13 +414,57 @@ class _Checker:
         available = self.available_memory
         if available and needed.training > available and not any(i.severity == ERROR for i in self.issues):
             biggest = self.graph.nodes[max(reports, key=lambda r: r.params).node_id]
-            outputs = self.graph.nodes_of_type("output")
+            outputs = self.of_type.get("output", [])
             self.add(outputs[0] if outputs else biggest, WARNING,
                      f"Training this network needs {needed.describe()}, more than this machine's "
                      f"{gigabytes(available)} of memory.",
                      f"Shrink {biggest.name} (the largest layer), lower the batch size, or train on a "
                      "machine with more memory.")
         return needed
+
+
+# What each (block type, parameters, input shapes) gave, so that rerunning the analysis after an edit
+# infers again only the nodes whose inputs or parameters changed: the shape rules are pure functions of
+# those. Unbounded growth is cut by starting afresh (a new graph's nodes refill it in one analysis).
+_INFERRED: dict[tuple, tuple] = {}
+_INFERRED_LIMIT = 50_000
+
+
+def _frozen(value):
+    """A hashable stand-in for a parameter value (lists become tuples)."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, dict):
+        return tuple((key, _frozen(item)) for key, item in value.items())
+    return value
+
+
+def infer_node(node: Node, shapes: list[Shape]) -> tuple[Shape | None, object, tuple[str, str] | None]:
+    """``(output shape, Cost, None)``, or ``(None, None, (message, hint))`` when the shape rule refuses."""
+    key = (node.type, tuple(node.params.items()), tuple(shapes))
+    try:
+        found = _INFERRED.get(key)
+    except TypeError:  # a list among the parameters
+        key = (node.type, _frozen(node.params), tuple(shapes))
+        try:
+            found = _INFERRED.get(key)
+        except TypeError:  # an unhashable value after all: infer without remembering
+            key, found = None, None
+    if found is not None:
+        return found
+    spec = node.spec
+    try:
+        output = spec.infer_shape(node.params, shapes)
+    except ShapeError as error:
+        found = (None, None, (error.message, error.hint))
+    else:
+        found = (output, spec.cost(node.params, shapes, output) if math.prod(output) <= MAX_ELEMENTS else None,
+                 None)
+    if key is not None:
+        if len(_INFERRED) >= _INFERRED_LIMIT:
+            _INFERRED.clear()
+        _INFERRED[key] = found
+    return found
 
 
 def group_report(analysis: Analysis, group) -> NodeReport:

@@ -59,6 +59,7 @@ class NodeItem(QGraphicsItem):
         self._severity: str | None = None
         self._issues: tuple[str, ...] = ()
         self._report_text: tuple = ("→ …", "", None, ())
+        self._report: NodeReport | None = None  # the last one shown
         self._waiting_for: str | None = None  # the node upstream whose problem keeps this one waiting
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -87,6 +88,9 @@ class NodeItem(QGraphicsItem):
             self._refresh(force=True)
 
     def set_report(self, report: NodeReport | None) -> None:
+        if report is not None and report == self._report:
+            return  # most cards of a large network are as they were after an edit: nothing to format
+        self._report = report
         waiting_for = report.waiting_for if report is not None else None
         if waiting_for is not None:
             shape = WAITING_TEXT  # quiet: the problem is upstream, on the card that causes it

@@ -8,6 +8,7 @@ edit of the document (see ``settings_command``).
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.config import TrainingConfig
 from engine.data import DatasetInfo
 from engine.project import Project, weights_path
 from engine.training import TrainingError, fit_problems
@@ -173,7 +175,8 @@ class TrainingPanel(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
 
-        document.graph_changed.connect(self.show_settings)
+        self._shown_config: TrainingConfig | None = None
+        document.graph_changed.connect(lambda: self.show_settings(force=False))
         document.project_replaced.connect(self.show_settings)
         document.analysis_changed.connect(lambda _analysis: self.refresh_fit_check())
         self.show_settings()
@@ -181,11 +184,16 @@ class TrainingPanel(QWidget):
 
     # --- settings ------------------------------------------------------------------
 
-    def show_settings(self) -> None:
-        """Shows the project's training settings (after any edit, undo, redo or load)."""
+    def show_settings(self, force: bool = True) -> None:
+        """Shows the project's training settings (after any edit, undo, redo or load).
+
+        Without ``force`` the editors are set again only when a setting differs from what they show:
+        setting some twenty editors after every edit of the network cost more than the rest of the edit."""
         config = self.document.project.training
-        self.dataset.show_settings(config.dataset, config.data_root)
-        self.settings.show_settings(config)
+        if force or config != self._shown_config:
+            self._shown_config = dataclasses.replace(config)
+            self.dataset.show_settings(config.dataset, config.data_root)
+            self.settings.show_settings(config)
         text, usable = describe_device(config.device) if self.torch_ready else (DEVICE_AFTER_TORCH, True)
         self.device_label.setText(f"Trains on: {text}" if usable else text)
         self.device_label.setStyleSheet("" if usable else _ERROR_STYLE)
@@ -212,7 +220,9 @@ class TrainingPanel(QWidget):
             self.adapt_button.hide()
             self._update_buttons()
             return
-        problems = fit_problems(self.document.graph, info)
+        if self.document.analysis_pending:
+            return  # the analysis of the latest edit is on its way, and analysis_changed calls this again
+        problems = fit_problems(self.document.graph, info, self.document.project.task, self.document.analysis)
         self.fit_ok = not problems
         if problems:
             self.fit_label.setText(" ".join(problems))

@@ -1,7 +1,7 @@
 """The optional fast path (the ``fast`` setting, ``convcanvas train --fast``).
 
-It turns on what makes a step cheaper without changing its result:
-channels_last memory format, ``torch.backends.cudnn.benchmark`` and mixed
+It turns on what makes a step cheaper without changing its result: a fused
+optimizer step (one kernel for all weights), channels_last memory format, ``torch.backends.cudnn.benchmark`` and mixed
 precision on CUDA (channels_last made a ResNet-18 CPU step 1.19x slower
 here, so the CPU keeps its NCHW layout), and ``torch.compile`` — but compiling costs tens of
 seconds up front (27 s for LeNet-5, 44 s for ResNet-18 on a 2-core CPU) and
@@ -11,7 +11,9 @@ network's layer count, the share of a step compiling saves from its mix of
 layers (pointwise layers and normalisations fuse; convolutions and matrix
 products run the same kernels either way), and the eager step time from
 timing a couple of real eager steps. Whatever it chooses, it says so in one
-line; a missing backend (no C++ compiler for inductor, no Triton on CUDA)
+line; once compiled, the run times its first compiled steps against its first
+eager ones (``StepTrial``) and goes back to eager, saying so, when compiling
+did not make a step faster. A missing backend (no C++ compiler for inductor, no Triton on CUDA)
 means eager, with one line saying why.
 """
 from __future__ import annotations
@@ -26,6 +28,8 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from .compile_memory import Measured
 
 # Cold-cache compile time of inductor, fitted to the two networks measured on this project's 2-core CPU
 # (torch 2.14, issue 19): LeNet-5 (14 graph nodes) 27 s, ResNet-18 (71 nodes) 44 s.
@@ -91,21 +95,30 @@ class CompileDecision:
     """Steps after which the compile has paid for itself (inf when compiling saves nothing)."""
 
 
-def decide(name: str, mix: LayerMix, eager_step_seconds: float, run_steps: int) -> CompileDecision:
-    """Compile when this run's steps save more than the compile costs."""
-    compile_seconds = estimate_compile_seconds(mix)
-    ratio = expected_step_ratio(mix)
+def decide(name: str, mix: LayerMix, eager_step_seconds: float, run_steps: int,
+           measured: Measured | None = None) -> CompileDecision:
+    """Compile when this run's steps save more than the compile costs.
+
+    ``measured``: what an earlier run of this network measured (``compile_memory``); without it, the
+    compile time and the step ratio are estimated from the layer mix."""
+    compile_seconds = measured.compile_seconds if measured else estimate_compile_seconds(mix)
+    ratio = measured.step_ratio if measured else expected_step_ratio(mix)
+    source = " (as measured in an earlier run)" if measured else ""
     saved = eager_step_seconds * (1.0 - ratio)
     break_even = compile_seconds / saved if saved > 0 else math.inf
     pays = run_steps > break_even
     need = "never pays back" if math.isinf(break_even) else f"pays after ~{_round(break_even):,} steps"
     if pays:
         message = (f"fast path: compiling {name} (~{compile_seconds:.0f} s): {need}; this run has "
-                   f"{run_steps:,}")
-    else:
+                   f"{run_steps:,}{source}")
+    elif saved > 0:
         message = (f"fast path: not compiling {name}: it would need ~{_round(break_even):,} steps to pay back a "
-                   f"~{compile_seconds:.0f} s compile; this run has {run_steps:,}" if saved > 0 else
-                   f"fast path: not compiling {name}: compiling it {need}")
+                   f"~{compile_seconds:.0f} s compile; this run has {run_steps:,}{source}")
+    elif measured:
+        message = (f"fast path: not compiling {name}: an earlier run measured a compiled step at {ratio:.2f}x "
+                   f"of eager, so compiling never pays back")
+    else:
+        message = f"fast path: not compiling {name}: compiling it {need}"
     return CompileDecision(pays, message, run_steps, eager_step_seconds, compile_seconds, ratio, break_even)
 
 
@@ -115,6 +128,61 @@ def _round(steps: float) -> int:
         return 0
     digits = max(0, len(str(int(steps))) - 2)
     return int(round(steps, -digits))
+
+
+def fused_optimizer_supported(device: torch.device) -> bool:
+    """torch's fused Adam/AdamW/SGD update every tensor in one kernel: on this project's 2-core CPU an Adam
+    step of ResNet-18's 11.7 M weights took 20 ms fused against 106 ms as the default for-each loop (issue 19).
+    Same arithmetic, so the same results within float rounding."""
+    return device.type in ("cpu", "cuda")
+
+
+class StepTrial:
+    """Whether compiling paid, measured in the run itself rather than trusted from the estimate.
+
+    The run's first steps go eager (one warm-up, then ``eager_timed`` timed), then the compiling step
+    (its time, less a compiled step's, is the compile time), ``compiled_warm`` steps untimed (inductor
+    and the allocator settle) and ``compiled_timed`` timed. ``verdict`` compares the medians: a
+    compiled step that is not faster sends the run back to eager, with one line saying why. Measured,
+    because the estimate was wrong here: on torch 2.14 and a 2-core CPU, compiled ResNet-18's backward
+    ran slower than eager's and a step took 1.01-1.29x of eager."""
+
+    def __init__(self, eager_timed: int = 3, compiled_warm: int = 2, compiled_timed: int = 4) -> None:
+        self.plan = ["eager warm-up", *["eager"] * eager_timed, "compile", *["compiled warm-up"] * compiled_warm,
+                     *["compiled"] * compiled_timed]
+        self.times: dict[str, list[float]] = {}
+
+    @property
+    def phase(self) -> str | None:
+        """What the next step is: ``eager…``, ``compile``, ``compiled…``, or None when the trial is over."""
+        done = sum(len(values) for values in self.times.values())
+        return self.plan[done] if done < len(self.plan) else None
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the next step runs the compiled network."""
+        phase = self.phase
+        return phase is not None and not phase.startswith("eager")
+
+    def record(self, seconds: float) -> None:
+        self.times.setdefault(self.phase, []).append(seconds)
+
+    def measured(self) -> Measured:
+        eager, compiled = statistics.median(self.times["eager"]), statistics.median(self.times["compiled"])
+        return Measured(max(0.0, self.times["compile"][0] - compiled), compiled / eager)
+
+    def verdict(self, name: str, steps_left: int, run_steps: int) -> tuple[bool, str]:
+        """(keep the compiled network, the line that says what was measured and chosen)."""
+        eager, compiled = statistics.median(self.times["eager"]), statistics.median(self.times["compiled"])
+        ratio = compiled / eager
+        compile_seconds = self.measured().compile_seconds
+        figures = f"{compiled * 1e3:.0f} ms against {eager * 1e3:.0f} ms eager ({ratio:.2f}x)"
+        if compiled >= eager:
+            return False, (f"fast path: compiled {name} in {compile_seconds:.0f} s, but a compiled step took "
+                           f"{figures}: training eager")
+        break_even = compile_seconds / (eager - compiled)
+        return True, (f"fast path: compiled {name} in {compile_seconds:.0f} s; a step takes {figures}: pays after "
+                      f"~{_round(break_even):,} steps; this run has {run_steps:,} ({steps_left:,} to go)")
 
 
 def compile_problem(device: torch.device) -> str | None:

@@ -7,7 +7,7 @@ data layer resizes the images to the Input size, which is only noted.
 """
 from __future__ import annotations
 
-from ..analysis import analyze
+from ..analysis import Analysis, analyze
 from ..catalogue import block, format_shape
 from ..data import DatasetInfo
 from ..graph import Graph, Node
@@ -40,12 +40,16 @@ def left_out_note(names: tuple[str, ...] | list[str]) -> str:
     return f"class(es) {_class_list([repr(name) for name in names])} left out: none of their images could be read"
 
 
-def output_size(graph: Graph, task: str = DEFAULT_TASK) -> int | None:
-    """The number of classes the Output scores (None when the graph cannot tell yet)."""
+def output_size(graph: Graph, task: str = DEFAULT_TASK, analysis: Analysis | None = None) -> int | None:
+    """The number of classes the Output scores (None when the graph cannot tell yet).
+
+    ``analysis``: the graph's current analysis, where the caller has one (the app after each edit):
+    analysing a 1,000-node graph again would cost more than a frame."""
     outputs = graph.nodes_of_type("output")
     if len(outputs) != 1:
         return None
-    shape = analyze(graph, task=task).nodes[outputs[0].id].output_shape
+    report = (analysis or analyze(graph, task=task)).nodes.get(outputs[0].id)
+    shape = report.output_shape if report is not None else None
     return task_for(task).classes_of_output(shape) if shape else None
 
 
@@ -73,7 +77,8 @@ def final_dense(graph: Graph, task: str = DEFAULT_TASK) -> Node | None:
             return None
 
 
-def fit_problems(graph: Graph, info: DatasetInfo, task: str = DEFAULT_TASK) -> list[str]:
+def fit_problems(graph: Graph, info: DatasetInfo, task: str = DEFAULT_TASK,
+                 analysis: Analysis | None = None) -> list[str]:
     """One sentence per mismatch between the network and the dataset; empty when they fit."""
     problems = []
     if info.target != task_for(task).target_kind:
@@ -81,7 +86,7 @@ def fit_problems(graph: Graph, info: DatasetInfo, task: str = DEFAULT_TASK) -> l
                         f"{task}: pick a {task} dataset ({', '.join(task_for(task).dataset_kinds)}) or change the "
                         "task.")
         return problems
-    scores = output_size(graph, task)
+    scores = output_size(graph, task, analysis)
     if scores is not None and scores != info.num_classes:
         problems.append(f"The Output gives {scores} scores but dataset '{info.name}' has {info.num_classes} "
                         f"classes ({_class_list(info.class_names)}){_left_out_words(info)}.")

@@ -23,14 +23,17 @@ ONECYCLE_START = 1 / 25
 ONECYCLE_END = 1 / (25 * 1e4)
 
 
-def build_optimizer(parameters: Iterable[torch.nn.Parameter], config: TrainingConfig) -> torch.optim.Optimizer:
+def build_optimizer(parameters: Iterable[torch.nn.Parameter], config: TrainingConfig,
+                    fused: bool = False) -> torch.optim.Optimizer:
+    """``fused``: one kernel updates every weight (the fast path; see ``fast_path.fused_optimizer_supported``)."""
+    options = {"fused": True} if fused else {}
     if config.optimizer == "sgd":
         return torch.optim.SGD(parameters, lr=config.lr, momentum=config.momentum,
-                               weight_decay=config.weight_decay)
+                               weight_decay=config.weight_decay, **options)
     if config.optimizer == "adam":
-        return torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay, **options)
     if config.optimizer == "adamw":
-        return torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
+        return torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay, **options)
     raise ValueError(f"unknown optimizer {config.optimizer!r}")
 
 

@@ -43,10 +43,11 @@ from .data_setup import check_given_data, load_training_data
 from .device import DeviceChoice, choose_device, use_mixed_precision
 from .early_stopping import EarlyStopping
 from .distributed import DistributedContext, distributed_from_env
+from .compile_memory import measurement_key, recall, remember
 from .errors import TrainingError
 from .evaluation import evaluate
-from .fast_path import (channels_last_input, compile_problem, decide, is_compile_failure, layer_mix,
-                        time_eager_steps, to_channels_last, uses_channels_last)
+from .fast_path import (StepTrial, channels_last_input, compile_problem, decide, fused_optimizer_supported,
+                        is_compile_failure, layer_mix, time_eager_steps, to_channels_last, uses_channels_last)
 from .metrics import EpochMeter, mean_and_accuracy, per_class_accuracy
 from .optim import build_optimizer, build_scheduler, sync_learning_rate
 from .outputs import CheckpointPaths, write_epoch_checkpoints
@@ -212,7 +213,8 @@ class _Run:
         state.batches_per_epoch = self.steps
         state.model = self.model
         self.trainable = trainable
-        self.optimizer = build_optimizer(trainable, config)
+        self.optimizer = build_optimizer(trainable, config,
+                                         fused=config.fast and fused_optimizer_supported(self.device))
         self.scheduler = build_scheduler(self.optimizer, config, self.steps)
         self.criterion = self.task.loss(num_classes=len(state.class_names), label_smoothing=config.label_smoothing,
                                         **self._loss_options()).to(self.device)
@@ -235,7 +237,10 @@ class _Run:
         self.early_stopping = EarlyStopping.from_history(config.patience, self.state.history)
         self.train_model = self._distributed(self.model)  # after resuming: DDP starts from rank 0's weights
         self.eager_train_model = self.train_model
-        self.compile_pending = config.fast and self._choose_compile(graph)
+        self.compiled_train_model: nn.Module | None = None
+        self.trial: StepTrial | None = None  # set while the first steps time eager against compiled
+        if config.fast and self._choose_compile(graph):
+            self.trial = StepTrial()
 
     def _loss_options(self) -> dict[str, Any]:
         """Segmentation's own loss settings (Dice, class weights); classification takes none."""
@@ -265,10 +270,12 @@ class _Run:
         eager_step = time_eager_steps(self.model, channels_last_input(images) if self.channels_last else images,
                                       labels.to(self.device), self.criterion, self.autocast)
         run_steps = (self.config.epochs - self.first_epoch + 1) * self.steps
-        decision = decide(self.snapshot.name or "the network", layer_mix(self.model), eager_step, run_steps)
+        self.measurement_key = measurement_key(self.model, self.device, self.config.batch_size)
+        decision = decide(self.snapshot.name or "the network", layer_mix(self.model), eager_step, run_steps,
+                          recall(self.measurement_key))
         self.state.notes.append(decision.message)
         if decision.compile:
-            self.train_model = torch.compile(self.train_model)
+            self.compiled_train_model = torch.compile(self.train_model)
         return decision.compile
 
     def _distributed(self, model: nn.Module) -> nn.Module:
@@ -344,8 +351,8 @@ class _Run:
             labels = labels.to(self.device, non_blocking=True)
             if self.channels_last:
                 images = channels_last_input(images)
-            if self.compile_pending:
-                self._first_compiled_step(images, labels, meter)
+            if self.trial is not None:
+                self._trial_step(images, labels, meter)
             else:
                 self._step(images, labels, meter)
             state.batch += 1
@@ -393,11 +400,35 @@ class _Run:
         self.scheduler.step()
         meter.record(loss, self.task.correct_and_count(logits, labels), labels.shape[0])
 
-    def _first_compiled_step(self, images: torch.Tensor, labels: torch.Tensor, meter: EpochMeter) -> None:
-        """torch.compile compiles on the first call; if its backend fails there, the run goes on eager."""
-        self.compile_pending = False
+    def _trial_step(self, images: torch.Tensor, labels: torch.Tensor, meter: EpochMeter) -> None:
+        """One of the run's first steps, timed: eager ones, then compiled ones (``StepTrial``)."""
+        trial = self.trial
+        self.train_model = self.compiled_train_model if trial.compiled else self.eager_train_model
+        started = time.perf_counter()
+        if trial.phase == "compile":
+            if not self._first_compiled_step(images, labels, meter):
+                self.trial = None
+                return
+        else:
+            self._step(images, labels, meter)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)  # kernels run ahead of Python: time the work, not the queueing
+        trial.record(time.perf_counter() - started)
+        if trial.phase is None:
+            self.trial = None
+            run_steps = (self.config.epochs - self.first_epoch + 1) * self.steps
+            keep, message = trial.verdict(self.snapshot.name or "the network", run_steps - self.steps_this_run - 1,
+                                          run_steps)
+            self.state.notes.append(message)
+            self.train_model = self.compiled_train_model if keep else self.eager_train_model
+            remember(self.measurement_key, trial.measured())  # the next run of this network decides from it
+
+    def _first_compiled_step(self, images: torch.Tensor, labels: torch.Tensor, meter: EpochMeter) -> bool:
+        """torch.compile compiles on the first call; if its backend fails there, the run goes on eager
+        (returns False)."""
         try:
             self._step(images, labels, meter)
+            return True
         except Exception as error:
             if not is_compile_failure(error):
                 raise
@@ -405,6 +436,7 @@ class _Run:
             self.state.notes.append(f"fast path: compiling failed ({first_line[:200]}); training eager")
             self.train_model = self.eager_train_model
             self._step(images, labels, meter)  # nothing was updated: the failure came before the optimiser
+            return False
 
     def _clip_gradients(self) -> None:
         # After backward, so in a distributed run every rank clips the same all-reduced gradients.

@@ -65,3 +65,11 @@ def project() -> Project:
 @pytest.fixture
 def data() -> DataSplit:
     return tiny_split()
+
+
+@pytest.fixture(autouse=True)
+def compile_measurements_in_tmp(tmp_path, monkeypatch):
+    """The fast path remembers compile measurements in the user's cache: tests keep theirs apart."""
+    from engine.training.compile_memory import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))

@@ -12,7 +12,7 @@ from torch import nn
 from engine import Project, compile_graph, load_project, save_project
 from engine.config import TrainingConfig
 from engine.training import Callback, StopToken, Trainer
-from engine.training.fast_path import (channels_last_input, compile_problem, decide, estimate_compile_seconds,
+from engine.training.fast_path import (StepTrial, channels_last_input, compile_problem, decide, estimate_compile_seconds,
                                        expected_step_ratio, is_compile_failure, layer_mix, time_eager_steps,
                                        to_channels_last)
 
@@ -190,3 +190,80 @@ def test_the_fast_setting_defaults_off_and_survives_a_project_file(tmp_path):
     assert TrainingConfig.from_dict({}).fast is False
     project = Project(tiny_graph(), "Tiny", training=tiny_config(fast=True))
     assert load_project(save_project(project, tmp_path / "fast.cnn.json")).training.fast is True
+
+
+def run_trial(eager: float, compiled: float, compile_seconds: float) -> StepTrial:
+    """A trial fed the step times a run would measure (seconds)."""
+    trial = StepTrial(eager_timed=3, compiled_warm=1, compiled_timed=3)
+    phases = []
+    while trial.phase is not None:
+        phases.append(trial.phase)
+        trial.record({"eager warm-up": 9.0, "eager": eager, "compile": compile_seconds + compiled,
+                      "compiled warm-up": 5.0, "compiled": compiled}[trial.phase])
+    assert phases == ["eager warm-up", "eager", "eager", "eager", "compile", "compiled warm-up", "compiled",
+                      "compiled", "compiled"]
+    return trial
+
+
+def test_the_trial_runs_eager_steps_first_and_compiled_ones_after_the_compile():
+    trial = StepTrial(eager_timed=1, compiled_warm=0, compiled_timed=1)
+    assert not trial.compiled  # eager warm-up
+    trial.record(1.0)
+    assert not trial.compiled
+    trial.record(1.0)
+    assert trial.phase == "compile" and trial.compiled
+
+
+def test_compiled_steps_that_are_not_faster_send_the_run_back_to_eager_saying_why():
+    keep, message = run_trial(eager=0.100, compiled=0.120, compile_seconds=40).verdict("ResNet-18", 9000, 10000)
+    assert not keep
+    assert message == ("fast path: compiled ResNet-18 in 40 s, but a compiled step took 120 ms against 100 ms "
+                       "eager (1.20x): training eager")
+
+
+def test_faster_compiled_steps_are_kept_with_the_measured_break_even():
+    keep, message = run_trial(eager=0.100, compiled=0.080, compile_seconds=40).verdict("ResNet-18", 9990, 10000)
+    assert keep  # 40 s / 20 ms saved per step = 2,000 steps
+    assert message == ("fast path: compiled ResNet-18 in 40 s; a step takes 80 ms against 100 ms eager (0.80x): "
+                       "pays after ~2,000 steps; this run has 10,000 (9,990 to go)")
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw"])
+def test_the_fused_optimizer_of_the_fast_path_takes_the_same_step(optimizer):
+    from engine.training.optim import build_optimizer
+
+    torch.manual_seed(0)
+    plain = nn.Linear(6, 4)
+    fused = copy.deepcopy(plain)
+    config = TrainingConfig(optimizer=optimizer, lr=0.01, weight_decay=1e-4)
+    optimizers = [build_optimizer(plain.parameters(), config),
+                  build_optimizer(fused.parameters(), config, fused=True)]
+    assert optimizers[1].defaults["fused"] and not optimizers[0].defaults.get("fused")
+    images = torch.randn(16, 6, generator=torch.Generator().manual_seed(3))
+    for _ in range(5):
+        for model, step in zip((plain, fused), optimizers):
+            step.zero_grad()
+            model(images).square().mean().backward()
+            step.step()
+    for mine, theirs in zip(fused.parameters(), plain.parameters()):
+        torch.testing.assert_close(mine, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_a_later_run_decides_from_what_an_earlier_run_measured():
+    from engine.training.compile_memory import Measured, measurement_key, measurements_path, recall, remember
+
+    eager, _ = eager_and_fast_copies()
+    key = measurement_key(eager, torch.device("cpu"), 32)
+    assert recall(key) is None
+    trial = run_trial(eager=0.100, compiled=0.104, compile_seconds=30)
+    remember(key, trial.measured())
+    assert recall(key) == Measured(30.0, 1.04)
+    never = decide("ResNet-18", layer_mix(eager), 0.1, run_steps=10**6, measured=recall(key))
+    assert not never.compile
+    assert never.message == ("fast path: not compiling ResNet-18: an earlier run measured a compiled step at 1.04x "
+                             "of eager, so compiling never pays back")
+    pays = decide("ResNet-18", layer_mix(eager), 0.1, run_steps=12_500, measured=Measured(30.0, 0.8))
+    assert pays.compile and pays.message == ("fast path: compiling ResNet-18 (~30 s): pays after ~1,500 steps; this "
+                                             "run has 12,500 (as measured in an earlier run)")
+    measurements_path().write_text("{not json", encoding="utf-8")
+    assert recall(key) is None  # a damaged cache means estimating again, not an error
