@@ -56,6 +56,7 @@ from .trained import (
     trained_from_run,
     validation_image,
 )
+from ..labels import SteadyLabel
 from ..shell.docks import add_dock
 from .warm_up import warm_up_torch, warming_up
 from .worker import RunOutcome, RunRequest, preprocess_file
@@ -104,7 +105,7 @@ class TrainingUi(QObject):
         self.probe = FeatureProbe(self.feature_maps, self.filters, self.jobs, self)
         self.predict_explainer = GradCamExplainer(self.predict_view.gradcam, self.jobs, lambda: self.trained, self)
         self.gallery_explainer = GradCamExplainer(self.gallery.gradcam, self.jobs, lambda: self.trained, self)
-        self.status_label = QLabel()
+        self.status_label = SteadyLabel()  # a run's progress: updated five times a second
         self.status_label.setObjectName("statusTraining")
         self.status_label.hide()
         main_window.statusBar().addPermanentWidget(self.status_label)
@@ -370,6 +371,7 @@ class TrainingUi(QObject):
         self.document.read_only = False
         self.panel.set_state(IDLE)
         self.status_label.hide()
+        self.status_label.release()
         self._update_availability()
         self.probe.finish_run(self.trained)
         self.training_ended.emit()
