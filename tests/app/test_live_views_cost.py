@@ -8,7 +8,8 @@ import threading
 import pytest
 import torch
 from PySide6.QtCore import QEvent, QObject, QSettings
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QWidget
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QLabel, QMainWindow, QWidget
 
 from app.document import Document
 from app.labels import SteadyLabel
@@ -219,3 +220,40 @@ def test_validation_symbols_are_rebuilt_only_when_a_validation_point_arrives(qtb
     view.redraw()
     assert len(updates) == 1
     assert list(view.plots["loss"].validation.getData()[1]) == [0.9]
+
+
+# --- cached axes --------------------------------------------------------------------------------
+
+
+def curves_after(qtbot, runs: list[int], cached: bool = True) -> QImage:
+    """A curves view that began a run of each of ``runs`` epochs in turn, drawn."""
+    view = CurvesView()
+    if not cached:
+        for plot in view.plots.values():
+            for name in ("left", "bottom"):
+                plot.plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    qtbot.addWidget(view)
+    view.resize(500, 360)
+    view.show()
+    qtbot.waitExposed(view)
+    for index, epochs in enumerate(runs):
+        view.begin_run(f"run {index + 1}", epochs=epochs)
+        for step in range(40):
+            view.add_train_point(step / 40 * epochs, 2.0 - step / 30, step / 40)
+        view.redraw()
+        view.graphics.grab()  # painted (and the axes cached) before the next run moves them
+    return view.graphics.grab().toImage()
+
+
+def test_the_live_plots_axes_are_drawn_from_a_cache(qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    for plot in view.plots.values():
+        for name in ("left", "bottom"):
+            assert plot.plot.getAxis(name).cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+
+
+def test_a_cached_axis_shows_its_new_range(qtbot):
+    # The x axis spans the whole run: a second, shorter run must relabel it, not show the cached one.
+    assert curves_after(qtbot, [30, 5]) == curves_after(qtbot, [30, 5], cached=False)
+    assert curves_after(qtbot, [30, 5]) != curves_after(qtbot, [30, 30])  # (the comparison can fail)
