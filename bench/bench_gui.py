@@ -15,9 +15,14 @@ thread itself ran: a low share means the window was waiting (for a core, or
 for the GIL), not painting.
 
 Each run starts once the app's start-up warm-up has imported torch's compiler
-stack, as it has by the time a person clicks Train: that import loads triton's
-native library with the GIL held, a one-off stall of about 0.2 s here, which
-lands in the first seconds after start-up rather than in a run.
+stack, as it has by the time a person clicks Train (Train is disabled until
+then): that import loads triton's native library with the GIL held, a one-off
+stall of about 0.2 s here, which lands in the first seconds after start-up
+rather than in a run. The bench starts that warm-up itself, as the window does
+once it is shown: without it the first run imported the compiler stack on its
+own thread (torch's optimiser does), and the ~130,000 objects that import
+leaves were not frozen out of the GUI thread's garbage collections, which
+then held the window still for 7-20 ms every second and for ~140 ms once.
 
     python -m bench gui            (QT_QPA_PLATFORM=offscreen is set when there is no display)
 """
@@ -169,8 +174,11 @@ def main() -> int:
 
     from app.qt_workarounds import GuiThreadGarbageCollector
     from app.training.threads import default_threads
+    from app.training.warm_up import wait_for_torch_warm_up, warm_up_torch
     app = QApplication.instance() or QApplication(sys.argv[:1])
     GuiThreadGarbageCollector(parent=app)  # as the app does: the worker thread never runs the collector
+    warm_up_torch()  # as the window does once it is shown (MainWindow.start); every run waits for it
+    wait_for_torch_warm_up()
     import torch
 
     print(f"LeNet-5 on digits, {EPOCHS} epochs of batch {BATCH_SIZE}, torch {torch.__version__}; headless "

@@ -82,6 +82,7 @@ class ChannelGrid(pg.GraphicsLayoutWidget):
         self.view = self.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMouse=False)
         self.view.setMenuEnabled(False)
         self.colour_bar = pg.ColorBarItem(values=levels, colorMap=self.colour_map, interactive=False, width=12)
+        plot_style.cache_axis(self.colour_bar.axis)  # its ticks change with the levels, not with each frame
         self.addItem(self.colour_bar, row=0, col=1)
         self.colour_bar.axis.enableAutoSIPrefix(False)
         self.scale_label = scale_label

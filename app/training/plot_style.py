@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 # Curve colours keep >= 3:1 against both themes' plot background (WCAG non-text contrast).
 TRAIN_COLOUR = QColor("#3382D6")  # blue
@@ -51,8 +51,19 @@ def style_plot(plot: pg.PlotItem, owner: QWidget) -> None:
         axis.setTextPen(pg.mkPen(text))
         # No finest tick level: its dense grid lines made every repaint ~4× slower (live plots).
         axis.setStyle(maxTickLevel=1)
+        cache_axis(axis)
     plot.titleLabel.setAttr("color", text.name())
     plot.showGrid(x=True, y=True, alpha=0.15)
+
+
+def cache_axis(axis: pg.AxisItem) -> None:
+    """Keeps ``axis`` (its ticks, labels and grid lines) as a pixmap between its own changes.
+
+    An axis with grid lines spans the whole plot, so every new point of a live curve repainted it,
+    replaying all its tick text: ~40 % of a curves repaint (7-8 ms -> 4.4 ms of the GUI thread
+    measured here). pyqtgraph calls ``update()`` whenever an axis changes, which renews the pixmap.
+    """
+    axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def dimmed(colour: QColor, alpha: int = 70) -> QColor:

@@ -46,6 +46,7 @@ from .probing import FeatureProbe
 from .run import TrainingRun, default_runs_root, new_run_folder
 from .threads import in_app_threads
 from .throttle import Throttle
+from ..labels import SteadyLabel
 from ..shell.docks import add_dock
 from ..shell.first_paint import after_first_paint
 from .warm_up import torch_ready, wait_for_torch_warm_up, warm_up_torch
@@ -102,7 +103,7 @@ class TrainingUi(QObject):
         self.probe = FeatureProbe(self.feature_maps, self.filters, self.jobs, self)
         self.predict_explainer = GradCamExplainer(self.predict_view.gradcam, self.jobs, lambda: self.trained, self)
         self.gallery_explainer = GradCamExplainer(self.gallery.gradcam, self.jobs, lambda: self.trained, self)
-        self.status_label = QLabel()
+        self.status_label = SteadyLabel()  # a run's progress: updated five times a second
         self.status_label.setObjectName("statusTraining")
         self.status_label.hide()
         main_window.statusBar().addPermanentWidget(self.status_label)
@@ -396,6 +397,7 @@ class TrainingUi(QObject):
         self.document.read_only = False
         self.panel.set_state(IDLE)
         self.status_label.hide()
+        self.status_label.release()
         self._update_availability()
         self.probe.finish_run(self.trained)
         self.training_ended.emit()

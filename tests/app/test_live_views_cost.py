@@ -7,10 +7,12 @@ import threading
 
 import pytest
 import torch
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtCore import QEvent, QObject, QSettings
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QLabel, QMainWindow, QWidget
 
 from app.document import Document
+from app.labels import SteadyLabel
 from app.training import install_training_ui
 from app.training.curves import REDRAW_INTERVAL_MS, CurvesView, round_step_above
 from app.training.run import TrainingRun
@@ -91,6 +93,76 @@ def test_the_window_passes_its_thread_setting_to_the_run(qtbot, tmp_path):
     ui.jobs.wait(10_000)
 
 
+# --- the status bar's progress text -------------------------------------------------------------
+
+
+class LayoutRequests(QObject):
+    """Counts the layout passes Qt asks of one widget (a main window: every dock and toolbar)."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+def progress_texts(count: int) -> list[str]:
+    """Status texts of a run, each a little different in width (the numbers change)."""
+    return [f"read-only · Epoch {1 + i // 23}/30 · batch {1 + i % 23}/23 · {900 + 37 * i:,} images/s · "
+            f"0:{59 - i:02d} left" for i in range(count)]
+
+
+def laid_out_per_text(qtbot, window: QMainWindow, label: QLabel, texts: list[str]) -> int:
+    window.statusBar().addPermanentWidget(label)
+    label.show()  # as a run shows it (the training UI's is hidden between runs)
+    window.show()
+    qtbot.waitExposed(window)
+    label.setText(texts[0])
+    qtbot.wait(20)  # the first text may widen the label once
+    requests = LayoutRequests(window)
+    for text in texts[1:]:
+        label.setText(text)
+        QApplication.processEvents()
+    return requests.count
+
+
+def test_a_plain_label_in_the_status_bar_lays_the_whole_window_out_on_each_text(qtbot):
+    # Why SteadyLabel exists (and a check that the counting below can see relayouts at all).
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    assert laid_out_per_text(qtbot, window, QLabel(), progress_texts(20)) >= 10
+
+
+def test_the_runs_progress_text_rarely_lays_the_window_out(qtbot, tmp_path):
+    window = QMainWindow()
+    window.setCentralWidget(QWidget())
+    document = Document(tiny_project(), parent=window)
+    ui = install_training_ui(window, document, None, runs_root=tmp_path / "runs")
+    qtbot.addWidget(window)
+    assert laid_out_per_text(qtbot, window, ui.status_label, progress_texts(20)) <= 2
+    ui.jobs.wait(10_000)
+
+
+def test_a_steady_label_grows_for_a_longer_text_and_never_cuts_it(qtbot):
+    label = SteadyLabel()
+    qtbot.addWidget(label)
+    label.setText("short")
+    label.show()
+    narrow = label.width()
+    label.setText("a much longer text than the first one, " * 3)
+    assert label.width() > narrow
+    assert label.width() >= QLabel(label.text()).sizeHint().width()
+    label.setText("short")
+    assert label.width() > narrow  # it does not shrink while texts keep coming…
+    label.release()
+    label.setText("short")
+    assert label.width() == narrow  # …until the run is over
+
+
 # --- the curves -------------------------------------------------------------------------------
 
 
@@ -148,3 +220,40 @@ def test_validation_symbols_are_rebuilt_only_when_a_validation_point_arrives(qtb
     view.redraw()
     assert len(updates) == 1
     assert list(view.plots["loss"].validation.getData()[1]) == [0.9]
+
+
+# --- cached axes --------------------------------------------------------------------------------
+
+
+def curves_after(qtbot, runs: list[int], cached: bool = True) -> QImage:
+    """A curves view that began a run of each of ``runs`` epochs in turn, drawn."""
+    view = CurvesView()
+    if not cached:
+        for plot in view.plots.values():
+            for name in ("left", "bottom"):
+                plot.plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    qtbot.addWidget(view)
+    view.resize(500, 360)
+    view.show()
+    qtbot.waitExposed(view)
+    for index, epochs in enumerate(runs):
+        view.begin_run(f"run {index + 1}", epochs=epochs)
+        for step in range(40):
+            view.add_train_point(step / 40 * epochs, 2.0 - step / 30, step / 40)
+        view.redraw()
+        view.graphics.grab()  # painted (and the axes cached) before the next run moves them
+    return view.graphics.grab().toImage()
+
+
+def test_the_live_plots_axes_are_drawn_from_a_cache(qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    for plot in view.plots.values():
+        for name in ("left", "bottom"):
+            assert plot.plot.getAxis(name).cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+
+
+def test_a_cached_axis_shows_its_new_range(qtbot):
+    # The x axis spans the whole run: a second, shorter run must relabel it, not show the cached one.
+    assert curves_after(qtbot, [30, 5]) == curves_after(qtbot, [30, 5], cached=False)
+    assert curves_after(qtbot, [30, 5]) != curves_after(qtbot, [30, 30])  # (the comparison can fail)
