@@ -284,11 +284,12 @@ class Document(BlockEditing, QObject):
 
     def add_node_after(self, type_id: str, after_id: str | None,
                        pos: tuple[float, float] | None = None) -> str | None:
-        """Adds a block fed by ``after_id`` (if it can be), next to it unless ``pos`` is given."""
+        """Adds a block fed by ``after_id`` (if it can be), next to it unless ``pos`` is given; either
+        way clear of every card on show."""
         if after_id is not None and after_id not in self._graph.nodes:
             after_id = None
         try:
-            node = self._new_node(type_id, pos or self._free_spot_after(after_id), None)
+            node = self._new_node(type_id, self._clear_spot(pos) if pos else self._free_spot_after(after_id), None)
         except (GraphError, UnknownBlockError) as error:
             self._refuse("Cannot add that block", error)
             return None
@@ -312,11 +313,18 @@ class Document(BlockEditing, QObject):
         else:
             x, y = spots[self.card_key(after_id)]
         if self._direction == "LR":
-            x, step = x + CARD_WIDTH + LAYER_GAP, (0.0, CARD_HEIGHT + LANE_GAP)
+            x += CARD_WIDTH + LAYER_GAP
         else:
-            y, step = y + CARD_HEIGHT + LAYER_GAP, (CARD_WIDTH + LANE_GAP, 0.0)
-        while any(abs(spot_x - x) < CARD_WIDTH and abs(spot_y - y) < CARD_HEIGHT
-                  for spot_x, spot_y in spots.values()):
+            y += CARD_HEIGHT + LAYER_GAP
+        return self._clear_spot((x, y))
+
+    def _clear_spot(self, pos: tuple[float, float]) -> tuple[float, float]:
+        """``pos``, moved on across the flow (down, or right in a top-to-bottom network) until a card
+        there would cover no card on show: blocks added one after another never hide each other."""
+        x, y = pos
+        spots = self.card_spots().values()
+        step = (0.0, CARD_HEIGHT + LANE_GAP) if self._direction == "LR" else (CARD_WIDTH + LANE_GAP, 0.0)
+        while any(abs(spot_x - x) < CARD_WIDTH and abs(spot_y - y) < CARD_HEIGHT for spot_x, spot_y in spots):
             x, y = x + step[0], y + step[1]
         return x, y
 

@@ -30,14 +30,14 @@ from .files import RecentFiles, RecoverySession
 from .icons import app_icon
 from .import_dialog import ModelImporter
 from .formatting import compact_text, count_text
-from .inspector import Inspector
+from .inspector import Inspector, NodePage
 from .issues_panel import IssuesPanel
 from .model_menu import ModelMenu
 from .palette import BlockPalette
 from .presets_menu import PresetsMenu
 from .shell.docks import add_dock
 from .shell.geometry import place_window
-from .shell.panel_focus import PanelFocus
+from .shell.panel_focus import PanelFocus, focus_dock
 from .shell.start_page import StartPage
 from .shell.toolbar import OPEN_CHECKPOINT_KEY, PRESETS_KEY, MainToolBar
 from .theme import MODES, ThemeManager, set_style_property
@@ -52,6 +52,7 @@ SIDE_BY_SIDE_ROW = 800  # the bottom row's width from which feature maps sit bes
 LAST_FOLDER_KEY = "files/last_folder"
 PICTURE_FORMATS = [("PNG image", ".png"), ("SVG drawing", ".svg")]
 PYTHON_FORMATS = [("Python source", ".py")]
+CONNECT_KEY, RENAME_KEY, EDIT_KEY = "Ctrl+K", "F2", "Return"
 
 
 def redo_shortcuts(platform_keys: list[QKeySequence], platform: str = sys.platform) -> list[QKeySequence]:
@@ -150,8 +151,10 @@ class MainWindow(QMainWindow):
         for label in (self.params_status, self.macs_status, self.validity_status):
             bar.addPermanentWidget(label)
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "", scope: QWidget | None = None) -> QAction:
-        """A menu action; with ``scope`` its shortcut only works while that widget has the focus."""
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", scope: QWidget | None = None,
+                only_widget: bool = False) -> QAction:
+        """A menu action; with ``scope`` its shortcut only works while that widget (or, unless
+        ``only_widget``, a widget inside it) has the focus."""
         action = QAction(text, self)
         if isinstance(shortcut, QKeySequence.StandardKey):
             action.setShortcuts(QKeySequence.keyBindings(shortcut))  # the platform's own keys
@@ -161,7 +164,8 @@ class MainWindow(QMainWindow):
             action.setStatusTip(tip)
         action.triggered.connect(lambda _checked=False: slot())
         if scope is not None:
-            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut if only_widget
+                                      else Qt.ShortcutContext.WidgetWithChildrenShortcut)
         (scope or self).addAction(action)  # shortcuts work while the menu bar is hidden too
         return action
 
@@ -207,6 +211,17 @@ class MainWindow(QMainWindow):
         # Not Tab: Tab moves the focus on, out of the canvas as out of every panel.
         self.quick_add_action = self._action("Add &Block…", canvas.show_quick_add, QUICK_ADD_KEYS,
                                              "Search for a block and add it", scope=canvas)
+        # Keys for the selected card (issue 24: a network built and changed without a mouse). Only
+        # while the canvas itself has the focus: Enter in the find bar over it must still find.
+        self.connect_action = self._action("C&onnect To…", canvas.show_connect, CONNECT_KEY,
+                                           "Connect the selected block's output to a block chosen by name",
+                                           scope=canvas, only_widget=True)
+        self.rename_action = self._action("Rena&me…", self.rename_selection, RENAME_KEY,
+                                          "Rename the selected block (in the Inspector)", scope=canvas, only_widget=True)
+        self.edit_action = self._action("&Edit Parameters", self.edit_selection, EDIT_KEY,
+                                        "Edit the selected block's parameters in the Inspector",
+                                        scope=canvas, only_widget=True)
+        self.edit_action.setShortcuts([QKeySequence(EDIT_KEY), QKeySequence("Enter")])  # and the keypad's
 
         self.zoom_in_action = self._action("Zoom &In", canvas.zoom_in, keys.ZoomIn)
         self.zoom_out_action = self._action("Zoom &Out", canvas.zoom_out, keys.ZoomOut)
@@ -265,6 +280,7 @@ class MainWindow(QMainWindow):
                               self.delete_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.select_all_action, self.find_action, self.quick_add_action])
+        edit_menu.addActions([self.connect_action, self.rename_action, self.edit_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.group_action, self.ungroup_action])
         edit_menu.addSeparator()
@@ -627,6 +643,7 @@ class MainWindow(QMainWindow):
         """While a network trains, nothing may change it or replace it."""
         for action in (self.cut_action, self.paste_action, self.duplicate_action, self.delete_action,
                        self.tidy_lr_action, self.tidy_tb_action, self.quick_add_action, self.new_action,
+                       self.connect_action, self.rename_action,
                        self.group_action, self.ungroup_action,
                        self.open_action, self.revert_action, self.open_checkpoint_action, self.open_preset_action):
             action.setEnabled(not read_only)
@@ -640,6 +657,26 @@ class MainWindow(QMainWindow):
         self.panels_menu.clear()
         for dock in self.findChildren(QDockWidget):
             self.panels_menu.addAction(dock.toggleViewAction())
+
+    def edit_selection(self) -> None:
+        """Enter on the canvas: the focus goes to the selected block's first parameter in the Inspector
+        (its first field when it has no parameters); Escape there comes back."""
+        if not self.canvas.selected_node_ids() and not self.canvas.selected_group_ids():
+            self.statusBar().showMessage("Select a block first (the arrow keys move the selection).", 8000)
+            return
+        editors = getattr(self.inspector.page, "editors", None)
+        focus_dock(self.inspector_dock, next(iter(editors.values())) if editors else None)
+
+    def rename_selection(self) -> None:
+        """F2 on the canvas: the selected block's name (a composite block's path) in the Inspector, selected
+        to type over; Enter renames (one undo step), Escape comes back to the canvas."""
+        page = self.inspector.page
+        field = getattr(page, "name_edit", None) if isinstance(page, NodePage) else getattr(page, "path_edit", None)
+        if field is None:
+            self.statusBar().showMessage("Select one block to rename it.", 8000)
+            return
+        focus_dock(self.inspector_dock, field)
+        field.selectAll()
 
     def find(self) -> None:
         """Ctrl+F: in the palette, its search box (block types to add); elsewhere, the canvas's find bar."""

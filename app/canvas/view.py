@@ -6,6 +6,10 @@ move it (snapped to a 10 px grid, one undo step per drag); drag from a port
 to draw an edge; grab an edge near its input end to move or remove it;
 right-click on empty canvas or Shift+A opens quick-add (Tab moves the focus on, as everywhere). Every edit goes through
 the document, so it is undoable; the view only turns gestures into calls.
+
+Keyboard: the arrow keys move the selection along the network (keyboard_nav), keeping it
+in view; Ctrl+arrows scroll. A block added by Shift+A lands after the selection, clear of
+every card. Connect To (connect_popup) wires the selection's output to a block named by typing.
 """
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView, QMenu, QToolT
 from .. import clipboard
 from ..blocks.library import LIBRARY_MIME, drop_library_block
 from ..clipboard import BLOCK_MIME
-from . import style
+from ..panels.node_summary import summarise
+from ..accessibility import announce
+from . import keyboard_nav, style
 from .block_actions import GROUP_KEYS, UNGROUP_KEYS, BlockActions
 from .block_item import BlockFrame, BlockItem
 from .edge_item import EdgeItem
@@ -26,6 +32,7 @@ from .interactions import EdgeDrag
 from .minimap import Minimap
 from .node_item import NodeItem
 from .port_item import PortItem
+from .connect_popup import ConnectPopup
 from .find_bar import FindBar
 from .quick_add import QuickAddPopup
 from .scene import CanvasScene
@@ -41,6 +48,8 @@ PORT_REACH = 16.0           # view pixels within which a dragged edge snaps to a
 HALF_WORLD = 500_000.0      # the canvas is "endless": scrolling never hits an edge
 FOCUS_FRAME = 2.0  # px, the accent frame around the focused canvas
 QUICK_ADD_KEYS = "Shift+A"  # opens quick-add; not Tab, which must leave the canvas like any panel
+KEEP_IN_VIEW = 40.0  # view pixels between a card the keys select and the view's edge
+ARROW_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
 
 
 def snapped(value: float) -> float:
@@ -84,7 +93,8 @@ class CanvasView(QGraphicsView):
         self._rubber_band = False
         self._last_refusal: str | None = None
         self._quick_add: QuickAddPopup | None = None
-        self._quick_add_at = QPointF()
+        self._quick_add_at: QPointF | None = None
+        self._connect_popup: ConnectPopup | None = None
         self._find_bar: FindBar | None = None
         self._fitted = False
         self._zoom_anchor: tuple | None = None
@@ -498,6 +508,8 @@ class CanvasView(QGraphicsView):
                 self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
         elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_selection()
+        elif key in ARROW_KEYS and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self.move_selection(self._arrow_move(key))
         elif event.matches(QKeySequence.StandardKey.Copy):
             self.copy_selection()
         elif event.matches(QKeySequence.StandardKey.Cut):
@@ -529,13 +541,56 @@ class CanvasView(QGraphicsView):
             return
         super().keyReleaseEvent(event)
 
+    def _arrow_move(self, key) -> str:
+        """What an arrow key means here: along the flow, against it, or across it (keyboard_nav)."""
+        forward, back = (Qt.Key.Key_Down, Qt.Key.Key_Up) if self.canvas_scene.vertical else (
+            Qt.Key.Key_Right, Qt.Key.Key_Left)
+        if key == forward:
+            return keyboard_nav.DOWNSTREAM
+        if key == back:
+            return keyboard_nav.UPSTREAM
+        return keyboard_nav.NEXT if key in (Qt.Key.Key_Down, Qt.Key.Key_Right) else keyboard_nav.PREVIOUS
+
+    def move_selection(self, move: str) -> str | None:
+        """Selects the card one ``move`` away from the selection (the Input with none), brings it into
+        view and has screen readers say what it is; None where there is nothing that way."""
+        selection = self._selection()
+        key = keyboard_nav.step(self.document, selection[-1] if selection else None, move,
+                                self.canvas_scene.vertical)
+        if key is None:
+            return None
+        self.select_nodes([key])
+        self.keep_in_view(key)
+        announce(self, self.card_description(key))
+        return key
+
+    def keep_in_view(self, key: str) -> None:
+        """Scrolls (no zoom change) just enough for the card ``key`` to be on show."""
+        card = self.canvas_scene.card_for(key)
+        if card is not None:
+            margin = round(KEEP_IN_VIEW)
+            self.ensureVisible(card.sceneBoundingRect(), margin, margin)
+
+    def card_description(self, key: str) -> str:
+        """What a screen reader says for a card: name, type, output shape and problems."""
+        return summarise(self.document.graph, self.document.analysis, key).spoken()
+
     # --- edit commands (the window's Edit menu calls these) ---------------------------------------
 
     def delete_selection(self) -> None:
         nodes, edges = self.selected_node_ids(), self.canvas_scene.selected_edges()
         blocks = self.selected_group_ids()  # a collapsed block goes with its members
         if nodes or edges or blocks:
+            # One card gone, the selection steps to its neighbour: the keys can go on from there.
+            selection = self._selection()
+            neighbour = None
+            if len(selection) == 1 and not edges:
+                vertical = self.canvas_scene.vertical
+                neighbour = (keyboard_nav.step(self.document, selection[0], keyboard_nav.UPSTREAM, vertical)
+                             or keyboard_nav.step(self.document, selection[0], keyboard_nav.DOWNSTREAM, vertical))
             self.document.delete(nodes, edges, group_ids=blocks)
+            if neighbour is not None and self.canvas_scene.card_for(neighbour) is not None:
+                self.select_nodes([neighbour])
 
     def copy_selection(self) -> bool:
         ids = self.blocks.selected_with_members()
@@ -610,21 +665,27 @@ class CanvasView(QGraphicsView):
     # --- quick add -----------------------------------------------------------------------------
 
     def show_quick_add(self, at_scene_pos: QPointF | None = None) -> QuickAddPopup | None:
-        """Opens the block search at ``at_scene_pos`` (default: the cursor, or the middle)."""
+        """Opens the block search; the block lands at ``at_scene_pos`` (a right-click's spot), or
+        without one (Shift+A) after the selection, clear of every card."""
         if self.document.refuse_if_read_only():
             return None
-        if at_scene_pos is None:
-            cursor = self.viewport().mapFromGlobal(QCursor.pos())
-            if not self.viewport().rect().contains(cursor):
-                cursor = self.viewport().rect().center()
-            at_scene_pos = self.mapToScene(cursor)
-        self._quick_add_at = QPointF(at_scene_pos)
+        self._quick_add_at = QPointF(at_scene_pos) if at_scene_pos is not None else None
         if self._quick_add is None:
             self._quick_add = QuickAddPopup(self)
             self._quick_add.chosen.connect(self._add_from_quick_add)
-        view_pos = self.mapFromScene(at_scene_pos)
-        self._quick_add.popup(self.viewport().mapToGlobal(view_pos))
+        self._quick_add.popup(self._popup_spot(at_scene_pos))
         return self._quick_add
+
+    def _popup_spot(self, at_scene_pos: QPointF | None):
+        """Where a popup opens (global): at ``at_scene_pos``, else at the selection, the cursor or the middle."""
+        if at_scene_pos is not None:
+            return self.viewport().mapToGlobal(self.mapFromScene(at_scene_pos))
+        selection = self._nodes_rect(self._selection())
+        spot = self.mapFromScene(selection.bottomRight()) if not selection.isNull() else \
+            self.viewport().mapFromGlobal(QCursor.pos())
+        if not self.viewport().rect().contains(spot):
+            spot = self.viewport().rect().center()
+        return self.viewport().mapToGlobal(spot)
 
     @property
     def quick_add_popup(self) -> QuickAddPopup | None:
@@ -632,13 +693,39 @@ class CanvasView(QGraphicsView):
         return self._quick_add
 
     def _add_from_quick_add(self, type_id: str) -> None:
-        selected = self.selected_node_ids()
-        after = selected[0] if len(selected) == 1 else None
+        after = self.blocks.selection_output() if len(self._selection()) == 1 else None
         at = self._quick_add_at
-        pos = (snapped(at.x() - style.CARD_W / 2), snapped(at.y() - style.CARD_H / 2))
+        pos = None if at is None else (snapped(at.x() - style.CARD_W / 2), snapped(at.y() - style.CARD_H / 2))
         node_id = self.document.add_node_after(type_id, after, pos)
         if node_id:
             self.select_nodes([node_id])
+            self.keep_in_view(node_id)
+        self.setFocus()
+
+    # --- connect by name --------------------------------------------------------------------------
+
+    def show_connect(self) -> ConnectPopup | None:
+        """Edit ▸ Connect To: wires the selected card's output to a block chosen by typing its name."""
+        if self.document.refuse_if_read_only():
+            return None
+        source = self.blocks.selection_output()
+        if source is None or len(self._selection()) != 1:
+            self.document.show_status("Select one block first: its output is what Connect To connects.")
+            return None
+        if self._connect_popup is None:
+            self._connect_popup = ConnectPopup(self)
+            self._connect_popup.chosen.connect(self._connect_chosen)
+        self._connect_popup.open_for(self.document.graph, source, self._popup_spot(None))
+        return self._connect_popup
+
+    @property
+    def connect_popup(self) -> ConnectPopup | None:
+        return self._connect_popup
+
+    def _connect_chosen(self, source: str, target: str, port: str) -> None:
+        if self.document.connect(source, target, port) is not None:
+            self.document.show_status(f"Connected {self.document.graph.nodes[source].name} → "
+                                      f"{self.document.graph.nodes[target].name}")
         self.setFocus()
 
     # --- drops ------------------------------------------------------------------------------------
