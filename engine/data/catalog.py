@@ -29,6 +29,7 @@ from .image_folder import image_folder_info, load_image_folder
 from .shapes import CLASS_NAMES as SHAPE_CLASSES
 from .shapes import DEFAULT_COUNT as SHAPES_DEFAULT_COUNT
 from .shapes import MAX_COUNT as SHAPES_MAX_COUNT
+from .mask_folder import is_mask_folder, load_mask_folder, mask_folder_info
 from .mask_split import MaskedImages, build_mask_split, random_split
 from .seg_shapes import CLASS_NAMES as SEG_SHAPE_CLASSES
 from .seg_shapes import DEFAULT_COUNT as SEG_SHAPES_DEFAULT_COUNT
@@ -138,6 +139,8 @@ def load_dataset(
     check_val_fraction(val_fraction)
     parsed = parse_spec(spec)
 
+    if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
+        return load_mask_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed)
     if parsed.kind == _FOLDER:
         assert parsed.path is not None
         return load_image_folder(
@@ -216,6 +219,8 @@ def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None)
     and a few image headers.
     """
     parsed = parse_spec(spec)
+    if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
+        return mask_folder_info(parsed.path)
     if parsed.kind == _FOLDER:
         assert parsed.path is not None
         return image_folder_info(parsed.path)
