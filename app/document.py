@@ -69,7 +69,8 @@ def infer_direction(graph: Graph) -> str:
 
 def analyze_for_training(graph: Graph, project: Project) -> Analysis:
     """Analysis whose memory estimate uses the batch size and optimizer the project trains with."""
-    return analyze(graph, batch_size=project.training.batch_size, optimizer=project.training.optimizer)
+    return analyze(graph, batch_size=project.training.batch_size, optimizer=project.training.optimizer,
+                   task=project.task)
 
 
 def plural(count: int, noun: str) -> str:

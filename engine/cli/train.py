@@ -151,6 +151,7 @@ def json_summary(result) -> dict:
     checkpoint = result.best_checkpoint or result.last_checkpoint
     return {"epochs": result.epochs_completed, "train_loss": number(result.train_loss),
             "val_loss": number(result.val_loss), "val_accuracy": number(result.val_accuracy),
+            **({"val_miou": number(result.metrics["val_miou"])} if result.metrics.get("val_miou") is not None else {}),
             "checkpoint": str(checkpoint) if checkpoint else ""}
 
 

@@ -17,6 +17,7 @@ from ..lazy_exports import lazy_exports
 __all__ = [
     "DATASET_NAMES",
     "DEFAULT_MAX_IN_MEMORY_BYTES",
+    "SEGMENTATION_DATASET_NAMES",
     "Augment",
     "DataSplit",
     "DatasetError",
@@ -40,6 +41,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "DEFAULT_MAX_IN_MEMORY_BYTES": ".assemble",
     "Augment": ".augment",
     "DATASET_NAMES": ".catalog",
+    "SEGMENTATION_DATASET_NAMES": ".catalog",
     "DatasetSpec": ".catalog",
     "dataset_info": ".catalog",
     "load_dataset": ".catalog",

@@ -29,6 +29,7 @@ from .image_folder import image_folder_info, load_image_folder
 from .shapes import CLASS_NAMES as SHAPE_CLASSES
 from .shapes import DEFAULT_COUNT as SHAPES_DEFAULT_COUNT
 from .shapes import MAX_COUNT as SHAPES_MAX_COUNT
+from .mask_folder import is_mask_folder, load_mask_folder, mask_folder_info
 from .mask_split import MaskedImages, build_mask_split, random_split
 from .seg_shapes import CLASS_NAMES as SEG_SHAPE_CLASSES
 from .seg_shapes import DEFAULT_COUNT as SEG_SHAPES_DEFAULT_COUNT
@@ -36,13 +37,14 @@ from .seg_shapes import MAX_COUNT as SEG_SHAPES_MAX_COUNT
 from .seg_shapes import generate_seg_shapes, seg_shapes_info
 from .shapes import generate_shapes, shapes_info
 from .stratify import check_val_fraction
+from .torchvision_masks import MASK_SETS, load_torchvision_masks, torchvision_masks_info
 from .torchvision_sets import SETS as TORCHVISION_SETS
 from .torchvision_sets import load_torchvision_set, torchvision_info
 
 #: the named classification datasets, in the order a user interface should offer them
 DATASET_NAMES = ("digits", "shapes", "mnist", "fashion-mnist", "cifar10")
 #: the named segmentation datasets (masks as targets; engine.tasks.segmentation)
-SEGMENTATION_DATASET_NAMES = ("seg-shapes",)
+SEGMENTATION_DATASET_NAMES = ("seg-shapes", "voc", "pets")
 _ALIASES = {
     "fashion_mnist": "fashion-mnist",
     "fashionmnist": "fashion-mnist",
@@ -50,6 +52,9 @@ _ALIASES = {
     "cifar_10": "cifar10",
     "seg_shapes": "seg-shapes",
     "segshapes": "seg-shapes",
+    "vocsegmentation": "voc",
+    "oxfordiiitpet": "pets",
+    "oxford-iiit-pet": "pets",
 }
 _FOLDER = "folder"
 
@@ -138,6 +143,8 @@ def load_dataset(
     check_val_fraction(val_fraction)
     parsed = parse_spec(spec)
 
+    if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
+        return load_mask_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed)
     if parsed.kind == _FOLDER:
         assert parsed.path is not None
         return load_image_folder(
@@ -147,6 +154,10 @@ def load_dataset(
     if parsed.kind == "seg-shapes":
         return _seg_shapes_split(parsed.count or SEG_SHAPES_DEFAULT_COUNT, shape, val_fraction, seed,
                                  max_in_memory_bytes)
+    if parsed.kind in MASK_SETS:
+        train_masks, val_masks, class_names, source = load_torchvision_masks(parsed.kind, shape, root, download)
+        return build_mask_split(train_masks, val_masks, input_shape=shape, class_names=class_names, source=source,
+                                suggested_augment=Augment(flip=True))
     if parsed.kind == "digits":
         data, class_names = load_digits()
         train, val = split_by_fraction(data, val_fraction, seed)
@@ -216,6 +227,8 @@ def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None)
     and a few image headers.
     """
     parsed = parse_spec(spec)
+    if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
+        return mask_folder_info(parsed.path)
     if parsed.kind == _FOLDER:
         assert parsed.path is not None
         return image_folder_info(parsed.path)
@@ -225,4 +238,6 @@ def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None)
         return shapes_info(parsed.count or SHAPES_DEFAULT_COUNT)
     if parsed.kind == "seg-shapes":
         return seg_shapes_info(parsed.count or SEG_SHAPES_DEFAULT_COUNT)
+    if parsed.kind in MASK_SETS:
+        return torchvision_masks_info(parsed.kind)
     return torchvision_info(parsed.kind)

@@ -73,3 +73,12 @@ def test_python_export_says_how_to_turn_the_output_into_a_mask(trained):
     out = trained / "tiny.py"
     assert main(["export", str(trained / "run" / "best.pt"), "--format", "python", "--out", str(out)]) == 0
     assert "mask = output.argmax(1)" in out.read_text()
+
+
+@pytest.mark.parametrize("format_name, suffix", [("torchscript", ".ts.pt"), ("checkpoint", ".copy.pt")])
+def test_torchscript_and_checkpoint_exports_write_their_files(trained, format_name, suffix, capsys):
+    out = trained / f"tiny{suffix}"
+    assert main(["export", str(trained / "run" / "best.pt"), "--format", format_name, "--out", str(out)]) == 0
+    assert out.is_file() and out.stat().st_size > 1000
+    if format_name == "checkpoint":
+        assert load_checkpoint(out).project.task == "segmentation"

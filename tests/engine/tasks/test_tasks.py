@@ -103,3 +103,12 @@ def test_correct_and_count_is_per_image_or_per_labelled_pixel():
     correct, count = SEGMENTATION.correct_and_count(pixel_logits, masks)
     assert (int(correct), int(count)) == (2, 3)
     assert SEGMENTATION.decode(pixel_logits).shape == (1, 2, 2)
+
+
+def test_each_task_offers_the_datasets_of_its_target_kind():
+    from engine.data import DATASET_NAMES, SEGMENTATION_DATASET_NAMES, dataset_info
+
+    assert SEGMENTATION.dataset_kinds == SEGMENTATION_DATASET_NAMES
+    assert CLASSIFICATION.dataset_kinds == DATASET_NAMES
+    assert all(dataset_info(name).target == "mask" for name in SEGMENTATION.dataset_kinds)
+    assert all(dataset_info(name).target == "label" for name in CLASSIFICATION.dataset_kinds)

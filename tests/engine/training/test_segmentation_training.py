@@ -31,7 +31,8 @@ def config(**changes) -> TrainingConfig:
 def test_a_segmentation_run_reports_pixel_accuracy_and_iou_through_the_callbacks(tmp_path):
     recorder = Recorder()
     project = Project(seg_graph(size=16, classes=4), task="segmentation")
-    result = Trainer(project, config(dice=True, class_weights="0.5,1,1,1"), callbacks=[recorder],
+    result = Trainer(project, config(dice=True, class_weights="0.5,1,1,1", augment_scale=0.3, augment_crop=True,
+                                     augment_flip=True), callbacks=[recorder],
                      out=tmp_path, report_interval=0).fit()
     assert result.epochs_completed == 2 and 0 <= recorder.batches[-1]["accuracy"] <= 1
     validation = recorder.validations[-1]

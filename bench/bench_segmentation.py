@@ -1,0 +1,53 @@
+"""How well and how fast the unet-small preset learns the bundled seg-shapes set (issue 14's target).
+
+Trains ``presets/unet-small.cnn.json`` with its default settings through
+``convcanvas train --json`` and prints the validation mean IoU against the
+0.90 target and the time against a one-minute budget, each as MET/MISSED.
+The accuracy is not a test: it needs the full default run (minutes on a busy
+machine), and timings never are.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from engine.cli import main as cli_main
+
+PRESET = Path(__file__).resolve().parent.parent / "presets" / "unet-small.cnn.json"
+TARGET_MIOU = 0.90
+BUDGET_S = 60.0
+
+
+def train_once(seed: int = 0) -> tuple[float, float]:
+    """(seconds, validation mean IoU) of one headless run of the preset."""
+    with tempfile.TemporaryDirectory() as out:
+        printed = io.StringIO()
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(printed):
+            code = cli_main(["train", str(PRESET), "--dataset", "seg-shapes", "--seed", str(seed), "--out", out,
+                             "--device", "cpu", "--json"])
+        seconds = time.perf_counter() - started
+    if code != 0:
+        raise RuntimeError(f"training exited {code}")
+    return seconds, json.loads(printed.getvalue().splitlines()[-1])["val_miou"]
+
+
+def main() -> int:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    print(f"unet-small preset on seg-shapes, {os.cpu_count()} CPUs, load average {load:.1f}", flush=True)
+    seconds, miou = train_once()
+    quality = "MET" if miou >= TARGET_MIOU else "MISSED"
+    ratio = seconds / BUDGET_S
+    print(f"  mean IoU {miou:.3f} (target >= {TARGET_MIOU:.2f}): {quality}", flush=True)
+    print(f"  {seconds:.1f} s; ratio to the {BUDGET_S:.0f} s budget {ratio:.2f} (target <= 1.00): "
+          f"{'MET' if ratio <= 1.0 else 'MISSED'}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
