@@ -39,8 +39,8 @@ def round_step_above(value: float) -> float:
     return float(next(step * power for step in (1, 2, 5, 10) if step * power >= value * (1 - 1e-9)))
 
 
-#: Logical px of the plots' widget: below it the dock scrolls (title, ticks and a readable plot).
-GRAPHICS_MIN_HEIGHT = 110
+#: Logical px of the plots' widget: below it the dock scrolls (title, ticks and a 40 px plot fit; 2× on 720 px does).
+GRAPHICS_MIN_HEIGHT = 90
 #: Logical px of the view's height from which the x axes say "epoch" below their ticks.
 EPOCH_LABEL_MIN_HEIGHT = 230
 
@@ -110,6 +110,9 @@ class _MetricPlot:
         # the plots were 10 px strips).
         points = self.owner.font().pointSizeF()
         self.plot.setTitle(self.plot.titleLabel.text, color=text.name(), size=f"{points:g}pt" if points > 0 else None)
+        line = round(self.owner.fontMetrics().height() * 1.3)  # pyqtgraph's title row is 30 px whatever the font
+        self.plot.titleLabel.setMaximumHeight(line)
+        self.plot.layout.setRowFixedHeight(0, line)
         self.crosshair.setPen(pg.mkPen(text, width=1, style=Qt.PenStyle.DotLine))
         self.readout.setColor(text)
         self.readout.fill = pg.mkBrush(plot_style.dimmed(plot_style.background(self.owner), 220))
@@ -186,6 +189,7 @@ class CurvesView(QWidget):
         self.graphics.setAccessibleName("Training curves")
         self.graphics.setAccessibleDescription("Loss and accuracy per epoch, for training and validation")
         self.graphics.setMinimumHeight(GRAPHICS_MIN_HEIGHT)  # a lower dock scrolls rather than flatten the plots
+        self.graphics.ci.setContentsMargins(4, 2, 4, 2)  # (pyqtgraph's margins took a fifth of a short dock)
         plot_style.style_graphics_widget(self.graphics, self)
         loss_plot = self.graphics.addPlot(row=0, col=0, axisItems={"left": plot_style.ReadableValueAxis("left")})
         accuracy_plot = self.graphics.addPlot(row=1, col=0,
