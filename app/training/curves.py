@@ -39,6 +39,12 @@ def round_step_above(value: float) -> float:
     return float(next(step * power for step in (1, 2, 5, 10) if step * power >= value * (1 - 1e-9)))
 
 
+#: Logical px of the plots' widget: below it the dock scrolls (title, ticks and a 40 px plot fit; 2× on 720 px does).
+GRAPHICS_MIN_HEIGHT = 90
+#: Logical px of the view's height from which the x axes say "epoch" below their ticks.
+EPOCH_LABEL_MIN_HEIGHT = 230
+
+
 class SmoothedSeries:
     """Raw values and their debiased exponential moving average (TensorBoard style)."""
 
@@ -100,7 +106,13 @@ class _MetricPlot:
         """Axes, title and read-out in the owner's palette colours (again after a theme switch)."""
         plot_style.style_plot(self.plot, self.owner)
         text = plot_style.foreground(self.owner)
-        self.plot.setTitle(self.plot.titleLabel.text, color=text.name())
+        # At the body's size: pyqtgraph's larger titles took a third of a short dock (at 2× on 720 px,
+        # the plots were 10 px strips).
+        points = self.owner.font().pointSizeF()
+        self.plot.setTitle(self.plot.titleLabel.text, color=text.name(), size=f"{points:g}pt" if points > 0 else None)
+        line = round(self.owner.fontMetrics().height() * 1.3)  # pyqtgraph's title row is 30 px whatever the font
+        self.plot.titleLabel.setMaximumHeight(line)
+        self.plot.layout.setRowFixedHeight(0, line)
         self.crosshair.setPen(pg.mkPen(text, width=1, style=Qt.PenStyle.DotLine))
         self.readout.setColor(text)
         self.readout.fill = pg.mkBrush(plot_style.dimmed(plot_style.background(self.owner), 220))
@@ -176,9 +188,12 @@ class CurvesView(QWidget):
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setAccessibleName("Training curves")
         self.graphics.setAccessibleDescription("Loss and accuracy per epoch, for training and validation")
+        self.graphics.setMinimumHeight(GRAPHICS_MIN_HEIGHT)  # a lower dock scrolls rather than flatten the plots
+        self.graphics.ci.setContentsMargins(4, 2, 4, 2)  # (pyqtgraph's margins took a fifth of a short dock)
         plot_style.style_graphics_widget(self.graphics, self)
-        loss_plot = self.graphics.addPlot(row=0, col=0)
-        accuracy_plot = self.graphics.addPlot(row=1, col=0)
+        loss_plot = self.graphics.addPlot(row=0, col=0, axisItems={"left": plot_style.ReadableValueAxis("left")})
+        accuracy_plot = self.graphics.addPlot(row=1, col=0,
+                                              axisItems={"left": plot_style.ReadableValueAxis("left")})
         loss_plot.setTitle("Loss (cross-entropy)")  # not a left label: it is cut short on a low dock
         accuracy_plot.setTitle("Accuracy")
         accuracy_plot.setXLink(loss_plot)
@@ -307,6 +322,9 @@ class CurvesView(QWidget):
         super().resizeEvent(event)
         # Side by side in a wide, short dock; stacked in a tall one.
         wide = event.size().width() > 1.6 * event.size().height()
+        # "epoch" under the axis only where there is height to spare (the legend says "per epoch").
+        room = event.size().height() >= EPOCH_LABEL_MIN_HEIGHT
+        self.plots["accuracy"].plot.showLabel("bottom", room)
         if wide != self._side_by_side:
             self._side_by_side = wide
             layout = self.graphics.ci
@@ -316,7 +334,7 @@ class CurvesView(QWidget):
                 layout.addItem(accuracy, row=0, col=1)
             else:
                 layout.addItem(accuracy, row=1, col=0)
-            self.plots["loss"].plot.showLabel("bottom", wide)
+        self.plots["loss"].plot.showLabel("bottom", wide and room)
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
         for plot in self.plots.values():

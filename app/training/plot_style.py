@@ -7,9 +7,11 @@ when its palette changes (a live View ▸ Theme switch): see `is_palette_change`
 """
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFontMetricsF, QPalette
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 # Curve colours keep >= 3:1 against both themes' plot background (WCAG non-text contrast).
@@ -64,6 +66,32 @@ def cache_axis(axis: pg.AxisItem) -> None:
     measured here). pyqtgraph calls ``update()`` whenever an axis changes, which renews the pixmap.
     """
     axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+class ReadableValueAxis(pg.AxisItem):
+    """A value (y) axis whose labels never run into each other: pyqtgraph puts at least three labels
+    on an axis however short, and in a low dock (or at 2×) "0.2 0.4 0.6 0.8" were drawn over each other.
+    Where the labels would crowd, the step grows (0.2 → 0.5 → 1 …) and the minor ticks go."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float):  # noqa: N802,N803 - pyqtgraph's names
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = abs(maxVal - minVal)
+        if not levels or span == 0 or size <= 0:
+            return levels
+        least = 1.1 * QFontMetricsF(self.style["tickFont"] or self.font()).height()  # px between labels
+        major = levels[0][0]
+        if major * size / span >= least:
+            return levels
+        while major * size / span < least and major < span:
+            major = next_round_step(major)
+        return [(major, 0)]
+
+
+def next_round_step(step: float) -> float:
+    """The next of 1, 2, 5, 10, 20, 50 … above ``step``."""
+    power = 10.0 ** math.floor(math.log10(step))
+    mantissa = step / power
+    return (2.0 if mantissa < 1.5 else 5.0 if mantissa < 3.5 else 10.0) * power
 
 
 def dimmed(colour: QColor, alpha: int = 70) -> QColor:

@@ -12,14 +12,17 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QFontMetricsF, QImage
 from PySide6.QtWidgets import QAbstractButton, QDockWidget
 
+from app.training.curves import CurvesView
 from app.training.feature_maps import ChannelGrid
 from app.training.gallery import framed_thumbnail
 from app.training.pictures import fitted_pixmap, to_qimage
+from app.training.plot_style import ReadableValueAxis, next_round_step
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROBE = Path(__file__).with_name("scale_probe.py")
@@ -159,3 +162,21 @@ def test_beside_the_start_page_the_inspector_fits_its_panel(make_window, qtbot):
     settle(qtbot)
     inspector = window.inspector
     assert inspector.widget().width() <= inspector.viewport().width()  # the Name field and status were cut
+
+
+def test_a_short_value_axis_keeps_its_labels_a_line_apart(qapp):
+    axis = ReadableValueAxis("left")
+    line = QFontMetricsF(axis.font()).height()
+    for size in (30, 42, 60, 120, 400):
+        major = axis.tickSpacing(0.0, 1.0, size)[0][0]
+        assert major * size >= line, size  # px between labels: pyqtgraph put 0.2 apart (8 px) on 42 px
+    assert axis.tickSpacing(0.0, 1.0, 400) == pg.AxisItem("left").tickSpacing(0.0, 1.0, 400)  # with room, pyqtgraph's
+    assert next_round_step(0.2) == 0.5 and next_round_step(0.5) == 1.0 and next_round_step(1.0) == 2.0
+
+
+def test_the_curves_use_readable_value_axes_and_titles_at_the_body_size(qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    for plot in view.plots.values():
+        assert isinstance(plot.plot.getAxis("left"), ReadableValueAxis)
+        assert plot.plot.titleLabel.opts["size"] == f"{view.font().pointSizeF():g}pt"
