@@ -11,6 +11,7 @@ pooling and normalisation are not counted.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -74,11 +75,13 @@ class Analysis:
     def valid(self) -> bool:
         return not self.errors
 
-    @property
+    # Cached: the window's status bar, inspector and analyzer each ask after every edit, and an analysis
+    # is not changed once made.
+    @functools.cached_property
     def total_params(self) -> int:
         return sum(report.params for report in self.nodes.values())
 
-    @property
+    @functools.cached_property
     def total_macs(self) -> int:
         return sum(report.macs for report in self.nodes.values())
 
