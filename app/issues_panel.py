@@ -48,15 +48,19 @@ class IssuesPanel(QWidget):
         self._stack = QStackedLayout(self)
         self._stack.addWidget(self.empty)
         self._stack.addWidget(self.tree)
+        self._shown: list[Issue] = []
         self.tree.itemClicked.connect(self._clicked)
         self.tree.itemActivated.connect(self._clicked)
 
     def show_analysis(self, analysis: Analysis) -> None:
         issues = sorted(analysis.issues, key=lambda issue: issue.severity != ERROR)
-        self.tree.clear()
-        for issue in issues:
-            self.tree.addTopLevelItem(self._item(issue))
-        self.tree.expandAll()
+        # Most edits leave the problems as they were: then the list (and its scroll position) stays.
+        if issues != self._shown or self.tree.topLevelItemCount() != len(issues):
+            self._shown = issues
+            self.tree.clear()
+            for issue in issues:
+                self.tree.addTopLevelItem(self._item(issue))
+            self.tree.expandAll()
         self._stack.setCurrentWidget(self.tree if issues else self.empty)
         errors = sum(issue.severity == ERROR for issue in issues)
         self.count_changed.emit(errors, len(issues) - errors)

@@ -11,6 +11,7 @@ pooling and normalisation are not counted.
 """
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -75,11 +76,13 @@ class Analysis:
     def valid(self) -> bool:
         return not self.errors
 
-    @property
+    # Cached: the window's status bar, inspector and analyzer each ask after every edit, and an analysis
+    # is not changed once made.
+    @functools.cached_property
     def total_params(self) -> int:
         return sum(report.params for report in self.nodes.values())
 
-    @property
+    @functools.cached_property
     def total_macs(self) -> int:
         return sum(report.macs for report in self.nodes.values())
 
@@ -301,8 +304,10 @@ class _Checker:
 
     def check_module_paths(self) -> None:
         """Two modules at one path (or one inside another) would overwrite each other's weights."""
-        paths = sorted(((self._module_path(n), n) for n in self.graph.nodes.values() if n.spec.module),
-                       key=lambda pair: pair[0])
+        paths = [(self._module_path(n), n) for n in self.graph.nodes.values() if n.spec.module]
+        if len({path for path, _ in paths}) == len(paths) and not any("." in path for path, _ in paths):
+            return  # distinct paths with no dots cannot nest: nothing to sort (most graphs without blocks)
+        paths.sort(key=lambda pair: pair[0])
         for (path, node), (next_path, other) in zip(paths, paths[1:]):
             if next_path == path or next_path.startswith(path + "."):
                 self.add(other, ERROR, f"{other.name}'s weights would live at {next_path}, inside "

@@ -9,6 +9,7 @@ torch itself, so it follows whatever torch version is installed.
 """
 from __future__ import annotations
 
+import functools
 import keyword
 
 PREVIEW_CHARS = 40
@@ -59,6 +60,7 @@ def module_attributes() -> frozenset[str]:
     return MODULE_ATTRIBUTES
 
 
+@functools.lru_cache(maxsize=8192)  # asked for every node at every analysis, of names that rarely change
 def reserved_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a module or node name of a compiled network, or None if it can."""
     if keyword.iskeyword(name) or name == "self":

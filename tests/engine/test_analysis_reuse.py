@@ -64,3 +64,16 @@ def test_a_refused_shape_is_told_the_same_the_second_time():
     first = [str(issue) for issue in analyze(graph).issues]
     again = [str(issue) for issue in analyze(graph).issues]
     assert first == again and any("conv2" in text and "larger than" in text for text in first)
+
+
+def test_weights_at_one_path_are_still_found_with_or_without_blocks():
+    """The module-path check skips its sort when no path can nest in another; a block's dotted paths can."""
+    from engine.groups import Group
+
+    graph = load_project(PRESETS / "lenet5.cnn.json").graph
+    assert not [issue for issue in analyze(graph).issues if "would live at" in issue.message]
+    conv2 = graph.node_by_name("conv2")
+    # A file could name a block after a layer (unchecked, as undo restores it): its members nest inside.
+    graph.restore_group(Group("group1", "conv1", "Stage", {conv2.id: "inner"}, [[(conv2.id, "in")]], conv2.id))
+    messages = [issue.message for issue in analyze(graph).issues]
+    assert "conv2's weights would live at conv1.inner, inside conv1's (conv1)." in messages
