@@ -95,6 +95,7 @@ class Document(BlockEditing, QObject):
         self._direction = "LR"
         self.undo_stack = QUndoStack(self)
         self.analysis: Analysis = analyze(self._graph)
+        self._analysed_task = self._project.task
         self._analysis_timer = QTimer(self)
         self._analysis_timer.setSingleShot(True)
         self._analysis_timer.setInterval(ANALYSIS_DELAY_MS)
@@ -155,6 +156,7 @@ class Document(BlockEditing, QObject):
         """Analyses now (instead of after the debounce delay) and announces it."""
         self._analysis_timer.stop()
         self.analysis = analyze_for_training(self._graph, self._project)
+        self._analysed_task = self._project.task
         self.analysis_changed.emit(self.analysis)
         return self.analysis
 
@@ -169,6 +171,8 @@ class Document(BlockEditing, QObject):
         if memory is not None and (memory.batch_size, memory.optimizer_name) != (training.batch_size,
                                                                                training.optimizer):
             self._analysis_timer.start()  # a new batch size or optimizer changes the memory estimate
+        if self._analysed_task != self._project.task:
+            self._analysis_timer.start()  # the task decides what the Output must receive
 
     def _on_clean_changed(self, _clean: bool) -> None:
         self._announce_dirty()
@@ -231,6 +235,7 @@ class Document(BlockEditing, QObject):
                 (incoming.nodes.get(key) or incoming.groups[key]).ui.update(x=x, y=y)
         # Analyse first so that views rebuilding on the reset event see fresh shapes.
         self.analysis = analyze_for_training(incoming, project)
+        self._analysed_task = project.task
         self._graph.replace_with(incoming)
         self._analysis_timer.stop()
         project.graph = self._graph

@@ -22,13 +22,10 @@ from .fileio import atomic_write
 from .predict import ImageFileError, load_image_file
 from .reading import RefusedFile
 from .tasks import SEGMENTATION
+from .tasks.segmentation import PALETTE
 
 MASK_SUFFIX = ".mask.png"
-# Distinct colours for the palette (class 0, the background, black).
-PALETTE = [(0, 0, 0), (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
-           (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128),
-           (220, 190, 255), (170, 110, 40), (255, 250, 200), (128, 0, 0), (170, 255, 195), (128, 128, 0),
-           (255, 215, 180), (0, 0, 128), (128, 128, 128)]
+
 
 
 @dataclass

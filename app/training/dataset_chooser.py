@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.data import DatasetError, DatasetInfo, default_data_root
+from engine.tasks import DEFAULT_TASK, task_for
 
 from .background import BackgroundJobs
 from .warm_up import torch_ready
@@ -34,9 +35,19 @@ CHOICES = (
     ("mnist", "MNIST (handwritten digits)"),
     ("fashion-mnist", "Fashion-MNIST (clothing)"),
     ("cifar10", "CIFAR-10 (small colour photos)"),
+    ("seg-shapes", "Seg-shapes (generated, masks)"),
+    ("voc", "Pascal VOC (segmentation masks)"),
+    ("pets", "Oxford-IIIT Pet (masks)"),
     (FOLDER, "Image folder…"),
 )
 TORCHVISION = ("mnist", "fashion-mnist", "cifar10")
+#: Sets read from the data folder that ConvCanvas does not download (VOC and Pet are large archives).
+LOCAL_ONLY = ("voc", "pets")
+#: What an image folder holds, per task.
+FOLDER_HINTS = {
+    "classification": "A folder with one sub-folder of images per class",
+    "segmentation": "A folder holding images/ and masks/ (same file names)",
+}
 _MAX_CLASSES_LISTED = 12
 
 
@@ -81,8 +92,8 @@ class DatasetChooser(QWidget):
         self.downloads = BackgroundJobs(self)
 
         self.combo = QComboBox()
-        for value, title in CHOICES:
-            self.combo.addItem(title, value)
+        self.task = ""
+        self.show_task(DEFAULT_TASK)
         self.combo.setToolTip("The images to train on. Bundled and generated sets work offline.")
         # A narrow dock may cut the longest titles rather than force a sideways scroll.
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -90,7 +101,7 @@ class DatasetChooser(QWidget):
         self.combo.activated.connect(self._on_choice)
 
         self.folder_edit = QLineEdit()
-        self.folder_edit.setPlaceholderText("A folder with one sub-folder of images per class")
+        self.folder_edit.setPlaceholderText(FOLDER_HINTS[DEFAULT_TASK])
         self.folder_edit.setAccessibleName("Image folder")
         self.folder_edit.editingFinished.connect(self._on_folder_typed)
         self.folder_button = QPushButton("Browse…")
@@ -130,9 +141,29 @@ class DatasetChooser(QWidget):
         form.addRow(self.info_label)
         self._form = form
 
+    def add_row_above(self, label: str, widget: QWidget) -> None:
+        """A row above the dataset's (the panel's task chooser), aligned with this form's rows."""
+        self._form.insertRow(0, label, widget)
+
     @property
     def download(self) -> bool:
         return self.download_box.isChecked() and choice_of(self._dataset) in TORCHVISION
+
+    def show_task(self, task: str) -> None:
+        """Offers the datasets ``task`` trains on (and an image folder laid out for it)."""
+        if task == self.task:
+            return
+        self.task = task
+        kinds = task_for(task).dataset_kinds
+        self.combo.blockSignals(True)
+        self.combo.clear()
+        for value, title in CHOICES:
+            if value in kinds or value == FOLDER:
+                self.combo.addItem(title, value)
+        self.combo.setCurrentIndex(max(0, self.combo.findData(choice_of(self._dataset))))
+        self.combo.blockSignals(False)
+        if hasattr(self, "folder_edit"):
+            self.folder_edit.setPlaceholderText(FOLDER_HINTS.get(task, FOLDER_HINTS[DEFAULT_TASK]))
 
     def show_settings(self, dataset: str, data_root: str) -> None:
         """Shows the project's settings (after a load, undo or redo) and looks the dataset up if it changed."""
@@ -145,7 +176,7 @@ class DatasetChooser(QWidget):
         if self.root_edit.text() != data_root:
             self.root_edit.setText(data_root)
         self._form.setRowVisible(self.folder_row, choice == FOLDER)
-        self._form.setRowVisible(self.root_row, choice in TORCHVISION)
+        self._form.setRowVisible(self.root_row, choice in (*TORCHVISION, *LOCAL_ONLY))
         self._show_download_row(choice in TORCHVISION)
         if changed:
             self._look_up()

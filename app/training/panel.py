@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -30,13 +31,14 @@ from PySide6.QtWidgets import (
 from engine.config import TrainingConfig
 from engine.data import DatasetInfo
 from engine.project import Project, weights_path
+from engine.tasks import TASKS
 from engine.training import TrainingError, fit_problems
 
 from ..accessibility import announce
 from ..theme import set_style_property
 from .background import BackgroundJobs
 from .dataset_chooser import DatasetChooser
-from .settings_command import set_training_setting
+from .settings_command import set_task, set_training_setting
 from .settings_form import SettingsForm
 from .warm_up import torch_ready
 
@@ -97,7 +99,15 @@ class TrainingPanel(QWidget):
         self.fit_ok = False
         self.torch_ready = torch_ready()  # set_torch_ready(True) once the warm-up has imported PyTorch
 
+        self.task_combo = QComboBox()
+        for task in TASKS.values():
+            self.task_combo.addItem(task.title, task.name)
+        self.task_combo.setToolTip("What the network learns: one class per image (classification) or one class "
+                                   "per pixel (segmentation). It decides the loss, the metrics, the datasets "
+                                   "offered and the live views.")
+        self.task_combo.activated.connect(lambda _index: self._change_task(self.task_combo.currentData()))
         self.dataset = DatasetChooser(jobs)
+        self.dataset.add_row_above("Task", self.task_combo)
         self.dataset.setting_changed.connect(self._change_setting)
         self.dataset.info_changed.connect(lambda _info: self.refresh_fit_check())
 
@@ -189,9 +199,11 @@ class TrainingPanel(QWidget):
 
         Without ``force`` the editors are set again only when a setting differs from what they show:
         setting some twenty editors after every edit of the network cost more than the rest of the edit."""
-        config = self.document.project.training
-        if force or config != self._shown_config:
+        config, task = self.document.project.training, self.document.project.task
+        if force or config != self._shown_config or task != self.dataset.task:
             self._shown_config = dataclasses.replace(config)
+            self.task_combo.setCurrentIndex(self.task_combo.findData(task))
+            self.dataset.show_task(task)
             self.dataset.show_settings(config.dataset, config.data_root)
             self.settings.show_settings(config)
         text, usable = describe_device(config.device) if self.torch_ready else (DEVICE_AFTER_TORCH, True)
@@ -201,6 +213,10 @@ class TrainingPanel(QWidget):
         self.weights_label.setText(text)
         self.weights_label.setStyleSheet("" if usable else _ERROR_STYLE)
         self.refresh_fit_check()
+
+    def _change_task(self, task: str) -> None:
+        if not set_task(self.document, task):
+            self.show_settings()  # refused or unchanged: show the real task again
 
     def _change_setting(self, key: str, value: Any) -> None:
         if not set_training_setting(self.document, key, value):

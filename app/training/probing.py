@@ -168,6 +168,8 @@ class FeatureProbe(QObject):
             return ""
         index = min(self.probe_index, len(data.val) - 1)
         label = validation_sample(data, index)[1]
+        if not isinstance(label, int):  # a mask: the Masks view shows it
+            return f"for validation image #{index}"
         return f"for validation image #{index} (true class: {data.class_names[label]})"
 
 

@@ -15,6 +15,7 @@ from PySide6.QtGui import QUndoCommand
 
 from engine.catalogue import ParamError
 from engine.config import TRAINING_SETTINGS, TrainingConfig
+from engine.tasks import TASKS, task_for
 
 SET_TRAINING_ID = 101  # QUndoCommand.id for merging; distinct from app.commands' ids
 MERGE_SECONDS = 2.0
@@ -71,4 +72,40 @@ def set_training_setting(document, key: str, value: Any) -> bool:
         document.show_status(f"Training setting refused: {error}")
         return False
     document.undo_stack.push(command)
+    return True
+
+
+def dataset_for_task(task: str, dataset: str) -> str:
+    """The dataset to keep when the task becomes ``task``: the current one if the task can train on it
+    (a folder path always may), else the task's first (bundled or generated) set."""
+    kinds = task_for(task).dataset_kinds
+    known = {kind for other in TASKS.values() for kind in other.dataset_kinds}
+    return dataset if dataset in kinds or (dataset and dataset not in known) else kinds[0]
+
+
+class SetTaskCommand(QUndoCommand):
+    """Sets the project's task (classification, segmentation), and with it a dataset the task can train on:
+    one undoable edit, so Undo gives back both."""
+
+    def __init__(self, project, task: str) -> None:
+        super().__init__(f"Set task to {task_for(task).title.lower()}")
+        self.project = project
+        self.old = (project.task, project.training)
+        self.new = (task, project.training.replace(dataset=dataset_for_task(task, project.training.dataset)))
+
+    def redo(self) -> None:
+        self.project.task, self.project.training = self.new
+
+    def undo(self) -> None:
+        self.project.task, self.project.training = self.old
+
+
+def set_task(document, task: str) -> bool:
+    """Pushes the task change onto the document's undo stack; False (with a status message) if refused."""
+    if document.project.task == task:
+        return False
+    if document.read_only:
+        document.show_status("The task cannot change while the network trains: stop training first.")
+        return False
+    document.undo_stack.push(SetTaskCommand(document.project, task))
     return True

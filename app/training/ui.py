@@ -21,6 +21,7 @@ from engine.compiler import input_shape
 from engine.data import DatasetError, DataSplit
 from engine.graph import Graph
 from engine.project import Project
+from engine.tasks import SEGMENTATION
 from engine.training import FitError, TrainingError
 
 from .adapt import adapt_document
@@ -31,6 +32,7 @@ from .explaining import GradCamExplainer
 from .feature_maps import FeatureFrame, FeatureMapView
 from .filters import FiltersView
 from .gallery import GalleryView
+from .masks import MaskView
 from .panel import (
     IDLE,
     PAUSED,
@@ -60,6 +62,8 @@ if TYPE_CHECKING:
 
 #: Progress text and bar: people read them, a few updates a second is plenty.
 PROGRESS_INTERVAL_MS = 200
+#: The live predicted mask: a few frames a second shows it sharpen (the worker predicts no more often).
+MASK_INTERVAL_MS = 250
 PREPARING_TORCH = "Preparing PyTorch…"
 PREPARING_TORCH_ACTION_TIP = "Preparing PyTorch… available in a moment."
 TORCH_POLL_MS = 100  # how soon Train enables once the warm-up's imports are done
@@ -100,6 +104,8 @@ class TrainingUi(QObject):
         self.confusion = ConfusionView()
         self.gallery = GalleryView()
         self.predict_view = PredictView()
+        self.masks = MaskView()
+        self.mask_throttle = Throttle(MASK_INTERVAL_MS, self._show_latest_mask, self)
         self.probe = FeatureProbe(self.feature_maps, self.filters, self.jobs, self)
         self.predict_explainer = GradCamExplainer(self.predict_view.gradcam, self.jobs, lambda: self.trained, self)
         self.gallery_explainer = GradCamExplainer(self.gallery.gradcam, self.jobs, lambda: self.trained, self)
@@ -129,6 +135,7 @@ class TrainingUi(QObject):
         self.needs_torch(self.open_checkpoint_action)
         self._connect()
         self._update_availability()
+        self._show_task_views()
 
     # --- PyTorch, imported behind the shown window --------------------------------------------
 
@@ -177,6 +184,7 @@ class TrainingUi(QObject):
             ("Try an Image", "predictDock", self.predict_view, bottom),
             ("Feature Maps", "featureMapsDock", self.feature_maps, bottom),
             ("Filters", "filtersDock", self.filters, bottom),
+            ("Masks", "masksDock", self.masks, bottom),
         )
         docks = {}
         for title, name, widget, area in specs:
@@ -185,6 +193,7 @@ class TrainingUi(QObject):
         for name in ("confusionDock", "galleryDock", "predictDock"):
             self.window.tabifyDockWidget(docks["curvesDock"], docks[name])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["filtersDock"])
+        self.window.tabifyDockWidget(docks["featureMapsDock"], docks["masksDock"])
         docks["curvesDock"].raise_()
         docks["featureMapsDock"].raise_()
         self.window.resizeDocks([docks["curvesDock"], docks["featureMapsDock"]], [280, 280], Qt.Orientation.Vertical)
@@ -199,9 +208,21 @@ class TrainingUi(QObject):
         self.predict_view.image_chosen.connect(self.predict_file)
         self.gallery.image_chosen.connect(self._explain_validation_image)
         self.document.project_replaced.connect(self._on_project_replaced)
+        self.document.project_replaced.connect(self._show_task_views)
+        self.document.graph_changed.connect(self._show_task_views)  # a task change is an undoable edit
         if self.canvas is not None:
             self.canvas.selection_changed.connect(self._on_selection_changed)
             self.canvas.node_clicked.connect(self.show_node)
+
+    def _show_task_views(self) -> None:
+        """The Masks view is a segmentation project's (the app picks its views from the task)."""
+        segmentation = self.document.project.task == SEGMENTATION.name
+        masks = self.dock("masksDock")
+        if masks.toggleViewAction().isEnabled() != segmentation:
+            masks.toggleViewAction().setEnabled(segmentation)  # View ▸ Masks only where it shows something
+            masks.setVisible(segmentation)
+            if segmentation:
+                masks.raise_()
 
     def dock(self, object_name: str) -> QDockWidget:
         """One of ``docks`` by object name (``trainingDock``, ``curvesDock``, ``featureMapsDock``…)."""
@@ -264,6 +285,10 @@ class TrainingUi(QObject):
         self.panel.show_status("Loading the data…")
         self._show_status(f"{READ_ONLY_NOTE} · loading the data…")
         self.probe.attach_run(worker, request.project.graph)
+        self.masks.clear()
+        if request.project.task == SEGMENTATION.name:
+            worker.frame_ready.connect(self.mask_throttle.request)
+            self.dock("masksDock").raise_()  # the mask sharpening is what a segmentation run is watched for
         curves = self.dock("curvesDock")
         if curves.isVisible() or self.window.tabifiedDockWidgets(curves):
             curves.raise_()  # the live curves come to the front of their tab group
@@ -331,6 +356,21 @@ class TrainingUi(QObject):
         if self.run is not None and not isinstance(data.train, StreamData):
             self._data_cache = (_data_key(self.run.request.config, self.run.request.project.graph), data)
         self.probe.set_run_data(data)
+        if data.target == "mask" and self.run is not None:
+            self._probe_mask_of(data)
+
+    def _probe_mask_of(self, data: DataSplit) -> None:
+        """The first validation image is the live mask's probe: the worker predicts its mask from now on."""
+        from .worker import display_images, validation_sample
+
+        image, mask = validation_sample(data, 0)
+        self.run.worker.set_mask_probe(image)
+        self.masks.set_probe(display_images(image[None], data.mean, data.std)[0], mask.numpy())
+
+    def _show_latest_mask(self) -> None:
+        mask = self.run.worker.take_mask() if self.run is not None else None
+        if mask is not None:
+            self.masks.show_prediction(mask)
 
     def _on_progress(self, metrics: dict) -> None:
         position = metrics["epoch"] - 1 + metrics["batch"] / max(1, metrics["batches_per_epoch"])
@@ -350,12 +390,15 @@ class TrainingUi(QObject):
         if metrics.get("confusion") and self._run_data is not None:
             self.confusion.show_confusion(metrics["confusion"], list(self._run_data.class_names),
                                           f"epoch {metrics['epoch']}")
+        if metrics.get("val_iou") and self._run_data is not None:
+            self.masks.show_iou(metrics["val_iou"], list(self._run_data.class_names), metrics["epoch"])
 
     def _on_run_finished(self, outcome: RunOutcome) -> None:
         from .trained import trained_from_run
 
         result = outcome.result
         self.progress_throttle.flush()
+        self.mask_throttle.flush()
         self.curves.redraw()
         trained = trained_from_run(outcome)
         # A run stopped before its first epoch has no checkpoint and a barely trained model: the last
@@ -371,7 +414,9 @@ class TrainingUi(QObject):
         how = "Stopped" if result.stopped else "Finished"
         headline = f"{how} after {result.epochs_completed} epoch(s) in {format_duration(result.seconds)}"
         if result.best_epoch is not None:  # some epoch was validated (not so with val_every, stopped early)
-            headline += f"; validation accuracy {100 * result.val_accuracy:.1f} %"
+            segmentation = self.run is not None and self.run.request.project.task == SEGMENTATION.name
+            headline += (f"; validation mean IoU {result.val_miou:.3f}" if segmentation
+                         else f"; validation accuracy {100 * result.val_accuracy:.1f} %")
         if result.early_stopped:
             headline += " (early stopping: the validation loss stopped improving)"
         self.panel.show_status(headline + ".")

@@ -20,6 +20,7 @@ and resume use the pause token. Every failure arrives as one message on
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from engine.training import (
     Trainer,
     TrainingError,
     TrainingState,
+    probe_mask,
 )
 
 from .warm_up import wait_for_torch_warm_up
@@ -98,16 +100,47 @@ class _SignallingMailbox(ProbeMailbox):
         self._on_frame = on_frame
         self._kernels: np.ndarray | None = None
         self._kernel_lock = threading.Lock()
+        self._mask_image: torch.Tensor | None = None
+        self._mask: np.ndarray | None = None
+        self._mask_due = 0.0
 
     def serve(self, model, default_image) -> bool:
-        if not super().serve(model, default_image):
-            return False
-        frame = self.latest()
-        kernels = conv_kernels(model, frame.node) if frame is not None else None
+        mask_served = self._serve_mask(model)
+        served = super().serve(model, default_image)
+        if served:
+            frame = self.latest()
+            kernels = conv_kernels(model, frame.node) if frame is not None else None
+            with self._kernel_lock:
+                self._kernels = kernels
+        if served or mask_served:
+            self._on_frame()
+        return served
+
+    # A segmentation run's live mask: the predicted mask of one probe image, on the frames' schedule.
+
+    def watch_mask(self, image: torch.Tensor | None) -> None:
+        """Predict ``image``'s mask (C, H, W, preprocessed) from now on; None stops."""
         with self._kernel_lock:
-            self._kernels = kernels
-        self._on_frame()
+            self._mask_image = image.detach().cpu() if image is not None else None
+            self._mask_due = 0.0
+
+    def _serve_mask(self, model) -> bool:
+        now = time.monotonic()
+        with self._kernel_lock:
+            image = self._mask_image
+            if image is None or now < self._mask_due:
+                return False
+            self._mask_due = now + self.interval
+        mask = probe_mask(model, image)
+        with self._kernel_lock:
+            self._mask = mask
         return True
+
+    def take_mask(self) -> np.ndarray | None:
+        """The newest predicted probe mask (H, W) uint8, or None when none arrived since the last call."""
+        with self._kernel_lock:
+            mask, self._mask = self._mask, None
+        return mask
 
     def take_frame(self) -> ProbeFrame | None:
         grid = self.take()
@@ -173,7 +206,7 @@ class _Reporter(Callback):
     def on_epoch_end(self, state: TrainingState, metrics: dict[str, Any]) -> None:
         keys = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "confusion",
                 "per_class_accuracy", "best_epoch", "best_val_accuracy", "checkpoint", "seconds",
-                "images_per_second")
+                "images_per_second", "val_iou", "val_miou", "val_pixel_accuracy")
         self.worker.epoch_finished.emit({key: metrics.get(key) for key in keys})
 
 
@@ -218,6 +251,13 @@ class TrainingWorker(QObject):
     def take_frame(self) -> ProbeFrame | None:
         """The newest feature-map frame, or None when none arrived since the last call."""
         return self.mailbox.take_frame()
+
+    def set_mask_probe(self, image: torch.Tensor | None) -> None:
+        """A segmentation run: predict ``image``'s mask (C, H, W, preprocessed) a few times a second."""
+        self.mailbox.watch_mask(image)
+
+    def take_mask(self) -> np.ndarray | None:
+        return self.mailbox.take_mask()
 
     @property
     def probe_error(self) -> str | None:
@@ -265,7 +305,10 @@ class TrainingWorker(QObject):
             )
             result = trainer.fit(data, resume=request.resume)
             result.model.to("cpu")  # the GUI probes and predicts on the CPU (engine.predict expects it)
-            gallery = {} if self.stop_token.stopped else validation_predictions(result.model, data, GALLERY_IMAGES)
+            # The gallery of guesses is classification's (a segmentation run's masks show in the Masks view).
+            by_class = data.target == "label"
+            gallery = ({} if self.stop_token.stopped or not by_class
+                       else validation_predictions(result.model, data, GALLERY_IMAGES))
             return RunOutcome(result, data, request.run_dir, gallery)
         finally:
             # A run's data workers (and the forkserver) end with the run, finished, stopped or
@@ -292,13 +335,14 @@ def _one_message(error: BaseException) -> str:
     return text
 
 
-def validation_sample(data: DataSplit, index: int) -> tuple[torch.Tensor, int]:
-    """One preprocessed validation image (C, H, W) and its label."""
+def validation_sample(data: DataSplit, index: int) -> tuple[torch.Tensor, int | torch.Tensor]:
+    """One preprocessed validation image (C, H, W) and its label (a class index, or an (H, W) mask)."""
     val = data.val
     if hasattr(val, "images"):
-        return val.images[index], int(val.labels[index])
-    image, label = val.dataset[index]
-    return image, int(label)
+        image, target = val.images[index], val.labels[index]
+    else:
+        image, target = val.dataset[index]
+    return image, (target if isinstance(target, torch.Tensor) and target.dim() == 2 else int(target))
 
 
 def display_images(images: torch.Tensor, mean, std) -> np.ndarray:

@@ -14,6 +14,12 @@ from .base import OutputProblem, Task, TaskMetrics
 IGNORE_INDEX = 255
 """The mask value of unlabelled pixels (VOC's convention)."""
 
+# Distinct class colours for masks, in PNGs and in the app (class 0, the background, black).
+PALETTE = [(0, 0, 0), (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
+           (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212), (0, 128, 128),
+           (220, 190, 255), (170, 110, 40), (255, 250, 200), (128, 0, 0), (170, 255, 195), (128, 128, 0),
+           (255, 215, 180), (0, 0, 128), (128, 128, 128)]
+
 
 class SegmentationMetrics(TaskMetrics):
     """Pixel accuracy, per-class IoU and mean IoU over the validation pixels (torchmetrics)."""

@@ -24,6 +24,7 @@ once per ``interval`` seconds, so frames never queue up.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -128,17 +129,34 @@ def probe_activations(model: fx.GraphModule, node_name: str, image: torch.Tensor
     if image.dim() == 3:
         image = image.unsqueeze(0)
     probe = truncated_module(model, node_name)
+    with _evaluating(model) as device:
+        activation = probe(image[:1].to(device))
+    return to_grid(node_name, activation[0], max_channels=max_channels, max_side=max_side)
+
+
+def probe_mask(model: nn.Module, image: torch.Tensor) -> np.ndarray:
+    """The segmentation network's predicted mask for ``image`` (C, H, W, preprocessed like the training
+    data): (H, W) uint8 class indices, for the live mask view."""
+    with _evaluating(model) as device:
+        scores = model(image.unsqueeze(0).to(device))
+    return scores.argmax(dim=1)[0].to(torch.uint8).cpu().numpy()
+
+
+@contextlib.contextmanager
+def _evaluating(model: nn.Module):
+    """Runs a probe mid-training: eval mode (BatchNorm's running statistics untouched), no gradients, the
+    random stream left as the training loop had it, and every module's own mode restored after (frozen
+    layers may be in eval mode while the others train). Yields the model's device."""
     device = _device_of(model)
     modes = [(module, module.training) for module in model.modules()]
     rng_devices = [device.index or 0] if device.type == "cuda" else []
     try:
         with torch.random.fork_rng(devices=rng_devices), torch.no_grad():
             model.eval()
-            activation = probe(image[:1].to(device))
+            yield device
     finally:
         for module, training in modes:
             module.training = training
-    return to_grid(node_name, activation[0], max_channels=max_channels, max_side=max_side)
 
 
 class ProbeMailbox:

@@ -53,3 +53,8 @@ class FitResult:
     @property
     def val_accuracy(self) -> float:
         return self._last("val_accuracy")
+
+    @property
+    def val_miou(self) -> float:
+        """A segmentation run's latest validation mean IoU (nan for classification)."""
+        return self._last("val_miou")
