@@ -10,6 +10,11 @@ training throughput (images/s) of both is compared (target: the app reaches
 >= 0.95× of headless). Each round runs headless and then in the app, so that
 both meet the same load; the median of the rounds' ratios is reported.
 
+Measuring starts when Train is pressed on a window that is already shown and
+painted (its first paint, tens of ms of the GUI thread, belongs to start-up, see
+bench_startup) and ends when the run has ended in the window; quitting the
+application after it is not measured.
+
 For the gaps over one frame it also prints how much of their time the GUI
 thread itself ran: a low share means the window was waiting (for a core, or
 for the GIL), not painting.
@@ -40,6 +45,8 @@ EPOCHS = 30
 BATCH_SIZE = 64
 ROUNDS = 3
 HEARTBEAT_MS = 10
+#: The window is shown and left to paint this long before Train is pressed (its first paint is start-up).
+SETTLE_MS = 500
 GAP_TARGET_MS = 50.0
 P99_TARGET_MS = 17.0
 THROUGHPUT_TARGET = 0.95
@@ -131,11 +138,30 @@ def gui_run(app) -> tuple[float, float, float, float, float]:
         heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
         heartbeat.setInterval(HEARTBEAT_MS)
         heartbeat.timeout.connect(recorder.beat)
-        ui.training_ended.connect(app.quit)
+        measured = {}
+
+        def end() -> None:
+            # The run's end (results, gallery, the trained model's first probe) is measured; quitting
+            # the application that follows is not.
+            heartbeat.stop()
+            measured["seconds"] = recorder.clock.nsecsElapsed() / 1e9
+            measured["cpu"] = time.thread_time() - recorder.cpu
+            app.quit()
+
+        ui.training_ended.connect(end)
+        shown = []
 
         def start() -> None:
             if ui.panel.dataset_info is None:  # the dataset look-up runs in the background
                 QTimer.singleShot(20, start)
+                return
+            handle = window.windowHandle()
+            if handle is None or not handle.isExposed():
+                QTimer.singleShot(20, start)
+                return
+            if not shown:  # as a person clicks Train: on a window that is shown and painted
+                shown.append(True)
+                QTimer.singleShot(SETTLE_MS, start)
                 return
             wait_for_torch_warm_up()
             if not ui.start_training():
@@ -150,7 +176,7 @@ def gui_run(app) -> tuple[float, float, float, float, float]:
         QTimer.singleShot(0, start)
         app.exec()
         heartbeat.stop()
-        gui_share = (time.thread_time() - recorder.cpu) / max(recorder.clock.nsecsElapsed() / 1e9, 1e-9)
+        gui_share = measured.get("cpu", 0.0) / max(measured.get("seconds", 0.0), 1e-9)
         ui.stop_and_wait()
         frames = len(ui.feature_maps.image_items)
         window.document.undo_stack.setClean()
