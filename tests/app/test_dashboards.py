@@ -13,7 +13,7 @@ from app.training.confusion import ConfusionView, per_class_rows
 from app.training.curves import CurvesView, SmoothedSeries
 from app.training.feature_maps import FeatureFrame, FeatureMapView, as_channel_maps
 from app.training.filters import FiltersView, kernel_tiles
-from app.training.gallery import GalleryView, gallery_order
+from app.training.gallery import CHUNK, MAX_ITEMS, GalleryView, gallery_order
 from app.training.predict_view import PredictView
 from app.training.throttle import Throttle
 
@@ -195,6 +195,29 @@ def test_gallery_puts_confident_mistakes_first():
     predicted = np.array([0, 2, 2, 1])
     confidence = np.array([0.9, 0.6, 0.5, 0.95])
     assert list(gallery_order(true, predicted, confidence)) == [3, 1, 2, 0]
+
+
+def test_a_long_gallery_is_listed_a_chunk_per_turn_in_order(qtbot):
+    # 200 thumbnails at once held the window ~35 ms as a run ended; a chunk per turn lets it paint.
+    rng = np.random.default_rng(0)
+    count = 300
+    images = rng.integers(0, 255, (count, 8, 8), dtype=np.uint8)
+    true, predicted = rng.integers(0, 3, count), rng.integers(0, 3, count)
+    confidence = rng.random(count)
+    view = GalleryView()
+    qtbot.addWidget(view)
+    view.show()
+    view.show_predictions(images, true, predicted, confidence, ["a", "b", "c"])
+    assert view.item_count() == CHUNK  # the first chunk at once, the rest on later turns
+    qtbot.waitUntil(lambda: view.item_count() == MAX_ITEMS)
+    listed = [view.list.item(row).data(Qt.ItemDataRole.UserRole) for row in range(view.item_count())]
+    assert listed == list(gallery_order(true, predicted, confidence)[:MAX_ITEMS])
+    view.mistakes_only.setChecked(True)  # a new filling starts over, leaving nothing of the old one
+    mistakes = int((true != predicted).sum())
+    qtbot.waitUntil(lambda: view.item_count() == min(mistakes, MAX_ITEMS))
+    qtbot.wait(50)
+    assert view.item_count() == min(mistakes, MAX_ITEMS)
+    assert all(view.list.item(row).text().count("true:") == 1 for row in range(view.item_count()))
 
 
 def test_gallery_lists_thumbnails_with_guess_and_truth(qtbot):
