@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from . import plot_style
@@ -45,11 +46,21 @@ class CellCounts(pg.GraphicsObject):
         self.matrix: np.ndarray | None = None
         self.shares: np.ndarray | None = None
         self.colour_map = plot_style.colour_map(HEAT_MAPS["light"])  # the image's: each count reads on its cell
+        self._pens: list[list[QColor]] = []
+        self._readable: dict[int, QColor] = {}  # text colour per step of the colour map, found once
 
     def set_cells(self, matrix: np.ndarray | None, shares: np.ndarray) -> None:
         self.prepareGeometryChange()
         self.matrix, self.shares = matrix, shares
+        # Once per matrix, not per repaint: 100 contrast checks took most of a repaint.
+        self._pens = [] if matrix is None else [[self._text_colour(share) for share in row] for row in shares.tolist()]
         self.update()
+
+    def _text_colour(self, share: float) -> QColor:
+        step = round(255 * min(max(share, 0.0), 1.0))
+        if step not in self._readable:
+            self._readable[step] = readable_on(self.colour_map.mapToQColor(step / 255))
+        return self._readable[step]
 
     def texts(self) -> list[list[str]]:
         """What each cell shows (empty for a zero count)."""
@@ -75,7 +86,7 @@ class CellCounts(pg.GraphicsObject):
                 if not text or metrics.horizontalAdvance(text) + 2 > abs(cell.x()) or metrics.height() > abs(cell.y()):
                     continue
                 centre = to_screen.map(QPointF(column + 0.5, row + 0.5))
-                painter.setPen(readable_on(self.colour_map.mapToQColor(float(self.shares[row, column]))))
+                painter.setPen(self._pens[row][column])
                 painter.drawText(QRectF(centre.x() - 40, centre.y() - 10, 80, 20), Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
@@ -216,15 +227,25 @@ class ConfusionView(QWidget):
         for row, (name, total, hits, accuracy) in enumerate(rows):
             values = (name, f"{total:,}", f"{hits:,}", "–" if accuracy is None else f"{100 * accuracy:.1f} %")
             for column, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                if column:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if column == 3 and accuracy is not None and accuracy < 0.5:
-                    item.setForeground(plot_style.ERROR_COLOUR)
-                self.table.setItem(row, column, item)
+                self._set_cell(row, column, value, column == 3 and accuracy is not None and accuracy < 0.5)
         # The splitter must not squeeze the columns below their text ("airplane", "Accuracy").
         header = self.table.horizontalHeader()
         columns = sum(max(header.sectionSizeHint(column), self.table.sizeHintForColumn(column))
                       for column in range(self.table.columnCount()))
         frame = 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
         self.table.setMinimumWidth(columns + frame)
+
+    def _set_cell(self, row: int, column: int, text: str, poor: bool) -> None:
+        # The cells are made once and then only change their text: making 40 new items every epoch
+        # (QTableWidget.setItem) held the GUI thread ~10 ms while a network trained.
+        item = self.table.item(row, column)
+        if item is None:
+            item = QTableWidgetItem()
+            if column:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(row, column, item)
+        if item.text() != text:
+            item.setText(text)
+        foreground = plot_style.ERROR_COLOUR if poor else None
+        if (item.data(Qt.ItemDataRole.ForegroundRole) is not None) != poor:
+            item.setData(Qt.ItemDataRole.ForegroundRole, foreground)

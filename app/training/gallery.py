@@ -10,7 +10,7 @@ list with a Grad-CAM heat map of what drove the guess: the view emits
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,6 +31,8 @@ from .pictures import fitted_pixmap, to_qimage
 THUMBNAIL = 64
 #: Thumbnails shown at most (a long list of right answers teaches little).
 MAX_ITEMS = 200
+#: Thumbnails made per turn of the event loop: all 200 at once held the window ~35 ms as a run ended.
+CHUNK = 40
 
 
 def gallery_order(true: np.ndarray, predicted: np.ndarray, confidence: np.ndarray) -> np.ndarray:
@@ -102,6 +104,11 @@ class GalleryView(QWidget):
         layout.addWidget(self.body, 1)
         self._data: tuple | None = None
         self._stale = False
+        self._waiting: list[int] = []  # validation images still to be listed, in order
+        self._texts: list[str] = []  # the captions listed so far (they size the grid)
+        self._next_chunk = QTimer(self)
+        self._next_chunk.setSingleShot(True)
+        self._next_chunk.timeout.connect(self._add_chunk)
 
     def show_predictions(self, images: np.ndarray, true, predicted, confidence, class_names: list[str]) -> None:
         """``images``: (N, H, W) or (N, H, W, 3) uint8; labels as class indices; confidence 0..1."""
@@ -123,27 +130,39 @@ class GalleryView(QWidget):
 
     def _refill(self) -> None:
         self._stale = False
+        self._next_chunk.stop()
         self.list.clear()
+        self._waiting, self._texts = [], []
         if self._data is None:
             return
         images, true, predicted, confidence, class_names = self._data
         order = gallery_order(true, predicted, confidence)
         if self.mistakes_only.isChecked():
             order = order[predicted[order] != true[order]]
-        texts = []
+        self._waiting = [int(index) for index in order[:MAX_ITEMS]]
+        self._add_chunk()
+
+    def _add_chunk(self) -> None:
+        """Lists the next ``CHUNK`` thumbnails, and asks for another turn while some are left."""
+        if self._data is None:
+            return
+        images, true, predicted, confidence, class_names = self._data
+        chunk, self._waiting = self._waiting[:CHUNK], self._waiting[CHUNK:]
         ratio = self.list.devicePixelRatioF()
-        for index in order[:MAX_ITEMS]:
+        for index in chunk:
             right = predicted[index] == true[index]
             colour = plot_style.GOOD_COLOUR if right else plot_style.ERROR_COLOUR
             guess, truth = class_names[predicted[index]], class_names[true[index]]
             text = f"{guess} ({100 * confidence[index]:.0f}%)" + ("" if right else f"\ntrue: {truth}")
-            texts.append(text)
+            self._texts.append(text)
             item = QListWidgetItem(QIcon(framed_thumbnail(images[index], colour, ratio=ratio)), text)
             item.setToolTip(f"validation image #{index}: guessed {guess} with {100 * confidence[index]:.1f} % "
                             f"confidence; it is {truth}")
-            item.setData(Qt.ItemDataRole.UserRole, int(index))
+            item.setData(Qt.ItemDataRole.UserRole, index)
             self.list.addItem(item)
-        self._fit_grid(texts)
+        self._fit_grid(self._texts)
+        if self._waiting:
+            self._next_chunk.start(0)
 
     def _fit_grid(self, texts: list[str]) -> None:
         """Cells as wide as the longest caption ("airplane (97%) / true: automobile"), never clipped."""
