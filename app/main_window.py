@@ -42,7 +42,7 @@ from .shell.start_page import StartPage
 from .shell.toolbar import OPEN_CHECKPOINT_KEY, PRESETS_KEY, MainToolBar
 from .theme import MODES, ThemeManager, set_style_property
 from .training import install_training_ui
-from .training.warm_up import wait_for_torch_warm_up
+from .training.warm_up import schedule_warm_up, wait_for_torch_warm_up
 
 APP_NAME = "ConvCanvas"
 AUTOSAVE_DELAY_MS = 3000
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        schedule_warm_up()  # torch is imported behind the shown window (see start): nothing imports it before
         self.settings = settings if settings is not None else QSettings()
         self.theme = ThemeManager(self.settings, self)
         self.theme.apply()

@@ -240,6 +240,7 @@ class DatasetChooser(QWidget):
         self.download_button.setEnabled(False)
         self.download_button.setText("Downloading…")
         self._show_download_message(f"Downloading {name} into {root or default_data_root()}…", error=False)
+
         def download():
             from engine.data import download_torchvision_set
 
@@ -283,7 +284,8 @@ class DatasetChooser(QWidget):
             return dataset_info(dataset, root)
 
         self.info_label.setText("Looking at the dataset…")
-        self.jobs.run(look_up, lambda info: self._on_info(serial, info), lambda error: self._on_info_error(serial, error))
+        self.jobs.run(look_up, lambda info: self._on_info(serial, info),
+                      lambda error: self._on_info_error(serial, error))
 
     def _on_info(self, serial: int, info: DatasetInfo) -> None:
         if serial != self._lookup_serial:

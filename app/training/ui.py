@@ -133,6 +133,7 @@ class TrainingUi(QObject):
         self.export_action.triggered.connect(self.show_export_dialog)
         self.actions = [self.open_checkpoint_action, self.export_action]
         self.needs_torch(self.open_checkpoint_action)
+        self._watch_torch()  # a warm-up scheduled by the window (or another window's) ends with Train enabled
         self._connect()
         self._update_availability()
         self._show_task_views()
@@ -144,6 +145,9 @@ class TrainingUi(QObject):
         for it); until it is done Train and ``needs_torch``'s actions are disabled and the status bar
         says so. Whatever needs torch sooner starts the warm-up itself (``wait_for_torch_warm_up``)."""
         after_first_paint(self.window, warm_up_torch)
+        self._watch_torch()
+
+    def _watch_torch(self) -> None:
         self._check_torch_ready()
         if not self.panel.torch_ready:
             self.torch_poll.start()

@@ -10,14 +10,13 @@ imported torchvision for the import dialog. So the imports are serialised:
   on one daemon thread, so the window never waits for torch and the first Train and the first import
   dialog start promptly;
 * everything else that may import them waits for it first with ``wait_for_torch_warm_up`` (which
-  starts it if nothing has): every background job (``BackgroundJobs``), every training run
+  starts a scheduled one at once): every background job (``BackgroundJobs``), every training run
   (``TrainingWorker``), and the GUI code that imports torch (import, weights and checkpoints, the
   explainer, Train called from code). The window's controls for these are disabled until then.
 """
 from __future__ import annotations
 
 import importlib
-import sys
 import threading
 
 from ..qt_workarounds import freeze_long_lived
@@ -28,6 +27,14 @@ MODULES = ("torchvision", "torch._dynamo")
 
 _start_lock = threading.Lock()
 _thread: threading.Thread | None = None
+_scheduled = False
+
+
+def schedule_warm_up() -> None:
+    """Says that this process prepares torch behind a window (which calls ``warm_up_torch`` once it has
+    painted): from now until the warm-up has finished, ``torch_ready`` is False."""
+    global _scheduled
+    _scheduled = True
 
 
 def warm_up_torch() -> None:
@@ -52,16 +59,19 @@ def warming_up() -> bool:
 
 
 def torch_ready() -> bool:
-    """True once torch is imported and no warm-up imports more: code may use it now without importing
-    it (the window itself never imports torch before it is shown; see ``app.training.ui``)."""
-    return "torch" in sys.modules and not warming_up()
+    """False while a warm-up is scheduled or running: whatever would import torch waits (the window is
+    shown before any torch import). True in a process that prepares nothing behind a window (tests,
+    scripts), where torch is imported where it is first used."""
+    thread = _thread
+    return not thread.is_alive() if thread is not None else not _scheduled
 
 
 def wait_for_torch_warm_up() -> None:
-    """Blocks until the warm-up's imports have finished, starting them if nothing has yet (the window
-    starts them after its first paint; a caller may need torch sooner). Call it before using torch or
-    torchvision on any thread other than the warm-up's."""
-    warm_up_torch()
+    """Blocks until the warm-up's imports have finished (at once if none is scheduled), starting a
+    scheduled one now (the window starts it after its first paint; a caller may need torch sooner).
+    Call it before using torch or torchvision on any thread other than the warm-up's."""
+    if _scheduled:
+        warm_up_torch()
     thread = _thread
-    if thread is not threading.current_thread():
+    if thread is not None and thread is not threading.current_thread():
         thread.join()

@@ -40,7 +40,9 @@ def help_action(window, text: str):
 
 @pytest.fixture
 def explainer(window, qtbot) -> ConvolutionExplainer:
-    help_action(window, "Learn Convolution").trigger()
+    action = help_action(window, "Learn Convolution")
+    qtbot.waitUntil(action.isEnabled, timeout=60_000)  # as a user would: PyTorch is prepared behind the window
+    action.trigger()
     opened = window.findChild(ConvolutionExplainer)
     assert opened is not None
     qtbot.waitExposed(opened)
