@@ -34,6 +34,7 @@ from .inspector import Inspector, NodePage
 from .issues_panel import IssuesPanel
 from .model_menu import ModelMenu
 from .palette import BlockPalette
+from .panels.outline import NetworkOutline
 from .presets_menu import PresetsMenu
 from .shell.docks import add_dock
 from .shell.geometry import place_window
@@ -102,6 +103,12 @@ class MainWindow(QMainWindow):
         self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, areas.RightDockWidgetArea)
         self.issues_dock = self._dock("Problems", "issuesDock", self.issues, areas.BottomDockWidgetArea)
         self.add_training_docks(runs_root)
+        # The network as rows for screen readers (and anyone who wants a list), a tab behind the inspector
+        # (beside the palette or the problems, its tab bar would widen the window's least width).
+        self.outline = NetworkOutline(self.document)
+        self.outline_dock = self._dock("Outline", "outlineDock", self.outline, areas.RightDockWidgetArea)
+        self.tabifyDockWidget(self.training_ui.dock("trainingDock"), self.outline_dock)
+        self.inspector_dock.raise_()
 
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
@@ -335,6 +342,9 @@ class MainWindow(QMainWindow):
         document.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         document.read_only_changed.connect(self._read_only_changed)
         self.canvas.selection_changed.connect(self.inspector.show_nodes)
+        self.canvas.selection_changed.connect(self.outline.show_selection)
+        self.outline.selection_chosen.connect(self._outline_chosen)
+        self.outline.edit_requested.connect(self.edit_selection)
         self.inspector.save_block_requested.connect(self.save_block_to_library)
         self.canvas.node_activated.connect(self._node_activated)
         self.canvas.explain_requested.connect(lambda node_id: self.show_convolution_explainer(node_id))
@@ -621,6 +631,11 @@ class MainWindow(QMainWindow):
     def _issue_count_changed(self, errors: int, warnings: int) -> None:
         total = errors + warnings
         self.issues_dock.setWindowTitle(f"Problems ({total})" if total else "Problems")
+
+    def _outline_chosen(self, keys: list[str]) -> None:
+        self.canvas.select_nodes(keys)
+        if keys:
+            self.canvas.keep_in_view(keys[-1])
 
     def _issue_chosen(self, node_id: str) -> None:
         self.canvas.center_on_nodes([node_id])

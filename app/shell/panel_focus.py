@@ -1,7 +1,7 @@
 """Keys that move the focus between the main window's parts (View ▸ Go To).
 
-Alt+1…4 go to the canvas, the block palette, the inspector and the training
-panel; the panel's dock is shown and brought to the front of its tab group
+Alt+1…5 go to the canvas, the block palette, the inspector, the training
+panel and the network outline; the panel's dock is shown and brought to the front of its tab group
 first, so the focus never lands on something hidden. (Ctrl+1 and Ctrl+2 are
 the zoom keys, F5/F6 train and pause.) Escape in the inspector goes back to
 the canvas. Focus that enters a dock in a tab behind another (Tab, an access
@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
-CANVAS_KEY, BLOCKS_KEY, INSPECTOR_KEY, TRAINING_KEY = "Alt+1", "Alt+2", "Alt+3", "Alt+4"
+CANVAS_KEY, BLOCKS_KEY, INSPECTOR_KEY, TRAINING_KEY, OUTLINE_KEY = "Alt+1", "Alt+2", "Alt+3", "Alt+4", "Alt+5"
 
 
 def first_focusable(container: QWidget) -> QWidget | None:
@@ -59,7 +59,10 @@ class PanelFocus(QObject):
             "&Blocks", BLOCKS_KEY, lambda: focus_dock(window.palette_dock, window.palette_panel.tree))
         self.inspector_action = self._action("&Inspector", INSPECTOR_KEY, lambda: focus_dock(window.inspector_dock))
         self.training_action = self._action("&Training", TRAINING_KEY, lambda: focus_dock(training_dock))
-        self.actions = [self.canvas_action, self.blocks_action, self.inspector_action, self.training_action]
+        self.outline_action = self._action(
+            "&Outline", OUTLINE_KEY, lambda: focus_dock(window.outline_dock, window.outline))
+        self.actions = [self.canvas_action, self.blocks_action, self.inspector_action, self.training_action,
+                        self.outline_action]
         window.inspector.escape_pressed.connect(self.focus_canvas)
         QApplication.instance().focusChanged.connect(self._bring_focus_to_front)
 
