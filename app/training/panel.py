@@ -208,7 +208,7 @@ class TrainingPanel(QWidget):
             self.adapt_button.hide()
             self._update_buttons()
             return
-        problems = fit_problems(self.document.graph, info)
+        problems = fit_problems(self.document.graph, info, self.document.project.task)
         self.fit_ok = not problems
         if problems:
             self.fit_label.setText(" ".join(problems))
