@@ -17,7 +17,7 @@ def adapt_document(document, info: DatasetInfo) -> list[str]:
     Raises ``FitError`` (with the engine's message) when the network cannot be adapted.
     """
     adapted = document.graph.copy()
-    changes = adapt_graph_to_dataset(adapted, info)
+    changes = adapt_graph_to_dataset(adapted, info, task=document.project.task)
     if not changes:
         return []
     stack = document.undo_stack

@@ -23,9 +23,11 @@ from .datasplit import DatasetInfo, DataSplit
 from .errors import DatasetError
 from .image_files import open_image
 from .image_folder import DECODE_ERRORS, is_image_file
+from ..reading import RefusedFile, read_limited
 from .mask_split import MaskedImages, build_mask_split, random_split, resize_masks
 
 CLASSES_FILE = "classes.txt"
+MAX_TABLE_BYTES = 1024 * 1024
 IGNORE = 255
 MAX_CLASSES = 255
 _SHOWN_PROBLEMS = 5
@@ -46,12 +48,14 @@ class ClassTable:
 def read_class_table(root: Path) -> ClassTable | None:
     """``classes.txt`` if present; raises DatasetError naming the line that cannot be read."""
     path = root / CLASSES_FILE
-    if not path.is_file():
+    if not path.exists():
         return None
-    try:
-        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    try:  # through the one door: a regular file of bounded size, never a pipe or a device
+        lines = [line.strip() for line in read_limited(path, "a class table", MAX_TABLE_BYTES).decode("utf-8")
+                 .splitlines()]
     except (OSError, UnicodeDecodeError) as error:
-        raise DatasetError(f"{path}: cannot be read ({error}); write one class a line, e.g. 'road 128 64 128'.")
+        reason = error.reason if isinstance(error, RefusedFile) else error
+        raise DatasetError(f"{path}: cannot be read ({reason}); write one class a line, e.g. 'road 128 64 128'.")
     names, colours = [], []
     for number, line in enumerate(lines, start=1):
         if not line or line.startswith("#"):  # blank lines and comments

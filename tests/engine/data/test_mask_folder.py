@@ -74,3 +74,11 @@ def test_a_bad_class_table_and_too_few_pairs_are_one_clear_error(tmp_path):
     (tmp_path / "classes.txt").write_text("sky 0 0\nroad 1 1 1\n")
     with pytest.raises(DatasetError, match="line 1: 'sky 0 0' is not 'name R G B'"):
         load_dataset(tmp_path, (3, 12, 12))
+
+
+def test_a_class_table_that_is_a_folder_is_refused_not_read(tmp_path):
+    for index in range(3):
+        write_pair(tmp_path, f"img{index}", quarters())
+    (tmp_path / "classes.txt").mkdir()
+    with pytest.raises(DatasetError, match="classes.txt: cannot be read"):
+        load_dataset(tmp_path, (3, 12, 12))
