@@ -101,7 +101,9 @@ class Inspector(QScrollArea):
         self.nothing_open = False  # the start page shows: the placeholder network's problems are no one's
         document.graph_changed.connect(self._graph_changed)
         document.analysis_changed.connect(self._analysis_changed)
-        document.project_replaced.connect(lambda: self.show_nodes([]))
+        # A bound method, not a lambda: Qt drops the connection when this widget goes, while a lambda
+        # holding ``self`` would keep the deleted inspector and, through it, the document alive.
+        document.project_replaced.connect(self._project_replaced)
         document.read_only_changed.connect(self._read_only_changed)
         self.show_nodes([])
 
@@ -161,6 +163,9 @@ class Inspector(QScrollArea):
         if isinstance(self._page, ProjectPage):
             self._page.nothing_open = nothing_open
             self._page.refresh_analysis(self.document.analysis)
+
+    def _project_replaced(self) -> None:
+        self.show_nodes([])
 
     def _read_only_changed(self, read_only: bool) -> None:
         self._page.setEnabled(not read_only)

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox, QWidge
 
 from app.qt_workarounds import GuiThreadGarbageCollector
 
+from .qt_leftovers import QtLeftovers
+
 QStandardPaths.setTestModeEnabled(True)
 
 
@@ -164,3 +166,32 @@ def no_training_thread_left_running(qapp):
     for run in left:
         run.stop_and_wait(10_000)
     assert not left, f"{len(left)} training thread(s) were left running by the test"
+
+
+
+CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
+@pytest.fixture(autouse=True)
+def no_timer_or_window_left_behind(qapp, request):
+    """A test that leaves a QTimer running or a top-level window alive fails, naming them (see
+    ``QtLeftovers``), as napari's ``dangling_qtimers`` and leaked-widget checks do: a stray timer
+    fires into later tests, a stray window keeps its timers, models and memory for the session.
+    A test that failed already is only cleaned up: its traceback holds its windows."""
+    leftovers = QtLeftovers()
+    yield
+    # pytest keeps the test's arguments (a ``window``…) until after teardown: drop them now (every
+    # other fixture of the test is torn down), so what only they hold goes.
+    request.node.funcargs.clear()
+    left = leftovers.finish()
+    assert not left or request.node.stash.get(CALL_FAILED, False), (
+        "the test left Qt objects behind (stop the timers; close and delete the windows, "
+        "e.g. by qtbot.addWidget or make_window):\n  " + "\n  ".join(left))

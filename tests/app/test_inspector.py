@@ -1,8 +1,11 @@
 """The inspector: editors generated from ParamSpecs, each commit one undoable edit."""
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
 
@@ -17,7 +20,7 @@ from app.param_editors import (
     PaddingEditor,
     PairEditor,
     SmallFloatEditor,
-    editor_for,
+    editor_for as make_editor,
 )
 from app.presets_menu import first_launch_preset
 from engine.catalogue import block
@@ -51,7 +54,13 @@ def type_into(widget, text: str) -> None:
     QTest.keyClick(widget, ENTER)
 
 
-def test_every_parameter_kind_gets_a_fitting_editor_with_its_help(qapp):
+def test_every_parameter_kind_gets_a_fitting_editor_with_its_help(qtbot):
+    def editor_for(spec):  # owned by qtbot, so deleted at the end (they have no parent here)
+        editor = make_editor(spec)
+        qtbot.addWidget(editor)
+        return editor
+
+
     kinds = {
         ("conv2d", "out_channels"): IntEditor, ("conv2d", "kernel_size"): PairEditor,
         ("conv2d", "padding"): PaddingEditor, ("conv2d", "bias"): BoolEditor,
@@ -259,3 +268,17 @@ def test_the_guide_section_says_when_to_use_the_block_its_shape_and_each_paramet
         for param in spec.params:
             assert f"{param.title}: {param.help} ({allowed_values(param)}; default " \
                    f"{default_text(param.default)})" in text
+
+
+def test_a_deleted_inspector_lets_its_document_go(qtbot):
+    """Its connections to the document end with it (a lambda holding it kept both alive for good)."""
+    document = Document(load_project(first_launch_preset()))
+    inspector = Inspector(document)
+    inspector.show_nodes(["conv1"])
+    inspector.deleteLater()
+    del inspector
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gone = weakref.ref(document)
+    del document
+    gc.collect()
+    assert gone() is None

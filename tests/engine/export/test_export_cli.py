@@ -69,10 +69,10 @@ def test_export_of_a_missing_checkpoint_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().err == f"convcanvas export: {tmp_path / 'nope.pt'}: no such file\n"
 
 
-def test_export_refuses_a_malicious_checkpoint(malicious_checkpoint, run_cli):
+def test_export_refuses_a_malicious_checkpoint(malicious_checkpoint, capsys):
+    # In-process (the entry point's own run is the test above): a payload that ran would leave the marker.
     path, marker = malicious_checkpoint
-    result = run_cli("export", str(path), "--format", "torchscript")
-
-    assert result.returncode == 2
-    assert result.stderr.startswith(f"convcanvas export: {path}: refused to load") and result.stderr.count("\n") == 1
+    assert main(["export", str(path), "--format", "torchscript"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"convcanvas export: {path}: refused to load") and err.count("\n") == 1
     assert not marker.exists() and not path.with_name("evil.torchscript.pt").exists()
