@@ -781,6 +781,37 @@ def _split_part(node: fx.Node) -> Block:
     return _typed_block("channel_slice", {"start": start, "stop": stop}, _tensor(split.args[0]))
 
 
+def _channel_index(node: fx.Node) -> Block | PassThrough:
+    """``x[:, a:b]`` (also ``x[:, :b, :, :]``, ``x[:, a:]``): a range of channels, everything else whole."""
+    source = _tensor(node.args[0])
+    index = node.args[1] if isinstance(node.args[1], tuple) else (node.args[1],)
+    whole = slice(None)
+    if Ellipsis in index:
+        at = index.index(Ellipsis)
+        index = index[:at] + (whole,) * (len(shape_of(source)) - len(index) + 1) + index[at + 1:]
+    rest = index[2:]
+    if len(index) < 2 or index[0] != whole or not isinstance(index[1], slice) or any(i != whole for i in rest):
+        raise _Refusal(f"it indexes the tensor as [{', '.join(map(_index_text, index))}]; ConvCanvas takes a range "
+                       "of channels only (x[:, a:b], a ChannelSlice)")
+    channels = shape_of(source)[1]
+    bounds = index[1]
+    if any(isinstance(v, fx.Node) for v in (bounds.start, bounds.stop, bounds.step)):
+        raise _Refusal("its channel range is computed while the network runs; ChannelSlice needs fixed numbers")
+    start, stop, step = bounds.indices(channels)
+    if step != 1 or stop <= start:
+        raise _Refusal(f"it takes channels {start}:{stop}:{step}; a ChannelSlice takes a range, every channel")
+    if (start, stop) == (0, channels):
+        return PassThrough(source)
+    return _typed_block("channel_slice", {"start": start, "stop": stop}, source)
+
+
+def _index_text(item: Any) -> str:
+    if isinstance(item, slice):
+        return ":".join("" if v is None else str(v) for v in (item.start, item.stop)) + (
+            f":{item.step}" if item.step is not None else "")
+    return "..." if item is Ellipsis else str(item)
+
+
 def _known_functions() -> dict[Any, Callable[[fx.Node], Any]]:
     """Functions of torchvision that torch.fx keeps as calls (``fx.wrap``, or ``tracing.LEAF_FUNCTIONS``)."""
     import torchvision
@@ -808,6 +839,8 @@ def _map_function(node: fx.Node) -> Block | PassThrough | str:
         return _function_activation(node, _ACTIVATION_FUNCTIONS[target])
     if target is operator.getitem and _is_split(node.args[0]):
         return _split_part(node)
+    if target is operator.getitem and shape_of(node.args[0]) is not None:
+        return _channel_index(node)
     rule = _FUNCTIONS.get(target)
     if rule is None:
         raise _Refusal("ConvCanvas has no block for this operation")

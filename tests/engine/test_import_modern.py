@@ -111,7 +111,7 @@ class Tiny(nn.Module):
     def forward(self, x):
         x = self.norm(self.blocks(self.act(self.stem(x))))
         left, right = x.chunk(2, dim=1)
-        x = self.shuffle(torch.cat([right, left], 1))
+        x = self.shuffle(torch.cat([right, left[:, :4], left[:, 4:, ...]], 1))
         return self.head(x.mean((2, 3)))
 
 
