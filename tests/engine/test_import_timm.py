@@ -18,7 +18,8 @@ TIMM_IMPORTS = [
     "resnet18", "resnet50", "resnext50_32x4d", "seresnet50", "densenet121", "inception_v3", "xception41", "dla34",
     "res2net50_26w_4s", "cspresnet50", "cspdarknet53", "selecsls42b", "regnetx_002", "regnety_002", "repvgg_a2",
     "resnetv2_50", "gernet_s", "mobilenetv2_100", "mobilenetv3_small_100", "mobilenetv3_large_100", "mnasnet_100",
-    "spnasnet_100", "fbnetc_100", "efficientnet_b0", "efficientnet_lite0",
+    "spnasnet_100", "fbnetc_100", "efficientnet_b0", "efficientnet_lite0", "mixnet_s", "tinynet_a", "hardcorenas_a",
+    "lcnet_050", "ghostnet_100", "rexnet_100", "dpn68",
 ]
 """The timm models of the corpus that import today (``import --list --check`` covers torchvision's)."""
 
