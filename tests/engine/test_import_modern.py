@@ -216,3 +216,21 @@ def test_subclasses_of_layers_are_imported_only_when_they_compute_what_their_bas
         with pytest.raises(ModelImportError) as caught:
             import_module(_with(norm, linear), (3, 8, 8), name="Odd")
         assert [item.name for item in caught.value.unsupported] == [refused]
+
+
+class TooSmall(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 7)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).flatten(1))
+
+
+def test_a_model_that_does_not_run_on_the_input_gets_the_real_cause_in_one_line_and_no_traceback(capfd):
+    with pytest.raises(ModelImportError) as caught:
+        import_module(TooSmall(), (3, 4, 4), name="TooSmall")
+    message = str(caught.value)
+    assert "\n" not in message and "ShapeProp" not in message and "Kernel size can't be greater" in message
+    assert capfd.readouterr().err == ""
