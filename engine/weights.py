@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
@@ -192,9 +193,10 @@ def format_size(shape: Iterable[int]) -> str:
 
 
 def torchvision_spelling(key: str) -> str:
-    """``features.0.weight`` → ``features_0.weight``: torchvision's key as a flat preset names it."""
+    """``features.0.weight`` → ``features_0.weight``: torchvision's key as a flat preset names it (node names
+    are Python names, so RegNet's ``block1-0`` is ``block1_0``)."""
     path, _, leaf = key.rpartition(".")
-    return f"{path.replace('.', '_')}.{leaf}" if path else key
+    return f"{re.sub(r'[^A-Za-z0-9_]', '_', path)}.{leaf}" if path else key
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from .mapping import (
     SHAPE_QUERY,
     SPLIT,
     Block,
+    Chain,
     PassThrough,
     base_name,
     is_in_place,
@@ -173,6 +174,9 @@ class _GraphBuilder:
                     self.value[node] = self.value[source]
             elif isinstance(mapped.get(node), Block):
                 self._add_block(node, mapped[node], calls)
+            elif isinstance(mapped.get(node), Chain):
+                for part in mapped[node].blocks:
+                    self._add_block(node, part, calls)
         if self.unsupported:
             kinds = unsupported_kinds(self.unsupported)
             total = len(self.unsupported)
@@ -233,7 +237,7 @@ class _GraphBuilder:
         around it. Modules holding more than one operation become composite blocks."""
         owners: dict[fx.Node, tuple[str, type]] = {}
         for node, result in mapped.items():
-            if isinstance(result, Block):
+            if isinstance(result, (Block, Chain)):
                 owner = _outer_module(node)
                 if owner:
                     owners[node] = owner

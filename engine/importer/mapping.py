@@ -42,6 +42,15 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Chain:
+    """One layer that is several blocks in a row (timm's ``BatchNormAct2d``: BatchNorm2d, then an activation).
+    The first block reads the layer's input; each next one reads the one before (its input is the layer's
+    own fx node, which stands for the latest block's result)."""
+
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
 class PassThrough:
     """An operation that returns its input unchanged (``nn.Identity``, ``x.contiguous()``)."""
 
@@ -317,7 +326,13 @@ def _map_layer(node: fx.Node, layer: nn.Module) -> Block | PassThrough:
         return _channels_last_layer(node, layer)
     if isinstance(layer, nn.LayerNorm):
         return _layernorm2d(node, layer)
+    if isinstance(layer, nn.BatchNorm2d) and type(layer) is not nn.BatchNorm2d and _is_norm_act(layer):
+        return _norm_act(node, layer)
     rule = LAYERS.get(type(layer))
+    if rule is None:
+        base_class = next((kind for kind in LAYERS if isinstance(layer, kind)), None)
+        if base_class is not None and _behaves_as(layer, base_class, node):
+            rule = LAYERS[base_class]  # e.g. timm's Linear: only its casting differs
     if rule is None:
         base = next((kind.__name__ for kind in LAYERS if isinstance(layer, kind)), None)
         if base:
@@ -463,6 +478,82 @@ def _behaves_as_layernorm2d(layer: nn.LayerNorm) -> bool:
             return bool(torch.allclose(probe.eval()(x), reference(x), atol=1e-5))
         except Exception:  # noqa: BLE001 - a forward that does something else entirely
             return False
+
+
+def _probe_copy(layer: nn.Module) -> nn.Module:
+    """A copy of ``layer`` with values (random, positive for variances) even when it lives on the meta device."""
+    import copy
+
+    probe = copy.deepcopy(layer)
+    if any(t.is_meta for t in [*probe.parameters(), *probe.buffers()]):
+        probe = probe.to_empty(device="cpu")
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for tensor in [*probe.parameters(), *probe.buffers()]:
+            if tensor.is_floating_point():
+                tensor.copy_(torch.rand(tensor.shape, generator=generator) + 0.5)
+    return probe.eval()
+
+
+def _behaves_as(layer: nn.Module, base: type[nn.Module], node: fx.Node) -> bool:
+    """True when a subclass of a mapped layer (with no layers of its own) computes what ``base`` computes with
+    the same attributes, on a test input: a layer known by its behaviour, not by its name."""
+    if list(layer.children()) or not node.args or shape_of(node.args[0]) is None:
+        return False
+    probe = _probe_copy(layer)
+    plain = _probe_copy(layer)
+    plain.__class__ = base
+    shape = list(shape_of(node.args[0]))
+    shape[0] = 2
+    if len(shape) == 4:  # a small image is enough, as long as the window still fits
+        shape[2:] = [min(size, 12) for size in shape[2:]]
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(1))
+    try:
+        with torch.no_grad():
+            return bool(torch.allclose(probe(x), plain(x), atol=1e-5))
+    except Exception:  # noqa: BLE001 - a layer that does not even run like its base
+        return False
+
+
+# --- normalisation fused with an activation (timm's BatchNormAct2d) ---------------------------------------
+
+
+def _is_norm_act(layer: nn.BatchNorm2d) -> bool:
+    """A BatchNorm2d subclass holding only an activation (``act``) and a dropout (``drop``) that are mapped
+    layers: timm's BatchNormAct2d. Whether it computes BatchNorm2d → act is checked on a test input."""
+    children = dict(layer.named_children())
+    if not children or set(children) - {"act", "drop"}:
+        return False
+    act, drop = children.get("act", nn.Identity()), children.get("drop", nn.Identity())
+    return (type(act) is nn.Identity or type(act) in LAYERS) and type(drop) in (nn.Identity, nn.Dropout)
+
+
+def _norm_act(node: fx.Node, layer: nn.BatchNorm2d) -> Chain:
+    if len(node.args) != 1 or node.kwargs:
+        raise _Refusal("it is called with more than one argument")
+    source = _tensor(node.args[0])
+    path = str(node.target)
+    plain = nn.BatchNorm2d(layer.num_features, eps=layer.eps, momentum=layer.momentum, affine=layer.affine,
+                           track_running_stats=layer.track_running_stats)
+    _, bn_params = _batchnorm(plain)
+    blocks = [_typed_block("batchnorm2d", bn_params, source, path)]
+    act = dict(layer.named_children()).get("act", nn.Identity())
+    if type(act) is not nn.Identity:
+        type_id, params = LAYERS[type(act)](act)
+        blocks.append(_block(type_id, params, (node,)))
+    # Checked by behaviour: the plain BatchNorm2d and the activation give what the layer gives.
+    probe = _probe_copy(layer)
+    with torch.no_grad():
+        plain.load_state_dict(probe.state_dict(), strict=False)
+        x = torch.randn(2, layer.num_features, 3, 3, generator=torch.Generator().manual_seed(1))
+        try:
+            same = torch.allclose(probe.eval()(x), act.eval()(plain.eval()(x)), atol=1e-5)
+        except Exception:  # noqa: BLE001 - a forward that does something else entirely
+            same = False
+    if not same:
+        raise _Refusal("a BatchNorm2d with an activation that computes something other than BatchNorm2d "
+                       "followed by its activation")
+    return Chain(tuple(blocks))
 
 
 # --- functions and methods ------------------------------------------------------------------------
@@ -716,6 +807,37 @@ def _split_part(node: fx.Node) -> Block:
     return _typed_block("channel_slice", {"start": start, "stop": stop}, _tensor(split.args[0]))
 
 
+def _channel_index(node: fx.Node) -> Block | PassThrough:
+    """``x[:, a:b]`` (also ``x[:, :b, :, :]``, ``x[:, a:]``): a range of channels, everything else whole."""
+    source = _tensor(node.args[0])
+    index = node.args[1] if isinstance(node.args[1], tuple) else (node.args[1],)
+    whole = slice(None)
+    if Ellipsis in index:
+        at = index.index(Ellipsis)
+        index = index[:at] + (whole,) * (len(shape_of(source)) - len(index) + 1) + index[at + 1:]
+    rest = index[2:]
+    if len(index) < 2 or index[0] != whole or not isinstance(index[1], slice) or any(i != whole for i in rest):
+        raise _Refusal(f"it indexes the tensor as [{', '.join(map(_index_text, index))}]; ConvCanvas takes a range "
+                       "of channels only (x[:, a:b], a ChannelSlice)")
+    channels = shape_of(source)[1]
+    bounds = index[1]
+    if any(isinstance(v, fx.Node) for v in (bounds.start, bounds.stop, bounds.step)):
+        raise _Refusal("its channel range is computed while the network runs; ChannelSlice needs fixed numbers")
+    start, stop, step = bounds.indices(channels)
+    if step != 1 or stop <= start:
+        raise _Refusal(f"it takes channels {start}:{stop}:{step}; a ChannelSlice takes a range, every channel")
+    if (start, stop) == (0, channels):
+        return PassThrough(source)
+    return _typed_block("channel_slice", {"start": start, "stop": stop}, source)
+
+
+def _index_text(item: Any) -> str:
+    if isinstance(item, slice):
+        return ":".join("" if v is None else str(v) for v in (item.start, item.stop)) + (
+            f":{item.step}" if item.step is not None else "")
+    return "..." if item is Ellipsis else str(item)
+
+
 def _known_functions() -> dict[Any, Callable[[fx.Node], Any]]:
     """Functions of torchvision that torch.fx keeps as calls (``fx.wrap``, or ``tracing.LEAF_FUNCTIONS``)."""
     import torchvision
@@ -743,6 +865,8 @@ def _map_function(node: fx.Node) -> Block | PassThrough | str:
         return _function_activation(node, _ACTIVATION_FUNCTIONS[target])
     if target is operator.getitem and _is_split(node.args[0]):
         return _split_part(node)
+    if target is operator.getitem and shape_of(node.args[0]) is not None:
+        return _channel_index(node)
     rule = _FUNCTIONS.get(target)
     if rule is None:
         raise _Refusal("ConvCanvas has no block for this operation")
@@ -796,7 +920,7 @@ def is_in_place(node: fx.Node, traced: fx.GraphModule) -> bool:
 # --- the entry point ---------------------------------------------------------------------------------------
 
 
-def map_node(node: fx.Node, traced: fx.GraphModule) -> Block | PassThrough | str | Unsupported:
+def map_node(node: fx.Node, traced: fx.GraphModule) -> Block | Chain | PassThrough | str | Unsupported:
     """What ``node`` (a call_module/call_function/call_method/get_attr node) becomes."""
     try:
         if node.op in ("call_function", "call_method") and _permutation(node) is None and not channels_last(node) \

@@ -10,6 +10,8 @@ reported rather than taken for the plain layer.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import traceback
 import warnings
 from pathlib import Path
@@ -85,10 +87,13 @@ def propagate_shapes(traced: fx.GraphModule, example: torch.Tensor, title: str) 
     returns the output (the reference the imported network must reproduce)."""
     shape = "×".join(str(size) for size in example.shape[1:])
     try:
-        with torch.no_grad(), warnings.catch_warnings():
+        # ShapeProp prints the traceback of a failing node to stderr before raising: the one line below says it.
+        with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
             return ShapeProp(traced).propagate(example)
     except Exception as error:  # noqa: BLE001 - a wrong input size shows as any torch error
+        while error.__cause__ is not None:  # ShapeProp wraps the real cause ("ShapeProp error for: node=…")
+            error = error.__cause__
         raise ModelImportError(
             f"{title} does not run on a {shape} input ({first_line(error)}); give the input size it "
             "expects as channels×height×width") from None

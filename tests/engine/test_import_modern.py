@@ -111,7 +111,7 @@ class Tiny(nn.Module):
     def forward(self, x):
         x = self.norm(self.blocks(self.act(self.stem(x))))
         left, right = x.chunk(2, dim=1)
-        x = self.shuffle(torch.cat([right, left], 1))
+        x = self.shuffle(torch.cat([right, left[:, :4], left[:, 4:, ...]], 1))
         return self.head(x.mean((2, 3)))
 
 
@@ -172,3 +172,65 @@ def test_a_refusal_reads_in_one_short_line_with_attribute_reads_grouped():
     first = str(caught.value).splitlines()[0]
     assert len(caught.value.unsupported) == 60 and len(first) < 200
     assert "tensor attributes read directly ×30" in first and "bias7" not in first
+
+
+class NormActPlusOne(nn.BatchNorm2d):
+    """Looks like timm's BatchNormAct2d (an ``act`` child) but computes something else."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__(channels)
+        self.act = nn.ReLU()
+
+    def forward(self, x):
+        return self.act(super().forward(x)) + 1
+
+
+class NormAct(NormActPlusOne):
+    def forward(self, x):
+        return self.act(super(NormActPlusOne, self).forward(x))
+
+
+class DoubledLinear(nn.Linear):
+    def forward(self, x):
+        return 2 * super().forward(x)
+
+
+class QuietLinear(nn.Linear):
+    """Only its forward's spelling differs from nn.Linear's (as timm's Linear)."""
+
+    def forward(self, x):
+        return nn.functional.linear(x, self.weight, self.bias)
+
+
+def _with(norm: type, linear: type) -> nn.Module:
+    return nn.Sequential(nn.Conv2d(3, 4, 3), norm(4), nn.Flatten(), linear(4 * 6 * 6, 2))
+
+
+def test_subclasses_of_layers_are_imported_only_when_they_compute_what_their_base_does():
+    original = randomised(_with(NormAct, QuietLinear))
+    result = import_module(original, (3, 8, 8), name="Known")
+    assert sorted(node.type for node in result.project.graph.nodes.values()) == [
+        "activation", "batchnorm2d", "conv2d", "dense", "flatten", "input", "output"]
+    for norm, linear, refused in ((NormActPlusOne, QuietLinear, "NormActPlusOne"),
+                                  (NormAct, DoubledLinear, "DoubledLinear")):
+        with pytest.raises(ModelImportError) as caught:
+            import_module(_with(norm, linear), (3, 8, 8), name="Odd")
+        assert [item.name for item in caught.value.unsupported] == [refused]
+
+
+class TooSmall(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 7)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(self.conv(x).flatten(1))
+
+
+def test_a_model_that_does_not_run_on_the_input_gets_the_real_cause_in_one_line_and_no_traceback(capfd):
+    with pytest.raises(ModelImportError) as caught:
+        import_module(TooSmall(), (3, 4, 4), name="TooSmall")
+    message = str(caught.value)
+    assert "\n" not in message and "ShapeProp" not in message and "Kernel size can't be greater" in message
+    assert capfd.readouterr().err == ""

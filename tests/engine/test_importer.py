@@ -115,7 +115,8 @@ def test_unsupported_operations_refuse_the_import_listing_each_by_name_and_place
         import_module(Gated(), (3, 16, 16), name="Gated")
     found = {(item.name, item.location) for item in caught.value.unsupported}
     # The squeeze-and-excite product and the mean over H×W have blocks (Multiply, Mean H×W); the rest not.
-    assert found == {("nn.LSTM", "rnn (node rnn)"), ("Tensor.repeat", "the top-level forward() (node repeat)")}
+    assert {("nn.LSTM", "rnn (node rnn)"), ("Tensor.repeat", "the top-level forward() (node repeat)")} <= found
+    assert not {name for name, _ in found} & {"operator.mul", "Tensor.mean"}
     message = str(caught.value)
     assert message.startswith("Gated cannot be imported: ConvCanvas has no block for")
     assert "\n- nn.LSTM at rnn (node rnn): ConvCanvas has no block for this layer" in message
@@ -160,8 +161,8 @@ def test_networks_that_cannot_be_traced_or_run_get_one_clear_line():
 def test_checking_a_torchvision_model_builds_nothing_but_the_graph():
     checked = check_torchvision("resnet50")
     assert checked.state_dict == {} and len(checked.project.graph.groups) == 16
-    with pytest.raises(ModelImportError, match=r"nn.Hardswish ×\d+"):
-        check_torchvision("mobilenet_v3_small")
+    with pytest.raises(ModelImportError, match=r"nn.MultiheadAttention ×\d+"):
+        check_torchvision("vit_b_16")
 
 
 MODEL_FILE = '''

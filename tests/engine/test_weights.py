@@ -101,6 +101,8 @@ def test_torchvision_keys_map_onto_the_flat_presets(name):
     assert match.renamed == len(state) and not match.unexpected
     assert match.node_of["features_0.weight"] == "features_0"
     assert torchvision_spelling("features.0.weight") == "features_0.weight"
+    assert torchvision_spelling("trunk_output.block1.block1-0.proj.0.weight") == (
+        "trunk_output_block1_block1_0_proj_0.weight")  # RegNet's block names are not Python names
 
 
 def test_torchvision_resnet18_keys_fit_the_preset_as_they_are_and_name_the_nodes():
