@@ -89,6 +89,8 @@ class Augment:
         The mask rides along as one more channel, so it moves exactly with the pixels; it is padded
         by replicating its edge (as the image is) and comes back as exact class indices.
         """
+        import torch
+
         n, c = images.shape[:2]
         if n == 0:
             return images, masks
@@ -104,6 +106,9 @@ def random_scale(images: torch.Tensor, masks: torch.Tensor, scale: float,
                  generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Zoom each image in by a random factor in [1, 1 + scale] about a random point (one affine grid for
     the batch): bilinear for the image, nearest for the mask, so both keep their size and line up."""
+    import torch
+    import torch.nn.functional as F
+
     n = images.shape[0]
     zoom = 1 / (1 + scale * torch.rand(n, generator=generator))
     shift = (1 - zoom).unsqueeze(1) * (2 * torch.rand(n, 2, generator=generator) - 1)
