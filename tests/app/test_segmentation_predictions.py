@@ -103,3 +103,21 @@ def test_the_gallery_lists_validation_images_by_iou_the_worst_first(trained_segm
     QTest.mouseClick(gallery.list.viewport(), Qt.MouseButton.LeftButton,
                      pos=gallery.list.visualItemRect(item).center())
     assert not gallery.side.isVisibleTo(gallery) and gallery.gradcam.result is None
+
+
+def test_an_opened_segmentation_checkpoint_answers_with_masks(trained_segmentation, qtbot, tmp_path):
+    ui, document = trained_segmentation.ui, trained_segmentation.document
+    checkpoint = ui.trained.checkpoint
+    path = shape_file(trained_segmentation, tmp_path)
+    document.new_project()  # a classifier: Try an Image has no model, and shows scores again
+    assert ui.trained is None
+    assert ui.open_checkpoint(checkpoint)
+    view = ui.predict_view
+    assert ui.trained.task == "segmentation" and view.mask_picture.isVisibleTo(view)
+    drop_file(view, path)
+    qtbot.waitUntil(lambda: view.mask_picture.displayed is not None)
+    trained = ui.trained
+    expected = segment_file(trained.model, path, input_shape=trained.input_shape, mean=trained.mean, std=trained.std)
+    view.mask_picture.opacity.setFocus()
+    QTest.keyClick(view.mask_picture.opacity, Qt.Key.Key_End)
+    np.testing.assert_array_equal(view.mask_picture.displayed, colour_mask(expected.numpy()))
