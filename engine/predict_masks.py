@@ -59,6 +59,27 @@ def mask_image(mask: torch.Tensor) -> Image.Image:
     return image
 
 
+def segment_file(model: nn.Module, path: str | os.PathLike, *, input_shape: Sequence[int], mean: Sequence[float],
+                 std: Sequence[float]) -> torch.Tensor:
+    """The predicted mask of one image file, (H, W) int64 class indices at the file's own size (nearest).
+    Raises ``ImageFileError`` for an image that cannot be used, ``RefusedFile``/``OSError`` for an unreadable
+    file (``predict_masks`` turns them into messages)."""
+    image = load_image_file(path, input_shape, mean, std)
+    with open_image(path) as original:
+        size = original.size  # (width, height)
+    with torch.inference_mode():
+        mask = SEGMENTATION.decode(model(image))
+    full = nn.functional.interpolate(mask[:, None].float(), size=(size[1], size[0]), mode="nearest-exact")
+    return full[0, 0].to(torch.int64)
+
+
+def class_shares(mask: torch.Tensor, class_names: Sequence[str]) -> list[tuple[str, float]]:
+    """Each class's share of the mask's pixels, in class order."""
+    counts = torch.bincount(mask.flatten(), minlength=len(class_names)).tolist()
+    return [(class_names[index] if index < len(class_names) else f"class {index}", count / mask.numel())
+            for index, count in enumerate(counts)]
+
+
 def predict_masks(model: nn.Module, paths: Iterable[str | os.PathLike], *, input_shape: Sequence[int],
                   mean: Sequence[float], std: Sequence[float], class_names: Sequence[str]) -> list[MaskPrediction]:
     """One ``MaskPrediction`` per path; a file that cannot be read or whose mask cannot be written gets its
@@ -69,22 +90,14 @@ def predict_masks(model: nn.Module, paths: Iterable[str | os.PathLike], *, input
         result = MaskPrediction(os.fspath(path))
         results.append(result)
         try:
-            image = load_image_file(path, input_shape, mean, std)
-            with open_image(path) as original:
-                size = original.size  # (width, height)
+            full = segment_file(model, path, input_shape=input_shape, mean=mean, std=std)
         except ImageFileError as error:
             result.error = error.reason
             continue
         except (RefusedFile, OSError) as error:
             result.error = str(error)
             continue
-        with torch.inference_mode():
-            mask = SEGMENTATION.decode(model(image))
-        full = nn.functional.interpolate(mask[:, None].float(), size=(size[1], size[0]), mode="nearest-exact")
-        full = full[0, 0].to(torch.int64)
-        counts = torch.bincount(full.flatten(), minlength=len(class_names)).tolist()
-        result.shares = [(class_names[index] if index < len(class_names) else f"class {index}", count / full.numel())
-                         for index, count in enumerate(counts)]
+        result.shares = class_shares(full, class_names)
         target = mask_path_for(path)
         try:
             atomic_write(target, lambda temp: mask_image(full).save(temp, format="PNG"))

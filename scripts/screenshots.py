@@ -6,8 +6,11 @@ Writes start.png (the start page), lenet5.png (LeNet-5 as it opens), error.png (
 card and in the Problems list), training.png (a run in progress, with live
 curves and conv1's feature maps), gradcam.png (Try an Image with the Grad-CAM
 heat map of the trained network), resnet50.png (ResNet-50 as 25 cards,
-its residual blocks collapsed) and explainer.png (Help ▸ Learn Convolution). Settings, autosaves and runs go to a
-temporary folder, so the user's own are untouched.
+its residual blocks collapsed), explainer.png (Help ▸ Learn Convolution) and segmentation.png (unet-small
+training on seg-shapes, the Masks dock in front: the probe image, its true and predicted masks, the IoU
+bars). Settings, autosaves and runs go to a temporary folder, so the user's own are untouched.
+
+``--segmentation`` writes segmentation.png only.
 
 To look for clipped or cramped text at other sizes and in the dark theme, ``--size 1280x720 --theme dark
 --every-panel`` also writes confusion.png, gallery.png and palette-library.png (and the window fits a
@@ -27,7 +30,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -39,6 +42,8 @@ from engine.data.digits import load_digits  # noqa: E402
 PRESETS = Path(__file__).resolve().parents[1] / "presets"
 
 SIZE = (1440, 900)
+#: Validated epochs of unet-small before its shot: the predicted mask has taken the shapes' outlines.
+SEGMENTATION_EPOCHS = 12
 
 
 def use_screen_of(size: tuple[int, int], scratch: Path) -> None:
@@ -60,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", help="window size, e.g. 1280x720")
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
     parser.add_argument("--every-panel", action="store_true", help="also the confusion, gallery and My Blocks")
+    parser.add_argument("--segmentation", action="store_true", help="only segmentation.png (unet-small training)")
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -151,13 +157,48 @@ def main(argv: list[str] | None = None) -> int:
         window.document.undo_stack.setClean()
         explainer = show_convolution_explainer(window)
         QTimer.singleShot(800, lambda: (explainer.grab().save(str(args.out / "explainer.png")),
-                                        print(f"wrote {args.out / 'explainer.png'}"), explainer.close(), quit_()))
+                                        print(f"wrote {args.out / 'explainer.png'}"), explainer.close(),
+                                        open_unet()))
+
+    def open_unet() -> None:
+        window.document.undo_stack.setClean()
+        window.open_preset(PRESETS / "unet-small.cnn.json")
+        ui = window.training_ui
+        ui.dock("masksDock").raise_()
+        ui.dock("trainingDock").raise_()  # its Task box says Segmentation
+        # Room for the three masks side by side and the IoU bars below them, and the bottom docks' tabs
+        # unclipped: the block palette makes way (the network is drawn already).
+        window.palette_dock.hide()
+        window.resizeDocks([ui.dock("curvesDock"), ui.dock("masksDock")], [560, 660], Qt.Orientation.Horizontal)
+        window.resizeDocks([ui.dock("masksDock")], [400], Qt.Orientation.Vertical)
+        QTimer.singleShot(300, window.canvas.fit_to_view)
+        QTimer.singleShot(1000, train_unet)
+
+    def train_unet() -> None:
+        window.canvas.select_nodes([window.document.graph.nodes_of_type("conv2d")[0].id])
+        if not window.training_ui.start_training():
+            print("unet-small did not start training:", window.training_ui.panel.message_label.text())
+        QTimer.singleShot(3000, lambda: wait_for_masks(time.monotonic() + 480))
+
+    def wait_for_masks(deadline: float) -> None:
+        """Most of the run validated: the predicted mask has the shapes and the IoU bars have grown."""
+        run = window.training_ui.curves.run
+        if (run is not None and len(run.val_x) >= SEGMENTATION_EPOCHS) or time.monotonic() > deadline \
+                or not window.training_ui.is_training():
+            if window.training_ui.panel.message_label.text():
+                print("unet-small:", window.training_ui.panel.message_label.text())
+            window.training_ui.dock("masksDock").raise_()
+            window.canvas.fit_to_view()  # the canvas as the docks left it: the network from its Input
+            QTimer.singleShot(1000, lambda: (save("segmentation.png"), window.training_ui.stop_and_wait(),
+                                             QTimer.singleShot(1500, quit_)))
+        else:
+            QTimer.singleShot(500, lambda: wait_for_masks(deadline))
 
     def quit_() -> None:
         window.close()
         qt_app.quit()
 
-    QTimer.singleShot(1500, open_lenet)
+    QTimer.singleShot(1500, open_unet if args.segmentation else open_lenet)
     qt_app.exec()
     return 0
 

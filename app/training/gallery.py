@@ -1,4 +1,5 @@
-"""Validation images with the network's guess and the truth, mistakes first.
+"""Validation images with the network's guess and the truth, mistakes first; for a segmentation
+network (``show_masks``), the predicted mask over each image with its mean IoU, the worst first.
 
 The most confident mistakes lead: they are the most instructive (a
 mislabelled image, or a class the network confuses). Each thumbnail has a
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from . import plot_style
 from .gradcam_view import GradCamPanel
+from .masks import DEFAULT_OPACITY, overlay
 from .pictures import fitted_pixmap, to_qimage
 
 THUMBNAIL = 64
@@ -103,6 +105,7 @@ class GalleryView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.body, 1)
         self._data: tuple | None = None
+        self._masks: tuple | None = None  # a segmentation run's (images, predicted masks, IoUs, class names)
         self._stale = False
         self._waiting: list[int] = []  # validation images still to be listed, in order
         self._texts: list[str] = []  # the captions listed so far (they size the grid)
@@ -114,7 +117,9 @@ class GalleryView(QWidget):
         """``images``: (N, H, W) or (N, H, W, 3) uint8; labels as class indices; confidence 0..1."""
         true, predicted = np.asarray(true), np.asarray(predicted)
         confidence = np.asarray(confidence, dtype=np.float64)
-        self._data = (images, true, predicted, confidence, class_names)
+        self._data, self._masks = (images, true, predicted, confidence, class_names), None
+        self.mistakes_only.show()
+        self.explain_action.setEnabled(True)
         wrong = int((true != predicted).sum())
         self.title.setText(f"{len(true):,} validation images, {wrong:,} misclassified; the most confident "
                            "mistakes first (red frame: wrong, green: right).")
@@ -122,6 +127,41 @@ class GalleryView(QWidget):
         self.side.show()
         if self.isVisible():  # hidden (a tab behind the curves): thumbnails are made when shown
             self._refill()
+
+    def show_masks(self, images: np.ndarray, predicted: np.ndarray, iou, class_names: list[str]) -> None:
+        """A segmentation run: ``images`` (N, H, W[, 3]) uint8, ``predicted`` (N, H, W) masks and each image's
+        mean IoU; thumbnails show the mask over the image, the lowest IoU first. Grad-CAM explains class
+        guesses, so the side panel stays hidden."""
+        iou = np.asarray(iou, dtype=np.float64)
+        self._data, self._masks = None, (images, np.asarray(predicted), iou, class_names)
+        self.title.setText(f"{len(iou):,} validation images by mean IoU (each shows its predicted mask over the "
+                           f"image), the worst first; mean over the images {iou.mean():.3f}.")
+        self.mistakes_only.hide()
+        self.explain_action.setEnabled(False)
+        self.side.hide()
+        self._stale = True
+        if self.isVisible():
+            self._refill()
+
+    def mask_order(self) -> np.ndarray:
+        """The listed images' indices, the worst IoU first (empty without a segmentation run)."""
+        return np.argsort(self._masks[2], kind="stable") if self._masks is not None else np.array([], dtype=int)
+
+    def _refill_masks(self) -> None:
+        images, predicted, iou, _names = self._masks
+        texts = []
+        ratio = self.list.devicePixelRatioF()
+        frame = self.palette().mid().color()
+        for index in self.mask_order()[:MAX_ITEMS]:
+            text = f"IoU {iou[index]:.2f}"
+            texts.append(text)
+            blended = overlay(images[index], predicted[index], DEFAULT_OPACITY / 100)
+            item = QListWidgetItem(QIcon(framed_thumbnail(blended, frame, ratio=ratio)), text)
+            item.setToolTip(f"validation image #{index}: mean IoU {iou[index]:.3f} (the classes in its true or "
+                            "predicted mask)")
+            item.setData(Qt.ItemDataRole.UserRole, int(index))
+            self.list.addItem(item)
+        self._fit_grid(texts)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
@@ -133,6 +173,9 @@ class GalleryView(QWidget):
         self._next_chunk.stop()
         self.list.clear()
         self._waiting, self._texts = [], []
+        if self._masks is not None:
+            self._refill_masks()
+            return
         if self._data is None:
             return
         images, true, predicted, confidence, class_names = self._data

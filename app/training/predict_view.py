@@ -1,5 +1,6 @@
 """Try the trained network on an image: drop a file (or choose one) → top-5 classes, what drove
-the guess (a Grad-CAM heat map over the image) and feature maps.
+the guess (a Grad-CAM heat map over the image) and feature maps; for a segmentation network, the
+predicted mask over the image and each class's share of its pixels instead (``set_segmentation``).
 
 The view only shows; ``TrainingUi`` runs the engine's ``predict_images`` and
 probe on a background thread when ``image_chosen`` fires and answers with
@@ -26,11 +27,16 @@ from PySide6.QtWidgets import (
 if TYPE_CHECKING:  # imports torch, which the first window never waits for
     from engine.predict import Prediction
 
+    from .trained import MaskResult
+
 from ..canvas.style import WARNING
 from .feature_maps import IMAGE_FILTER, ChannelGrid, FeatureFrame, as_channel_maps
 from .gradcam_view import GradCamPanel
+from .mask_picture import MaskPicture
 
 TOP_K = 5
+GRADCAM_NOTE = ("Grad-CAM explains a class guess, so it is not shown for a segmentation network: "
+                "the predicted mask shows where each class is.")
 
 
 class PredictView(QWidget):
@@ -49,6 +55,13 @@ class PredictView(QWidget):
         self.choose_button = QPushButton("Choose image…")
         self.choose_button.clicked.connect(self._choose)
         self.gradcam = GradCamPanel()
+        self.mask_picture = MaskPicture()
+        self.mask_picture.hide()
+        self.gradcam_note = QLabel(GRADCAM_NOTE)
+        self.gradcam_note.setObjectName("gradcamNote")
+        self.gradcam_note.setWordWrap(True)
+        self.gradcam_note.hide()
+        self.segmentation = False
 
         self.class_labels: list[QLabel] = []
         self.bars: list[QProgressBar] = []
@@ -73,8 +86,12 @@ class PredictView(QWidget):
         # wide and short).
         left = QHBoxLayout()
         left.addWidget(self.gradcam, 0, Qt.AlignmentFlag.AlignTop)
+        left.addWidget(self.mask_picture, 0, Qt.AlignmentFlag.AlignTop)
+        self.scores = QWidget()
+        self.scores.setLayout(scores)
         score_column = QVBoxLayout()
-        score_column.addLayout(scores)
+        score_column.addWidget(self.scores)
+        score_column.addWidget(self.gradcam_note)
         score_column.addStretch(1)
         left.addLayout(score_column, 1)
         right = QVBoxLayout()
@@ -100,10 +117,36 @@ class PredictView(QWidget):
         else:
             self.hint.setText("Drop an image file here, or choose one, to see what the trained network makes of it.")
 
+    def set_segmentation(self, segmentation: bool) -> None:
+        """A segmentation network answers with a mask: the mask picture replaces the scores and Grad-CAM."""
+        if segmentation == self.segmentation:
+            return
+        self.segmentation = segmentation
+        self.gradcam.setVisible(not segmentation)
+        self.scores.setVisible(not segmentation)
+        self.mask_picture.setVisible(segmentation)
+        self.gradcam_note.setVisible(segmentation)
+        self.mask_picture.clear()
+        self.gradcam.show_message("")
+
+    def show_mask_prediction(self, result: MaskResult, frame: FeatureFrame | None, familiar: bool = True) -> None:
+        """A segmentation network's answer: the mask over the image, and each class's share of the pixels."""
+        from engine.familiarity import UNFAMILIAR_NOTE  # a prediction was made: torch is imported
+
+        self.set_segmentation(True)
+        self.unfamiliar_note.setText(UNFAMILIAR_NOTE)
+        self.unfamiliar_note.setVisible(not familiar)
+        self.mask_picture.show_mask(result.image, result.mask, result.shares)
+        largest = max(result.shares, key=lambda share: share[1], default=None)
+        self.hint.setText(f"{Path(result.path).name}: mostly {largest[0]} ({100 * largest[1]:.1f} % of the "
+                          "pixels)." if largest else result.path)
+        self._show_maps(frame)
+
     def show_prediction(self, prediction: Prediction, frame: FeatureFrame | None, familiar: bool = True) -> None:
         """Shows the scores; ``familiar`` False adds the note that the image is unlike the training images."""
         from engine.familiarity import UNFAMILIAR_NOTE  # a prediction was made: torch is imported
 
+        self.set_segmentation(False)
         self.unfamiliar_note.setText(UNFAMILIAR_NOTE)
         self.unfamiliar_note.setVisible(not familiar)
         self.gradcam.show_picture(QPixmap(prediction.path))  # the heat map follows when computed
@@ -119,6 +162,9 @@ class PredictView(QWidget):
                 bar.hide()
         self.hint.setText(f"{Path(prediction.path).name}: most likely {prediction.top[0][0]} "
                           f"({100 * prediction.top[0][1]:.1f} %)." if prediction.top else prediction.path)
+        self._show_maps(frame)
+
+    def _show_maps(self, frame: FeatureFrame | None) -> None:
         if frame is not None:
             maps = as_channel_maps(frame.maps)
             self.grid.set_maps(maps)
@@ -128,6 +174,7 @@ class PredictView(QWidget):
         self.unfamiliar_note.hide()
         self.hint.setText(message)
         self.gradcam.show_message("")
+        self.mask_picture.clear()
         for label, bar in zip(self.class_labels, self.bars):
             label.clear()
             bar.setValue(0)

@@ -17,7 +17,10 @@ from engine.data import DataSplit, DatasetError
 from engine.explain.gradcam import GradCam, grad_cam
 from engine.familiarity import REFERENCE_IMAGES, Familiarity
 from engine.graph import Graph
+from engine.data.image_files import open_image
 from engine.predict import Prediction, predict_images
+from engine.predict_masks import class_shares, segment_file
+from engine.tasks import DEFAULT_TASK
 from engine.training import ActivationGrid, probe_activations
 
 from .worker import RunOutcome, conv_kernels, display_images, preprocess_file, validation_sample
@@ -40,12 +43,28 @@ class TrainedModel:
     """Its dataset, when loaded (validation images to probe with)."""
     familiarity: Familiarity | None = None
     """What its validation images look like (``familiarity_of`` fills it on first use)."""
+    task: str = DEFAULT_TASK
+    """The project's task: what predicting with it means (class scores or a mask)."""
+
+
+@dataclass
+class MaskResult:
+    """A segmentation network's answer for an image file."""
+
+    path: str
+    image: np.ndarray
+    """The file as it is: (H, W, 3) uint8."""
+    mask: np.ndarray
+    """(H, W) class indices at the file's size."""
+    shares: list[tuple[str, float]]
+    """Each class's share of the pixels, in class order."""
 
 
 def trained_from_run(outcome: RunOutcome) -> TrainedModel:
     result, data = outcome.result, outcome.data
     return TrainedModel(result.model, result.project.graph, list(result.class_names), tuple(data.input_shape),
-                        tuple(data.mean), tuple(data.std), result.best_checkpoint or result.last_checkpoint, data)
+                        tuple(data.mean), tuple(data.std), result.best_checkpoint or result.last_checkpoint, data,
+                        task=result.project.task)
 
 
 def trained_from_checkpoint(path: str | Path) -> tuple[TrainedModel, Checkpoint]:
@@ -54,7 +73,7 @@ def trained_from_checkpoint(path: str | Path) -> tuple[TrainedModel, Checkpoint]
     model = build_model(checkpoint)
     graph = checkpoint.project.graph
     trained = TrainedModel(model, graph.copy(), list(checkpoint.class_names), input_shape(graph),
-                           checkpoint.mean, checkpoint.std, Path(path))
+                           checkpoint.mean, checkpoint.std, Path(path), task=checkpoint.project.task)
     return trained, checkpoint
 
 
@@ -77,6 +96,20 @@ def classify_file(trained: TrainedModel, path: str,
         familiarity = familiarity_of(trained)
         familiar = familiarity.looks_familiar(image) if familiarity is not None else None
     return prediction, grid, familiar
+
+
+def segment_image_file(trained: TrainedModel, path: str,
+                       node_name: str | None) -> tuple[MaskResult, ActivationGrid | None, bool | None]:
+    """A segmentation network's mask for an image file (at the file's size; nothing is written), that
+    node's maps for it if ``node_name`` is given, and whether it looks like the training images."""
+    mask = segment_file(trained.model, path, input_shape=trained.input_shape, mean=trained.mean, std=trained.std)
+    with open_image(path) as original:
+        pixels = np.asarray(original.convert("RGB"))
+    result = MaskResult(path, pixels, mask.numpy(), class_shares(mask, trained.class_names))
+    image = preprocess_file(path, trained)
+    grid = probe_activations(trained.model, node_name, image) if node_name is not None else None
+    familiarity = familiarity_of(trained)
+    return result, grid, familiarity.looks_familiar(image) if familiarity is not None else None
 
 
 def familiarity_of(trained: TrainedModel) -> Familiarity | None:

@@ -413,8 +413,12 @@ class TrainingUi(QObject):
             self.trained = trained
         if outcome.gallery and adopted:
             gallery = outcome.gallery
-            self.gallery.show_predictions(gallery["images"], gallery["true"], gallery["predicted"],
-                                          gallery["confidence"], gallery["class_names"])
+            if "iou" in gallery:  # a segmentation run: the worst masks first
+                self.gallery.show_masks(gallery["images"], gallery["predicted_masks"], gallery["iou"],
+                                        gallery["class_names"])
+            else:
+                self.gallery.show_predictions(gallery["images"], gallery["true"], gallery["predicted"],
+                                              gallery["confidence"], gallery["class_names"])
         how = "Stopped" if result.stopped else "Finished"
         headline = f"{how} after {result.epochs_completed} epoch(s) in {format_duration(result.seconds)}"
         if result.best_epoch is not None:  # some epoch was validated (not so with val_every, stopped early)
@@ -477,16 +481,28 @@ class TrainingUi(QObject):
     # --- after training: predictions, checkpoints, export -------------------------------------------
 
     def predict_file(self, path: str) -> None:
-        """Classifies an image file with the trained network (top 5) and shows the selected layer's maps."""
-        from .trained import classify_file, first_conv
+        """Classifies an image file with the trained network (top 5), or for a segmentation network
+        predicts its mask, and shows the selected layer's maps."""
+        from .trained import classify_file, first_conv, segment_image_file
 
         trained = self.trained
         if trained is None:
             self.predict_view.show_error(NO_MODEL_HINT)
             return
         name = self.probe.node_name(trained.graph) or first_conv(trained.graph)
-        self.jobs.run(lambda: classify_file(trained, path, name), self._show_prediction,
-                      lambda error: self.predict_view.show_error(_message(error)))
+
+        def on_error(error: BaseException) -> None:
+            self.predict_view.show_error(_message(error))
+
+        if trained.task == SEGMENTATION.name:
+            self.jobs.run(lambda: segment_image_file(trained, path, name), self._show_mask_prediction, on_error)
+        else:
+            self.jobs.run(lambda: classify_file(trained, path, name), self._show_prediction, on_error)
+
+    def _show_mask_prediction(self, result) -> None:
+        mask, grid, familiar = result
+        self.predict_view.show_mask_prediction(mask, FeatureFrame(grid.node, grid.images) if grid else None,
+                                               familiar=familiar is not False)
 
     def _show_prediction(self, result) -> None:
         from .worker import preprocess_file
@@ -592,6 +608,8 @@ class TrainingUi(QObject):
 
     def _update_availability(self) -> None:
         has_model = self.trained is not None
+        if has_model:  # what Try an Image shows follows the model's task (Grad-CAM is classification's)
+            self.predict_view.set_segmentation(self.trained.task == SEGMENTATION.name)
         self.export_action.setEnabled(has_model and self.trained.checkpoint is not None)
         self.predict_view.set_available(has_model and self.run is None, NO_MODEL_HINT)
 

@@ -305,10 +305,9 @@ class TrainingWorker(QObject):
             )
             result = trainer.fit(data, resume=request.resume)
             result.model.to("cpu")  # the GUI probes and predicts on the CPU (engine.predict expects it)
-            # The gallery of guesses is classification's (a segmentation run's masks show in the Masks view).
-            by_class = data.target == "label"
-            gallery = ({} if self.stop_token.stopped or not by_class
-                       else validation_predictions(result.model, data, GALLERY_IMAGES))
+            # Guesses for a classifier; for a segmentation network, masks and each image's IoU.
+            predictions = validation_predictions if data.target == "label" else validation_mask_predictions
+            gallery = {} if self.stop_token.stopped else predictions(result.model, data, GALLERY_IMAGES)
             return RunOutcome(result, data, request.run_dir, gallery)
         finally:
             # A run's data workers (and the forkserver) end with the run, finished, stopped or
@@ -375,6 +374,36 @@ def validation_predictions(model: torch.nn.Module, data: DataSplit, limit: int) 
         return {}
     return {"images": np.concatenate(images), "true": np.concatenate(labels), "predicted": np.concatenate(guesses),
             "confidence": np.concatenate(confidences), "class_names": list(data.class_names)}
+
+
+def validation_mask_predictions(model: torch.nn.Module, data: DataSplit, limit: int) -> dict[str, Any]:
+    """The first ``limit`` validation images (viewable), their predicted masks (uint8) and each
+    image's mean IoU (torchmetrics' macro Jaccard index: classes in neither mask are left out, unlabelled
+    pixels ignored)."""
+    from torchmetrics.functional.classification import multiclass_jaccard_index
+
+    from engine.tasks.segmentation import IGNORE_INDEX
+
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    classes = len(data.class_names)
+    images, predicted, ious = [], [], []
+    seen = 0
+    model.eval()
+    with torch.inference_mode():
+        for batch, masks in data.val.iter_batches(64):
+            batch, masks = batch[: limit - seen], masks[: limit - seen]
+            guesses = model(batch.to(device)).argmax(1).cpu()
+            ious.extend(float(multiclass_jaccard_index(guess[None], mask[None], classes, average="macro",
+                                                       ignore_index=IGNORE_INDEX))
+                        for guess, mask in zip(guesses, masks))
+            images.append(display_images(batch, data.mean, data.std))
+            predicted.append(guesses.to(torch.uint8).numpy())
+            seen += batch.shape[0]
+            if seen >= limit:
+                break
+    if not images:
+        return {}
+    return {"images": np.concatenate(images), "predicted_masks": np.concatenate(predicted), "iou": np.array(ious), "class_names": list(data.class_names)}
 
 
 def preprocess_file(path: str, data_like) -> torch.Tensor:

@@ -78,7 +78,7 @@ def open_studio(qtbot, tmp_path, graph, name: str) -> Studio:
     qtbot.addWidget(window)
     window.resize(1200, 800)
     window.show()
-    qtbot.waitUntil(lambda: ui.panel.dataset_info is not None)
+    qtbot.waitUntil(lambda: ui.panel.dataset_info is not None, timeout=60_000)  # first look-up waits for torch
     return Studio(window, document, ui)
 
 
