@@ -339,7 +339,7 @@ class Graph:
         check_argument("node_id", node_id, (str, type(None)), "text such as conv1")
         check_argument("ui", ui, (dict, type(None)), "a dict of view values such as x and y")
         check_argument("index", index, (int, type(None)), "a whole number")
-        spec = block(type_id)  # UnknownBlockError names the known types
+        spec = block(type_id)  # UnknownBlockError names the closest known types
         values = spec.defaults()
         for key, value in (params or {}).items():
             check_argument("a parameter name", key, str, "text")

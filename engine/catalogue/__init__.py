@@ -1,6 +1,8 @@
 """The block catalogue: every block type ConvCanvas knows, by type id."""
 from __future__ import annotations
 
+import difflib
+
 from ..names import preview
 from .blocks import ACTIVATIONS, CORE_BLOCKS, format_shape
 from .channels import CHANNEL_BLOCKS
@@ -45,8 +47,11 @@ _BY_TYPE: dict[str, BlockSpec] = {spec.type_id: spec for spec in ALL_BLOCKS}
 
 class UnknownBlockError(KeyError):
     def __init__(self, type_id: str) -> None:
-        known = ", ".join(sorted(_BY_TYPE))
-        super().__init__(f"unknown block type {preview(type_id)} (known: {known})")
+        # The closest known names, not all of them: the catalogue has grown past one readable line.
+        close = difflib.get_close_matches(str(type_id), sorted(_BY_TYPE), n=3, cutoff=0.5)
+        guess = f"did you mean {' or '.join(close)}? " if close else ""
+        super().__init__(f"unknown block type {preview(type_id)} ({guess}the block guide, Help ▸ Block Guide or "
+                         f"docs/blocks.md, lists all {len(_BY_TYPE)})")
         self.message = self.args[0]
 
     def __str__(self) -> str:
@@ -54,7 +59,7 @@ class UnknownBlockError(KeyError):
 
 
 def block(type_id: str) -> BlockSpec:
-    """The spec of ``type_id``; raises ``UnknownBlockError`` naming the known ones."""
+    """The spec of ``type_id``; raises ``UnknownBlockError`` naming the closest known ones."""
     try:
         return _BY_TYPE[type_id]
     except KeyError:
