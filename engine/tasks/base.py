@@ -42,6 +42,8 @@ class Task:
     dataset_kinds: tuple[str, ...] = ()
     live_views: tuple[str, ...] = ()
     score_name: str = "val_accuracy"
+    has_confusion: bool = True
+    """Whether validation counts a class confusion matrix (detection's boxes have none)."""
 
     def check_output(self, output: Shape, input_shape: Shape | None, source: str) -> OutputProblem | None:
         """None when the Output's input shape ``output`` fits this task for an Input of ``input_shape``
