@@ -54,6 +54,10 @@ class Task:
         """How many classes an Output of this shape scores (None when the shape does not fit the task)."""
         raise NotImplementedError
 
+    def output_width(self, num_classes: int) -> int:
+        """The channels (or units) of the layer feeding the Output for ``num_classes`` classes."""
+        return num_classes
+
     def loss(self, *, num_classes: int, label_smoothing: float = 0.0,
              class_weights: list[float] | None = None) -> nn.Module:
         """The training criterion: ``loss(logits, targets)`` → a scalar tensor."""

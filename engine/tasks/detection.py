@@ -65,6 +65,9 @@ class Detection(Task):
     def classes_of_output(self, output: Shape) -> int | None:
         return output[0] - BOX_CHANNELS if len(output) == 3 and output[0] > BOX_CHANNELS else None
 
+    def output_width(self, num_classes: int) -> int:
+        return num_classes + BOX_CHANNELS
+
     def loss(self, *, num_classes: int, label_smoothing: float = 0.0, class_weights=None):
         from .detection_ops import DetectionLoss
 

@@ -547,7 +547,8 @@ class _Run:
         trainer.callbacks.on_epoch_end(state, {**self.last_metrics, "checkpoint": _text(self.last_written)})
 
     def _task_metric_names(self) -> tuple[str, ...]:
-        return {"mask": ("val_pixel_accuracy", "val_iou", "val_miou")}.get(self.task.target_kind, ())
+        return {"mask": ("val_pixel_accuracy", "val_iou", "val_miou"),
+                "boxes": ("val_map50", "val_map", "val_ap")}.get(self.task.target_kind, ())
 
     def _validate(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
         """Each rank checks a disjoint share of the validation images; the counts are summed."""
