@@ -19,6 +19,7 @@ from .detection import BOX_CHANNELS
 
 GAUSSIAN_SCALE = 0.54 / 6
 MIN_SIGMA = 0.5  # cells: a small box still gets a peak its neighbours can learn from
+PROBABILITY_FLOOR = 1e-4
 SIZE_WEIGHT, OFFSET_WEIGHT, GIOU_WEIGHT = 0.1, 1.0, 1.0  # CenterNet's size and offset weights; GIoU at 1
 METRIC_SCALE = 512.0
 """Boxes go to the COCO evaluator in units of 1/512 of the image: its area ranges are in pixels, and
@@ -56,6 +57,7 @@ class EncodedBoxes:
         dx = (xs - self.cell[:, 0].view(-1, 1, 1)) / sigma[:, 0].view(-1, 1, 1)
         dy = (ys - self.cell[:, 1].view(-1, 1, 1)) / sigma[:, 1].view(-1, 1, 1)
         peaks = torch.exp(-(dx ** 2 + dy ** 2) / 2)
+        peaks = peaks * (peaks >= PROBABILITY_FLOOR)  # far tails are 0, not denormal floats (slow on CPUs)
         heat = torch.zeros(self.num_images * self.num_classes, height * width, device=device)
         rows = (self.image * self.num_classes + self.label).view(-1, 1).expand(-1, height * width)
         heat.scatter_reduce_(0, rows, peaks.view(-1, height * width), "amax")
@@ -72,9 +74,11 @@ def centre_focal_loss(logits: torch.Tensor, heat: torch.Tensor) -> torch.Tensor:
     Not ``torchvision.ops.sigmoid_focal_loss``: that one treats the Gaussian's soft values as targets to
     reach, while here cells near a centre are only penalised less, by (1 − heat)⁴, for firing."""
     centres = heat.eq(1).float()
-    p = logits.sigmoid()
-    positive = F.logsigmoid(logits) * (1 - p) ** 2 * centres
-    negative = F.logsigmoid(-logits) * p ** 2 * (1 - heat) ** 4 * (1 - centres)
+    # Clamped as CenterNet does: a sigmoid of -50 squared is a denormal float, and the CPU slows down
+    # many times over once confident heat maps are full of them.
+    p = logits.sigmoid().clamp(PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+    positive = p.log() * (1 - p) ** 2 * centres
+    negative = (1 - p).log() * p ** 2 * (1 - heat) ** 4 * (1 - centres)
     return -(positive.sum() + negative.sum()) / centres.sum().clamp(min=1)
 
 

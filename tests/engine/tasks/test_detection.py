@@ -5,24 +5,13 @@ import pytest
 import torch
 from torch import nn
 
-from engine import Graph, analyze
+from engine import analyze
 from engine.tasks import DETECTION, task_for
+from tests.engine.graphs import det_graph
 from engine.tasks.detection_ops import (MISSING_BACKEND, DetectionLoss, DetectionMetrics, EncodedBoxes, _map_backend,
                                         decode_maps)
 
 K = 3
-
-
-def det_graph(size: int = 32, channels: int = K + 4, strides: int = 2) -> Graph:
-    """Input → (conv stride 2)×strides → 1×1 conv (channels) → Output."""
-    graph = Graph()
-    specs = [("input", {"channels": 3, "height": size, "width": size})]
-    specs += [("conv2d", {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": 1})] * strides
-    specs += [("conv2d", {"out_channels": channels, "kernel_size": 1}), ("output", {})]
-    ids = [graph.add_node(t, p).id for t, p in specs]
-    for src, dst in zip(ids, ids[1:]):
-        graph.connect(src, dst)
-    return graph
 
 
 def targets() -> torch.Tensor:
