@@ -54,6 +54,10 @@ class Task:
         """How many classes an Output of this shape scores (None when the shape does not fit the task)."""
         raise NotImplementedError
 
+    def prepare_model(self, model: nn.Module) -> None:
+        """Task-specific initialisation of a fresh network before training (before any pretrained weights
+        load); most tasks need none."""
+
     def output_width(self, num_classes: int) -> int:
         """The channels (or units) of the layer feeding the Output for ``num_classes`` classes."""
         return num_classes

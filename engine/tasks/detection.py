@@ -20,6 +20,8 @@ from .base import OutputProblem, Task, TaskMetrics
 
 BOX_CHANNELS = 4
 """Channels after the class heat maps: width, height, offset x, offset y."""
+HEAT_PRIOR_BIAS = -2.19
+"""log(0.1 / 0.9): the heat maps' starting logit (CenterNet's focal-loss prior)."""
 PADDING = -1
 """The class of a padding row in a box target."""
 
@@ -64,6 +66,18 @@ class Detection(Task):
 
     def classes_of_output(self, output: Shape) -> int | None:
         return output[0] - BOX_CHANNELS if len(output) == 3 and output[0] > BOX_CHANNELS else None
+
+    def prepare_model(self, model) -> None:
+        """CenterNet's prior: the heat-map biases of the last Conv2d start at −2.19 (sigmoid 0.1), so the first
+        steps are not spent unlearning "an object everywhere" (p = 0.5 in every cell)."""
+        import torch
+        from torch import nn
+
+        convs = [module for module in model.modules() if isinstance(module, nn.Conv2d)]
+        head = convs[-1] if convs else None
+        if head is not None and head.bias is not None and head.out_channels > BOX_CHANNELS:
+            with torch.no_grad():
+                head.bias[:head.out_channels - BOX_CHANNELS].fill_(HEAT_PRIOR_BIAS)
 
     def output_width(self, num_classes: int) -> int:
         return num_classes + BOX_CHANNELS

@@ -206,6 +206,7 @@ class _Run:
             self.model = to_channels_last(self.model)
             torch.backends.cudnn.benchmark = True  # fixed input sizes: let cuDNN pick its fastest kernels
         if checkpoint is None:  # a resumed run has its own weights
+            self.task.prepare_model(self.model)
             state.notes += load_initial_weights(trainer.project, graph, self.model)
         trainable, self.frozen, freeze_notes = apply_freezing(graph, self.model)
         state.notes += freeze_notes

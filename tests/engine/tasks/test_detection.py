@@ -125,3 +125,17 @@ def test_map_of_perfect_predictions_is_one_when_a_coco_backend_is_installed_else
     else:
         assert result["val_map50"] == pytest.approx(1.0) and result["val_map"] == pytest.approx(1.0)
         assert result["val_ap"] == [pytest.approx(1.0)] * K
+
+
+def test_a_fresh_detector_starts_its_heat_maps_at_the_focal_prior_and_leaves_the_box_channels():
+    from engine import compile_graph
+
+    graph = det_graph()
+    model = compile_graph(graph, analyze(graph, task="detection"))
+    head = [module for module in model.modules() if isinstance(module, nn.Conv2d)][-1]
+    box_bias = head.bias[K:].detach().clone()
+    DETECTION.prepare_model(model)
+    assert head.bias[:K].tolist() == pytest.approx([-2.19] * K)
+    assert torch.equal(head.bias[K:], box_bias)
+    with torch.no_grad():
+        assert float(model(torch.zeros(1, 3, 32, 32))[:, :K].sigmoid().mean()) < 0.3
