@@ -74,3 +74,8 @@ def test_cli_trains_a_detector_prints_each_epoch_then_predict_prints_boxes_and_w
     assert entry["boxes"][0]["class"] == name and len(entry["boxes"][0]["box"]) == 4
     assert main(["predict", str(checkpoint), str(picture), "--min-score", "2"]) == 2
     assert "--min-score must be from 0 to 1, got 2.0" in capsys.readouterr().err
+
+
+def test_the_fast_path_trains_a_detector_too():
+    result = Trainer(Project(det_graph(size=32), task="detection"), config(epochs=1, fast=True)).fit()
+    assert result.epochs_completed == 1 and torch.isfinite(torch.tensor(result.history[0]["train_loss"]))
