@@ -436,7 +436,7 @@ PRESETS: tuple[Preset, ...] = (
         "of 16×16: a heat map per class (circle, square, triangle) whose peaks are object centres, then "
         "each box's width and height and its centre's offset in the cell. Input 3×64×64, {params} "
         "parameters; the detection task decodes the maps into boxes (peaks, boxes, non-maximum suppression).",
-        TrainingConfig(dataset="det-shapes", epochs=12, batch_size=32, optimizer="adam", lr=0.003,
+        TrainingConfig(dataset="det-shapes", epochs=20, batch_size=32, optimizer="adam", lr=0.003,
                        scheduler="onecycle", val_fraction=0.2, augment_flip=True),
         wrap=6, task="detection",
     ),
