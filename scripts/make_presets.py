@@ -28,6 +28,7 @@ from engine.analysis import analyze
 from engine.builders import (BOTTLENECK_EXPANSION, GraphBuilder, basic_block, bottleneck, conv_bn_relu,
                              double_conv, group_as_block, unet)
 from engine.config import TrainingConfig
+from engine.data.det_shapes import CLASS_NAMES as DET_SHAPES_CLASS_NAMES
 from engine.data.seg_shapes import CLASS_NAMES as SEG_SHAPES_CLASS_NAMES
 from engine.data.shapes import CLASS_NAMES as SHAPES_CLASS_NAMES
 from engine.graph import Graph
@@ -138,6 +139,16 @@ def vgg(config: list[int | str]) -> Graph:
 def resnet(block: Callable[..., str], expansion: int, blocks_per_stage: list[int]) -> Graph:
     """torchvision.models.resnet*: 7×7 stem, four stages of residual blocks, global average pool, fc."""
     builder = start(3, 224)
+    resnet_backbone(builder, block, expansion, blocks_per_stage)
+    builder.add("adaptiveavgpool2d", "avgpool", output_size=1)
+    builder.add("flatten", "flatten")
+    builder.add("dense", "fc", out_features=IMAGENET_CLASSES)
+    return finish(builder)
+
+
+def resnet_backbone(builder: GraphBuilder, block: Callable[..., str], expansion: int,
+                    blocks_per_stage: list[int]) -> int:
+    """torchvision's ResNet up to ``layer4`` (stride 32), with its module names; returns the channels."""
     conv_bn_relu(builder, ("conv1", "bn1", "relu"), 64, 7, stride=2, padding=3)
     builder.add("maxpool2d", "maxpool", kernel_size=3, stride=2, padding=1)
     channels = 64
@@ -146,10 +157,7 @@ def resnet(block: Callable[..., str], expansion: int, blocks_per_stage: list[int
             stride = 2 if stage > 1 and index == 0 else 1
             grouped_block(builder, block, f"layer{stage}_{index}", f"layer{stage}.{index}", channels, width, stride)
             channels = width * expansion
-    builder.add("adaptiveavgpool2d", "avgpool", output_size=1)
-    builder.add("flatten", "flatten")
-    builder.add("dense", "fc", out_features=IMAGENET_CLASSES)
-    return finish(builder)
+    return channels
 
 
 def grouped_block(builder: GraphBuilder, block: Callable[..., str], prefix: str, path: str,
@@ -193,6 +201,42 @@ def unet_classic() -> Graph:
 def unet_small() -> Graph:
     builder = start(3, 32)
     unet(builder, UNET_SMALL_WIDTHS, len(SEG_SHAPES_CLASS_NAMES))
+    return finish(builder)
+
+
+def detector_small() -> Graph:
+    """A CenterNet-style single-stage detector for det-shapes: a backbone down to 1/8 (stride-2 3×3
+    convolutions with BatchNorm and ReLU), an upsampling neck back to 1/4 that concatenates the 1/4 map,
+    and a head whose last 1×1 convolution gives the 3 class heat maps, box size and offset (7 maps)."""
+    builder = start(3, 64)
+    stages = (("stem", 16, 2), ("stage1", 32, 2), ("stage2", 64, 2))
+    skip = None
+    for name, width, stride in stages:
+        conv_bn_relu(builder, (f"{name}_conv_0", f"{name}_conv_1", f"{name}_conv_2"), width, 3, stride, 1)
+        conv_bn_relu(builder, (f"{name}_conv_3", f"{name}_conv_4", f"{name}_conv_5"), width, 3, 1, 1)
+        group_as_block(builder.graph, name, name, f"ConvStage{width}")
+        if name == "stage1":
+            skip = builder.cursor
+    up = builder.add("upsample", "neck_up", scale_factor=2.0)
+    builder.add("concat", "neck_cat", inputs=[skip, up])
+    conv_bn_relu(builder, ("head_conv_0", "head_conv_1", "head_conv_2"), 64, 3, 1, 1)
+    builder.add("conv2d", "head_conv_3", out_channels=len(DET_SHAPES_CLASS_NAMES) + 4, kernel_size=1)
+    group_as_block(builder.graph, "head", "head", "CenterNetHead")
+    return finish(builder)
+
+
+def detector_resnet18() -> Graph:
+    """CenterNet's ResNet-18 detector (Zhou et al., 2019): torchvision's ResNet-18 to layer4 (1/32), three
+    upsampling stages (×2 each, 3×3 conv, BatchNorm, ReLU; 256, 128, 64 channels) back to 1/4, and the head."""
+    builder = start(3, 128)
+    resnet_backbone(builder, basic_block, 1, [2, 2, 2, 2])
+    for index, width in enumerate((256, 128, 64)):
+        builder.add("upsample", f"neck{index}_up", scale_factor=2.0)
+        conv_bn_relu(builder, (f"neck{index}_conv_0", f"neck{index}_conv_1", f"neck{index}_conv_2"), width, 3, 1, 1)
+        group_as_block(builder.graph, f"neck{index}", f"neck.{index}", f"UpStage{width}")
+    conv_bn_relu(builder, ("head_conv_0", "head_conv_1", "head_conv_2"), 64, 3, 1, 1)
+    builder.add("conv2d", "head_conv_3", out_channels=len(DET_SHAPES_CLASS_NAMES) + 4, kernel_size=1)
+    group_as_block(builder.graph, "head", "head", "CenterNetHead")
     return finish(builder)
 
 
@@ -382,6 +426,31 @@ PRESETS: tuple[Preset, ...] = (
         TrainingConfig(dataset="seg-shapes", epochs=12, batch_size=32, optimizer="adam", lr=0.005,
                        scheduler="onecycle", val_fraction=0.2, augment_flip=True),
         wrap=6, task="segmentation",
+    ),
+    Preset(
+        "detector-small", "Detector small", detector_small,
+        "A small single-stage detector in the style of CenterNet (Zhou, Wang and Krähenbühl, \"Objects as "
+        "Points\", 2019) for the bundled det-shapes set: a backbone of three stages (stride-2 and plain 3×3 "
+        "convolutions with BatchNorm and ReLU, 16 to 64 channels) down to 1/8 of the size, a neck that "
+        "upsamples back to 1/4 and concatenates the 1/4 map, and a head whose 1×1 convolution gives 7 maps "
+        "of 16×16: a heat map per class (circle, square, triangle) whose peaks are object centres, then "
+        "each box's width and height and its centre's offset in the cell. Input 3×64×64, {params} "
+        "parameters; the detection task decodes the maps into boxes (peaks, boxes, non-maximum suppression).",
+        TrainingConfig(dataset="det-shapes", epochs=20, batch_size=32, optimizer="adam", lr=0.003,
+                       scheduler="onecycle", val_fraction=0.2, augment_flip=True),
+        wrap=6, task="detection",
+    ),
+    Preset(
+        "detector-resnet18", "Detector ResNet-18", detector_resnet18,
+        "CenterNet's ResNet-18 detector (Zhou, Wang and Krähenbühl, \"Objects as Points\", 2019): "
+        "torchvision's ResNet-18 as the backbone, layer for layer with its module names (conv1, layer1.0 …), "
+        "so Model ▸ Load Pretrained Weights… (or convcanvas train --weights) loads torchvision's ImageNet "
+        "weights into it; three upsampling stages back to 1/4 of the size and a head whose 1×1 convolution "
+        "gives a heat map per det-shapes class, then box size and offset (7 maps of 32×32). Input "
+        "3×128×128, {params} parameters: slow to train on a CPU.",
+        TrainingConfig(dataset="det-shapes", epochs=10, batch_size=32, optimizer="adam", lr=0.001,
+                       scheduler="onecycle", val_fraction=0.2, augment_flip=True),
+        wrap=7, task="detection",
     ),
     Preset(
         "mobilenet-v3-small", "MobileNetV3-Small", torchvision_import("mobilenet_v3_small"),

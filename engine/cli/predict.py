@@ -1,5 +1,7 @@
 """``convcanvas predict CKPT IMAGE... [--top K] [--json]``: classify image files, or segment them (a mask PNG
-beside each image, and each class's share of its pixels) when the checkpoint's task is segmentation."""
+beside each image, and each class's share of its pixels) when the checkpoint's task is segmentation, or
+detect objects (each box's class, score and corners, and a PNG with the boxes drawn beside each image)
+when it is detection."""
 from __future__ import annotations
 
 import json
@@ -16,15 +18,21 @@ def register(subparsers) -> None:
                         help="image files (PNG, JPEG, ...); any size or colour mode is adapted to the network")
     parser.add_argument("--top", type=int, default=3, metavar="K", help="how many classes to show per image (3)")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.add_argument("--min-score", dest="min_score", type=float, default=0.3, metavar="S",
+                        help="detection: show boxes scoring at least S, 0..1 (0.3)")
     parser.set_defaults(handler=run)
 
 
 def run(args) -> int:
     if args.top < 1:
         raise CommandError(f"--top must be at least 1, got {args.top}")
+    if not 0 <= args.min_score <= 1:
+        raise CommandError(f"--min-score must be from 0 to 1, got {args.min_score}")
     checkpoint, model = open_checkpoint(args.checkpoint)
     if checkpoint.project.task == "segmentation":
         return run_segmentation(args, checkpoint, model)
+    if checkpoint.project.task == "detection":
+        return run_detection(args, checkpoint, model)
     try:
         predictions = predict_images(
             model, args.images, input_shape=input_shape(checkpoint.project.graph), mean=checkpoint.mean,
@@ -65,3 +73,27 @@ def mask_table(prediction) -> str:
     width = max(len(name) for name, _ in prediction.shares)
     rows = [f"  {name.ljust(width)}  {share:7.2%}" for name, share in prediction.shares]
     return "\n".join([f"{prediction.path} → mask {prediction.mask_path}", *rows])
+
+
+def run_detection(args, checkpoint, model) -> int:
+    from ..predict_boxes import predict_boxes
+
+    predictions = predict_boxes(model, args.images, input_shape=input_shape(checkpoint.project.graph),
+                                mean=checkpoint.mean, std=checkpoint.std, class_names=checkpoint.class_names,
+                                score_threshold=args.min_score)
+    if args.json:
+        print(json.dumps([prediction.to_dict() for prediction in predictions], ensure_ascii=False))
+    else:
+        print("\n\n".join(box_table(prediction) for prediction in predictions))
+    return 0 if all(prediction.ok for prediction in predictions) else 1
+
+
+def box_table(prediction) -> str:
+    if not prediction.ok:
+        return f"{prediction.path}: error: {prediction.error}"
+    if not prediction.boxes:
+        return f"{prediction.path} → {prediction.picture_path}\n  no boxes"
+    width = max(len(box.name) for box in prediction.boxes)
+    rows = [f"  {box.name.ljust(width)}  {box.score:5.2f}  {box.x0:7.1f} {box.y0:7.1f} {box.x1:7.1f} {box.y1:7.1f}"
+            for box in prediction.boxes]
+    return "\n".join([f"{prediction.path} → {prediction.picture_path}", *rows])

@@ -20,6 +20,10 @@ def epoch_line(metrics: dict[str, Any], epochs: int) -> str:
                   if metrics["val_loss"] is not None else "(no validation this epoch)")
     if metrics.get("val_miou") is not None:  # segmentation: the mean IoU says more than pixel accuracy
         validation += f" mIoU {metrics['val_miou']:.3f}"
+    if metrics.get("val_map50") is not None:  # detection: mAP, not the centre recall "accuracy"
+        validation += f" mAP@.5 {metrics['val_map50']:.3f} mAP@[.5:.95] {metrics['val_map']:.3f}"
+    elif "val_map50" in metrics and metrics["val_loss"] is not None:
+        validation += " mAP n/a (install faster-coco-eval)"
     return (f"epoch {metrics['epoch']:>{width}}/{epochs}  "
             f"train loss {metrics['train_loss']:.4f} acc {metrics['train_accuracy']:6.1%}  "
             f"{validation}  lr {metrics['lr']:.2g}  {format_seconds(metrics['seconds'])}")
@@ -89,7 +93,7 @@ def summary_lines(result: FitResult) -> list[str]:
                   f"(best {result.best_val_accuracy:.1%} at epoch {result.best_epoch})" if best == "val_accuracy" else
                   f"val mean IoU {result.metrics.get('val_miou') or 0:.3f}, pixel accuracy {result.val_accuracy:.1%}, "
                   f"val loss {result.val_loss:.4f} (best mean IoU {result.best_val_accuracy:.3f} at epoch "
-                  f"{result.best_epoch})")
+                  f"{result.best_epoch})" if best == "val_miou" else detection_summary(result))
     lines.append(f"{state} {result.epochs_completed} epoch(s) in {format_seconds(result.seconds)} on {result.device}: "
                  f"{validation}")
     if result.best_checkpoint is not None:
@@ -97,3 +101,12 @@ def summary_lines(result: FitResult) -> list[str]:
     if result.last_checkpoint is not None:
         lines.append(f"last checkpoint (to resume): {result.last_checkpoint}")
     return lines
+
+
+def detection_summary(result: FitResult) -> str:
+    metrics = result.metrics
+    if metrics.get("val_map50") is None:
+        return (f"val loss {result.val_loss:.4f}, centre recall {result.val_accuracy:.1%} (mAP needs faster-coco-eval: "
+                "pip install faster-coco-eval)")
+    return (f"val mAP@.5 {metrics['val_map50']:.3f}, mAP@[.5:.95] {metrics['val_map']:.3f}, val loss "
+            f"{result.val_loss:.4f} (best mAP@.5 {result.best_val_accuracy:.3f} at epoch {result.best_epoch})")

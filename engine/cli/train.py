@@ -152,6 +152,8 @@ def json_summary(result) -> dict:
     return {"epochs": result.epochs_completed, "train_loss": number(result.train_loss),
             "val_loss": number(result.val_loss), "val_accuracy": number(result.val_accuracy),
             **({"val_miou": number(result.metrics["val_miou"])} if result.metrics.get("val_miou") is not None else {}),
+            **{key: number(result.metrics[key]) for key in ("val_map50", "val_map")
+               if result.metrics.get(key) is not None},
             "checkpoint": str(checkpoint) if checkpoint else ""}
 
 

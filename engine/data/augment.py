@@ -102,6 +102,40 @@ class Augment:
         return joined[:, :c], joined[:, c].round().to(masks.dtype)
 
 
+def paired_boxes(augment: Augment, images: torch.Tensor, boxes: torch.Tensor,
+                 generator: torch.Generator | None = None, min_kept: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
+    """Augment images (N, C, H, W) with the crop and flip of ``augment`` and move their box rows (N, M, 5:
+    class, x0, y0, x1, y1 as fractions of the image; engine.tasks.detection) with the pixels.
+
+    A box the crop cuts is clipped to the image; one with less than ``min_kept`` of its area left becomes
+    padding (class −1). Zoom (``scale``) is not applied to boxes."""
+    import torch
+
+    n, _, h, w = images.shape
+    if n == 0:
+        return images, boxes
+    boxes = boxes.clone()
+    valid = boxes[..., 0] >= 0
+    corners = boxes[..., 1:]
+    area = (corners[..., 2] - corners[..., 0]) * (corners[..., 3] - corners[..., 1])
+    pad = augment.padding_for(h, w)
+    if pad > 0:
+        dy, dx = crop_offsets(n, pad, generator)
+        images = random_crop(images, pad, augment.pad_mode, offsets=(dy, dx))
+        shift = torch.stack([(pad - dx) / w, (pad - dy) / h] * 2, 1).view(n, 1, 4).to(boxes)
+        corners = (corners + shift).clamp(0, 1)
+    if augment.flip:
+        flip = torch.rand(n, generator=generator) < 0.5
+        images = torch.where(flip.to(images.device).view(n, 1, 1, 1), images.flip(-1), images)
+        mirrored = torch.stack([1 - corners[..., 2], corners[..., 1], 1 - corners[..., 0], corners[..., 3]], -1)
+        corners = torch.where(flip.view(n, 1, 1).to(boxes.device), mirrored, corners)
+    left = (corners[..., 2] - corners[..., 0]) * (corners[..., 3] - corners[..., 1])
+    kept = valid & (left >= min_kept * area.clamp(min=1e-12))
+    boxes[..., 0] = torch.where(kept, boxes[..., 0], torch.full_like(boxes[..., 0], -1.0))
+    boxes[..., 1:] = corners
+    return images, boxes
+
+
 def random_scale(images: torch.Tensor, masks: torch.Tensor, scale: float,
                  generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Zoom each image in by a random factor in [1, 1 + scale] about a random point (one affine grid for
@@ -121,18 +155,27 @@ def random_scale(images: torch.Tensor, masks: torch.Tensor, scale: float,
     return images, masks
 
 
+def crop_offsets(n: int, pad: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each image's crop offset (dy, dx) into its padded copy, 0..2·pad: pixel (y, x) moves to (y + pad − dy, …)."""
+    import torch
+
+    return (torch.randint(0, 2 * pad + 1, (n,), generator=generator),
+            torch.randint(0, 2 * pad + 1, (n,), generator=generator))
+
+
 def random_crop(
-    images: torch.Tensor, pad: int, pad_mode: str = "replicate", generator: torch.Generator | None = None
+    images: torch.Tensor, pad: int, pad_mode: str = "replicate", generator: torch.Generator | None = None,
+    offsets: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> torch.Tensor:
-    """Pad by `pad` px on every side, then crop each image at its own random offset."""
+    """Pad by `pad` px on every side, then crop each image at its own random offset (or at `offsets`)."""
     import torch
     import torch.nn.functional as F
 
     n, c, h, w = images.shape
     mode = "constant" if pad_mode == "zeros" else pad_mode
     padded = F.pad(images, (pad, pad, pad, pad), mode=mode)
-    dy = torch.randint(0, 2 * pad + 1, (n,), generator=generator).to(images.device)
-    dx = torch.randint(0, 2 * pad + 1, (n,), generator=generator).to(images.device)
+    dy, dx = offsets if offsets is not None else crop_offsets(n, pad, generator)
+    dy, dx = dy.to(images.device), dx.to(images.device)
     rows = (dy.view(n, 1) + torch.arange(h, device=images.device)).view(n, 1, h, 1)
     cols = (dx.view(n, 1) + torch.arange(w, device=images.device)).view(n, 1, 1, w)
     batch = torch.arange(n, device=images.device).view(n, 1, 1, 1)

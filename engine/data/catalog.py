@@ -29,6 +29,11 @@ from .image_folder import image_folder_info, load_image_folder
 from .shapes import CLASS_NAMES as SHAPE_CLASSES
 from .shapes import DEFAULT_COUNT as SHAPES_DEFAULT_COUNT
 from .shapes import MAX_COUNT as SHAPES_MAX_COUNT
+from .box_split import build_box_split, split_boxed
+from .det_shapes import CLASS_NAMES as DET_SHAPE_CLASSES
+from .det_shapes import DEFAULT_COUNT as DET_SHAPES_DEFAULT_COUNT
+from .det_shapes import MAX_COUNT as DET_SHAPES_MAX_COUNT
+from .det_shapes import det_shapes_info, generate_det_shapes
 from .mask_folder import is_mask_folder, load_mask_folder, mask_folder_info
 from .mask_split import MaskedImages, build_mask_split, random_split
 from .seg_shapes import CLASS_NAMES as SEG_SHAPE_CLASSES
@@ -45,6 +50,8 @@ from .torchvision_sets import load_torchvision_set, torchvision_info
 DATASET_NAMES = ("digits", "shapes", "mnist", "fashion-mnist", "cifar10")
 #: the named segmentation datasets (masks as targets; engine.tasks.segmentation)
 SEGMENTATION_DATASET_NAMES = ("seg-shapes", "voc", "pets")
+#: the named detection datasets (boxes as targets; engine.tasks.detection)
+DETECTION_DATASET_NAMES = ("det-shapes",)
 _ALIASES = {
     "fashion_mnist": "fashion-mnist",
     "fashionmnist": "fashion-mnist",
@@ -52,6 +59,8 @@ _ALIASES = {
     "cifar_10": "cifar10",
     "seg_shapes": "seg-shapes",
     "segshapes": "seg-shapes",
+    "det_shapes": "det-shapes",
+    "detshapes": "det-shapes",
     "vocsegmentation": "voc",
     "oxfordiiitpet": "pets",
     "oxford-iiit-pet": "pets",
@@ -82,12 +91,15 @@ def parse_spec(spec: str | os.PathLike) -> DatasetSpec:
         raise DatasetError(f"No dataset given: name one of {', '.join(DATASET_NAMES)} or an image folder.")
     name, _, option = text.partition(":")
     name = _ALIASES.get(name.strip().lower(), name.strip().lower())
-    if name in (*DATASET_NAMES, *SEGMENTATION_DATASET_NAMES) and not _looks_like_path(text):
+    if name in (*DATASET_NAMES, *SEGMENTATION_DATASET_NAMES, *DETECTION_DATASET_NAMES) and not _looks_like_path(text):
         if name == "shapes":
             return DatasetSpec(name, count=_shapes_count(option) if option else SHAPES_DEFAULT_COUNT)
         if name == "seg-shapes":
             return DatasetSpec(name, count=_shapes_count(option, name, SEG_SHAPES_MAX_COUNT, 2)
                                if option else SEG_SHAPES_DEFAULT_COUNT)
+        if name == "det-shapes":
+            return DatasetSpec(name, count=_shapes_count(option, name, DET_SHAPES_MAX_COUNT, 2)
+                               if option else DET_SHAPES_DEFAULT_COUNT)
         if option:
             raise DatasetError(f"The dataset {name!r} takes no option, but got {text!r}; write just {name!r}.")
         return DatasetSpec(name)
@@ -154,6 +166,9 @@ def load_dataset(
     if parsed.kind == "seg-shapes":
         return _seg_shapes_split(parsed.count or SEG_SHAPES_DEFAULT_COUNT, shape, val_fraction, seed,
                                  max_in_memory_bytes)
+    if parsed.kind == "det-shapes":
+        return _det_shapes_split(parsed.count or DET_SHAPES_DEFAULT_COUNT, shape, val_fraction, seed,
+                                 max_in_memory_bytes)
     if parsed.kind in MASK_SETS:
         train_masks, val_masks, class_names, source = load_torchvision_masks(parsed.kind, shape, root, download)
         return build_mask_split(train_masks, val_masks, input_shape=shape, class_names=class_names, source=source,
@@ -218,6 +233,22 @@ def _seg_shapes_split(count: int, shape: tuple[int, int, int], val_fraction: flo
                             suggested_augment=Augment(flip=True))
 
 
+def _det_shapes_split(count: int, shape: tuple[int, int, int], val_fraction: float, seed: int,
+                      max_in_memory_bytes: int) -> DataSplit:
+    needed = adapted_bytes(count, (3,) + shape[1:]) * 2  # the drawn images and their adapted copies
+    if needed > max_in_memory_bytes:
+        raise DatasetError(
+            f"{count:,} det-shapes images of {shape[1]}×{shape[2]} would take {format_bytes(needed)} of memory, "
+            f"over the limit of {format_bytes(max_in_memory_bytes)}. Ask for fewer images "
+            "(e.g. 'det-shapes:500') or a smaller Input size.")
+    images, boxes = generate_det_shapes(count, (shape[1], shape[2]), seed)
+    train, val = split_boxed(images, boxes, val_fraction, seed)
+    source = (f"det-shapes (generated, {count:,} images with boxes of {len(DET_SHAPE_CLASSES)} classes "
+              f"at {shape[1]}×{shape[2]}, seed {seed})")
+    return build_box_split(train, val, input_shape=shape, class_names=DET_SHAPE_CLASSES, source=source,
+                           suggested_augment=Augment(flip=True))
+
+
 def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None) -> DatasetInfo:
     """What a dataset holds (classes, channels, native size, count), found cheaply.
 
@@ -238,6 +269,8 @@ def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None)
         return shapes_info(parsed.count or SHAPES_DEFAULT_COUNT)
     if parsed.kind == "seg-shapes":
         return seg_shapes_info(parsed.count or SEG_SHAPES_DEFAULT_COUNT)
+    if parsed.kind == "det-shapes":
+        return det_shapes_info(parsed.count or DET_SHAPES_DEFAULT_COUNT)
     if parsed.kind in MASK_SETS:
         return torchvision_masks_info(parsed.kind)
     return torchvision_info(parsed.kind)

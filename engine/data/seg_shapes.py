@@ -29,14 +29,7 @@ def generate_seg_shapes(count: int, size: tuple[int, int], seed: int = 0) -> tup
         raise ValueError(f"count must be >= 1, not {count}")
     height, width = size
     g = torch.Generator().manual_seed(int(seed))
-    ys = torch.arange(height, dtype=torch.float32).view(1, height, 1) + 0.5
-    xs = torch.arange(width, dtype=torch.float32).view(1, 1, width) + 0.5
-    # Texture: a random stripe pattern per image, so a flat colour is not a shortcut to "background".
-    angle = torch.rand(count, 1, 1, generator=g) * math.pi
-    frequency = (0.15 + 0.35 * torch.rand(count, 1, 1, generator=g)) * 32 / max(height, width)
-    stripes = torch.sin((xs * angle.cos() + ys * angle.sin()) * frequency * 2 * math.pi)
-    base = 0.25 + 0.5 * torch.rand(count, 3, 1, 1, generator=g)
-    images = (base + 0.12 * stripes.unsqueeze(1)).expand(count, 3, height, width).clone()
+    xs, ys, base, images = textured_backgrounds(count, height, width, g)
     masks = torch.zeros(count, height, width, dtype=torch.int64)
     for _ in range(SHAPES_PER_IMAGE):
         kinds = torch.randint(0, len(_SHAPE_IDS), (count,), generator=g)
@@ -52,16 +45,36 @@ def generate_seg_shapes(count: int, size: tuple[int, int], seed: int = 0) -> tup
             index = torch.nonzero(kinds == kind).flatten()
             if index.numel() == 0:
                 continue
-            r = radius[index].view(-1, 1, 1)
-            cos, sin = turn[index].cos().view(-1, 1, 1), turn[index].sin().view(-1, 1, 1)
-            dx, dy = (xs - cx[index].view(-1, 1, 1)) / r, (ys - cy[index].view(-1, 1, 1)) / r
-            p, q = cos * dx + sin * dy, cos * dy - sin * dx
-            coverage = (0.5 - signed_distance(_SHAPE_IDS[kind], p, q) * r).clamp(0.0, 1.0)
+            coverage = shape_coverage(_SHAPE_IDS[kind], radius[index], cx[index], cy[index], turn[index], xs, ys)
             cover = coverage.unsqueeze(1)
             images[index] = images[index] * (1 - cover) + colour[index] * cover
             masks[index] = torch.where(coverage >= 0.5, kind + 1, masks[index])
     images += torch.randn(images.shape, generator=g) * 0.04
     return images.clamp_(0.0, 1.0), masks
+
+
+def textured_backgrounds(count: int, height: int, width: int, g: torch.Generator):
+    """Pixel-centre grids ``xs`` (1, 1, W) and ``ys`` (1, H, 1), each image's base colour (count, 3, 1, 1)
+    and the backgrounds (count, 3, H, W): a random stripe pattern per image, so a flat colour is not a
+    shortcut to "background"."""
+    ys = torch.arange(height, dtype=torch.float32).view(1, height, 1) + 0.5
+    xs = torch.arange(width, dtype=torch.float32).view(1, 1, width) + 0.5
+    angle = torch.rand(count, 1, 1, generator=g) * math.pi
+    frequency = (0.15 + 0.35 * torch.rand(count, 1, 1, generator=g)) * 32 / max(height, width)
+    stripes = torch.sin((xs * angle.cos() + ys * angle.sin()) * frequency * 2 * math.pi)
+    base = 0.25 + 0.5 * torch.rand(count, 3, 1, 1, generator=g)
+    return xs, ys, base, (base + 0.12 * stripes.unsqueeze(1)).expand(count, 3, height, width).clone()
+
+
+def shape_coverage(shape_id: int, radius: torch.Tensor, cx: torch.Tensor, cy: torch.Tensor, turn: torch.Tensor,
+                   xs: torch.Tensor, ys: torch.Tensor) -> torch.Tensor:
+    """How much of each pixel (n, H, W), 0..1, shape ``shape_id`` of ``radius`` px covers, centred at
+    (cx, cy) and turned by ``turn`` radians (one value of each per image): an anti-aliased edge."""
+    r = radius.view(-1, 1, 1)
+    cos, sin = turn.cos().view(-1, 1, 1), turn.sin().view(-1, 1, 1)
+    dx, dy = (xs - cx.view(-1, 1, 1)) / r, (ys - cy.view(-1, 1, 1)) / r
+    p, q = cos * dx + sin * dy, cos * dy - sin * dx
+    return (0.5 - signed_distance(shape_id, p, q) * r).clamp(0.0, 1.0)
 
 
 def seg_shapes_info(count: int = DEFAULT_COUNT) -> DatasetInfo:

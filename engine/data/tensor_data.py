@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import torch
 
-from .augment import Augment
+from .augment import Augment, paired_boxes
 from .batching import BatchSource, count_batches, epoch_order
 
 
@@ -23,11 +23,13 @@ class TensorData(BatchSource):
         if images.dim() != 4:
             raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
         is_mask = labels.dim() == 3 and tuple(labels.shape[1:]) == tuple(images.shape[2:])
-        if (labels.dim() != 1 and not is_mask) or labels.shape[0] != images.shape[0]:
-            raise ValueError(f"labels must be (N,) or masks (N, H, W) with N={images.shape[0]} and the images' "
-                             f"H×W, got shape {tuple(labels.shape)}")
+        # Detection: padded box rows (N, M, 5) of class, x0, y0, x1, y1 (engine.tasks.detection), kept float.
+        self.is_boxes = not is_mask and labels.dim() == 3 and labels.shape[2] == 5 and labels.is_floating_point()
+        if (labels.dim() != 1 and not is_mask and not self.is_boxes) or labels.shape[0] != images.shape[0]:
+            raise ValueError(f"labels must be (N,), masks (N, H, W) or boxes (N, M, 5) with N={images.shape[0]} "
+                             f"and the images' H×W, got shape {tuple(labels.shape)}")
         self.images = images if images.dtype == torch.float32 else images.to(torch.float32)
-        self.labels = labels.to(torch.int64)
+        self.labels = labels.to(torch.float32) if self.is_boxes else labels.to(torch.int64)
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -68,7 +70,9 @@ class TensorData(BatchSource):
             if drop_last and index.shape[0] < batch_size:
                 break
             images, labels = self.images.index_select(0, index), self.labels.index_select(0, index)
-            if augment is not None and labels.dim() == 3:
+            if augment is not None and self.is_boxes:
+                images, labels = paired_boxes(augment, images, labels, generator)
+            elif augment is not None and labels.dim() == 3:
                 images, labels = augment.paired(images, labels, generator)
             elif augment is not None:
                 images = augment(images, generator)

@@ -42,6 +42,8 @@ class Task:
     dataset_kinds: tuple[str, ...] = ()
     live_views: tuple[str, ...] = ()
     score_name: str = "val_accuracy"
+    has_confusion: bool = True
+    """Whether validation counts a class confusion matrix (detection's boxes have none)."""
 
     def check_output(self, output: Shape, input_shape: Shape | None, source: str) -> OutputProblem | None:
         """None when the Output's input shape ``output`` fits this task for an Input of ``input_shape``
@@ -51,6 +53,14 @@ class Task:
     def classes_of_output(self, output: Shape) -> int | None:
         """How many classes an Output of this shape scores (None when the shape does not fit the task)."""
         raise NotImplementedError
+
+    def prepare_model(self, model: nn.Module) -> None:
+        """Task-specific initialisation of a fresh network before training (before any pretrained weights
+        load); most tasks need none."""
+
+    def output_width(self, num_classes: int) -> int:
+        """The channels (or units) of the layer feeding the Output for ``num_classes`` classes."""
+        return num_classes
 
     def loss(self, *, num_classes: int, label_smoothing: float = 0.0,
              class_weights: list[float] | None = None) -> nn.Module:

@@ -44,13 +44,13 @@ def evaluate(
                 with autocast():
                     logits = model(images)
                     loss = criterion(logits, labels)
-                predictions = logits.argmax(1)
                 correct, counted = task.correct_and_count(logits, labels)
                 totals[0] += loss.double() * labels.shape[0]
                 totals[1] += correct
                 totals[2] += labels.shape[0]
                 totals[3] += counted
-                confusion += confusion_counts(labels, predictions, num_classes)
+                if task.has_confusion:
+                    confusion += confusion_counts(labels, logits.argmax(1), num_classes)
                 extra.update(logits, labels)
     finally:
         model.train(was_training)

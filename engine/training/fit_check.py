@@ -17,7 +17,8 @@ from .errors import FitError
 # Blocks that keep the feature count, which may sit between the last scoring layer and the Output.
 _PASS_THROUGH = ("activation", "dropout")
 # The layer whose width is the number of classes, per task: (block type, its parameter).
-_SCORER = {"classification": ("dense", "out_features"), "segmentation": ("conv2d", "out_channels")}
+_SCORER = {"classification": ("dense", "out_features"), "segmentation": ("conv2d", "out_channels"),
+           "detection": ("conv2d", "out_channels")}
 
 
 def _channel_words(channels: int) -> str:
@@ -101,7 +102,7 @@ def block_title(type_id: str) -> str:
     return block(type_id).title
 
 
-_TARGET_TASK = {"label": "classification", "mask": "segmentation"}
+_TARGET_TASK = {"label": "classification", "mask": "segmentation", "boxes": "detection"}
 
 
 def size_note(graph: Graph, info: DatasetInfo) -> str | None:
@@ -150,9 +151,10 @@ def adapt_graph_to_dataset(graph: Graph, info: DatasetInfo, *, resize_input: boo
                             f"{block_title(scorer)} layer feeds it to adapt; add a {layer} per class before the "
                             "Output."], hint="")
         what = "units" if scorer == "dense" else "channels"
-        changes.append(f"{dense.name}: {what} {dense.params[param]} → {info.num_classes} "
+        width = task_for(task).output_width(info.num_classes)  # detection: + 4 box channels
+        changes.append(f"{dense.name}: {what} {dense.params[param]} → {width} "
                        f"(dataset '{info.name}' has {info.num_classes} classes)")
-        graph.set_param(dense.id, param, info.num_classes)
+        graph.set_param(dense.id, param, width)
     report = analyze(graph, task=task)
     if not report.valid:
         raise FitError([f"After adapting to dataset '{info.name}' the network has an error: {report.errors[0]}"],

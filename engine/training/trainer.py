@@ -206,6 +206,7 @@ class _Run:
             self.model = to_channels_last(self.model)
             torch.backends.cudnn.benchmark = True  # fixed input sizes: let cuDNN pick its fastest kernels
         if checkpoint is None:  # a resumed run has its own weights
+            self.task.prepare_model(self.model)
             state.notes += load_initial_weights(trainer.project, graph, self.model)
         trainable, self.frozen, freeze_notes = apply_freezing(graph, self.model)
         state.notes += freeze_notes
@@ -267,6 +268,8 @@ class _Run:
         target_shape = input_shape(graph)[1:] if self.task.target_kind == "mask" else ()
         labels = torch.randint(0, len(self.state.class_names), (self.config.batch_size, *target_shape),
                                generator=generator)
+        if self.task.target_kind == "boxes":  # one class-0 box in the middle of each image
+            labels = torch.tensor([[[0.0, 0.25, 0.25, 0.75, 0.75]]]).expand(self.config.batch_size, 1, 5)
         images = images.to(self.device)
         eager_step = time_eager_steps(self.model, channels_last_input(images) if self.channels_last else images,
                                       labels.to(self.device), self.criterion, self.autocast)
@@ -547,7 +550,8 @@ class _Run:
         trainer.callbacks.on_epoch_end(state, {**self.last_metrics, "checkpoint": _text(self.last_written)})
 
     def _task_metric_names(self) -> tuple[str, ...]:
-        return {"mask": ("val_pixel_accuracy", "val_iou", "val_miou")}.get(self.task.target_kind, ())
+        return {"mask": ("val_pixel_accuracy", "val_iou", "val_miou"),
+                "boxes": ("val_map50", "val_map", "val_ap")}.get(self.task.target_kind, ())
 
     def _validate(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
         """Each rank checks a disjoint share of the validation images; the counts are summed."""

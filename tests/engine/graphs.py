@@ -60,3 +60,15 @@ def seg_graph(size: int = 16, upsample: bool = True, classes: int = 3) -> Graph:
     for src, dst in zip(ids, ids[1:]):
         graph.connect(src, dst)
     return graph
+
+
+def det_graph(size: int = 32, channels: int = 7, strides: int = 2) -> Graph:
+    """Input → (3×3 conv, stride 2)×strides → 1×1 conv (channels: classes + 4) → Output: a detection head."""
+    graph = Graph()
+    specs = [("input", {"channels": 3, "height": size, "width": size})]
+    specs += [("conv2d", {"out_channels": 8, "kernel_size": 3, "stride": 2, "padding": 1})] * strides
+    specs += [("conv2d", {"out_channels": channels, "kernel_size": 1}), ("output", {})]
+    ids = [graph.add_node(t, p).id for t, p in specs]
+    for src, dst in zip(ids, ids[1:]):
+        graph.connect(src, dst)
+    return graph

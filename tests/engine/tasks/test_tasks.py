@@ -15,10 +15,10 @@ from tests.engine.graphs import seg_graph
 
 
 def test_the_known_tasks_and_an_unknown_one():
-    assert TASK_NAMES == ("classification", "segmentation")
+    assert TASK_NAMES == ("classification", "segmentation", "detection")
     assert task_for("segmentation") is SEGMENTATION
-    with pytest.raises(TaskError, match="unknown task 'detection'.*classification, segmentation"):
-        task_for("detection")
+    with pytest.raises(TaskError, match="unknown task 'keypoints'.*classification, segmentation, detection"):
+        task_for("keypoints")
 
 
 def test_a_segmentation_mask_smaller_than_the_input_is_an_error_on_the_output_card_with_the_fix():
