@@ -157,7 +157,8 @@ class StartPage(QScrollArea):
             return
         margins = self.widget().layout().contentsMargins()
         room = self.viewport().width() - margins.left() - margins.right()
-        step = buttons[0].sizeHint().width() + self.presets_grid.horizontalSpacing()
+        # The widest tile sets the step: titles differ ("Detector ResNet-18 · 15.1M params" is long).
+        step = max(button.sizeHint().width() for button in buttons) + self.presets_grid.horizontalSpacing()
         columns = max(1, min(COLUMNS, room // max(1, step)))
         if columns == self._columns:
             return
