@@ -7,33 +7,17 @@ printed as a ratio with MET/MISSED.
 """
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import os
-import tempfile
-import time
-from pathlib import Path
 
-from engine.cli import main as cli_main
+from .preset_runs import train_preset
 
-PRESET = Path(__file__).resolve().parent.parent / "presets" / "lenet5.cnn.json"
 BUDGET_S = 60.0
 SEEDS = (0, 1, 2)
 
 
 def train_once(seed: int) -> tuple[float, float]:
     """Returns (seconds, validation accuracy) of one headless training run of the preset."""
-    with tempfile.TemporaryDirectory() as out:
-        printed = io.StringIO()
-        started = time.perf_counter()
-        with contextlib.redirect_stdout(printed):
-            code = cli_main(["train", str(PRESET), "--dataset", "digits", "--seed", str(seed),
-                             "--out", out, "--json"])
-        seconds = time.perf_counter() - started
-    if code != 0:
-        raise RuntimeError(f"training seed {seed} exited {code}")
-    summary = json.loads(printed.getvalue().splitlines()[-1])
+    seconds, summary = train_preset("lenet5", "digits", seed)
     return seconds, summary["val_accuracy"]
 
 

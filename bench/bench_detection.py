@@ -8,33 +8,17 @@ centre recall (the share of objects whose class heat map fires at their centre) 
 """
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import os
-import tempfile
-import time
-from pathlib import Path
 
-from engine.cli import main as cli_main
+from .preset_runs import train_preset
 
-PRESET = Path(__file__).resolve().parent.parent / "presets" / "detector-small.cnn.json"
 TARGET_MAP50 = 0.80
 BUDGET_S = 300.0
 
 
 def train_once(seed: int = 0) -> tuple[float, dict]:
     """(seconds, the run's JSON summary) of one headless run of the preset."""
-    with tempfile.TemporaryDirectory() as out:
-        printed = io.StringIO()
-        started = time.perf_counter()
-        with contextlib.redirect_stdout(printed):
-            code = cli_main(["train", str(PRESET), "--dataset", "det-shapes", "--seed", str(seed), "--out", out,
-                             "--device", "cpu", "--json"])
-        seconds = time.perf_counter() - started
-    if code != 0:
-        raise RuntimeError(f"training exited {code}")
-    return seconds, json.loads(printed.getvalue().splitlines()[-1])
+    return train_preset("detector-small", "det-shapes", seed, "--device", "cpu")
 
 
 def main() -> int:

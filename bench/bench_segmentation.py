@@ -8,33 +8,18 @@ machine), and timings never are.
 """
 from __future__ import annotations
 
-import contextlib
-import io
-import json
 import os
-import tempfile
-import time
-from pathlib import Path
 
-from engine.cli import main as cli_main
+from .preset_runs import train_preset
 
-PRESET = Path(__file__).resolve().parent.parent / "presets" / "unet-small.cnn.json"
 TARGET_MIOU = 0.90
 BUDGET_S = 60.0
 
 
 def train_once(seed: int = 0) -> tuple[float, float]:
     """(seconds, validation mean IoU) of one headless run of the preset."""
-    with tempfile.TemporaryDirectory() as out:
-        printed = io.StringIO()
-        started = time.perf_counter()
-        with contextlib.redirect_stdout(printed):
-            code = cli_main(["train", str(PRESET), "--dataset", "seg-shapes", "--seed", str(seed), "--out", out,
-                             "--device", "cpu", "--json"])
-        seconds = time.perf_counter() - started
-    if code != 0:
-        raise RuntimeError(f"training exited {code}")
-    return seconds, json.loads(printed.getvalue().splitlines()[-1])["val_miou"]
+    seconds, summary = train_preset("unet-small", "seg-shapes", seed, "--device", "cpu")
+    return seconds, summary["val_miou"]
 
 
 def main() -> int:
