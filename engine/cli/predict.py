@@ -60,10 +60,15 @@ def run_segmentation(args, checkpoint, model) -> int:
 
     predictions = predict_masks(model, args.images, input_shape=input_shape(checkpoint.project.graph),
                                 mean=checkpoint.mean, std=checkpoint.std, class_names=checkpoint.class_names)
+    return _report(args, predictions, mask_table)
+
+
+def _report(args, predictions, table) -> int:
+    """Prints the predictions as JSON or as ``table``'s text; 1 when any image failed."""
     if args.json:
         print(json.dumps([prediction.to_dict() for prediction in predictions], ensure_ascii=False))
     else:
-        print("\n\n".join(mask_table(prediction) for prediction in predictions))
+        print("\n\n".join(table(prediction) for prediction in predictions))
     return 0 if all(prediction.ok for prediction in predictions) else 1
 
 
@@ -81,11 +86,7 @@ def run_detection(args, checkpoint, model) -> int:
     predictions = predict_boxes(model, args.images, input_shape=input_shape(checkpoint.project.graph),
                                 mean=checkpoint.mean, std=checkpoint.std, class_names=checkpoint.class_names,
                                 score_threshold=args.min_score)
-    if args.json:
-        print(json.dumps([prediction.to_dict() for prediction in predictions], ensure_ascii=False))
-    else:
-        print("\n\n".join(box_table(prediction) for prediction in predictions))
-    return 0 if all(prediction.ok for prediction in predictions) else 1
+    return _report(args, predictions, box_table)
 
 
 def box_table(prediction) -> str:
