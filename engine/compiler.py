@@ -95,6 +95,14 @@ def input_shape(graph: Graph) -> tuple[int, int, int]:
     return (node.params["channels"], node.params["height"], node.params["width"])
 
 
+def input_window(graph: Graph):
+    """The Input node's window/level (``engine.data.windowing.Window``) for high-bit-depth images."""
+    from .data.windowing import window_of_params
+
+    (node,) = graph.nodes_of_type("input")
+    return window_of_params(node.params)
+
+
 def example_input(graph: Graph, batch: int = 1) -> torch.Tensor:
     import torch
 

@@ -17,8 +17,8 @@ from torch import nn
 
 from .data import DatasetError, preprocess_images
 from .data.adapt import check_input_shape
-from .data.image_files import open_image
-from .data.image_folder import DECODE_ERRORS
+from .data.image_folder import DECODE_ERRORS, decode_image
+from .data.medical_files import MedicalFileError
 from .reading import RefusedFile
 
 BATCH_SIZE = 64  # images per forward pass: bounds memory for long file lists
@@ -53,8 +53,10 @@ def predict_images(
     std: Sequence[float],
     class_names: Sequence[str],
     top_k: int = 5,
+    window=None,
 ) -> list[Prediction]:
-    """One ``Prediction`` per path, in order; ``model`` must be in eval mode on the CPU."""
+    """One ``Prediction`` per path, in order; ``model`` must be in eval mode on the CPU. ``window``: the
+    Input's window/level for DICOM, NIfTI and 16-bit images (``compiler.input_window``)."""
     try:
         channels = check_input_shape(input_shape)[0]
     except DatasetError as error:
@@ -67,7 +69,7 @@ def predict_images(
     predictions = [Prediction(os.fspath(path)) for path in paths]
     pending: list[tuple[Prediction, torch.Tensor]] = []
     for prediction in predictions:
-        image = _load_image(prediction, input_shape, mean, std)
+        image = _load_image(prediction, input_shape, mean, std, window)
         if image is not None:
             pending.append((prediction, image))
         if len(pending) == BATCH_SIZE:
@@ -87,24 +89,25 @@ class ImageFileError(DatasetError):
 
 
 def load_image_file(path: str | os.PathLike, input_shape: Sequence[int], mean: Sequence[float],
-                    std: Sequence[float]) -> torch.Tensor:
-    """The file as one (1, C, H, W) tensor prepared like the training images; raises ``ImageFileError``."""
+                    std: Sequence[float], window=None) -> torch.Tensor:
+    """The file as one (1, C, H, W) tensor prepared like the training images (through the Input's
+    ``window`` for high-bit-depth files); raises ``ImageFileError``."""
     try:
-        with open_image(path) as image:
-            image.load()
-            return preprocess_images(image, input_shape, mean, std)
+        return preprocess_images(decode_image(path, window), input_shape, mean, std)
     except RefusedFile as refused:  # a folder, a pipe, a device, too large: never handed to PIL
         raise ImageFileError(path, refused.reason) from None
+    except MedicalFileError as error:
+        raise ImageFileError(path, error.reason) from None
     except DECODE_ERRORS as error:
         raise ImageFileError(path, f"not a readable image ({_decode_reason(error)})") from None
     except DatasetError as error:
         raise ImageFileError(path, str(error)) from None
 
 
-def _load_image(prediction: Prediction, input_shape, mean, std) -> torch.Tensor | None:
+def _load_image(prediction: Prediction, input_shape, mean, std, window=None) -> torch.Tensor | None:
     """The file as one preprocessed (1, C, H, W) tensor, or None with ``prediction.error`` set."""
     try:
-        return load_image_file(prediction.path, input_shape, mean, std)
+        return load_image_file(prediction.path, input_shape, mean, std, window)
     except ImageFileError as error:
         prediction.error = error.reason
         return None

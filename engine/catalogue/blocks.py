@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from ..data.windowing import FROM_FILE, WINDOW_CHOICES
 from .spec import (
     MAX_CHANNELS,
     MAX_FEATURES,
@@ -128,6 +129,15 @@ INPUT = BlockSpec(
         ParamSpec("channels", "int", 1, "1 for greyscale images, 3 for RGB.", minimum=1, maximum=64),
         ParamSpec("height", "int", 28, "Image height in pixels.", minimum=1, maximum=MAX_SPATIAL),
         ParamSpec("width", "int", 28, "Image width in pixels.", minimum=1, maximum=MAX_SPATIAL),
+        ParamSpec("window", "choice", FROM_FILE, "High-bit-depth images (DICOM, NIfTI, 16-bit PNG/TIFF): which "
+                  "band of values becomes black to white. 'file': each file's own window (else its full "
+                  "range); lung, bone, soft tissue, brain: the radiology presets in Hounsfield units; "
+                  "'manual': the centre and width below. 8-bit images are not affected.",
+                  choices=WINDOW_CHOICES, saved_at_default=False),
+        ParamSpec("window_centre", "float", 40.0, "Manual window: the value shown mid-grey (window level).",
+                  label="Window centre", minimum=-1e6, maximum=1e6, saved_at_default=False),
+        ParamSpec("window_width", "float", 400.0, "Manual window: the range of values from black to white.",
+                  label="Window width", minimum=1e-3, maximum=1e7, saved_at_default=False),
     ),
     inputs=(),
     outputs=OUT,

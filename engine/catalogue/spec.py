@@ -56,6 +56,9 @@ class ParamSpec:
     choices: tuple[str, ...] = ()
     # Exclusive upper bound for floats such as a dropout probability.
     exclusive_maximum: bool = False
+    # False: project files leave the parameter out while it holds its default (settings most projects
+    # never touch, such as the Input's window, stay out of every preset and old file).
+    saved_at_default: bool = True
 
     @property
     def title(self) -> str:

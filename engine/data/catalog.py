@@ -45,6 +45,7 @@ from .stratify import check_val_fraction
 from .torchvision_masks import MASK_SETS, load_torchvision_masks, torchvision_masks_info
 from .torchvision_sets import SETS as TORCHVISION_SETS
 from .torchvision_sets import load_torchvision_set, torchvision_info
+from .windowing import Window
 
 #: the named classification datasets, in the order a user interface should offer them
 DATASET_NAMES = ("digits", "shapes", "mnist", "fashion-mnist", "cifar10")
@@ -135,6 +136,7 @@ def load_dataset(
     root: str | os.PathLike | None = None,
     download: bool = False,
     max_in_memory_bytes: int = DEFAULT_MAX_IN_MEMORY_BYTES,
+    window: Window | None = None,
 ) -> DataSplit:
     """Load a dataset adapted to the Input node's `input_shape` (C, H, W).
 
@@ -149,6 +151,9 @@ def load_dataset(
     `max_in_memory_bytes` are streamed (StreamData) instead of held as
     tensors (TensorData).
 
+    `window` (the Input's window/level) maps the values of DICOM, NIfTI and
+    16-bit images to 0..1 (None: each file's own window).
+
     Raises DatasetError with a message fit to show the user.
     """
     shape = check_input_shape(input_shape)
@@ -156,11 +161,12 @@ def load_dataset(
     parsed = parse_spec(spec)
 
     if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
-        return load_mask_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed)
+        return load_mask_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed, window=window)
     if parsed.kind == _FOLDER:
         assert parsed.path is not None
         return load_image_folder(
-            parsed.path, shape, val_fraction=val_fraction, seed=seed, max_in_memory_bytes=max_in_memory_bytes
+            parsed.path, shape, val_fraction=val_fraction, seed=seed, max_in_memory_bytes=max_in_memory_bytes,
+            window=window,
         )
 
     if parsed.kind == "seg-shapes":

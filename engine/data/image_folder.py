@@ -5,7 +5,8 @@
         dogs/ 004.png  ...
 
 Non-image files are ignored; images that cannot be decoded are skipped and
-reported in the notes. A folder that fits in memory is decoded once into a
+reported in the notes. Medical files (DICOM, NIfTI, 16-bit PNG/TIFF) are read
+through the Input's window (engine.data.medical_files, engine.data.windowing). A folder that fits in memory is decoded once into a
 `TensorData`; a larger one is decoded per sample by DataLoader workers.
 """
 
@@ -26,12 +27,15 @@ from .augment import Augment
 from .datasplit import DatasetInfo, DataSplit
 from .errors import DatasetError
 from .image_files import open_image
+from .medical_files import (HIGH_BIT_MODES, MEDICAL_EXTENSIONS, MedicalFileError,
+                            high_bit_values, is_medical_path, looks_like_dicom, medical_header, read_medical)
 from .stratify import stratified_split
 from .stream_data import StreamData, default_num_workers
 from .tensor_data import TensorData
+from .windowing import Window, apply_window
 
 #: the extensions torchvision's ImageFolder accepts
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp", *MEDICAL_EXTENSIONS)
 #: what PIL raises on files it cannot decode
 DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, TypeError, Image.DecompressionBombError)
 #: decode in worker processes only above this many images (starting them costs time)
@@ -52,6 +56,17 @@ def _listing(names: Sequence[str]) -> str:
 
 def is_image_file(path: str | os.PathLike) -> bool:
     return str(path).lower().endswith(IMAGE_EXTENSIONS)
+
+
+def is_image_path(path: str | os.PathLike) -> bool:
+    """An image by its suffix, or a suffix-less DICOM file (``IM000001``), found by its marker."""
+    return is_image_file(path) or (Path(path).suffix == "" and looks_like_dicom(path))
+
+
+def file_stem(path: Path) -> str:
+    """The name without its image suffix (``scan.nii.gz`` → ``scan``)."""
+    name = path.name
+    return name[:-len(".nii.gz")] if name.lower().endswith(".nii.gz") else path.stem
 
 
 @dataclass
@@ -87,7 +102,7 @@ def scan_folder(path: str | os.PathLike) -> FolderScan:
         )
     entries = sorted((e for e in os.scandir(root) if _visible(e.name)), key=lambda e: e.name)
     class_dirs = [Path(e.path) for e in entries if e.is_dir()]
-    loose = [e.name for e in entries if e.is_file() and is_image_file(e.name)]
+    loose = [e.name for e in entries if e.is_file() and is_image_path(e.path)]
     scan = FolderScan(root, [], [], [])
     ignored: list[Path] = []
     empty: list[str] = []
@@ -99,7 +114,7 @@ def scan_folder(path: str | os.PathLike) -> FolderScan:
                 if not _visible(name):
                     continue
                 file = Path(folder) / name
-                if is_image_file(name):
+                if is_image_path(file):
                     found.append(file)
                 else:
                     ignored.append(file)
@@ -147,18 +162,48 @@ def _require_two_classes(root: Path, class_names: Sequence[str]) -> None:
 
 
 def probe_image(path: str | os.PathLike) -> str | None:
-    """The PIL mode of an image file from its header, or None if unreadable."""
+    """The PIL mode of an image file from its header (``"dicom"``/``"nifti"`` for medical files, read
+    up to their pixels), or None if unreadable."""
+    return probe_problem(path)[0]
+
+
+def probe_problem(path: str | os.PathLike) -> tuple[str | None, str | None]:
+    """(mode, None) for a usable file, (None, why not) for an unusable one; the reason is given for
+    medical files (which DICOM transfer syntax lacks a decoder, a volume...), else None."""
+    if is_medical_path(path):
+        try:
+            medical_header(path)
+        except MedicalFileError as error:
+            return None, error.reason
+        except DECODE_ERRORS:
+            return None, None
+        return ("nifti" if str(path).lower().endswith((".nii", ".nii.gz")) else "dicom"), None
     try:
         with open_image(path) as image:
-            return image.mode
+            return image.mode, None
     except DECODE_ERRORS:
-        return None
+        return None, None
 
 
-def decode_image(path: str | os.PathLike) -> torch.Tensor:
-    """Decode an image file into a (C, H, W) tensor (see adapt.pil_to_tensor)."""
+def header_size(path: str | os.PathLike) -> tuple[int, tuple[int, int]]:
+    """(channels, (height, width)) of any image file from its header; raises one of DECODE_ERRORS."""
+    if is_medical_path(path):
+        return medical_header(path)
+    with open_image(path) as image:
+        return pil_channels(image.mode), (image.height, image.width)
+
+
+def decode_image(path: str | os.PathLike, window: Window | None = None) -> torch.Tensor:
+    """Decode an image file into a (C, H, W) tensor (see adapt.pil_to_tensor): DICOM and NIfTI through
+    ``window`` (None: the file's own) as float 0..1; 16-bit PNG/TIFF through a preset or manual window
+    on their raw values, else scaled from their full range as before."""
+    if is_medical_path(path):
+        return torch.from_numpy(read_medical(path).to_unit(window))
     with open_image(path) as image:
         image.load()
+        if window is not None and not window.from_file and image.mode in HIGH_BIT_MODES:
+            band = window.band(None)
+            return torch.from_numpy(apply_window(high_bit_values(image), *band)[None].copy())
         return pil_to_tensor(image)
 
 
@@ -175,8 +220,10 @@ class ImageFileDataset(Dataset):
         input_shape: Sequence[int],
         mean: Sequence[float] | None = None,
         std: Sequence[float] | None = None,
+        window: Window | None = None,
     ) -> None:
         self.paths = [str(p) for p in paths]  # plain strings pickle cheaply to workers
+        self.window = window
         self.labels = torch.as_tensor(labels, dtype=torch.int64)
         self.input_shape = tuple(input_shape)
         self.mean = None if mean is None else tuple(mean)
@@ -187,7 +234,7 @@ class ImageFileDataset(Dataset):
 
     def load(self, index: int) -> torch.Tensor | None:
         try:
-            image = adapt_images(decode_image(self.paths[index]).unsqueeze(0), self.input_shape)
+            image = adapt_images(decode_image(self.paths[index], self.window).unsqueeze(0), self.input_shape)
         except DECODE_ERRORS:
             return None
         if self.mean is not None and self.std is not None:
@@ -242,15 +289,18 @@ def load_image_folder(
     seed: int = 0,
     max_in_memory_bytes: int = DEFAULT_MAX_IN_MEMORY_BYTES,
     num_workers: int | None = None,
+    window: Window | None = None,
 ) -> DataSplit:
-    """Load an image folder as a stratified train/validation split."""
+    """Load an image folder as a stratified train/validation split; DICOM, NIfTI and 16-bit images
+    through ``window`` (None: each file's own)."""
     shape = check_input_shape(input_shape)
     scan = scan_folder(path)
     notes = list(scan.notes)
     _require_two_classes(scan.root, scan.class_names)
 
-    modes = [probe_image(p) for p in scan.files]
-    unreadable = [scan.relative(p) for p, m in zip(scan.files, modes) if m is None]
+    probes = [probe_problem(p) for p in scan.files]
+    modes = [mode for mode, _ in probes]
+    unreadable = [_named(scan.relative(p), why) for p, (m, why) in zip(scan.files, probes) if m is None]
     if len(unreadable) == len(scan.files):
         raise DatasetError(
             f"None of the {len(scan.files)} image file(s) in {scan.root} could be read "
@@ -267,8 +317,8 @@ def load_image_folder(
 
     train_index, val_index = stratified_split(labels, val_fraction, seed)
     workers = default_num_workers() if num_workers is None else num_workers
-    train_files = ImageFileDataset([files[i] for i in train_index], labels[train_index], shape)
-    val_files = ImageFileDataset([files[i] for i in val_index], labels[val_index], shape)
+    train_files = ImageFileDataset([files[i] for i in train_index], labels[train_index], shape, window=window)
+    val_files = ImageFileDataset([files[i] for i in val_index], labels[val_index], shape, window=window)
     needed = adapted_bytes(len(files), shape)
 
     if needed <= max_in_memory_bytes:
@@ -289,7 +339,7 @@ def load_image_folder(
         val: TensorData | StreamData = TensorData(normalise_(val_x, mean, std), val_y)
     else:
         sample_paths = train_files.paths[:: max(1, len(train_files) // STATS_SAMPLE_SIZE)]
-        sample = ImageFileDataset(sample_paths, torch.zeros(len(sample_paths)), shape)
+        sample = ImageFileDataset(sample_paths, torch.zeros(len(sample_paths)), shape, window=window)
         sample_x, sample_ok = decode_all(sample, 0)
         mean, std = channel_stats(sample_x[sample_ok])
         for part in (train_files, val_files):
@@ -302,7 +352,9 @@ def load_image_folder(
             f"mean/std estimated on {len(sample):,} training images"
         )
     if unreadable:
-        notes.append(f"skipped {len(unreadable)} unreadable image(s): {_listing(unreadable)}")
+        notes.append(f"skipped {len(unreadable)} unreadable image(s) of {len(scan.files)}: {_listing(unreadable)}")
+    if any(mode in ("dicom", "nifti") or mode in HIGH_BIT_MODES for mode in modes):
+        notes.append(f"high-bit-depth images read through {(window or Window()).describe()}")
     dropped = [name for i, name in enumerate(scan.class_names) if i not in renumber]
     if dropped:
         notes.append(f"left out class(es) with no readable image: {_listing(dropped)}")
@@ -317,6 +369,10 @@ def load_image_folder(
         notes=notes,
         suggested_augment=Augment(flip=False),
     )
+
+
+def _named(name: str, reason: str | None) -> str:
+    return f"{name} ({reason})" if reason else name
 
 
 def _without_unreadable_classes(scan: FolderScan) -> list[str]:
@@ -353,11 +409,11 @@ def image_folder_info(path: str | os.PathLike, probes: int = 16) -> DatasetInfo:
     channels, sizes = 1, set()
     for file in scan.files[::step][:probes]:
         try:
-            with open_image(file) as image:
-                channels = max(channels, pil_channels(image.mode))
-                sizes.add((image.height, image.width))
+            file_channels, size = header_size(file)
         except DECODE_ERRORS:
             continue
+        channels = max(channels, file_channels)
+        sizes.add(size)
     return DatasetInfo(
         name=str(scan.root),
         class_names=tuple(scan.class_names),

@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .adapt import adapt_images, check_input_shape, pil_to_tensor
+from .adapt import adapt_images, check_input_shape
 from .augment import Augment
 from .datasplit import DatasetInfo, DataSplit
 from .errors import DatasetError
 from .image_files import open_image
-from .image_folder import DECODE_ERRORS, is_image_file
+from .image_folder import DECODE_ERRORS, decode_image, file_stem, is_image_path
 from ..reading import RefusedFile, read_limited
 from .mask_split import MaskedImages, build_mask_split, random_split, resize_masks
 
@@ -98,14 +98,14 @@ class _Pairs:
 
 def _pairs(root: Path) -> _Pairs:
     pairs = _Pairs()
-    masks = {path.stem: path for path in sorted((root / "masks").iterdir()) if is_image_file(path)}
+    masks = {file_stem(path): path for path in sorted((root / "masks").iterdir()) if is_image_path(path)}
     for image in sorted((root / "images").iterdir()):
-        if not is_image_file(image):
+        if not is_image_path(image):
             continue
         pairs.images += 1
-        mask = masks.get(image.stem)
+        mask = masks.get(file_stem(image))
         if mask is None:
-            pairs.problems.append(f"{image.name}: no mask masks/{image.stem}.png")
+            pairs.problems.append(f"{image.name}: no mask masks/{file_stem(image)}.png")
         else:
             pairs.found.append((image, mask))
     return pairs
@@ -134,7 +134,9 @@ def _read_mask(path: Path, table: ClassTable | None, size: tuple[int, int]) -> t
 
 
 def load_mask_folder(path: str | os.PathLike, input_shape, *, val_fraction: float = 0.2,
-                     seed: int = 0) -> DataSplit:
+                     seed: int = 0, window=None) -> DataSplit:
+    """Image+mask pairs; images may be DICOM, NIfTI or 16-bit, read through ``window`` (a
+    ``windowing.Window``; None: each file's own)."""
     root = Path(path).expanduser()
     shape = check_input_shape(input_shape)
     table = read_class_table(root)
@@ -142,11 +144,10 @@ def load_mask_folder(path: str | os.PathLike, input_shape, *, val_fraction: floa
     images, masks, problems = [], [], list(pairs.problems)
     for image_path, mask_path in pairs.found:
         try:
-            with open_image(image_path) as image:
-                image.load()
-                pixels = pil_to_tensor(image)
+            pixels = decode_image(image_path, window)
         except DECODE_ERRORS as error:
-            problems.append(f"{image_path.name}: not a readable image ({' '.join(str(error).split())[:80]})")
+            reason = getattr(error, "reason", None) or ' '.join(str(error).split())[:80]
+            problems.append(f"{image_path.name}: not a readable image ({reason})")
             continue
         try:
             mask = _read_mask(mask_path, table, tuple(pixels.shape[1:]))

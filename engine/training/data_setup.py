@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..compiler import input_shape
+from ..compiler import input_shape, input_window
 from ..config import TrainingConfig
 from ..data import DatasetInfo, DataSplit, dataset_info, load_dataset
 from ..graph import Graph
@@ -47,7 +47,8 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
 
     def load() -> DataSplit:
         return load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction,
-                            seed=config.seed, root=root, download=download and context.is_main)
+                            seed=config.seed, root=root, download=download and context.is_main,
+                            window=input_window(graph))
 
     if download and context.active:
         data = load() if context.is_main else None
