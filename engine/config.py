@@ -60,7 +60,13 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
     ParamSpec("dice", "bool", False, "Segmentation: add a Dice loss to the per-pixel cross-entropy (helps "
               "small classes).", label="Dice loss"),
     ParamSpec("class_weights", "text", "", "Segmentation: one weight per class for the per-pixel loss, "
-              "comma-separated (e.g. 0.2,1,1); empty: all 1.", label="Class weights", maximum=4096),
+              "comma-separated (e.g. 0.2,1,1); empty: all 1. Multi-label: how much a missed positive of each "
+              "finding counts against a false alarm, or 'auto' (negatives/positives: rare findings weigh more).",
+              label="Class weights", maximum=4096),
+    ParamSpec("target_sensitivity", "float", 0.9, "The operating point: for each class (finding) the highest "
+              "threshold at which validation still finds this share of the positives; sensitivity and "
+              "specificity are reported there.", label="Target sensitivity", minimum=0.01, maximum=1.0,
+              saved_at_default=False),
 )
 
 
@@ -91,6 +97,7 @@ class TrainingConfig:
     augment_scale: float = 0.0
     dice: bool = False
     class_weights: str = ""
+    target_sensitivity: float = 0.9
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:
@@ -111,6 +118,12 @@ class TrainingConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def to_saved_dict(self) -> dict[str, Any]:
+        """What a project file holds: every setting but those left at a default that is not saved."""
+        specs = {spec.name: spec for spec in TRAINING_SETTINGS}
+        return {key: value for key, value in self.to_dict().items()
+                if specs[key].saved_at_default or value != specs[key].default}
+
     def replace(self, **changes: Any) -> TrainingConfig:
         """A validated copy with some settings changed (command-line overrides)."""
         return TrainingConfig.from_dict({**self.to_dict(), **changes})
@@ -118,7 +131,9 @@ class TrainingConfig:
 
 
 def _check_class_weights(text: str) -> None:
-    """Class weights are positive numbers separated by commas."""
+    """Class weights are positive numbers separated by commas (or ``auto``, for multi-label)."""
+    if text.strip().lower() == "auto":
+        return
     try:
         weights = [float(part) for part in text.split(",")]
     except ValueError:

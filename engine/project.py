@@ -201,7 +201,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
         "nodes": [_node_to_json(node) for node in graph.nodes.values()],
         "edges": [edge_to_json(edge) for edge in graph.edges],
         "groups": [group_to_json(group) for group in graph.groups.values()],
-        "training": project.training.to_dict(),
+        "training": project.training.to_saved_dict(),
         **({"weights": {"file": project.weights, "source": project.weights_source}}
            if project.weights or project.weights_source else {}),
     }

@@ -46,6 +46,8 @@ from .torchvision_masks import MASK_SETS, load_torchvision_masks, torchvision_ma
 from .torchvision_sets import SETS as TORCHVISION_SETS
 from .torchvision_sets import load_torchvision_set, torchvision_info
 from .windowing import Window
+from .findings_csv import findings_csv_info, load_findings_csv
+from .medmnist import is_medmnist_spec, load_medmnist, medmnist_info
 
 #: the named classification datasets, in the order a user interface should offer them
 DATASET_NAMES = ("digits", "shapes", "mnist", "fashion-mnist", "cifar10")
@@ -67,6 +69,8 @@ _ALIASES = {
     "oxford-iiit-pet": "pets",
 }
 _FOLDER = "folder"
+MEDMNIST = "medmnist"
+FINDINGS_CSV = "findings-csv"
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class DatasetSpec:
     kind: str  # one of DATASET_NAMES or SEGMENTATION_DATASET_NAMES, or "folder"
     path: Path | None = None  # for "folder"
     count: int | None = None  # for "shapes"
+    option: str = ""  # for "medmnist": the spec as given (medmnist:FLAG or a .npz path)
 
 
 def _looks_like_path(text: str) -> bool:
@@ -86,10 +91,17 @@ def _looks_like_path(text: str) -> bool:
 def parse_spec(spec: str | os.PathLike) -> DatasetSpec:
     """Understand a dataset spec; raise DatasetError for one that names nothing usable."""
     if isinstance(spec, os.PathLike):
-        return DatasetSpec(_FOLDER, Path(spec))
+        path = Path(spec)
+        if path.suffix.lower() == ".npz":
+            return DatasetSpec(MEDMNIST, option=str(path))
+        return DatasetSpec(FINDINGS_CSV if path.suffix.lower() == ".csv" else _FOLDER, path)
     text = str(spec).strip()
     if not text:
         raise DatasetError(f"No dataset given: name one of {', '.join(DATASET_NAMES)} or an image folder.")
+    if is_medmnist_spec(text):
+        return DatasetSpec(MEDMNIST, option=text)
+    if text.lower().endswith(".csv"):
+        return DatasetSpec(FINDINGS_CSV, Path(text).expanduser())
     name, _, option = text.partition(":")
     name = _ALIASES.get(name.strip().lower(), name.strip().lower())
     if name in (*DATASET_NAMES, *SEGMENTATION_DATASET_NAMES, *DETECTION_DATASET_NAMES) and not _looks_like_path(text):
@@ -160,6 +172,11 @@ def load_dataset(
     check_val_fraction(val_fraction)
     parsed = parse_spec(spec)
 
+    if parsed.kind == MEDMNIST:
+        return load_medmnist(parsed.option, shape, root=root, max_in_memory_bytes=max_in_memory_bytes, seed=seed)
+    if parsed.kind == FINDINGS_CSV:
+        assert parsed.path is not None
+        return load_findings_csv(parsed.path, shape, val_fraction=val_fraction, seed=seed, window=window)
     if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
         return load_mask_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed, window=window)
     if parsed.kind == _FOLDER:
@@ -264,6 +281,11 @@ def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None)
     and a few image headers.
     """
     parsed = parse_spec(spec)
+    if parsed.kind == MEDMNIST:
+        return medmnist_info(parsed.option, root)
+    if parsed.kind == FINDINGS_CSV:
+        assert parsed.path is not None
+        return findings_csv_info(parsed.path)
     if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
         return mask_folder_info(parsed.path)
     if parsed.kind == _FOLDER:

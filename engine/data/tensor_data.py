@@ -25,11 +25,14 @@ class TensorData(BatchSource):
         is_mask = labels.dim() == 3 and tuple(labels.shape[1:]) == tuple(images.shape[2:])
         # Detection: padded box rows (N, M, 5) of class, x0, y0, x1, y1 (engine.tasks.detection), kept float.
         self.is_boxes = not is_mask and labels.dim() == 3 and labels.shape[2] == 5 and labels.is_floating_point()
-        if (labels.dim() != 1 and not is_mask and not self.is_boxes) or labels.shape[0] != images.shape[0]:
-            raise ValueError(f"labels must be (N,), masks (N, H, W) or boxes (N, M, 5) with N={images.shape[0]} "
-                             f"and the images' H×W, got shape {tuple(labels.shape)}")
+        # Multi-label: (N, K) floats, 1 where the image shows finding k (engine.tasks.multilabel), kept float.
+        self.is_findings = labels.dim() == 2 and labels.is_floating_point()
+        if (labels.dim() != 1 and not is_mask and not self.is_boxes and not self.is_findings) \
+                or labels.shape[0] != images.shape[0]:
+            raise ValueError(f"labels must be (N,), masks (N, H, W), boxes (N, M, 5) or findings (N, K) with "
+                             f"N={images.shape[0]} and the images' H×W, got shape {tuple(labels.shape)}")
         self.images = images if images.dtype == torch.float32 else images.to(torch.float32)
-        self.labels = labels.to(torch.float32) if self.is_boxes else labels.to(torch.int64)
+        self.labels = labels.to(torch.float32) if self.is_boxes or self.is_findings else labels.to(torch.int64)
 
     def __len__(self) -> int:
         return self.images.shape[0]

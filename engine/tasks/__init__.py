@@ -12,9 +12,10 @@ from __future__ import annotations
 from .base import OutputProblem, Task, TaskError
 from .classification import CLASSIFICATION
 from .detection import DETECTION
+from .multilabel import MULTILABEL
 from .segmentation import SEGMENTATION
 
-TASKS: dict[str, Task] = {task.name: task for task in (CLASSIFICATION, SEGMENTATION, DETECTION)}
+TASKS: dict[str, Task] = {task.name: task for task in (CLASSIFICATION, SEGMENTATION, DETECTION, MULTILABEL)}
 TASK_NAMES: tuple[str, ...] = tuple(TASKS)
 DEFAULT_TASK = CLASSIFICATION.name
 """Old project files (before the task existed) are classification."""
@@ -28,4 +29,4 @@ def task_for(name: str) -> Task:
         raise TaskError(f"unknown task {name!r}: use one of {', '.join(TASK_NAMES)}") from None
 
 
-__all__ = ["CLASSIFICATION", "DEFAULT_TASK", "DETECTION", "SEGMENTATION", "TASKS", "TASK_NAMES", "OutputProblem", "Task", "TaskError", "task_for"]
+__all__ = ["CLASSIFICATION", "DEFAULT_TASK", "DETECTION", "MULTILABEL", "SEGMENTATION", "TASKS", "TASK_NAMES", "OutputProblem", "Task", "TaskError", "task_for"]

@@ -1,20 +1,9 @@
 """Classification: one score per class; the network's Output is a flat vector of K logits."""
 from __future__ import annotations
 
-from typing import Any
-
 from ..catalogue import Shape, format_shape
 from .base import OutputProblem, Task, TaskMetrics
-
-
-class ClassificationMetrics(TaskMetrics):
-    """Classification's validation extras: none beyond the confusion matrix every run computes."""
-
-    def update(self, logits, targets) -> None:
-        pass
-
-    def compute(self) -> dict[str, Any]:
-        return {}
+from .clinical import DEFAULT_TARGET_SENSITIVITY, ClinicalMetrics
 
 
 class Classification(Task):
@@ -50,8 +39,10 @@ class Classification(Task):
 
         return (logits.detach().argmax(1) == targets).sum(), torch.tensor(targets.shape[0], device=targets.device)
 
-    def metrics(self, num_classes: int, device) -> TaskMetrics:
-        return ClassificationMetrics()
+    def metrics(self, num_classes: int, device, target_sensitivity: float = DEFAULT_TARGET_SENSITIVITY) -> TaskMetrics:
+        """Beside the confusion matrix every run counts: each class one against the rest, for when a miss
+        costs more than a false alarm (sensitivity, specificity, ROC/PR AUC, calibration; engine.tasks.clinical)."""
+        return ClinicalMetrics(num_classes, multiclass=True, target_sensitivity=target_sensitivity)
 
     def decode_source(self) -> str:
         return ("# The output holds one score (logit) per class: output.argmax(1) is the predicted class,\n"

@@ -1,4 +1,4 @@
-"""Segmentation losses needing torch (imported only when a run builds its criterion)."""
+"""Losses needing torch (imported only when a run builds its criterion)."""
 from __future__ import annotations
 
 import torch
@@ -24,3 +24,15 @@ class DiceLoss(nn.Module):
         total = probabilities.sum((0, 2, 3)) + one_hot.sum((0, 2, 3))
         dice = 1 - ((2 * overlap + 1) / (total + 1)).mean()
         return dice if self.cross_entropy is None else dice + self.cross_entropy(logits, targets)
+
+
+class SmoothedBCEWithLogits(nn.BCEWithLogitsLoss):
+    """Multi-label BCE against targets pulled ``smoothing/2`` towards 0.5: label smoothing for yes/no
+    questions (each finding's 1 becomes 1 - s/2, its 0 becomes s/2)."""
+
+    def __init__(self, smoothing: float, pos_weight: torch.Tensor | None = None) -> None:
+        super().__init__(pos_weight=pos_weight)
+        self.smoothing = smoothing
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return super().forward(logits, targets * (1 - self.smoothing) + self.smoothing / 2)

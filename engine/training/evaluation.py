@@ -22,6 +22,7 @@ def evaluate(
     autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
     sampler: Iterable[int] | None = None,
     task: Task | None = None,
+    metric_options: dict | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, dict]:
     """Returns ``[loss × samples, correct, samples, counted]`` (float64) and the confusion matrix, both on
     the device, and the task's own validation metrics (engine.tasks; per-class IoU for segmentation).
@@ -33,7 +34,7 @@ def evaluate(
         from ..tasks import CLASSIFICATION as task
     was_training = model.training
     model.eval()
-    extra = task.metrics(num_classes, device)
+    extra = task.metrics(num_classes, device, **(metric_options or {}))
     totals = torch.zeros(4, dtype=torch.float64, device=device)
     confusion = torch.zeros(num_classes, num_classes, dtype=torch.int64, device=device)
     try:

@@ -18,7 +18,7 @@ from .errors import FitError
 _PASS_THROUGH = ("activation", "dropout")
 # The layer whose width is the number of classes, per task: (block type, its parameter).
 _SCORER = {"classification": ("dense", "out_features"), "segmentation": ("conv2d", "out_channels"),
-           "detection": ("conv2d", "out_channels")}
+           "detection": ("conv2d", "out_channels"), "multilabel": ("dense", "out_features")}
 
 
 def _channel_words(channels: int) -> str:
@@ -102,7 +102,7 @@ def block_title(type_id: str) -> str:
     return block(type_id).title
 
 
-_TARGET_TASK = {"label": "classification", "mask": "segmentation", "boxes": "detection"}
+_TARGET_TASK = {"label": "classification", "mask": "segmentation", "boxes": "detection", "findings": "multilabel"}
 
 
 def size_note(graph: Graph, info: DatasetInfo) -> str | None:

@@ -36,6 +36,7 @@ from ..data import Augment, DataSplit
 from ..finetune import set_train_mode
 from ..project import Project
 from ..tasks import task_for
+from ..tasks.clinical import CLINICAL_METRIC_NAMES
 from .callbacks import Callback, CallbackList, TrainingState
 from .results import FitResult
 from .control import PauseToken, StopToken
@@ -245,7 +246,10 @@ class _Run:
             self.trial = StepTrial()
 
     def _loss_options(self) -> dict[str, Any]:
-        """Segmentation's own loss settings (Dice, class weights); classification takes none."""
+        """Segmentation's own loss settings (Dice, class weights), multi-label's finding weights;
+        classification takes none."""
+        if self.task.target_kind == "findings":
+            return {"class_weights": self._finding_weights()}
         if self.task.target_kind != "mask":
             return {}
         weights = [float(w) for w in self.config.class_weights.split(",")] if self.config.class_weights else None
@@ -253,6 +257,24 @@ class _Run:
             raise TrainingError(f"class weights give {len(weights)} numbers but the dataset has "
                                 f"{len(self.state.class_names)} classes ({', '.join(self.state.class_names)}).")
         return {"dice": self.config.dice, "class_weights": weights}
+
+    def _finding_weights(self) -> list[float] | None:
+        """BCE's positive weight per finding: as given, or ``auto`` (negatives/positives in training)."""
+        text = self.config.class_weights.strip()
+        if not text:
+            return None
+        if text.lower() == "auto":
+            from ..tasks.multilabel import auto_positive_weights
+
+            weights = auto_positive_weights(self.data.train.labels)
+            self.state.notes.append("finding weights (auto, negatives/positives): " + ", ".join(
+                f"{name} {weight:.3g}" for name, weight in zip(self.state.class_names, weights)))
+            return weights
+        weights = [float(w) for w in text.split(",")]
+        if len(weights) != len(self.state.class_names):
+            raise TrainingError(f"class weights give {len(weights)} numbers but the dataset has "
+                                f"{len(self.state.class_names)} findings ({', '.join(self.state.class_names)}).")
+        return weights
 
     def _choose_compile(self, graph) -> bool:
         """The fast path's choice: compile when this run is long enough to pay the compile back."""
@@ -268,6 +290,8 @@ class _Run:
         target_shape = input_shape(graph)[1:] if self.task.target_kind == "mask" else ()
         labels = torch.randint(0, len(self.state.class_names), (self.config.batch_size, *target_shape),
                                generator=generator)
+        if self.task.target_kind == "findings":  # a random set of findings per image
+            labels = (torch.rand(self.config.batch_size, len(self.state.class_names), generator=generator) < 0.5).float()
         if self.task.target_kind == "boxes":  # one class-0 box in the middle of each image
             labels = torch.tensor([[[0.0, 0.25, 0.25, 0.75, 0.75]]]).expand(self.config.batch_size, 1, 5)
         images = images.to(self.device)
@@ -535,10 +559,10 @@ class _Run:
                  "images_per_second": float(train_totals[2]) / max(seconds, 1e-9),
                  # The task's scalar scores (mean IoU…) belong to the curves and the history too.
                  **{key: value for key, value in validation.items()
-                    if key in self._task_metric_names() and not isinstance(value, list)}}
+                    if key in self._task_metric_names() and not isinstance(value, (list, dict))}}
         state.history.append(entry)
         score = validation.get(self.task.score_name)
-        is_best = validated and (self.best_accuracy is None or score > self.best_accuracy)
+        is_best = validated and score is not None and (self.best_accuracy is None or score > self.best_accuracy)
         if is_best:
             self.best_epoch, self.best_accuracy = epoch, score
         if validated and self.early_stopping.update(validation["val_loss"]) and epoch < self.config.epochs:
@@ -551,7 +575,8 @@ class _Run:
 
     def _task_metric_names(self) -> tuple[str, ...]:
         return {"mask": ("val_pixel_accuracy", "val_iou", "val_miou"),
-                "boxes": ("val_map50", "val_map", "val_ap")}.get(self.task.target_kind, ())
+                "boxes": ("val_map50", "val_map", "val_ap"),
+                "findings": CLINICAL_METRIC_NAMES}.get(self.task.target_kind, ())
 
     def _validate(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
         """Each rank checks a disjoint share of the validation images; the counts are summed."""
@@ -560,8 +585,14 @@ class _Run:
         totals, confusion, task_metrics = evaluate(
             self.model, self.data.val, criterion=self.criterion, num_classes=len(self.state.class_names),
             batch_size=self.config.batch_size * 2, device=self.device, autocast=self.autocast, sampler=sampler,
-            task=self.task)
+            task=self.task, metric_options=self._metric_options())
         return self.context.sum_(totals).cpu(), self.context.sum_(confusion).cpu(), task_metrics
+
+    def _metric_options(self) -> dict[str, Any]:
+        """The operating point's target sensitivity, for the tasks that score classes one by one."""
+        if self.task.target_kind in ("label", "findings"):
+            return {"target_sensitivity": self.config.target_sensitivity}
+        return {}
 
     def _write_checkpoints(self, epoch: int, is_best: bool) -> None:
         if self.paths is None:
