@@ -67,6 +67,9 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
               "threshold at which validation still finds this share of the positives; sensitivity and "
               "specificity are reported there.", label="Target sensitivity", minimum=0.01, maximum=1.0,
               saved_at_default=False),
+    ParamSpec("hash_file_names", "bool", False, "Privacy: write a hash in place of each image file name in the "
+              "run's notes and results (for file names that hold a patient's name or ID).",
+              label="Hash file names", saved_at_default=False),
 )
 
 
@@ -98,6 +101,7 @@ class TrainingConfig:
     dice: bool = False
     class_weights: str = ""
     target_sensitivity: float = 0.9
+    hash_file_names: bool = False
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:

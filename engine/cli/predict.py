@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from ..compiler import input_shape
+from ..compiler import input_shape, input_window
 from ..predict import Prediction, PredictionError, predict_images
 from .common import CommandError, open_checkpoint
 
@@ -18,6 +18,8 @@ def register(subparsers) -> None:
                         help="image files (PNG, JPEG, ...); any size or colour mode is adapted to the network")
     parser.add_argument("--top", type=int, default=3, metavar="K", help="how many classes to show per image (3)")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    parser.add_argument("--hash-names", dest="hash_names", action="store_true",
+                        help="privacy: print a hash in place of each image's file name")
     parser.add_argument("--min-score", dest="min_score", type=float, default=0.3, metavar="S",
                         help="detection: show boxes scoring at least S, 0..1 (0.3)")
     parser.set_defaults(handler=run)
@@ -29,6 +31,8 @@ def run(args) -> int:
     if not 0 <= args.min_score <= 1:
         raise CommandError(f"--min-score must be from 0 to 1, got {args.min_score}")
     checkpoint, model = open_checkpoint(args.checkpoint)
+    if checkpoint.project.task == "multilabel":
+        return run_findings(args, checkpoint, model)
     if checkpoint.project.task == "segmentation":
         return run_segmentation(args, checkpoint, model)
     if checkpoint.project.task == "detection":
@@ -36,14 +40,11 @@ def run(args) -> int:
     try:
         predictions = predict_images(
             model, args.images, input_shape=input_shape(checkpoint.project.graph), mean=checkpoint.mean,
-            std=checkpoint.std, class_names=checkpoint.class_names, top_k=args.top)
+            std=checkpoint.std, class_names=checkpoint.class_names, top_k=args.top,
+            window=input_window(checkpoint.project.graph))
     except PredictionError as error:
         raise CommandError(f"{args.checkpoint}: {error}") from None
-    if args.json:
-        print(json.dumps([prediction.to_dict() for prediction in predictions], ensure_ascii=False))
-    else:
-        print("\n\n".join(prediction_table(prediction) for prediction in predictions))
-    return 0 if all(prediction.ok for prediction in predictions) else 1
+    return _report(args, predictions, prediction_table)
 
 
 def prediction_table(prediction: Prediction) -> str:
@@ -63,8 +64,34 @@ def run_segmentation(args, checkpoint, model) -> int:
     return _report(args, predictions, mask_table)
 
 
+def run_findings(args, checkpoint, model) -> int:
+    """Each finding's probability; present at the operating thresholds the checkpoint's validation chose."""
+    from ..predict_findings import predict_findings
+
+    predictions = predict_findings(model, args.images, input_shape=input_shape(checkpoint.project.graph),
+                                   mean=checkpoint.mean, std=checkpoint.std, finding_names=checkpoint.class_names,
+                                   thresholds=checkpoint.metrics.get("val_threshold"),
+                                   window=input_window(checkpoint.project.graph))
+    return _report(args, predictions, findings_table)
+
+
+def findings_table(prediction) -> str:
+    if not prediction.ok:
+        return f"{prediction.path}: error: {prediction.error}"
+    width = max(len(name) for name, _, _ in prediction.findings)
+    rows = [f"  {name.ljust(width)}  {p:7.2%}{'  present' if present else ''}"
+            for name, p, present in prediction.findings]
+    return "\n".join([prediction.path, *rows])
+
+
 def _report(args, predictions, table) -> int:
-    """Prints the predictions as JSON or as ``table``'s text; 1 when any image failed."""
+    """Prints the predictions as JSON or as ``table``'s text; 1 when any image failed. With
+    ``--hash-names`` each image's path is replaced by its hash first (engine.privacy)."""
+    if getattr(args, "hash_names", False):
+        from ..privacy import hashed_name
+
+        for prediction in predictions:
+            prediction.path = hashed_name(prediction.path)
     if args.json:
         print(json.dumps([prediction.to_dict() for prediction in predictions], ensure_ascii=False))
     else:

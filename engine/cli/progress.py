@@ -18,6 +18,8 @@ def epoch_line(metrics: dict[str, Any], epochs: int) -> str:
     width = len(str(epochs))
     validation = (f"val loss {metrics['val_loss']:.4f} acc {metrics['val_accuracy']:6.1%}"
                   if metrics["val_loss"] is not None else "(no validation this epoch)")
+    if metrics.get("val_mean_auc") is not None:  # classes scored one by one: the ROC AUC
+        validation += f" AUC {metrics['val_mean_auc']:.3f}"
     if metrics.get("val_miou") is not None:  # segmentation: the mean IoU says more than pixel accuracy
         validation += f" mIoU {metrics['val_miou']:.3f}"
     if metrics.get("val_map50") is not None:  # detection: mAP, not the centre recall "accuracy"
@@ -93,7 +95,11 @@ def summary_lines(result: FitResult) -> list[str]:
                   f"(best {result.best_val_accuracy:.1%} at epoch {result.best_epoch})" if best == "val_accuracy" else
                   f"val mean IoU {result.metrics.get('val_miou') or 0:.3f}, pixel accuracy {result.val_accuracy:.1%}, "
                   f"val loss {result.val_loss:.4f} (best mean IoU {result.best_val_accuracy:.3f} at epoch "
-                  f"{result.best_epoch})" if best == "val_miou" else detection_summary(result))
+                  f"{result.best_epoch})" if best == "val_miou" else
+                  f"val mean ROC AUC {result.metrics.get('val_mean_auc') or 0:.3f}, per-finding accuracy "
+                  f"{result.val_accuracy:.1%}, val loss {result.val_loss:.4f} (best mean AUC "
+                  f"{result.best_val_accuracy:.3f} at epoch {result.best_epoch})" if best == "val_mean_auc" else
+                  detection_summary(result))
     lines.append(f"{state} {result.epochs_completed} epoch(s) in {format_seconds(result.seconds)} on {result.device}: "
                  f"{validation}")
     if result.best_checkpoint is not None:

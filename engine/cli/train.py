@@ -25,11 +25,13 @@ from ..project import EXTENSION
 from ..tasks import TASK_NAMES
 from ..training import StopToken, Trainer, TrainingError
 from .common import CommandError, open_project
+from ..data.windowing import WINDOW_CHOICES
+from .clinical import clinical_lines
 from .progress import ProgressPrinter, summary_lines
 
 # Flags that override a training setting of the same name.
 OVERRIDES = ("dataset", "data_root", "epochs", "batch_size", "lr", "seed", "device", "patience", "clip_grad",
-             "val_every")
+             "val_every", "class_weights", "target_sensitivity")
 
 
 def register(subparsers) -> None:
@@ -69,6 +71,21 @@ def register(subparsers) -> None:
     parser.add_argument("--freeze-all-but-head", dest="freeze_all_but_head", action="store_true",
                         help="train only the classifier head (the layers after the last Flatten); the rest keep "
                              "their weights")
+    parser.add_argument("--window", choices=WINDOW_CHOICES,
+                        help="DICOM, NIfTI and 16-bit images: the window/level (the Input node's; 'file': each "
+                             "file's own, or a preset, or 'manual' with --window-centre and --window-width)")
+    parser.add_argument("--window-centre", dest="window_centre", type=float, metavar="X",
+                        help="manual window: the value shown mid-grey")
+    parser.add_argument("--window-width", dest="window_width", type=float, metavar="X",
+                        help="manual window: the range of values from black to white")
+    parser.add_argument("--class-weights", dest="class_weights", metavar="W,W,...|auto",
+                        help="segmentation: per-class loss weights; multi-label: per-finding weights of a missed "
+                             "positive, or 'auto' (rare findings weigh more)")
+    parser.add_argument("--target-sensitivity", dest="target_sensitivity", type=float, metavar="S",
+                        help="the operating point: each class's threshold is the highest reaching this "
+                             "sensitivity on validation (0.9)")
+    parser.add_argument("--hash-names", dest="hash_names", action="store_true",
+                        help="privacy: write hashes in place of image file names in the run's notes")
     parser.add_argument("--json", action="store_true", help="end with one JSON line summing up the run")
     parser.set_defaults(handler=run)
 
@@ -77,6 +94,7 @@ def run(args) -> int:
     project = open_project(args.file)
     if args.task:
         project.task = args.task
+    set_window(args, project)
     checkpoint = _open_checkpoint(args.resume) if args.resume else None
     config = training_config(args, project.training, checkpoint)
     set_starting_point(args, project, checkpoint)
@@ -93,7 +111,7 @@ def run(args) -> int:
         more = f" (and {len(error.issues) - 1} more: see convcanvas summary)" if len(error.issues) > 1 else ""
         raise CommandError(f"the network cannot be built: {error.issues[0]}{more}") from None
     if main:
-        for line in summary_lines(result):
+        for line in summary_lines(result) + clinical_lines(result.metrics, result.class_names):
             print(line)
         if args.json:
             print(json.dumps(json_summary(result)))
@@ -109,9 +127,31 @@ def training_config(args, project_settings: TrainingConfig, checkpoint: Checkpoi
         changes = {name: getattr(args, name) for name in OVERRIDES if getattr(args, name) is not None}
         if getattr(args, "fast", False):  # a switch: only turns the fast path on
             changes["fast"] = True
+        if getattr(args, "hash_names", False):
+            changes["hash_file_names"] = True
         return base.replace(**changes)
     except ParamError as error:
         raise CommandError(f"bad training setting: {error}") from None
+
+
+def set_window(args, project) -> None:
+    """``--window`` (and its centre and width) set the Input node's window, which the run then uses and
+    its checkpoints carry."""
+    changes = {name: getattr(args, key) for name, key in (("window", "window"), ("window_centre", "window_centre"),
+                                                           ("window_width", "window_width"))
+               if getattr(args, key, None) is not None}
+    if not changes:
+        return
+    inputs = project.graph.nodes_of_type("input")
+    if len(inputs) != 1:
+        raise CommandError("--window needs a network with one Input node")
+    if "window" not in changes and (changes.keys() & {"window_centre", "window_width"}):
+        changes["window"] = "manual"  # a centre or width given by hand is a manual window
+    try:
+        for name, value in changes.items():
+            project.graph.set_param(inputs[0].id, name, value)
+    except GraphError as error:
+        raise CommandError(f"bad window: {error}") from None
 
 
 def set_starting_point(args, project, checkpoint: Checkpoint | None) -> None:

@@ -195,6 +195,10 @@ class _Run:
             notes = check_given_data(graph, data, adapt=adapt, task=self.task.name)
             self.owns_data = False
         self.data = data
+        if config.hash_file_names:  # names of skipped files may hold a patient's name (engine.privacy)
+            from ..privacy import hash_file_names
+
+            notes = [hash_file_names(note) for note in notes]
         state.notes += [f"data: {data.source}, {len(data.train):,} training and {len(data.val):,} validation "
                         "images", *notes]
         self.snapshot = Project(graph, source.name, source.description, config, task=self.task.name)
