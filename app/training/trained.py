@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from engine.checkpoint import Checkpoint, build_model, load_checkpoint
-from engine.compiler import input_shape
+from engine.compiler import input_shape, input_window
 from engine.data import DataSplit, DatasetError
 from engine.explain.gradcam import GradCam, grad_cam
 from engine.familiarity import REFERENCE_IMAGES, Familiarity
@@ -87,7 +87,8 @@ def classify_file(trained: TrainedModel, path: str,
     """Top-5 classes for an image file, that node's maps for it if ``node_name`` is given, and whether
     the image looks like the training images (None when they are not at hand to compare)."""
     (prediction,) = predict_images(trained.model, [path], input_shape=trained.input_shape, mean=trained.mean,
-                                   std=trained.std, class_names=trained.class_names)
+                                   std=trained.std, class_names=trained.class_names,
+                                   window=input_window(trained.graph))
     grid = familiar = None
     if prediction.ok:
         image = preprocess_file(path, trained)

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
-from engine.compiler import input_shape
+from engine.compiler import input_shape, input_window
 from engine.data import DatasetError, DataSplit
 from engine.graph import Graph
 from engine.project import Project
@@ -26,6 +26,7 @@ from engine.training import FitError, TrainingError
 
 from .adapt import adapt_document
 from .background import BackgroundJobs
+from .clinical_view import ClinicalView
 from .confusion import ConfusionView
 from .curves import CurvesView
 from .explaining import GradCamExplainer
@@ -74,7 +75,7 @@ NO_MODEL_HINT = "Train a network (or open a checkpoint) to try it on your own im
 
 def _data_key(config, graph: Graph) -> tuple:
     """Runs with equal keys can share loaded data."""
-    return (config.dataset, config.data_root, input_shape(graph), config.val_fraction, config.seed)
+    return (config.dataset, config.data_root, input_shape(graph), input_window(graph), config.val_fraction, config.seed)
 
 
 class TrainingUi(QObject):
@@ -102,6 +103,7 @@ class TrainingUi(QObject):
         self.feature_maps = FeatureMapView()
         self.filters = FiltersView()
         self.confusion = ConfusionView()
+        self.clinical = ClinicalView()
         self.gallery = GalleryView()
         self.predict_view = PredictView()
         self.masks = MaskView()
@@ -184,6 +186,7 @@ class TrainingUi(QObject):
             ("Training", "trainingDock", self.panel, right),
             ("Curves", "curvesDock", self.curves, bottom),
             ("Confusion", "confusionDock", self.confusion, bottom),
+            ("Clinical", "clinicalDock", self.clinical, bottom),
             ("Predictions", "galleryDock", self.gallery, bottom),
             ("Try an Image", "predictDock", self.predict_view, bottom),
             ("Feature Maps", "featureMapsDock", self.feature_maps, bottom),
@@ -194,7 +197,7 @@ class TrainingUi(QObject):
         for title, name, widget, area in specs:
             docks[name] = add_dock(self.window, title, name, widget, area)
         # Curves and feature maps side by side; the after-training views are tabs behind the curves.
-        for name in ("confusionDock", "galleryDock", "predictDock"):
+        for name in ("confusionDock", "clinicalDock", "galleryDock", "predictDock"):
             self.window.tabifyDockWidget(docks["curvesDock"], docks[name])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["filtersDock"])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["masksDock"])
@@ -396,6 +399,8 @@ class TrainingUi(QObject):
                                           f"epoch {metrics['epoch']}")
         if metrics.get("val_iou") and self._run_data is not None:
             self.masks.show_iou(metrics["val_iou"], list(self._run_data.class_names), metrics["epoch"])
+        if metrics.get("val_auc") and self._run_data is not None:
+            self.clinical.show_metrics(metrics, list(self._run_data.class_names), f"epoch {metrics['epoch']}")
 
     def _on_run_finished(self, outcome: RunOutcome) -> None:
         from .trained import trained_from_run
@@ -561,6 +566,8 @@ class TrainingUi(QObject):
         if checkpoint.metrics.get("confusion"):
             self.confusion.show_confusion(checkpoint.metrics["confusion"], list(checkpoint.class_names),
                                           f"epoch {checkpoint.epoch} of the checkpoint")
+        self.clinical.show_metrics(checkpoint.metrics, list(checkpoint.class_names),
+                                   f"epoch {checkpoint.epoch} of the checkpoint")
         self.panel.show_message(f"Opened checkpoint {path} (trained {checkpoint.epoch} epoch(s)).")
         self.window.statusBar().showMessage(f"Opened checkpoint {Path(path).name}", 5000)
         self._update_availability()
@@ -582,7 +589,7 @@ class TrainingUi(QObject):
             from engine.data import load_dataset
 
             return load_dataset(config.dataset, shape, val_fraction=config.val_fraction, seed=config.seed,
-                                root=config.data_root or None)
+                                root=config.data_root or None, window=input_window(project.graph))
 
         self.jobs.run(load, done, lambda _error: None)
 

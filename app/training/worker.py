@@ -30,7 +30,7 @@ import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine.checkpoint import CheckpointError
-from engine.compiler import InvalidGraphError, input_shape
+from engine.compiler import InvalidGraphError, input_shape, input_window
 from engine.config import TrainingConfig
 from engine.data import DatasetError, DataSplit, StreamData, load_dataset
 from engine.fileio import WriteError
@@ -307,7 +307,9 @@ class TrainingWorker(QObject):
             result.model.to("cpu")  # the GUI probes and predicts on the CPU (engine.predict expects it)
             # Guesses for a classifier; for a segmentation network, masks and each image's IoU.
             predictions = validation_predictions if data.target == "label" else validation_mask_predictions
-            gallery = {} if self.stop_token.stopped else predictions(result.model, data, GALLERY_IMAGES)
+            # A multi-label run's findings have no single guess per image: its metrics are in the Clinical view.
+            stopped_or_findings = self.stop_token.stopped or data.target == "findings"
+            gallery = {} if stopped_or_findings else predictions(result.model, data, GALLERY_IMAGES)
             return RunOutcome(result, data, request.run_dir, gallery)
         finally:
             # A run's data workers (and the forkserver) end with the run, finished, stopped or
@@ -317,7 +319,8 @@ class TrainingWorker(QObject):
     def _load_data(self) -> DataSplit:
         config, graph = self.request.config, self.request.project.graph
         data = load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction, seed=config.seed,
-                            root=config.data_root or None, download=self.request.download)
+                            root=config.data_root or None, download=self.request.download,
+                            window=input_window(graph))
         for split in (data.train, data.val):
             if isinstance(split, StreamData):
                 # DataLoader workers must not fork a process that runs Qt threads.
@@ -409,4 +412,7 @@ def validation_mask_predictions(model: torch.nn.Module, data: DataSplit, limit: 
 def preprocess_file(path: str, data_like) -> torch.Tensor:
     """An image file prepared exactly like the training images (``data_like`` has input_shape, mean, std);
     raises ``ImageFileError`` (a ``DatasetError``) saying why it cannot be used."""
-    return load_image_file(path, data_like.input_shape, data_like.mean, data_like.std)[0]
+    # A trained model carries its graph, whose Input holds the window of high-bit-depth images (Grad-CAM and
+    # Try an Image see DICOM files as training did).
+    window = input_window(data_like.graph) if getattr(data_like, "graph", None) is not None else None
+    return load_image_file(path, data_like.input_shape, data_like.mean, data_like.std, window)[0]

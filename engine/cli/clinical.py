@@ -6,29 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-
-def _number(value: float | None, percent: bool = False) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.1%}" if percent else f"{value:.3f}"
+from ..tasks.clinical import clinical_table
 
 
 def clinical_lines(metrics: dict[str, Any], class_names: Sequence[str]) -> list[str]:
     """Empty when the run has no such metrics (segmentation, detection, no validation yet)."""
-    if not metrics.get("val_auc"):
+    header, rows = clinical_table(metrics, class_names)
+    if not rows:
         return []
-    target = metrics["val_target_sensitivity"]
-    header = ("class", "positives", "ROC AUC", "PR AUC", "sens@0.5", "spec@0.5", "threshold",
-              f"sens@{target:.0%}", "spec")
-    rows = [header]
-    for index, name in enumerate(class_names):
-        rows.append((name, str(metrics["val_positives"][index]), _number(metrics["val_auc"][index]),
-                     _number(metrics["val_ap"][index]), _number(metrics["val_sensitivity"][index], True),
-                     _number(metrics["val_specificity"][index], True), f"{metrics['val_threshold'][index]:.3f}",
-                     _number(metrics["val_sensitivity_at_threshold"][index], True),
-                     _number(metrics["val_specificity_at_threshold"][index], True)))
+    rows = [header, *rows]
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    lines = [f"validation, per class (operating point: the highest threshold reaching sensitivity {target:.0%}):"]
+    lines = [f"validation, per class (operating point: the highest threshold reaching sensitivity "
+             f"{metrics['val_target_sensitivity']:.0%}):"]
     lines += ["  " + "  ".join(cell.ljust(width) if column == 0 else cell.rjust(width)
                                for column, (cell, width) in enumerate(zip(row, widths))) for row in rows]
     reliability = metrics["val_reliability"]

@@ -138,3 +138,24 @@ def _rates(probabilities, targets, thresholds) -> tuple[list[float | None], list
 CLINICAL_METRIC_NAMES = ("val_auc", "val_ap", "val_mean_auc", "val_sensitivity", "val_specificity",
                          "val_target_sensitivity", "val_threshold", "val_sensitivity_at_threshold",
                          "val_specificity_at_threshold", "val_positives", "val_ece", "val_reliability")
+
+
+def _cell(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if percent else f"{value:.3f}"
+
+
+def clinical_table(metrics: dict[str, Any], class_names) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """(header, one row of text per class) of the per-class metrics: what the CLI prints and the window's
+    Clinical view shows. Empty rows when ``metrics`` has none (segmentation, no validation yet)."""
+    target = metrics.get("val_target_sensitivity") or DEFAULT_TARGET_SENSITIVITY
+    header = ("class", "positives", "ROC AUC", "PR AUC", "sens@0.5", "spec@0.5", "threshold",
+              f"sens@{target:.0%}", "spec")
+    if not metrics.get("val_auc"):
+        return header, []
+    rows = [(name, str(metrics["val_positives"][i]), _cell(metrics["val_auc"][i]), _cell(metrics["val_ap"][i]),
+             _cell(metrics["val_sensitivity"][i], True), _cell(metrics["val_specificity"][i], True),
+             f"{metrics['val_threshold'][i]:.3f}", _cell(metrics["val_sensitivity_at_threshold"][i], True),
+             _cell(metrics["val_specificity_at_threshold"][i], True)) for i, name in enumerate(class_names)]
+    return header, rows

@@ -1,0 +1,61 @@
+"""The Input's window/level in the Inspector (undoable, saved in the project) and the Clinical view."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QComboBox
+
+from app.document import Document
+from app.inspector import Inspector
+from app.presets_menu import first_launch_preset
+from app.training.clinical_view import EMPTY_TEXT, ClinicalView
+from engine.project import dumps_project, load_project, loads_project
+
+
+@pytest.fixture
+def document(qtbot):
+    return Document(load_project(first_launch_preset()))
+
+
+def test_the_window_is_set_in_the_inspector_saved_in_the_project_and_undone(qtbot, document):
+    inspector = Inspector(document)
+    qtbot.addWidget(inspector)
+    inspector.resize(340, 900)
+    inspector.show()
+    qtbot.waitExposed(inspector)
+    (node,) = document.graph.nodes_of_type("input")
+    assert '"window"' not in dumps_project(document.project)  # the default stays out of the file
+    inspector.show_nodes([node.id])
+    combo: QComboBox = inspector.page.editors["window"].combo
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key.Key_Down)  # file → lung
+    assert document.graph.nodes[node.id].params["window"] == "lung"
+    assert "window" in document.undo_stack.undoText()
+    saved = loads_project(dumps_project(document.project))
+    assert saved.graph.nodes[node.id].params["window"] == "lung"
+    document.undo_stack.undo()
+    assert document.graph.nodes[node.id].params["window"] == "file"
+
+
+def _metrics() -> dict:
+    return {"val_auc": [0.9, None], "val_ap": [0.8, None], "val_mean_auc": 0.9, "val_sensitivity": [0.75, None],
+            "val_specificity": [0.9, 1.0], "val_target_sensitivity": 0.95, "val_threshold": [0.31, 1.0],
+            "val_sensitivity_at_threshold": [1.0, None], "val_specificity_at_threshold": [0.6, 1.0],
+            "val_positives": [4, 0], "val_ece": 0.123,
+            "val_reliability": {"confidence": [0.05, 0.0, 0.95], "frequency": [0.1, 0.0, 0.8], "count": [5, 0, 3]}}
+
+
+def test_the_clinical_view_shows_each_class_and_the_reliability_points(qtbot):
+    view = ClinicalView()
+    qtbot.addWidget(view)
+    assert view.headline.text() == EMPTY_TEXT
+    assert not view.show_metrics({"val_accuracy": 0.5}, ["a", "b"], "epoch 1")  # segmentation: nothing to show
+    assert view.show_metrics(_metrics(), ["Effusion", "Nodule"], "epoch 3")
+    assert view.table.rowCount() == 2 and view.table.item(0, 0).text() == "Effusion"
+    headers = [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())]
+    assert headers[-2:] == ["sens@95%", "spec"] and view.table.item(0, 6).text() == "0.310"
+    assert view.table.item(1, 2).text() == "—"  # no positives: no AUC
+    xs, ys = view.points.getData()
+    assert list(xs) == [0.05, 0.95] and list(ys) == [0.1, 0.8]  # empty bins are not drawn
+    assert "expected calibration error 0.123" in view.headline.text() and "epoch 3" in view.headline.text()
