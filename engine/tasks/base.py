@@ -27,8 +27,8 @@ class Task:
     """One kind of problem a network solves. Subclasses fill in every method.
 
     ``name``: the id stored in project files and given to ``--task``.
-    ``target_kind``: what a sample's target is: ``"label"`` (one class index) or ``"mask"``
-    (one class index per pixel, H×W).
+    ``target_kind``: what a sample's target is: ``"label"`` (one class index), ``"mask"``
+    (one class index per pixel, H×W), ``"boxes"`` or ``"findings"`` (0/1 per finding, K).
     ``dataset_kinds``: the dataset names this task can train on (a folder path is always allowed,
     read the task's way).
     ``live_views``: the app's views for this task, by id, in the order to show them.
@@ -73,7 +73,8 @@ class Task:
         raise NotImplementedError
 
     def metrics(self, num_classes: int, device: Any) -> TaskMetrics:
-        """A fresh validation accumulator (torchmetrics underneath) on ``device``."""
+        """A fresh validation accumulator (torchmetrics underneath) on ``device``. Classification and
+        multi-label also take ``target_sensitivity`` (their operating point; engine.tasks.clinical)."""
         raise NotImplementedError
 
     def decode(self, logits: torch.Tensor) -> torch.Tensor:

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from engine import Graph
+
 FINDINGS = ("Effusion", "Nodule")
 
 
@@ -58,3 +60,14 @@ def write_chexpert(root: Path, count: int = 20, seed: int = 1) -> Path:
             writer.writerow([relative, "Female", 60 + index % 20, "Frontal", "AP",
                              "" if effusion or nodule else "1.0", *cells])
     return table
+
+
+def findings_graph(findings: int = 2, size: int = 16) -> Graph:
+    graph = Graph()
+    ids = [graph.add_node(t, p).id for t, p in [
+        ("input", {"channels": 1, "height": size, "width": size}),
+        ("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}), ("activation", {}),
+        ("maxpool2d", {}), ("flatten", {}), ("dense", {"out_features": findings}), ("output", {})]]
+    for src, dst in zip(ids, ids[1:]):
+        graph.connect(src, dst)
+    return graph

@@ -4,24 +4,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from engine import Graph, Project, TrainingConfig
+from engine import Project, TrainingConfig
 from engine.data import DatasetError, dataset_info, load_dataset
 from engine.tasks import task_for
 from engine.tasks.multilabel import auto_positive_weights
 from engine.training import Trainer, TrainingError
 
-from .findings_data import FINDINGS, write_chexpert, write_nih
-
-
-def findings_graph(findings: int = 2, size: int = 16) -> Graph:
-    graph = Graph()
-    ids = [graph.add_node(t, p).id for t, p in [
-        ("input", {"channels": 1, "height": size, "width": size}),
-        ("conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}), ("activation", {}),
-        ("maxpool2d", {}), ("flatten", {}), ("dense", {"out_features": findings}), ("output", {})]]
-    for src, dst in zip(ids, ids[1:]):
-        graph.connect(src, dst)
-    return graph
+from .findings_data import FINDINGS, findings_graph, write_chexpert, write_nih
 
 
 def test_an_nih_table_reads_findings_joined_by_bars_and_ignores_patient_columns(tmp_path):

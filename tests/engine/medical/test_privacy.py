@@ -2,16 +2,13 @@
 predict and every export, and every byte written or printed is searched for the tags' values."""
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
 from engine import Project, load_project, save_project
 from engine.checkpoint import load_checkpoint
 from engine.cli import main
 from engine.privacy import hash_file_names, hashed_name
 
 from .medical_writers import IDENTIFYING, PATIENT_ID, PATIENT_NAME, ct_slice, dicom_class_folder, write_dicom
-from .test_multilabel import findings_graph
+from .findings_data import findings_graph
 
 
 def test_hashing_replaces_every_image_file_name_and_keeps_its_kind():

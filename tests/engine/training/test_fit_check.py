@@ -40,7 +40,9 @@ def test_adapting_rewrites_the_input_channels_and_the_last_dense_only():
                        "fc3: units 10 → 5 (dataset 'shapes' has 5 classes)"]
     changed = {node_id for node_id, node in graph.nodes.items() if node.params != before[node_id]}
     assert changed == {"input1", "fc3"}
-    assert graph.nodes["input1"].params == {"channels": 3, "height": 32, "width": 32}  # size kept
+    params = graph.nodes["input1"].params
+    assert {key: params[key] for key in ("channels", "height", "width")} == {"channels": 3, "height": 32,
+                                                                          "width": 32}  # size kept
     assert fit_problems(graph, SHAPES) == [] and analyze(graph).valid
     assert adapt_graph_to_dataset(graph, SHAPES) == []  # nothing left to do
 
