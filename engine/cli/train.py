@@ -17,7 +17,9 @@ from pathlib import Path
 from ..catalogue import ParamError
 from ..checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from ..compiler import InvalidGraphError
+from ..graph import GraphError
 from ..config import TrainingConfig
+from ..data.windowing import WINDOW_CHOICES
 from ..data import DatasetError
 from ..finetune import freeze_all_but_head
 from ..weights import WeightsError, torchvision_name_for, torchvision_weights_file
@@ -25,7 +27,6 @@ from ..project import EXTENSION
 from ..tasks import TASK_NAMES
 from ..training import StopToken, Trainer, TrainingError
 from .common import CommandError, open_project
-from ..data.windowing import WINDOW_CHOICES
 from .clinical import clinical_lines
 from .progress import ProgressPrinter, summary_lines
 
