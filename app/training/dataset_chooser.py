@@ -47,6 +47,7 @@ LOCAL_ONLY = ("voc", "pets")
 FOLDER_HINTS = {
     "classification": "A folder with one sub-folder of images per class",
     "segmentation": "A folder holding images/ and masks/ (same file names)",
+    "multilabel": "A CSV of image → findings (NIH ChestX-ray14 or CheXpert style), or medmnist:chestmnist",
 }
 _MAX_CLASSES_LISTED = 12
 

@@ -82,13 +82,28 @@ def probe_node(model: torch.nn.Module, node_name: str, image: torch.Tensor) -> t
     return probe_activations(model, node_name, image), conv_kernels(model, node_name)
 
 
+def findings_as_prediction(trained: TrainedModel, path: str) -> Prediction:
+    """A multi-label network's findings for Try an Image: each finding's own probability (sigmoid, not a
+    share of one), most probable first, those at or over 0.5 marked present."""
+    from engine.predict_findings import predict_findings
+
+    (found,) = predict_findings(trained.model, [path], input_shape=trained.input_shape, mean=trained.mean,
+                                std=trained.std, finding_names=trained.class_names, window=input_window(trained.graph))
+    ranked = sorted(found.findings, key=lambda item: -item[1])
+    return Prediction(found.path, [(f"{name} (present)" if present else name, p) for name, p, present in ranked],
+                      found.error)
+
+
 def classify_file(trained: TrainedModel, path: str,
                   node_name: str | None) -> tuple[Prediction, ActivationGrid | None, bool | None]:
     """Top-5 classes for an image file, that node's maps for it if ``node_name`` is given, and whether
     the image looks like the training images (None when they are not at hand to compare)."""
-    (prediction,) = predict_images(trained.model, [path], input_shape=trained.input_shape, mean=trained.mean,
-                                   std=trained.std, class_names=trained.class_names,
-                                   window=input_window(trained.graph))
+    if trained.task == "multilabel":
+        prediction = findings_as_prediction(trained, path)
+    else:
+        (prediction,) = predict_images(trained.model, [path], input_shape=trained.input_shape, mean=trained.mean,
+                                       std=trained.std, class_names=trained.class_names,
+                                       window=input_window(trained.graph))
     grid = familiar = None
     if prediction.ok:
         image = preprocess_file(path, trained)

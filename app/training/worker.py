@@ -338,13 +338,14 @@ def _one_message(error: BaseException) -> str:
 
 
 def validation_sample(data: DataSplit, index: int) -> tuple[torch.Tensor, int | torch.Tensor]:
-    """One preprocessed validation image (C, H, W) and its label (a class index, or an (H, W) mask)."""
+    """One preprocessed validation image (C, H, W) and its label (a class index, an (H, W) mask, or a
+    multi-label run's (K,) findings)."""
     val = data.val
     if hasattr(val, "images"):
         image, target = val.images[index], val.labels[index]
     else:
         image, target = val.dataset[index]
-    return image, (target if isinstance(target, torch.Tensor) and target.dim() == 2 else int(target))
+    return image, (target if isinstance(target, torch.Tensor) and target.dim() >= 1 else int(target))
 
 
 def display_images(images: torch.Tensor, mean, std) -> np.ndarray:

@@ -33,7 +33,7 @@ class MultiLabel(Task):
     name = "multilabel"
     title = "Multi-label (findings)"
     target_kind = "findings"
-    dataset_kinds = ("chestmnist",)
+    dataset_kinds = ("medmnist:chestmnist",)
     live_views = ("feature_maps", "clinical")
     score_name = "val_mean_auc"
     has_confusion = False

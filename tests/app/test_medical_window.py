@@ -59,3 +59,26 @@ def test_the_clinical_view_shows_each_class_and_the_reliability_points(qtbot):
     xs, ys = view.points.getData()
     assert list(xs) == [0.05, 0.95] and list(ys) == [0.1, 0.8]  # empty bins are not drawn
     assert "expected calibration error 0.123" in view.headline.text() and "epoch 3" in view.headline.text()
+
+
+def test_a_multi_label_checkpoint_answers_try_an_image_with_each_findings_own_probability(tmp_path):
+    from app.training.trained import classify_file, trained_from_checkpoint
+    from app.training.worker import validation_sample
+    from engine import Project, TrainingConfig
+    from engine.training import Trainer
+    from tests.engine.medical.findings_data import findings_graph, write_nih
+
+    table = write_nih(tmp_path / "nih", count=24)
+    config = TrainingConfig(dataset=str(table), epochs=1, batch_size=8, device="cpu")
+    result = Trainer(Project(findings_graph(), "f", training=config, task="multilabel"), config,
+                     out=tmp_path / "run").fit()
+    trained, _ = trained_from_checkpoint(result.best_checkpoint)
+    prediction, _, _ = classify_file(trained, str(tmp_path / "nih" / "images" / "00000002_000.png"), None)
+    assert prediction.ok and len(prediction.top) == 2
+    assert {name.removesuffix(" (present)") for name, _ in prediction.top} == {"Effusion", "Nodule"}
+    assert sum(p for _, p in prediction.top) != pytest.approx(1.0)  # sigmoids, not a softmax
+    # the probe image of a multi-label run: its findings vector (int() of it failed before)
+    from engine.data import load_dataset
+
+    _, findings = validation_sample(load_dataset(str(table), (1, 16, 16)), 0)
+    assert findings.shape == (2,)
