@@ -415,5 +415,6 @@ def preprocess_file(path: str, data_like) -> torch.Tensor:
     raises ``ImageFileError`` (a ``DatasetError``) saying why it cannot be used."""
     # A trained model carries its graph, whose Input holds the window of high-bit-depth images (Grad-CAM and
     # Try an Image see DICOM files as training did).
-    window = input_window(data_like.graph) if getattr(data_like, "graph", None) is not None else None
+    graph = getattr(data_like, "graph", None)
+    window = input_window(graph) if graph is not None else getattr(data_like, "window", None)
     return load_image_file(path, data_like.input_shape, data_like.mean, data_like.std, window)[0]

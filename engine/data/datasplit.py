@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from .augment import Augment
 
@@ -39,6 +39,9 @@ class DataSplit:
     suggested_augment: Augment = field(default_factory=Augment)
     #: "label" (labels are (N,) class indices) or "mask" (labels are (N, H, W) masks; engine.tasks)
     target: str = "label"
+    #: the window/level (engine.data.windowing.Window) high-bit-depth files were read through; None: each
+    #: file's own. Other files of the same run (a probe image) are read through it too.
+    window: Any = None
 
     @property
     def num_classes(self) -> int:

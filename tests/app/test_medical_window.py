@@ -82,3 +82,19 @@ def test_a_multi_label_checkpoint_answers_try_an_image_with_each_findings_own_pr
 
     _, findings = validation_sample(load_dataset(str(table), (1, 16, 16)), 0)
     assert findings.shape == (2,)
+
+
+def test_a_probe_file_is_read_through_the_runs_window(tmp_path):
+    import torch
+
+    from app.training.worker import preprocess_file
+    from engine.data import load_dataset
+    from engine.data.windowing import Window
+    from tests.engine.medical.medical_writers import ct_slice, dicom_class_folder, write_dicom
+
+    data = load_dataset(str(dicom_class_folder(tmp_path / "ct", per_class=3)), (1, 16, 16), window=Window("bone"))
+    probe = write_dicom(tmp_path / "probe.dcm", ct_slice(16, True, 9), intercept=-1024, window=(40, 400))
+    from engine.data.image_folder import decode_image
+
+    expected = data.preprocess(decode_image(probe, Window("bone")))[0]
+    assert torch.allclose(preprocess_file(str(probe), data), expected)  # not the file's own 40/400 window
