@@ -5,7 +5,9 @@
         ...
 
 Sources: the bundled Digits, generated Shapes, torchvision's MNIST,
-Fashion-MNIST and CIFAR-10, and image folders (one sub-folder per class).
+Fashion-MNIST and CIFAR-10, image folders (one sub-folder per class; DICOM,
+NIfTI and 16-bit images read through the Input's window, see windowing.py),
+findings tables (CSV, multi-label) and MedMNIST .npz files.
 Small sets are held as normalised tensors (`TensorData`), large ones are
 streamed through DataLoader workers (`StreamData`); both batch the same way.
 This package never imports Qt.
