@@ -12,7 +12,7 @@ from pathlib import Path
 from torch import nn
 
 from ..checkpoint import Checkpoint, build_model, save_checkpoint
-from ..compiler import example_input, input_shape
+from ..compiler import example_input, input_shape, input_window
 from ..data import DatasetError
 from .common import ExportError
 from .onnx_format import export_onnx
@@ -101,6 +101,7 @@ def raw_image_preprocessing(checkpoint: Checkpoint, format_name: str) -> Preproc
         raise ExportError(f"only TorchScript and ONNX exports can include the preprocessing, not "
                           f"{FORMATS[format_name].title}")
     try:
-        return preprocessing_of(input_shape(checkpoint.project.graph), checkpoint.mean, checkpoint.std)
+        return preprocessing_of(input_shape(checkpoint.project.graph), checkpoint.mean, checkpoint.std,
+                                input_window(checkpoint.project.graph))
     except DatasetError as error:
         raise ExportError(f"the preprocessing cannot be included: {error}") from None

@@ -49,6 +49,9 @@ class Preprocessing:
     input_shape: tuple[int, int, int]
     mean: tuple[float, ...]
     std: tuple[float, ...]
+    window: str = ""
+    """How the training's high-bit-depth images were windowed, when the Input sets a window (the export
+    does not window: it takes images already on 0..1 or 0..255)."""
 
     def around(self, network: nn.Module) -> WithPreprocessing:
         return WithPreprocessing(network, self.input_shape, self.mean, self.std)
@@ -65,13 +68,17 @@ class Preprocessing:
         channels, height, width = self.input_shape
         colour = "grey" if channels == 1 else "RGB"
         steps = f"resizes to {height}×{width}, converts to {colour} and normalises as in training"
+        windowed = (f" DICOM, NIfTI and 16-bit images must be windowed first as in training ({self.window}: "
+                    "values from centre − width/2 to centre + width/2 become 0 to 1).") if self.window else ""
         if format_name == "onnx":
             return (f"The ONNX model takes raw images: uint8 RGB batches (N, 3, H, W) of any size (0..255), "
-                    f"and {steps}.")
+                    f"and {steps}.{windowed}")
         return (f"The TorchScript module takes raw images: uint8 (0..255) or float (0..1) tensors, "
-                f"(N, C, H, W) or (C, H, W), grey, RGB or with alpha, of any size, and {steps}.")
+                f"(N, C, H, W) or (C, H, W), grey, RGB or with alpha, of any size, and {steps}.{windowed}")
 
 
 def preprocessing_of(graph_input_shape: Sequence[int], mean: Sequence[float],
-                     std: Sequence[float]) -> Preprocessing:
-    return Preprocessing(check_input_shape(graph_input_shape), tuple(mean), tuple(std))
+                     std: Sequence[float], window=None) -> Preprocessing:
+    """``window``: the Input's ``windowing.Window``; a preset or manual one is named in ``describe``."""
+    named = window.describe() if window is not None and not window.from_file else ""
+    return Preprocessing(check_input_shape(graph_input_shape), tuple(mean), tuple(std), named)

@@ -141,3 +141,11 @@ def test_dicom_and_nifti_images_in_a_mask_folder(tmp_path):
         Image.fromarray(mask).save(root / "masks" / f"n{index}.png")
     split = load_dataset(str(root), (1, 8, 8), val_fraction=0.3, window=Window("bone"))
     assert len(split.train) + len(split.val) == 6 and split.target == "mask"
+
+
+def test_an_export_with_preprocessing_says_which_window_its_images_need():
+    from engine.export.preprocessing import preprocessing_of
+
+    lung = preprocessing_of((1, 16, 16), (0.5,), (0.2,), Window("lung")).describe("onnx")
+    assert "windowed first as in training (lung window (centre -600, width 1500)" in lung
+    assert "windowed" not in preprocessing_of((1, 16, 16), (0.5,), (0.2,), Window()).describe("torchscript")
