@@ -109,6 +109,15 @@ def import_module(module: nn.Module, input_shape, *, name: str, description: str
     with evaluation_mode(module):  # the computation imported is inference's (running BN statistics)
         traced = trace(module, name)
         reference = propagate_shapes(traced, example, name)
+    return import_traced(traced, shape, example, reference, name=name, description=description,
+                         check_only=check_only, original=module)
+
+
+def import_traced(traced: fx.GraphModule, shape: tuple[int, int, int], example: torch.Tensor,
+                  reference: torch.Tensor, *, name: str, description: str = "", check_only: bool = False,
+                  original: nn.Module | None = None) -> ImportResult:
+    """Imports a graph already traced and run on ``example`` (shapes recorded, ``reference`` its output): the
+    second half of ``import_module``, shared with the ONNX importer, which builds its fx graph itself."""
     builder = _GraphBuilder(traced, shape, name)
     graph = builder.build()
     notes = builder.notes + _group_blocks(graph, builder)
@@ -122,7 +131,7 @@ def import_module(module: nn.Module, input_shape, *, name: str, description: str
         return ImportResult(project, {}, notes)
     state = _weights(graph, builder, traced)
     _check_reproduces(graph, state, example, reference, name)
-    notes += _parameter_notes(module, analysis.total_params, builder)
+    notes += _parameter_notes(original if original is not None else traced, analysis.total_params, builder)
     return ImportResult(project, state, notes)
 
 
