@@ -322,6 +322,51 @@ def _binary(function: Callable) -> Callable:
     return rule
 
 
+def resize(build: OnnxGraphBuilder, node) -> None:
+    """``nn.Upsample``: nearest (floor, asymmetric: torch's) or bilinear (with or without aligned corners)."""
+    attrs = attributes(node)
+    mode = _text(attrs.get("mode", b"nearest"))
+    transform = _text(attrs.get("coordinate_transformation_mode", b"half_pixel"))
+    source = build.value(node.input[0])
+    scales = sizes = None
+    if node.op_type == "Upsample":
+        scales = attrs.get("scales") or build.optional_constant(node, 1, "scales")
+    else:
+        scales = build.optional_constant(node, 2, "scales")
+        sizes = build.optional_constant(node, 3, "sizes")
+    if mode == "nearest":
+        nearest = _text(attrs.get("nearest_mode", b"round_prefer_floor"))
+        if node.op_type == "Resize" and (transform != "asymmetric" or nearest != "floor"):
+            raise NotMapped(f"nearest resizing with {transform} coordinates rounded {nearest}; ConvCanvas's "
+                            "Upsample is torch's (asymmetric, floor)")
+        options = {"mode": "nearest"}
+    elif mode == "linear" and source.dim() == 4:
+        if transform not in ("half_pixel", "pytorch_half_pixel", "align_corners"):
+            raise NotMapped(f"bilinear resizing with {transform} coordinates; ConvCanvas's Upsample aligns corners "
+                            "or half pixels")
+        options = {"mode": "bilinear", "align_corners": transform == "align_corners"}
+    else:
+        raise NotMapped(f"it resizes with mode {mode}; ConvCanvas's Upsample is nearest or bilinear")
+    if sizes is not None and np.size(sizes):
+        sizes = [int(size) for size in np.asarray(sizes).tolist()]
+        if sizes[:2] != list(source.shape[:2]) and sizes[1] != source.shape[1]:
+            raise NotMapped(f"it resizes to {sizes}, changing more than height and width")
+        layer = nn.Upsample(size=tuple(sizes[2:]), **options)
+    elif scales is not None and np.size(scales) == 4:
+        scales = [float(scale) for scale in np.asarray(scales).tolist()]
+        if scales[:2] != [1.0, 1.0]:
+            raise NotMapped(f"it scales by {scales}, changing more than height and width")
+        factor = tuple(int(s) if float(s).is_integer() else s for s in scales[2:])
+        layer = nn.Upsample(scale_factor=factor[0] if factor[0] == factor[1] else factor, **options)
+    else:
+        raise NotMapped("its scale or size is not given as a constant for the four axes")
+    build.layer(node, layer, node.input[0])
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 def identity(build: OnnxGraphBuilder, node) -> None:
     build.alias(node, node.input[0])
 
@@ -338,5 +383,6 @@ OPERATORS: dict[str, Callable[[OnnxGraphBuilder, Any], None]] = {
     "Clip": clip, "MaxPool": max_pool, "AveragePool": average_pool, "ReduceMean": reduce_mean,
     "Flatten": flatten, "Reshape": reshape, "Concat": concat, "Transpose": transpose,
     "Add": _binary(operator.add), "Mul": _binary(operator.mul), "Sub": _binary(operator.sub),
-    "Div": _binary(operator.truediv), "Identity": identity, "Dropout": identity,
+    "Div": _binary(operator.truediv), "Identity": identity, "Dropout": identity, "Resize": resize,
+    "Upsample": resize,
 }

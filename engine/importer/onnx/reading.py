@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from ...reading import GB, open_regular, read_limited, size_text
+from ...reading import GB, RefusedFile, open_regular, read_limited, size_text
 from ..errors import ModelImportError
 
 MAX_ONNX_FILE_BYTES = 2 * GB
@@ -154,13 +154,20 @@ def _external_bytes(tensor, path: Path, size: int) -> bytes:
     if length != size or offset < 0:
         raise ModelImportError(f"{path}: tensor {name!r} needs {size:,} bytes but its external data says "
                                f"{length:,} at offset {offset:,}; the file is damaged")
-    with open_regular(target, "an ONNX tensor data file", MAX_TENSOR_BYTES, ModelImportError) as handle:
-        end = os.fstat(handle.fileno()).st_size
-        if offset + size > end:
-            raise ModelImportError(f"{target}: tensor {name!r} lies past the end of the file ({offset + size:,} of "
-                                   f"{end:,} bytes); the file is truncated")
-        handle.seek(offset)
-        return handle.read(size)
+    try:
+        with open_regular(target, "an ONNX tensor data file", MAX_TENSOR_BYTES) as handle:
+            return _read_span(handle, path, name, location, offset, size)
+    except RefusedFile as refused:
+        raise ModelImportError(f"{path}: tensor {name!r}: its data file {refused}") from None
+
+
+def _read_span(handle, path: Path, name: str, location: str, offset: int, size: int) -> bytes:
+    end = os.fstat(handle.fileno()).st_size
+    if offset + size > end:
+        raise ModelImportError(f"{path}: tensor {name!r} lies past the end of its data file {location} "
+                               f"({offset + size:,} of {end:,} bytes); that file is truncated")
+    handle.seek(offset)
+    return handle.read(size)
 
 
 def _constant(node, path: Path, budget: _Budget) -> np.ndarray:
