@@ -139,4 +139,16 @@ def _list_models(check: bool) -> int:
             importable += 1
             print(f"✓ {name}", flush=True)
     print(f"{importable} of {len(names)} models import")
+    print(onnx_coverage())
     return 0
+
+
+def onnx_coverage() -> str:
+    """What ONNX import reads: the operator sets and operators (``import --list --check`` prints it)."""
+    import onnx.defs
+
+    from ..importer.onnx.coverage import BECOMES
+
+    return (f"ONNX models (opsets 7–{onnx.defs.onnx_opset_version()}, both of torch's exporters): "
+            f"{len(BECOMES)} operators map to blocks: {', '.join(sorted(BECOMES))}; LayerNorm and GELU "
+            "spelled out by older exporters are recognised. Others are refused by name and place.")

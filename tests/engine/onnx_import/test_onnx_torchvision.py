@@ -117,3 +117,18 @@ def test_a_custom_domain_operator_is_named_with_its_domain(tmp_path):
     with pytest.raises(ModelImportError) as caught:
         import_onnx(save(model, tmp_path / "custom.onnx"))
     assert [item.name for item in caught.value.unsupported] == ["com.example.Relu"]
+
+
+def test_import_list_check_states_what_onnx_import_reads():
+    from engine.cli.import_model import onnx_coverage
+
+    line = onnx_coverage()
+    assert f"opsets 7–{onnx.defs.onnx_opset_version()}" in line
+    assert all(name in line for name in ("Conv", "Gemm", "Resize", "LayerNormalization", "HardSwish"))
+
+
+def test_the_block_guide_lists_exactly_the_operators_translated():
+    from engine.importer.onnx.coverage import BECOMES
+    from engine.importer.onnx.operators import OPERATORS
+
+    assert set(BECOMES) == set(OPERATORS)
