@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -51,6 +52,7 @@ from .training.background import BackgroundJobs
 
 PYTHON_FILTER = "Python files (*.py);;All files (*)"
 SAVED_FILTER = "Checkpoints and TorchScript (*.pt *.pth *.ts);;All files (*)"
+ONNX_FILTER = "ONNX models (*.onnx);;All files (*)"
 LISTED_IN_MESSAGE = 8
 """Unsupported operations the error box shows before "… and N more" (Show Details has them all)."""
 
@@ -434,6 +436,40 @@ class SavedFileImportDialog(ImportDialog):
         self.run_import(lambda: importer.import_file(path), path.name, path.name)
 
 
+class OnnxImportDialog(ImportDialog):
+    """An ONNX file (from any framework): imported at its own input size, or at one chosen when the file's
+    size varies. The file is read as data; nothing in it runs."""
+
+    def __init__(self, jobs: BackgroundJobs, weights_folder: Path, path: str | Path,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Import ONNX Model", jobs, weights_folder, parent)
+        self.setObjectName("onnxImportDialog")
+        self.path = Path(path)
+        file_label = QLabel(str(self.path))
+        file_label.setObjectName("onnxFile")
+        file_label.setWordWrap(True)
+        self.own_size = QCheckBox("Use the model's own input size")
+        self.own_size.setObjectName("onnxOwnSize")
+        self.own_size.setChecked(True)
+        self.size = SizeFields()
+        self.size.setEnabled(False)
+        self.own_size.toggled.connect(lambda own: self.size.setEnabled(not own))
+        about = QLabel("Its operators become blocks and its weights come with them; the result is checked "
+                       "against onnxruntime. Choose a size when the model's varies.")
+        about.setObjectName("muted")
+        about.setWordWrap(True)
+        self.form.addRow("File", file_label)
+        self.form.addRow("", self.own_size)
+        self.form.addRow("Input", self.size)
+        self.form.addRow(about)
+        self.inputs += [self.own_size, self.size]
+
+    def start(self) -> None:
+        path = self.path
+        shape = None if self.own_size.isChecked() else self.size.value()
+        self.run_import(lambda: importer.import_onnx(path, shape), path.name, path.name)
+
+
 class ModelImporter(QObject):
     """The File ▸ Import actions of a main window, and opening what they import."""
 
@@ -448,6 +484,8 @@ class ModelImporter(QObject):
                                           "Import an nn.Module class from a Python file (the file is run)")
         self.saved_action = self._action("&Checkpoint or TorchScript…", self.choose_saved_file,
                                          "Import a ConvCanvas checkpoint or TorchScript export as an editable network")
+        self.onnx_action = self._action("&ONNX Model…", self.choose_onnx_file,
+                                        "Import an ONNX model (from PyTorch, Keras, MATLAB…) as an editable network")
 
     def _action(self, text: str, slot, tip: str) -> QAction:
         action = QAction(text, self)
@@ -457,7 +495,7 @@ class ModelImporter(QObject):
 
     @property
     def actions(self) -> list[QAction]:
-        return [self.torchvision_action, self.python_action, self.saved_action]
+        return [self.torchvision_action, self.python_action, self.saved_action, self.onnx_action]
 
     def _show(self, make: Callable[[], ImportDialog]) -> ImportDialog | None:
         if not self.window.maybe_save():  # like File ▸ Open: the import replaces the current project
@@ -492,6 +530,20 @@ class ModelImporter(QObject):
         wait_for_torch_warm_up()
         dialog = self._open(SavedFileImportDialog(self.jobs, self.weights_folder, path, self.window))
         dialog.start()
+        return dialog
+
+    def choose_onnx_file(self) -> ImportDialog | None:
+        if not self.window.maybe_save():
+            return None
+        path, _ = QFileDialog.getOpenFileName(self.window, "Import ONNX model", str(self.window._last_folder()),
+                                              ONNX_FILTER)
+        return self.show_onnx_dialog(path) if path else None
+
+    def show_onnx_dialog(self, path: str | Path) -> ImportDialog:
+        """The ONNX import dialog for ``path``, Import focused (the caller has asked about unsaved changes)."""
+        wait_for_torch_warm_up()
+        dialog = self._open(OnnxImportDialog(self.jobs, self.weights_folder, path, self.window))
+        dialog.import_button.setFocus()
         return dialog
 
     def open_result(self, result: ImportResult) -> None:

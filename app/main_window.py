@@ -722,9 +722,10 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _dropped_project(event) -> Path | None:
+        """A project file, or an ONNX model to import, among the dropped files."""
         mime = event.mimeData()
         for url in mime.urls() if mime.hasUrls() else []:
-            if url.isLocalFile() and url.toLocalFile().endswith((EXTENSION, ".json")):
+            if url.isLocalFile() and url.toLocalFile().lower().endswith((EXTENSION, ".json", ".onnx")):
                 return Path(url.toLocalFile())
         return None
 
@@ -744,7 +745,10 @@ class MainWindow(QMainWindow):
             return
         event.acceptProposedAction()
         # Asking to save inside the drop would block the drag source: answer after it ends.
-        QTimer.singleShot(0, lambda: self.open_path(path))
+        if path.suffix.lower() == ".onnx":
+            QTimer.singleShot(0, lambda: self.maybe_save() and self.importer.show_onnx_dialog(path))
+        else:
+            QTimer.singleShot(0, lambda: self.open_path(path))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Stopping a run first; its end may reach the document only later, so no read-only check here.

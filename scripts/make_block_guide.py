@@ -13,6 +13,7 @@ import argparse
 from pathlib import Path
 
 from engine.catalogue.guide import block_guide_markdown
+from engine.importer.onnx.coverage import onnx_guide_markdown
 
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "docs" / "blocks.md"
 
@@ -23,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"file to write the guide to (default: {DEFAULT_OUT})")
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(block_guide_markdown(), encoding="utf-8", newline="\n")
+    args.out.write_text(block_guide_markdown() + "\n" + onnx_guide_markdown(), encoding="utf-8", newline="\n")
     print(f"{args.out}: {args.out.stat().st_size:,} bytes")
     return 0
 

@@ -2,7 +2,8 @@
 
 SOURCE is a torchvision classifier's name (``resnet18``), a Python file with
 ``--class NAME`` (the file is run to define the class: import only files you
-trust), or a ConvCanvas checkpoint / TorchScript export (``.pt``).
+trust), a ConvCanvas checkpoint / TorchScript export (``.pt``), or an ONNX
+model (``.onnx``, read as data; ``--input`` where its size varies).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ..importer import (
     ModelImportError,
     check_torchvision,
     import_file,
+    import_onnx,
     import_python_file,
     import_torchvision,
     module_classes,
@@ -34,11 +36,12 @@ def register(subparsers) -> None:
         "Operations ConvCanvas has no block for are listed by name and place, and nothing is written. "
         "A Python file is run to define its class: import only files you trust.")
     parser.add_argument("source", nargs="?",
-                        help="a torchvision model name (resnet18), a Python file (with --class), or a ConvCanvas "
-                        "checkpoint or TorchScript export (.pt)")
+                        help="a torchvision model name (resnet18), a Python file (with --class), a ConvCanvas "
+                        "checkpoint or TorchScript export (.pt), or an ONNX model (.onnx)")
     parser.add_argument("--out", metavar="FILE", help=f"the project file to write (*{EXTENSION})")
     parser.add_argument("--input", metavar="CxHxW",
-                        help="input size, channels×height×width (default: the model's, e.g. 3x224x224)")
+                        help="input size, channels×height×width (default: the model's, e.g. 3x224x224; an ONNX "
+                        "model whose size varies needs one)")
     parser.add_argument("--class", dest="class_name", metavar="NAME", help="the nn.Module class of a Python file")
     parser.add_argument("--weights-out", metavar="FILE.pt",
                         help="also save the imported weights (a state_dict); the project starts training from them")
@@ -59,7 +62,7 @@ def run(args) -> int:
     if args.list:
         return _list_models(args.check)
     if not args.source:
-        raise CommandError("name what to import (a torchvision model, a .py file or a .pt file), or use --list")
+        raise CommandError("name what to import (a torchvision model, a .py, .pt or .onnx file), or use --list")
     if not args.out:
         raise CommandError(f"give the project file to write: --out NAME{EXTENSION}")
     out = Path(args.out)
@@ -96,10 +99,12 @@ def _import(source: str, class_name: str | None, shape) -> ImportResult:
         return import_python_file(path, class_name, shape)
     if class_name:
         raise ModelImportError("--class is for Python files (SOURCE ending in .py)")
+    if path.suffix.lower() == ".onnx":
+        return import_onnx(path, shape)
     if path.exists() or path.suffix in (".pt", ".pth", ".ts"):
         if shape is not None:
-            raise ModelImportError("--input is for torchvision models and Python files: a saved network keeps "
-                                   "its own input size")
+            raise ModelImportError("--input is for torchvision models, Python files and ONNX models: a saved "
+                                   "network keeps its own input size")
         return import_file(path)
     return import_torchvision(source, shape)
 
@@ -134,4 +139,16 @@ def _list_models(check: bool) -> int:
             importable += 1
             print(f"✓ {name}", flush=True)
     print(f"{importable} of {len(names)} models import")
+    print(onnx_coverage())
     return 0
+
+
+def onnx_coverage() -> str:
+    """What ONNX import reads: the operator sets and operators (``import --list --check`` prints it)."""
+    import onnx.defs
+
+    from ..importer.onnx.coverage import BECOMES
+
+    return (f"ONNX models (opsets 7–{onnx.defs.onnx_opset_version()}, both of torch's exporters): "
+            f"{len(BECOMES)} operators map to blocks: {', '.join(sorted(BECOMES))}; LayerNorm and GELU "
+            "spelled out by older exporters are recognised. Others are refused by name and place.")

@@ -109,12 +109,22 @@ def import_module(module: nn.Module, input_shape, *, name: str, description: str
     with evaluation_mode(module):  # the computation imported is inference's (running BN statistics)
         traced = trace(module, name)
         reference = propagate_shapes(traced, example, name)
+    return import_traced(traced, shape, example, reference, name=name, description=description,
+                         check_only=check_only, original=module)
+
+
+def import_traced(traced: fx.GraphModule, shape: tuple[int, int, int], example: torch.Tensor,
+                  reference: torch.Tensor, *, name: str, description: str = "", check_only: bool = False,
+                  original: nn.Module | None = None) -> ImportResult:
+    """Imports a graph already traced and run on ``example`` (shapes recorded, ``reference`` its output): the
+    second half of ``import_module``, shared with the ONNX importer, which builds its fx graph itself."""
     builder = _GraphBuilder(traced, shape, name)
     graph = builder.build()
     notes = builder.notes + _group_blocks(graph, builder)
     apply_layout(graph, grouped_layout(graph, per_row=LAYERS_PER_ROW))
-    project = Project(graph=graph, name=name, description=description)
-    analysis = analyze(graph)
+    task = _task_of(graph)
+    project = Project(graph=graph, name=name, description=description, task=task)
+    analysis = analyze(graph, task=task)
     if not analysis.valid:  # the mapping checks shapes, so this means a mapping bug: say so plainly
         raise ModelImportError(f"{name} was mapped to a network ConvCanvas cannot build: "
                                f"{'; '.join(str(issue) for issue in analysis.errors[:3])}")
@@ -122,8 +132,23 @@ def import_module(module: nn.Module, input_shape, *, name: str, description: str
         return ImportResult(project, {}, notes)
     state = _weights(graph, builder, traced)
     _check_reproduces(graph, state, example, reference, name)
-    notes += _parameter_notes(module, analysis.total_params, builder)
+    notes += _parameter_notes(original if original is not None else traced, analysis.total_params, builder)
     return ImportResult(project, state, notes)
+
+
+def _task_of(graph: Graph) -> str:
+    """What the imported network's output makes it: class scores, a mask the input's size, or detection head
+    maps (engine.tasks, in that order); classification when none fits, so that analysis says what is wrong."""
+    from ..tasks import DEFAULT_TASK, TASKS
+
+    reports = analyze(graph, task=None).nodes
+    output = reports["output"].input_shapes[0] if reports["output"].input_shapes else None
+    if output is None:
+        return DEFAULT_TASK
+    for name, task in TASKS.items():
+        if task.check_output(output, reports["input"].output_shape, "the network") is None:
+            return name
+    return DEFAULT_TASK
 
 
 # --- building the flat graph --------------------------------------------------------------------
@@ -208,11 +233,11 @@ class _GraphBuilder:
                 "output", location(node), "forward() returns several values (or no tensor); a ConvCanvas network "
                 "returns one tensor of class scores"))
             return None
-        if len(shape_of(result)) != 2:
+        if len(shape_of(result)) not in (2, 4):
             shape = "×".join(map(str, shape_of(result)))
             self.unsupported.append(Unsupported(
                 "output", location(node), f"forward() returns a {shape} tensor; a ConvCanvas network ends in "
-                "class scores, one flat vector per image"))
+                "class scores (one flat vector per image) or in maps (C×H×W per image)"))
             return None
         return result
 

@@ -201,18 +201,35 @@ def _guess_input_shape(network: nn.Module) -> tuple[int, int, int]:
 
 
 def import_file(path: str | Path) -> ImportResult:
-    """A ConvCanvas checkpoint or TorchScript export: its project and weights, read as data (nothing in
-    the file runs). Other files are refused with what to do instead."""
+    """A ConvCanvas checkpoint, TorchScript export or ONNX model: its project and weights, read as data
+    (nothing in the file runs). Other files are refused with what to do instead."""
     path = Path(path).expanduser()
     if path.name.endswith((EXTENSION, ".json")):
         raise ModelImportError(f"{path}: is a project file already: open it (File ▸ Open)")
     if path.suffix == ".py":
         raise ModelImportError(f"{path}: is Python source: import it as a Python file and name its class")
+    if path.suffix.lower() == ".onnx":
+        from .onnx.importing import import_onnx
+
+        return import_onnx(path)
     with open_regular(path, "a model file", MAX_MODEL_FILE_BYTES, ModelImportError) as handle:
         torchscript = is_torchscript_archive(handle)
+        onnx = not torchscript and _looks_like_onnx(handle)
     if torchscript:
         return _import_torchscript(path)
+    if onnx:  # whatever its name says
+        from .onnx.importing import import_onnx
+
+        return import_onnx(path)
     return _import_saved(path)
+
+
+def _looks_like_onnx(handle) -> bool:
+    """An ONNX model is a protobuf message whose first field is ``ir_version`` (tag 0x08, a small number);
+    torch.save writes a zip archive (``PK``) or a pickle (0x80)."""
+    head = handle.read(2)
+    handle.seek(0)
+    return len(head) == 2 and head[0] == 0x08 and 1 <= head[1] <= 20
 
 
 def _import_torchscript(path: Path) -> ImportResult:
