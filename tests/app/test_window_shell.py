@@ -222,7 +222,7 @@ def test_a_docked_panel_fills_its_dock_and_scrolls_only_below_its_minimum(qtbot)
 
 
 def test_opening_a_file_at_start_up_lists_no_presets_until_the_start_page_shows(qtbot, make_window):
-    # Listing the presets loads and analyses every one of them (ResNet-152 among them): ~1 s of a
+    # Listing the presets loads and analyses every one of them (ResNet-152 among them): 0.3-0.4 s of CPU in a
     # start-up that opens a file and never shows the start page.
     from app.presets_menu import preset_infos
 
