@@ -259,7 +259,8 @@ def main() -> int:
         p99_gaps.append(p99)
         print(f"  round {round_index + 1}: headless {headless[-1]:,.0f} images/s ({like_for_like[-1]:,.0f} with "
               f"{app_threads} thread(s)), in the app {rate:,.0f} images/s ({rate / like_for_like[-1]:.2f}× like for "
-              f"like, {rate / headless[-1]:.2f}× headless's default), longest GUI gap {gap:.1f} ms, 99th percentile {p99:.1f} ms; GUI thread "
+              f"like, {rate / headless[-1]:.2f}× headless's default), longest GUI gap {gap:.1f} ms, 99th percentile "
+              f"{p99:.1f} ms; GUI thread "
               f"busy {100 * gui_share:.0f} % of one core; of the gaps over {P99_TARGET_MS:.0f} ms it ran "
               f"{100 * busy_in_gaps:.0f} % and waited for a core {100 * queued_in_gaps:.0f} %; load average "
               f"{os.getloadavg()[0]:.1f}")

@@ -115,7 +115,8 @@ class StartPage(QScrollArea):
         layout.addStretch(1)
         self.setWidget(content)
         # The preset tiles are made when the page first shows: listing them loads and analyses every
-        # preset (ResNet-152 among them): 0.3-0.4 s of CPU, measured, in a start-up that opens a file and never shows the page.
+        # preset (ResNet-152 among them): 0.3-0.4 s of CPU, measured, in a start-up that opens a file
+        # and never shows the page.
         self._filled = False
 
     # --- presets ------------------------------------------------------------------------
