@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from . import plot_style
+from .on_screen import on_screen
 from ..theme import readable_on
 
 #: Above this many classes the cells are too small for count labels.
@@ -174,7 +175,12 @@ class ConfusionView(QWidget):
             raise ValueError(f"confusion matrix {matrix.shape} does not match {len(class_names)} class names")
         self.confusion = matrix
         self._pending = (matrix, list(class_names), caption)
-        if self.isVisible():
+        if on_screen(self):
+            self._draw_pending()
+
+    def show_pending(self, visible: bool = True) -> None:
+        """Draws the newest matrix kept while hidden (its dock's tab came to the front)."""
+        if visible:
             self._draw_pending()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override

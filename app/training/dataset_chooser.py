@@ -271,22 +271,28 @@ class DatasetChooser(QWidget):
             self._look_up()
 
     def _look_up(self) -> None:
+        from engine.data.light_info import describable_without_torch, info_without_torch
+
         self._lookup_serial += 1
         serial, dataset, root = self._lookup_serial, self._dataset, self._data_root or None
         self.info = None
-        self._lookup_pending = not self.torch_ready
+        # The bundled set is described at once, without torch; the others once torch is ready.
+        light = describable_without_torch(dataset)
+        self._lookup_pending = not self.torch_ready and not light
         if self._lookup_pending:
             self.info_label.setText("Looking at the dataset once PyTorch is ready…")
             return
 
         def look_up() -> DatasetInfo:
+            if light:
+                return info_without_torch(dataset)
             from engine.data import dataset_info  # the datasets' modules import torch
 
             return dataset_info(dataset, root)
 
         self.info_label.setText("Looking at the dataset…")
         self.jobs.run(look_up, lambda info: self._on_info(serial, info),
-                      lambda error: self._on_info_error(serial, error))
+                      lambda error: self._on_info_error(serial, error), uses_torch=not light)
 
     def _on_info(self, serial: int, info: DatasetInfo) -> None:
         if serial != self._lookup_serial:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -60,6 +60,40 @@ def as_channel_maps(maps) -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.uint8)
 
 
+class TileImage(pg.ImageItem):
+    """An ImageItem for one tile of uint8 values already scaled to 0..255 and drawn with a fixed
+    colour table: its QImage wraps the tile as Indexed8 with a colour table built once.
+
+    pyqtgraph rebuilt the 256-entry colour table in Python for every tile of every frame
+    (~0.4 ms a tile; a live frame of conv1 repainted six of them on the GUI thread). Anything else
+    (float kernels, other levels) renders as pyqtgraph does.
+    """
+
+    def __init__(self, colour_table: list[int], **options) -> None:
+        super().__init__(**options)
+        self._colour_table = colour_table
+        self._pixels: np.ndarray | None = None  # the memory the QImage wraps
+
+    def render(self) -> None:
+        image = self.image
+        if (image is None or image.dtype != np.uint8 or image.ndim != 2 or self.axisOrder != "row-major"
+                or self.levels is None or tuple(np.asarray(self.levels).ravel()) != (0, 255)):
+            super().render()
+            return
+        pixels = np.ascontiguousarray(image)
+        height, width = pixels.shape
+        qimage = QImage(pixels.data, width, height, pixels.strides[0], QImage.Format.Format_Indexed8)
+        qimage.setColorTable(self._colour_table)
+        self._pixels, self.qimage = pixels, qimage
+        self._renderRequired = self._unrenderable = False
+
+
+def colour_table(lut: np.ndarray) -> list[int]:
+    """A (256, 3 or 4) uint8 look-up table as QImage's colour table (opaque ARGB values)."""
+    rgb = np.asarray(lut, dtype=np.uint32)[:, :3]
+    return [int(value) for value in (0xFF000000 | rgb[:, 0] << 16 | rgb[:, 1] << 8 | rgb[:, 2])]
+
+
 def grid_columns(count: int, tile_aspect: float = 1.0) -> int:
     """Columns that make a roughly square grid of ``count`` tiles of width/height ``tile_aspect``."""
     return max(1, math.ceil(math.sqrt(count / max(tile_aspect, 1e-6))))
@@ -79,6 +113,7 @@ class ChannelGrid(pg.GraphicsLayoutWidget):
         self.levels = levels
         self.colour_map = plot_style.colour_map(colour_map)
         self._lut = self.colour_map.getLookupTable(nPts=256)
+        self._colour_table = colour_table(self._lut)
         self.view = self.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMouse=False)
         self.view.setMenuEnabled(False)
         self.colour_bar = pg.ColorBarItem(values=levels, colorMap=self.colour_map, interactive=False, width=12)
@@ -157,7 +192,7 @@ class ChannelGrid(pg.GraphicsLayoutWidget):
         step_x, step_y = width * (1 + GAP), height * (1 + GAP)
         group_gap = width * 2 * GAP if group > 1 else 0.0
         for index in range(count):
-            item = pg.ImageItem(axisOrder="row-major", lut=self._lut)
+            item = TileImage(self._colour_table, axisOrder="row-major", lut=self._lut)
             row, column = divmod(index, columns)
             item.setPos(column * step_x + (column // group) * group_gap, row * step_y)
             self.view.addItem(item)

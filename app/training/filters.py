@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from .feature_maps import ChannelGrid
+from .on_screen import behind_a_tab
 
 #: Tiles drawn at most; wide layers show their first filters and input channels.
 MAX_TILES = 96
@@ -51,6 +52,7 @@ class FiltersView(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.status)
+        self._pending: tuple[str, np.ndarray] | None = None  # kernels kept while behind a tab
         self.show_placeholder("Click a Conv2d layer on the canvas to see its learned kernels.")
 
     @property
@@ -58,7 +60,17 @@ class FiltersView(QWidget):
         return self.grid.image_items
 
     def show_kernels(self, node_name: str, weight: np.ndarray) -> None:
-        """``weight``: the convolution's (out_channels, in_channels, kh, kw) weights."""
+        """``weight``: the convolution's (out_channels, in_channels, kh, kw) weights. Behind another
+        tab the view only keeps the newest kernels (a live run sends them with every frame)."""
+        self._pending = (node_name, weight)
+        if not behind_a_tab(self):
+            self.show_pending()
+
+    def show_pending(self, visible: bool = True) -> None:
+        """Draws the kernels kept while behind a tab (its dock's tab came to the front)."""
+        if not visible or self._pending is None:
+            return
+        (node_name, weight), self._pending = self._pending, None
         tiles, filters, inputs = kernel_tiles(weight)
         out_channels, in_channels = np.shape(weight)[:2]
         bound = float(np.max(np.abs(tiles))) or 1.0
@@ -80,6 +92,7 @@ class FiltersView(QWidget):
         self.status.setText("White is 0, red positive, blue negative; one scale for the whole layer.")
 
     def show_placeholder(self, text: str) -> None:
+        self._pending = None
         self.grid.clear_maps()
         self.title.setText(text)
         self.status.clear()

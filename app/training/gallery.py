@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from . import plot_style
 from .gradcam_view import GradCamPanel
 from .masks import DEFAULT_OPACITY, overlay
+from .on_screen import on_screen
 from .pictures import fitted_pixmap, to_qimage
 
 THUMBNAIL = 64
@@ -125,7 +126,7 @@ class GalleryView(QWidget):
                            "mistakes first (red frame: wrong, green: right).")
         self._stale = True
         self.side.show()
-        if self.isVisible():  # hidden (a tab behind the curves): thumbnails are made when shown
+        if on_screen(self):  # hidden (a tab behind the curves): thumbnails are made when shown
             self._refill()
 
     def show_masks(self, images: np.ndarray, predicted: np.ndarray, iou, class_names: list[str]) -> None:
@@ -140,7 +141,7 @@ class GalleryView(QWidget):
         self.explain_action.setEnabled(False)
         self.side.hide()
         self._stale = True
-        if self.isVisible():
+        if on_screen(self):
             self._refill()
 
     def mask_order(self) -> np.ndarray:
@@ -165,7 +166,11 @@ class GalleryView(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
-        if self._stale:
+        self.show_pending()
+
+    def show_pending(self, visible: bool = True) -> None:
+        """Makes the thumbnails kept back while hidden (its dock's tab came to the front)."""
+        if visible and self._stale:
             self._refill()
 
     def _refill(self) -> None:

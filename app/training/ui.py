@@ -201,6 +201,10 @@ class TrainingUi(QObject):
             self.window.tabifyDockWidget(docks["curvesDock"], docks[name])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["filtersDock"])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["masksDock"])
+        # Views behind a tab keep their updates until their tab comes to the front (see on_screen.py).
+        for name, view in (("confusionDock", self.confusion), ("galleryDock", self.gallery),
+                           ("filtersDock", self.filters)):
+            docks[name].visibilityChanged.connect(view.show_pending)
         docks["curvesDock"].raise_()
         docks["featureMapsDock"].raise_()
         self.window.resizeDocks([docks["curvesDock"], docks["featureMapsDock"]], [280, 280], Qt.Orientation.Vertical)

@@ -1,16 +1,22 @@
-"""The bundled Digits set: 1,797 grey 8×8 handwritten digits (resources/digits.npz)."""
+"""The bundled Digits set: 1,797 grey 8×8 handwritten digits (resources/digits.npz).
+
+``digits_info`` imports no torch: the app describes the bundled set while PyTorch still loads
+behind its first window (issue 19); only ``load_digits`` needs torch.
+"""
 
 from __future__ import annotations
 
 import importlib.resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from .assemble import LabelledImages
 from .datasplit import DatasetInfo
 from .errors import DatasetError
+
+if TYPE_CHECKING:
+    from .assemble import LabelledImages
 
 NAME = "digits"
 FILE_NAME = "digits.npz"
@@ -49,6 +55,10 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
 
 def load_digits() -> tuple[LabelledImages, list[str]]:
     """Images as float (N, 1, 8, 8) on 0..1 and labels, plus the class names."""
+    import torch
+
+    from .assemble import LabelledImages
+
     arrays = _read_npz(digits_path())
     images = torch.from_numpy(arrays["images"].astype(np.float32) / MAX_VALUE).unsqueeze(1)
     labels = torch.from_numpy(arrays["labels"].astype(np.int64))

@@ -155,6 +155,33 @@ def window(make_window):
     return make_window()
 
 
+@pytest.fixture(scope="module")
+def shared_window(qapp, tmp_path_factory):
+    """One started main window with LeNet-5 for a module's tests that only LOOK at it (menus,
+    shortcuts, actions): making a window is most of such a test's time. A test that edits,
+    clicks or focuses anything takes ``window`` (a fresh one) instead."""
+    from app.main_window import MainWindow
+    from app.presets_menu import presets_folder
+
+    folder = tmp_path_factory.mktemp("shared_window")
+    palette, sheet = QPalette(qapp.palette()), qapp.styleSheet()
+    window = MainWindow(settings=QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat),
+                        recovery_dir=folder / "recovery", runs_root=folder / "runs", library_dir=folder / "blocks")
+    window.resize(1280, 800)
+    window.show()
+    window.start(str(presets_folder() / "lenet5.cnn.json"))
+    QTest.qWaitForWindowExposed(window)
+    yield window
+    window.training_ui.stop_and_wait()
+    window.document.undo_stack.setClean()
+    window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()  # (on this thread: see make_window)
+    qapp.setStyleSheet(sheet)
+    qapp.setPalette(palette)
+
+
 @pytest.fixture(autouse=True)
 def no_training_thread_left_running(qapp):
     """A test that leaves a training run's thread going fails (and the thread is stopped), as napari

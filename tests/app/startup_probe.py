@@ -56,6 +56,11 @@ def main() -> int:
     QTest.keyClick(window, Qt.Key.Key_F5)  # a user pressing Train at once: nothing freezes, nothing starts
     app.processEvents()
     report["run_started_by_early_f5"] = ui.run is not None
+    # The bundled dataset is described from its own file on a job thread, without waiting for torch.
+    deadline = time.monotonic() + 60
+    while ui.panel.dataset_info is None and not ui.panel.torch_ready and time.monotonic() < deadline:
+        QTest.qWait(10)
+    report["dataset_before_torch"] = ui.panel.dataset.info_label.text() if not ui.panel.torch_ready else ""
     deadline = time.monotonic() + 120
     while not (ui.panel.torch_ready and ui.panel.dataset_info is not None) and time.monotonic() < deadline:
         QTest.qWait(50)

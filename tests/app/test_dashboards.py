@@ -113,6 +113,30 @@ def test_feature_maps_show_one_tile_per_channel_with_fixed_levels(qtbot):
     assert "conv1: 6 channels of 5×7" in view.title.text()
 
 
+def test_a_tile_is_coloured_exactly_as_pyqtgraph_colours_it(qtbot):
+    # The tiles build their QImage from a colour table made once (not per tile and frame, as
+    # pyqtgraph does); the colours must stay pyqtgraph's, pixel for pixel.
+    import pyqtgraph as pg
+
+    view = FeatureMapView()
+    qtbot.addWidget(view)
+    view.show_node("conv1")
+    maps = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
+    view.show_frame(FeatureFrame("conv1", maps))
+    tile = view.image_items[0]
+    reference = pg.ImageItem(axisOrder="row-major", lut=view.grid._lut)
+    reference.setImage(maps[0], autoLevels=False, levels=plot_style.FIXED_LEVELS)
+    for item in (tile, reference):
+        item.render()
+
+    def pixels(item):
+        image = item.qimage.convertToFormat(item.qimage.Format.Format_ARGB32)
+        return [image.pixel(x, y) for y in range(16) for x in range(16)]
+
+    assert tile.qimage.format() == tile.qimage.Format.Format_Indexed8  # the cheap path was taken
+    assert pixels(tile) == pixels(reference)
+
+
 def test_feature_map_items_are_reused_while_the_shape_stays(qtbot):
     view = FeatureMapView()
     qtbot.addWidget(view)
@@ -282,3 +306,24 @@ def test_throttle_runs_at_once_then_collapses_a_burst_into_one_trailing_call(qtb
     qtbot.waitUntil(lambda: len(calls) == 2, timeout=1000)
     QApplication.processEvents()
     assert len(calls) == 2
+
+
+def test_views_behind_a_tab_draw_only_when_their_tab_comes_to_the_front(make_window, qtbot):
+    # Qt keeps a dock behind another tab "visible" (it only moves it off the window), so the confusion
+    # matrix, the gallery and the filters redrew for hidden tabs at every update of a run.
+    from app.training.on_screen import behind_a_tab
+
+    ui = make_window().training_ui
+    for name in ("curvesDock", "featureMapsDock"):
+        ui.dock(name).raise_()
+    qtbot.waitUntil(lambda: behind_a_tab(ui.confusion) and behind_a_tab(ui.filters) and behind_a_tab(ui.gallery))
+    ui.confusion.show_confusion([[8, 2], [1, 9]], ["cat", "dog"])
+    ui.filters.show_kernels("conv1", np.ones((6, 2, 3, 3), np.float32))
+    ui.gallery.show_predictions(np.zeros((3, 8, 8), np.uint8), [0, 1, 1], [0, 1, 0], [0.9, 0.8, 0.7], ["a", "b"])
+    assert ui.confusion.counts.texts() == [] and ui.filters.image_items == [] and ui.gallery.item_count() == 0
+    ui.dock("confusionDock").raise_()
+    ui.dock("filtersDock").raise_()
+    qtbot.waitUntil(lambda: ui.confusion.counts.texts() == [["8", "2"], ["1", "9"]])
+    qtbot.waitUntil(lambda: len(ui.filters.image_items) == 12)
+    ui.dock("galleryDock").raise_()
+    qtbot.waitUntil(lambda: ui.gallery.item_count() == 3)

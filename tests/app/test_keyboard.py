@@ -42,7 +42,8 @@ def all_menus(window) -> list[tuple[str, QMenu]]:
     return found
 
 
-def test_access_keys_are_unique_within_each_menu_and_the_menu_bar(window):
+def test_access_keys_are_unique_within_each_menu_and_the_menu_bar(shared_window):
+    window = shared_window
     bar_keys = Counter(access_key(action.text()) for action in window.menuBar().actions())
     clashes = {"menu bar": [key for key, count in bar_keys.items() if key and count > 1]}
     for path, menu in all_menus(window):
@@ -51,13 +52,15 @@ def test_access_keys_are_unique_within_each_menu_and_the_menu_bar(window):
     assert clashes == {path: [] for path in clashes}
 
 
-def test_the_menus_show_the_expected_shortcuts(window):
+def test_the_menus_show_the_expected_shortcuts(shared_window):
+    window = shared_window
     shown = {plain(action.text()): action.shortcut().toString()
              for _path, menu in all_menus(window) for action in menu.actions()}
     assert {text: shown.get(text) for text in EXPECTED_SHORTCUTS} == EXPECTED_SHORTCUTS
 
 
-def test_no_two_actions_share_a_key(window):
+def test_no_two_actions_share_a_key(shared_window):
+    window = shared_window
     """Two actions on one key make Qt run neither ("ambiguous shortcut")."""
     keys = Counter()
     for action in set(window.findChildren(QAction)):
@@ -66,7 +69,8 @@ def test_no_two_actions_share_a_key(window):
     assert [key for key, count in keys.items() if count > 1] == []
 
 
-def test_train_pause_and_stop_are_in_the_training_menu(window):
+def test_train_pause_and_stop_are_in_the_training_menu(shared_window):
+    window = shared_window
     (training,) = [menu for path, menu in all_menus(window) if path == "Training"]
     assert [plain(action.text()) for action in training.actions()][:3] == ["Train", "Pause", "Stop"]
 

@@ -51,8 +51,14 @@ def test_import_weights_and_checkpoints_wait_for_pytorch_and_say_so(startup):
 
 def test_the_panel_asks_torch_nothing_before_it_is_ready(startup):
     preparing, ready = startup["preparing"], startup["ready"]
-    assert "once PyTorch is ready" in preparing["device"] and "once PyTorch is ready" in preparing["dataset"]
+    assert "once PyTorch is ready" in preparing["device"]
     assert ready["device"].startswith("Trains on: CPU") and "10 classes" in ready["dataset"]
+
+
+def test_the_bundled_datasets_details_do_not_wait_for_pytorch(startup):
+    # They were looked up only once PyTorch was ready: seconds of "Looking at the dataset once PyTorch is ready…".
+    assert "once PyTorch is ready" not in startup["preparing"]["dataset"]
+    assert "10 classes" in startup["dataset_before_torch"]
 
 
 def test_train_enables_once_pytorch_is_ready(startup):
@@ -66,3 +72,29 @@ def test_train_enables_once_pytorch_is_ready(startup):
 
 def test_the_window_shows_the_preset_before_any_torch_import(startup):
     assert startup["before_warm_up"] == []
+
+
+def test_the_chooser_describes_the_bundled_set_while_pytorch_is_prepared_and_the_others_after(qtbot):
+    from app.training.background import BackgroundJobs
+    from app.training.dataset_chooser import DatasetChooser
+
+    jobs = BackgroundJobs()
+    chooser = DatasetChooser(jobs)
+    qtbot.addWidget(chooser)
+    chooser.set_torch_ready(False)  # as while the warm-up imports torch
+    chooser.show_settings("digits", "")
+    qtbot.waitUntil(lambda: chooser.info is not None)
+    assert chooser.info.num_classes == 10 and "10 classes" in chooser.info_label.text()
+    chooser.show_settings("shapes", "")  # described by the torch-importing catalogue: it waits
+    assert chooser.info is None and "once PyTorch is ready" in chooser.info_label.text()
+    chooser.set_torch_ready(True)
+    qtbot.waitUntil(lambda: chooser.info is not None and chooser.info.name == "shapes", timeout=60_000)
+    jobs.wait(10_000)
+
+
+def test_describing_the_bundled_set_imports_no_torch():
+    code = ("import sys; from engine.data.light_info import info_without_torch; "
+            "info = info_without_torch('digits'); assert info.num_samples == 1797, info; "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]

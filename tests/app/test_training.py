@@ -122,6 +122,7 @@ def test_feature_maps_of_the_selected_conv_node_update_during_training(studio, q
         qtbot.waitUntil(lambda: len(ui.feature_maps.image_items) == 4, timeout=RUN_TIMEOUT_MS)
         assert ui.feature_maps.image_items[0].image.shape == (6, 6)  # 8×8 input, 3×3 kernel
         assert ui.feature_maps.image_items[0].image.dtype == np.uint8
+        ui.dock("filtersDock").raise_()  # behind the feature maps' tab, the kernels wait until it is shown
         qtbot.waitUntil(lambda: len(ui.filters.image_items) == 4, timeout=RUN_TIMEOUT_MS)
         assert ui.filters.image_items[0].image.shape == (3, 3)
         ui.stop()

@@ -219,3 +219,20 @@ def test_a_docked_panel_fills_its_dock_and_scrolls_only_below_its_minimum(qtbot)
     plain = QWidget()
     QVBoxLayout(plain).addWidget(QLabel("a plain form"))
     assert scrolling(area) is area and scrolling(plain) is not plain  # a scroll area is not wrapped twice
+
+
+def test_opening_a_file_at_start_up_lists_no_presets_until_the_start_page_shows(qtbot, make_window):
+    # Listing the presets loads and analyses every one of them (ResNet-152 among them): 0.3-0.4 s of CPU in a
+    # start-up that opens a file and never shows the start page.
+    from app.presets_menu import preset_infos
+
+    preset_infos.cache_clear()
+    window = make_window(start=False)
+    window.show()
+    window.start(str(presets_folder() / "lenet5.cnn.json"))
+    qtbot.waitExposed(window)
+    assert not window.start_page_shown and window.document.project.name.startswith("LeNet")
+    assert preset_infos.cache_info().currsize == 0 and window.start_page.preset_buttons == {}
+    window.show_start_page()
+    qtbot.waitUntil(window.start_page.thumbnails_ready)
+    assert "lenet5" in window.start_page.preset_buttons
