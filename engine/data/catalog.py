@@ -135,6 +135,7 @@ def load_dataset(
     root: str | os.PathLike | None = None,
     download: bool = False,
     max_in_memory_bytes: int = DEFAULT_MAX_IN_MEMORY_BYTES,
+    exclude: Sequence[str] = (),
 ) -> DataSplit:
     """Load a dataset adapted to the Input node's `input_shape` (C, H, W).
 
@@ -147,7 +148,8 @@ def load_dataset(
     $CONVCANVAS_DATA or ~/.cache/convcanvas/datasets); `download` lets
     torchvision fetch a missing set there. Sets whose adapted images exceed
     `max_in_memory_bytes` are streamed (StreamData) instead of held as
-    tensors (TensorData).
+    tensors (TensorData). `exclude` names files of a folder (relative to it)
+    that are left out of training (the project's exclusion list).
 
     Raises DatasetError with a message fit to show the user.
     """
@@ -156,12 +158,12 @@ def load_dataset(
     parsed = parse_spec(spec)
 
     if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
-        return load_mask_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed)
+        return load_mask_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed, exclude=exclude)
     if parsed.kind == _FOLDER:
         assert parsed.path is not None
         return load_image_folder(
-            parsed.path, shape, val_fraction=val_fraction, seed=seed, max_in_memory_bytes=max_in_memory_bytes
-        )
+            parsed.path, shape, val_fraction=val_fraction, seed=seed, max_in_memory_bytes=max_in_memory_bytes,
+            exclude=exclude)
 
     if parsed.kind == "seg-shapes":
         return _seg_shapes_split(parsed.count or SEG_SHAPES_DEFAULT_COUNT, shape, val_fraction, seed,

@@ -12,7 +12,7 @@ reported in the notes. A folder that fits in memory is decoded once into a
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,6 +138,15 @@ def scan_folder(path: str | os.PathLike) -> FolderScan:
     return scan
 
 
+def exclude_files(scan: FolderScan, exclude: Collection[str]) -> int:
+    """Drops from ``scan`` the files named (relative to its folder) in ``exclude``; how many it dropped."""
+    names = set(exclude)
+    kept = [(file, label) for file, label in zip(scan.files, scan.labels) if scan.relative(file) not in names]
+    dropped = len(scan.files) - len(kept)
+    scan.files, scan.labels = [file for file, _ in kept], [label for _, label in kept]
+    return dropped
+
+
 def _require_two_classes(root: Path, class_names: Sequence[str]) -> None:
     if len(class_names) < 2:
         raise DatasetError(
@@ -242,11 +251,17 @@ def load_image_folder(
     seed: int = 0,
     max_in_memory_bytes: int = DEFAULT_MAX_IN_MEMORY_BYTES,
     num_workers: int | None = None,
+    exclude: Collection[str] = (),
 ) -> DataSplit:
-    """Load an image folder as a stratified train/validation split."""
+    """Load an image folder as a stratified train/validation split. ``exclude``: files (relative to the
+    folder, as the Data view lists them) the project leaves out of training; the files stay where they are."""
     shape = check_input_shape(input_shape)
     scan = scan_folder(path)
     notes = list(scan.notes)
+    if exclude:
+        left_out = exclude_files(scan, exclude)
+        if left_out:
+            notes.append(f"left out {left_out} file(s) the project excludes")
     _require_two_classes(scan.root, scan.class_names)
 
     modes = [probe_image(p) for p in scan.files]
