@@ -145,3 +145,38 @@ def test_convcanvas_data_refuses_a_missing_folder_in_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and "does not exist" in err
     assert main(["data", "digits", "--input", "huge"]) == 2
     assert "channels×height×width" in capsys.readouterr().err
+
+
+def test_the_mask_moves_with_its_augmented_image(tmp_path):
+    from engine.data import Augment
+    from engine.data.network_view import what_the_network_receives
+
+    samples = open_samples("seg-shapes:20", input_shape=(3, 16, 16))
+    received = what_the_network_receives(samples, 0, (1, 24, 24), (0.5,), (0.25,), Augment(crop_padding=0, flip=True),
+                                         seed=3, count=8)
+    assert received.before.shape == (16, 16, 3) and received.adapted.shape == (1, 24, 24)
+    np.testing.assert_allclose(received.normalised, (received.adapted - 0.5) / 0.25, atol=1e-6)
+    flipped = 0
+    for image, mask in received.augmented:
+        if np.allclose(image, received.adapted[:, :, ::-1], atol=1e-5) and not np.allclose(image, received.adapted):
+            flipped += 1
+            assert (mask == received.target[:, ::-1]).all()
+        else:
+            np.testing.assert_allclose(image, received.adapted, atol=1e-5)
+            assert (mask == received.target).all()
+    assert 0 < flipped < 8
+
+
+def test_boxes_move_with_a_flipped_image():
+    from engine.data import Augment
+    from engine.data.network_view import what_the_network_receives
+
+    samples = open_samples("det-shapes:20", input_shape=(3, 32, 32))
+    received = what_the_network_receives(samples, 1, (3, 32, 32), (0, 0, 0), (1, 1, 1), Augment(crop_padding=0, flip=True),
+                                         seed=1, count=8)
+    original = received.target[received.target[:, 0] >= 0]
+    moved = [boxes for image, boxes in received.augmented if not np.allclose(image, received.adapted)]
+    assert moved
+    for boxes in moved:
+        np.testing.assert_allclose(boxes[:, 1], 1 - original[:, 3], atol=1e-6)  # x0 ← 1 − x1
+        np.testing.assert_allclose(boxes[:, 2], original[:, 2], atol=1e-6)
