@@ -95,12 +95,14 @@ class SampleGrid(QListView):
         super().__init__(parent)
         self.grid_model = SampleGridModel(self)
         self.setModel(self.grid_model)
-        self.setViewMode(QListView.ViewMode.IconMode)
+        # List mode flowing left to right and wrapping is a grid whose layout, with uniform item sizes, is
+        # arithmetic: 60,000 items cost no per-item geometry (icon mode keeps a rectangle per item).
+        self.setViewMode(QListView.ViewMode.ListMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setUniformItemSizes(True)  # lets the view lay out 60,000 items without asking each for its size
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(2000)
+        self.setUniformItemSizes(True)
         self.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
         self.setGridSize(QSize(THUMB_SIDE + 6, THUMB_SIDE + 6))
         self.setSpacing(0)
@@ -112,6 +114,15 @@ class SampleGrid(QListView):
 
     def set_samples(self, samples: SampleIndex | None) -> None:
         self.grid_model.set_samples(samples, self.devicePixelRatioF())
+
+    def moveCursor(self, action, modifiers) -> QModelIndex:  # noqa: N802 - Qt override
+        """Home and End go to the first and the last sample (a wrapping list's own End stays in the row)."""
+        rows = self.model().rowCount()
+        if rows and action == QAbstractItemView.CursorAction.MoveEnd:
+            return self.model().index(rows - 1, 0)
+        if rows and action == QAbstractItemView.CursorAction.MoveHome:
+            return self.model().index(0, 0)
+        return super().moveCursor(action, modifiers)
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():

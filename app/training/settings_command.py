@@ -18,6 +18,9 @@ from engine.config import TRAINING_SETTINGS, TrainingConfig
 from engine.tasks import TASKS, task_for
 
 SET_TRAINING_ID = 101  # QUndoCommand.id for merging; distinct from app.commands' ids
+#: settings changed by one click each (the Data view's remedies, exclusions, normalisation): each click is its
+#: own undo step, so Exclude then Include undoes to "excluded", not to before both
+UNMERGED = frozenset({"balance", "exclude", "normalisation"})
 MERGE_SECONDS = 2.0
 _TITLES = {spec.name: spec.title for spec in TRAINING_SETTINGS}
 
@@ -41,7 +44,7 @@ class SetTrainingSettingCommand(QUndoCommand):
         self.stamp = time.monotonic()
 
     def id(self) -> int:  # noqa: A003 - Qt's name
-        return SET_TRAINING_ID
+        return -1 if self.key in UNMERGED else SET_TRAINING_ID
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt override
         if not isinstance(other, SetTrainingSettingCommand) or other.key != self.key:
