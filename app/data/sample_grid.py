@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from engine.data.errors import DatasetError
 from engine.data.sample_index import SPLIT_NAMES, SampleIndex
 
-from ..training.pictures import fitted_pixmap, to_qimage
 
 THUMB_SIDE = 48  # logical px: an MNIST digit at under twice its size
+CELL_MARGIN = 3
 CACHE_SIZE = 4000  # thumbnails kept (a few screens' worth)
 SAMPLE_ROLE = Qt.ItemDataRole.UserRole + 1  # the sample's index in the SampleIndex
 
@@ -26,13 +26,12 @@ class SampleGridModel(QAbstractListModel):
         super().__init__(parent)
         self.samples: SampleIndex | None = None
         self.rows = np.zeros(0, dtype=np.int64)  # sample index of each row
-        self.ratio = 1.0
-        self._cache: OrderedDict[int, QPixmap] = OrderedDict()
+        self._cache: OrderedDict[int, QImage] = OrderedDict()
         self.decoded = 0  # thumbnails made so far (tests check that scrolling does not make them all)
 
-    def set_samples(self, samples: SampleIndex | None, ratio: float = 1.0) -> None:
+    def set_samples(self, samples: SampleIndex | None) -> None:
         self.beginResetModel()
-        self.samples, self.ratio = samples, ratio
+        self.samples = samples
         self._cache.clear()
         self.rows = np.arange(len(samples), dtype=np.int64) if samples is not None else np.zeros(0, np.int64)
         self.endResetModel()
@@ -52,7 +51,7 @@ class SampleGridModel(QAbstractListModel):
             return None
         sample = int(self.rows[index.row()])
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._thumbnail(sample)
+            return self.thumbnail(sample)
         if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             return self.describe(sample)
         if role == SAMPLE_ROLE:
@@ -66,24 +65,73 @@ class SampleGridModel(QAbstractListModel):
         what = samples.class_names[label] if label >= 0 else samples.target
         return f"{samples.names[sample]}: {what}, {SPLIT_NAMES[samples.split[sample]]}"
 
-    def _thumbnail(self, sample: int) -> QPixmap:
+    def thumbnail(self, sample: int) -> QImage:
+        """The sample as a small QImage (the delegate scales it as it paints: no scaled copy per item)."""
         cached = self._cache.get(sample)
         if cached is not None:
             self._cache.move_to_end(sample)
             return cached
         assert self.samples is not None
         try:
-            image = self.samples.image(sample)
-            picture = image[..., 0] if image.shape[-1] == 1 else image
-            pixmap = fitted_pixmap(to_qimage(picture), QSize(THUMB_SIDE, THUMB_SIDE), self.ratio)
+            thumbnail = _qimage(self.samples.image(sample))
+            if max(thumbnail.width(), thumbnail.height()) > 2 * THUMB_SIDE:  # a photo: shrink it once, smoothly
+                thumbnail = thumbnail.scaled(2 * THUMB_SIDE, 2 * THUMB_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation)
         except DatasetError:  # listed as readable, yet it fails now (changed on disk): a red square
-            pixmap = QPixmap(THUMB_SIDE, THUMB_SIDE)
-            pixmap.fill(QColor("#b03030"))
+            thumbnail = QImage(4, 4, QImage.Format.Format_RGB888)
+            thumbnail.fill(QColor("#b03030"))
         self.decoded += 1
-        self._cache[sample] = pixmap
+        self._cache[sample] = thumbnail
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
-        return pixmap
+        return thumbnail
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    """Draws each thumbnail straight into its cell, fitted and centred: growing, each pixel stays a crisp
+    square (as the network sees it); the current sample gets the highlight colour's frame. It asks the model
+    for the image directly (no QVariant round trip), since it paints hundreds of cells a frame."""
+
+    def __init__(self, model: SampleGridModel, parent=None) -> None:
+        super().__init__(parent)
+        self.grid_model = model
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        model = self.grid_model
+        row = index.row()
+        if model.samples is None or row >= len(model.rows):
+            return
+        image = model.thumbnail(int(model.rows[row]))
+        rect = option.rect
+        side = rect.width() - 2 * CELL_MARGIN
+        scale = min(side / image.width(), side / image.height())
+        width, height = image.width() * scale, image.height() * scale
+        if scale < 1:
+            painter.setRenderHint(_SMOOTH, True)
+        painter.drawImage(QRectF(rect.x() + (rect.width() - width) / 2, rect.y() + (rect.height() - height) / 2,
+                                 width, height), image)
+        if scale < 1:
+            painter.setRenderHint(_SMOOTH, False)
+        if option.state & _SELECTED:
+            painter.setPen(QPen(option.palette.highlight().color(), 2))
+            painter.drawRect(QRectF(rect).adjusted(1, 1, -1, -1))
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt override
+        return QSize(THUMB_SIDE + 2 * CELL_MARGIN, THUMB_SIDE + 2 * CELL_MARGIN)
+
+
+# Qt's enum members looked up once: PySide6 resolves each attribute access anew, in Python.
+_SMOOTH = QPainter.RenderHint.SmoothPixmapTransform
+_SELECTED = QStyle.StateFlag.State_Selected
+_GREY, _RGB = QImage.Format.Format_Grayscale8, QImage.Format.Format_RGB888
+
+
+def _qimage(pixels: np.ndarray) -> QImage:
+    """(H, W, 1 or 3) uint8 → a QImage owning a copy (app.training.pictures.to_qimage, without its per-call
+    enum look-ups: the grid makes hundreds a frame)."""
+    height, width, channels = pixels.shape
+    pixels = np.ascontiguousarray(pixels)
+    return QImage(pixels.data, width, height, channels * width, _GREY if channels == 1 else _RGB).copy()
 
 
 class SampleGrid(QListView):
@@ -103,8 +151,8 @@ class SampleGrid(QListView):
         self.setMovement(QListView.Movement.Static)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(True)
-        self.setIconSize(QSize(THUMB_SIDE, THUMB_SIDE))
-        self.setGridSize(QSize(THUMB_SIDE + 6, THUMB_SIDE + 6))
+        self.setItemDelegate(ThumbnailDelegate(self.grid_model, self))
+        self.setGridSize(QSize(THUMB_SIDE + 2 * CELL_MARGIN, THUMB_SIDE + 2 * CELL_MARGIN))
         self.setSpacing(0)
         self.setWordWrap(False)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -113,7 +161,7 @@ class SampleGrid(QListView):
         self.selectionModel().currentChanged.connect(self._current_changed)
 
     def set_samples(self, samples: SampleIndex | None) -> None:
-        self.grid_model.set_samples(samples, self.devicePixelRatioF())
+        self.grid_model.set_samples(samples)
 
     def moveCursor(self, action, modifiers) -> QModelIndex:  # noqa: N802 - Qt override
         """Home and End go to the first and the last sample (a wrapping list's own End stays in the row)."""

@@ -84,7 +84,10 @@ def array_samples(source: str, class_names: Sequence[str], target: str, train_im
     """A split held as tensors: (N, C, H, W) images with labels (N,), masks (N, H, W) or boxes (N, M, 5)."""
     import torch
 
-    images = torch.cat([train_images, val_images])
+    # Held once as (N, H, W, C) uint8, the order pictures are drawn in: reading a sample is then a view.
+    pixels = np.ascontiguousarray(np.moveaxis(_as_uint8(torch.cat([train_images, val_images])), 1, -1))
+    if pixels.shape[-1] == 4:
+        pixels = np.ascontiguousarray(pixels[..., :3])
     targets = torch.cat([train_targets, val_targets])
     n_train = train_images.shape[0]
     split = np.r_[np.full(n_train, TRAIN, np.uint8), np.full(val_images.shape[0], VAL, np.uint8)]
@@ -98,8 +101,15 @@ def array_samples(source: str, class_names: Sequence[str], target: str, train_im
         return value[value[:, 0] >= 0] if target == "boxes" else value
 
     return SampleIndex(source, list(class_names), target, split, labels, names,
-                       read_image=lambda index: _hwc_uint8(images[index]), read_target=read_target,
-                       raw_bytes=lambda index: images[index].numpy().tobytes())
+                       read_image=lambda index: pixels[index], read_target=read_target,
+                       raw_bytes=lambda index: pixels[index].tobytes())
+
+
+def _as_uint8(images) -> np.ndarray:
+    array = images.numpy()
+    if array.dtype == np.uint8:
+        return array
+    return (np.clip(array, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
 def open_samples(spec: str | os.PathLike, *, input_shape: Sequence[int] = (1, 28, 28), val_fraction: float = 0.2,
