@@ -28,8 +28,7 @@ class BalanceChart(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(False, False)
         self.plot.getPlotItem().hideButtons()
-        self.plot.setMinimumHeight(110)
-        self.plot.addLegend(offset=(-6, 6))
+        self.plot.setMinimumHeight(80)
         self.train_bars: pg.BarGraphItem | None = None
         self.val_bars: pg.BarGraphItem | None = None
         self.warning = QLabel()
@@ -37,6 +36,9 @@ class BalanceChart(QWidget):
         self.warning.setWordWrap(True)
         self.warning.hide()
         self.buttons: dict[str, QPushButton] = {}
+        # The key in words beside the colours (a legend inside the plot would cover the bars).
+        self.key = QLabel(f"<span style='color:{plot_style.TRAIN_COLOUR.name()}'>■</span> training &nbsp; "
+                          f"<span style='color:{plot_style.VALIDATION_COLOUR.name()}'>■</span> validation")
         row = QHBoxLayout()
         row.addWidget(QLabel("Class balance:"))
         for choice, title in REMEDIES:
@@ -52,6 +54,7 @@ class BalanceChart(QWidget):
                                             "equally often (small classes repeat).")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.key)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.warning)
         layout.addLayout(row)
@@ -63,17 +66,14 @@ class BalanceChart(QWidget):
             if bars is not None:
                 self.plot.removeItem(bars)
         self.train_bars = self.val_bars = None
-        legend = self.plot.getPlotItem().legend
-        if legend is not None:
-            legend.clear()
         if counts is None:
             self.warning.hide()
             return
         x = np.arange(len(counts.class_names), dtype=float)
         self.train_bars = pg.BarGraphItem(x=x - 0.18, height=list(counts.train), width=0.34,
-                                          brush=pg.mkBrush(plot_style.TRAIN_COLOUR), name="training")
+                                          brush=pg.mkBrush(plot_style.TRAIN_COLOUR))
         self.val_bars = pg.BarGraphItem(x=x + 0.18, height=list(counts.val), width=0.34,
-                                        brush=pg.mkBrush(plot_style.VALIDATION_COLOUR), name="validation")
+                                        brush=pg.mkBrush(plot_style.VALIDATION_COLOUR))
         self.plot.addItem(self.train_bars)
         self.plot.addItem(self.val_bars)
         self.plot.getAxis("bottom").setTicks([list(enumerate(counts.class_names))])

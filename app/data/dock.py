@@ -13,6 +13,7 @@ from .view import DataView, listing_key
 
 DOCK_NAME = "dataDock"
 HEIGHT_SHARE = 0.55  # of the window's height the dock takes when it opens: room for the grid
+WIDTH_SHARE = 0.75  # and of its width, beside the feature maps
 
 
 class DataViewController(QObject):
@@ -38,7 +39,9 @@ class DataViewController(QObject):
         self.dock.show()
         self.dock.raise_()
         if first and not self.dock.isFloating():
-            self.window.resizeDocks([self.dock], [int(self.window.height() * HEIGHT_SHARE)], Qt.Orientation.Vertical)
+            window = self.window
+            window.resizeDocks([self.dock], [int(window.height() * HEIGHT_SHARE)], Qt.Orientation.Vertical)
+            window.resizeDocks([self.dock], [int(window.width() * WIDTH_SHARE)], Qt.Orientation.Horizontal)
         if self.view._loaded_key != listing_key(self.document.project.training):
             self.view.load()
 

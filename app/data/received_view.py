@@ -13,8 +13,8 @@ from engine.tasks.segmentation import PALETTE
 from ..training.masks import DEFAULT_OPACITY, overlay
 from ..training.pictures import fitted_pixmap, to_qimage
 
-SIDE = 112  # logical px of the two large pictures
-STRIP_SIDE = 72
+SIDE = 96  # logical px of the two large pictures
+STRIP_SIDE = 64
 STRIP_COUNT = 6
 BOX_SCALE_MIN = 192  # boxes are drawn on a picture at least this large, so their lines stay thin
 
@@ -74,26 +74,30 @@ class ReceivedView(QWidget):
         self.opacity_label = QLabel("Mask &opacity")
         self.opacity_label.setBuddy(self.opacity)
 
+        # Compact enough for a bottom dock at 720 px: the pictures in one row with the words beside them.
         big = QGridLayout()
         for column, (title, picture) in enumerate((("Stored", self.before), ("Input (adapted)", self.after))):
             big.addWidget(QLabel(title), 0, column)
             big.addWidget(picture, 1, column)
-        big.setColumnStretch(2, 1)
-        strip = QHBoxLayout()
-        for picture in self.strip:
-            strip.addWidget(picture)
-        strip.addStretch(1)
+        side = QVBoxLayout()
+        side.addWidget(self.description)
+        side.addWidget(self.augment_note)
+        side.addStretch(1)
         controls = QHBoxLayout()
         controls.addWidget(self.new_seed)
         controls.addWidget(self.opacity_label)
         controls.addWidget(self.opacity, 1)
+        side.addLayout(controls)
+        big.addLayout(side, 0, 2, 2, 1)
+        big.setColumnStretch(2, 1)
+        strip = QHBoxLayout()
+        strip.addWidget(QLabel("Augmented\nas training\nwill do it:"))
+        for picture in self.strip:
+            strip.addWidget(picture)
+        strip.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(big)
-        layout.addWidget(self.description)
-        layout.addWidget(QLabel("Augmented as training will augment it:"))
         layout.addLayout(strip)
-        layout.addWidget(self.augment_note)
-        layout.addLayout(controls)
         layout.addStretch(1)
         self._show_opacity()
 

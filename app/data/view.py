@@ -101,28 +101,28 @@ class DataView(QWidget):
                               (self.problems, "Problems"), (self.hardest, "Hardest")):
             self.tabs.addTab(widget, title)
 
-        filters = QHBoxLayout()
+        # The source and the filters above grid and tabs: the grid itself can be narrow.
+        top = QHBoxLayout()
         class_label = QLabel("&Class")
         class_label.setBuddy(self.class_filter)
         split_label = QLabel("&Split")
         split_label.setBuddy(self.split_filter)
+        self.class_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.split_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for widget in (class_label, self.class_filter, split_label, self.split_filter, self.count):
-            filters.addWidget(widget)
-        filters.addStretch(1)
-        filters.addWidget(self.reload_button)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(filters)
-        left_layout.addWidget(self.grid, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
+            top.addWidget(widget)
+        top.addStretch(1)
+        top.addWidget(self.reload_button)
+        self.grid.setMinimumWidth(120)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.grid)
         splitter.addWidget(self.tabs)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.source)
+        layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.setAccessibleName("Data")
 
@@ -156,6 +156,13 @@ class DataView(QWidget):
         document.graph_changed.connect(self._settings_changed)
         document.project_replaced.connect(self._settings_changed)
         self._show_settings()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if not getattr(self, "_sized", False):  # the grid gets two fifths of the width the first time it shows
+            self._sized = True
+            width = max(self.width(), 400)
+            self.splitter.setSizes([int(width * 0.4), int(width * 0.6)])
+        super().showEvent(event)
 
     # --- the listing -----------------------------------------------------------------------------
 
