@@ -20,19 +20,18 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..data import DatasetError, dataset_info
+    from ..data import DatasetError
     from ..data.data_summary import summarise, summary_text
     from ..data.sample_index import open_samples
 
     try:
         shape = _input_shape(args.input) if args.input else None
-        if shape is None:
-            info = dataset_info(args.dataset, args.data_root)
-            size = info.native_size or (28, 28)
-            shape = (info.channels, *size)
-        samples = open_samples(args.dataset, input_shape=shape, val_fraction=args.val_fraction, seed=args.seed,
-                               root=args.data_root)
-        summary = summarise(samples, shape)
+        samples = open_samples(args.dataset, input_shape=shape or (1, 28, 28), val_fraction=args.val_fraction,
+                               seed=args.seed, root=args.data_root)
+        if shape is None and len(samples):  # the images' own channels and size (the first one's)
+            height, width, channels = samples.image(0).shape
+            shape = (channels, height, width)
+        summary = summarise(samples, shape or (1, 28, 28))
     except DatasetError as error:
         raise CommandError(str(error)) from None
     print(json.dumps(summary) if args.json else summary_text(summary))

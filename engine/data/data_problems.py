@@ -163,7 +163,7 @@ def box_problems(name: str, boxes: np.ndarray, num_classes: int) -> list[DataPro
         elif x1 <= x0 or y1 <= y0:
             problems.append(DataProblem("boxes", name, f"{where} is empty"))
         elif not 0 <= label < num_classes:
-            problems.append(DataProblem("boxes", name, f"{where} has class {label:g}; the set has {num_classes}"))
+            problems.append(DataProblem("boxes", name, f"{where} has a class the set does not list"))
     return problems
 
 

@@ -129,6 +129,10 @@ def open_samples(spec: str | os.PathLike, *, input_shape: Sequence[int] = (1, 28
             from .mask_samples import mask_folder_samples
 
             return mask_folder_samples(parsed.path, val_fraction, seed, set(exclude))
+        from .coco_samples import coco_folder_samples, is_coco_folder
+
+        if is_coco_folder(parsed.path):
+            return coco_folder_samples(parsed.path, val_fraction, seed, set(exclude))
         return _image_folder_samples(parsed.path, val_fraction, seed, set(exclude))
     return _named_samples(parsed, tuple(input_shape), val_fraction, seed, root)
 

@@ -180,3 +180,29 @@ def test_problems_are_listed_and_a_duplicate_is_excluded_and_included_again(qtbo
     window.document.undo_stack.undo()
     assert window.document.project.training.excluded_files == ["dogs/huge.png"]
     qtbot.waitUntil(lambda: not view._loading and len(view.samples) == listed - 1, timeout=LOAD_TIMEOUT_MS)
+
+
+def test_after_training_the_hardest_validation_samples_are_listed_and_exported(qtbot, window, tmp_path):
+    import csv
+
+    from .test_training import RUN_TIMEOUT_MS
+
+    view = open_data_view(qtbot, window, "digits")
+    for key, value in (("epochs", 1), ("batch_size", 128)):
+        set_training_setting(window.document, key, value)
+    view.tabs.setCurrentWidget(view.hardest)
+    with qtbot.waitSignal(window.training_ui.training_ended, timeout=RUN_TIMEOUT_MS):
+        assert window.training_ui.start_training(), window.training_ui.panel.message_label.text()
+    QTest.mouseClick(view.hardest.find, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.hardest.rows, timeout=LOAD_TIMEOUT_MS)
+    rows = view.hardest.rows
+    assert len(rows) == int((view.samples.split == 1).sum()) and rows[0].loss >= rows[-1].loss
+    assert view.hardest.table.item(0, 0).text() == view.samples.names[view.samples.indices(1)[rows[0].index]]
+    assert view.hardest.export.isEnabled()
+    assert view.export_hardest(str(tmp_path / "hardest.csv"))
+    with open(tmp_path / "hardest.csv", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert len(written) == len(rows) and written[0]["loss"] == f"{rows[0].loss:.4f}"
+    table = view.hardest.table  # a row picks its sample: Network input shows it
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(1, 0)).center())
+    assert view.current == int(view.samples.indices(1)[view.hardest.rows[1].index])

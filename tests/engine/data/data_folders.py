@@ -53,3 +53,21 @@ def mask_folder(root: Path, count: int = 6, size=(10, 12)) -> Path:
     write_image(root / "images" / "odd.png", noise(rng, size))
     write_image(root / "masks" / "odd.png", np.full(size, 7, np.uint8))
     return root
+
+
+def coco_folder(root: Path) -> Path:
+    """Four 20×10 images with COCO boxes; b.png's second box leaves the image; d.png is listed but missing."""
+    import json
+
+    rng = np.random.default_rng(2)
+    for name in ("a", "b", "c"):
+        write_image(root / "images" / f"{name}.png", noise(rng, (10, 20)))
+    images = [{"id": i, "file_name": f"{name}.png", "width": 20, "height": 10} for i, name in enumerate("abcd")]
+    annotations = [{"image_id": 0, "category_id": 7, "bbox": [2, 1, 10, 5]},
+                   {"image_id": 1, "category_id": 9, "bbox": [0, 0, 4, 4]},
+                   {"image_id": 1, "category_id": 7, "bbox": [15, 5, 10, 4]},
+                   {"image_id": 2, "category_id": 9, "bbox": [5, 5, 5, 5]}]
+    categories = [{"id": 7, "name": "cat"}, {"id": 9, "name": "dog"}]
+    (root / "annotations.json").write_text(json.dumps({"images": images, "annotations": annotations,
+                                                       "categories": categories}))
+    return root

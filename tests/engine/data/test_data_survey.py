@@ -94,7 +94,7 @@ def test_boxes_outside_their_image_or_empty_are_problems():
     boxes = np.array([[0, 0.1, 0.1, 0.5, 0.5], [1, 0.5, 0.5, 1.2, 0.9], [0, 0.4, 0.4, 0.4, 0.6], [5, .1, .1, .2, .2]])
     messages = [p.message for p in box_problems("a.png", boxes, num_classes=2)]
     assert len(messages) == 3
-    assert "reaches outside its image" in messages[0] and "is empty" in messages[1] and "class 5" in messages[2]
+    assert "reaches outside its image" in messages[0] and "is empty" in messages[1] and "a class the set does not list" in messages[2]
 
 
 def test_streamed_statistics_equal_numpy_over_the_training_split(tmp_path):
@@ -180,3 +180,25 @@ def test_boxes_move_with_a_flipped_image():
     for boxes in moved:
         np.testing.assert_allclose(boxes[:, 1], 1 - original[:, 3], atol=1e-6)  # x0 ← 1 − x1
         np.testing.assert_allclose(boxes[:, 2], original[:, 2], atol=1e-6)
+
+
+def test_a_coco_folder_lists_its_boxes_and_names_the_one_that_leaves_its_image(tmp_path):
+    from .data_folders import coco_folder
+
+    samples = open_samples(coco_folder(tmp_path / "coco"), seed=0)
+    assert samples.target == "boxes" and samples.class_names == ["cat", "dog"]
+    assert samples.names == ["images/a.png", "images/b.png", "images/c.png"]
+    assert samples.unreadable == [("images/d.png", "missing or not a readable image")]
+    np.testing.assert_allclose(samples.target_of(0), [[0, 0.1, 0.1, 0.6, 0.6]])
+    problems = scan_problems(samples)
+    boxes = [p for p in problems if p.kind == "boxes"]
+    assert [(p.name, "reaches outside its image" in p.message) for p in boxes] == [("images/b.png", True)]
+    assert [p.name for p in problems if p.kind == "unreadable"] == ["images/d.png"]
+
+
+def test_a_broken_coco_file_is_refused_in_one_sentence(tmp_path):
+    from engine.data import DatasetError
+
+    (tmp_path / "annotations.json").write_text('{"images": 3}')
+    with pytest.raises(DatasetError, match="is not a COCO annotation file"):
+        open_samples(tmp_path)
