@@ -170,7 +170,9 @@ def test_problems_are_listed_and_a_duplicate_is_excluded_and_included_again(qtbo
     view.problems.table.selectRow(row)
     QTest.mouseClick(view.problems.exclude, Qt.MouseButton.LeftButton)
     assert window.document.project.training.excluded_files == ["dogs/huge.png"]
+    assert window.document.undo_stack.undoText() == "Exclude 1 file(s) from training"
     assert view.problems.row_of("dogs/huge.png", "excluded") >= 0
+    assert "exclude" not in window.training_ui.panel.settings.editors  # the Problems tab is its editor
     qtbot.waitUntil(lambda: view.samples is not None and len(view.samples) == listed - 1 and not view._loading,
                     timeout=LOAD_TIMEOUT_MS)
     assert (root / "dogs" / "huge.png").exists()
@@ -194,7 +196,7 @@ def test_after_training_the_hardest_validation_samples_are_listed_and_exported(q
     with qtbot.waitSignal(window.training_ui.training_ended, timeout=RUN_TIMEOUT_MS):
         assert window.training_ui.start_training(), window.training_ui.panel.message_label.text()
     QTest.mouseClick(view.hardest.find, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: view.hardest.rows, timeout=LOAD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bool(view.hardest.rows), timeout=LOAD_TIMEOUT_MS)
     rows = view.hardest.rows
     assert len(rows) == int((view.samples.split == 1).sum()) and rows[0].loss >= rows[-1].loss
     assert view.hardest.table.item(0, 0).text() == view.samples.names[view.samples.indices(1)[rows[0].index]]
