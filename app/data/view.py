@@ -164,6 +164,11 @@ class DataView(QWidget):
             self.splitter.setSizes([int(width * 0.4), int(width * 0.6)])
         super().showEvent(event)
 
+    def cancel_jobs(self) -> None:
+        """Asks the statistics and the problem scan to stop at their next batch (the window is closing)."""
+        self.stats_job.cancel()
+        self.scan_job.cancel()
+
     # --- the listing -----------------------------------------------------------------------------
 
     @property

@@ -208,3 +208,25 @@ def test_after_training_the_hardest_validation_samples_are_listed_and_exported(q
     table = view.hardest.table  # a row picks its sample: Network input shows it
     QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualItemRect(table.item(1, 0)).center())
     assert view.current == int(view.samples.indices(1)[view.hardest.rows[1].index])
+
+
+def test_open_data_makes_a_folder_the_dataset_in_one_undoable_edit(qtbot, window, tmp_path):
+    root = imbalanced_folder(tmp_path / "pets", {"cats": 8, "dogs": 8}, channels=1)
+    assert window.data_view.open_action in window.menuBar().actions()[0].menu().actions()
+    assert window.data_view.choose_folder(str(root))  # what File ▸ Open Data… does with the chosen folder
+    assert window.document.project.training.dataset == str(root)
+    assert window.data_view.dock.isVisible()
+    qtbot.waitUntil(lambda: window.data_view.view.samples is not None and not window.data_view.view._loading,
+                    timeout=LOAD_TIMEOUT_MS)
+    assert len(window.data_view.view.samples) == 16
+    window.document.undo_stack.undo()
+    assert window.document.project.training.dataset == "digits"
+
+
+def test_closing_the_window_cancels_a_running_scan(qtbot, window):
+    view = open_data_view(qtbot, window, "shapes:5000")
+    QTest.mouseClick(view.problems.scan, Qt.MouseButton.LeftButton)
+    window.document.undo_stack.setClean()
+    window.close()
+    qtbot.waitUntil(lambda: not view.scan_job.running, timeout=LOAD_TIMEOUT_MS)
+    assert view.problems.summary.text() == "Cancelled: scan again to see problems."
