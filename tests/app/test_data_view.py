@@ -230,3 +230,23 @@ def test_closing_the_window_cancels_a_running_scan(qtbot, window):
     window.close()
     qtbot.waitUntil(lambda: not view.scan_job.running, timeout=LOAD_TIMEOUT_MS)
     assert view.problems.summary.text() == "Cancelled: scan again to see problems."
+
+
+def test_detection_boxes_are_drawn_on_the_sample_and_its_augmented_versions(qtbot, window):
+    from app.training.settings_command import set_task
+
+    set_task(window.document, "detection")
+    view = open_data_view(qtbot, window, "det-shapes:40")
+    set_training_setting(window.document, "augment_flip", True)
+    view.grid.setFocus()
+    QTest.keyClick(view.grid, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: view.received.received is not None and view.received.received.target is not None)
+    received = view.received.received
+    assert len(received.target) and len(received.augmented) == 6
+    pictures = view.received.pictures()
+    # Drawn on a picture at least 192 px wide (thin lines), in the class's colour.
+    assert pictures["after"].width() >= 192 and not view.received.opacity.isVisibleTo(view)
+    flipped = [i for i, (image, _) in enumerate(received.augmented) if not np.allclose(image, received.adapted)]
+    assert flipped
+    moved = received.augmented[flipped[0]][1]
+    assert not np.allclose(moved[:, 1:], received.target[received.target[:, 0] >= 0][:, 1:])
