@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPointF, QRectF, QSize, QStringListModel, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
@@ -19,32 +19,33 @@ CACHE_SIZE = 4000  # thumbnails kept (a few screens' worth)
 SAMPLE_ROLE = Qt.ItemDataRole.UserRole + 1  # the sample's index in the SampleIndex
 
 
-class SampleGridModel(QAbstractListModel):
-    """The samples that pass the class and split filters, in order; thumbnails made on request."""
+class SampleGridModel(QStringListModel):
+    """The samples that pass the class and split filters, in order; thumbnails made on request.
+
+    A string list model of empty strings underneath: Qt asks a list model for its row count several times
+    per painted cell, and this way C++ answers, not Python. Only ``data`` is Python's."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.samples: SampleIndex | None = None
         self.rows = np.zeros(0, dtype=np.int64)  # sample index of each row
+        self.count = 0
+        self.ratio = 1.0  # device pixels per logical one: thumbnails are made at the screen's resolution
         self._cache: OrderedDict[int, QImage] = OrderedDict()
         self.decoded = 0  # thumbnails made so far (tests check that scrolling does not make them all)
 
-    def set_samples(self, samples: SampleIndex | None) -> None:
-        self.beginResetModel()
-        self.samples = samples
+    def set_samples(self, samples: SampleIndex | None, ratio: float = 1.0) -> None:
+        self.samples, self.ratio = samples, ratio
         self._cache.clear()
-        self.rows = np.arange(len(samples), dtype=np.int64) if samples is not None else np.zeros(0, np.int64)
-        self.endResetModel()
+        self._show(np.arange(len(samples), dtype=np.int64) if samples is not None else np.zeros(0, np.int64))
 
     def set_filter(self, split: int | None, label: int | None) -> None:
-        if self.samples is None:
-            return
-        self.beginResetModel()
-        self.rows = self.samples.indices(split, label)
-        self.endResetModel()
+        if self.samples is not None:
+            self._show(self.samples.indices(split, label))
 
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802, B008 - Qt's name and default
-        return 0 if parent.isValid() else int(self.rows.shape[0])
+    def _show(self, rows: np.ndarray) -> None:
+        self.rows, self.count = rows, len(rows)
+        self.setStringList([""] * self.count)  # resets the model
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or self.samples is None:
@@ -66,7 +67,7 @@ class SampleGridModel(QAbstractListModel):
         return f"{samples.names[sample]}: {what}, {SPLIT_NAMES[samples.split[sample]]}"
 
     def thumbnail(self, sample: int) -> QImage:
-        """The sample as a small QImage (the delegate scales it as it paints: no scaled copy per item)."""
+        """The sample as a QImage at the cell's size, made on first request; the latest CACHE_SIZE are kept."""
         cached = self._cache.get(sample)
         if cached is not None:
             self._cache.move_to_end(sample)
@@ -74,9 +75,12 @@ class SampleGridModel(QAbstractListModel):
         assert self.samples is not None
         try:
             thumbnail = _qimage(self.samples.image(sample))
-            if max(thumbnail.width(), thumbnail.height()) > 2 * THUMB_SIDE:  # a photo: shrink it once, smoothly
-                thumbnail = thumbnail.scaled(2 * THUMB_SIDE, 2 * THUMB_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
-                                             Qt.TransformationMode.SmoothTransformation)
+            # Scaled once to the cell's device pixels, so painting is a plain copy: growing, each pixel a crisp
+            # square (as the network sees it); shrinking a photo, smoothed.
+            side = round(THUMB_SIDE * self.ratio)
+            growing = thumbnail.width() < side and thumbnail.height() < side
+            thumbnail = thumbnail.scaled(side, side, _KEEP_ASPECT, _FAST if growing else _SMOOTH_SCALE)
+            thumbnail.setDevicePixelRatio(self.ratio)
         except DatasetError:  # listed as readable, yet it fails now (changed on disk): a red square
             thumbnail = QImage(4, 4, QImage.Format.Format_RGB888)
             thumbnail.fill(QColor("#b03030"))
@@ -88,9 +92,9 @@ class SampleGridModel(QAbstractListModel):
 
 
 class ThumbnailDelegate(QStyledItemDelegate):
-    """Draws each thumbnail straight into its cell, fitted and centred: growing, each pixel stays a crisp
-    square (as the network sees it); the current sample gets the highlight colour's frame. It asks the model
-    for the image directly (no QVariant round trip), since it paints hundreds of cells a frame."""
+    """Draws each thumbnail (already at the cell's size) centred in its cell; the current sample gets the
+    highlight colour's frame. It asks the model for the image directly (no QVariant round trip), since it
+    paints hundreds of cells a frame."""
 
     def __init__(self, model: SampleGridModel, parent=None) -> None:
         super().__init__(parent)
@@ -99,19 +103,14 @@ class ThumbnailDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         model = self.grid_model
         row = index.row()
-        if model.samples is None or row >= len(model.rows):
+        if model.samples is None or row >= model.count:
             return
         image = model.thumbnail(int(model.rows[row]))
         rect = option.rect
-        side = rect.width() - 2 * CELL_MARGIN
-        scale = min(side / image.width(), side / image.height())
-        width, height = image.width() * scale, image.height() * scale
-        if scale < 1:
-            painter.setRenderHint(_SMOOTH, True)
-        painter.drawImage(QRectF(rect.x() + (rect.width() - width) / 2, rect.y() + (rect.height() - height) / 2,
-                                 width, height), image)
-        if scale < 1:
-            painter.setRenderHint(_SMOOTH, False)
+        ratio = image.devicePixelRatio()
+        width, height = image.width() / ratio, image.height() / ratio
+        painter.drawImage(QPointF(rect.x() + (rect.width() - width) / 2, rect.y() + (rect.height() - height) / 2),
+                          image)
         if option.state & _SELECTED:
             painter.setPen(QPen(option.palette.highlight().color(), 2))
             painter.drawRect(QRectF(rect).adjusted(1, 1, -1, -1))
@@ -121,7 +120,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
 
 
 # Qt's enum members looked up once: PySide6 resolves each attribute access anew, in Python.
-_SMOOTH = QPainter.RenderHint.SmoothPixmapTransform
+_KEEP_ASPECT = Qt.AspectRatioMode.KeepAspectRatio
+_FAST, _SMOOTH_SCALE = Qt.TransformationMode.FastTransformation, Qt.TransformationMode.SmoothTransformation
 _SELECTED = QStyle.StateFlag.State_Selected
 _GREY, _RGB = QImage.Format.Format_Grayscale8, QImage.Format.Format_RGB888
 
@@ -156,12 +156,14 @@ class SampleGrid(QListView):
         self.setSpacing(0)
         self.setWordWrap(False)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # (a string list model is editable)
+        self.setDragEnabled(False)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setAccessibleName("Samples")
         self.selectionModel().currentChanged.connect(self._current_changed)
 
     def set_samples(self, samples: SampleIndex | None) -> None:
-        self.grid_model.set_samples(samples)
+        self.grid_model.set_samples(samples, self.devicePixelRatioF())
 
     def moveCursor(self, action, modifiers) -> QModelIndex:  # noqa: N802 - Qt override
         """Home and End go to the first and the last sample (a wrapping list's own End stays in the row)."""
