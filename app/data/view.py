@@ -72,7 +72,7 @@ class DataView(QWidget):
         self.input_shape = (1, 28, 28)
         self.current: int | None = None
         self.seed = 0
-        self._loaded_key: tuple | None = None
+        self.loaded_key: tuple | None = None
         self._loading = False
         self.hardest_names: list[str] | None = None
         self.stats_job = StreamedJob(jobs, self)
@@ -182,7 +182,7 @@ class DataView(QWidget):
             return
         config, shape = self.config, graph_input_shape(self.document.graph)
         self._loading = True
-        self._loaded_key = listing_key(config)
+        self.loaded_key = listing_key(config)
         self.source.setText(f"Listing {config.dataset}…")
         self.jobs.run(lambda: _load(config, shape), lambda result: self._loaded(result, shape), self._load_failed)
 
@@ -213,7 +213,7 @@ class DataView(QWidget):
         self.problems.show_excluded(list(samples.excluded))
         if len(samples):
             self.grid.setCurrentIndex(self.grid.model().index(0, 0))
-        if self._loaded_key != listing_key(self.config):
+        if self.loaded_key != listing_key(self.config):
             self.reload_timer.start()
 
     def _load_failed(self, error: BaseException) -> None:
@@ -231,7 +231,7 @@ class DataView(QWidget):
 
     def _settings_changed(self) -> None:
         self._show_settings()
-        if self._loaded_key is not None and listing_key(self.config) != self._loaded_key:
+        if self.loaded_key is not None and listing_key(self.config) != self.loaded_key:
             self.reload_timer.start()
 
     def _show_settings(self) -> None:
