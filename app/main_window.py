@@ -32,6 +32,7 @@ from .import_dialog import ModelImporter
 from .formatting import compact_text, count_text
 from .inspector import Inspector, NodePage
 from .issues_panel import IssuesPanel
+from .data.dock import install_data_view
 from .model_menu import ModelMenu
 from .palette import BlockPalette
 from .panels.outline import NetworkOutline
@@ -108,6 +109,9 @@ class MainWindow(QMainWindow):
         self.outline = NetworkOutline(self.document)
         self.outline_dock = self._dock("Outline", "outlineDock", self.outline, areas.RightDockWidgetArea)
         self.tabifyDockWidget(self.training_ui.dock("trainingDock"), self.outline_dock)
+        self.data_view = install_data_view(self, self.training_ui)  # File ▸ Open Data…, View Data…
+        self.tabifyDockWidget(self.issues_dock, self.data_view.dock)
+        self.data_view.dock.hide()
         self.inspector_dock.raise_()
 
         self._autosave = QTimer(self)
@@ -261,7 +265,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.new_action, self.open_action, self.open_preset_action])
+        file_menu.addActions([self.new_action, self.open_action, self.open_preset_action,
+                              self.data_view.open_action])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -306,6 +311,7 @@ class MainWindow(QMainWindow):
                               self.reset_zoom_action, self.zoom_selection_action])
         view_menu.addSeparator()
         view_menu.addActions([self.tidy_lr_action, self.tidy_tb_action])
+        view_menu.addAction(self.data_view.show_action)
         view_menu.addSeparator()
         minimap = self.canvas.minimap.toggle_action  # remembered: turned off, it stays off
         minimap.setChecked(self.settings.value("view/minimap", True, type=bool))
@@ -752,6 +758,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Stopping a run first; its end may reach the document only later, so no read-only check here.
+        self.data_view.view.cancel_jobs()  # a scan of a large folder must not hold the close up
         if not self.training_ui.confirm_close(self) or not self._ask_to_save():
             event.ignore()
             return

@@ -10,6 +10,11 @@ from typing import Any
 
 from .catalogue import ParamError, ParamSpec
 
+#: how the loss treats classes of different sizes (engine.data.balance)
+BALANCE_CHOICES = ("none", "weight", "resample")
+#: the exclusion list's length in characters: room for tens of thousands of file names
+MAX_EXCLUDE_CHARS = 4_000_000
+
 TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
     ParamSpec("dataset", "text", "digits", "A dataset name (digits, shapes, mnist, fashion-mnist, cifar10) "
               "or the path of an image folder with one sub-folder per class.", maximum=4096),
@@ -70,6 +75,15 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
     ParamSpec("hash_file_names", "bool", False, "Privacy: write a hash in place of each image file name in the "
               "run's notes and results (for file names that hold a patient's name or ID).",
               label="Hash file names", saved_at_default=False),
+    ParamSpec("balance", "choice", "none", "Classification, for classes with few images: weight the loss by "
+              "inverse class frequency, or resample so each class is drawn about equally often (the Data view "
+              "offers this).", label="Class balance", choices=BALANCE_CHOICES),
+    ParamSpec("normalisation", "text", "", "Per-channel mean and std the Input's images are normalised with, "
+              "'mean,… / std,…' (the Data view computes them over the training split); empty: computed when "
+              "the data loads.", label="Normalisation", maximum=400),
+    ParamSpec("exclude", "text", "", "Files of a dataset folder left out of training, one a line, relative to "
+              "the folder (the Data view's Problems list sets it); the files themselves stay.",
+              label="Excluded files", maximum=MAX_EXCLUDE_CHARS),
 )
 
 
@@ -102,6 +116,17 @@ class TrainingConfig:
     class_weights: str = ""
     target_sensitivity: float = 0.9
     hash_file_names: bool = False
+    balance: str = "none"
+    normalisation: str = ""
+    exclude: str = ""
+
+    @property
+    def excluded_files(self) -> list[str]:
+        return [line.strip() for line in self.exclude.splitlines() if line.strip()]
+
+    @property
+    def normalisation_values(self) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+        return parse_normalisation(self.normalisation) if self.normalisation.strip() else None
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:
@@ -117,6 +142,8 @@ class TrainingConfig:
                 raise ParamError(f"{key}: {error}") from None
         if checked.get("class_weights"):
             _check_class_weights(checked["class_weights"])
+        if checked.get("normalisation", "").strip():
+            parse_normalisation(checked["normalisation"])
         return cls(**checked)
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,3 +172,24 @@ def _check_class_weights(text: str) -> None:
     if not weights or not all(0 < weight < float("inf") for weight in weights):
         raise ParamError(f"class_weights: must be positive numbers separated by commas (e.g. 0.2,1,1), "
                          f"got {text[:40]!r}")
+
+
+def format_normalisation(mean, std) -> str:
+    """The ``normalisation`` setting's text for these per-channel values."""
+    return " / ".join(",".join(f"{value:.4f}" for value in values) for values in (mean, std))
+
+
+def parse_normalisation(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """'0.1307 / 0.3081' or '0.485,0.456,0.406 / 0.229,0.224,0.225' -> (mean, std); ParamError if not that."""
+    example = "e.g. '0.1307 / 0.3081' for grey images or '0.485,0.456,0.406 / 0.229,0.224,0.225' for colour"
+    try:
+        mean_text, std_text = text.split("/")
+        mean = tuple(float(part) for part in mean_text.split(","))
+        std = tuple(float(part) for part in std_text.split(","))
+    except ValueError:
+        raise ParamError(f"normalisation: write 'mean,… / std,…', {example}; got {text[:40]!r}") from None
+    if len(mean) != len(std) or len(mean) not in (1, 3):
+        raise ParamError(f"normalisation: give 1 or 3 means and as many stds, {example}; got {text[:40]!r}")
+    if not all(abs(m) < 1e6 for m in mean) or not all(0 < s < 1e6 for s in std):
+        raise ParamError(f"normalisation: means must be finite and stds positive, {example}; got {text[:40]!r}")
+    return mean, std

@@ -12,6 +12,10 @@ bars). Settings, autosaves and runs go to a temporary folder, so the user's own 
 
 ``--segmentation`` writes segmentation.png only.
 
+``--data`` writes the Data view only, on a generated folder of shapes whose triangles are few, with a copied
+file, a broken one and an odd-sized one: data.png (the grid and the class balance with its warning),
+data-input.png (what the network receives, augmented) and data-problems.png (the problems found).
+
 To look for clipped or cramped text at other sizes and in the dark theme, ``--size 1280x720 --theme dark
 --every-panel`` also writes confusion.png, gallery.png and palette-library.png (and the window fits a
 screen of that size, as on a laptop).
@@ -66,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
     parser.add_argument("--every-panel", action="store_true", help="also the confusion, gallery and My Blocks")
     parser.add_argument("--segmentation", action="store_true", help="only segmentation.png (unet-small training)")
+    parser.add_argument("--data", action="store_true", help="only the Data view: data.png, data-input.png, "
+                                                            "data-problems.png")
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -194,13 +200,72 @@ def main(argv: list[str] | None = None) -> int:
         else:
             QTimer.singleShot(500, lambda: wait_for_masks(deadline))
 
+    def open_data() -> None:
+        from app.training.settings_command import set_training_setting
+
+        folder = data_folder(scratch / "shapes")
+        window.start_page.preset_buttons["lenet5"].click()
+        for key in ("augment_crop", "augment_flip"):
+            set_training_setting(window.document, key, True)
+        window.palette_dock.hide()  # room for the grid beside the tabs
+        window.data_view.choose_folder(str(folder))
+        QTimer.singleShot(1000, lambda: wait_for_data(time.monotonic() + 120))
+
+    def wait_for_data(deadline: float) -> None:
+        view = window.data_view.view
+        if view.samples is None and time.monotonic() < deadline:
+            QTimer.singleShot(300, lambda: wait_for_data(deadline))
+            return
+        view.grid.setCurrentIndex(view.grid.model().index(7, 0))
+        view.tabs.setCurrentWidget(view.balance)
+        QTimer.singleShot(800, lambda: (save("data.png"), view.tabs.setCurrentWidget(view.received),
+                                        QTimer.singleShot(800, data_problems)))
+
+    def data_problems() -> None:
+        save("data-input.png")
+        view = window.data_view.view
+        view.tabs.setCurrentWidget(view.problems)
+        view.scan_problems()
+        QTimer.singleShot(1000, lambda: wait_for_problems(time.monotonic() + 120))
+
+    def wait_for_problems(deadline: float) -> None:
+        view = window.data_view.view
+        if view.scan_job.running and time.monotonic() < deadline:
+            QTimer.singleShot(300, lambda: wait_for_problems(deadline))
+            return
+        QTimer.singleShot(500, lambda: (save("data-problems.png"), window.document.undo_stack.setClean(), quit_()))
+
     def quit_() -> None:
         window.close()
         qt_app.quit()
 
-    QTimer.singleShot(1500, open_unet if args.segmentation else open_lenet)
+    first = open_unet if args.segmentation else open_data if args.data else open_lenet
+    QTimer.singleShot(1500, first)
     qt_app.exec()
     return 0
+
+
+def data_folder(root: Path) -> Path:
+    """Generated shapes as an image folder, one class far smaller than the others, with a few problems."""
+    import shutil
+
+    from engine.data.shapes import CLASS_NAMES, generate_shapes
+
+    images, labels = generate_shapes(600, (32, 32), seed=2)
+    kept = {name: 0 for name in CLASS_NAMES}
+    for image, label in zip(images, labels.tolist()):
+        name = CLASS_NAMES[label]
+        if name == "triangle" and kept[name] >= 9:
+            continue
+        pixels = np.ascontiguousarray((image.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))
+        folder = root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        QImage(pixels.data, 32, 32, 96, QImage.Format.Format_RGB888).save(str(folder / f"{kept[name]:03d}.png"))
+        kept[name] += 1
+    shutil.copy(root / "circle" / "000.png", root / "circle" / "copy-of-000.png")
+    (root / "square" / "broken.png").write_bytes(b"\x89PNG, but cut off")
+    QImage(160, 120, QImage.Format.Format_RGB888).save(str(root / "ring" / "wide.png"))
+    return root
 
 
 if __name__ == "__main__":

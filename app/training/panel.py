@@ -90,6 +90,7 @@ class TrainingPanel(QWidget):
     resume_requested = Signal()
     stop_requested = Signal()
     adapt_requested = Signal()
+    data_view_requested = Signal()  # the Data view (app.data): look at the dataset before training
     buttons_changed = Signal()  # Train/Pause/Stop changed enabled state or text (the toolbar mirrors them)
 
     def __init__(self, document, jobs: BackgroundJobs, parent: QWidget | None = None) -> None:
@@ -118,9 +119,17 @@ class TrainingPanel(QWidget):
         self.adapt_button.setToolTip("Set the Input's channels and the last Dense's units to fit the dataset "
                                      "(one undoable edit).")
         self.adapt_button.clicked.connect(self.adapt_requested)
+        self.data_view_button = QPushButton("View Data…")
+        self.data_view_button.setToolTip("Look at the dataset before training: samples, class balance, what the "
+                                         "network receives, statistics and problems.")
+        self.data_view_button.clicked.connect(self.data_view_requested)
+        fit_buttons = QHBoxLayout()
+        fit_buttons.addWidget(self.adapt_button)
+        fit_buttons.addWidget(self.data_view_button)
+        fit_buttons.addStretch(1)
         fit_row = QVBoxLayout()
         fit_row.addWidget(self.fit_label)
-        fit_row.addWidget(self.adapt_button, 0, Qt.AlignmentFlag.AlignLeft)
+        fit_row.addLayout(fit_buttons)
 
         self.settings = SettingsForm()
         self.settings.setting_changed.connect(self._change_setting)

@@ -18,6 +18,9 @@ from engine.config import TRAINING_SETTINGS, TrainingConfig
 from engine.tasks import TASKS, task_for
 
 SET_TRAINING_ID = 101  # QUndoCommand.id for merging; distinct from app.commands' ids
+#: settings changed by one click each (the Data view's remedies, exclusions, normalisation): each click is its
+#: own undo step, so Exclude then Include undoes to "excluded", not to before both
+UNMERGED = frozenset({"balance", "exclude", "normalisation"})
 MERGE_SECONDS = 2.0
 _TITLES = {spec.name: spec.title for spec in TRAINING_SETTINGS}
 
@@ -30,18 +33,32 @@ def describe(value: Any) -> str:
     return str(value) if value != "" else "(none)"
 
 
+def edit_text(config: TrainingConfig, key: str, value: Any) -> str:
+    """The undo entry's words; the exclusion list (maybe thousands of names) as what changed in it."""
+    if key == "exclude":
+        before = set(config.excluded_files)
+        after = {line.strip() for line in str(value).splitlines() if line.strip()}
+        added, removed = after - before, before - after
+        if added and not removed:
+            return f"Exclude {len(added)} file(s) from training"
+        if removed and not added:
+            return f"Include {len(removed)} file(s) in training again"
+        return f"Change the excluded files ({len(after)} now)"
+    return f"Set training {_TITLES.get(key, key).lower()} to {describe(value)}"
+
+
 class SetTrainingSettingCommand(QUndoCommand):
     """Sets one training setting of ``project``; ``value`` must already be valid."""
 
     def __init__(self, project, key: str, value: Any) -> None:
-        super().__init__(f"Set training {_TITLES.get(key, key).lower()} to {describe(value)}")
+        super().__init__(edit_text(project.training, key, value))
         self.project, self.key = project, key
         self.old: TrainingConfig = project.training
         self.new: TrainingConfig = project.training.replace(**{key: value})
         self.stamp = time.monotonic()
 
     def id(self) -> int:  # noqa: A003 - Qt's name
-        return SET_TRAINING_ID
+        return -1 if self.key in UNMERGED else SET_TRAINING_ID
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt override
         if not isinstance(other, SetTrainingSettingCommand) or other.key != self.key:

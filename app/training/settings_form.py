@@ -17,6 +17,8 @@ from app.param_editors import ParamEditor, editor_for
 from engine.config import TRAINING_SETTINGS, TrainingConfig
 
 DATASET_SETTINGS = ("dataset", "data_root")
+#: settings with their own editors elsewhere: the exclusion list is the Data view's Problems tab (app.data)
+NOT_IN_FORM = (*DATASET_SETTINGS, "exclude")
 
 
 def applies(key: str, config: TrainingConfig) -> bool:
@@ -40,7 +42,7 @@ class SettingsForm(QWidget):
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         for spec in TRAINING_SETTINGS:
-            if spec.name in DATASET_SETTINGS:
+            if spec.name in NOT_IN_FORM:
                 continue
             editor = editor_for(spec)
             editor.committed.connect(lambda value, key=spec.name: self.setting_changed.emit(key, value))

@@ -149,6 +149,7 @@ def load_dataset(
     download: bool = False,
     max_in_memory_bytes: int = DEFAULT_MAX_IN_MEMORY_BYTES,
     window: Window | None = None,
+    exclude: Sequence[str] = (),
 ) -> DataSplit:
     """Load a dataset adapted to the Input node's `input_shape` (C, H, W).
 
@@ -161,7 +162,8 @@ def load_dataset(
     $CONVCANVAS_DATA or ~/.cache/convcanvas/datasets); `download` lets
     torchvision fetch a missing set there. Sets whose adapted images exceed
     `max_in_memory_bytes` are streamed (StreamData) instead of held as
-    tensors (TensorData).
+    tensors (TensorData). `exclude` names files of a folder (relative to it)
+    that are left out of training (the project's exclusion list).
 
     `window` (the Input's window/level) maps the values of DICOM, NIfTI and
     16-bit images to 0..1 (None: each file's own window).
@@ -169,13 +171,13 @@ def load_dataset(
     Raises DatasetError with a message fit to show the user.
     """
     split = _load_dataset(spec, input_shape, val_fraction=val_fraction, seed=seed, root=root, download=download,
-                          max_in_memory_bytes=max_in_memory_bytes, window=window)
+                          max_in_memory_bytes=max_in_memory_bytes, window=window, exclude=exclude)
     split.window = window
     return split
 
 
 def _load_dataset(spec, input_shape, *, val_fraction, seed, root, download, max_in_memory_bytes,
-                  window) -> DataSplit:
+                  window, exclude) -> DataSplit:
     shape = check_input_shape(input_shape)
     check_val_fraction(val_fraction)
     parsed = parse_spec(spec)
@@ -186,13 +188,13 @@ def _load_dataset(spec, input_shape, *, val_fraction, seed, root, download, max_
         assert parsed.path is not None
         return load_findings_csv(parsed.path, shape, val_fraction=val_fraction, seed=seed, window=window)
     if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
-        return load_mask_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed, window=window)
+        return load_mask_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed, window=window,
+                                exclude=exclude)
     if parsed.kind == _FOLDER:
         assert parsed.path is not None
         return load_image_folder(
             parsed.path, shape, val_fraction=val_fraction, seed=seed, max_in_memory_bytes=max_in_memory_bytes,
-            window=window,
-        )
+            window=window, exclude=exclude)
 
     if parsed.kind == "seg-shapes":
         return _seg_shapes_split(parsed.count or SEG_SHAPES_DEFAULT_COUNT, shape, val_fraction, seed,

@@ -13,7 +13,7 @@ through the Input's window (engine.data.medical_files, engine.data.windowing). A
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,6 +153,15 @@ def scan_folder(path: str | os.PathLike) -> FolderScan:
     return scan
 
 
+def exclude_files(scan: FolderScan, exclude: Collection[str]) -> int:
+    """Drops from ``scan`` the files named (relative to its folder) in ``exclude``; how many it dropped."""
+    names = set(exclude)
+    kept = [(file, label) for file, label in zip(scan.files, scan.labels) if scan.relative(file) not in names]
+    dropped = len(scan.files) - len(kept)
+    scan.files, scan.labels = [file for file, _ in kept], [label for _, label in kept]
+    return dropped
+
+
 def _require_two_classes(root: Path, class_names: Sequence[str]) -> None:
     if len(class_names) < 2:
         raise DatasetError(
@@ -290,12 +299,18 @@ def load_image_folder(
     max_in_memory_bytes: int = DEFAULT_MAX_IN_MEMORY_BYTES,
     num_workers: int | None = None,
     window: Window | None = None,
+    exclude: Collection[str] = (),
 ) -> DataSplit:
     """Load an image folder as a stratified train/validation split; DICOM, NIfTI and 16-bit images
-    through ``window`` (None: each file's own)."""
+    through ``window`` (None: each file's own). ``exclude``: files (relative to the folder, as the Data view
+    lists them) the project leaves out of training; the files stay where they are."""
     shape = check_input_shape(input_shape)
     scan = scan_folder(path)
     notes = list(scan.notes)
+    if exclude:
+        left_out = exclude_files(scan, exclude)
+        if left_out:
+            notes.append(f"left out {left_out} file(s) the project excludes")
     _require_two_classes(scan.root, scan.class_names)
 
     probes = [probe_problem(p) for p in scan.files]

@@ -11,6 +11,7 @@ the pair skipped, and the count shown, as for classification folders.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,13 +135,18 @@ def _read_mask(path: Path, table: ClassTable | None, size: tuple[int, int]) -> t
 
 
 def load_mask_folder(path: str | os.PathLike, input_shape, *, val_fraction: float = 0.2,
-                     seed: int = 0, window=None) -> DataSplit:
+                     seed: int = 0, window=None, exclude: Collection[str] = ()) -> DataSplit:
     """Image+mask pairs; images may be DICOM, NIfTI or 16-bit, read through ``window`` (a
-    ``windowing.Window``; None: each file's own)."""
+    ``windowing.Window``; None: each file's own). ``exclude``: images (``images/NAME``, relative to the
+    folder) the project leaves out of training."""
     root = Path(path).expanduser()
     shape = check_input_shape(input_shape)
     table = read_class_table(root)
     pairs = _pairs(root)
+    if exclude:
+        names = set(exclude)
+        pairs.found = [(image, mask) for image, mask in pairs.found
+                       if f"images/{image.name}" not in names]
     images, masks, problems = [], [], list(pairs.problems)
     for image_path, mask_path in pairs.found:
         try:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from ..compiler import input_shape, input_window
 from ..config import TrainingConfig
 from ..data import DatasetInfo, DataSplit, dataset_info, load_dataset
+from ..data.normalisation import renormalise
 from ..graph import Graph
 from ..tasks import DEFAULT_TASK, task_for
 from .distributed import DistributedContext
@@ -46,9 +47,12 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
     notes = fit_graph_to_data(graph, info, adapt=adapt, task=task)
 
     def load() -> DataSplit:
-        return load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction,
+        data = load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction,
                             seed=config.seed, root=root, download=download and context.is_main,
-                            window=input_window(graph))
+                            window=input_window(graph), exclude=config.excluded_files)
+        if config.normalisation_values is not None:  # the project's own statistics (Data view)
+            renormalise(data, *config.normalisation_values)
+        return data
 
     if download and context.active:
         data = load() if context.is_main else None

@@ -33,6 +33,7 @@ from ..checkpoint import Checkpoint, load_checkpoint
 from ..compiler import compile_graph, input_shape
 from ..config import TrainingConfig
 from ..data import Augment, DataSplit
+from ..data.balance import EpochOrder, balanced_order, inverse_frequency_weights
 from ..finetune import set_train_mode
 from ..project import Project
 from ..tasks import task_for
@@ -232,6 +233,7 @@ class _Run:
         self.scaler = torch.amp.GradScaler("cuda") if amp else None
         self.autocast = (lambda: torch.autocast("cuda", dtype=torch.float16)) if amp else contextlib.nullcontext
         self.augment = augmentation_for(config)
+        self.resampled = self._resampling()
         self.first_epoch = 1
         self.best_epoch: int | None = None
         self.best_accuracy: float | None = None
@@ -250,10 +252,16 @@ class _Run:
             self.trial = StepTrial()
 
     def _loss_options(self) -> dict[str, Any]:
-        """Segmentation's own loss settings (Dice, class weights), multi-label's finding weights;
-        classification takes none."""
+        """Segmentation's own loss settings (Dice, class weights), multi-label's finding weights,
+        classification's class balance weights."""
         if self.task.target_kind == "findings":
             return {"class_weights": self._finding_weights()}
+        if self.task.target_kind == "label" and self.config.balance == "weight":
+            counts = torch.bincount(torch.as_tensor(self.data.train.labels), minlength=len(self.state.class_names))
+            weights = inverse_frequency_weights(counts.tolist())
+            self.state.notes.append("class balance: loss weighted by inverse class frequency ("
+                                    + ", ".join(f"{n} {w:.2f}" for n, w in zip(self.state.class_names, weights)) + ")")
+            return {"class_weights": weights}
         if self.task.target_kind != "mask":
             return {}
         weights = [float(w) for w in self.config.class_weights.split(",")] if self.config.class_weights else None
@@ -279,6 +287,17 @@ class _Run:
             raise TrainingError(f"class weights give {len(weights)} numbers but the dataset has "
                                 f"{len(self.state.class_names)} findings ({', '.join(self.state.class_names)}).")
         return weights
+    def _resampling(self) -> EpochOrder | None:
+        """The epoch order holder when the class balance setting asks to resample (classification, one process)."""
+        if self.config.balance != "resample" or self.task.target_kind != "label":
+            return None
+        if self.context.active:
+            self.state.notes.append("class balance: a distributed run does not resample; it trains on the "
+                                    "shuffled data as it is")
+            return None
+        self.state.notes.append("class balance: each epoch resamples the training images so every class is "
+                                "drawn about equally often")
+        return EpochOrder()
 
     def _choose_compile(self, graph) -> bool:
         """The fast path's choice: compile when this run is long enough to pay the compile back."""
@@ -376,8 +395,12 @@ class _Run:
         set_train_mode(self.model, self.frozen)  # frozen BatchNorm statistics stay put
         report_at = time.perf_counter() + self.trainer.report_interval
         window = _Window(time.perf_counter())
+        sampler = None
+        if self.resampled is not None:  # class balance by resampling: each class about equally often
+            self.resampled.order = balanced_order(self.data.train.labels, generator).tolist()
+            sampler = self.resampled
         batches = self.data.train.iter_batches(config.batch_size, shuffle=True, generator=generator,
-                                               augment=self.augment, shard=self.context.shard)
+                                               augment=self.augment, shard=self.context.shard, sampler=sampler)
         for images, labels in batches:
             images = images.to(self.device, non_blocking=True)
             labels = labels.to(self.device, non_blocking=True)

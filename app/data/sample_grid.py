@@ -1,0 +1,179 @@
+"""A virtualised grid of samples: the view asks only for the thumbnails it paints, and the model decodes
+each on first request and keeps the most recent ones, so 60,000 images scroll without being loaded."""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+from PySide6.QtCore import QModelIndex, QPointF, QRectF, QSize, QStringListModel, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from engine.data.errors import DatasetError
+from engine.data.sample_index import SPLIT_NAMES, SampleIndex
+
+
+THUMB_SIDE = 48  # logical px: an MNIST digit at under twice its size
+CELL_MARGIN = 3
+CACHE_SIZE = 4000  # thumbnails kept (a few screens' worth)
+SAMPLE_ROLE = Qt.ItemDataRole.UserRole + 1  # the sample's index in the SampleIndex
+
+
+class SampleGridModel(QStringListModel):
+    """The samples that pass the class and split filters, in order; thumbnails made on request.
+
+    A string list model of empty strings underneath: Qt asks a list model for its row count several times
+    per painted cell, and this way C++ answers, not Python. Only ``data`` is Python's."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.samples: SampleIndex | None = None
+        self.rows = np.zeros(0, dtype=np.int64)  # sample index of each row
+        self.count = 0
+        self.ratio = 1.0  # device pixels per logical one: thumbnails are made at the screen's resolution
+        self._cache: OrderedDict[int, QImage] = OrderedDict()
+        self.decoded = 0  # thumbnails made so far (tests check that scrolling does not make them all)
+
+    def set_samples(self, samples: SampleIndex | None, ratio: float = 1.0) -> None:
+        self.samples, self.ratio = samples, ratio
+        self._cache.clear()
+        self._show(np.arange(len(samples), dtype=np.int64) if samples is not None else np.zeros(0, np.int64))
+
+    def set_filter(self, split: int | None, label: int | None) -> None:
+        if self.samples is not None:
+            self._show(self.samples.indices(split, label))
+
+    def _show(self, rows: np.ndarray) -> None:
+        self.rows, self.count = rows, len(rows)
+        self.setStringList([""] * self.count)  # resets the model
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or self.samples is None:
+            return None
+        sample = int(self.rows[index.row()])
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self.thumbnail(sample)
+        if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.describe(sample)
+        if role == SAMPLE_ROLE:
+            return sample
+        return None
+
+    def describe(self, sample: int) -> str:
+        samples = self.samples
+        assert samples is not None
+        label = samples.labels[sample]
+        what = samples.class_names[label] if label >= 0 else samples.target
+        return f"{samples.names[sample]}: {what}, {SPLIT_NAMES[samples.split[sample]]}"
+
+    def thumbnail(self, sample: int) -> QImage:
+        """The sample as a QImage at the cell's size, made on first request; the latest CACHE_SIZE are kept."""
+        cached = self._cache.get(sample)
+        if cached is not None:
+            self._cache.move_to_end(sample)
+            return cached
+        assert self.samples is not None
+        try:
+            thumbnail = _qimage(self.samples.image(sample))
+            # Scaled once to the cell's device pixels, so painting is a plain copy: growing, each pixel a crisp
+            # square (as the network sees it); shrinking a photo, smoothed.
+            side = round(THUMB_SIDE * self.ratio)
+            growing = thumbnail.width() < side and thumbnail.height() < side
+            thumbnail = thumbnail.scaled(side, side, _KEEP_ASPECT, _FAST if growing else _SMOOTH_SCALE)
+            thumbnail.setDevicePixelRatio(self.ratio)
+        except DatasetError:  # listed as readable, yet it fails now (changed on disk): a red square
+            thumbnail = QImage(4, 4, QImage.Format.Format_RGB888)
+            thumbnail.fill(QColor("#b03030"))
+        self.decoded += 1
+        self._cache[sample] = thumbnail
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return thumbnail
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    """Draws each thumbnail (already at the cell's size) centred in its cell; the current sample gets the
+    highlight colour's frame. It asks the model for the image directly (no QVariant round trip), since it
+    paints hundreds of cells a frame."""
+
+    def __init__(self, model: SampleGridModel, parent=None) -> None:
+        super().__init__(parent)
+        self.grid_model = model
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        model = self.grid_model
+        row = index.row()
+        if model.samples is None or row >= model.count:
+            return
+        image = model.thumbnail(int(model.rows[row]))
+        rect = option.rect
+        ratio = image.devicePixelRatio()
+        width, height = image.width() / ratio, image.height() / ratio
+        painter.drawImage(QPointF(rect.x() + (rect.width() - width) / 2, rect.y() + (rect.height() - height) / 2),
+                          image)
+        if option.state & _SELECTED:
+            painter.setPen(QPen(option.palette.highlight().color(), 2))
+            painter.drawRect(QRectF(rect).adjusted(1, 1, -1, -1))
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 - Qt override
+        return QSize(THUMB_SIDE + 2 * CELL_MARGIN, THUMB_SIDE + 2 * CELL_MARGIN)
+
+
+# Qt's enum members looked up once: PySide6 resolves each attribute access anew, in Python.
+_KEEP_ASPECT = Qt.AspectRatioMode.KeepAspectRatio
+_FAST, _SMOOTH_SCALE = Qt.TransformationMode.FastTransformation, Qt.TransformationMode.SmoothTransformation
+_SELECTED = QStyle.StateFlag.State_Selected
+_GREY, _RGB = QImage.Format.Format_Grayscale8, QImage.Format.Format_RGB888
+
+
+def _qimage(pixels: np.ndarray) -> QImage:
+    """(H, W, 1 or 3) uint8 → a QImage owning a copy (app.training.pictures.to_qimage, without its per-call
+    enum look-ups: the grid makes hundreds a frame)."""
+    height, width, channels = pixels.shape
+    pixels = np.ascontiguousarray(pixels)
+    return QImage(pixels.data, width, height, channels * width, _GREY if channels == 1 else _RGB).copy()
+
+
+class SampleGrid(QListView):
+    """The grid; ``sample_chosen(index)`` when the user picks a sample (click, Enter, arrows)."""
+
+    sample_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid_model = SampleGridModel(self)
+        self.setModel(self.grid_model)
+        # List mode flowing left to right and wrapping is a grid whose layout, with uniform item sizes, is
+        # arithmetic: 60,000 items cost no per-item geometry (icon mode keeps a rectangle per item).
+        self.setViewMode(QListView.ViewMode.ListMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setMovement(QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setUniformItemSizes(True)
+        self.setItemDelegate(ThumbnailDelegate(self.grid_model, self))
+        self.setGridSize(QSize(THUMB_SIDE + 2 * CELL_MARGIN, THUMB_SIDE + 2 * CELL_MARGIN))
+        self.setSpacing(0)
+        self.setWordWrap(False)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # (a string list model is editable)
+        self.setDragEnabled(False)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setAccessibleName("Samples")
+        self.selectionModel().currentChanged.connect(self._current_changed)
+
+    def set_samples(self, samples: SampleIndex | None) -> None:
+        self.grid_model.set_samples(samples, self.devicePixelRatioF())
+
+    def moveCursor(self, action, modifiers) -> QModelIndex:  # noqa: N802 - Qt override
+        """Home and End go to the first and the last sample (a wrapping list's own End stays in the row)."""
+        rows = self.model().rowCount()
+        if rows and action == QAbstractItemView.CursorAction.MoveEnd:
+            return self.model().index(rows - 1, 0)
+        if rows and action == QAbstractItemView.CursorAction.MoveHome:
+            return self.model().index(0, 0)
+        return super().moveCursor(action, modifiers)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.sample_chosen.emit(int(current.data(SAMPLE_ROLE)))
