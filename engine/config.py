@@ -61,6 +61,10 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
               "small classes).", label="Dice loss"),
     ParamSpec("class_weights", "text", "", "Segmentation: one weight per class for the per-pixel loss, "
               "comma-separated (e.g. 0.2,1,1); empty: all 1.", label="Class weights", maximum=4096),
+    ParamSpec("metric_loss", "choice", "triplet", "Embedding: the metric-learning loss (pytorch-metric-learning): "
+              "triplet (margin 0.2, hardest pairs of each batch mined), contrastive (all pairs), or arcface "
+              "(angular margin on learned identity centres).", label="Embedding loss",
+              choices=("triplet", "contrastive", "arcface")),
 )
 
 
@@ -91,6 +95,7 @@ class TrainingConfig:
     augment_scale: float = 0.0
     dice: bool = False
     class_weights: str = ""
+    metric_loss: str = "triplet"
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:

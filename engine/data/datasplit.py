@@ -39,6 +39,8 @@ class DataSplit:
     suggested_augment: Augment = field(default_factory=Augment)
     #: "label" (labels are (N,) class indices) or "mask" (labels are (N, H, W) masks; engine.tasks)
     target: str = "label"
+    #: embedding only: verification pairs (i, j) into the validation order (LFW's pairs.txt); None: every pair
+    pairs: list[tuple[int, int]] | None = None
 
     @property
     def num_classes(self) -> int:

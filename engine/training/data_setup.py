@@ -42,12 +42,13 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
     In a distributed run with ``download``, rank 0 fetches the files before the others read them.
     """
     root = config.data_root or None
-    info = dataset_info(config.dataset, root)
+    target = task_for(task).target_kind  # a folder is read per identity for the embedding task
+    info = dataset_info(config.dataset, root, target=target)
     notes = fit_graph_to_data(graph, info, adapt=adapt, task=task)
 
     def load() -> DataSplit:
         return load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction,
-                            seed=config.seed, root=root, download=download and context.is_main)
+                            seed=config.seed, root=root, download=download and context.is_main, target=target)
 
     if download and context.active:
         data = load() if context.is_main else None

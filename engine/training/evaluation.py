@@ -22,6 +22,7 @@ def evaluate(
     autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
     sampler: Iterable[int] | None = None,
     task: Task | None = None,
+    pairs: list[tuple[int, int]] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, dict]:
     """Returns ``[loss × samples, correct, samples, counted]`` (float64) and the confusion matrix, both on
     the device, and the task's own validation metrics (engine.tasks; per-class IoU for segmentation).
@@ -33,7 +34,9 @@ def evaluate(
         from ..tasks import CLASSIFICATION as task
     was_training = model.training
     model.eval()
-    extra = task.metrics(num_classes, device)
+    # ``pairs``: the embedding task's verification pairs (LFW's pairs.txt) in the validation order.
+    extra = task.metrics(num_classes, device, pairs=pairs) if pairs is not None else task.metrics(num_classes, device)
+    criterion = task.validation_loss(criterion)
     totals = torch.zeros(4, dtype=torch.float64, device=device)
     confusion = torch.zeros(num_classes, num_classes, dtype=torch.int64, device=device)
     try:

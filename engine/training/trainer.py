@@ -36,6 +36,7 @@ from ..data import Augment, DataSplit
 from ..finetune import set_train_mode
 from ..project import Project
 from ..tasks import task_for
+from ..tasks.embedding import metric_names as embedding_metric_names
 from .callbacks import Callback, CallbackList, TrainingState
 from .results import FitResult
 from .control import PauseToken, StopToken
@@ -200,7 +201,10 @@ class _Run:
         state.class_names = list(data.class_names)
 
         torch.manual_seed(config.seed)
-        self.model = compile_graph(graph, analyze(graph, task=self.task.name), name=source.name).to(self.device)
+        analysis = analyze(graph, task=self.task.name)
+        self.output_shape = next((analysis.nodes[node.id].output_shape for node in graph.nodes_of_type("output")
+                                  if node.id in analysis.nodes), None)
+        self.model = compile_graph(graph, analysis, name=source.name).to(self.device)
         self.channels_last = config.fast and uses_channels_last(self.device)
         if self.channels_last:
             self.model = to_channels_last(self.model)
@@ -215,11 +219,12 @@ class _Run:
         state.batches_per_epoch = self.steps
         state.model = self.model
         self.trainable = trainable
-        self.optimizer = build_optimizer(trainable, config,
-                                         fused=config.fast and fused_optimizer_supported(self.device))
-        self.scheduler = build_scheduler(self.optimizer, config, self.steps)
         self.criterion = self.task.loss(num_classes=len(state.class_names), label_smoothing=config.label_smoothing,
                                         **self._loss_options()).to(self.device)
+        # A loss with weights of its own (ArcFace's identity centres) learns with the network.
+        self.optimizer = build_optimizer([*trainable, *self.criterion.parameters()], config,
+                                         fused=config.fast and fused_optimizer_supported(self.device))
+        self.scheduler = build_scheduler(self.optimizer, config, self.steps)
         amp, note = use_mixed_precision(self.device, config.mixed_precision or (
             config.fast and self.device.type == "cuda"))
         if note:
@@ -245,7 +250,11 @@ class _Run:
             self.trial = StepTrial()
 
     def _loss_options(self) -> dict[str, Any]:
-        """Segmentation's own loss settings (Dice, class weights); classification takes none."""
+        """Segmentation's own loss settings (Dice, class weights), the embedding's (which loss, the embedding's
+        size); classification takes none."""
+        if self.task.target_kind == "identity":
+            return {"metric_loss": self.config.metric_loss,
+                    "embedding_size": self.output_shape[0] if self.output_shape else 0}
         if self.task.target_kind != "mask":
             return {}
         weights = [float(w) for w in self.config.class_weights.split(",")] if self.config.class_weights else None
@@ -535,7 +544,7 @@ class _Run:
                  "images_per_second": float(train_totals[2]) / max(seconds, 1e-9),
                  # The task's scalar scores (mean IoU…) belong to the curves and the history too.
                  **{key: value for key, value in validation.items()
-                    if key in self._task_metric_names() and not isinstance(value, list)}}
+                    if key in self._task_metric_names() and not isinstance(value, (list, dict))}}
         state.history.append(entry)
         score = validation.get(self.task.score_name)
         is_best = validated and (self.best_accuracy is None or score > self.best_accuracy)
@@ -551,7 +560,8 @@ class _Run:
 
     def _task_metric_names(self) -> tuple[str, ...]:
         return {"mask": ("val_pixel_accuracy", "val_iou", "val_miou"),
-                "boxes": ("val_map50", "val_map", "val_ap")}.get(self.task.target_kind, ())
+                "boxes": ("val_map50", "val_map", "val_ap"),
+                "identity": embedding_metric_names()}.get(self.task.target_kind, ())
 
     def _validate(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
         """Each rank checks a disjoint share of the validation images; the counts are summed."""
@@ -560,7 +570,7 @@ class _Run:
         totals, confusion, task_metrics = evaluate(
             self.model, self.data.val, criterion=self.criterion, num_classes=len(self.state.class_names),
             batch_size=self.config.batch_size * 2, device=self.device, autocast=self.autocast, sampler=sampler,
-            task=self.task)
+            task=self.task, pairs=self.data.pairs)
         return self.context.sum_(totals).cpu(), self.context.sum_(confusion).cpu(), task_metrics
 
     def _write_checkpoints(self, epoch: int, is_best: bool) -> None:
