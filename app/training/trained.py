@@ -19,6 +19,7 @@ from engine.familiarity import REFERENCE_IMAGES, Familiarity
 from engine.graph import Graph
 from engine.data.image_files import open_image
 from engine.predict import Prediction, predict_images
+from engine.predict_embeddings import Verification, verify_files
 from engine.predict_masks import class_shares, segment_file
 from engine.tasks import DEFAULT_TASK
 from engine.training import ActivationGrid, probe_activations
@@ -110,6 +111,11 @@ def segment_image_file(trained: TrainedModel, path: str,
     grid = probe_activations(trained.model, node_name, image) if node_name is not None else None
     familiarity = familiarity_of(trained)
     return result, grid, familiarity.looks_familiar(image) if familiarity is not None else None
+
+
+def compare_image_files(trained: TrainedModel, first: str, second: str, threshold: float = 0.0) -> Verification:
+    """An embedding network's cosine similarity of two image files (the UI judges it at its threshold)."""
+    return verify_files(trained.model, first, second, trained.input_shape, trained.mean, trained.std, threshold)
 
 
 def familiarity_of(trained: TrainedModel) -> Familiarity | None:
