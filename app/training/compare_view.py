@@ -11,11 +11,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .feature_maps import IMAGE_FILTER
+from .pictures import fitted_pixmap, to_qimage
 
 PICTURE_SIDE = 120
+NEIGHBOUR_SIDE = 64
 
 
 class CompareBox(QWidget):
@@ -43,9 +45,15 @@ class CompareBox(QWidget):
                              "show the same identity.")
         self.result.setObjectName("verdict")
         self.result.setWordWrap(True)
+        self.neighbours_title = QLabel()
+        self.neighbours_title.setWordWrap(True)
+        self.neighbour_row = QHBoxLayout()
+        self.neighbour_labels: list[QLabel] = []
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addWidget(self.result)
+        layout.addWidget(self.neighbours_title)
+        layout.addLayout(self.neighbour_row)
         layout.addStretch(1)
 
     def add_image(self, path: str) -> None:
@@ -69,9 +77,29 @@ class CompareBox(QWidget):
             self.result.setText("Comparing…")
             self.pair_chosen.emit(self.paths[0], self.paths[1])
 
-    def show_similarity(self, similarity: float) -> None:
+    def show_similarity(self, similarity: float, neighbours: list = ()) -> None:
+        """The pair's similarity, and the first image's nearest validation images (``Neighbour``: image,
+        identity, similarity), most similar first."""
         self.similarity = similarity
         self._show_verdict()
+        self.show_neighbours(neighbours)
+
+    def show_neighbours(self, neighbours) -> None:
+        for label in self.neighbour_labels:
+            self.neighbour_row.removeWidget(label)
+            label.deleteLater()
+        self.neighbour_labels = []
+        self.neighbours_title.setText(
+            f"Nearest to the first image among the validation identities (the gallery): "
+            f"{', '.join(f'{n.identity} {n.similarity:+.2f}' for n in neighbours)}" if neighbours else "")
+        ratio = self.devicePixelRatioF()
+        for neighbour in neighbours:
+            label = QLabel()
+            label.setPixmap(fitted_pixmap(to_qimage(neighbour.image), QSize(NEIGHBOUR_SIDE, NEIGHBOUR_SIDE), ratio))
+            label.setToolTip(f"{neighbour.identity}: similarity {neighbour.similarity:+.3f}")
+            label.setAccessibleName(label.toolTip())
+            self.neighbour_row.addWidget(label)
+            self.neighbour_labels.append(label)
 
     def set_threshold(self, threshold: float) -> None:
         self.threshold = threshold
@@ -81,6 +109,7 @@ class CompareBox(QWidget):
     def show_error(self, message: str) -> None:
         self.similarity = None
         self.result.setText(message)
+        self.show_neighbours([])
 
     def verdict(self) -> str:
         return self.result.text()

@@ -517,7 +517,7 @@ class TrainingUi(QObject):
 
     def compare_files(self, first: str, second: str) -> None:
         """An embedding network's Try an Image: the two images' cosine similarity (the verdict follows the
-        Embeddings view's threshold)."""
+        Embeddings view's threshold) and the first image's nearest validation images."""
         from .trained import compare_image_files
 
         trained = self.trained
@@ -525,7 +525,7 @@ class TrainingUi(QObject):
             self.predict_view.compare.show_error(NO_MODEL_HINT)
             return
         self.jobs.run(lambda: compare_image_files(trained, first, second),
-                      lambda verification: self.predict_view.compare.show_similarity(verification.similarity),
+                      lambda found: self.predict_view.compare.show_similarity(found[0].similarity, found[1]),
                       lambda error: self.predict_view.compare.show_error(_message(error)))
 
     def _show_mask_prediction(self, result) -> None:

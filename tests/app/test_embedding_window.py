@@ -90,6 +90,11 @@ def test_a_run_draws_the_roc_and_identity_map_and_try_an_image_compares_two_imag
     compare.set_image(1, second)
     qtbot.waitUntil(lambda: compare.similarity is not None, timeout=30_000)
     assert compare.similarity < 1.0 and compare.verdict().startswith("Different identities")
+    # The first image's nearest neighbours among the validation images (the gallery), most similar first.
+    assert len(compare.neighbour_labels) == 5
+    assert compare.neighbours_title.text().startswith("Nearest to the first image among the validation")
+    shown = [float(part.rsplit(" ", 1)[1]) for part in compare.neighbours_title.text().split(": ", 1)[1].split(", ")]
+    assert shown == sorted(shown, reverse=True)
     QTest.keyClick(view.slider, Qt.Key.Key_Home)  # threshold −1: everything is accepted
     assert compare.verdict().startswith("Same identity") and "threshold -1.000" in compare.verdict()
 

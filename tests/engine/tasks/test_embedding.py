@@ -155,3 +155,13 @@ def test_batch_accuracy_is_leave_one_out_nearest_neighbour_among_images_with_a_p
     labels = torch.tensor([0, 0, 1, 1, 2])  # image 3's nearest is identity 0's; image 4 has no partner
     hits, counted = nearest_neighbour_hits(embeddings, labels)
     assert (int(hits), int(counted)) == (2, 4)
+
+
+def test_nearest_neighbours_ranks_the_gallery_by_cosine_similarity():
+    from engine.predict_embeddings import nearest_neighbours
+
+    gallery = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.7, 0.7], [-1.0, 0.0]])
+    found = nearest_neighbours(torch.tensor([1.0, 0.1]), gallery, k=3)
+    assert [index for index, _ in found] == [0, 2, 1]
+    assert found[0][1] == pytest.approx(float(nn.functional.cosine_similarity(gallery[:1], torch.tensor([[1.0, 0.1]]))))
+    assert len(nearest_neighbours(torch.tensor([1.0, 0.0]), gallery, k=10)) == 4
