@@ -201,7 +201,8 @@ class TrainingUi(QObject):
             self.window.tabifyDockWidget(docks["curvesDock"], docks[name])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["filtersDock"])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["masksDock"])
-        self.window.tabifyDockWidget(docks["featureMapsDock"], docks["embeddingsDock"])
+        # The Embeddings dock stays out of tab groups: hidden (any project but an embedding one), a group
+        # of hidden docks would leave an empty, unnamed tab bar in the window.
         docks["curvesDock"].raise_()
         docks["featureMapsDock"].raise_()
         self.window.resizeDocks([docks["curvesDock"], docks["featureMapsDock"]], [280, 280], Qt.Orientation.Vertical)
