@@ -98,7 +98,8 @@ def summary_lines(result: FitResult) -> list[str]:
                   f"{result.best_epoch})" if best == "val_miou" else
                   f"{embedding_words(result.metrics)}, val loss {result.val_loss:.4f} (best AUC "
                   f"{result.best_val_accuracy:.3f} at epoch {result.best_epoch}; threshold at the EER "
-                  f"{result.metrics.get('val_threshold') or 0:.3f})" if best == "val_auc" else detection_summary(result))
+                  f"{result.metrics.get('val_threshold') or 0:.3f})" if best == "val_auc" else
+                  detection_summary(result))
     lines.append(f"{state} {result.epochs_completed} epoch(s) in {format_seconds(result.seconds)} on {result.device}: "
                  f"{validation}")
     if result.best_checkpoint is not None:

@@ -60,7 +60,8 @@ def generate_face_shapes(count: int, size: tuple[int, int], seed: int = 0) -> tu
     labels = torch.arange(people).repeat_interleave(IMAGES_PER_IDENTITY)
 
     def per_image(low: float, high: float, *shape: int) -> torch.Tensor:
-        return (low + (high - low) * torch.rand(count, *shape, generator=g)).view(count, *shape, *(1,) * (2 - len(shape)))
+        values = low + (high - low) * torch.rand(count, *shape, generator=g)
+        return values.view(count, *shape, *(1,) * (2 - len(shape)))  # broadcast over H×W
 
     # Pixel centres in a frame of -0.5..0.5 (the shorter side), then the pose: the face's own coordinates.
     scale = min(height, width)
@@ -80,7 +81,8 @@ def generate_face_shapes(count: int, size: tuple[int, int], seed: int = 0) -> tu
     background = per_image(0.1, 0.9, 3).view(count, 3, 1, 1).expand(count, 3, height, width).clone()
     face = _soft((torch.sqrt((u / b("face_w")) ** 2 + (v / b("face_h")) ** 2) - 1) * b("face_w"), pixel)
     # Hair: the part of the face above the hair line (a fraction of the face's height), plus a rim.
-    hair = _soft(torch.sqrt((u / (b("face_w") + 0.03)) ** 2 + ((v + 0.02) / (b("face_h") + 0.03)) ** 2) - 1, pixel / 0.4)
+    rim = torch.sqrt((u / (b("face_w") + 0.03)) ** 2 + ((v + 0.02) / (b("face_h") + 0.03)) ** 2) - 1
+    hair = _soft(rim, pixel / 0.4)
     hair = hair * _soft(v - b("hair_line") * b("face_h") * 1.6, pixel)
     images = paint(background, face, b("skin"))
     images = paint(images, hair, b("hair"))

@@ -30,4 +30,5 @@ def task_for(name: str) -> Task:
         raise TaskError(f"unknown task {name!r}: use one of {', '.join(TASK_NAMES)}") from None
 
 
-__all__ = ["CLASSIFICATION", "DEFAULT_TASK", "DETECTION", "EMBEDDING", "SEGMENTATION", "TASKS", "TASK_NAMES", "OutputProblem", "Task", "TaskError", "task_for"]
+__all__ = ["CLASSIFICATION", "DEFAULT_TASK", "DETECTION", "EMBEDDING", "SEGMENTATION", "TASKS", "TASK_NAMES",
+           "OutputProblem", "Task", "TaskError", "task_for"]

@@ -56,7 +56,8 @@ def test_a_classification_dataset_is_refused_for_the_embedding_task_with_the_fix
     from engine.training.errors import FitError
 
     project = Project(embedder(), "Faces", training=config(dataset="shapes"), task="embedding")
-    with pytest.raises((FitError, TrainingError), match=r"is for classification but the project's task is embedding: pick an embedding dataset \(face-shapes, lfw\)"):
+    expected = r"is for classification but the project's task is embedding: pick an embedding dataset \(face-shapes, lfw\)"
+    with pytest.raises((FitError, TrainingError), match=expected):
         Trainer(project).fit()
 
 
