@@ -87,7 +87,7 @@ def export_checkpoint(checkpoint: Checkpoint, format_name: str, path: str | os.P
             class_names=checkpoint.class_names, mean=checkpoint.mean, std=checkpoint.std,
             metrics=checkpoint.metrics, history=checkpoint.history, epoch=checkpoint.epoch,
             optimizer_state=checkpoint.optimizer_state, scheduler_state=checkpoint.scheduler_state,
-            config=checkpoint.config)]
+            config=checkpoint.config, loss_state=checkpoint.loss_state)]
     if format_name == "python":
         return list(export_python(checkpoint.project, checkpoint.model_state, path,
                                   class_names=checkpoint.class_names, mean=checkpoint.mean, std=checkpoint.std,

@@ -308,6 +308,8 @@ class _Run:
             raise TrainingError(f"the checkpoint has already trained {checkpoint.epoch} epochs and "
                                 f"{self.config.epochs} were asked for: ask for more epochs to continue it.")
         self.model.load_state_dict(checkpoint.model_state)
+        if checkpoint.loss_state:  # ArcFace's identity centres continue where they were
+            self.criterion.load_state_dict(checkpoint.loss_state)
         if checkpoint.optimizer_state is not None:
             self.optimizer.load_state_dict(checkpoint.optimizer_state)
         if checkpoint.scheduler_state is not None:
@@ -581,7 +583,7 @@ class _Run:
             class_names=self.state.class_names, mean=self.data.mean, std=self.data.std,
             metrics=self.last_metrics, history=self.state.history, epoch=epoch,
             optimizer_state=self.optimizer.state_dict(), scheduler_state=self.scheduler.state_dict(),
-            config=self.config.to_dict())
+            config=self.config.to_dict(), loss_state=self.criterion.state_dict() or None)
         self.last_written = self.paths.last
         if is_best:
             self.best_written = self.paths.best

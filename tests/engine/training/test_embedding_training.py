@@ -149,3 +149,20 @@ def test_exports_carry_the_threshold_and_the_python_export_compares_two_images(t
     result = verify_files(*args, threshold=0.9)
     assert result.similarity == pytest.approx(1.0, abs=1e-5) and result.same
     assert "the same identity (similarity 1.000 ≥ threshold 0.900)" == result.verdict()
+
+
+def test_a_resumed_arcface_run_continues_with_its_centres_exactly_as_an_uninterrupted_one(tmp_path):
+    def run(epochs: int, out, resume=None):
+        project = Project(embedder(), "Faces", training=config(metric_loss="arcface", epochs=epochs),
+                          task="embedding")
+        return Trainer(project, out=out).fit(resume=resume)
+
+    straight = run(2, tmp_path / "straight")
+    run(1, tmp_path / "first")
+    first = load_checkpoint(tmp_path / "first" / "last.pt")
+    assert set(first.loss_state) == {"loss.W"}
+    resumed = run(2, tmp_path / "resumed", resume=tmp_path / "first" / "last.pt")
+    for key, value in straight.model.state_dict().items():
+        torch.testing.assert_close(resumed.model.state_dict()[key], value, msg=key)
+    straight_w = load_checkpoint(tmp_path / "straight" / "last.pt").loss_state["loss.W"]
+    torch.testing.assert_close(load_checkpoint(tmp_path / "resumed" / "last.pt").loss_state["loss.W"], straight_w)
