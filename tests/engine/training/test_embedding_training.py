@@ -166,3 +166,27 @@ def test_a_resumed_arcface_run_continues_with_its_centres_exactly_as_an_uninterr
         torch.testing.assert_close(resumed.model.state_dict()[key], value, msg=key)
     straight_w = load_checkpoint(tmp_path / "straight" / "last.pt").loss_state["loss.W"]
     torch.testing.assert_close(load_checkpoint(tmp_path / "resumed" / "last.pt").loss_state["loss.W"], straight_w)
+
+
+def test_cli_predict_compares_two_images_of_an_embedding_checkpoint(face_project, tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    assert main(["train", face_project, "--out", str(tmp_path / "run")]) == 0
+    capsys.readouterr()
+    for name, seed in (("a.png", 1), ("b.png", 2)):
+        pixels = np.random.default_rng(seed).integers(0, 255, (20, 20, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(tmp_path / name)
+    best, a, b = str(tmp_path / "run" / "best.pt"), str(tmp_path / "a.png"), str(tmp_path / "b.png")
+    assert main(["predict", best, a, a, "--threshold", "0.99"]) == 0
+    assert capsys.readouterr().out.strip() == f"{a} vs {a}: the same identity (similarity 1.000 ≥ threshold 0.990)"
+    assert main(["predict", best, a, b, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["threshold"] == load_checkpoint(best).metrics["val_threshold"]
+    assert answer["same"] == (answer["similarity"] >= answer["threshold"])
+    assert main(["predict", best, a]) == 2
+    assert "compares two images: give exactly two, not 1" in capsys.readouterr().err
+    (tmp_path / "bad.png").write_bytes(b"no")
+    assert main(["predict", best, a, str(tmp_path / "bad.png")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.png" in err and err.count("\n") == 1
