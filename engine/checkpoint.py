@@ -55,6 +55,8 @@ class Checkpoint:
     scheduler_state: dict[str, Any] | None = None
     config: dict[str, Any] | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    loss_state: dict[str, torch.Tensor] | None = None
+    """The loss's own learned tensors (ArcFace's identity centres), for resuming; None for most tasks."""
 
 
 def save_checkpoint(
@@ -71,6 +73,7 @@ def save_checkpoint(
     optimizer_state: dict[str, Any] | None = None,
     scheduler_state: dict[str, Any] | None = None,
     config: dict[str, Any] | None = None,
+    loss_state: dict[str, torch.Tensor] | None = None,
 ) -> Path:
     """Writes a checkpoint atomically (readers never see half a file); returns its path."""
     payload = {
@@ -89,6 +92,7 @@ def save_checkpoint(
         "optimizer_state": optimizer_state,
         "scheduler_state": scheduler_state,
         "config": config,
+        **({"loss_state": dict(loss_state)} if loss_state else {}),
     }
     _check_plain(payload, "checkpoint")
     return atomic_torch_save(path, payload)
@@ -137,6 +141,10 @@ def checkpoint_from_payload(payload: Any, path: Path) -> Checkpoint:
         if not isinstance(payload.get(key), kind):
             raise CheckpointError(f"{path}: the checkpoint is damaged (field {key!r} is missing or of the "
                                   "wrong type)")
+    loss_state = payload.get("loss_state")
+    if loss_state is not None and not (isinstance(loss_state, dict) and
+                                       all(isinstance(value, torch.Tensor) for value in loss_state.values())):
+        raise CheckpointError(f"{path}: the checkpoint is damaged (loss_state holds non-tensor values)")
     if not all(isinstance(value, torch.Tensor) for value in payload["model_state"].values()):
         raise CheckpointError(f"{path}: the checkpoint is damaged (model_state holds non-tensor values)")
     try:
@@ -156,6 +164,7 @@ def checkpoint_from_payload(payload: Any, path: Path) -> Checkpoint:
         scheduler_state=payload.get("scheduler_state"),
         config=payload.get("config"),
         versions=dict(payload.get("versions") or {}),
+        loss_state=loss_state,
     )
 
 

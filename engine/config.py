@@ -84,6 +84,10 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
     ParamSpec("exclude", "text", "", "Files of a dataset folder left out of training, one a line, relative to "
               "the folder (the Data view's Problems list sets it); the files themselves stay.",
               label="Excluded files", maximum=MAX_EXCLUDE_CHARS),
+    ParamSpec("metric_loss", "choice", "triplet", "Embedding: the metric-learning loss (pytorch-metric-learning): "
+              "triplet (margin 0.2, hardest pairs of each batch mined), contrastive (all pairs), or arcface "
+              "(angular margin on learned identity centres).", label="Embedding loss",
+              choices=("triplet", "contrastive", "arcface")),
 )
 
 
@@ -127,6 +131,7 @@ class TrainingConfig:
     @property
     def normalisation_values(self) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
         return parse_normalisation(self.normalisation) if self.normalisation.strip() else None
+    metric_loss: str = "triplet"
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainingConfig:

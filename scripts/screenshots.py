@@ -10,7 +10,8 @@ its residual blocks collapsed), explainer.png (Help ▸ Learn Convolution) and s
 training on seg-shapes, the Masks dock in front: the probe image, its true and predicted masks, the IoU
 bars). Settings, autosaves and runs go to a temporary folder, so the user's own are untouched.
 
-``--segmentation`` writes segmentation.png only.
+``--segmentation`` writes segmentation.png only; ``--faces`` faces.png only (face-embedder-small training,
+the Embeddings view in front).
 
 ``--data`` writes the Data view only, on a generated folder of shapes whose triangles are few, with a copied
 file, a broken one and an odd-sized one: data.png (the grid and the class balance with its warning),
@@ -48,6 +49,8 @@ PRESETS = Path(__file__).resolve().parents[1] / "presets"
 SIZE = (1440, 900)
 #: Validated epochs of unet-small before its shot: the predicted mask has taken the shapes' outlines.
 SEGMENTATION_EPOCHS = 12
+#: Validated epochs of face-embedder-small before its shot: the identities have pulled apart on the map.
+FACES_EPOCHS = 5
 
 
 def use_screen_of(size: tuple[int, int], scratch: Path) -> None:
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--segmentation", action="store_true", help="only segmentation.png (unet-small training)")
     parser.add_argument("--data", action="store_true", help="only the Data view: data.png, data-input.png, "
                                                             "data-problems.png")
+    parser.add_argument("--faces", action="store_true", help="only faces.png (face-embedder-small training)")
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -234,12 +238,38 @@ def main(argv: list[str] | None = None) -> int:
             QTimer.singleShot(300, lambda: wait_for_problems(deadline))
             return
         QTimer.singleShot(500, lambda: (save("data-problems.png"), window.document.undo_stack.setClean(), quit_()))
+    def open_faces() -> None:
+        window.document.undo_stack.setClean()
+        window.open_preset(PRESETS / "face-embedder-small.cnn.json")
+        ui = window.training_ui
+        ui.dock("embeddingsDock").raise_()
+        ui.dock("trainingDock").raise_()  # its Task box says Embedding (faces)
+        window.palette_dock.hide()
+        window.resizeDocks([ui.dock("curvesDock"), ui.dock("embeddingsDock")], [480, 760], Qt.Orientation.Horizontal)
+        window.resizeDocks([ui.dock("embeddingsDock")], [420], Qt.Orientation.Vertical)
+        QTimer.singleShot(300, window.canvas.fit_to_view)
+        QTimer.singleShot(1000, train_faces)
+
+    def train_faces() -> None:
+        if not window.training_ui.start_training():
+            print("face-embedder-small did not start training:", window.training_ui.panel.message_label.text())
+        QTimer.singleShot(3000, lambda: wait_for_identities(time.monotonic() + 900))
+
+    def wait_for_identities(deadline: float) -> None:
+        """Some epochs validated: the ROC hugs the corner and the identities' clusters stand apart."""
+        view = window.training_ui.embeddings
+        if (view.epoch or 0) >= FACES_EPOCHS or time.monotonic() > deadline or not window.training_ui.is_training():
+            window.canvas.fit_to_view()
+            QTimer.singleShot(1000, lambda: (save("faces.png"), window.training_ui.stop_and_wait(),
+                                             QTimer.singleShot(1500, quit_)))
+        else:
+            QTimer.singleShot(500, lambda: wait_for_identities(deadline))
 
     def quit_() -> None:
         window.close()
         qt_app.quit()
 
-    first = open_unet if args.segmentation else open_data if args.data else open_lenet
+    first = open_faces if args.faces else open_unet if args.segmentation else open_data if args.data else open_lenet
     QTimer.singleShot(1500, first)
     qt_app.exec()
     return 0

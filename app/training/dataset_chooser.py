@@ -38,16 +38,19 @@ CHOICES = (
     ("seg-shapes", "Seg-shapes (generated, masks)"),
     ("voc", "Pascal VOC (segmentation masks)"),
     ("pets", "Oxford-IIIT Pet (masks)"),
+    ("face-shapes", "Face-shapes (generated identities)"),
+    ("lfw", "LFW (faces, from the data folder)"),
     (FOLDER, "Image folder…"),
 )
 TORCHVISION = ("mnist", "fashion-mnist", "cifar10")
 #: Sets read from the data folder that ConvCanvas does not download (VOC and Pet are large archives).
-LOCAL_ONLY = ("voc", "pets")
+LOCAL_ONLY = ("voc", "pets", "lfw")
 #: What an image folder holds, per task.
 FOLDER_HINTS = {
     "classification": "A folder with one sub-folder of images per class",
     "segmentation": "A folder holding images/ and masks/ (same file names)",
     "multilabel": "A CSV of image → findings (NIH ChestX-ray14 or CheXpert style), or medmnist:chestmnist",
+    "embedding": "A folder with one sub-folder of images per identity (LFW's layout; pairs.txt used if there)",
 }
 _MAX_CLASSES_LISTED = 12
 
@@ -67,7 +70,8 @@ def describe_info(info: DatasetInfo) -> str:
         names += f", … ({info.num_classes - _MAX_CLASSES_LISTED} more)"
     colour = {1: "grey", 3: "colour"}.get(info.channels, f"{info.channels}-channel")
     size = f"{info.native_size[0]}×{info.native_size[1]}" if info.native_size else "any size"
-    return (f"{info.num_classes} classes: {names}\n"
+    kind = "identities" if info.target == "identity" else "classes"
+    return (f"{info.num_classes} {kind}: {names}\n"
             f"{info.num_samples:,} {colour} images, {size} — {info.description}")
 
 
@@ -165,6 +169,8 @@ class DatasetChooser(QWidget):
         self.combo.blockSignals(False)
         if hasattr(self, "folder_edit"):
             self.folder_edit.setPlaceholderText(FOLDER_HINTS.get(task, FOLDER_HINTS[DEFAULT_TASK]))
+        if self._dataset:  # a folder reads as classes or as identities, by task: look it up again
+            self._look_up()
 
     def show_settings(self, dataset: str, data_root: str) -> None:
         """Shows the project's settings (after a load, undo or redo) and looks the dataset up if it changed."""
@@ -275,6 +281,7 @@ class DatasetChooser(QWidget):
 
         self._lookup_serial += 1
         serial, dataset, root = self._lookup_serial, self._dataset, self._data_root or None
+        target = task_for(self.task).target_kind if self.task else None
         self.info = None
         # The bundled set is described at once, without torch; the others once torch is ready.
         light = describable_without_torch(dataset)
@@ -288,7 +295,7 @@ class DatasetChooser(QWidget):
                 return info_without_torch(dataset)
             from engine.data import dataset_info  # the datasets' modules import torch
 
-            return dataset_info(dataset, root)
+            return dataset_info(dataset, root, target=target)
 
         self.info_label.setText("Looking at the dataset…")
         self.jobs.run(look_up, lambda info: self._on_info(serial, info),

@@ -54,12 +54,14 @@ _FILTERS = {
 
 
 def export_to(checkpoint_path: Path, format_name: str, target: Path,
-              preprocessing: bool = False) -> tuple[list[Path], str]:
+              preprocessing: bool = False, threshold: float | None = None) -> tuple[list[Path], str]:
     """Loads the checkpoint and writes ``format_name`` to ``target`` (runs on a background thread);
-    returns the files written and what the file takes (so the dialog can say which it did)."""
+    returns the files written and what the file takes (so the dialog can say which it did).
+    ``threshold``: an embedding network's verification threshold (the Embeddings view's)."""
     checkpoint = load_checkpoint(checkpoint_path)
     model = None if format_name in ("checkpoint", "python") else build_model(checkpoint)
-    written = export_checkpoint(checkpoint, format_name, target, model, preprocessing=preprocessing)
+    written = export_checkpoint(checkpoint, format_name, target, model, preprocessing=preprocessing,
+                                threshold=threshold)
     if format_name not in PREPROCESSING_FORMATS:
         return written, ""
     if not preprocessing:
@@ -69,8 +71,10 @@ def export_to(checkpoint_path: Path, format_name: str, target: Path,
 
 
 class ExportDialog(QDialog):
-    def __init__(self, checkpoint_path: Path, jobs: BackgroundJobs, parent: QWidget | None = None) -> None:
+    def __init__(self, checkpoint_path: Path, jobs: BackgroundJobs, parent: QWidget | None = None,
+                 threshold: float | None = None) -> None:
         super().__init__(parent)
+        self.threshold = threshold  # an embedding network's verification threshold, carried by the export
         self.setWindowTitle("Export trained network")
         self.checkpoint_path = Path(checkpoint_path)
         self.jobs = jobs
@@ -116,6 +120,12 @@ class ExportDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(source)
+        if threshold is not None:
+            note = QLabel(f"The export carries the verification threshold {threshold:+.3f} (cosine similarity; "
+                          "set in the Embeddings view); the Python export includes compare().")
+            note.setObjectName("thresholdNote")
+            note.setWordWrap(True)
+            layout.addWidget(note)
         layout.addLayout(formats)
         layout.addWidget(self.preprocessing_box)
         layout.addLayout(destination)
@@ -169,7 +179,9 @@ class ExportDialog(QDialog):
         self.progress.canceled.connect(lambda: self._cancel(staged))
         self.progress.show()
         self._staged = staged
-        self.jobs.run(lambda: export_to(self.checkpoint_path, format_name, staged.staged_target, preprocessing),
+        threshold = self.threshold
+        self.jobs.run(lambda: export_to(self.checkpoint_path, format_name, staged.staged_target, preprocessing,
+                                        threshold),
                       lambda outcome: self._finished(staged, outcome),
                       lambda error: self._failed(staged, error))
 

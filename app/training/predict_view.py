@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # imports torch, which the first window never waits for
 
 from ..canvas.style import WARNING
 from .feature_maps import IMAGE_FILTER, ChannelGrid, FeatureFrame, as_channel_maps
+from .compare_view import CompareBox
 from .gradcam_view import GradCamPanel
 from .mask_picture import MaskPicture
 
@@ -62,6 +63,9 @@ class PredictView(QWidget):
         self.gradcam_note.setWordWrap(True)
         self.gradcam_note.hide()
         self.segmentation = False
+        self.embedding = False
+        self.compare = CompareBox()  # an embedding network compares two images instead
+        self.compare.hide()
 
         self.class_labels: list[QLabel] = []
         self.bars: list[QProgressBar] = []
@@ -87,6 +91,7 @@ class PredictView(QWidget):
         left = QHBoxLayout()
         left.addWidget(self.gradcam, 0, Qt.AlignmentFlag.AlignTop)
         left.addWidget(self.mask_picture, 0, Qt.AlignmentFlag.AlignTop)
+        left.addWidget(self.compare, 1)
         self.scores = QWidget()
         self.scores.setLayout(scores)
         score_column = QVBoxLayout()
@@ -111,6 +116,7 @@ class PredictView(QWidget):
 
     def set_available(self, available: bool, reason: str = "") -> None:
         self.choose_button.setEnabled(available)
+        self.compare.setEnabled(available)
         self.setAcceptDrops(available)
         if not available:
             self.hint.setText(reason)
@@ -128,6 +134,17 @@ class PredictView(QWidget):
         self.gradcam_note.setVisible(segmentation)
         self.mask_picture.clear()
         self.gradcam.show_message("")
+
+    def set_embedding(self, embedding: bool) -> None:
+        """An embedding network compares two images: the compare box replaces the scores, Grad-CAM and the
+        single-image chooser."""
+        if embedding == self.embedding:
+            return
+        self.embedding = embedding
+        self.compare.setVisible(embedding)
+        self.choose_button.setVisible(not embedding)
+        for widget in (self.gradcam, self.scores):
+            widget.setVisible(not embedding and not self.segmentation)
 
     def show_mask_prediction(self, result: MaskResult, frame: FeatureFrame | None, familiar: bool = True) -> None:
         """A segmentation network's answer: the mask over the image, and each class's share of the pixels."""
@@ -202,7 +219,10 @@ class PredictView(QWidget):
             event.ignore()
             return
         event.acceptProposedAction()
-        self.image_chosen.emit(path)
+        if self.embedding:  # dropped images fill the pair to compare
+            self.compare.add_image(path)
+        else:
+            self.image_chosen.emit(path)
 
 
 def _dropped_image(mime) -> str | None:

@@ -97,7 +97,10 @@ def dataset_for_task(task: str, dataset: str) -> str:
     (a folder path always may), else the task's first (bundled or generated) set."""
     kinds = task_for(task).dataset_kinds
     known = {kind for other in TASKS.values() for kind in other.dataset_kinds}
-    return dataset if dataset in kinds or (dataset and dataset not in known) else kinds[0]
+    name = dataset.partition(":")[0].strip().lower()  # "seg-shapes:96" is seg-shapes, not a folder path
+    if name in kinds:
+        return dataset
+    return kinds[0] if name in known or not dataset else dataset
 
 
 class SetTaskCommand(QUndoCommand):

@@ -19,6 +19,7 @@ from engine.familiarity import REFERENCE_IMAGES, Familiarity
 from engine.graph import Graph
 from engine.data.image_files import open_image
 from engine.predict import Prediction, predict_images
+from engine.predict_embeddings import Verification, embed_batches, nearest_neighbours, verify_files
 from engine.predict_masks import class_shares, segment_file
 from engine.tasks import DEFAULT_TASK
 from engine.training import ActivationGrid, probe_activations
@@ -126,6 +127,36 @@ def segment_image_file(trained: TrainedModel, path: str,
     grid = probe_activations(trained.model, node_name, image) if node_name is not None else None
     familiarity = familiarity_of(trained)
     return result, grid, familiarity.looks_familiar(image) if familiarity is not None else None
+
+
+NEIGHBOURS = 5
+"""Validation images shown as the first image's nearest neighbours."""
+
+
+@dataclass
+class Neighbour:
+    image: np.ndarray
+    """(H, W, 3) uint8, as the network sees it (at the Input's size)."""
+    identity: str
+    similarity: float
+
+
+def compare_image_files(trained: TrainedModel, first: str, second: str,
+                        threshold: float = 0.0) -> tuple[Verification, list[Neighbour]]:
+    """An embedding network's cosine similarity of two image files (the UI judges it at its threshold), and
+    the first image's nearest neighbours among the validation images (the gallery), when they are at hand."""
+    verification = verify_files(trained.model, first, second, trained.input_shape, trained.mean, trained.std,
+                                threshold)
+    data = trained.data
+    gallery = getattr(data.val, "images", None) if data is not None else None
+    if gallery is None or len(gallery) == 0:
+        return verification, []
+    probe = embed_batches(trained.model, preprocess_file(first, trained)[None])[0]
+    found = nearest_neighbours(probe, embed_batches(trained.model, gallery), NEIGHBOURS)
+    pictures = display_images(gallery[[index for index, _ in found]], trained.mean, trained.std)
+    names = data.class_names
+    return verification, [Neighbour(picture, names[int(data.val.labels[index])], similarity)
+                          for picture, (index, similarity) in zip(pictures, found)]
 
 
 def familiarity_of(trained: TrainedModel) -> Familiarity | None:

@@ -21,7 +21,7 @@ from engine.compiler import input_shape, input_window
 from engine.data import DatasetError, DataSplit
 from engine.graph import Graph
 from engine.project import Project
-from engine.tasks import SEGMENTATION
+from engine.tasks import EMBEDDING, SEGMENTATION
 from engine.training import FitError, TrainingError
 
 from .adapt import adapt_document
@@ -29,6 +29,7 @@ from .background import BackgroundJobs
 from .clinical_view import ClinicalView
 from .confusion import ConfusionView
 from .curves import CurvesView
+from .embeddings import EmbeddingView
 from .explaining import GradCamExplainer
 from .feature_maps import FeatureFrame, FeatureMapView
 from .filters import FiltersView
@@ -73,9 +74,10 @@ READ_ONLY_NOTE = "Training: the network is read-only until the run ends"
 NO_MODEL_HINT = "Train a network (or open a checkpoint) to try it on your own images."
 
 
-def _data_key(config, graph: Graph) -> tuple:
-    """Runs with equal keys can share loaded data."""
-    return (config.dataset, config.data_root, input_shape(graph), input_window(graph), config.val_fraction, config.seed)
+def _data_key(config, graph: Graph, task: str) -> tuple:
+    """Runs with equal keys can share loaded data (a folder reads as classes or identities, by task)."""
+    return (config.dataset, config.data_root, input_shape(graph), input_window(graph), config.val_fraction,
+            config.seed, task)
 
 
 class TrainingUi(QObject):
@@ -107,6 +109,7 @@ class TrainingUi(QObject):
         self.gallery = GalleryView()
         self.predict_view = PredictView()
         self.masks = MaskView()
+        self.embeddings = EmbeddingView()
         self.mask_throttle = Throttle(MASK_INTERVAL_MS, self._show_latest_mask, self)
         self.probe = FeatureProbe(self.feature_maps, self.filters, self.jobs, self)
         self.predict_explainer = GradCamExplainer(self.predict_view.gradcam, self.jobs, lambda: self.trained, self)
@@ -192,6 +195,7 @@ class TrainingUi(QObject):
             ("Feature Maps", "featureMapsDock", self.feature_maps, bottom),
             ("Filters", "filtersDock", self.filters, bottom),
             ("Masks", "masksDock", self.masks, bottom),
+            ("Embeddings", "embeddingsDock", self.embeddings, bottom),
         )
         docks = {}
         for title, name, widget, area in specs:
@@ -205,6 +209,8 @@ class TrainingUi(QObject):
         for name, view in (("confusionDock", self.confusion), ("galleryDock", self.gallery),
                            ("filtersDock", self.filters)):
             docks[name].visibilityChanged.connect(view.show_pending)
+        # The Embeddings dock stays out of tab groups: hidden (any project but an embedding one), a group
+        # of hidden docks would leave an empty, unnamed tab bar in the window.
         docks["curvesDock"].raise_()
         docks["featureMapsDock"].raise_()
         self.window.resizeDocks([docks["curvesDock"], docks["featureMapsDock"]], [280, 280], Qt.Orientation.Vertical)
@@ -217,6 +223,8 @@ class TrainingUi(QObject):
         self.panel.stop_requested.connect(self.stop)
         self.panel.adapt_requested.connect(self.adapt_network)
         self.predict_view.image_chosen.connect(self.predict_file)
+        self.predict_view.compare.pair_chosen.connect(self.compare_files)
+        self.embeddings.threshold_changed.connect(self.predict_view.compare.set_threshold)
         self.gallery.image_chosen.connect(self._explain_validation_image)
         self.document.project_replaced.connect(self._on_project_replaced)
         self.document.project_replaced.connect(self._show_task_views)
@@ -226,14 +234,16 @@ class TrainingUi(QObject):
             self.canvas.node_clicked.connect(self.show_node)
 
     def _show_task_views(self) -> None:
-        """The Masks view is a segmentation project's (the app picks its views from the task)."""
-        segmentation = self.document.project.task == SEGMENTATION.name
-        masks = self.dock("masksDock")
-        if masks.toggleViewAction().isEnabled() != segmentation:
-            masks.toggleViewAction().setEnabled(segmentation)  # View ▸ Masks only where it shows something
-            masks.setVisible(segmentation)
-            if segmentation:
-                masks.raise_()
+        """The Masks view is a segmentation project's, the Embeddings view an embedding project's (the app
+        picks its views from the task)."""
+        for name, task in (("masksDock", SEGMENTATION.name), ("embeddingsDock", EMBEDDING.name)):
+            shown = self.document.project.task == task
+            dock = self.dock(name)
+            if dock.toggleViewAction().isEnabled() != shown:
+                dock.toggleViewAction().setEnabled(shown)  # View ▸ Masks only where it shows something
+                dock.setVisible(shown)
+                if shown:
+                    dock.raise_()
 
     def dock(self, object_name: str) -> QDockWidget:
         """One of ``docks`` by object name (``trainingDock``, ``curvesDock``, ``featureMapsDock``…)."""
@@ -268,7 +278,7 @@ class TrainingUi(QObject):
                                 f"{error.strerror or error}")
         from .worker import RunRequest
 
-        key = _data_key(config, snapshot.graph)
+        key = _data_key(config, snapshot.graph, snapshot.task)
         cached = self._data_cache[1] if self._data_cache and self._data_cache[0] == key else None
         self._start_run(RunRequest(snapshot, config, run_dir, download=self.panel.dataset.download, data=cached,
                                    resume=resume, threads=in_app_threads(getattr(self.window, "settings", None))))
@@ -297,6 +307,9 @@ class TrainingUi(QObject):
         self._show_status(f"{READ_ONLY_NOTE} · loading the data…")
         self.probe.attach_run(worker, request.project.graph)
         self.masks.clear()
+        self.embeddings.clear()
+        if request.project.task == EMBEDDING.name:
+            self.dock("embeddingsDock").raise_()  # the identities pulling apart is what the run is watched for
         if request.project.task == SEGMENTATION.name:
             worker.frame_ready.connect(self.mask_throttle.request)
             self.dock("masksDock").raise_()  # the mask sharpening is what a segmentation run is watched for
@@ -365,7 +378,8 @@ class TrainingUi(QObject):
 
         self._run_data = data
         if self.run is not None and not isinstance(data.train, StreamData):
-            self._data_cache = (_data_key(self.run.request.config, self.run.request.project.graph), data)
+            self._data_cache = (_data_key(self.run.request.config, self.run.request.project.graph,
+                                          self.run.request.project.task), data)
         self.probe.set_run_data(data)
         if data.target == "mask" and self.run is not None:
             self._probe_mask_of(data)
@@ -405,6 +419,8 @@ class TrainingUi(QObject):
             self.masks.show_iou(metrics["val_iou"], list(self._run_data.class_names), metrics["epoch"])
         if metrics.get("val_auc") and self._run_data is not None:
             self.clinical.show_metrics(metrics, list(self._run_data.class_names), f"epoch {metrics['epoch']}")
+        if metrics.get("val_roc"):  # an embedding run: the ROC and the map of the validation identities
+            self.embeddings.show_epoch(metrics, metrics["epoch"])
 
     def _on_run_finished(self, outcome: RunOutcome) -> None:
         from .trained import trained_from_run
@@ -431,9 +447,11 @@ class TrainingUi(QObject):
         how = "Stopped" if result.stopped else "Finished"
         headline = f"{how} after {result.epochs_completed} epoch(s) in {format_duration(result.seconds)}"
         if result.best_epoch is not None:  # some epoch was validated (not so with val_every, stopped early)
-            segmentation = self.run is not None and self.run.request.project.task == SEGMENTATION.name
-            headline += (f"; validation mean IoU {result.val_miou:.3f}" if segmentation
-                         else f"; validation accuracy {100 * result.val_accuracy:.1f} %")
+            task = self.run.request.project.task if self.run is not None else ""
+            auc = result.metrics.get("val_auc")
+            headline += (f"; validation mean IoU {result.val_miou:.3f}" if task == SEGMENTATION.name
+                         else f"; verification AUC {auc:.3f} on unseen identities" if task == EMBEDDING.name
+                         and auc is not None else f"; validation accuracy {100 * result.val_accuracy:.1f} %")
         if result.early_stopped:
             headline += " (early stopping: the validation loss stopped improving)"
         self.panel.show_status(headline + ".")
@@ -508,6 +526,19 @@ class TrainingUi(QObject):
         else:
             self.jobs.run(lambda: classify_file(trained, path, name), self._show_prediction, on_error)
 
+    def compare_files(self, first: str, second: str) -> None:
+        """An embedding network's Try an Image: the two images' cosine similarity (the verdict follows the
+        Embeddings view's threshold) and the first image's nearest validation images."""
+        from .trained import compare_image_files
+
+        trained = self.trained
+        if trained is None:
+            self.predict_view.compare.show_error(NO_MODEL_HINT)
+            return
+        self.jobs.run(lambda: compare_image_files(trained, first, second),
+                      lambda found: self.predict_view.compare.show_similarity(found[0].similarity, found[1]),
+                      lambda error: self.predict_view.compare.show_error(_message(error)))
+
     def _show_mask_prediction(self, result) -> None:
         mask, grid, familiar = result
         self.predict_view.show_mask_prediction(mask, FeatureFrame(grid.node, grid.images) if grid else None,
@@ -567,6 +598,9 @@ class TrainingUi(QObject):
         self.curves.begin_run(f"checkpoint {Path(path).name}")
         for entry in checkpoint.history:
             self.curves.add_validation_point(entry["epoch"], entry["val_loss"], entry["val_accuracy"])
+        if checkpoint.metrics.get("val_roc"):  # an embedding checkpoint: its last ROC and map, its threshold
+            self.embeddings.clear()
+            self.embeddings.show_epoch(checkpoint.metrics, checkpoint.epoch)
         if checkpoint.metrics.get("confusion"):
             self.confusion.show_confusion(checkpoint.metrics["confusion"], list(checkpoint.class_names),
                                           f"epoch {checkpoint.epoch} of the checkpoint")
@@ -592,8 +626,11 @@ class TrainingUi(QObject):
         def load() -> DataSplit:
             from engine.data import load_dataset
 
+            from engine.tasks import task_for
+
             return load_dataset(config.dataset, shape, val_fraction=config.val_fraction, seed=config.seed,
-                                root=config.data_root or None, window=input_window(project.graph))
+                                root=config.data_root or None, window=input_window(project.graph),
+                                target=task_for(project.task).target_kind)
 
         self.jobs.run(load, done, lambda _error: None)
 
@@ -612,7 +649,9 @@ class TrainingUi(QObject):
             return None
         from .export_dialog import ExportDialog
 
-        dialog = ExportDialog(checkpoint, self.jobs, self.window)
+        embedding = self.trained.task == EMBEDDING.name
+        dialog = ExportDialog(checkpoint, self.jobs, self.window,
+                              threshold=self.embeddings.threshold if embedding else None)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
@@ -621,6 +660,7 @@ class TrainingUi(QObject):
         has_model = self.trained is not None
         if has_model:  # what Try an Image shows follows the model's task (Grad-CAM is classification's)
             self.predict_view.set_segmentation(self.trained.task == SEGMENTATION.name)
+            self.predict_view.set_embedding(self.trained.task == EMBEDDING.name)
         self.export_action.setEnabled(has_model and self.trained.checkpoint is not None)
         self.predict_view.set_available(has_model and self.run is None, NO_MODEL_HINT)
 

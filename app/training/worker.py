@@ -36,6 +36,8 @@ from engine.data import DatasetError, DataSplit, StreamData, load_dataset
 from engine.fileio import WriteError
 from engine.predict import load_image_file
 from engine.project import Project
+from engine.tasks import task_for
+from engine.tasks.embedding import metric_names as embedding_metric_names
 from engine.training import (
     ActivationGrid,
     Callback,
@@ -206,7 +208,7 @@ class _Reporter(Callback):
     def on_epoch_end(self, state: TrainingState, metrics: dict[str, Any]) -> None:
         keys = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "confusion",
                 "per_class_accuracy", "best_epoch", "best_val_accuracy", "checkpoint", "seconds",
-                "images_per_second", "val_iou", "val_miou", "val_pixel_accuracy")
+                "images_per_second", "val_iou", "val_miou", "val_pixel_accuracy", *embedding_metric_names())
         self.worker.epoch_finished.emit({key: metrics.get(key) for key in keys})
 
 
@@ -305,11 +307,11 @@ class TrainingWorker(QObject):
             )
             result = trainer.fit(data, resume=request.resume)
             result.model.to("cpu")  # the GUI probes and predicts on the CPU (engine.predict expects it)
-            # Guesses for a classifier; for a segmentation network, masks and each image's IoU.
-            predictions = validation_predictions if data.target == "label" else validation_mask_predictions
-            # A multi-label run's findings have no single guess per image: its metrics are in the Clinical view.
-            stopped_or_findings = self.stop_token.stopped or data.target == "findings"
-            gallery = {} if stopped_or_findings else predictions(result.model, data, GALLERY_IMAGES)
+            # Guesses for a classifier; for a segmentation network, masks and each image's IoU (an embedding
+            # network has no per-image guess: its Embeddings view shows the run).
+            predictions = {"label": validation_predictions, "mask": validation_mask_predictions}.get(data.target)
+            gallery = {} if self.stop_token.stopped or predictions is None else predictions(result.model, data,
+                                                                                           GALLERY_IMAGES)
             return RunOutcome(result, data, request.run_dir, gallery)
         finally:
             # A run's data workers (and the forkserver) end with the run, finished, stopped or
@@ -320,7 +322,7 @@ class TrainingWorker(QObject):
         config, graph = self.request.config, self.request.project.graph
         data = load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction, seed=config.seed,
                             root=config.data_root or None, download=self.request.download,
-                            window=input_window(graph))
+                            window=input_window(graph), target=task_for(self.request.project.task).target_kind)
         for split in (data.train, data.val):
             if isinstance(split, StreamData):
                 # DataLoader workers must not fork a process that runs Qt threads.

@@ -6,6 +6,7 @@ import difflib
 from ..names import preview
 from .blocks import ACTIVATIONS, CORE_BLOCKS, format_shape
 from .channels import CHANNEL_BLOCKS
+from .embedding import EMBEDDING_BLOCKS
 from .gating import GATING_BLOCKS
 from .normalisation import NORMALISATION_BLOCKS
 from .resampling import RESAMPLING_BLOCKS
@@ -38,9 +39,10 @@ CATEGORY_TITLES: dict[str, str] = {
 
 ALL_BLOCKS: tuple[BlockSpec, ...] = (
     *CORE_BLOCKS, *RESAMPLING_BLOCKS, *CHANNEL_BLOCKS, *GATING_BLOCKS, *NORMALISATION_BLOCKS,
+    *EMBEDDING_BLOCKS,
 )
 """Every block type; each family module (resampling for segmentation, the modern families' channels,
-gating and normalisation) adds its tuple here."""
+gating and normalisation, the face task's embedding) adds its tuple here."""
 
 _BY_TYPE: dict[str, BlockSpec] = {spec.type_id: spec for spec in ALL_BLOCKS}
 

@@ -122,8 +122,19 @@ class ChannelSlice(nn.Module):
         return x[:, self.start:self.stop]
 
 
+class L2Normalize(nn.Module):
+    """Each sample's vector divided by its L2 length (``nn.functional.normalize(x, dim=1)``): an embedding."""
+
+    def __init__(self, eps: float = 1e-12):
+        super().__init__()
+        self.eps = eps
+
+    def forward(self, x):
+        return nn.functional.normalize(x, p=2.0, dim=1, eps=self.eps)
+
+
 CUSTOM_LAYERS: dict[str, type[nn.Module]] = {
     cls.__name__: cls for cls in (LayerNorm2d, PointwiseLinear, LayerScale, StochasticDepth, ChannelShuffle,
-                                  SpatialMean, ChannelSlice)
+                                  SpatialMean, ChannelSlice, L2Normalize)
 }
 """The classes a ``ModuleCall`` may name without ``nn.``; the exported source defines them."""

@@ -1,7 +1,8 @@
 """``convcanvas predict CKPT IMAGE... [--top K] [--json]``: classify image files, or segment them (a mask PNG
 beside each image, and each class's share of its pixels) when the checkpoint's task is segmentation, or
 detect objects (each box's class, score and corners, and a PNG with the boxes drawn beside each image)
-when it is detection."""
+when it is detection, or compare two images (their cosine similarity and the verdict at the threshold) when
+it is embedding."""
 from __future__ import annotations
 
 import json
@@ -22,6 +23,9 @@ def register(subparsers) -> None:
                         help="privacy: print a hash in place of each image's file name")
     parser.add_argument("--min-score", dest="min_score", type=float, default=0.3, metavar="S",
                         help="detection: show boxes scoring at least S, 0..1 (0.3)")
+    parser.add_argument("--threshold", type=float, metavar="COSINE",
+                        help="embedding: call two images the same identity from this cosine similarity (default: "
+                             "the checkpoint's equal-error threshold)")
     parser.set_defaults(handler=run)
 
 
@@ -37,6 +41,8 @@ def run(args) -> int:
         return run_segmentation(args, checkpoint, model)
     if checkpoint.project.task == "detection":
         return run_detection(args, checkpoint, model)
+    if checkpoint.project.task == "embedding":
+        return run_verification(args, checkpoint, model)
     try:
         predictions = predict_images(
             model, args.images, input_shape=input_shape(checkpoint.project.graph), mean=checkpoint.mean,
@@ -114,6 +120,30 @@ def run_detection(args, checkpoint, model) -> int:
                                 mean=checkpoint.mean, std=checkpoint.std, class_names=checkpoint.class_names,
                                 score_threshold=args.min_score)
     return _report(args, predictions, box_table)
+
+
+def run_verification(args, checkpoint, model) -> int:
+    from ..predict import ImageFileError
+    from ..predict_embeddings import verify_files
+    from ..tasks.embedding import DEFAULT_THRESHOLD
+
+    if len(args.images) != 2:
+        raise CommandError(f"an embedding checkpoint compares two images: give exactly two, not {len(args.images)}")
+    threshold = args.threshold if args.threshold is not None else checkpoint.metrics.get("val_threshold")
+    threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
+    if not -1.0 <= threshold <= 1.0:
+        raise CommandError(f"--threshold {threshold:g}: a cosine similarity lies between -1 and 1")
+    try:
+        result = verify_files(model, *args.images, input_shape(checkpoint.project.graph), checkpoint.mean,
+                              checkpoint.std, threshold)
+    except ImageFileError as error:
+        raise CommandError(str(error)) from None
+    if args.json:
+        print(json.dumps({"first": result.first, "second": result.second, "similarity": result.similarity,
+                          "threshold": result.threshold, "same": result.same}, ensure_ascii=False))
+    else:
+        print(f"{result.first} vs {result.second}: {result.verdict()}")
+    return 0
 
 
 def box_table(prediction) -> str:

@@ -26,6 +26,8 @@ def epoch_line(metrics: dict[str, Any], epochs: int) -> str:
         validation += f" mAP@.5 {metrics['val_map50']:.3f} mAP@[.5:.95] {metrics['val_map']:.3f}"
     elif "val_map50" in metrics and metrics["val_loss"] is not None:
         validation += " mAP n/a (install faster-coco-eval)"
+    if "val_auc" in metrics and metrics["val_loss"] is not None:  # embedding: verification and identification
+        validation = f"val loss {metrics['val_loss']:.4f} " + embedding_words(metrics)
     return (f"epoch {metrics['epoch']:>{width}}/{epochs}  "
             f"train loss {metrics['train_loss']:.4f} acc {metrics['train_accuracy']:6.1%}  "
             f"{validation}  lr {metrics['lr']:.2g}  {format_seconds(metrics['seconds'])}")
@@ -99,6 +101,9 @@ def summary_lines(result: FitResult) -> list[str]:
                   f"val mean ROC AUC {result.metrics.get('val_mean_auc') or 0:.3f}, per-finding accuracy "
                   f"{result.val_accuracy:.1%}, val loss {result.val_loss:.4f} (best mean AUC "
                   f"{result.best_val_accuracy:.3f} at epoch {result.best_epoch})" if best == "val_mean_auc" else
+                  f"{embedding_words(result.metrics)}, val loss {result.val_loss:.4f} (best AUC "
+                  f"{result.best_val_accuracy:.3f} at epoch {result.best_epoch}; threshold at the EER "
+                  f"{result.metrics.get('val_threshold') or 0:.3f})" if best == "val_auc" else
                   detection_summary(result))
     lines.append(f"{state} {result.epochs_completed} epoch(s) in {format_seconds(result.seconds)} on {result.device}: "
                  f"{validation}")
@@ -107,6 +112,16 @@ def summary_lines(result: FitResult) -> list[str]:
     if result.last_checkpoint is not None:
         lines.append(f"last checkpoint (to resume): {result.last_checkpoint}")
     return lines
+
+
+def embedding_words(metrics: dict[str, Any]) -> str:
+    """Verification (AUC, EER, TAR at FAR 1e-3) and identification (top-1, top-5) in one line."""
+    def share(key: str) -> str:
+        return "n/a" if metrics.get(key) is None else f"{metrics[key]:.1%}"
+
+    auc = "n/a" if metrics.get("val_auc") is None else f"{metrics['val_auc']:.3f}"
+    return (f"AUC {auc} EER {share('val_eer')} TAR@FAR=1e-3 {share('val_tar_at_far')} "
+            f"top-1 {share('val_top1')} top-5 {share('val_top5')}")
 
 
 def detection_summary(result: FitResult) -> str:

@@ -32,16 +32,19 @@ from .progress import ProgressPrinter, summary_lines
 
 # Flags that override a training setting of the same name.
 OVERRIDES = ("dataset", "data_root", "epochs", "batch_size", "lr", "seed", "device", "patience", "clip_grad",
-             "val_every", "class_weights", "target_sensitivity")
+             "val_every", "class_weights", "target_sensitivity", "metric_loss")
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("train", help="train a project's network on a dataset and save checkpoints")
     parser.add_argument("file", help="a project file (*.cnn.json)")
     parser.add_argument("--dataset", help="digits, shapes, mnist, fashion-mnist, cifar10, or an image folder; "
-                                          "for segmentation seg-shapes")
+                                          "for segmentation seg-shapes; for embedding face-shapes, lfw or a "
+                                          "folder per identity")
     parser.add_argument("--task", choices=TASK_NAMES,
                         help="what the network does (default: the project's task)")
+    parser.add_argument("--loss", dest="metric_loss", choices=("triplet", "contrastive", "arcface"),
+                        help="embedding task: the metric-learning loss (default: the project's)")
     parser.add_argument("--data-root", dest="data_root", metavar="DIR", help="where torchvision datasets are stored")
     parser.add_argument("--download", action="store_true", help="let torchvision download a missing dataset")
     parser.add_argument("--epochs", type=int, metavar="N", help="total epochs (when resuming: including those done)")
@@ -193,7 +196,8 @@ def json_summary(result) -> dict:
     return {"epochs": result.epochs_completed, "train_loss": number(result.train_loss),
             "val_loss": number(result.val_loss), "val_accuracy": number(result.val_accuracy),
             **({"val_miou": number(result.metrics["val_miou"])} if result.metrics.get("val_miou") is not None else {}),
-            **{key: number(result.metrics[key]) for key in ("val_map50", "val_map")
+            **{key: number(result.metrics[key]) for key in ("val_map50", "val_map", "val_auc", "val_eer",
+                                                             "val_tar_at_far", "val_threshold", "val_top1", "val_top5")
                if result.metrics.get(key) is not None},
             "checkpoint": str(checkpoint) if checkpoint else ""}
 

@@ -25,6 +25,10 @@ from .augment import Augment
 from .datasplit import DatasetInfo, DataSplit
 from .digits import digits_info, load_digits
 from .errors import DatasetError
+from .identities import IDENTITY_DATASET_NAMES, identity_folder_info, lfw_info, load_face_shapes, load_identity_folder
+from .identities import load_lfw, parse_face_count
+from .face_shapes import DEFAULT_COUNT as FACE_SHAPES_DEFAULT_COUNT
+from .face_shapes import face_shapes_info
 from .image_folder import image_folder_info, load_image_folder
 from .shapes import CLASS_NAMES as SHAPE_CLASSES
 from .shapes import DEFAULT_COUNT as SHAPES_DEFAULT_COUNT
@@ -63,6 +67,8 @@ _ALIASES = {
     "seg_shapes": "seg-shapes",
     "segshapes": "seg-shapes",
     "det_shapes": "det-shapes",
+    "face_shapes": "face-shapes",
+    "faceshapes": "face-shapes",
     "detshapes": "det-shapes",
     "vocsegmentation": "voc",
     "oxfordiiitpet": "pets",
@@ -77,7 +83,7 @@ FINDINGS_CSV = "findings-csv"
 class DatasetSpec:
     """A parsed spec: a named dataset (with its option) or an image folder."""
 
-    kind: str  # one of DATASET_NAMES or SEGMENTATION_DATASET_NAMES, or "folder"
+    kind: str  # one of DATASET_NAMES, SEGMENTATION_DATASET_NAMES, IDENTITY_DATASET_NAMES…, or "folder"
     path: Path | None = None  # for "folder"
     count: int | None = None  # for "shapes"
     option: str = ""  # for "medmnist": the spec as given (medmnist:FLAG or a .npz path)
@@ -104,7 +110,10 @@ def parse_spec(spec: str | os.PathLike) -> DatasetSpec:
         return DatasetSpec(FINDINGS_CSV, Path(text).expanduser())
     name, _, option = text.partition(":")
     name = _ALIASES.get(name.strip().lower(), name.strip().lower())
-    if name in (*DATASET_NAMES, *SEGMENTATION_DATASET_NAMES, *DETECTION_DATASET_NAMES) and not _looks_like_path(text):
+    if name in (*DATASET_NAMES, *SEGMENTATION_DATASET_NAMES, *DETECTION_DATASET_NAMES,
+                *IDENTITY_DATASET_NAMES) and not _looks_like_path(text):
+        if name == "face-shapes":
+            return DatasetSpec(name, count=parse_face_count(option) if option else FACE_SHAPES_DEFAULT_COUNT)
         if name == "shapes":
             return DatasetSpec(name, count=_shapes_count(option) if option else SHAPES_DEFAULT_COUNT)
         if name == "seg-shapes":
@@ -150,6 +159,7 @@ def load_dataset(
     max_in_memory_bytes: int = DEFAULT_MAX_IN_MEMORY_BYTES,
     window: Window | None = None,
     exclude: Sequence[str] = (),
+    target: str | None = None,
 ) -> DataSplit:
     """Load a dataset adapted to the Input node's `input_shape` (C, H, W).
 
@@ -167,6 +177,9 @@ def load_dataset(
 
     `window` (the Input's window/level) maps the values of DICOM, NIfTI and
     16-bit images to 0..1 (None: each file's own window).
+
+    `target="identity"` (the embedding task) reads a folder as one sub-folder per identity, split by
+    identity (engine.data.identities).
 
     Raises DatasetError with a message fit to show the user.
     """
@@ -187,6 +200,14 @@ def _load_dataset(spec, input_shape, *, val_fraction, seed, root, download, max_
     if parsed.kind == FINDINGS_CSV:
         assert parsed.path is not None
         return load_findings_csv(parsed.path, shape, val_fraction=val_fraction, seed=seed, window=window)
+    if parsed.kind == _FOLDER and parsed.path is not None and target == "identity":
+        return load_identity_folder(parsed.path, shape, val_fraction, seed, max_in_memory_bytes)
+    if parsed.kind == "face-shapes":
+        return load_face_shapes(parsed.count or FACE_SHAPES_DEFAULT_COUNT, shape, val_fraction, seed,
+                                max_in_memory_bytes)
+    if parsed.kind == "lfw":
+        return load_lfw(shape, root, download, val_fraction, seed, max_in_memory_bytes)
+
     if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
         return load_mask_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed, window=window,
                                 exclude=exclude)
@@ -282,7 +303,8 @@ def _det_shapes_split(count: int, shape: tuple[int, int, int], val_fraction: flo
                            suggested_augment=Augment(flip=True))
 
 
-def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None) -> DatasetInfo:
+def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None,
+                 target: str | None = None) -> DatasetInfo:
     """What a dataset holds (classes, channels, native size, count), found cheaply.
 
     Nothing is generated, downloaded or decoded: torchvision sets are
@@ -296,6 +318,12 @@ def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None)
     if parsed.kind == FINDINGS_CSV:
         assert parsed.path is not None
         return findings_csv_info(parsed.path)
+    if parsed.kind == _FOLDER and parsed.path is not None and target == "identity":
+        return identity_folder_info(parsed.path)
+    if parsed.kind == "face-shapes":
+        return face_shapes_info(parsed.count or FACE_SHAPES_DEFAULT_COUNT)
+    if parsed.kind == "lfw":
+        return lfw_info()
     if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
         return mask_folder_info(parsed.path)
     if parsed.kind == _FOLDER:

@@ -42,6 +42,8 @@ class DataSplit:
     #: the window/level (engine.data.windowing.Window) high-bit-depth files were read through; None: each
     #: file's own. Other files of the same run (a probe image) are read through it too.
     window: Any = None
+    #: embedding only: verification pairs (i, j) into the validation order (LFW's pairs.txt); None: every pair
+    pairs: list[tuple[int, int]] | None = None
 
     @property
     def num_classes(self) -> int:

@@ -14,6 +14,7 @@ from torch import nn
 from ..checkpoint import Checkpoint, build_model, save_checkpoint
 from ..compiler import example_input, input_shape, input_window
 from ..data import DatasetError
+from ..tasks import task_for
 from .common import ExportError
 from .onnx_format import export_onnx
 from .preprocessing import Preprocessing, preprocessing_of
@@ -63,15 +64,22 @@ def export_paths(format_name: str, path: str | os.PathLike) -> list[Path]:
 
 
 def export_checkpoint(checkpoint: Checkpoint, format_name: str, path: str | os.PathLike,
-                      model: nn.Module | None = None, *, preprocessing: bool = False) -> list[Path]:
+                      model: nn.Module | None = None, *, preprocessing: bool = False,
+                      threshold: float | None = None) -> list[Path]:
     """Writes ``checkpoint`` as ``format_name`` to ``path``; returns the files written.
 
     ``model`` is the checkpoint's network if already built. ``preprocessing``
     (TorchScript and ONNX): the file takes raw images (see ``preprocessing``).
+    ``threshold``: an embedding's verification threshold (default: the checkpoint's equal-error one), carried
+    as ONNX metadata, a TorchScript extra file and the Python export's ``THRESHOLD``.
     Raises ``ExportError`` (or ``CheckpointError`` if the network cannot be built).
     """
     if format_name not in FORMATS:
         raise ValueError(f"unknown export format {format_name!r} (known: {', '.join(FORMATS)})")
+    metrics = dict(checkpoint.metrics or {})
+    if threshold is not None:
+        metrics["val_threshold"] = threshold
+    metadata = task_for(checkpoint.project.task).export_metadata(metrics)
     raw = raw_image_preprocessing(checkpoint, format_name) if preprocessing else None
     if format_name == "checkpoint":
         return [save_checkpoint(
@@ -79,10 +87,11 @@ def export_checkpoint(checkpoint: Checkpoint, format_name: str, path: str | os.P
             class_names=checkpoint.class_names, mean=checkpoint.mean, std=checkpoint.std,
             metrics=checkpoint.metrics, history=checkpoint.history, epoch=checkpoint.epoch,
             optimizer_state=checkpoint.optimizer_state, scheduler_state=checkpoint.scheduler_state,
-            config=checkpoint.config)]
+            config=checkpoint.config, loss_state=checkpoint.loss_state)]
     if format_name == "python":
         return list(export_python(checkpoint.project, checkpoint.model_state, path,
-                                  class_names=checkpoint.class_names, mean=checkpoint.mean, std=checkpoint.std))
+                                  class_names=checkpoint.class_names, mean=checkpoint.mean, std=checkpoint.std,
+                                  metadata=metadata))
     graph = checkpoint.project.graph
     model = model if model is not None else build_model(checkpoint)
     example = example_input(graph, batch=1)
@@ -91,8 +100,8 @@ def export_checkpoint(checkpoint: Checkpoint, format_name: str, path: str | os.P
         if raw is not None:
             model, example = raw.around(model), raw.onnx_example()
         return [export_onnx(model, example, path, input_name=input_node.name, output_name=output_node.name,
-                            dynamic_size=raw is not None)]
-    return [export_torchscript(model, example, path, checkpoint.project, raw)]
+                            dynamic_size=raw is not None, metadata=metadata)]
+    return [export_torchscript(model, example, path, checkpoint.project, raw, metadata=metadata)]
 
 
 def raw_image_preprocessing(checkpoint: Checkpoint, format_name: str) -> Preprocessing:

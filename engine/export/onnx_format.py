@@ -61,6 +61,7 @@ def export_onnx(
     output_name: str = "output",
     exporters: tuple[str, ...] = EXPORTERS,
     dynamic_size: bool = False,
+    metadata: dict[str, str] | None = None,
 ) -> Path:
     """Exports ``model`` (in eval mode) to ONNX at ``path``, verified with onnxruntime.
 
@@ -68,6 +69,7 @@ def export_onnx(
     the file accepts any batch size; otherwise it is fixed to the example's.
     ``exporters`` are tried in order until one's file passes the checks.
     ``dynamic_size`` makes the height and width axes dynamic too (raw images).
+    ``metadata`` goes into the model's ``metadata_props`` (an embedding's threshold).
     """
     modules = require_onnx_packages()
     if example_input.dim() < 1 or example_input.shape[0] < 1:
@@ -91,6 +93,8 @@ def export_onnx(
                     else:
                         _export_dynamo(model, example, dynamic_batch, dynamic_size, input_name,
                                        output_name).save(str(temp), external_data=False)
+                if metadata:
+                    add_metadata(temp, modules["onnx"], metadata)
                 verify_onnx(temp, modules, input_name, cases)
                 return
             except Exception:
@@ -99,6 +103,16 @@ def export_onnx(
                 # Gone from this torch, or a network it cannot translate or reproduce: the next one.
 
     return atomic_write(path, write)
+
+
+def add_metadata(path: Path, onnx: ModuleType, metadata: dict[str, str]) -> None:
+    """Writes ``metadata`` into the ONNX file's ``metadata_props`` (read back with onnx or onnxruntime's
+    ``get_modelmeta().custom_metadata_map``)."""
+    model = onnx.load(str(path))
+    for key, value in metadata.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(model, str(path))
 
 
 def _export_torchscript_based(model: nn.Module, example: torch.Tensor, path: Path, dynamic_batch: bool,

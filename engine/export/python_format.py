@@ -36,6 +36,7 @@ def export_python(
     class_names: Sequence[str] | None = None,
     mean: Sequence[float] | None = None,
     std: Sequence[float] | None = None,
+    metadata: Mapping[str, str] | None = None,
 ) -> tuple[Path, Path]:
     """Writes the source to ``path`` and the weights to ``<stem>.pt`` beside it; returns both paths.
 
@@ -52,7 +53,8 @@ def export_python(
     except InvalidGraphError as error:
         raise ExportError(f"the network cannot be written as Python: {error.issues[0]}") from None
     source = _with_loader(source, class_name_for(name), weights_path.name, class_names, mean, std,
-                          task_for(project_or_graph.task if isinstance(project_or_graph, Project) else DEFAULT_TASK))
+                          task_for(project_or_graph.task if isinstance(project_or_graph, Project) else DEFAULT_TASK),
+                          dict(metadata or {}))
     try:  # never write a file that Python cannot import
         compile(source, str(source_path), "exec")
     except SyntaxError as error:
@@ -65,7 +67,8 @@ def export_python(
 
 
 def _with_loader(source: str, class_name: str, weights_name: str, class_names: Sequence[str] | None,
-                 mean: Sequence[float] | None, std: Sequence[float] | None, task: Task) -> str:
+                 mean: Sequence[float] | None, std: Sequence[float] | None, task: Task,
+                 metadata: dict[str, str] | None = None) -> str:
     """The generated source with constants and ``load()`` inserted before its ``__main__`` block."""
     lines = task.decode_source().splitlines()  # how to read the output: class scores or a mask
     if class_names is not None:
@@ -74,6 +77,9 @@ def _with_loader(source: str, class_name: str, weights_name: str, class_names: S
         lines.append("# Training normalised each input channel as (x - MEAN) / STD, with x on 0..1.")
         lines.append(f"MEAN = {tuple(float(v) for v in mean)!r}")
         lines.append(f"STD = {tuple(float(v) for v in std)!r}")
+    helpers = task.export_helpers(metadata or {})  # an embedding's THRESHOLD and compare()
+    if helpers:
+        lines += ["", "", *helpers] if lines else helpers
     if lines:
         lines += ["", ""]
     lines += [

@@ -14,6 +14,7 @@ TorchScript file: ``torchscript_archive`` reads its own exports as data.
 from __future__ import annotations
 
 import io
+import json
 import os
 import warnings
 from contextlib import contextmanager
@@ -28,6 +29,9 @@ from .common import ExportError, evaluation_mode, first_line
 from .preprocessing import Preprocessing, WithPreprocessing
 from .torchscript_archive import PROJECT_ENTRY
 
+METADATA_ENTRY = "metadata.json"
+"""The archive's extra file with what the task exports beside the network (an embedding's threshold)."""
+
 
 @contextmanager
 def _quiet_jit():
@@ -39,10 +43,12 @@ def _quiet_jit():
 
 
 def export_torchscript(model: nn.Module, example_input: torch.Tensor, path: str | os.PathLike,
-                       project: Project | None = None, preprocessing: Preprocessing | None = None) -> Path:
+                       project: Project | None = None, preprocessing: Preprocessing | None = None,
+                       metadata: dict[str, str] | None = None) -> Path:
     """Traces ``model`` (in eval mode) on ``example_input`` and writes it atomically to ``path``,
     with ``project`` (the network ``model`` was compiled from) inside for importing it back.
-    With ``preprocessing`` the file takes raw images (``WithPreprocessing``, compiled around the trace)."""
+    With ``preprocessing`` the file takes raw images (``WithPreprocessing``, compiled around the trace).
+    ``metadata`` (an embedding's threshold) is the extra file ``metadata.json``."""
     with evaluation_mode(model), _quiet_jit():
         try:
             with torch.no_grad():
@@ -52,6 +58,8 @@ def export_torchscript(model: nn.Module, example_input: torch.Tensor, path: str 
         except Exception as error:  # tracing failures come as many torch exception kinds
             raise ExportError(f"TorchScript tracing failed: {first_line(error)}") from error
         extra = {PROJECT_ENTRY: dumps_project(project)} if project is not None else {}
+        if metadata:
+            extra[METADATA_ENTRY] = json.dumps(metadata, indent=2)
         # To memory first: torch's C++ file writer aborts the whole process on a full disk.
         buffer = io.BytesIO()
         torch.jit.save(traced, buffer, _extra_files=extra)

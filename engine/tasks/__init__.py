@@ -1,4 +1,5 @@
-"""Tasks: everything that differs between classification, segmentation and detection, in one room.
+"""Tasks: everything that differs between classification, segmentation, detection
+and embedding (faces), in one room.
 
 The trainer, the CLI, the analysis and the app ask the project's task for the
 part that depends on it (output contract, loss, metrics, decoding, datasets,
@@ -12,10 +13,12 @@ from __future__ import annotations
 from .base import OutputProblem, Task, TaskError
 from .classification import CLASSIFICATION
 from .detection import DETECTION
+from .embedding import EMBEDDING
 from .multilabel import MULTILABEL
 from .segmentation import SEGMENTATION
 
-TASKS: dict[str, Task] = {task.name: task for task in (CLASSIFICATION, SEGMENTATION, DETECTION, MULTILABEL)}
+TASKS: dict[str, Task] = {task.name: task for task in (CLASSIFICATION, SEGMENTATION, DETECTION, MULTILABEL,
+                                                       EMBEDDING)}
 TASK_NAMES: tuple[str, ...] = tuple(TASKS)
 DEFAULT_TASK = CLASSIFICATION.name
 """Old project files (before the task existed) are classification."""
@@ -29,4 +32,5 @@ def task_for(name: str) -> Task:
         raise TaskError(f"unknown task {name!r}: use one of {', '.join(TASK_NAMES)}") from None
 
 
-__all__ = ["CLASSIFICATION", "DEFAULT_TASK", "DETECTION", "MULTILABEL", "SEGMENTATION", "TASKS", "TASK_NAMES", "OutputProblem", "Task", "TaskError", "task_for"]
+__all__ = ["CLASSIFICATION", "DEFAULT_TASK", "DETECTION", "EMBEDDING", "MULTILABEL", "SEGMENTATION", "TASKS",
+           "TASK_NAMES", "OutputProblem", "Task", "TaskError", "task_for"]

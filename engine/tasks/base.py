@@ -44,6 +44,8 @@ class Task:
     score_name: str = "val_accuracy"
     has_confusion: bool = True
     """Whether validation counts a class confusion matrix (detection's boxes have none)."""
+    counts_classes: bool = True
+    """Whether the Output's width follows the dataset's classes (an embedding's size does not)."""
 
     def check_output(self, output: Shape, input_shape: Shape | None, source: str) -> OutputProblem | None:
         """None when the Output's input shape ``output`` fits this task for an Input of ``input_shape``
@@ -67,6 +69,11 @@ class Task:
         """The training criterion: ``loss(logits, targets)`` → a scalar tensor."""
         raise NotImplementedError
 
+    def validation_loss(self, criterion: nn.Module) -> nn.Module:
+        """The loss validation reports; the training loss unless the task's cannot score held-out data
+        (an embedding's ArcFace has no class centre for the validation identities)."""
+        return criterion
+
     def correct_and_count(self, logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Correct predictions and how many were counted in one batch (both device tensors, no sync):
         images for classification, labelled pixels for segmentation. Train and validation accuracy."""
@@ -84,6 +91,15 @@ class Task:
     def decode_source(self) -> str:
         """A comment for exported Python saying how to turn the output into predictions."""
         raise NotImplementedError
+
+    def export_metadata(self, metrics: dict[str, Any]) -> dict[str, str]:
+        """What an export carries beside the network for this task (an embedding's verification threshold),
+        from a checkpoint's ``metrics``: ONNX metadata, TorchScript extra files. Most tasks carry none."""
+        return {}
+
+    def export_helpers(self, metadata: dict[str, str]) -> list[str]:
+        """Source lines the Python export adds after its constants (an embedding's ``compare`` function)."""
+        return []
 
 
 class TaskMetrics:

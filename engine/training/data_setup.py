@@ -43,13 +43,14 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
     In a distributed run with ``download``, rank 0 fetches the files before the others read them.
     """
     root = config.data_root or None
-    info = dataset_info(config.dataset, root)
+    target = task_for(task).target_kind  # a folder is read per identity for the embedding task
+    info = dataset_info(config.dataset, root, target=target)
     notes = fit_graph_to_data(graph, info, adapt=adapt, task=task)
 
     def load() -> DataSplit:
         data = load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction,
                             seed=config.seed, root=root, download=download and context.is_main,
-                            window=input_window(graph), exclude=config.excluded_files)
+                            window=input_window(graph), exclude=config.excluded_files, target=target)
         if config.normalisation_values is not None:  # the project's own statistics (Data view)
             renormalise(data, *config.normalisation_values)
         return data

@@ -23,6 +23,7 @@ def evaluate(
     sampler: Iterable[int] | None = None,
     task: Task | None = None,
     metric_options: dict | None = None,
+    pairs: list[tuple[int, int]] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, dict]:
     """Returns ``[loss × samples, correct, samples, counted]`` (float64) and the confusion matrix, both on
     the device, and the task's own validation metrics (engine.tasks; per-class IoU for segmentation).
@@ -34,7 +35,10 @@ def evaluate(
         from ..tasks import CLASSIFICATION as task
     was_training = model.training
     model.eval()
-    extra = task.metrics(num_classes, device, **(metric_options or {}))
+    # ``pairs``: the embedding task's verification pairs (LFW's pairs.txt) in the validation order.
+    options = {**(metric_options or {}), **({"pairs": pairs} if pairs is not None else {})}
+    extra = task.metrics(num_classes, device, **options)
+    criterion = task.validation_loss(criterion)
     totals = torch.zeros(4, dtype=torch.float64, device=device)
     confusion = torch.zeros(num_classes, num_classes, dtype=torch.int64, device=device)
     try:

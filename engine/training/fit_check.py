@@ -62,6 +62,8 @@ def _input_node(graph: Graph) -> Node | None:
 def final_dense(graph: Graph, task: str = DEFAULT_TASK) -> Node | None:
     """The layer whose width is the number of classes (a Dense; for segmentation a Conv2d): the Output's
     source, past activations and dropout."""
+    if task not in _SCORER:  # an embedding's last Dense sets the embedding's size, not a class count
+        return None
     scorer = _SCORER[task][0]
     outputs = graph.nodes_of_type("output")
     if len(outputs) != 1:
@@ -84,8 +86,8 @@ def fit_problems(graph: Graph, info: DatasetInfo, task: str = DEFAULT_TASK,
     problems = []
     if info.target != task_for(task).target_kind:
         problems.append(f"Dataset '{info.name}' is for {_TARGET_TASK[info.target]} but the project's task is "
-                        f"{task}: pick a {task} dataset ({', '.join(task_for(task).dataset_kinds)}) or change the "
-                        "task.")
+                        f"{task}: pick {'an' if task[0] in 'aeiou' else 'a'} {task} dataset "
+                        f"({', '.join(task_for(task).dataset_kinds)}) or change the task.")
         return problems
     scores = output_size(graph, task, analysis)
     if scores is not None and scores != info.num_classes:
@@ -102,7 +104,8 @@ def block_title(type_id: str) -> str:
     return block(type_id).title
 
 
-_TARGET_TASK = {"label": "classification", "mask": "segmentation", "boxes": "detection", "findings": "multilabel"}
+_TARGET_TASK = {"label": "classification", "mask": "segmentation", "boxes": "detection", "findings": "multilabel",
+                "identity": "embedding"}
 
 
 def size_note(graph: Graph, info: DatasetInfo) -> str | None:
@@ -142,7 +145,7 @@ def adapt_graph_to_dataset(graph: Graph, info: DatasetInfo, *, resize_input: boo
             graph.set_param(node.id, "height", height)
             graph.set_param(node.id, "width", width)
     scores = output_size(graph, task)
-    if scores != info.num_classes:
+    if task_for(task).counts_classes and scores != info.num_classes:
         dense = final_dense(graph, task)
         scorer, param = _SCORER[task]
         if dense is None:

@@ -38,6 +38,7 @@ from ..finetune import set_train_mode
 from ..project import Project
 from ..tasks import task_for
 from ..tasks.clinical import CLINICAL_METRIC_NAMES
+from ..tasks.embedding import metric_names as embedding_metric_names
 from .callbacks import Callback, CallbackList, TrainingState
 from .results import FitResult
 from .control import PauseToken, StopToken
@@ -206,7 +207,10 @@ class _Run:
         state.class_names = list(data.class_names)
 
         torch.manual_seed(config.seed)
-        self.model = compile_graph(graph, analyze(graph, task=self.task.name), name=source.name).to(self.device)
+        analysis = analyze(graph, task=self.task.name)
+        self.output_shape = next((analysis.nodes[node.id].output_shape for node in graph.nodes_of_type("output")
+                                  if node.id in analysis.nodes), None)
+        self.model = compile_graph(graph, analysis, name=source.name).to(self.device)
         self.channels_last = config.fast and uses_channels_last(self.device)
         if self.channels_last:
             self.model = to_channels_last(self.model)
@@ -221,11 +225,12 @@ class _Run:
         state.batches_per_epoch = self.steps
         state.model = self.model
         self.trainable = trainable
-        self.optimizer = build_optimizer(trainable, config,
-                                         fused=config.fast and fused_optimizer_supported(self.device))
-        self.scheduler = build_scheduler(self.optimizer, config, self.steps)
         self.criterion = self.task.loss(num_classes=len(state.class_names), label_smoothing=config.label_smoothing,
                                         **self._loss_options()).to(self.device)
+        # A loss with weights of its own (ArcFace's identity centres) learns with the network.
+        self.optimizer = build_optimizer([*trainable, *self.criterion.parameters()], config,
+                                         fused=config.fast and fused_optimizer_supported(self.device))
+        self.scheduler = build_scheduler(self.optimizer, config, self.steps)
         amp, note = use_mixed_precision(self.device, config.mixed_precision or (
             config.fast and self.device.type == "cuda"))
         if note:
@@ -252,8 +257,11 @@ class _Run:
             self.trial = StepTrial()
 
     def _loss_options(self) -> dict[str, Any]:
-        """Segmentation's own loss settings (Dice, class weights), multi-label's finding weights,
-        classification's class balance weights."""
+        """Segmentation's own loss settings (Dice, class weights), multi-label's finding weights, the
+        embedding's (which loss, its size), classification's class balance weights."""
+        if self.task.target_kind == "identity":
+            return {"metric_loss": self.config.metric_loss,
+                    "embedding_size": self.output_shape[0] if self.output_shape else 0}
         if self.task.target_kind == "findings":
             return {"class_weights": self._finding_weights()}
         if self.task.target_kind == "label" and self.config.balance == "weight":
@@ -346,6 +354,8 @@ class _Run:
             raise TrainingError(f"the checkpoint has already trained {checkpoint.epoch} epochs and "
                                 f"{self.config.epochs} were asked for: ask for more epochs to continue it.")
         self.model.load_state_dict(checkpoint.model_state)
+        if checkpoint.loss_state:  # ArcFace's identity centres continue where they were
+            self.criterion.load_state_dict(checkpoint.loss_state)
         if checkpoint.optimizer_state is not None:
             self.optimizer.load_state_dict(checkpoint.optimizer_state)
         if checkpoint.scheduler_state is not None:
@@ -603,7 +613,7 @@ class _Run:
     def _task_metric_names(self) -> tuple[str, ...]:
         return {"mask": ("val_pixel_accuracy", "val_iou", "val_miou"),
                 "boxes": ("val_map50", "val_map", "val_ap"),
-                "findings": CLINICAL_METRIC_NAMES}.get(self.task.target_kind, ())
+                "findings": CLINICAL_METRIC_NAMES, "identity": embedding_metric_names()}.get(self.task.target_kind, ())
 
     def _validate(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
         """Each rank checks a disjoint share of the validation images; the counts are summed."""
@@ -612,7 +622,7 @@ class _Run:
         totals, confusion, task_metrics = evaluate(
             self.model, self.data.val, criterion=self.criterion, num_classes=len(self.state.class_names),
             batch_size=self.config.batch_size * 2, device=self.device, autocast=self.autocast, sampler=sampler,
-            task=self.task, metric_options=self._metric_options())
+            task=self.task, metric_options=self._metric_options(), pairs=self.data.pairs)
         return self.context.sum_(totals).cpu(), self.context.sum_(confusion).cpu(), task_metrics
 
     def _metric_options(self) -> dict[str, Any]:
@@ -629,7 +639,7 @@ class _Run:
             class_names=self.state.class_names, mean=self.data.mean, std=self.data.std,
             metrics=self.last_metrics, history=self.state.history, epoch=epoch,
             optimizer_state=self.optimizer.state_dict(), scheduler_state=self.scheduler.state_dict(),
-            config=self.config.to_dict())
+            config=self.config.to_dict(), loss_state=self.criterion.state_dict() or None)
         self.last_written = self.paths.last
         if is_best:
             self.best_written = self.paths.best

@@ -15,7 +15,7 @@ from tests.engine.graphs import seg_graph
 
 
 def test_the_known_tasks_and_an_unknown_one():
-    assert TASK_NAMES == ("classification", "segmentation", "detection", "multilabel")
+    assert TASK_NAMES == ("classification", "segmentation", "detection", "multilabel", "embedding")
     assert task_for("segmentation") is SEGMENTATION
     with pytest.raises(TaskError, match="unknown task 'keypoints'.*classification, segmentation, detection, multilabel"):
         task_for("keypoints")
