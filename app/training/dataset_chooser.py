@@ -38,6 +38,7 @@ CHOICES = (
     ("seg-shapes", "Seg-shapes (generated, masks)"),
     ("voc", "Pascal VOC (segmentation masks)"),
     ("pets", "Oxford-IIIT Pet (masks)"),
+    ("det-shapes", "Det-shapes (generated, boxes)"),
     (FOLDER, "Image folder…"),
 )
 TORCHVISION = ("mnist", "fashion-mnist", "cifar10")
@@ -47,6 +48,7 @@ LOCAL_ONLY = ("voc", "pets")
 FOLDER_HINTS = {
     "classification": "A folder with one sub-folder of images per class",
     "segmentation": "A folder holding images/ and masks/ (same file names)",
+    "detection": "A folder of images with their boxes (COCO JSON or Pascal VOC XML)",
 }
 _MAX_CLASSES_LISTED = 12
 
