@@ -15,14 +15,15 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
 
 from . import plot_style
 from .box_drawing import DrawnBoxes, boxes_pixmap
 from .box_matching import match_boxes
 
-#: Logical px of each picture's side (detection images are larger than the masks' and carry labels).
-PICTURE_SIDE = 180
+#: Logical px of each picture's side at most: the pictures take the room the dock gives them, never cut.
+PICTURE_SIDE = 320
+MIN_PICTURE_SIDE = 96
 DEFAULT_THRESHOLD = 30  # % : engine.predict_boxes.DEFAULT_SCORE_THRESHOLD, as `convcanvas predict` draws
 
 
@@ -80,7 +81,10 @@ class BoxView(QWidget):
         for column, (key, caption) in enumerate((("true", "True boxes"), ("predicted", "Predicted boxes"))):
             picture = QLabel()
             picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            picture.setMinimumSize(QSize(96, 96))
+            picture.setMinimumSize(QSize(MIN_PICTURE_SIDE, MIN_PICTURE_SIDE))
+            # The layout sizes the picture and the picture follows (a pixmap's own size would push the
+            # dock's other rows out, or be cut at the top and bottom in a low dock).
+            picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             picture.setAccessibleName(caption)
             self.pictures[key] = picture
             title = QLabel(caption)
@@ -105,11 +109,11 @@ class BoxView(QWidget):
         self._style_plot()
 
         layout = QVBoxLayout(self)
-        layout.addLayout(pictures)
+        layout.addLayout(pictures, 3)
         layout.addLayout(slider_row)
         layout.addWidget(self.status)
         layout.addWidget(self.map_text)
-        layout.addWidget(self.ap_plot, 1)
+        layout.addWidget(self.ap_plot, 2)
         self.setAccessibleName("Boxes")
 
     # --- what the run sends ----------------------------------------------------------------
@@ -173,7 +177,7 @@ class BoxView(QWidget):
             for picture in self.pictures.values():
                 picture.clear()
             return
-        ratio, side = self.devicePixelRatioF(), QSize(PICTURE_SIDE, PICTURE_SIDE)
+        ratio, side = self.devicePixelRatioF(), self.picture_side()
         self.pictures["true"].setPixmap(boxes_pixmap(self._image, self._true, self.class_names, side, ratio,
                                                      dashed=True))
         shown = self.visible_boxes()
@@ -185,6 +189,16 @@ class BoxView(QWidget):
         self.status.setText(f"Probe image, score ≥ {self.threshold.value() / 100:.2f}: {match.summary()} "
                             f"(IoU ≥ 0.5).")
         self.status.setAccessibleDescription(self.status.text())
+
+    def picture_side(self) -> QSize:
+        """The square the pictures fill: as large as their labels allow, up to ``PICTURE_SIDE``."""
+        label = self.pictures["true"].size()
+        side = max(MIN_PICTURE_SIDE, min(PICTURE_SIDE, label.width(), label.height()))
+        return QSize(side, side)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._redraw()
 
     def _style_plot(self) -> None:
         plot_style.style_graphics_widget(self.ap_plot, self)

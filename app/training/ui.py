@@ -67,6 +67,10 @@ PROGRESS_INTERVAL_MS = 200
 OUTPUT_INTERVAL_MS = 250
 #: The dock of each task's live view (classification's views are the common ones).
 TASK_DOCKS = {SEGMENTATION.name: "masksDock", DETECTION.name: "boxesDock"}
+#: What the curves plot for each task: the loss, and the "accuracy" the trainer counts.
+CURVE_TITLES = {SEGMENTATION.name: ("Loss (cross-entropy per pixel)", "Pixel accuracy"),
+                DETECTION.name: ("Loss (heat-map focal + box)", "Centre recall")}
+DEFAULT_CURVE_TITLES = ("Loss (cross-entropy)", "Accuracy")
 PREPARING_TORCH = "Preparing PyTorch…"
 PREPARING_TORCH_ACTION_TIP = "Preparing PyTorch… available in a moment."
 TORCH_POLL_MS = 100  # how soon Train enables once the warm-up's imports are done
@@ -227,6 +231,7 @@ class TrainingUi(QObject):
     def _show_task_views(self) -> None:
         """The Masks view is a segmentation project's and the Boxes view a detection project's (the app
         picks its views from the task)."""
+        self.curves.set_titles(*CURVE_TITLES.get(self.document.project.task, DEFAULT_CURVE_TITLES))
         for task, name in TASK_DOCKS.items():
             shown = self.document.project.task == task
             dock = self.dock(name)

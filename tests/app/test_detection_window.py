@@ -68,6 +68,12 @@ def test_the_boxes_appear_live_and_each_validated_epoch_states_the_map(qtbot, tm
     assert view.class_names == ["circle", "square", "triangle"]
     for picture in view.pictures.values():
         assert picture.pixmap() is not None and not picture.pixmap().isNull()
+    # The pictures follow their room: in a low window they shrink rather than lose their top and bottom
+    # (where the labels of boxes at an edge are).
+    for size in ((1200, 800), (900, 520)):
+        studio.window.resize(*size)
+        qtbot.waitUntil(lambda: all(_fits(picture) for picture in view.pictures.values()))
+    assert studio.ui.curves.titles() == ("Loss (heat-map focal + box)", "Centre recall")
 
     # The threshold slider, by keys: at 1.00 no box is left; at 0 every box the network sent is drawn.
     view.threshold.setFocus()
@@ -90,3 +96,8 @@ def test_box_matching_counts_found_boxes_and_false_alarms():
     assert match.f1 == 2 / (2 + 1 + 2)
     assert match.summary() == "1 of 2 true boxes found, 2 false alarms"
     assert match_boxes(predicted[:0], np.array([], int), true[:0], np.array([], int)).f1 == 1.0
+
+
+def _fits(picture) -> bool:
+    shown = picture.pixmap().deviceIndependentSize()
+    return shown.width() <= picture.width() and shown.height() <= picture.height()
