@@ -207,7 +207,8 @@ class TrainingUi(QObject):
             self.window.tabifyDockWidget(docks["curvesDock"], docks[name])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["filtersDock"])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["masksDock"])
-        self.window.tabifyDockWidget(docks["featureMapsDock"], docks["boxesDock"])
+        # The Boxes dock stays in a column of its own: tabbed with the Masks, the two hidden docks of a
+        # classification project left an empty tab bar once a laptop's layout moved the feature maps away.
         docks["curvesDock"].raise_()
         docks["featureMapsDock"].raise_()
         self.window.resizeDocks([docks["curvesDock"], docks["featureMapsDock"]], [280, 280], Qt.Orientation.Vertical)
