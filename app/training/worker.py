@@ -436,8 +436,8 @@ def validation_box_predictions(model: torch.nn.Module, data: DataSplit, limit: i
     with torch.inference_mode():
         for batch, rows in data.val.iter_batches(64):
             batch, rows = batch[: limit - seen], rows[: limit - seen]
-            for found, target in zip(DETECTION.decode(model(batch.to(device)), score_threshold=DEFAULT_SCORE_THRESHOLD),
-                                     rows):
+            decoded = DETECTION.decode(model(batch.to(device)), score_threshold=DEFAULT_SCORE_THRESHOLD)
+            for found, target in zip(decoded, rows):
                 found = {key: value.cpu().numpy() for key, value in found.items()}
                 target = target[target[:, 0] >= 0].numpy()
                 predicted.append(found)
