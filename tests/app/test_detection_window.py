@@ -101,3 +101,31 @@ def test_box_matching_counts_found_boxes_and_false_alarms():
 def _fits(picture) -> bool:
     shown = picture.pixmap().deviceIndependentSize()
     return shown.width() <= picture.width() and shown.height() <= picture.height()
+
+
+def test_the_worker_decodes_the_probe_boxes_at_most_once_per_interval_and_hands_each_over_once():
+    """Pulled, not pushed: the training loop fills one slot between batches no more often than the interval,
+    and the window takes the newest (the live boxes never queue up behind a busy window)."""
+    import torch
+
+    from engine.compiler import compile_graph
+    from engine.training import probe_boxes
+
+    from app.training.worker import _SignallingMailbox
+
+    model = compile_graph(det_graph(size=32, channels=7))
+    image = torch.rand(3, 32, 32)
+    wake_ups = []
+    mailbox = _SignallingMailbox(lambda: wake_ups.append(1), interval=3600)
+    mailbox.watch_output(image, probe_boxes)
+    model.train()
+    assert mailbox.serve(model, lambda: image) is False  # no feature-map node is watched: only the boxes
+    assert mailbox.serve(model, lambda: image) is False
+    assert len(wake_ups) == 1  # the second batch came before the interval was over: nothing decoded
+    found = mailbox.take_output()
+    expected = probe_boxes(model, image)
+    assert set(found) == {"boxes", "scores", "labels"} and found["boxes"].shape[1] == 4
+    for key in found:
+        np.testing.assert_array_equal(found[key], expected[key])
+    assert model.training  # the probe ran in eval mode and put the mode back
+    assert mailbox.take_output() is None  # taken once
