@@ -24,6 +24,7 @@ from .box_matching import match_boxes
 #: Logical px of each picture's side at most: the pictures take the room the dock gives them, never cut.
 PICTURE_SIDE = 320
 MIN_PICTURE_SIDE = 96
+AP_PLOT_HEIGHT = 120
 DEFAULT_THRESHOLD = 30  # % : engine.predict_boxes.DEFAULT_SCORE_THRESHOLD, as `convcanvas predict` draws
 
 
@@ -91,6 +92,7 @@ class BoxView(QWidget):
             title.setAlignment(Qt.AlignmentFlag.AlignCenter)
             pictures.addWidget(title, 0, column)
             pictures.addWidget(picture, 1, column)
+        pictures.setRowStretch(1, 1)  # the room goes to the pictures, not their titles
         self.threshold, slider_row = threshold_slider(self, self._redraw)
 
         self.status = QLabel("Train a detection network: its boxes appear here while it learns.")
@@ -100,20 +102,26 @@ class BoxView(QWidget):
         self.ap_plot.setMenuEnabled(False)
         self.ap_plot.setMouseEnabled(False, False)
         self.ap_plot.setYRange(0, 1, padding=0.02)
-        self.ap_plot.setMinimumHeight(110)
+        self.ap_plot.setFixedHeight(AP_PLOT_HEIGHT)
+        self.ap_plot.setMinimumWidth(180)
         self.ap_plot.getPlotItem().hideButtons()
         self.bars: pg.BarGraphItem | None = None
         self.map_text = QLabel()
         self.map_text.setObjectName("mapText")
         self.map_text.setWordWrap(True)
+        self.map_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self._style_plot()
 
+        # The figures beside the AP bars, under the pictures: the bottom docks are wide and low, and the
+        # pictures are what a run is watched for.
+        scores = QHBoxLayout()
+        scores.addWidget(self.map_text, 1)
+        scores.addWidget(self.ap_plot, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(pictures, 3)
+        layout.addLayout(pictures, 1)
         layout.addLayout(slider_row)
         layout.addWidget(self.status)
-        layout.addWidget(self.map_text)
-        layout.addWidget(self.ap_plot, 2)
+        layout.addLayout(scores)
         self.setAccessibleName("Boxes")
 
     # --- what the run sends ----------------------------------------------------------------
@@ -193,7 +201,7 @@ class BoxView(QWidget):
     def picture_side(self) -> QSize:
         """The square the pictures fill: as large as their labels allow, up to ``PICTURE_SIDE``."""
         label = self.pictures["true"].size()
-        side = max(MIN_PICTURE_SIDE, min(PICTURE_SIDE, label.width(), label.height()))
+        side = max(1, min(PICTURE_SIDE, label.width(), label.height()))
         return QSize(side, side)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
