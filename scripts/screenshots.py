@@ -170,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
                          then=open_detector if not args.segmentation else quit_)
 
     def open_detector() -> None:
+        # The Boxes dock has a column of its own: the feature maps (a tab group beside it on a wide screen) make way.
+        for name in ("featureMapsDock", "filtersDock"):
+            window.training_ui.dock(name).hide()
         open_live_preset("detector-small", "boxesDock", "detection.png", DETECTION_EPOCHS, then=quit_)
 
     def open_live_preset(preset: str, dock: str, shot: str, epochs: int, then) -> None:
