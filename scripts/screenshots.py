@@ -6,9 +6,11 @@ Writes start.png (the start page), lenet5.png (LeNet-5 as it opens), error.png (
 card and in the Problems list), training.png (a run in progress, with live
 curves and conv1's feature maps), gradcam.png (Try an Image with the Grad-CAM
 heat map of the trained network), resnet50.png (ResNet-50 as 25 cards,
-its residual blocks collapsed), explainer.png (Help ▸ Learn Convolution) and segmentation.png (unet-small
+its residual blocks collapsed), explainer.png (Help ▸ Learn Convolution), segmentation.png (unet-small
 training on seg-shapes, the Masks dock in front: the probe image, its true and predicted masks, the IoU
-bars). Settings, autosaves and runs go to a temporary folder, so the user's own are untouched.
+bars) and detection.png (detector-small training on det-shapes, the Boxes dock in front: the probe image's
+true and predicted boxes, mAP and the AP bars). Settings, autosaves and runs go to a temporary folder, so
+the user's own are untouched.
 
 ``--segmentation`` writes segmentation.png only; ``--faces`` faces.png only (face-embedder-small training,
 the Embeddings view in front).
@@ -16,6 +18,7 @@ the Embeddings view in front).
 ``--data`` writes the Data view only, on a generated folder of shapes whose triangles are few, with a copied
 file, a broken one and an odd-sized one: data.png (the grid and the class balance with its warning),
 data-input.png (what the network receives, augmented) and data-problems.png (the problems found).
+``--segmentation`` writes segmentation.png only, ``--detection`` detection.png only.
 
 To look for clipped or cramped text at other sizes and in the dark theme, ``--size 1280x720 --theme dark
 --every-panel`` also writes confusion.png, gallery.png and palette-library.png (and the window fits a
@@ -51,6 +54,8 @@ SIZE = (1440, 900)
 SEGMENTATION_EPOCHS = 12
 #: Validated epochs of face-embedder-small before its shot: the identities have pulled apart on the map.
 FACES_EPOCHS = 5
+#: Validated epochs of detector-small before its shot: its boxes have found the shapes.
+DETECTION_EPOCHS = 10
 
 
 def use_screen_of(size: tuple[int, int], scratch: Path) -> None:
@@ -76,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", action="store_true", help="only the Data view: data.png, data-input.png, "
                                                             "data-problems.png")
     parser.add_argument("--faces", action="store_true", help="only faces.png (face-embedder-small training)")
+    parser.add_argument("--detection", action="store_true", help="only detection.png (detector-small training)")
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -171,38 +177,50 @@ def main(argv: list[str] | None = None) -> int:
                                         open_unet()))
 
     def open_unet() -> None:
+        open_live_preset("unet-small", "masksDock", "segmentation.png", SEGMENTATION_EPOCHS,
+                         then=open_detector if not args.segmentation else quit_)
+
+    def open_detector() -> None:
+        # The Boxes dock has a column of its own: the feature maps (a tab group beside it on a wide screen) make way.
+        for name in ("featureMapsDock", "filtersDock"):
+            window.training_ui.dock(name).hide()
+        open_live_preset("detector-small", "boxesDock", "detection.png", DETECTION_EPOCHS, then=quit_)
+
+    def open_live_preset(preset: str, dock: str, shot: str, epochs: int, then) -> None:
+        """Trains ``preset`` with its task's live view (``dock``) in front, and saves ``shot`` once ``epochs``
+        epochs are validated (the live view has something to show), then stops and goes on with ``then``."""
         window.document.undo_stack.setClean()
-        window.open_preset(PRESETS / "unet-small.cnn.json")
+        window.open_preset(PRESETS / f"{preset}.cnn.json")
         ui = window.training_ui
-        ui.dock("masksDock").raise_()
-        ui.dock("trainingDock").raise_()  # its Task box says Segmentation
-        # Room for the three masks side by side and the IoU bars below them, and the bottom docks' tabs
+        ui.dock(dock).raise_()
+        ui.dock("trainingDock").raise_()  # its Task box names the task
+        # Room for the pictures side by side and the bars below them, and the bottom docks' tabs
         # unclipped: the block palette makes way (the network is drawn already).
         window.palette_dock.hide()
-        window.resizeDocks([ui.dock("curvesDock"), ui.dock("masksDock")], [560, 660], Qt.Orientation.Horizontal)
-        window.resizeDocks([ui.dock("masksDock")], [400], Qt.Orientation.Vertical)
+        window.resizeDocks([ui.dock("curvesDock"), ui.dock(dock)], [560, 660], Qt.Orientation.Horizontal)
+        window.resizeDocks([ui.dock(dock)], [400], Qt.Orientation.Vertical)
         QTimer.singleShot(300, window.canvas.fit_to_view)
-        QTimer.singleShot(1000, train_unet)
+        QTimer.singleShot(1000, lambda: train_live(preset, dock, shot, epochs, then))
 
-    def train_unet() -> None:
+    def train_live(preset: str, dock: str, shot: str, epochs: int, then) -> None:
         window.canvas.select_nodes([window.document.graph.nodes_of_type("conv2d")[0].id])
         if not window.training_ui.start_training():
-            print("unet-small did not start training:", window.training_ui.panel.message_label.text())
-        QTimer.singleShot(3000, lambda: wait_for_masks(time.monotonic() + 480))
+            print(f"{preset} did not start training:", window.training_ui.panel.message_label.text())
+        QTimer.singleShot(3000, lambda: wait_for_epochs(preset, dock, shot, epochs, then, time.monotonic() + 480))
 
-    def wait_for_masks(deadline: float) -> None:
-        """Most of the run validated: the predicted mask has the shapes and the IoU bars have grown."""
+    def wait_for_epochs(preset: str, dock: str, shot: str, epochs: int, then, deadline: float) -> None:
+        """Most of the run validated: the live view shows the network's answers taking shape."""
         run = window.training_ui.curves.run
-        if (run is not None and len(run.val_x) >= SEGMENTATION_EPOCHS) or time.monotonic() > deadline \
+        if (run is not None and len(run.val_x) >= epochs) or time.monotonic() > deadline \
                 or not window.training_ui.is_training():
             if window.training_ui.panel.message_label.text():
-                print("unet-small:", window.training_ui.panel.message_label.text())
-            window.training_ui.dock("masksDock").raise_()
+                print(f"{preset}:", window.training_ui.panel.message_label.text())
+            window.training_ui.dock(dock).raise_()
             window.canvas.fit_to_view()  # the canvas as the docks left it: the network from its Input
-            QTimer.singleShot(1000, lambda: (save("segmentation.png"), window.training_ui.stop_and_wait(),
-                                             QTimer.singleShot(1500, quit_)))
+            QTimer.singleShot(1000, lambda: (save(shot), window.training_ui.stop_and_wait(),
+                                             QTimer.singleShot(1500, then)))
         else:
-            QTimer.singleShot(500, lambda: wait_for_masks(deadline))
+            QTimer.singleShot(500, lambda: wait_for_epochs(preset, dock, shot, epochs, then, deadline))
 
     def open_data() -> None:
         from app.training.settings_command import set_training_setting
@@ -269,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         qt_app.quit()
 
-    first = open_faces if args.faces else open_unet if args.segmentation else open_data if args.data else open_lenet
+    first = (open_faces if args.faces else open_unet if args.segmentation else open_detector if args.detection
+             else open_data if args.data else open_lenet)
     QTimer.singleShot(1500, first)
     qt_app.exec()
     return 0

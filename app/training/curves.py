@@ -202,6 +202,7 @@ class CurvesView(QWidget):
         loss_plot.showLabel("bottom", False)
         accuracy_plot.setLabel("left", "%")
         accuracy_plot.setYRange(0, 100, padding=0.02)
+        self._titled = (loss_plot, accuracy_plot)
         self.plots = {"loss": _MetricPlot(loss_plot, "loss", self), "accuracy": _MetricPlot(accuracy_plot, "accuracy", self)}
         self._units = {"loss": "", "accuracy": " %"}
         self._side_by_side = False
@@ -246,6 +247,18 @@ class CurvesView(QWidget):
             plot_style.style_graphics_widget(self.graphics, self)
             for plot in self.plots.values():
                 plot.apply_colours()
+
+    def set_titles(self, loss: str, accuracy: str) -> None:
+        """What the two plots measure for the project's task (a detector's "accuracy" is centre recall)."""
+        if self.titles() == (loss, accuracy):
+            return
+        for plot, title in zip(self._titled, (loss, accuracy)):
+            plot.setTitle(title)
+        self.graphics.setAccessibleDescription(f"{loss} and {accuracy.lower()} per epoch, for training and "
+                                               "validation")
+
+    def titles(self) -> tuple[str, str]:
+        return tuple(plot.titleLabel.text for plot in self._titled)
 
     # --- feeding data ----------------------------------------------------------------
 

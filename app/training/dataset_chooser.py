@@ -40,6 +40,7 @@ CHOICES = (
     ("pets", "Oxford-IIIT Pet (masks)"),
     ("face-shapes", "Face-shapes (generated identities)"),
     ("lfw", "LFW (faces, from the data folder)"),
+    ("det-shapes", "Det-shapes (generated, boxes)"),
     (FOLDER, "Image folder…"),
 )
 TORCHVISION = ("mnist", "fashion-mnist", "cifar10")
@@ -51,6 +52,7 @@ FOLDER_HINTS = {
     "segmentation": "A folder holding images/ and masks/ (same file names)",
     "multilabel": "A CSV of image → findings (NIH ChestX-ray14 or CheXpert style), or medmnist:chestmnist",
     "embedding": "A folder with one sub-folder of images per identity (LFW's layout; pairs.txt used if there)",
+    "detection": "A folder of images with their boxes (COCO JSON or Pascal VOC XML)",
 }
 _MAX_CLASSES_LISTED = 12
 

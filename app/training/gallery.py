@@ -1,5 +1,6 @@
 """Validation images with the network's guess and the truth, mistakes first; for a segmentation
-network (``show_masks``), the predicted mask over each image with its mean IoU, the worst first.
+network (``show_masks``), the predicted mask over each image with its mean IoU, the worst first; for a
+detector (``show_boxes``), the predicted boxes over each image, the images whose boxes match worst first.
 
 The most confident mistakes lead: they are the most instructive (a
 mislabelled image, or a class the network confuses). Each thumbnail has a
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from . import plot_style
 from .gradcam_view import GradCamPanel
+from .box_drawing import DrawnBoxes, boxes_pixmap
 from .masks import DEFAULT_OPACITY, overlay
 from .on_screen import on_screen
 from .pictures import fitted_pixmap, to_qimage
@@ -46,12 +48,15 @@ def gallery_order(true: np.ndarray, predicted: np.ndarray, confidence: np.ndarra
     return np.lexsort((key, ~wrong))
 
 
-def framed_thumbnail(image: np.ndarray, colour: QColor, size: int = THUMBNAIL, ratio: float = 1.0) -> QPixmap:
-    """``size`` logical pixels square, made at the screen's ``ratio`` (crisp at 2×)."""
+def framed_thumbnail(image: np.ndarray | QPixmap, colour: QColor, size: int = THUMBNAIL,
+                     ratio: float = 1.0) -> QPixmap:
+    """``size`` logical pixels square, made at the screen's ``ratio`` (crisp at 2×); ``image`` is pixels, or a
+    picture already fitted to ``size`` − 6 (boxes drawn over it)."""
     pixmap = QPixmap(round(size * ratio), round(size * ratio))
     pixmap.setDevicePixelRatio(ratio)
     pixmap.fill(colour)
-    picture = fitted_pixmap(to_qimage(image), QSize(size - 6, size - 6), ratio)
+    picture = image if isinstance(image, QPixmap) else fitted_pixmap(to_qimage(image), QSize(size - 6, size - 6),
+                                                                     ratio)
     painter = QPainter(pixmap)
     painter.drawPixmap(QPointF((size - picture.deviceIndependentSize().width()) / 2,
                                (size - picture.deviceIndependentSize().height()) / 2), picture)
@@ -144,22 +149,50 @@ class GalleryView(QWidget):
         if on_screen(self):
             self._refill()
 
+    def show_boxes(self, images: np.ndarray, predicted: list[dict], true: list[np.ndarray], f1,
+                   class_names: list[str]) -> None:
+        """A detection run: ``images`` (N, H, W[, 3]) uint8, each image's predicted boxes (``probe_boxes``
+        dicts), true boxes ((M, 5) rows) and F1 of found boxes (``box_matching``); thumbnails show the
+        predicted boxes over the image, the lowest F1 first. Grad-CAM explains class guesses, so the side
+        panel stays hidden."""
+        f1 = np.asarray(f1, dtype=np.float64)
+        self._data, self._masks = None, (images, (predicted, true), f1, class_names)
+        self.title.setText(f"{len(f1):,} validation images by how well their boxes match (F1 of the boxes found "
+                           f"at IoU ≥ 0.5), the worst first; mean over the images {f1.mean():.3f}.")
+        self.mistakes_only.hide()
+        self.explain_action.setEnabled(False)
+        self.side.hide()
+        self._stale = True
+        if self.isVisible():
+            self._refill()
+
     def mask_order(self) -> np.ndarray:
-        """The listed images' indices, the worst IoU first (empty without a segmentation run)."""
+        """The listed images' indices, the worst IoU (or box F1) first (empty without a segmentation or
+        detection run)."""
         return np.argsort(self._masks[2], kind="stable") if self._masks is not None else np.array([], dtype=int)
 
     def _refill_masks(self) -> None:
-        images, predicted, iou, _names = self._masks
+        images, predicted, iou, names = self._masks
         texts = []
         ratio = self.list.devicePixelRatioF()
         frame = self.palette().mid().color()
+        boxes = isinstance(predicted, tuple)  # a detector's (predicted, true) boxes
         for index in self.mask_order()[:MAX_ITEMS]:
-            text = f"IoU {iou[index]:.2f}"
+            if boxes:
+                found, true = predicted[0][index], predicted[1][index]
+                text = f"F1 {iou[index]:.2f}"
+                picture = boxes_pixmap(images[index], DrawnBoxes(found["boxes"], found["labels"], found["scores"]),
+                                       names, QSize(THUMBNAIL - 6, THUMBNAIL - 6), ratio)
+                tip = (f"validation image #{index}: {len(found['labels'])} box(es) predicted, {len(true)} true; "
+                       f"F1 {iou[index]:.3f}")
+            else:
+                text = f"IoU {iou[index]:.2f}"
+                picture = overlay(images[index], predicted[index], DEFAULT_OPACITY / 100)
+                tip = (f"validation image #{index}: mean IoU {iou[index]:.3f} (the classes in its true or "
+                       "predicted mask)")
             texts.append(text)
-            blended = overlay(images[index], predicted[index], DEFAULT_OPACITY / 100)
-            item = QListWidgetItem(QIcon(framed_thumbnail(blended, frame, ratio=ratio)), text)
-            item.setToolTip(f"validation image #{index}: mean IoU {iou[index]:.3f} (the classes in its true or "
-                            "predicted mask)")
+            item = QListWidgetItem(QIcon(framed_thumbnail(picture, frame, ratio=ratio)), text)
+            item.setToolTip(tip)
             item.setData(Qt.ItemDataRole.UserRole, int(index))
             self.list.addItem(item)
         self._fit_grid(texts)

@@ -2,7 +2,7 @@
 
 While a segmentation network trains, the worker predicts the probe image's
 mask a few times a second (pulled, like the feature maps: see
-``worker.take_mask``); this view draws it as a colour overlay on the image
+``worker.take_output``); this view draws it as a colour overlay on the image
 (the opacity slider blends image and mask), beside the true mask, so the
 user watches the predicted mask sharpen. Each validated epoch fills the
 per-class IoU bars (and the mean IoU) from the run's torchmetrics figures.

@@ -1,6 +1,7 @@
 """Try the trained network on an image: drop a file (or choose one) → top-5 classes, what drove
 the guess (a Grad-CAM heat map over the image) and feature maps; for a segmentation network, the
-predicted mask over the image and each class's share of its pixels instead (``set_segmentation``).
+predicted mask over the image and each class's share of its pixels instead, and for a detector the boxes
+found with their class and score (``set_task``).
 
 The view only shows; ``TrainingUi`` runs the engine's ``predict_images`` and
 probe on a background thread when ``image_chosen`` fires and answers with
@@ -27,17 +28,20 @@ from PySide6.QtWidgets import (
 if TYPE_CHECKING:  # imports torch, which the first window never waits for
     from engine.predict import Prediction
 
-    from .trained import MaskResult
+    from .trained import BoxResult, MaskResult
 
 from ..canvas.style import WARNING
 from .feature_maps import IMAGE_FILTER, ChannelGrid, FeatureFrame, as_channel_maps
 from .compare_view import CompareBox
+from .box_picture import BoxPicture
 from .gradcam_view import GradCamPanel
 from .mask_picture import MaskPicture
 
 TOP_K = 5
 GRADCAM_NOTE = ("Grad-CAM explains a class guess, so it is not shown for a segmentation network: "
                 "the predicted mask shows where each class is.")
+BOXES_NOTE = ("Grad-CAM explains a class guess, so it is not shown for a detection network: "
+              "each box shows where it found an object, and how sure it is.")
 
 
 class PredictView(QWidget):
@@ -62,10 +66,11 @@ class PredictView(QWidget):
         self.gradcam_note.setObjectName("gradcamNote")
         self.gradcam_note.setWordWrap(True)
         self.gradcam_note.hide()
-        self.segmentation = False
-        self.embedding = False
         self.compare = CompareBox()  # an embedding network compares two images instead
         self.compare.hide()
+        self.box_picture = BoxPicture()
+        self.box_picture.hide()
+        self.task = "classification"
 
         self.class_labels: list[QLabel] = []
         self.bars: list[QProgressBar] = []
@@ -92,6 +97,7 @@ class PredictView(QWidget):
         left.addWidget(self.gradcam, 0, Qt.AlignmentFlag.AlignTop)
         left.addWidget(self.mask_picture, 0, Qt.AlignmentFlag.AlignTop)
         left.addWidget(self.compare, 1)
+        left.addWidget(self.box_picture, 0, Qt.AlignmentFlag.AlignTop)
         self.scores = QWidget()
         self.scores.setLayout(scores)
         score_column = QVBoxLayout()
@@ -123,34 +129,55 @@ class PredictView(QWidget):
         else:
             self.hint.setText("Drop an image file here, or choose one, to see what the trained network makes of it.")
 
-    def set_segmentation(self, segmentation: bool) -> None:
-        """A segmentation network answers with a mask: the mask picture replaces the scores and Grad-CAM."""
-        if segmentation == self.segmentation:
+    def set_task(self, task: str) -> None:
+        """A segmentation network answers with a mask and a detector with boxes: their picture replaces the
+        scores and Grad-CAM."""
+        if task == self.task:
             return
-        self.segmentation = segmentation
-        self.gradcam.setVisible(not segmentation)
-        self.scores.setVisible(not segmentation)
-        self.mask_picture.setVisible(segmentation)
-        self.gradcam_note.setVisible(segmentation)
+        self.task = task
+        classifying = task not in ("segmentation", "detection", "embedding")
+        self.gradcam.setVisible(classifying)
+        self.scores.setVisible(classifying)
+        self.mask_picture.setVisible(task == "segmentation")
+        self.box_picture.setVisible(task == "detection")
+        # An embedding network compares two images: the compare box replaces the single-image chooser.
+        self.compare.setVisible(task == "embedding")
+        self.choose_button.setVisible(task != "embedding")
+        self.gradcam_note.setText(BOXES_NOTE if task == "detection" else GRADCAM_NOTE)
+        self.gradcam_note.setVisible(task in ("segmentation", "detection"))
         self.mask_picture.clear()
+        self.box_picture.clear()
         self.gradcam.show_message("")
 
+    @property
+    def embedding(self) -> bool:
+        return self.task == "embedding"
+
+    @property
+    def segmentation(self) -> bool:
+        return self.task == "segmentation"
+
     def set_embedding(self, embedding: bool) -> None:
-        """An embedding network compares two images: the compare box replaces the scores, Grad-CAM and the
-        single-image chooser."""
-        if embedding == self.embedding:
-            return
-        self.embedding = embedding
-        self.compare.setVisible(embedding)
-        self.choose_button.setVisible(not embedding)
-        for widget in (self.gradcam, self.scores):
-            widget.setVisible(not embedding and not self.segmentation)
+        """An embedding network compares two images (see set_task)."""
+        self.set_task("embedding" if embedding else "classification")
+
+    def show_box_prediction(self, result: BoxResult, frame: FeatureFrame | None, familiar: bool = True) -> None:
+        """A detection network's answer: the boxes over the image, with class and score."""
+        from engine.familiarity import UNFAMILIAR_NOTE  # a prediction was made: torch is imported
+
+        self.set_task("detection")
+        self.unfamiliar_note.setText(UNFAMILIAR_NOTE)
+        self.unfamiliar_note.setVisible(not familiar)
+        self.box_picture.show_boxes(result.image, result.boxes, result.class_names)
+        shown = self.box_picture.visible_boxes()
+        self.hint.setText(f"{Path(result.path).name}: {len(shown)} box(es) at the threshold below.")
+        self._show_maps(frame)
 
     def show_mask_prediction(self, result: MaskResult, frame: FeatureFrame | None, familiar: bool = True) -> None:
         """A segmentation network's answer: the mask over the image, and each class's share of the pixels."""
         from engine.familiarity import UNFAMILIAR_NOTE  # a prediction was made: torch is imported
 
-        self.set_segmentation(True)
+        self.set_task("segmentation")
         self.unfamiliar_note.setText(UNFAMILIAR_NOTE)
         self.unfamiliar_note.setVisible(not familiar)
         self.mask_picture.show_mask(result.image, result.mask, result.shares)
@@ -163,7 +190,7 @@ class PredictView(QWidget):
         """Shows the scores; ``familiar`` False adds the note that the image is unlike the training images."""
         from engine.familiarity import UNFAMILIAR_NOTE  # a prediction was made: torch is imported
 
-        self.set_segmentation(False)
+        self.set_task("classification")
         self.unfamiliar_note.setText(UNFAMILIAR_NOTE)
         self.unfamiliar_note.setVisible(not familiar)
         self.gradcam.show_picture(QPixmap(prediction.path))  # the heat map follows when computed
@@ -192,6 +219,7 @@ class PredictView(QWidget):
         self.hint.setText(message)
         self.gradcam.show_message("")
         self.mask_picture.clear()
+        self.box_picture.clear()
         for label, bar in zip(self.class_labels, self.bars):
             label.clear()
             bar.setValue(0)

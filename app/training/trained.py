@@ -20,9 +20,13 @@ from engine.graph import Graph
 from engine.data.image_files import open_image
 from engine.predict import Prediction, predict_images
 from engine.predict_embeddings import Verification, embed_batches, nearest_neighbours, verify_files
+from engine.predict_boxes import predict_boxes
 from engine.predict_masks import class_shares, segment_file
 from engine.tasks import DEFAULT_TASK
 from engine.training import ActivationGrid, probe_activations
+from engine.training.probe import PROBE_BOX_SCORE
+
+from .box_drawing import DrawnBoxes
 
 from .worker import RunOutcome, conv_kernels, display_images, preprocess_file, validation_sample
 
@@ -59,6 +63,18 @@ class MaskResult:
     """(H, W) class indices at the file's size."""
     shares: list[tuple[str, float]]
     """Each class's share of the pixels, in class order."""
+
+
+@dataclass
+class BoxResult:
+    """A detection network's answer for an image file."""
+
+    path: str
+    image: np.ndarray
+    """The file as it is: (H, W, 3) uint8."""
+    boxes: DrawnBoxes
+    """Every box scoring at least ``PROBE_BOX_SCORE``, best first, as fractions of the image."""
+    class_names: list[str]
 
 
 def trained_from_run(outcome: RunOutcome) -> TrainedModel:
@@ -157,6 +173,29 @@ def compare_image_files(trained: TrainedModel, first: str, second: str,
     names = data.class_names
     return verification, [Neighbour(picture, names[int(data.val.labels[index])], similarity)
                           for picture, (index, similarity) in zip(pictures, found)]
+def detect_image_file(trained: TrainedModel, path: str,
+                      node_name: str | None) -> tuple[BoxResult, ActivationGrid | None, bool | None]:
+    """A detection network's boxes for an image file (nothing is written; the view applies the user's score
+    threshold), that node's maps for it if ``node_name`` is given, and whether it looks like the training
+    images. Raises ``DatasetError`` (the file's one-line reason) when the file cannot be used."""
+    (found,) = predict_boxes(trained.model, [path], input_shape=trained.input_shape, mean=trained.mean,
+                             std=trained.std, class_names=trained.class_names, score_threshold=PROBE_BOX_SCORE,
+                             write_pictures=False)
+    if not found.ok:
+        raise DatasetError(f"{path}: {found.error}")
+    with open_image(path) as original:
+        pixels = np.asarray(original.convert("RGB"))
+    height, width = pixels.shape[:2]
+    corners = np.array([[box.x0 / width, box.y0 / height, box.x1 / width, box.y1 / height] for box in found.boxes],
+                       np.float32).reshape(-1, 4)
+    index = {name: label for label, name in enumerate(trained.class_names)}  # "class 7" beyond the names
+    labels = np.array([index.get(box.name, len(index)) for box in found.boxes], np.int64)
+    scores = np.array([box.score for box in found.boxes], np.float32)
+    result = BoxResult(path, pixels, DrawnBoxes(corners, labels, scores), list(trained.class_names))
+    image = preprocess_file(path, trained)
+    grid = probe_activations(trained.model, node_name, image) if node_name is not None else None
+    familiarity = familiarity_of(trained)
+    return result, grid, familiarity.looks_familiar(image) if familiarity is not None else None
 
 
 def familiarity_of(trained: TrainedModel) -> Familiarity | None:

@@ -21,11 +21,12 @@ from engine.compiler import input_shape, input_window
 from engine.data import DatasetError, DataSplit
 from engine.graph import Graph
 from engine.project import Project
-from engine.tasks import EMBEDDING, SEGMENTATION
+from engine.tasks import DETECTION, EMBEDDING, SEGMENTATION
 from engine.training import FitError, TrainingError
 
 from .adapt import adapt_document
 from .background import BackgroundJobs
+from .boxes import BoxView
 from .clinical_view import ClinicalView
 from .confusion import ConfusionView
 from .curves import CurvesView
@@ -64,8 +65,14 @@ if TYPE_CHECKING:
 
 #: Progress text and bar: people read them, a few updates a second is plenty.
 PROGRESS_INTERVAL_MS = 200
-#: The live predicted mask: a few frames a second shows it sharpen (the worker predicts no more often).
-MASK_INTERVAL_MS = 250
+#: The live predicted mask or boxes: a few frames a second shows them sharpen (the worker predicts no more often).
+OUTPUT_INTERVAL_MS = 250
+#: The dock of each task's live view (classification's views are the common ones).
+TASK_DOCKS = {SEGMENTATION.name: "masksDock", DETECTION.name: "boxesDock"}
+#: What the curves plot for each task: the loss, and the "accuracy" the trainer counts.
+CURVE_TITLES = {SEGMENTATION.name: ("Loss (cross-entropy per pixel)", "Pixel accuracy"),
+                DETECTION.name: ("Loss (heat-map focal + box)", "Centre recall")}
+DEFAULT_CURVE_TITLES = ("Loss (cross-entropy)", "Accuracy")
 PREPARING_TORCH = "Preparing PyTorch…"
 PREPARING_TORCH_ACTION_TIP = "Preparing PyTorch… available in a moment."
 TORCH_POLL_MS = 100  # how soon Train enables once the warm-up's imports are done
@@ -110,7 +117,8 @@ class TrainingUi(QObject):
         self.predict_view = PredictView()
         self.masks = MaskView()
         self.embeddings = EmbeddingView()
-        self.mask_throttle = Throttle(MASK_INTERVAL_MS, self._show_latest_mask, self)
+        self.boxes = BoxView()
+        self.output_throttle = Throttle(OUTPUT_INTERVAL_MS, self._show_latest_output, self)
         self.probe = FeatureProbe(self.feature_maps, self.filters, self.jobs, self)
         self.predict_explainer = GradCamExplainer(self.predict_view.gradcam, self.jobs, lambda: self.trained, self)
         self.gallery_explainer = GradCamExplainer(self.gallery.gradcam, self.jobs, lambda: self.trained, self)
@@ -196,6 +204,7 @@ class TrainingUi(QObject):
             ("Filters", "filtersDock", self.filters, bottom),
             ("Masks", "masksDock", self.masks, bottom),
             ("Embeddings", "embeddingsDock", self.embeddings, bottom),
+            ("Boxes", "boxesDock", self.boxes, bottom),
         )
         docks = {}
         for title, name, widget, area in specs:
@@ -211,6 +220,8 @@ class TrainingUi(QObject):
             docks[name].visibilityChanged.connect(view.show_pending)
         # The Embeddings dock stays out of tab groups: hidden (any project but an embedding one), a group
         # of hidden docks would leave an empty, unnamed tab bar in the window.
+        # The Boxes dock stays in a column of its own: tabbed with the Masks, the two hidden docks of a
+        # classification project left an empty tab bar once a laptop's layout moved the feature maps away.
         docks["curvesDock"].raise_()
         docks["featureMapsDock"].raise_()
         self.window.resizeDocks([docks["curvesDock"], docks["featureMapsDock"]], [280, 280], Qt.Orientation.Vertical)
@@ -234,9 +245,10 @@ class TrainingUi(QObject):
             self.canvas.node_clicked.connect(self.show_node)
 
     def _show_task_views(self) -> None:
-        """The Masks view is a segmentation project's, the Embeddings view an embedding project's (the app
-        picks its views from the task)."""
-        for name, task in (("masksDock", SEGMENTATION.name), ("embeddingsDock", EMBEDDING.name)):
+        """The Masks view is a segmentation project's, the Boxes view a detection project's, the Embeddings view
+        an embedding project's (the app picks its views from the task)."""
+        self.curves.set_titles(*CURVE_TITLES.get(self.document.project.task, DEFAULT_CURVE_TITLES))
+        for task, name in {**TASK_DOCKS, EMBEDDING.name: "embeddingsDock"}.items():
             shown = self.document.project.task == task
             dock = self.dock(name)
             if dock.toggleViewAction().isEnabled() != shown:
@@ -310,9 +322,11 @@ class TrainingUi(QObject):
         self.embeddings.clear()
         if request.project.task == EMBEDDING.name:
             self.dock("embeddingsDock").raise_()  # the identities pulling apart is what the run is watched for
-        if request.project.task == SEGMENTATION.name:
-            worker.frame_ready.connect(self.mask_throttle.request)
-            self.dock("masksDock").raise_()  # the mask sharpening is what a segmentation run is watched for
+        self.boxes.clear()
+        if request.project.task in TASK_DOCKS:
+            worker.frame_ready.connect(self.output_throttle.request)
+            # The mask sharpening, the boxes tightening: what such a run is watched for.
+            self.dock(TASK_DOCKS[request.project.task]).raise_()
         curves = self.dock("curvesDock")
         if curves.isVisible() or self.window.tabifiedDockWidgets(curves):
             curves.raise_()  # the live curves come to the front of their tab group
@@ -381,21 +395,31 @@ class TrainingUi(QObject):
             self._data_cache = (_data_key(self.run.request.config, self.run.request.project.graph,
                                           self.run.request.project.task), data)
         self.probe.set_run_data(data)
-        if data.target == "mask" and self.run is not None:
-            self._probe_mask_of(data)
+        if data.target in ("mask", "boxes") and self.run is not None:
+            self._watch_probe_output(data)
 
-    def _probe_mask_of(self, data: DataSplit) -> None:
-        """The first validation image is the live mask's probe: the worker predicts its mask from now on."""
+    def _watch_probe_output(self, data: DataSplit) -> None:
+        """The first validation image is the live view's probe: the worker predicts its mask, or its
+        boxes, from now on."""
         from .worker import display_images, validation_sample
 
-        image, mask = validation_sample(data, 0)
-        self.run.worker.set_mask_probe(image)
-        self.masks.set_probe(display_images(image[None], data.mean, data.std)[0], mask.numpy())
+        image, target = validation_sample(data, 0)
+        viewable = display_images(image[None], data.mean, data.std)[0]
+        if data.target == "mask":
+            self.run.worker.set_mask_probe(image)
+            self.masks.set_probe(viewable, target.numpy())
+        else:
+            self.run.worker.set_box_probe(image)
+            self.boxes.set_probe(viewable, target.numpy(), data.class_names)
 
-    def _show_latest_mask(self) -> None:
-        mask = self.run.worker.take_mask() if self.run is not None else None
-        if mask is not None:
-            self.masks.show_prediction(mask)
+    def _show_latest_output(self) -> None:
+        output = self.run.worker.take_output() if self.run is not None else None
+        if output is None:
+            return
+        if self.run.request.project.task == DETECTION.name:
+            self.boxes.show_prediction(output)
+        else:
+            self.masks.show_prediction(output)
 
     def _on_progress(self, metrics: dict) -> None:
         position = metrics["epoch"] - 1 + metrics["batch"] / max(1, metrics["batches_per_epoch"])
@@ -417,17 +441,20 @@ class TrainingUi(QObject):
                                           f"epoch {metrics['epoch']}")
         if metrics.get("val_iou") and self._run_data is not None:
             self.masks.show_iou(metrics["val_iou"], list(self._run_data.class_names), metrics["epoch"])
-        if metrics.get("val_auc") and self._run_data is not None:
+        if metrics.get("val_auc") and self._run_data is not None and not metrics.get("val_roc"):
             self.clinical.show_metrics(metrics, list(self._run_data.class_names), f"epoch {metrics['epoch']}")
         if metrics.get("val_roc"):  # an embedding run: the ROC and the map of the validation identities
             self.embeddings.show_epoch(metrics, metrics["epoch"])
+        if metrics.get("val_ap") is not None or metrics.get("val_map50") is not None:
+            self.boxes.show_map(metrics["val_map50"], metrics["val_map"], metrics.get("val_ap") or [],
+                                metrics["epoch"])
 
     def _on_run_finished(self, outcome: RunOutcome) -> None:
         from .trained import trained_from_run
 
         result = outcome.result
         self.progress_throttle.flush()
-        self.mask_throttle.flush()
+        self.output_throttle.flush()
         self.curves.redraw()
         trained = trained_from_run(outcome)
         # A run stopped before its first epoch has no checkpoint and a barely trained model: the last
@@ -441,17 +468,16 @@ class TrainingUi(QObject):
             if "iou" in gallery:  # a segmentation run: the worst masks first
                 self.gallery.show_masks(gallery["images"], gallery["predicted_masks"], gallery["iou"],
                                         gallery["class_names"])
+            elif "box_f1" in gallery:  # a detection run: the images whose boxes match worst first
+                self.gallery.show_boxes(gallery["images"], gallery["predicted_boxes"], gallery["true_boxes"],
+                                        gallery["box_f1"], gallery["class_names"])
             else:
                 self.gallery.show_predictions(gallery["images"], gallery["true"], gallery["predicted"],
                                               gallery["confidence"], gallery["class_names"])
         how = "Stopped" if result.stopped else "Finished"
         headline = f"{how} after {result.epochs_completed} epoch(s) in {format_duration(result.seconds)}"
         if result.best_epoch is not None:  # some epoch was validated (not so with val_every, stopped early)
-            task = self.run.request.project.task if self.run is not None else ""
-            auc = result.metrics.get("val_auc")
-            headline += (f"; validation mean IoU {result.val_miou:.3f}" if task == SEGMENTATION.name
-                         else f"; verification AUC {auc:.3f} on unseen identities" if task == EMBEDDING.name
-                         and auc is not None else f"; validation accuracy {100 * result.val_accuracy:.1f} %")
+            headline += "; " + _score_text(result, self.run.request.project.task if self.run else "")
         if result.early_stopped:
             headline += " (early stopping: the validation loss stopped improving)"
         self.panel.show_status(headline + ".")
@@ -509,8 +535,8 @@ class TrainingUi(QObject):
 
     def predict_file(self, path: str) -> None:
         """Classifies an image file with the trained network (top 5), or for a segmentation network
-        predicts its mask, and shows the selected layer's maps."""
-        from .trained import classify_file, first_conv, segment_image_file
+        predicts its mask and for a detector its boxes, and shows the selected layer's maps."""
+        from .trained import classify_file, detect_image_file, first_conv, segment_image_file
 
         trained = self.trained
         if trained is None:
@@ -523,6 +549,8 @@ class TrainingUi(QObject):
 
         if trained.task == SEGMENTATION.name:
             self.jobs.run(lambda: segment_image_file(trained, path, name), self._show_mask_prediction, on_error)
+        elif trained.task == DETECTION.name:
+            self.jobs.run(lambda: detect_image_file(trained, path, name), self._show_box_prediction, on_error)
         else:
             self.jobs.run(lambda: classify_file(trained, path, name), self._show_prediction, on_error)
 
@@ -543,6 +571,11 @@ class TrainingUi(QObject):
         mask, grid, familiar = result
         self.predict_view.show_mask_prediction(mask, FeatureFrame(grid.node, grid.images) if grid else None,
                                                familiar=familiar is not False)
+
+    def _show_box_prediction(self, result) -> None:
+        found, grid, familiar = result
+        self.predict_view.show_box_prediction(found, FeatureFrame(grid.node, grid.images) if grid else None,
+                                              familiar=familiar is not False)
 
     def _show_prediction(self, result) -> None:
         from .worker import preprocess_file
@@ -659,8 +692,7 @@ class TrainingUi(QObject):
     def _update_availability(self) -> None:
         has_model = self.trained is not None
         if has_model:  # what Try an Image shows follows the model's task (Grad-CAM is classification's)
-            self.predict_view.set_segmentation(self.trained.task == SEGMENTATION.name)
-            self.predict_view.set_embedding(self.trained.task == EMBEDDING.name)
+            self.predict_view.set_task(self.trained.task)
         self.export_action.setEnabled(has_model and self.trained.checkpoint is not None)
         self.predict_view.set_available(has_model and self.run is None, NO_MODEL_HINT)
 
@@ -682,6 +714,19 @@ class TrainingUi(QObject):
         self.panel.show_message(summary)
         self.document.refresh_analysis()
         return True
+
+
+def _score_text(result, task: str) -> str:
+    """The run headline's validation figure, in the task's own measure."""
+    if task == SEGMENTATION.name:
+        return f"validation mean IoU {result.val_miou:.3f}"
+    if task == EMBEDDING.name and result.metrics.get("val_auc") is not None:
+        return f"verification AUC {result.metrics['val_auc']:.3f} on unseen identities"
+    if task == DETECTION.name:
+        if result.val_map50 != result.val_map50:  # nan: no COCO evaluator, so no mAP
+            return f"validation centre recall {100 * result.val_accuracy:.1f} %"
+        return f"validation mAP@0.5 {result.val_map50:.3f} (mAP@[.5:.95] {result.val_map:.3f})"
+    return f"validation accuracy {100 * result.val_accuracy:.1f} %"
 
 
 def _message(error: BaseException) -> str:

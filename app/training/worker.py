@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from engine.training import (
     Trainer,
     TrainingError,
     TrainingState,
+    probe_boxes,
     probe_mask,
 )
 
@@ -102,47 +104,50 @@ class _SignallingMailbox(ProbeMailbox):
         self._on_frame = on_frame
         self._kernels: np.ndarray | None = None
         self._kernel_lock = threading.Lock()
-        self._mask_image: torch.Tensor | None = None
-        self._mask: np.ndarray | None = None
-        self._mask_due = 0.0
+        self._output_image: torch.Tensor | None = None
+        self._output_probe: Callable[[torch.nn.Module, torch.Tensor], Any] | None = None
+        self._output: Any = None
+        self._output_due = 0.0
 
     def serve(self, model, default_image) -> bool:
-        mask_served = self._serve_mask(model)
+        output_served = self._serve_output(model)
         served = super().serve(model, default_image)
         if served:
             frame = self.latest()
             kernels = conv_kernels(model, frame.node) if frame is not None else None
             with self._kernel_lock:
                 self._kernels = kernels
-        if served or mask_served:
+        if served or output_served:
             self._on_frame()
         return served
 
-    # A segmentation run's live mask: the predicted mask of one probe image, on the frames' schedule.
+    # The task's live view: what the network predicts for one probe image (a segmentation run's mask, a
+    # detection run's boxes), on the frames' schedule.
 
-    def watch_mask(self, image: torch.Tensor | None) -> None:
-        """Predict ``image``'s mask (C, H, W, preprocessed) from now on; None stops."""
+    def watch_output(self, image: torch.Tensor | None, probe=None) -> None:
+        """Predict ``image`` (C, H, W, preprocessed) with ``probe(model, image)`` from now on; None stops."""
         with self._kernel_lock:
-            self._mask_image = image.detach().cpu() if image is not None else None
-            self._mask_due = 0.0
+            self._output_image = image.detach().cpu() if image is not None else None
+            self._output_probe = probe
+            self._output_due = 0.0
 
-    def _serve_mask(self, model) -> bool:
+    def _serve_output(self, model) -> bool:
         now = time.monotonic()
         with self._kernel_lock:
-            image = self._mask_image
-            if image is None or now < self._mask_due:
+            image, probe = self._output_image, self._output_probe
+            if image is None or probe is None or now < self._output_due:
                 return False
-            self._mask_due = now + self.interval
-        mask = probe_mask(model, image)
+            self._output_due = now + self.interval
+        output = probe(model, image)
         with self._kernel_lock:
-            self._mask = mask
+            self._output = output
         return True
 
-    def take_mask(self) -> np.ndarray | None:
-        """The newest predicted probe mask (H, W) uint8, or None when none arrived since the last call."""
+    def take_output(self) -> Any:
+        """The newest prediction for the probe image, or None when none arrived since the last call."""
         with self._kernel_lock:
-            mask, self._mask = self._mask, None
-        return mask
+            output, self._output = self._output, None
+        return output
 
     def take_frame(self) -> ProbeFrame | None:
         grid = self.take()
@@ -208,7 +213,8 @@ class _Reporter(Callback):
     def on_epoch_end(self, state: TrainingState, metrics: dict[str, Any]) -> None:
         keys = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "confusion",
                 "per_class_accuracy", "best_epoch", "best_val_accuracy", "checkpoint", "seconds",
-                "images_per_second", "val_iou", "val_miou", "val_pixel_accuracy", *embedding_metric_names())
+                "images_per_second", "val_iou", "val_miou", "val_pixel_accuracy", *embedding_metric_names(),
+                "val_map50", "val_map", "val_ap")
         self.worker.epoch_finished.emit({key: metrics.get(key) for key in keys})
 
 
@@ -255,11 +261,18 @@ class TrainingWorker(QObject):
         return self.mailbox.take_frame()
 
     def set_mask_probe(self, image: torch.Tensor | None) -> None:
-        """A segmentation run: predict ``image``'s mask (C, H, W, preprocessed) a few times a second."""
-        self.mailbox.watch_mask(image)
+        """A segmentation run: predict ``image``'s mask (C, H, W, preprocessed) a few times a second
+        (``take_output`` gives it, (H, W) uint8)."""
+        self.mailbox.watch_output(image, probe_mask)
 
-    def take_mask(self) -> np.ndarray | None:
-        return self.mailbox.take_mask()
+    def set_box_probe(self, image: torch.Tensor | None) -> None:
+        """A detection run: predict ``image``'s boxes (C, H, W, preprocessed) a few times a second
+        (``take_output`` gives them: see ``engine.training.probe_boxes``)."""
+        self.mailbox.watch_output(image, probe_boxes)
+
+    def take_output(self) -> Any:
+        """The newest live prediction for the probe image (a mask, or boxes), or None."""
+        return self.mailbox.take_output()
 
     @property
     def probe_error(self) -> str | None:
@@ -307,9 +320,11 @@ class TrainingWorker(QObject):
             )
             result = trainer.fit(data, resume=request.resume)
             result.model.to("cpu")  # the GUI probes and predicts on the CPU (engine.predict expects it)
-            # Guesses for a classifier; for a segmentation network, masks and each image's IoU (an embedding
-            # network has no per-image guess: its Embeddings view shows the run).
-            predictions = {"label": validation_predictions, "mask": validation_mask_predictions}.get(data.target)
+            # Guesses for a classifier; for a segmentation network, masks and each image's IoU; for a detector,
+            # boxes and how well each image's match (an embedding or multi-label network has no per-image guess:
+            # its own view shows the run).
+            predictions = {"label": validation_predictions, "mask": validation_mask_predictions,
+                           "boxes": validation_box_predictions}.get(data.target)
             gallery = {} if self.stop_token.stopped or predictions is None else predictions(result.model, data,
                                                                                            GALLERY_IMAGES)
             return RunOutcome(result, data, request.run_dir, gallery)
@@ -410,6 +425,40 @@ def validation_mask_predictions(model: torch.nn.Module, data: DataSplit, limit: 
     if not images:
         return {}
     return {"images": np.concatenate(images), "predicted_masks": np.concatenate(predicted), "iou": np.array(ious), "class_names": list(data.class_names)}
+
+
+def validation_box_predictions(model: torch.nn.Module, data: DataSplit, limit: int) -> dict[str, Any]:
+    """The first ``limit`` validation images (viewable), their predicted boxes (scoring at least the
+    threshold ``convcanvas predict`` draws with) and true boxes, as ``engine.training.probe_boxes`` dicts
+    and (M, 5) rows, and each image's F1 of found boxes (``box_matching``)."""
+    from engine.predict_boxes import DEFAULT_SCORE_THRESHOLD
+    from engine.tasks import DETECTION
+
+    from .box_matching import match_boxes
+
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    images, predicted, true, scores = [], [], [], []
+    seen = 0
+    model.eval()
+    with torch.inference_mode():
+        for batch, rows in data.val.iter_batches(64):
+            batch, rows = batch[: limit - seen], rows[: limit - seen]
+            decoded = DETECTION.decode(model(batch.to(device)), score_threshold=DEFAULT_SCORE_THRESHOLD)
+            for found, target in zip(decoded, rows):
+                found = {key: value.cpu().numpy() for key, value in found.items()}
+                target = target[target[:, 0] >= 0].numpy()
+                predicted.append(found)
+                true.append(target)
+                scores.append(match_boxes(found["boxes"], found["labels"], target[:, 1:],
+                                          target[:, 0].astype(np.int64)).f1)
+            images.append(display_images(batch, data.mean, data.std))
+            seen += batch.shape[0]
+            if seen >= limit:
+                break
+    if not images:
+        return {}
+    return {"images": np.concatenate(images), "predicted_boxes": predicted, "true_boxes": true,
+            "box_f1": np.array(scores), "class_names": list(data.class_names)}
 
 
 def preprocess_file(path: str, data_like) -> torch.Tensor:

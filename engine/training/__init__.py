@@ -10,7 +10,7 @@ __all__ = [
     "ActivationGrid", "Callback", "CallbackList", "CheckpointPaths", "DeviceChoice", "FitError", "FitResult",
     "PauseToken", "ProbeError", "ProbeMailbox", "StopToken", "Trainer", "TrainingError", "TrainingState",
     "adapt_graph_to_dataset", "choose_device", "final_dense", "fit_problems", "output_size",
-    "probe_activations", "probe_mask", "size_note",
+    "probe_activations", "probe_boxes", "probe_mask", "size_note",
 ]
 
 # Each name's module is imported on first use: most of them import torch (see engine.lazy_exports).
@@ -34,6 +34,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "ProbeError": ".probe",
     "ProbeMailbox": ".probe",
     "probe_activations": ".probe",
+    "probe_boxes": ".probe",
     "probe_mask": ".probe",
     "FitResult": ".results",
     "Trainer": ".trainer",

@@ -142,6 +142,22 @@ def probe_mask(model: nn.Module, image: torch.Tensor) -> np.ndarray:
     return scores.argmax(dim=1)[0].to(torch.uint8).cpu().numpy()
 
 
+#: The live box view decodes down to this score; its slider hides what falls below the user's threshold.
+PROBE_BOX_SCORE = 0.05
+
+
+def probe_boxes(model: nn.Module, image: torch.Tensor) -> dict[str, np.ndarray]:
+    """The detection network's boxes for ``image`` (C, H, W, preprocessed like the training data), for the live
+    box view: ``boxes`` (B, 4) x0 y0 x1 y1 as fractions of the image, ``scores`` (B,), ``labels`` (B,), best
+    first, every box scoring at least ``PROBE_BOX_SCORE`` (the view applies the user's threshold)."""
+    from ..tasks import DETECTION
+
+    with _evaluating(model) as device:
+        maps = model(image.unsqueeze(0).to(device))
+    (found,) = DETECTION.decode(maps, score_threshold=PROBE_BOX_SCORE)
+    return {key: value.cpu().numpy() for key, value in found.items()}
+
+
 @contextlib.contextmanager
 def _evaluating(model: nn.Module):
     """Runs a probe mid-training: eval mode (BatchNorm's running statistics untouched), no gradients, the

@@ -58,3 +58,13 @@ class FitResult:
     def val_miou(self) -> float:
         """A segmentation run's latest validation mean IoU (nan for classification)."""
         return self._last("val_miou")
+
+    @property
+    def val_map50(self) -> float:
+        """A detection run's latest validation mAP@0.5 (nan for other tasks, or without a COCO evaluator)."""
+        return self._last("val_map50")
+
+    @property
+    def val_map(self) -> float:
+        """A detection run's latest validation mAP@[.5:.95] (nan for other tasks, or without a COCO evaluator)."""
+        return self._last("val_map")

@@ -1,0 +1,219 @@
+"""The Boxes dashboard of a detection run: the probe image with its true boxes and the predicted ones, live.
+
+While a detection network trains, the worker decodes the probe image's boxes a few times a second
+(pulled, like the feature maps and the segmentation mask: see ``worker.take_output``); this view draws
+them with their class and score beside the true boxes (dashed), so the user watches the boxes find the
+objects and tighten. The score-threshold slider hides boxes scoring less (the worker sends every box
+above ``engine.training.probe.PROBE_BOX_SCORE``, so moving it needs no new prediction). Each validated
+epoch states mAP@0.5 and mAP@[.5:.95] (torchmetrics' MeanAveragePrecision, computed by the run) and
+fills the per-class AP bars.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLayout, QWidget
+
+from . import plot_style
+from .box_drawing import DrawnBoxes, boxes_pixmap
+from .box_matching import match_boxes
+
+#: Logical px of each picture's side at most: the pictures take the room the dock gives them, never cut.
+PICTURE_SIDE = 320
+MIN_PICTURE_SIDE = 96
+AP_PLOT_HEIGHT = 120
+DEFAULT_THRESHOLD = 30  # % : engine.predict_boxes.DEFAULT_SCORE_THRESHOLD, as `convcanvas predict` draws
+
+
+def threshold_slider(parent: QWidget, on_change) -> tuple[QSlider, QHBoxLayout]:
+    """The score-threshold slider (0..100 %) and its labelled row, shared by the live view and Try an Image."""
+    slider = QSlider(Qt.Orientation.Horizontal, parent)
+    slider.setRange(0, 100)
+    slider.setValue(DEFAULT_THRESHOLD)
+    slider.setAccessibleName("Score threshold")
+    slider.setToolTip("Boxes scoring less than this are hidden (0: every box the network proposes).")
+    value = QLabel(parent)
+
+    def changed(percent: int) -> None:
+        value.setText(f"{percent / 100:.2f}")
+        on_change()
+
+    slider.valueChanged.connect(changed)
+    value.setText(f"{slider.value() / 100:.2f}")
+    caption = QLabel("Score &threshold", parent)
+    caption.setBuddy(slider)
+    row = QHBoxLayout()
+    row.addWidget(caption)
+    row.addWidget(slider, 1)
+    row.addWidget(value)
+    return slider, row
+
+
+def as_drawn(found: dict) -> DrawnBoxes:
+    """``engine.training.probe_boxes``' dict → boxes to draw."""
+    return DrawnBoxes(np.asarray(found["boxes"], np.float32).reshape(-1, 4), np.asarray(found["labels"], np.int64),
+                      np.asarray(found["scores"], np.float32))
+
+
+def true_boxes(rows: np.ndarray) -> DrawnBoxes:
+    """A padded box target (M, 5) ``[class, x0, y0, x1, y1]`` → its real boxes (class −1 rows are padding)."""
+    rows = np.asarray(rows, np.float32).reshape(-1, 5)
+    rows = rows[rows[:, 0] >= 0]
+    return DrawnBoxes(rows[:, 1:], rows[:, 0].astype(np.int64))
+
+
+class BoxView(QWidget):
+    """``set_probe(image, true_rows, class_names)``, ``show_prediction(found)``, ``show_map(...)``, ``clear``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image: np.ndarray | None = None
+        self._true = DrawnBoxes.empty()
+        self._predicted: DrawnBoxes | None = None
+        self.class_names: list[str] = []
+        self.frames_shown = 0  # predictions drawn since the run began
+        self.map_epoch: int | None = None  # the epoch the mAP figures show
+
+        self.pictures: dict[str, QLabel] = {}
+        pictures = QGridLayout()
+        for column, (key, caption) in enumerate((("true", "True boxes"), ("predicted", "Predicted boxes"))):
+            picture = QLabel()
+            picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            picture.setMinimumSize(QSize(MIN_PICTURE_SIDE, MIN_PICTURE_SIDE))
+            # The layout sizes the picture and the picture follows (a pixmap's own size would push the
+            # dock's other rows out, or be cut at the top and bottom in a low dock).
+            picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            picture.setAccessibleName(caption)
+            self.pictures[key] = picture
+            title = QLabel(caption)
+            title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            pictures.addWidget(title, 0, column)
+            pictures.addWidget(picture, 1, column)
+        pictures.setRowStretch(1, 1)  # the room goes to the pictures, not their titles
+        self.threshold, slider_row = threshold_slider(self, self._redraw)
+
+        self.status = QLabel("Train a detection network: its boxes appear here while it learns.")
+        self.status.setWordWrap(True)
+        self.ap_plot = pg.PlotWidget()
+        self.ap_plot.setAccessibleName("Validation AP per class")
+        self.ap_plot.setMenuEnabled(False)
+        self.ap_plot.setMouseEnabled(False, False)
+        self.ap_plot.setYRange(0, 1, padding=0.02)
+        self.ap_plot.setFixedHeight(AP_PLOT_HEIGHT)
+        self.ap_plot.setMinimumWidth(180)
+        self.ap_plot.getPlotItem().hideButtons()
+        self.bars: pg.BarGraphItem | None = None
+        self.map_text = QLabel()
+        self.map_text.setObjectName("mapText")
+        self.map_text.setWordWrap(True)
+        self.map_text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self._style_plot()
+
+        # The figures beside the AP bars, under the pictures: the bottom docks are wide and low, and the
+        # pictures are what a run is watched for.
+        scores = QHBoxLayout()
+        scores.addWidget(self.map_text, 1)
+        scores.addWidget(self.ap_plot, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(pictures, 1)
+        layout.addLayout(slider_row)
+        layout.addWidget(self.status)
+        layout.addLayout(scores)
+        self.setAccessibleName("Boxes")
+
+    # --- what the run sends ----------------------------------------------------------------
+
+    def set_probe(self, image: np.ndarray, true_rows: np.ndarray, class_names: Sequence[str]) -> None:
+        """The probe image (viewable uint8) and its padded true boxes (M, 5), at the start of a run."""
+        self._image, self._true, self._predicted = image, true_boxes(true_rows), None
+        self.class_names = list(class_names)
+        self.status.setText("Waiting for the first prediction…")
+        self._redraw()
+
+    def show_prediction(self, found: dict) -> None:
+        """The probe image's boxes now (``engine.training.probe_boxes``), every score above the probe's floor."""
+        self._predicted = as_drawn(found)
+        self.frames_shown += 1
+        self._redraw()
+
+    def show_map(self, map50: float | None, map_all: float | None, per_class: Sequence[float | None],
+                 epoch: int) -> None:
+        """Validation mAP@0.5 and mAP@[.5:.95] after ``epoch``, and each class's AP (None: not measured)."""
+        self.map_epoch = epoch
+        if map50 is None:  # the run had no COCO evaluator (see engine.tasks.detection_ops.MISSING_BACKEND)
+            self.map_text.setText(f"Epoch {epoch}: no mAP (no COCO evaluator installed).")
+            return
+        values = [float("nan") if value is None else float(value) for value in per_class]
+        heights = [0.0 if np.isnan(value) else value for value in values]
+        if self.bars is not None:
+            self.ap_plot.removeItem(self.bars)
+        self.bars = pg.BarGraphItem(x=np.arange(len(heights)), height=heights, width=0.7,
+                                    brush=pg.mkBrush(plot_style.TRAIN_COLOUR))
+        self.ap_plot.addItem(self.bars)
+        names = self.class_names or [f"class {index}" for index in range(len(heights))]
+        self.ap_plot.getAxis("bottom").setTicks([[(index, name) for index, name in enumerate(names)]])
+        self.ap_plot.setXRange(-0.6, len(heights) - 0.4, padding=0)
+        parts = ", ".join(f"{name} {value:.2f}" for name, value in zip(names, values) if not np.isnan(value))
+        self.map_text.setText(f"Epoch {epoch}: mAP@0.5 {map50:.3f} · mAP@[.5:.95] {map_all:.3f}"
+                              + (f" (AP per class: {parts})" if parts else ""))
+        self.ap_plot.setAccessibleDescription(self.map_text.text())
+
+    def bar_heights(self) -> list[float]:
+        return [] if self.bars is None else [float(value) for value in self.bars.opts["height"]]
+
+    def clear(self) -> None:
+        self._image, self._true, self._predicted = None, DrawnBoxes.empty(), None
+        self.frames_shown, self.map_epoch = 0, None
+        if self.bars is not None:
+            self.ap_plot.removeItem(self.bars)
+            self.bars = None
+        self.map_text.setText("")
+        for picture in self.pictures.values():
+            picture.clear()
+
+    def visible_boxes(self) -> DrawnBoxes | None:
+        """The predicted boxes drawn now (those at or above the threshold), or None before the first."""
+        return None if self._predicted is None else self._predicted.above(self.threshold.value() / 100)
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def _redraw(self) -> None:
+        if self._image is None:
+            for picture in self.pictures.values():
+                picture.clear()
+            return
+        ratio, side = self.devicePixelRatioF(), self.picture_side()
+        self.pictures["true"].setPixmap(boxes_pixmap(self._image, self._true, self.class_names, side, ratio,
+                                                     dashed=True))
+        shown = self.visible_boxes()
+        if shown is None:
+            self.pictures["predicted"].setPixmap(boxes_pixmap(self._image, DrawnBoxes.empty(), [], side, ratio))
+            return
+        self.pictures["predicted"].setPixmap(boxes_pixmap(self._image, shown, self.class_names, side, ratio))
+        match = match_boxes(shown.boxes, shown.labels, self._true.boxes, self._true.labels)
+        self.status.setText(f"Probe image, score ≥ {self.threshold.value() / 100:.2f}: {match.summary()} "
+                            f"(IoU ≥ 0.5).")
+        self.status.setAccessibleDescription(self.status.text())
+
+    def picture_side(self) -> QSize:
+        """The square the pictures fill: as large as their labels allow, up to ``PICTURE_SIDE``."""
+        label = self.pictures["true"].size()
+        side = max(1, min(PICTURE_SIDE, label.width(), label.height()))
+        return QSize(side, side)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._redraw()
+
+    def _style_plot(self) -> None:
+        plot_style.style_graphics_widget(self.ap_plot, self)
+        plot_style.style_plot(self.ap_plot.getPlotItem(), self)
+        self.ap_plot.getPlotItem().setLabel("left", "AP")
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if plot_style.is_palette_change(event):
+            self._style_plot()
+        super().changeEvent(event)
