@@ -60,8 +60,9 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
               label="Random crop"),
     ParamSpec("augment_flip", "bool", False, "Random horizontal flips (not for digits or text).",
               label="Random flip"),
-    ParamSpec("augment_scale", "float", 0.0, "Segmentation: random zoom in by up to this much (0.25: up to "
-              "1.25×), the mask zoomed with its image (0: off).", label="Random zoom", minimum=0.0, maximum=1.0),
+    ParamSpec("augment_scale", "float", 0.0, "Segmentation and detection: random zoom in by up to this much "
+              "(0.25: up to 1.25×), the mask or boxes moved with the image (0: off).", label="Random zoom",
+              minimum=0.0, maximum=1.0),
     ParamSpec("dice", "bool", False, "Segmentation: add a Dice loss to the per-pixel cross-entropy (helps "
               "small classes).", label="Dice loss"),
     ParamSpec("class_weights", "text", "", "Segmentation: one weight per class for the per-pixel loss, "

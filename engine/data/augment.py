@@ -42,7 +42,7 @@ class Augment:
     flip: bool = False
     pad_mode: str = "replicate"
     scale: float = 0.0
-    """Segmentation (``paired``) only: random zoom in by up to this much (0.25: up to 1.25×)."""
+    """Masks and boxes (``paired``, ``paired_boxes``) only: random zoom in by up to this much (0.25: 1.25×)."""
 
     def __post_init__(self) -> None:
         if self.pad_mode not in PAD_MODES:
@@ -104,11 +104,11 @@ class Augment:
 
 def paired_boxes(augment: Augment, images: torch.Tensor, boxes: torch.Tensor,
                  generator: torch.Generator | None = None, min_kept: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
-    """Augment images (N, C, H, W) with the crop and flip of ``augment`` and move their box rows (N, M, 5:
+    """Augment images (N, C, H, W) with the zoom, crop and flip of ``augment`` and move their box rows (N, M, 5:
     class, x0, y0, x1, y1 as fractions of the image; engine.tasks.detection) with the pixels.
 
-    A box the crop cuts is clipped to the image; one with less than ``min_kept`` of its area left becomes
-    padding (class −1). Zoom (``scale``) is not applied to boxes."""
+    A box the zoom or crop cuts is clipped to the image; one with less than ``min_kept`` of its (zoomed) area
+    left becomes padding (class −1)."""
     import torch
 
     n, _, h, w = images.shape
@@ -117,7 +117,16 @@ def paired_boxes(augment: Augment, images: torch.Tensor, boxes: torch.Tensor,
     boxes = boxes.clone()
     valid = boxes[..., 0] >= 0
     corners = boxes[..., 1:]
+    if augment.scale:
+        zoom, shift = zoom_parameters(n, augment.scale, generator)
+        images = zoom_images(images, zoom, shift, "bilinear")
+        # The grid samples input point zoom·o + shift (coordinates −1..1) for output point o: invert that.
+        z, (sx, sy) = zoom.view(n, 1, 1).to(boxes), shift.to(boxes).view(n, 1, 1, 2).unbind(-1)
+        xs = ((2 * corners[..., 0::2] - 1 - sx) / z + 1) / 2
+        ys = ((2 * corners[..., 1::2] - 1 - sy) / z + 1) / 2
+        corners = torch.stack([xs[..., 0], ys[..., 0], xs[..., 1], ys[..., 1]], -1)
     area = (corners[..., 2] - corners[..., 0]) * (corners[..., 3] - corners[..., 1])
+    corners = corners.clamp(0, 1)
     pad = augment.padding_for(h, w)
     if pad > 0:
         dy, dx = crop_offsets(n, pad, generator)
@@ -140,19 +149,32 @@ def random_scale(images: torch.Tensor, masks: torch.Tensor, scale: float,
                  generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Zoom each image in by a random factor in [1, 1 + scale] about a random point (one affine grid for
     the batch): bilinear for the image, nearest for the mask, so both keep their size and line up."""
+    zoom, shift = zoom_parameters(images.shape[0], scale, generator)
+    images = zoom_images(images, zoom, shift, "bilinear")
+    zoomed = zoom_images(masks.unsqueeze(1).to(images.dtype), zoom, shift, "nearest").squeeze(1)
+    return images, zoomed.round().to(masks.dtype)
+
+
+def zoom_parameters(n: int, scale: float,
+                    generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each image's zoom (n,), the share 1 / (1 + scale·u) of the image it keeps, and the centre (n, 2) of
+    that window, x and y in −1..1 coordinates, placed at random so the window stays inside the image."""
+    import torch
+
+    zoom = 1 / (1 + scale * torch.rand(n, generator=generator))
+    shift = (1 - zoom).unsqueeze(1) * (2 * torch.rand(n, 2, generator=generator) - 1)
+    return zoom, shift
+
+
+def zoom_images(images: torch.Tensor, zoom: torch.Tensor, shift: torch.Tensor, mode: str) -> torch.Tensor:
+    """Images (N, C, H, W) zoomed in by ``zoom_parameters``' window, one affine grid for the batch."""
     import torch
     import torch.nn.functional as F
 
-    n = images.shape[0]
-    zoom = 1 / (1 + scale * torch.rand(n, generator=generator))
-    shift = (1 - zoom).unsqueeze(1) * (2 * torch.rand(n, 2, generator=generator) - 1)
-    theta = torch.zeros(n, 2, 3)
+    theta = torch.zeros(images.shape[0], 2, 3)
     theta[:, 0, 0], theta[:, 1, 1], theta[:, :, 2] = zoom, zoom, shift
     grid = F.affine_grid(theta.to(images.device, images.dtype), list(images.shape), align_corners=False)
-    images = F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    masks = F.grid_sample(masks.unsqueeze(1).to(images.dtype), grid, mode="nearest", padding_mode="border",
-                          align_corners=False).squeeze(1).round().to(masks.dtype)
-    return images, masks
+    return F.grid_sample(images, grid, mode=mode, padding_mode="border", align_corners=False)
 
 
 def crop_offsets(n: int, pad: int, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -33,6 +33,7 @@ from .image_folder import image_folder_info, load_image_folder
 from .shapes import CLASS_NAMES as SHAPE_CLASSES
 from .shapes import DEFAULT_COUNT as SHAPES_DEFAULT_COUNT
 from .shapes import MAX_COUNT as SHAPES_MAX_COUNT
+from .box_folder import box_folder_format, box_folder_info, load_box_folder
 from .box_split import build_box_split, split_boxed
 from .det_shapes import CLASS_NAMES as DET_SHAPE_CLASSES
 from .det_shapes import DEFAULT_COUNT as DET_SHAPES_DEFAULT_COUNT
@@ -208,6 +209,8 @@ def _load_dataset(spec, input_shape, *, val_fraction, seed, root, download, max_
     if parsed.kind == "lfw":
         return load_lfw(shape, root, download, val_fraction, seed, max_in_memory_bytes)
 
+    if parsed.kind == _FOLDER and parsed.path is not None and box_folder_format(parsed.path):
+        return load_box_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed)
     if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
         return load_mask_folder(parsed.path, shape, val_fraction=val_fraction, seed=seed, window=window,
                                 exclude=exclude)
@@ -324,6 +327,8 @@ def dataset_info(spec: str | os.PathLike, root: str | os.PathLike | None = None,
         return face_shapes_info(parsed.count or FACE_SHAPES_DEFAULT_COUNT)
     if parsed.kind == "lfw":
         return lfw_info()
+    if parsed.kind == _FOLDER and parsed.path is not None and box_folder_format(parsed.path):
+        return box_folder_info(parsed.path)
     if parsed.kind == _FOLDER and parsed.path is not None and is_mask_folder(parsed.path):
         return mask_folder_info(parsed.path)
     if parsed.kind == _FOLDER:

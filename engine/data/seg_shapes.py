@@ -3,8 +3,10 @@
 Each image holds two shapes (circle, square or triangle; the second may
 cover part of the first) in random colours on a textured background (soft
 stripes and noise), and its mask labels every pixel: 0 background, then one
-class per shape. Everything is drawn at the requested size from signed
-distances for a whole batch at once, and is fully determined by the seed.
+class per shape. The second shape's colour differs visibly from the first's,
+so where it covers the first its outline shows, as its mask says it does.
+Everything is drawn at the requested size from signed distances for a whole
+batch at once, and is fully determined by the seed.
 """
 from __future__ import annotations
 
@@ -21,6 +23,10 @@ _SHAPE_IDS = (0, 1, 2)  # shapes.signed_distance's circle, square, triangle
 SHAPES_PER_IMAGE = 2
 DEFAULT_COUNT = 1000
 MAX_COUNT = 20_000
+COLOUR_BAND = 0.3
+"""Shape colours lie in the darkest or the brightest 0.3 of each channel, away from the background's."""
+MIN_COLOUR_STEP = 0.1
+"""The least a shape's colour differs, in every channel, from the shape drawn before it (noise is 0.04)."""
 
 
 def generate_seg_shapes(count: int, size: tuple[int, int], seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -31,16 +37,16 @@ def generate_seg_shapes(count: int, size: tuple[int, int], seed: int = 0) -> tup
     g = torch.Generator().manual_seed(int(seed))
     xs, ys, base, images = textured_backgrounds(count, height, width, g)
     masks = torch.zeros(count, height, width, dtype=torch.int64)
+    # Shape colours keep away from the background's: bright on dark, dark on bright.
+    band_low = torch.where(base.mean(1, keepdim=True) > 0.5, 0.0, 1.0 - COLOUR_BAND)
+    colour = None
     for _ in range(SHAPES_PER_IMAGE):
         kinds = torch.randint(0, len(_SHAPE_IDS), (count,), generator=g)
         radius = (0.16 + 0.14 * torch.rand(count, generator=g)) * min(height, width)
         cx = radius + torch.rand(count, generator=g) * (width - 2 * radius)
         cy = radius + torch.rand(count, generator=g) * (height - 2 * radius)
         turn = torch.rand(count, generator=g) * (2 * math.pi)
-        # Shape colours keep away from the background's: bright on dark, dark on bright.
-        dark = base.mean(1, keepdim=True) > 0.5
-        colour = torch.where(dark, 0.3 * torch.rand(count, 3, 1, 1, generator=g),
-                             0.7 + 0.3 * torch.rand(count, 3, 1, 1, generator=g))
+        colour = shape_colours(band_low, colour, torch.rand(count, 3, 1, 1, generator=g))
         for kind in range(len(_SHAPE_IDS)):
             index = torch.nonzero(kinds == kind).flatten()
             if index.numel() == 0:
@@ -51,6 +57,18 @@ def generate_seg_shapes(count: int, size: tuple[int, int], seed: int = 0) -> tup
             masks[index] = torch.where(coverage >= 0.5, kind + 1, masks[index])
     images += torch.randn(images.shape, generator=g) * 0.04
     return images.clamp_(0.0, 1.0), masks
+
+
+def shape_colours(band_low: torch.Tensor, previous: torch.Tensor | None, draw: torch.Tensor) -> torch.Tensor:
+    """Each image's colour (count, 3, 1, 1) for its next shape, from ``draw`` (uniform 0..1, same shape):
+    anywhere in the band [band_low, band_low + COLOUR_BAND] for the first shape; for a later one, every
+    channel at least ``MIN_COLOUR_STEP`` away from the shape drawn before it (a step of 0.1..0.2 around
+    the band), so a shape drawn over another shows its outline rather than vanishing into it while its
+    mask still claims its pixels. Either way each colour on its own is uniform in the band."""
+    if previous is None:
+        return band_low + COLOUR_BAND * draw
+    step = MIN_COLOUR_STEP + (COLOUR_BAND - 2 * MIN_COLOUR_STEP) * draw
+    return band_low + torch.remainder(previous - band_low + step, COLOUR_BAND)
 
 
 def textured_backgrounds(count: int, height: int, width: int, g: torch.Generator):

@@ -107,9 +107,21 @@ class Detection(Task):
         return decode_maps(logits, score_threshold=score_threshold)
 
     def decode_source(self) -> str:
+        """The head's layout and ``decode_maps`` itself, copied from the engine (not rewritten), so the exported
+        network gives the same boxes outside ConvCanvas."""
+        import inspect
+
+        from . import detection_ops
+
         return ("# The output holds CenterNet-style head maps (N×(classes+4)×h×w): per-class heat-map logits, then\n"
                 "# box width and height in cells, then the centre's offset in its cell (x, y).\n"
-                "# engine.tasks.detection_ops.decode_maps(output) turns them into boxes (peaks → boxes → NMS).")
+                "# decode_maps(output) below turns them into boxes (peaks → boxes → NMS), the very function\n"
+                "# ConvCanvas uses: boxes x0, y0, x1, y1 as fractions of the image (times its width and height\n"
+                "# for pixels), scores and class indices (CLASS_NAMES), per image.\n"
+                "import torch.nn.functional as F\n"
+                "from torchvision.ops import batched_nms\n\n"
+                f"BOX_CHANNELS = {BOX_CHANNELS}\n\n\n"
+                + inspect.getsource(detection_ops.decode_maps))
 
 
 DETECTION = Detection()

@@ -70,7 +70,7 @@ def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
 
 def augmentation_for(config: TrainingConfig) -> Augment | None:
     augment = Augment(crop_padding=None if config.augment_crop else 0, flip=config.augment_flip,
-                      scale=config.augment_scale)  # zoom applies to image+mask pairs only (Augment.paired)
+                      scale=config.augment_scale)  # zoom: masks and boxes only (Augment.paired)
     return None if augment.is_identity else augment
 
 

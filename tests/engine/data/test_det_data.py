@@ -91,3 +91,22 @@ def test_det_shapes_loads_as_a_detection_split_and_is_the_detection_task_s_datas
     assert split.train.labels.shape == (40, 4, 5) and split.train.images.shape == (40, 3, 32, 32)
     with pytest.raises(DatasetError, match="det-shapes:1"):
         load_dataset("det-shapes:1", (3, 32, 32))
+
+
+def test_zoom_moves_each_box_with_its_pixels_and_drops_a_box_zoomed_mostly_out():
+    images, boxes = bright_rectangles(24)
+    moved_images, moved = paired_boxes(Augment(crop_padding=0, flip=False, scale=0.8), images, boxes,
+                                       torch.Generator().manual_seed(2))
+    grown = 0
+    for image, rows, before in zip(moved_images, moved, boxes):
+        if rows[0, 0] < 0:  # zoomed more than half out of the window: padding now
+            continue
+        found = tight_boxes(image[0:1] > 0.5)[0]
+        torch.testing.assert_close(rows[0, 1:], found, atol=1.01 / 32, rtol=0)  # the same box, to a pixel
+        grown += int((rows[0, 3] - rows[0, 1]) > (before[0, 3] - before[0, 1]) * 1.1)
+    assert grown >= 8  # it did zoom (up to 1.8×)
+    # A box in a corner that a zoom about the opposite corner pushes out of the window is dropped.
+    corner = torch.tensor([[[0.0, 0.0, 0.0, 0.1, 0.1]]])
+    kept = [paired_boxes(Augment(crop_padding=0, scale=1.0), torch.zeros(1, 1, 16, 16), corner,
+                         torch.Generator().manual_seed(seed))[1][0, 0, 0].item() for seed in range(40)]
+    assert -1.0 in kept and 0.0 in kept

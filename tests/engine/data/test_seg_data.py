@@ -6,7 +6,7 @@ import torch
 
 from engine.data import Augment, DatasetError, dataset_info, load_dataset
 from engine.data.mask_split import MaskedImages, build_mask_split, resize_masks
-from engine.data.seg_shapes import CLASS_NAMES, generate_seg_shapes
+from engine.data.seg_shapes import CLASS_NAMES, COLOUR_BAND, MIN_COLOUR_STEP, generate_seg_shapes, shape_colours
 
 
 def test_seg_shapes_is_seeded_and_labels_every_pixel_with_a_known_class():
@@ -65,3 +65,42 @@ def test_normalisation_touches_images_only_and_masks_resize_nearest():
         bad[0, 0, 0] = 7
         build_mask_split(MaskedImages(images[:4], bad[:4]), MaskedImages(images[4:], masks[4:]),
                          input_shape=(3, 8, 8), class_names=("a", "b", "c"), source="test")
+
+
+def _steps_across_shape_boundaries(images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """Per image with a boundary between two shapes' masks: the median, over the pixel pairs two apart
+    that straddle it, of the largest channel's colour step (the middle pixel, anti-aliased, is skipped)."""
+    medians = []
+    for image, mask in zip(images, masks):
+        steps = []
+        for dim in (1, 2):  # rows, then columns
+            first, second = mask.narrow(dim - 1, 0, mask.shape[dim - 1] - 2), mask.narrow(dim - 1, 2,
+                                                                                         mask.shape[dim - 1] - 2)
+            straddle = (first > 0) & (second > 0) & (first != second)
+            step = (image.narrow(dim, 0, image.shape[dim] - 2) - image.narrow(dim, 2, image.shape[dim] - 2))
+            steps.append(step.abs().amax(0)[straddle])
+        steps = torch.cat(steps)
+        if steps.numel() >= 4:
+            medians.append(steps.median())
+    return torch.stack(medians)
+
+
+def test_a_shape_drawn_over_another_keeps_a_visible_outline():
+    # Both shapes' colours come from the same band (dark on a bright background, bright on a dark one); drawn
+    # independently, the top shape was often the colour of the one under it: invisible, yet its mask claimed
+    # its pixels (the triangle, the smallest, suffered most). A step well above the noise (0.04) must show.
+    images, masks = generate_seg_shapes(400, (32, 32), seed=0)
+    steps = _steps_across_shape_boundaries(images, masks)
+    assert steps.numel() > 100
+    assert float(steps.quantile(0.05)) > 0.11
+
+
+def test_each_later_shape_colour_steps_away_from_the_one_before_in_every_channel():
+    band_low = torch.tensor([0.0, 1.0 - COLOUR_BAND]).view(2, 1, 1, 1).repeat(500, 1, 1, 1)
+    first = shape_colours(band_low, None, torch.rand(1000, 3, 1, 1))
+    second = shape_colours(band_low, first, torch.rand(1000, 3, 1, 1))
+    for colour in (first, second):  # inside the band, away from the background
+        assert bool(((colour >= band_low) & (colour <= band_low + COLOUR_BAND)).all())
+    assert float((second - first).abs().min()) >= MIN_COLOUR_STEP - 1e-6
+    # the band's ends are reached, not just its middle: the colours stay as varied as before
+    assert float((second - band_low).min()) < 0.02 and float((second - band_low).max()) > COLOUR_BAND - 0.02
