@@ -489,14 +489,20 @@ AVGPOOL2D = BlockSpec(
         "pooling it shrinks the maps; it keeps more of the overall response "
         "and less of the single strongest one (LeNet-5 used it)."
     ),
-    params=_pool_params(with_dilation=False),
+    params=(*_pool_params(with_dilation=False),
+            ParamSpec("count_include_pad", "bool", True,
+                      "Count the zero border in each window's average; off, each average is over the "
+                      "window's real pixels only (timm's ResNet-D shortcut pools this way).",
+                      label="Count padding", saved_when_default=False)),
     inputs=SINGLE_INPUT,
     outputs=OUT,
     infer_shape=_avgpool_shape,
     module=lambda p, i: ModuleCall(
         "nn.AvgPool2d", (),
         {"kernel_size": as_pair(p["kernel_size"]), "stride": as_pair(p["stride"]),
-         "padding": as_pair(p["padding"]), "ceil_mode": p["ceil_mode"]},
+         "padding": as_pair(p["padding"]), "ceil_mode": p["ceil_mode"],
+         # Only when off, so the Python written for older networks stays as it was.
+         **({} if p["count_include_pad"] else {"count_include_pad": False})},
     ),
     describe=_pool_describe,
     name_prefix="avgpool",

@@ -261,6 +261,9 @@ class _GraphBuilder:
             suffix = f"_{calls[mapped.module_path] - 1}" if calls[mapped.module_path] > 1 else ""
             full_name = mapped.module_path + suffix
             local = full_name[len(path) + 1:] if member else None
+        elif mapped.name_path is not None:  # a block a layer needs before it (a Conv2dSame's pad)
+            full_name = mapped.name_path
+            local = full_name[len(path) + 1:] if member else None
         else:
             local = base_name(node) if member else None
             full_name = None

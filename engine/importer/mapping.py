@@ -39,6 +39,9 @@ class Block:
     """The tensors it reads, in connection order (an Add's main branch first)."""
     module_path: str | None = None
     """For a layer: its path in the original module, where its weights are."""
+    name_path: str | None = None
+    """For a block with no weights that stands for part of a layer (a Conv2dSame's pad): the dotted path its
+    name comes from, next to the layer's (``conv_stem_pad``)."""
 
 
 @dataclass(frozen=True)
@@ -250,12 +253,11 @@ def _avgpool(layer: nn.AvgPool2d) -> tuple[str, dict[str, Any]]:
 
 
 def _avgpool_params(kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    if not count_include_pad:
-        raise _Refusal("count_include_pad=False: the AvgPool2d block counts the padding in each average")
     if divisor_override is not None:
         raise _Refusal("divisor_override is set: the AvgPool2d block divides by the window size")
     return "avgpool2d", {"kernel_size": _pair(kernel, "kernel size"), "stride": _pair(stride or kernel, "stride"),
-                         "padding": _pair(padding, "padding"), "ceil_mode": bool(_constant(ceil_mode, "ceil_mode"))}
+                         "padding": _pair(padding, "padding"), "ceil_mode": bool(_constant(ceil_mode, "ceil_mode")),
+                         "count_include_pad": bool(_constant(count_include_pad, "count_include_pad"))}
 
 
 def _adaptive(layer: nn.AdaptiveAvgPool2d) -> tuple[str, dict[str, Any]]:
@@ -333,6 +335,10 @@ def _map_layer(node: fx.Node, layer: nn.Module) -> Block | PassThrough:
         base_class = next((kind for kind in LAYERS if isinstance(layer, kind)), None)
         if base_class is not None and _behaves_as(layer, base_class, node):
             rule = LAYERS[base_class]  # e.g. timm's Linear: only its casting differs
+        elif base_class is nn.Conv2d:
+            same = _conv_same(node, layer)
+            if same is not None:
+                return same
     if rule is None:
         base = next((kind.__name__ for kind in LAYERS if isinstance(layer, kind)), None)
         if base:
@@ -513,6 +519,48 @@ def _behaves_as(layer: nn.Module, base: type[nn.Module], node: fx.Node) -> bool:
             return bool(torch.allclose(probe(x), plain(x), atol=1e-5))
     except Exception:  # noqa: BLE001 - a layer that does not even run like its base
         return False
+
+
+# --- TensorFlow's "same" padding (timm's Conv2dSame) -------------------------------------------------------
+
+
+def _same_border(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
+    """TensorFlow's "same" border along one axis: enough for ceil(size / stride) outputs, the odd extra at
+    the end (bottom, right)."""
+    total = max((-(-size // stride) - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def _conv_same(node: fx.Node, layer: nn.Conv2d) -> Chain | Block | None:
+    """A Conv2d subclass that pads its input as TensorFlow's "same" does, then convolves unpadded (timm's
+    Conv2dSame): a ZeroPad2d (its border computed for this input's size) and a Conv2d. Known by behaviour:
+    None when the layer, on a test input of this size, computes something else."""
+    if list(layer.children()) or isinstance(layer.padding, str) or as_pair(layer.padding) != (0, 0) \
+            or len(node.args) != 1 or node.kwargs or shape_of(node.args[0]) is None:
+        return None
+    source = _tensor(node.args[0])
+    _need_rank(source, 4, "Conv2d")
+    (top, bottom), (left, right) = (_same_border(size, k, s, d) for size, k, s, d in zip(
+        shape_of(source)[2:], as_pair(layer.kernel_size), as_pair(layer.stride), as_pair(layer.dilation)))
+    border = (left, right, top, bottom)
+    probe, plain = _probe_copy(layer), _probe_copy(layer)
+    plain.__class__ = nn.Conv2d
+    x = torch.randn(1, *shape_of(source)[1:], generator=torch.Generator().manual_seed(1))
+    try:
+        with torch.no_grad():
+            same = bool(torch.allclose(probe(x), plain(F.pad(x, border)), atol=1e-5))
+    except Exception:  # noqa: BLE001 - a layer that does not even run like a Conv2d
+        return None
+    if not same:
+        return None
+    path = str(node.target)
+    type_id, params = _conv(layer)
+    conv = _block(type_id, params, (node,) if any(border) else (source,), path)
+    if not any(border):
+        return conv
+    pad = Block("zeropad2d", _validated("zeropad2d", dict(zip(("left", "right", "top", "bottom"), border))),
+                (source,), name_path=f"{path}_pad")
+    return Chain((pad, conv))
 
 
 # --- normalisation fused with an activation (timm's BatchNormAct2d) ---------------------------------------

@@ -13,7 +13,8 @@ REQUIRED = {"input", "conv2d", "batchnorm2d", "activation", "maxpool2d", "avgpoo
             "flatten", "dense", "dropout", "add", "concat", "output", "convtranspose2d", "upsample",
             # the modern families' (MobileNetV3, EfficientNet, RegNetY, ShuffleNet, ConvNeXt)
             "prelu", "spatial_mean", "pointwise_dense", "channel_shuffle", "channel_slice", "identity", "multiply", "layer_scale",
-            "layernorm2d", "groupnorm", "dropout2d", "stochastic_depth"}
+            "layernorm2d", "groupnorm", "dropout2d", "stochastic_depth",
+            "zeropad2d"}  # timm's Conv2dSame (TensorFlow's uneven "same" border)
 
 
 def test_every_required_block_type_exists_once():
