@@ -165,6 +165,38 @@ def test_checking_a_torchvision_model_builds_nothing_but_the_graph():
         check_torchvision("vit_b_16")
 
 
+def test_a_regnet_whose_constructor_computes_with_tensors_is_checked_with_its_weights_on_meta():
+    """RegNet derives its widths with torch.arange(...).tolist(), which fails on the meta device; the check
+    used to build it on the CPU with every weight initialised (regnet_y_128gf: 644 million)."""
+    import threading
+
+    from engine.importer.empty_weights import weights_on_meta
+    from engine.importer.sources import _torchvision_model
+
+    model = _torchvision_model("regnet_y_400mf", meta=True)
+    assert all(tensor.is_meta for tensor in [*model.parameters(), *model.buffers()])
+    elsewhere = []
+    with weights_on_meta():  # another thread building a network meanwhile keeps real weights
+        thread = threading.Thread(target=lambda: elsewhere.append(nn.Conv2d(3, 4, 3).weight.is_meta))
+        thread.start()
+        thread.join()
+        assert nn.Conv2d(3, 4, 3).weight.is_meta
+    assert elsewhere == [False] and not nn.Conv2d(3, 4, 3).weight.is_meta
+
+
+@pytest.mark.parametrize("name", ["regnet_y_400mf", "densenet121"])
+def test_a_check_on_meta_finds_the_graph_a_real_import_builds(name):
+    """The check answers initialisations and normalisations on meta tensors without running them: the
+    shapes, and so every block's parameters, are still those of the real import."""
+    def blocks(graph):
+        return {node.name: (node.type, node.params) for node in graph.nodes.values()}
+
+    checked = check_torchvision(name, (3, 64, 64))
+    imported = import_torchvision(name, (3, 64, 64))
+    assert blocks(checked.project.graph) == blocks(imported.project.graph)
+    assert analyze(checked.project.graph).total_params == analyze(imported.project.graph).total_params
+
+
 MODEL_FILE = '''
 import torch
 from torch import nn
