@@ -350,3 +350,31 @@ def test_one_tensor_used_twice_by_an_operation_is_refused():
     with pytest.raises(ModelImportError, match=r"operator.add at the top-level forward\(\) \(node add\): it uses one "
                                                r"tensor twice"):
         import_module(Doubling(), (1, 8, 8), name="Doubling")
+
+
+def test_list_check_remembers_its_verdicts_until_the_code_or_libraries_change(tmp_path, capsys, monkeypatch):
+    """A second ``import --list --check`` builds no model; the verdicts are kept per code and versions."""
+    import json
+
+    import engine.cli.import_model as command
+    from engine.importer import check_cache
+
+    monkeypatch.setenv("CONVCANVAS_CACHE", str(tmp_path))
+    monkeypatch.setattr(command, "torchvision_models", lambda: ["alexnet", "vit_b_16"])  # two of the 80: quick
+    checked = []
+
+    def counted(name, *args):
+        checked.append(name)
+        return check_torchvision(name, *args)
+
+    monkeypatch.setattr(command, "check_torchvision", counted)
+    assert main(["import", "--list", "--check"]) == 0
+    first = capsys.readouterr().out
+    assert checked == ["alexnet", "vit_b_16"] and first.startswith("✓ alexnet\n  vit_b_16: no (")
+    assert "1 of 2 models import" in first
+    assert main(["import", "--list", "--check"]) == 0
+    assert capsys.readouterr().out == first and checked == ["alexnet", "vit_b_16"]
+    stored = json.loads(check_cache.checks_path().read_text(encoding="utf-8"))
+    check_cache.checks_path().write_text(json.dumps({"torch 0.0 | older code": stored[check_cache.code_key()]}))
+    assert main(["import", "--list", "--check"]) == 0
+    assert capsys.readouterr().out == first and checked == ["alexnet", "vit_b_16"] * 2
