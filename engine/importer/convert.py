@@ -397,7 +397,8 @@ def _weights(graph: Graph, builder: _GraphBuilder, traced: fx.GraphModule) -> di
         owner, _, name = path.rpartition(".")
         layer = getattr(traced.get_submodule(owner), name)
         # A bare parameter (ConvNeXt's layer_scale) is the LayerScale block's scale.
-        tensors = layer.state_dict() if isinstance(layer, nn.Module) else {"scale": layer}
+        # (timm keeps it as a C-vector: the block's scale is C×1×1)
+        tensors = layer.state_dict() if isinstance(layer, nn.Module) else {"scale": layer.reshape(-1, 1, 1)}
         for key, tensor in tensors.items():
             state[f"{prefix}.{key}"] = tensor.detach().cpu()
     return state

@@ -428,7 +428,7 @@ def _channels_last_layer(node: fx.Node, layer: nn.Module) -> Block | PassThrough
     """A layer applied to each pixel's channel vector (the input is channels-last)."""
     source = _tensor(node.args[0])
     path = str(node.target)
-    if type(layer) is nn.LayerNorm:
+    if type(layer) is nn.LayerNorm or (isinstance(layer, nn.LayerNorm) and _behaves_as_layernorm(layer)):
         if tuple(layer.normalized_shape) != shape_of(source)[-1:]:
             raise _Refusal(f"it normalises over {tuple(layer.normalized_shape)}, not over the channels")
         return _block("layernorm2d", _layernorm_params(layer), (source,), path)
@@ -442,6 +442,20 @@ def _channels_last_layer(node: fx.Node, layer: nn.Module) -> Block | PassThrough
         return _block(type_id, params, (source,), path)
     raise _Refusal("it works on a channels-last tensor (after permute(0, 2, 3, 1)), where only LayerNorm, "
                    "Linear and element-wise activations are followed")
+
+
+def _behaves_as_layernorm(layer: nn.LayerNorm) -> bool:
+    """A LayerNorm subclass (timm's) that computes, on a test input, what nn.LayerNorm computes."""
+    if list(layer.children()) or len(layer.normalized_shape) != 1:
+        return False
+    probe, plain = _probe_copy(layer), _probe_copy(layer)
+    plain.__class__ = nn.LayerNorm
+    x = torch.randn(2, 3, 4, layer.normalized_shape[0], generator=torch.Generator().manual_seed(1))
+    try:
+        with torch.no_grad():
+            return bool(torch.allclose(probe(x), plain(x), atol=1e-5))
+    except Exception:  # noqa: BLE001 - a forward that does something else entirely
+        return False
 
 
 def _layernorm_params(layer: nn.LayerNorm) -> dict[str, Any]:
@@ -738,13 +752,30 @@ SPLIT = "split"
 _MUL_FUNCTIONS = (operator.mul, operator.imul, torch.mul)
 
 
+def _scale_attribute(value: Any) -> fx.Node | None:
+    """The tensor attribute a multiplication scales by: read directly (torchvision's C×1×1 ``layer_scale``),
+    or a C-vector reshaped to 1×C×1×1 (timm's ConvNeXt ``gamma.reshape(1, -1, 1, 1)``); None otherwise."""
+    if not isinstance(value, fx.Node):
+        return None
+    if value.op == "get_attr":
+        return value
+    if value.op == "call_method" and value.target in ("reshape", "view") and isinstance(value.args[0], fx.Node) \
+            and value.args[0].op == "get_attr":
+        sizes = list(value.args[1:])
+        if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
+            sizes = list(sizes[0])
+        if sizes == [1, -1, 1, 1]:
+            return value.args[0]
+    return None
+
+
 def _layer_scale(node: fx.Node, attribute: fx.Node, value: Any) -> Block:
-    """``self.layer_scale * x``: a learned C×1×1 (or C) per-channel scale."""
+    """``self.layer_scale * x``: a learned C×1×1 (or C, reshaped to 1×C×1×1) per-channel scale."""
     source = _tensor(value)
     _need_rank(source, 4, "LayerScale")
     tensor = _attribute_value(attribute)
     channels = shape_of(source)[1]
-    if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) not in ((channels, 1, 1),):
+    if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) not in ((channels, 1, 1), (channels,)):
         shape = "×".join(map(str, getattr(tensor, "shape", ()))) or "a number"
         raise _Refusal(f"it multiplies by the attribute {attribute.target} of shape {shape}; the LayerScale block "
                        f"scales each of the {channels} channels (a {channels}×1×1 tensor)")
@@ -764,8 +795,8 @@ def _attribute_value(node: fx.Node) -> Any:
 def _multiply(node: fx.Node) -> Block:
     first, second = _argument(node, 0, "input"), _argument(node, 1, "other")
     for attribute, value in ((first, second), (second, first)):
-        if isinstance(attribute, fx.Node) and attribute.op == "get_attr":
-            return _layer_scale(node, attribute, value)
+        if _scale_attribute(attribute) is not None:
+            return _layer_scale(node, _scale_attribute(attribute), value)
     if not isinstance(first, fx.Node) or not isinstance(second, fx.Node):
         raise _Refusal("it multiplies by a constant; the Multiply block multiplies tensors the network computes")
     first, second = _tensor(first), _tensor(second)
@@ -979,15 +1010,25 @@ def map_node(node: fx.Node, traced: fx.GraphModule) -> Block | Chain | PassThrou
             return _map_layer(node, traced.get_submodule(node.target))
         if node.op == "call_function":
             return _map_function(node)
+        if node.op == "call_method" and _scale_attribute(node) is not None and _only_multiplied(node):
+            return PARAMETER  # gamma.reshape(1, -1, 1, 1): the multiplication becomes a LayerScale
         if node.op == "call_method":
             return _map_method(node)
-        if node.users and all(user.op in ("call_function", "call_method") and
-                              (user.target in _MUL_FUNCTIONS or user.target in ("mul", "mul_"))
+        if node.users and all(_is_multiply(user) or (_scale_attribute(user) is node and _only_multiplied(user))
                               for user in node.users):
             return PARAMETER  # the multiplication that reads it becomes a LayerScale (and checks its shape)
         raise _Refusal("the network reads this tensor attribute directly; only layers' own weights can be imported")
     except _Refusal as refusal:
         return Unsupported(refusal.name or operation_name(node, traced), location(node), refusal.what)
+
+
+def _is_multiply(node: fx.Node) -> bool:
+    return node.op in ("call_function", "call_method") and (node.target in _MUL_FUNCTIONS
+                                                             or node.target in ("mul", "mul_"))
+
+
+def _only_multiplied(node: fx.Node) -> bool:
+    return bool(node.users) and all(_is_multiply(user) for user in node.users)
 
 
 def base_name(node: fx.Node) -> str:

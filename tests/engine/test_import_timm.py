@@ -23,6 +23,7 @@ TIMM_IMPORTS = [
     "resnet26d", "resnet34d",  # AvgPool2d(count_include_pad=False) in the shortcut
     "tf_efficientnet_lite0",  # Conv2dSame: TensorFlow's uneven "same" border
     "hrnet_w18_small",  # nn.Upsample in its fuse layers
+    "convnext_tiny",  # timm's LayerNorm (by behaviour) and gamma.reshape(1, -1, 1, 1) as a LayerScale
 ]
 """The timm models of the corpus that import today (``import --list --check`` covers torchvision's)."""
 
@@ -53,7 +54,7 @@ def test_timm_model_imports(name):
 
 
 @pytest.mark.parametrize("name", ["mobilenetv3_small_100", "efficientnet_b0", "regnety_002", "densenet121", "resnet26d",
-                                  "tf_efficientnet_lite0", "hrnet_w18_small"])
+                                  "tf_efficientnet_lite0", "hrnet_w18_small", "convnext_tiny"])
 def test_timm_models_with_fused_norm_act_layers_compute_what_timm_does(name):
     torch.manual_seed(0)
     original = randomised(_timm_model(name))
