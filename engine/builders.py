@@ -133,6 +133,20 @@ def group_as_block(graph: Graph, prefix: str, path: str, type_name: str) -> Grou
     return graph.add_group(make_group(graph, members, path, type_name, locals_=locals_))
 
 
+def squeeze_excite(builder: GraphBuilder, prefix: str, channels: int, squeezed: int,
+                   gate: str = "sigmoid") -> str:
+    """Squeeze-and-excite on the cursor's C×H×W maps, from ordinary blocks as torchvision's
+    ``SqueezeExcitation`` names them: mean over H×W → 1×1 conv (``fc1``) → ReLU → 1×1 conv (``fc2``) →
+    ``gate`` → multiply the maps by the C×1×1 result. Returns the multiply's id."""
+    maps = builder.cursor
+    builder.add("spatial_mean", f"{prefix}_avgpool")
+    builder.add("conv2d", f"{prefix}_fc1", out_channels=squeezed, kernel_size=1)
+    builder.add("activation", f"{prefix}_activation", function="relu")
+    builder.add("conv2d", f"{prefix}_fc2", out_channels=channels, kernel_size=1)
+    gate_id = builder.add("activation", f"{prefix}_scale_activation", function=gate)
+    return builder.add("multiply", f"{prefix}_mul", inputs=[maps, gate_id])
+
+
 def double_conv(builder: GraphBuilder, prefix: str, channels: int) -> str:
     """U-Net's two 3×3 convolutions (padding 1, so the size stays) each with BatchNorm and ReLU, named like
     the usual PyTorch U-Net's ``double_conv`` Sequential (``prefix_conv_0`` … ``prefix_conv_5``)."""

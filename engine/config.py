@@ -72,10 +72,10 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
     ParamSpec("target_sensitivity", "float", 0.9, "The operating point: for each class (finding) the highest "
               "threshold at which validation still finds this share of the positives; sensitivity and "
               "specificity are reported there.", label="Target sensitivity", minimum=0.01, maximum=1.0,
-              saved_at_default=False),
+              saved_when_default=False),
     ParamSpec("hash_file_names", "bool", False, "Privacy: write a hash in place of each image file name in the "
               "run's notes and results (for file names that hold a patient's name or ID).",
-              label="Hash file names", saved_at_default=False),
+              label="Hash file names", saved_when_default=False),
     ParamSpec("balance", "choice", "none", "Classification, for classes with few images: weight the loss by "
               "inverse class frequency, or resample so each class is drawn about equally often (the Data view "
               "offers this).", label="Class balance", choices=BALANCE_CHOICES),
@@ -159,7 +159,7 @@ class TrainingConfig:
         """What a project file holds: every setting but those left at a default that is not saved."""
         specs = {spec.name: spec for spec in TRAINING_SETTINGS}
         return {key: value for key, value in self.to_dict().items()
-                if specs[key].saved_at_default or value != specs[key].default}
+                if specs[key].saved_when_default or value != specs[key].default}
 
     def replace(self, **changes: Any) -> TrainingConfig:
         """A validated copy with some settings changed (command-line overrides)."""

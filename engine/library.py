@@ -52,7 +52,7 @@ def template_from_group(graph: Graph, group: Group, description: str = "") -> di
     nodes = []
     for node_id, name in local.items():
         node = graph.nodes[node_id]
-        entry: dict[str, Any] = {"local": name, "type": node.type, "params": json.loads(json.dumps(node.params))}
+        entry: dict[str, Any] = {"local": name, "type": node.type, "params": json.loads(json.dumps(node.spec.saved_params(node.params)))}
         if node.frozen:
             entry["frozen"] = True
         nodes.append(entry)

@@ -209,8 +209,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
 
 def _node_to_json(node) -> dict[str, Any]:
     entry = {"id": node.id, "type": node.type, "name": node.name,
-             "params": {spec.name: node.params[spec.name] for spec in node.spec.params
-                        if spec.saved_at_default or node.params[spec.name] != spec.default},
+             "params": node.spec.saved_params(node.params),
              "ui": node.ui}
     if node.frozen:
         entry["frozen"] = True

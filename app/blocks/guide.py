@@ -13,7 +13,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from engine.catalogue import BlockSpec, blocks_by_category
-from engine.catalogue.guide import allowed_values, default_text
+from engine.catalogue.guide import PATTERNS, allowed_values, default_text
 
 from ..icons import CATEGORY_TITLES
 from ..shell.geometry import fit_to_screen
@@ -72,6 +72,8 @@ def guide_html() -> str:
     for category, specs in blocks_by_category().items():
         parts.append(f"<h3>{CATEGORY_TITLES[category]}</h3>")
         parts.extend(block_html(spec) + "<hr>" for spec in specs)
+    parts.append("<h3>Patterns of the modern families</h3>")
+    parts.extend(f"<p><b>{escape(name)}</b>: {escape(blocks)}</p><p>{escape(why)}</p>" for name, blocks, why in PATTERNS)
     return "".join(parts)
 
 

@@ -35,6 +35,7 @@ from engine.catalogue import block
 from engine.groups import type_problem
 from engine.jsonread import parse_json
 from engine.library import BlockFileError, BlockLibrary, LibraryEntry, template_from_group
+from engine.starter_blocks import offer_starter_blocks
 
 from ..dialogs import CANCEL, show_error
 from ..theme import set_style_property
@@ -226,7 +227,10 @@ class BlockLibraryController(QObject):
         super().__init__(window)
         self.window = window
         self.document = window.document
-        self.folder = LibraryFolder(root if root is not None else default_library_dir(), self)
+        if root is None:  # the person's own library: it starts with the starter blocks (Squeeze-Excite)
+            root = default_library_dir()
+            offer_starter_blocks(root)
+        self.folder = LibraryFolder(root, self)
         self.save_action = QAction("Save Block to &Library…", window)
         self.save_action.setObjectName("saveBlockToLibrary")
         self.save_action.setStatusTip("Save the selected block to your library, to reuse it from the palette")

@@ -133,11 +133,11 @@ INPUT = BlockSpec(
                   "band of values becomes black to white. 'file': each file's own window (else its full "
                   "range); lung, bone, soft tissue, brain: the radiology presets in Hounsfield units; "
                   "'manual': the centre and width below. 8-bit images are not affected.",
-                  choices=WINDOW_CHOICES, saved_at_default=False),
+                  choices=WINDOW_CHOICES, saved_when_default=False),
         ParamSpec("window_centre", "float", 40.0, "Manual window: the value shown mid-grey (window level).",
-                  label="Window centre", minimum=-1e6, maximum=1e6, saved_at_default=False),
+                  label="Window centre", minimum=-1e6, maximum=1e6, saved_when_default=False),
         ParamSpec("window_width", "float", 400.0, "Manual window: the range of values from black to white.",
-                  label="Window width", minimum=1e-3, maximum=1e7, saved_at_default=False),
+                  label="Window width", minimum=1e-3, maximum=1e7, saved_when_default=False),
     ),
     inputs=(),
     outputs=OUT,
@@ -499,14 +499,20 @@ AVGPOOL2D = BlockSpec(
         "pooling it shrinks the maps; it keeps more of the overall response "
         "and less of the single strongest one (LeNet-5 used it)."
     ),
-    params=_pool_params(with_dilation=False),
+    params=(*_pool_params(with_dilation=False),
+            ParamSpec("count_include_pad", "bool", True,
+                      "Count the zero border in each window's average; off, each average is over the "
+                      "window's real pixels only (timm's ResNet-D shortcut pools this way).",
+                      label="Count padding", saved_when_default=False)),
     inputs=SINGLE_INPUT,
     outputs=OUT,
     infer_shape=_avgpool_shape,
     module=lambda p, i: ModuleCall(
         "nn.AvgPool2d", (),
         {"kernel_size": as_pair(p["kernel_size"]), "stride": as_pair(p["stride"]),
-         "padding": as_pair(p["padding"]), "ceil_mode": p["ceil_mode"]},
+         "padding": as_pair(p["padding"]), "ceil_mode": p["ceil_mode"],
+         # Only when off, so the Python written for older networks stays as it was.
+         **({} if p["count_include_pad"] else {"count_include_pad": False})},
     ),
     describe=_pool_describe,
     name_prefix="avgpool",

@@ -95,6 +95,56 @@ def block_markdown(spec: BlockSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- patterns: how the modern families combine the blocks ---------------------------------------------
+
+PATTERNS: tuple[tuple[str, str, str], ...] = (
+    ("Squeeze-and-excite",
+     "Mean H×W → Conv2d 1×1 (fewer channels) → ReLU → Conv2d 1×1 (back to C) → Sigmoid (or Hardsigmoid) → "
+     "Multiply with the block's input",
+     "The network looks at the whole image once per channel (the mean), decides in a tiny two-layer "
+     "network how much each channel matters here, and scales each channel's map by that number between "
+     "0 and 1: a C×1×1 gate broadcast over C×H×W. MobileNetV3, EfficientNet and RegNetY put one in each "
+     "block. My Blocks starts with one (SqueezeExcite64); set fc2's channels to those of your maps."),
+    ("Depthwise-separable convolution",
+     "Conv2d k×k with groups = channels (the Inspector says \"depthwise\") → Conv2d 1×1",
+     "A depthwise convolution filters each channel on its own (k×k×C weights instead of k×k×C×C); the 1×1 "
+     "convolution then mixes the channels. Together they stand in for one k×k convolution, for a fraction "
+     "of its multiplications: the core of MobileNet, EfficientNet and ConvNeXt."),
+    ("Inverted residual (MBConv)",
+     "Conv2d 1×1 (expand, ×4–6 channels) → BatchNorm2d → activation → depthwise Conv2d 3×3 → BatchNorm2d → "
+     "activation → [squeeze-and-excite] → Conv2d 1×1 (project, no activation) → BatchNorm2d → "
+     "[StochasticDepth] → Add with the input",
+     "The opposite of ResNet's bottleneck: widen, filter cheaply per channel, then narrow again, and add "
+     "the shortcut between the narrow ends. Imported MobileNets and EfficientNets read as stages of these "
+     "blocks (InvertedResidual, MBConv)."),
+    ("ConvNeXt block (CNBlock)",
+     "depthwise Conv2d 7×7 → LayerNorm2d → PointwiseDense (×4) → GELU → PointwiseDense (back) → LayerScale → "
+     "StochasticDepth → Add with the input",
+     "A ResNet block rewritten with a transformer's habits: one large depthwise filter, normalisation over "
+     "each pixel's channels instead of the batch, a per-pixel MLP, a learned per-channel scale that starts "
+     "near 0 and a branch dropped at random while training."),
+    ("ShuffleNetV2 unit",
+     "ChannelSlice (first half) and ChannelSlice (second half) → convolutions on one half → Concat → "
+     "ChannelShuffle (2 groups)",
+     "Half the channels pass untouched while the other half is convolved; ChannelShuffle then interleaves "
+     "the halves so the next unit's split mixes them."),
+    ("TensorFlow's \"same\" padding",
+     "ZeroPad2d (the odd extra row and column at the bottom and right) → Conv2d with padding 0",
+     "TensorFlow pads a strided convolution unevenly so the output is exactly ⌈size / stride⌉; a Conv2d's "
+     "padding is the same on both sides. The importer turns timm's Conv2dSame into these two blocks."),
+)
+"""(name, the blocks in order, why they are combined so): the guide's "Patterns" section, in the app too."""
+
+
+def patterns_markdown() -> str:
+    lines = ["## Patterns of the modern families", "",
+             "How MobileNet, EfficientNet, RegNet, ShuffleNet and ConvNeXt combine the blocks above; "
+             "importing any of them (File ▸ Import) shows these patterns as composite blocks.", ""]
+    for name, blocks, why in PATTERNS:
+        lines += [f"### {name}", "", f"**Blocks.** {blocks}", "", why, ""]
+    return "\n".join(lines)
+
+
 def block_guide_markdown() -> str:
     """``docs/blocks.md``: every block of the catalogue by palette category, with a contents list."""
     grouped = blocks_by_category()
@@ -105,4 +155,5 @@ def block_guide_markdown() -> str:
     for category, specs in grouped.items():
         parts.append(f"## {CATEGORY_TITLES[category]}\n")
         parts.extend(block_markdown(spec) for spec in specs)
+    parts.append(patterns_markdown())
     return "\n".join(parts)

@@ -1,7 +1,7 @@
-"""Blocks that make feature maps larger again: ConvTranspose2d and Upsample.
+"""Blocks that make feature maps larger again: ConvTranspose2d, Upsample and ZeroPad2d.
 
-Decoders (U-Net, FCN) need them to bring a segmentation mask back to the
-Input's size. Shape rules follow torch's docs for ``nn.ConvTranspose2d`` and
+Decoders (U-Net, FCN) need the first two to bring a segmentation mask back to the
+Input's size; ZeroPad2d is the uneven border of TensorFlow's "same" padding. Shape rules follow torch's docs for ``nn.ConvTranspose2d`` and
 ``nn.Upsample`` (``floor(size × scale)``); the property tests hold them to torch.
 """
 from __future__ import annotations
@@ -191,4 +191,44 @@ UPSAMPLE = BlockSpec(
     shape_formula="H_out = ⌊H · scale⌋, or the size given",
 )
 
-RESAMPLING_BLOCKS: tuple[BlockSpec, ...] = (CONVTRANSPOSE2D, UPSAMPLE)
+
+# --- ZeroPad2d -----------------------------------------------------------------------
+
+_SIDES = ("left", "right", "top", "bottom")
+
+
+def _pad_shape(params: Params, inputs: list[Shape]) -> Shape:
+    channels, height, width = _spatial("ZeroPad2d", inputs)
+    out = (height + params["top"] + params["bottom"], width + params["left"] + params["right"])
+    if max(out) > MAX_SPATIAL:
+        raise ShapeError(f"ZeroPad2d turns {height}×{width} into {out[0]}×{out[1]}, larger than {MAX_SPATIAL:,} pixels",
+                         "Use a smaller border.")
+    return (channels, *out)
+
+
+ZEROPAD2D = BlockSpec(
+    type_id="zeropad2d",
+    title="ZeroPad2d",
+    category="pooling",
+    summary="Adds a border of zeros, which may differ on each side.",
+    when=(
+        "Before a strided convolution ported from TensorFlow (timm's tf_ models, EfficientNet-Lite): "
+        "TensorFlow's \"same\" padding puts the odd extra row and column at the bottom and right, which a "
+        "Conv2d's own, even padding cannot."
+    ),
+    doc=(
+        "Surrounds each channel with rows and columns of zeros: left and right widen the maps, top and "
+        "bottom heighten them. A Conv2d's padding is the same on opposite sides; this block can be uneven."
+    ),
+    params=tuple(ParamSpec(side, "int", 0, f"Zero columns added on the {side}." if side in ("left", "right")
+                           else f"Zero rows added at the {side}.", minimum=0, maximum=MAX_KERNEL) for side in _SIDES),
+    inputs=SINGLE_INPUT,
+    outputs=OUT,
+    infer_shape=_pad_shape,
+    module=lambda p, i: ModuleCall("nn.ZeroPad2d", (tuple(p[side] for side in _SIDES),)),
+    describe=lambda p: "←{left} →{right} ↑{top} ↓{bottom}".format(**p),
+    name_prefix="pad",
+    shape_formula="H_out = H + top + bottom, W_out = W + left + right",
+)
+
+RESAMPLING_BLOCKS: tuple[BlockSpec, ...] = (CONVTRANSPOSE2D, UPSAMPLE, ZEROPAD2D)

@@ -56,9 +56,9 @@ class ParamSpec:
     choices: tuple[str, ...] = ()
     # Exclusive upper bound for floats such as a dropout probability.
     exclusive_maximum: bool = False
-    # False: project files leave the parameter out while it holds its default (settings most projects
-    # never touch, such as the Input's window, stay out of every preset and old file).
-    saved_at_default: bool = True
+    saved_when_default: bool = True
+    """False for a parameter added to a block after files were written with it: a file holds it only when it
+    differs from the default, so files and presets written before it read, and write, byte for byte as before."""
 
     @property
     def title(self) -> str:
@@ -255,6 +255,11 @@ class BlockSpec:
 
     def defaults(self) -> Params:
         return {spec.name: spec.default for spec in self.params}
+
+    def saved_params(self, params: Params) -> Params:
+        """``params`` as files hold them: every parameter, less those left out at their default."""
+        return {spec.name: params[spec.name] for spec in self.params
+                if spec.saved_when_default or params[spec.name] != spec.default}
 
     @property
     def is_source(self) -> bool:

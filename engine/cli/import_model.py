@@ -124,20 +124,16 @@ def _list_models(check: bool) -> int:
         print("\n".join(names))
         print(f"{len(names)} models; convcanvas import --list --check tries each one")
         return 0
-    from ..importer.convert import unsupported_kinds
+    from ..importer import check_cache
 
-    importable = 0
+    key = check_cache.code_key()
+    known = check_cache.recall(key)  # verdicts of this very code and these libraries: no model built again
+    verdicts = {}
     for name in names:
-        try:
-            check_torchvision(name)
-        except ModelImportError as error:
-            count = len(error.unsupported)
-            reason = (f"{count} unsupported operation{'s' * (count != 1)}: {unsupported_kinds(error.unsupported)}"
-                      if count else error.summary)
-            print(f"  {name}: no ({reason})", flush=True)
-        else:
-            importable += 1
-            print(f"✓ {name}", flush=True)
+        verdicts[name] = known.get(name) or _check_line(name)
+        print(verdicts[name], flush=True)
+    check_cache.remember(key, verdicts)
+    importable = sum(line.startswith("✓") for line in verdicts.values())
     print(f"{importable} of {len(names)} models import")
     print(onnx_coverage())
     return 0
@@ -152,3 +148,15 @@ def onnx_coverage() -> str:
     return (f"ONNX models (opsets 7–{onnx.defs.onnx_opset_version()}, both of torch's exporters): "
             f"{len(BECOMES)} operators map to blocks: {', '.join(sorted(BECOMES))}; LayerNorm and GELU "
             "spelled out by older exporters are recognised. Others are refused by name and place.")
+def _check_line(name: str) -> str:
+    """``✓ resnet18``, or ``  vit_b_16: no (…the operations…)``."""
+    from ..importer.convert import unsupported_kinds
+
+    try:
+        check_torchvision(name)
+    except ModelImportError as error:
+        count = len(error.unsupported)
+        reason = (f"{count} unsupported operation{'s' * (count != 1)}: {unsupported_kinds(error.unsupported)}"
+                  if count else error.summary)
+        return f"  {name}: no ({reason})"
+    return f"✓ {name}"

@@ -94,11 +94,13 @@ def validate_input_shape(shape: Any) -> tuple[int, int, int]:
 
 
 def import_module(module: nn.Module, input_shape, *, name: str, description: str = "",
-                  check_only: bool = False) -> ImportResult:
+                  check_only: bool = False, layout: bool = True) -> ImportResult:
     """Imports ``module`` for inputs of ``input_shape`` (C, H, W); raises ``ModelImportError``.
 
     ``check_only`` builds the graph without weights or the output check, so a
     module on the ``meta`` device (no memory, no data) can be checked cheaply.
+    ``layout=False`` leaves the cards unplaced: a check that only counts them
+    skips what costs most in a large network (DenseNet-161: most of a minute).
     """
     shape = validate_input_shape(input_shape)
     device = next((p.device for p in module.parameters()), torch.device("cpu"))
@@ -110,18 +112,19 @@ def import_module(module: nn.Module, input_shape, *, name: str, description: str
         traced = trace(module, name)
         reference = propagate_shapes(traced, example, name)
     return import_traced(traced, shape, example, reference, name=name, description=description,
-                         check_only=check_only, original=module)
+                         check_only=check_only, original=module, layout=layout)
 
 
 def import_traced(traced: fx.GraphModule, shape: tuple[int, int, int], example: torch.Tensor,
                   reference: torch.Tensor, *, name: str, description: str = "", check_only: bool = False,
-                  original: nn.Module | None = None) -> ImportResult:
+                  original: nn.Module | None = None, layout: bool = True) -> ImportResult:
     """Imports a graph already traced and run on ``example`` (shapes recorded, ``reference`` its output): the
     second half of ``import_module``, shared with the ONNX importer, which builds its fx graph itself."""
     builder = _GraphBuilder(traced, shape, name)
     graph = builder.build()
     notes = builder.notes + _group_blocks(graph, builder)
-    apply_layout(graph, grouped_layout(graph, per_row=LAYERS_PER_ROW))
+    if layout:
+        apply_layout(graph, grouped_layout(graph, per_row=LAYERS_PER_ROW))
     task = _task_of(graph)
     project = Project(graph=graph, name=name, description=description, task=task)
     analysis = analyze(graph, task=task)
@@ -286,6 +289,9 @@ class _GraphBuilder:
             suffix = f"_{calls[mapped.module_path] - 1}" if calls[mapped.module_path] > 1 else ""
             full_name = mapped.module_path + suffix
             local = full_name[len(path) + 1:] if member else None
+        elif mapped.name_path is not None:  # a block a layer needs before it (a Conv2dSame's pad)
+            full_name = mapped.name_path
+            local = full_name[len(path) + 1:] if member else None
         else:
             local = base_name(node) if member else None
             full_name = None
@@ -416,7 +422,8 @@ def _weights(graph: Graph, builder: _GraphBuilder, traced: fx.GraphModule) -> di
         owner, _, name = path.rpartition(".")
         layer = getattr(traced.get_submodule(owner), name)
         # A bare parameter (ConvNeXt's layer_scale) is the LayerScale block's scale.
-        tensors = layer.state_dict() if isinstance(layer, nn.Module) else {"scale": layer}
+        # (timm keeps it as a C-vector: the block's scale is C×1×1)
+        tensors = layer.state_dict() if isinstance(layer, nn.Module) else {"scale": layer.reshape(-1, 1, 1)}
         for key, tensor in tensors.items():
             state[f"{prefix}.{key}"] = tensor.detach().cpu()
     return state

@@ -39,6 +39,9 @@ class Block:
     """The tensors it reads, in connection order (an Add's main branch first)."""
     module_path: str | None = None
     """For a layer: its path in the original module, where its weights are."""
+    name_path: str | None = None
+    """For a block with no weights that stands for part of a layer (a Conv2dSame's pad): the dotted path its
+    name comes from, next to the layer's (``conv_stem_pad``)."""
 
 
 @dataclass(frozen=True)
@@ -250,12 +253,11 @@ def _avgpool(layer: nn.AvgPool2d) -> tuple[str, dict[str, Any]]:
 
 
 def _avgpool_params(kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    if not count_include_pad:
-        raise _Refusal("count_include_pad=False: the AvgPool2d block counts the padding in each average")
     if divisor_override is not None:
         raise _Refusal("divisor_override is set: the AvgPool2d block divides by the window size")
     return "avgpool2d", {"kernel_size": _pair(kernel, "kernel size"), "stride": _pair(stride or kernel, "stride"),
-                         "padding": _pair(padding, "padding"), "ceil_mode": bool(_constant(ceil_mode, "ceil_mode"))}
+                         "padding": _pair(padding, "padding"), "ceil_mode": bool(_constant(ceil_mode, "ceil_mode")),
+                         "count_include_pad": bool(_constant(count_include_pad, "count_include_pad"))}
 
 
 def _adaptive(layer: nn.AdaptiveAvgPool2d) -> tuple[str, dict[str, Any]]:
@@ -333,6 +335,10 @@ def _map_layer(node: fx.Node, layer: nn.Module) -> Block | PassThrough:
         base_class = next((kind for kind in LAYERS if isinstance(layer, kind)), None)
         if base_class is not None and _behaves_as(layer, base_class, node):
             rule = LAYERS[base_class]  # e.g. timm's Linear: only its casting differs
+        elif base_class is nn.Conv2d:
+            same = _conv_same(node, layer)
+            if same is not None:
+                return same
     if rule is None:
         base = next((kind.__name__ for kind in LAYERS if isinstance(layer, kind)), None)
         if base:
@@ -422,7 +428,7 @@ def _channels_last_layer(node: fx.Node, layer: nn.Module) -> Block | PassThrough
     """A layer applied to each pixel's channel vector (the input is channels-last)."""
     source = _tensor(node.args[0])
     path = str(node.target)
-    if type(layer) is nn.LayerNorm:
+    if type(layer) is nn.LayerNorm or (isinstance(layer, nn.LayerNorm) and _behaves_as_layernorm(layer)):
         if tuple(layer.normalized_shape) != shape_of(source)[-1:]:
             raise _Refusal(f"it normalises over {tuple(layer.normalized_shape)}, not over the channels")
         return _block("layernorm2d", _layernorm_params(layer), (source,), path)
@@ -436,6 +442,20 @@ def _channels_last_layer(node: fx.Node, layer: nn.Module) -> Block | PassThrough
         return _block(type_id, params, (source,), path)
     raise _Refusal("it works on a channels-last tensor (after permute(0, 2, 3, 1)), where only LayerNorm, "
                    "Linear and element-wise activations are followed")
+
+
+def _behaves_as_layernorm(layer: nn.LayerNorm) -> bool:
+    """A LayerNorm subclass (timm's) that computes, on a test input, what nn.LayerNorm computes."""
+    if list(layer.children()) or len(layer.normalized_shape) != 1:
+        return False
+    probe, plain = _probe_copy(layer), _probe_copy(layer)
+    plain.__class__ = nn.LayerNorm
+    x = torch.randn(2, 3, 4, layer.normalized_shape[0], generator=torch.Generator().manual_seed(1))
+    try:
+        with torch.no_grad():
+            return bool(torch.allclose(probe(x), plain(x), atol=1e-5))
+    except Exception:  # noqa: BLE001 - a forward that does something else entirely
+        return False
 
 
 def _layernorm_params(layer: nn.LayerNorm) -> dict[str, Any]:
@@ -513,6 +533,48 @@ def _behaves_as(layer: nn.Module, base: type[nn.Module], node: fx.Node) -> bool:
             return bool(torch.allclose(probe(x), plain(x), atol=1e-5))
     except Exception:  # noqa: BLE001 - a layer that does not even run like its base
         return False
+
+
+# --- TensorFlow's "same" padding (timm's Conv2dSame) -------------------------------------------------------
+
+
+def _same_border(size: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
+    """TensorFlow's "same" border along one axis: enough for ceil(size / stride) outputs, the odd extra at
+    the end (bottom, right)."""
+    total = max((-(-size // stride) - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def _conv_same(node: fx.Node, layer: nn.Conv2d) -> Chain | Block | None:
+    """A Conv2d subclass that pads its input as TensorFlow's "same" does, then convolves unpadded (timm's
+    Conv2dSame): a ZeroPad2d (its border computed for this input's size) and a Conv2d. Known by behaviour:
+    None when the layer, on a test input of this size, computes something else."""
+    if list(layer.children()) or isinstance(layer.padding, str) or as_pair(layer.padding) != (0, 0) \
+            or len(node.args) != 1 or node.kwargs or shape_of(node.args[0]) is None:
+        return None
+    source = _tensor(node.args[0])
+    _need_rank(source, 4, "Conv2d")
+    (top, bottom), (left, right) = (_same_border(size, k, s, d) for size, k, s, d in zip(
+        shape_of(source)[2:], as_pair(layer.kernel_size), as_pair(layer.stride), as_pair(layer.dilation)))
+    border = (left, right, top, bottom)
+    probe, plain = _probe_copy(layer), _probe_copy(layer)
+    plain.__class__ = nn.Conv2d
+    x = torch.randn(1, *shape_of(source)[1:], generator=torch.Generator().manual_seed(1))
+    try:
+        with torch.no_grad():
+            same = bool(torch.allclose(probe(x), plain(F.pad(x, border)), atol=1e-5))
+    except Exception:  # noqa: BLE001 - a layer that does not even run like a Conv2d
+        return None
+    if not same:
+        return None
+    path = str(node.target)
+    type_id, params = _conv(layer)
+    conv = _block(type_id, params, (node,) if any(border) else (source,), path)
+    if not any(border):
+        return conv
+    pad = Block("zeropad2d", _validated("zeropad2d", dict(zip(("left", "right", "top", "bottom"), border))),
+                (source,), name_path=f"{path}_pad")
+    return Chain((pad, conv))
 
 
 # --- normalisation fused with an activation (timm's BatchNormAct2d) ---------------------------------------
@@ -690,13 +752,30 @@ SPLIT = "split"
 _MUL_FUNCTIONS = (operator.mul, operator.imul, torch.mul)
 
 
+def _scale_attribute(value: Any) -> fx.Node | None:
+    """The tensor attribute a multiplication scales by: read directly (torchvision's C×1×1 ``layer_scale``),
+    or a C-vector reshaped to 1×C×1×1 (timm's ConvNeXt ``gamma.reshape(1, -1, 1, 1)``); None otherwise."""
+    if not isinstance(value, fx.Node):
+        return None
+    if value.op == "get_attr":
+        return value
+    if value.op == "call_method" and value.target in ("reshape", "view") and isinstance(value.args[0], fx.Node) \
+            and value.args[0].op == "get_attr":
+        sizes = list(value.args[1:])
+        if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
+            sizes = list(sizes[0])
+        if sizes == [1, -1, 1, 1]:
+            return value.args[0]
+    return None
+
+
 def _layer_scale(node: fx.Node, attribute: fx.Node, value: Any) -> Block:
-    """``self.layer_scale * x``: a learned C×1×1 (or C) per-channel scale."""
+    """``self.layer_scale * x``: a learned C×1×1 (or C, reshaped to 1×C×1×1) per-channel scale."""
     source = _tensor(value)
     _need_rank(source, 4, "LayerScale")
     tensor = _attribute_value(attribute)
     channels = shape_of(source)[1]
-    if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) not in ((channels, 1, 1),):
+    if not isinstance(tensor, torch.Tensor) or tuple(tensor.shape) not in ((channels, 1, 1), (channels,)):
         shape = "×".join(map(str, getattr(tensor, "shape", ()))) or "a number"
         raise _Refusal(f"it multiplies by the attribute {attribute.target} of shape {shape}; the LayerScale block "
                        f"scales each of the {channels} channels (a {channels}×1×1 tensor)")
@@ -716,8 +795,8 @@ def _attribute_value(node: fx.Node) -> Any:
 def _multiply(node: fx.Node) -> Block:
     first, second = _argument(node, 0, "input"), _argument(node, 1, "other")
     for attribute, value in ((first, second), (second, first)):
-        if isinstance(attribute, fx.Node) and attribute.op == "get_attr":
-            return _layer_scale(node, attribute, value)
+        if _scale_attribute(attribute) is not None:
+            return _layer_scale(node, _scale_attribute(attribute), value)
     if not isinstance(first, fx.Node) or not isinstance(second, fx.Node):
         raise _Refusal("it multiplies by a constant; the Multiply block multiplies tensors the network computes")
     first, second = _tensor(first), _tensor(second)
@@ -931,15 +1010,25 @@ def map_node(node: fx.Node, traced: fx.GraphModule) -> Block | Chain | PassThrou
             return _map_layer(node, traced.get_submodule(node.target))
         if node.op == "call_function":
             return _map_function(node)
+        if node.op == "call_method" and _scale_attribute(node) is not None and _only_multiplied(node):
+            return PARAMETER  # gamma.reshape(1, -1, 1, 1): the multiplication becomes a LayerScale
         if node.op == "call_method":
             return _map_method(node)
-        if node.users and all(user.op in ("call_function", "call_method") and
-                              (user.target in _MUL_FUNCTIONS or user.target in ("mul", "mul_"))
+        if node.users and all(_is_multiply(user) or (_scale_attribute(user) is node and _only_multiplied(user))
                               for user in node.users):
             return PARAMETER  # the multiplication that reads it becomes a LayerScale (and checks its shape)
         raise _Refusal("the network reads this tensor attribute directly; only layers' own weights can be imported")
     except _Refusal as refusal:
         return Unsupported(refusal.name or operation_name(node, traced), location(node), refusal.what)
+
+
+def _is_multiply(node: fx.Node) -> bool:
+    return node.op in ("call_function", "call_method") and (node.target in _MUL_FUNCTIONS
+                                                             or node.target in ("mul", "mul_"))
+
+
+def _only_multiplied(node: fx.Node) -> bool:
+    return bool(node.users) and all(_is_multiply(user) for user in node.users)
 
 
 def base_name(node: fx.Node) -> str:

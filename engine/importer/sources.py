@@ -28,6 +28,7 @@ from ..reading import MAX_MODEL_FILE_BYTES, open_regular
 from ..tensor_files import is_torchscript_archive, load_tensors_file
 from ..weights import classification_models
 from .convert import ImportResult, import_module, validate_input_shape
+from .empty_weights import build_without_weights
 from .errors import ModelImportError
 
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
@@ -67,8 +68,7 @@ def _torchvision_model(name: str, meta: bool = False) -> nn.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # e.g. GoogLeNet's note on its default initialisation
         if meta:
-            with torch.device("meta"):
-                return torchvision.models.get_model(name, weights=None)
+            return build_without_weights(lambda: torchvision.models.get_model(name, weights=None))
         return torchvision.models.get_model(name, weights=None)
 
 
@@ -83,14 +83,12 @@ def import_torchvision(name: str, input_shape=None) -> ImportResult:
 
 
 def check_torchvision(name: str, input_shape=None) -> ImportResult:
-    """Whether ``name`` imports, without its weights: the model is built on the meta device (no memory,
-    no data), traced and mapped. Returns the project (no weights); raises ``ModelImportError``."""
+    """Whether ``name`` imports, without its weights: the model is built with its weights on the meta
+    device (no memory, no data), traced and mapped. Returns the project (no weights, cards not laid out);
+    raises ``ModelImportError``."""
     shape = validate_input_shape(input_shape) if input_shape is not None else default_input_shape(name)
-    try:
-        model = _torchvision_model(name, meta=True)
-    except NotImplementedError:  # a constructor that computes with tensors cannot run on meta
-        model = _torchvision_model(name)
-    return import_module(model, shape, name=name, check_only=True)
+    model = _torchvision_model(name, meta=True)
+    return import_module(model, shape, name=name, check_only=True, layout=False)
 
 
 # --- Python files ------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from torch import fx, nn
 from torch.fx.passes.shape_prop import ShapeProp
 
 from ..export.common import first_line
+from .empty_weights import MetaShortcuts
 from .errors import ModelImportError
 
 MAPPED_LAYERS: tuple[type[nn.Module], ...] = (
@@ -88,7 +89,8 @@ def propagate_shapes(traced: fx.GraphModule, example: torch.Tensor, title: str) 
     shape = "×".join(str(size) for size in example.shape[1:])
     try:
         # ShapeProp prints the traceback of a failing node to stderr before raising: the one line below says it.
-        with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()), \
+                (MetaShortcuts() if example.is_meta else contextlib.nullcontext()):
             warnings.simplefilter("ignore")
             return ShapeProp(traced).propagate(example)
     except Exception as error:  # noqa: BLE001 - a wrong input size shows as any torch error

@@ -138,3 +138,7 @@ def test_the_block_guide_dialog_explains_every_block(qtbot):
     text = " ".join(dialog.browser.toPlainText().split())
     for spec in ALL_BLOCKS:
         assert spec.title in text and explains_fully(text, spec)
+    from engine.catalogue.guide import PATTERNS
+
+    for name, blocks, why in PATTERNS:  # and how the modern families combine them
+        assert " ".join(f"{name}: {blocks} {why}".split()) in text

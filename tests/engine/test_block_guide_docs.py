@@ -45,7 +45,7 @@ def test_every_block_is_explained_with_when_shape_and_every_parameter(spec):
 def test_categories_follow_the_palette_and_the_contents_link_every_block():
     page = PAGE.read_text(encoding="utf-8")
     headings = [line[3:] for line in page.splitlines() if line.startswith("## ")]
-    assert headings == list(CATEGORY_TITLES.values())
+    assert headings == [*CATEGORY_TITLES.values(), "Patterns of the modern families"]
     for spec in ALL_BLOCKS:
         assert f"[{spec.title}](#{spec.title.lower()})" in page
 
@@ -61,3 +61,14 @@ def test_allowed_values_and_defaults_read_like_the_inspector():
     assert allowed_values(block("activation").param("function")).startswith("one of relu, relu6, leaky_relu, ")
     assert [default_text(value) for value in (True, False, 3, [3, 5], 0.01, 1e-5, "same")] == \
         ["on", "off", "3", "3×5", "0.01", "1e-05", "same"]
+
+
+def test_the_patterns_of_the_modern_families_use_the_blocks_by_their_catalogue_titles():
+    from engine.catalogue.guide import PATTERNS, patterns_markdown
+
+    page = PAGE.read_text(encoding="utf-8")
+    assert patterns_markdown() in page
+    recipes = " ".join(blocks for _, blocks, _ in PATTERNS)
+    for type_id in ("spatial_mean", "multiply", "layernorm2d", "pointwise_dense", "layer_scale", "stochastic_depth",
+                    "channel_slice", "channel_shuffle", "zeropad2d", "conv2d", "concat", "add"):
+        assert block(type_id).title in recipes, type_id

@@ -150,3 +150,42 @@ def test_broken_files_are_listed_as_broken_with_their_reason(tmp_path):
     assert "newer ConvCanvas" in entries["Future"].problem
     with pytest.raises(BlockFileError, match="Half.block.json: not a valid JSON"):
         library.load("Half")
+
+
+def test_the_squeeze_excite_starter_computes_torchvisions_squeeze_excitation():
+    import torchvision
+
+    from engine.starter_blocks import SE_CHANNELS, SE_SQUEEZED, squeeze_excite_template
+
+    builder = GraphBuilder()
+    builder.add("input", "input", channels=SE_CHANNELS, height=5, width=7)
+    group = insert_template(builder.graph, squeeze_excite_template(), "se")
+    for slot in group.inputs:
+        for member, port in slot:
+            builder.graph.connect("input", member, dst_port=port)
+    builder.at(group.output).add("flatten", "flatten")
+    builder.add("output", "output")
+    report = analyze(builder.graph)
+    assert report.valid and group.type == "SqueezeExcite64"
+    assert sorted(builder.graph.nodes[n].type for n in group.members) == [
+        "activation", "activation", "conv2d", "conv2d", "multiply", "spatial_mean"]
+    reference = torchvision.ops.SqueezeExcitation(SE_CHANNELS, SE_SQUEEZED).eval()
+    model = compile_graph(builder.graph).eval()
+    model.load_state_dict({f"se.{key}": value for key, value in reference.state_dict().items()}, strict=True)
+    image = torch.randn(2, SE_CHANNELS, 5, 7)
+    torch.testing.assert_close(model(image), reference(image).flatten(1), rtol=0, atol=1e-6)
+    assert report.total_params == sum(p.numel() for p in reference.parameters())
+
+
+def test_starter_blocks_are_offered_once_so_a_deleted_one_stays_deleted(tmp_path):
+    from engine.starter_blocks import offer_starter_blocks
+
+    root = tmp_path / "blocks"
+    (written,) = offer_starter_blocks(root)
+    library = BlockLibrary(root)
+    assert written.name == "SqueezeExcite64.block.json" and [e.type for e in library.entries()] == ["SqueezeExcite64"]
+    assert library.delete("SqueezeExcite64")
+    assert offer_starter_blocks(root) == [] and library.entries() == []
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    assert offer_starter_blocks(blocked) == []  # cannot be written: nothing, and no error

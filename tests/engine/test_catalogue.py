@@ -14,7 +14,8 @@ REQUIRED = {"input", "conv2d", "batchnorm2d", "activation", "maxpool2d", "avgpoo
             # the modern families' (MobileNetV3, EfficientNet, RegNetY, ShuffleNet, ConvNeXt)
             "prelu", "spatial_mean", "pointwise_dense", "channel_shuffle", "channel_slice", "identity", "multiply", "layer_scale",
             "layernorm2d", "groupnorm", "dropout2d", "stochastic_depth",
-            "l2_normalize"}  # the face task's embedding
+            "l2_normalize",  # the face task's embedding
+            "zeropad2d"}  # timm's Conv2dSame (TensorFlow's uneven "same" border)
 
 
 def test_every_required_block_type_exists_once():

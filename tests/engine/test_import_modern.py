@@ -234,3 +234,58 @@ def test_a_model_that_does_not_run_on_the_input_gets_the_real_cause_in_one_line_
     message = str(caught.value)
     assert "\n" not in message and "ShapeProp" not in message and "Kernel size can't be greater" in message
     assert capfd.readouterr().err == ""
+
+
+class TFSameConv(nn.Conv2d):
+    """TensorFlow's "same" padding as timm's Conv2dSame computes it: the odd extra row/column at the end."""
+
+    def forward(self, x):
+        pad_h = max((-(-x.shape[-2] // self.stride[0]) - 1) * self.stride[0] + self.kernel_size[0] - x.shape[-2], 0)
+        pad_w = max((-(-x.shape[-1] // self.stride[1]) - 1) * self.stride[1] + self.kernel_size[1] - x.shape[-1], 0)
+        x = nn.functional.pad(x, [pad_w // 2, pad_w - pad_w // 2, pad_h // 2, pad_h - pad_h // 2])
+        return nn.functional.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+class ExtraFirstConv(TFSameConv):
+    """Pads the odd extra at the start instead: not TensorFlow's "same", so it must not import as one."""
+
+    def forward(self, x):
+        x = nn.functional.pad(x, [1, 0, 1, 0])
+        return nn.functional.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+class ShortcutPool(nn.Module):
+    """The ResNet-D shortcut (timm's resnet26d): an average over real pixels only, then a 1×1 conv."""
+
+    def __init__(self, conv: type) -> None:
+        super().__init__()
+        self.stem = conv(3, 4, 3, stride=2)
+        self.pool = nn.AvgPool2d(3, 2, padding=1, count_include_pad=False)
+        self.fc = nn.Linear(4 * 4 * 4, 2)
+
+    def forward(self, x):
+        return self.fc(nn.functional.avg_pool2d(self.pool(self.stem(x)), 1, count_include_pad=False).flatten(1))
+
+
+def test_tensorflow_same_padding_imports_as_a_zero_pad_and_a_conv_known_by_behaviour(tmp_path):
+    original = randomised(ShortcutPool(TFSameConv))
+    result = import_module(original, (3, 16, 16), name="TFSame")
+    graph = result.project.graph
+    pad = graph.node_by_name("stem_pad")
+    assert pad.type == "zeropad2d" and pad.params == {"left": 0, "right": 1, "top": 0, "bottom": 1}
+    assert graph.node_by_name("pool").params["count_include_pad"] is False
+    imported = compile_graph(graph)
+    imported.load_state_dict(result.state_dict, strict=True)
+    assert set(result.state_dict) >= {"stem.weight", "stem.bias"}
+    image = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        torch.testing.assert_close(imported(image), original(image), rtol=0, atol=1e-6)
+    namespace: dict = {}
+    exec(compile(python_source(graph, "TFSame"), "tfsame.py", "exec"), namespace)  # noqa: S102 - our own output
+    standalone = namespace["TFSame"]()
+    standalone.load_state_dict(imported.state_dict(), strict=True)
+    torch.testing.assert_close(standalone.eval()(image), imported.eval()(image), rtol=0, atol=0)
+    with pytest.raises(ModelImportError) as caught:
+        import_module(ShortcutPool(ExtraFirstConv), (3, 16, 16), name="Odd")
+    assert [item.name for item in caught.value.unsupported] == ["ExtraFirstConv"]
+    assert "\n" not in caught.value.summary

@@ -20,8 +20,16 @@ TIMM_IMPORTS = [
     "resnetv2_50", "gernet_s", "mobilenetv2_100", "mobilenetv3_small_100", "mobilenetv3_large_100", "mnasnet_100",
     "spnasnet_100", "fbnetc_100", "efficientnet_b0", "efficientnet_lite0", "mixnet_s", "tinynet_a", "hardcorenas_a",
     "lcnet_050", "ghostnet_100", "rexnet_100", "dpn68",
+    "resnet26d", "resnet34d",  # AvgPool2d(count_include_pad=False) in the shortcut
+    "tf_efficientnet_lite0",  # Conv2dSame: TensorFlow's uneven "same" border
+    "hrnet_w18_small",  # nn.Upsample in its fuse layers
+    "convnext_tiny",  # timm's LayerNorm (by behaviour) and gamma.reshape(1, -1, 1, 1) as a LayerScale
 ]
 """The timm models of the corpus that import today (``import --list --check`` covers torchvision's)."""
+
+
+def test_at_least_35_of_the_46_timm_models_of_the_corpus_import():
+    assert len(set(TIMM_IMPORTS)) == len(TIMM_IMPORTS) >= 35
 
 
 def _timm_model(name: str, meta: bool = False) -> torch.nn.Module:
@@ -45,7 +53,8 @@ def test_timm_model_imports(name):
     assert result.project.graph.nodes
 
 
-@pytest.mark.parametrize("name", ["mobilenetv3_small_100", "efficientnet_b0", "regnety_002", "densenet121"])
+@pytest.mark.parametrize("name", ["mobilenetv3_small_100", "efficientnet_b0", "regnety_002", "densenet121", "resnet26d",
+                                  "tf_efficientnet_lite0", "hrnet_w18_small", "convnext_tiny"])
 def test_timm_models_with_fused_norm_act_layers_compute_what_timm_does(name):
     torch.manual_seed(0)
     original = randomised(_timm_model(name))

@@ -165,6 +165,38 @@ def test_checking_a_torchvision_model_builds_nothing_but_the_graph():
         check_torchvision("vit_b_16")
 
 
+def test_a_regnet_whose_constructor_computes_with_tensors_is_checked_with_its_weights_on_meta():
+    """RegNet derives its widths with torch.arange(...).tolist(), which fails on the meta device; the check
+    used to build it on the CPU with every weight initialised (regnet_y_128gf: 644 million)."""
+    import threading
+
+    from engine.importer.empty_weights import weights_on_meta
+    from engine.importer.sources import _torchvision_model
+
+    model = _torchvision_model("regnet_y_400mf", meta=True)
+    assert all(tensor.is_meta for tensor in [*model.parameters(), *model.buffers()])
+    elsewhere = []
+    with weights_on_meta():  # another thread building a network meanwhile keeps real weights
+        thread = threading.Thread(target=lambda: elsewhere.append(nn.Conv2d(3, 4, 3).weight.is_meta))
+        thread.start()
+        thread.join()
+        assert nn.Conv2d(3, 4, 3).weight.is_meta
+    assert elsewhere == [False] and not nn.Conv2d(3, 4, 3).weight.is_meta
+
+
+@pytest.mark.parametrize("name", ["regnet_y_400mf", "densenet121"])
+def test_a_check_on_meta_finds_the_graph_a_real_import_builds(name):
+    """The check answers initialisations and normalisations on meta tensors without running them: the
+    shapes, and so every block's parameters, are still those of the real import."""
+    def blocks(graph):
+        return {node.name: (node.type, node.params) for node in graph.nodes.values()}
+
+    checked = check_torchvision(name, (3, 64, 64))
+    imported = import_torchvision(name, (3, 64, 64))
+    assert blocks(checked.project.graph) == blocks(imported.project.graph)
+    assert analyze(checked.project.graph).total_params == analyze(imported.project.graph).total_params
+
+
 MODEL_FILE = '''
 import torch
 from torch import nn
@@ -318,3 +350,31 @@ def test_one_tensor_used_twice_by_an_operation_is_refused():
     with pytest.raises(ModelImportError, match=r"operator.add at the top-level forward\(\) \(node add\): it uses one "
                                                r"tensor twice"):
         import_module(Doubling(), (1, 8, 8), name="Doubling")
+
+
+def test_list_check_remembers_its_verdicts_until_the_code_or_libraries_change(tmp_path, capsys, monkeypatch):
+    """A second ``import --list --check`` builds no model; the verdicts are kept per code and versions."""
+    import json
+
+    import engine.cli.import_model as command
+    from engine.importer import check_cache
+
+    monkeypatch.setenv("CONVCANVAS_CACHE", str(tmp_path))
+    monkeypatch.setattr(command, "torchvision_models", lambda: ["alexnet", "vit_b_16"])  # two of the 80: quick
+    checked = []
+
+    def counted(name, *args):
+        checked.append(name)
+        return check_torchvision(name, *args)
+
+    monkeypatch.setattr(command, "check_torchvision", counted)
+    assert main(["import", "--list", "--check"]) == 0
+    first = capsys.readouterr().out
+    assert checked == ["alexnet", "vit_b_16"] and first.startswith("✓ alexnet\n  vit_b_16: no (")
+    assert "1 of 2 models import" in first
+    assert main(["import", "--list", "--check"]) == 0
+    assert capsys.readouterr().out == first and checked == ["alexnet", "vit_b_16"]
+    stored = json.loads(check_cache.checks_path().read_text(encoding="utf-8"))
+    check_cache.checks_path().write_text(json.dumps({"torch 0.0 | older code": stored[check_cache.code_key()]}))
+    assert main(["import", "--list", "--check"]) == 0
+    assert capsys.readouterr().out == first and checked == ["alexnet", "vit_b_16"] * 2

@@ -35,6 +35,9 @@ CASES = [
     ("dropout2d", {"p": 0.2}, lambda: nn.Dropout2d(0.2)),
     ("pointwise_dense", {"out_features": 4}, None),
     ("channel_slice", {"start": 3, "stop": 6}, lambda: _Function(lambda x: x.chunk(2, dim=1)[1])),
+    ("zeropad2d", {"left": 0, "right": 1, "top": 2, "bottom": 1}, lambda: nn.ZeroPad2d((0, 1, 2, 1))),
+    ("avgpool2d", {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+     lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False)),
 ]
 
 

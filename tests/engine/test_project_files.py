@@ -149,3 +149,18 @@ def test_a_lone_surrogate_in_a_name_is_refused_where_it_is():
     assert "nodes[0].ui.'\\udfff': the text holds an invalid character" in refused(key)
     paired = loads_project(mutated(lambda d: d.update(name="x")).replace('"name": "x"', '"name": "net \\ud83d\\ude00"'))
     assert paired.name == "net 😀"  # a proper pair is a character, not a problem
+
+
+def test_a_parameter_added_later_is_written_only_when_it_differs_from_its_default():
+    """AvgPool2d's count_include_pad came after files held AvgPool2d: at its default they stay as they were."""
+    from engine import Graph
+
+    graph = Graph()
+    graph.add_node("avgpool2d", name="plain")
+    graph.add_node("avgpool2d", {"count_include_pad": False}, name="real_pixels_only")
+    nodes = {node["name"]: node["params"] for node in json.loads(dumps_project(Project(graph, "Pools")))["nodes"]}
+    assert nodes["plain"] == {"kernel_size": 2, "stride": 2, "padding": 0, "ceil_mode": False}
+    assert nodes["real_pixels_only"]["count_include_pad"] is False
+    again = loads_project(dumps_project(Project(graph, "Pools"))).graph
+    assert again.node_by_name("plain").params["count_include_pad"] is True
+    assert again.node_by_name("real_pixels_only").params["count_include_pad"] is False

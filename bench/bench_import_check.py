@@ -1,0 +1,78 @@
+"""``convcanvas import --list --check``: every torchvision classifier checked, in one fresh process.
+
+Times every model's check in one fresh process (torch's import included) with the slowest models, then
+the command itself twice with a fresh cache (``import_checks.json``): the second run builds no model.
+Target (issue 16): under 20 s. Measured at load 1.0–1.8: 52.9 s with nothing remembered (MISSED),
+9.6 s remembered (MET). Before this bench, the check laid out every
+imported graph's cards and built each RegNet on the CPU with all of its weights initialised
+(regnet_y_128gf: 644 million); at load 12–19 on two cores the whole list took 1,663 s.
+
+Usage: ``python -m bench import_check``.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TARGET_S = 20.0
+_CHILD = """
+import sys, time
+start = time.perf_counter()
+from engine.importer import ModelImportError, check_torchvision, torchvision_models
+import torch  # noqa: F401 - counted in the total, as the command counts it
+print(f"IMPORTS {time.perf_counter() - start:.2f}", flush=True)
+for name in torchvision_models():
+    began = time.perf_counter()
+    try:
+        check_torchvision(name)
+        verdict = "ok"
+    except ModelImportError:
+        verdict = "refused"
+    print(f"MODEL {time.perf_counter() - began:.2f} {name} {verdict}", flush=True)
+"""
+
+
+def main() -> int:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _CHILD], cwd=REPO_ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, check=False)
+    total = time.perf_counter() - start
+    if done.returncode != 0:
+        print(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}")
+        return 1
+    models = [line.split()[1:] for line in done.stdout.splitlines() if line.startswith("MODEL")]
+    imports = next(float(line.split()[1]) for line in done.stdout.splitlines() if line.startswith("IMPORTS"))
+    importing = sum(1 for *_, verdict in models if verdict == "ok")
+    slowest = sorted(models, key=lambda row: -float(row[0]))[:5]
+    print(f"{importing} of {len(models)} models import; load {load:.1f} at the start")
+    print(f"imports {imports:.1f} s; slowest: " + ", ".join(f"{name} {float(s):.1f} s" for s, name, _ in slowest))
+    verdict = "MET" if total < TARGET_S else "MISSED"
+    print(f"import --list --check, nothing remembered: {total:.1f} s = {total / TARGET_S:.2f}× the "
+          f"{TARGET_S:.0f} s target: {verdict}")
+    return _remembered()
+
+
+def _remembered() -> int:
+    """The command itself, twice, with a fresh cache: the second run builds no model."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "CONVCANVAS_CACHE": cache}
+        times = []
+        for _ in range(2):
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "engine", "import", "--list", "--check"], cwd=REPO_ROOT,
+                                  env=env, capture_output=True, text=True, check=False)
+            times.append(time.perf_counter() - start)
+            if done.returncode != 0:
+                print(f"import --list --check failed: exit {done.returncode}")
+                return 1
+    verdict = "MET" if times[1] < TARGET_S else "MISSED"
+    print(f"convcanvas import --list --check: first run {times[0]:.1f} s; second (remembered) {times[1]:.1f} s = "
+          f"{times[1] / TARGET_S:.2f}× the {TARGET_S:.0f} s target: {verdict}")
+    return 0
