@@ -1,0 +1,20 @@
+"""Insight: what a network does beyond its outputs, for the views that teach why it works.
+
+- ``gradients``: per-layer gradient flow of one training step (weight and activation gradient
+  norms, update/weight ratio, dead ReLUs, saturated activations), captured only when asked.
+
+Qt-free, like the rest of the engine.
+"""
+
+from ..lazy_exports import lazy_exports
+
+__all__ = ["GradientCapture", "GradientFrame", "GradientMailbox", "LayerGradients", "gradient_layers"]
+
+# Each name's module is imported on first use: they import torch (see engine.lazy_exports).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "GradientCapture": ".gradients",
+    "GradientFrame": ".gradients",
+    "GradientMailbox": ".gradients",
+    "LayerGradients": ".gradients",
+    "gradient_layers": ".gradients",
+})

@@ -1,0 +1,245 @@
+"""Gradient flow: what one training step sends backwards through each layer, captured only when asked.
+
+For every layer of a compiled network, in graph order (the fx graph's module calls), one
+captured step gives:
+
+* ``weight_grad_norm``: the L2 norm of the gradients of the layer's trainable parameters (all of
+  them together), as the optimiser sees them (after clipping, unscaled under mixed precision);
+* ``activation_grad_norm``: the L2 norm of dLoss/d(output) over the whole batch — how much
+  signal reaches the layer from above (it shrinks layer by layer in a deep plain network);
+* ``update_ratio``: ||w_after - w_before|| / ||w_before|| over the step (about 1e-3 is healthy);
+* ``dead_share`` (ReLU, ReLU6): the share of units (output positions) that are zero for every
+  image of the batch; ``saturated_share`` (Sigmoid, Tanh, Hardsigmoid, ReLU6): the share of
+  values on the function's flat parts, where almost no gradient passes.
+
+``GradientCapture`` wraps one step: forward hooks (registered on entry, removed on exit) keep the
+outputs' statistics and a tensor hook per output catches its gradient; the parameters are copied on
+entry for the update ratio. A step without a capture runs with no hook at all, so watching costs
+one step's extra work every ``interval`` seconds and nothing otherwise.
+
+``GradientMailbox`` is the pull-based door for a GUI, like the feature maps' ``ProbeMailbox``: the
+GUI turns watching on while its view is open, the trainer asks ``begin`` before a step (a capture
+only when one is due) and ``deliver``s the frame; the GUI ``take``s the newest one when it repaints.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import fx, nn
+
+#: Activations that output exactly zero for negative inputs: their units can die.
+DEAD_CAPABLE = (nn.ReLU, nn.ReLU6)
+#: Values this close to a squashing function's bounds pass (almost) no gradient.
+SATURATION_MARGIN = 0.01
+
+
+@dataclass(frozen=True)
+class LayerGradients:
+    name: str
+    """The layer's module path (the name probes know it by)."""
+    kind: str
+    """The module's class name (Conv2d, ReLU…)."""
+    weight_grad_norm: float | None
+    """None: the layer has no trainable weights."""
+    activation_grad_norm: float | None
+    """None: no gradient reached the output (frozen layers before any trainable one)."""
+    update_ratio: float | None
+    dead_share: float | None = None
+    saturated_share: float | None = None
+
+
+@dataclass(frozen=True)
+class GradientFrame:
+    epoch: int
+    step: int
+    """The global step the statistics were captured at (counted from 1)."""
+    layers: tuple[LayerGradients, ...]
+
+    def layer(self, name: str) -> LayerGradients:
+        return next(layer for layer in self.layers if layer.name == name)
+
+
+def gradient_layers(model: fx.GraphModule) -> list[tuple[str, nn.Module]]:
+    """The network's layers in graph order: each module call of the fx graph once."""
+    layers, seen = [], set()
+    for node in model.graph.nodes:
+        if node.op == "call_module" and node.target not in seen:
+            seen.add(node.target)
+            layers.append((node.target, model.get_submodule(node.target)))
+    return layers
+
+
+def saturation_bounds(module: nn.Module) -> tuple[float, float] | None:
+    """The (low, high) values at which ``module``'s function is flat, or None when it never is."""
+    if isinstance(module, (nn.Sigmoid, nn.Hardsigmoid)):
+        return 0.0, 1.0
+    if isinstance(module, nn.Tanh):
+        return -1.0, 1.0
+    if isinstance(module, nn.ReLU6):
+        return -math.inf, 6.0  # the zero side is counted as dead, not saturated
+    return None
+
+
+def _norm(tensors: list[torch.Tensor]) -> torch.Tensor | None:
+    if not tensors:
+        return None
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(t.detach().float()) for t in tensors]))
+
+
+class GradientCapture:
+    """One training step's gradient statistics (see the module's notes). Use as a context manager
+    around the step; call ``weights_ready`` after backward (and clipping, and unscaling) and before
+    the optimiser steps, and ``frame`` after it."""
+
+    def __init__(self, model: fx.GraphModule) -> None:
+        self.layers = gradient_layers(model)
+        self._handles: list = []
+        self._activation_grads: dict[str, torch.Tensor] = {}
+        self._dead: dict[str, torch.Tensor] = {}
+        self._saturated: dict[str, torch.Tensor] = {}
+        self._before: dict[str, list[torch.Tensor]] = {}
+        self._weight_norms: dict[str, torch.Tensor | None] = {}
+        self._activation_scale = 1.0
+
+    def _trainable(self, module: nn.Module) -> list[nn.Parameter]:
+        return [p for p in module.parameters() if p.requires_grad]
+
+    def __enter__(self) -> GradientCapture:
+        for name, module in self.layers:
+            self._before[name] = [p.detach().clone() for p in self._trainable(module)]
+            self._handles.append(module.register_forward_hook(self._forward_hook(name, module)))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+    def _forward_hook(self, name: str, module: nn.Module):
+        bounds = saturation_bounds(module)
+        dead_capable = isinstance(module, DEAD_CAPABLE)
+
+        def hook(_module, _inputs, output) -> None:
+            if not isinstance(output, torch.Tensor):
+                return
+            values = output.detach()
+            if dead_capable and values.dim() >= 2:
+                fired = (values > 0).flatten(1).any(dim=0)
+                self._dead[name] = 1.0 - fired.float().mean()
+            if bounds is not None:
+                low, high = bounds
+                flat = (values <= low + SATURATION_MARGIN) | (values >= high - SATURATION_MARGIN)
+                self._saturated[name] = flat.float().mean()
+            if output.requires_grad:
+                output.register_hook(lambda grad: self._keep_activation_grad(name, grad))
+        return hook
+
+    def _keep_activation_grad(self, name: str, grad: torch.Tensor) -> None:
+        # A tensor reused by several consumers gets one summed gradient: the hook fires once.
+        self._activation_grads[name] = torch.linalg.vector_norm(grad.detach().float())
+
+    def weights_ready(self, activation_scale: float = 1.0) -> None:
+        """The parameters' ``.grad`` are final (the optimiser is about to step). ``activation_scale``:
+        the loss scale the activation gradients carry (mixed precision's GradScaler), divided out."""
+        self._activation_scale = activation_scale
+        for name, module in self.layers:
+            grads = [p.grad for p in self._trainable(module) if p.grad is not None]
+            self._weight_norms[name] = _norm(grads)
+
+    def frame(self, epoch: int, step: int) -> GradientFrame:
+        """The statistics, once the optimiser has stepped (one device-to-host copy for all of them)."""
+        values: list[torch.Tensor] = []
+        slots: dict[tuple[str, str], int] = {}
+
+        def slot(key: tuple[str, str], value: torch.Tensor | None) -> None:
+            if value is not None:
+                slots[key] = len(values)
+                values.append(value.reshape(()).float())
+
+        for name, module in self.layers:
+            slot((name, "weight"), self._weight_norms.get(name))
+            slot((name, "activation"), self._activation_grads.get(name))
+            slot((name, "dead"), self._dead.get(name))
+            slot((name, "saturated"), self._saturated.get(name))
+            before = self._before.get(name) or []
+            if before:
+                after = self._trainable(module)
+                slot((name, "update"), _norm([a.detach() - b for a, b in zip(after, before)]))
+                slot((name, "size"), _norm(before))
+        numbers = torch.stack([v.to(values[0].device) for v in values]).tolist() if values else []
+
+        def read(name: str, key: str) -> float | None:
+            index = slots.get((name, key))
+            return None if index is None else numbers[index]
+
+        layers = []
+        for name, module in self.layers:
+            size, update = read(name, "size"), read(name, "update")
+            activation = read(name, "activation")
+            layers.append(LayerGradients(
+                name=name, kind=type(module).__name__, weight_grad_norm=read(name, "weight"),
+                activation_grad_norm=None if activation is None else activation / self._activation_scale,
+                update_ratio=None if update is None or not size else update / size,
+                dead_share=read(name, "dead"), saturated_share=read(name, "saturated")))
+        return GradientFrame(epoch, step, tuple(layers))
+
+
+class GradientMailbox:
+    """A single-slot mailbox of gradient frames: the trainer fills it, a GUI pulls from it.
+
+    ``watch(True)`` while the view is open; the trainer captures a step at most once per
+    ``interval`` seconds, and none at all while nobody watches. Thread-safe.
+    """
+
+    def __init__(self, interval: float = 0.5, on_frame: Callable[[], None] | None = None) -> None:
+        self.interval = interval
+        self._on_frame = on_frame
+        self._lock = threading.Lock()
+        self._watching = False
+        self._frame: GradientFrame | None = None
+        self._next_due = 0.0
+
+    # --- GUI side -----------------------------------------------------------
+
+    def watch(self, on: bool) -> None:
+        with self._lock:
+            self._watching = bool(on)
+            self._next_due = 0.0  # the first frame comes with the next step
+
+    @property
+    def watching(self) -> bool:
+        return self._watching
+
+    def take(self) -> GradientFrame | None:
+        """The newest frame, emptying the slot (None when nothing new arrived)."""
+        with self._lock:
+            frame, self._frame = self._frame, None
+            return frame
+
+    def latest(self) -> GradientFrame | None:
+        with self._lock:
+            return self._frame
+
+    # --- training side --------------------------------------------------------
+
+    def begin(self, model: fx.GraphModule) -> GradientCapture | None:
+        """A capture for the coming step when one is due, else None (the step runs untouched)."""
+        now = time.monotonic()
+        with self._lock:
+            if not self._watching or now < self._next_due:
+                return None
+            self._next_due = now + self.interval
+        return GradientCapture(model)
+
+    def deliver(self, frame: GradientFrame) -> None:
+        with self._lock:
+            if not self._watching:
+                return
+            self._frame = frame
+        if self._on_frame is not None:
+            self._on_frame()
