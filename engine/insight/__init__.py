@@ -8,13 +8,14 @@ Qt-free, like the rest of the engine.
 
 from ..lazy_exports import lazy_exports
 
-__all__ = ["GradientCapture", "GradientFrame", "GradientMailbox", "LayerGradients", "gradient_layers"]
+__all__ = ["GradientCapture", "GradientFrame", "GradientMailbox", "LayerGradients", "gradient_layers", "layer_flags"]
 
 # Each name's module is imported on first use: they import torch (see engine.lazy_exports).
 __getattr__, __dir__ = lazy_exports(__name__, {
     "GradientCapture": ".gradients",
-    "GradientFrame": ".gradients",
+    "GradientFrame": ".gradient_frame",
     "GradientMailbox": ".gradients",
-    "LayerGradients": ".gradients",
+    "LayerGradients": ".gradient_frame",
+    "layer_flags": ".gradient_frame",
     "gradient_layers": ".gradients",
 })

@@ -27,41 +27,18 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 from torch import fx, nn
+
+from .gradient_frame import GradientFrame, LayerGradients
 
 #: Activations that output exactly zero for negative inputs: their units can die.
 DEAD_CAPABLE = (nn.ReLU, nn.ReLU6)
 #: Values this close to a squashing function's bounds pass (almost) no gradient.
 SATURATION_MARGIN = 0.01
-
-
-@dataclass(frozen=True)
-class LayerGradients:
-    name: str
-    """The layer's module path (the name probes know it by)."""
-    kind: str
-    """The module's class name (Conv2d, ReLU…)."""
-    weight_grad_norm: float | None
-    """None: the layer has no trainable weights."""
-    activation_grad_norm: float | None
-    """None: no gradient reached the output (frozen layers before any trainable one)."""
-    update_ratio: float | None
-    dead_share: float | None = None
-    saturated_share: float | None = None
-
-
-@dataclass(frozen=True)
-class GradientFrame:
-    epoch: int
-    step: int
-    """The global step the statistics were captured at (counted from 1)."""
-    layers: tuple[LayerGradients, ...]
-
-    def layer(self, name: str) -> LayerGradients:
-        return next(layer for layer in self.layers if layer.name == name)
+#: Seconds between captured steps while a view watches: a live view needs no more.
+DEFAULT_INTERVAL = 0.5
 
 
 def gradient_layers(model: fx.GraphModule) -> list[tuple[str, nn.Module]]:
@@ -196,7 +173,7 @@ class GradientMailbox:
     ``interval`` seconds, and none at all while nobody watches. Thread-safe.
     """
 
-    def __init__(self, interval: float = 0.5, on_frame: Callable[[], None] | None = None) -> None:
+    def __init__(self, interval: float = DEFAULT_INTERVAL, on_frame: Callable[[], None] | None = None) -> None:
         self.interval = interval
         self._on_frame = on_frame
         self._lock = threading.Lock()
@@ -243,3 +220,4 @@ class GradientMailbox:
             self._frame = frame
         if self._on_frame is not None:
             self._on_frame()
+
