@@ -26,11 +26,7 @@ from dataclasses import dataclass
 from ..analysis import Analysis, analyze
 from ..catalogue.spec import as_pair
 from ..graph import Graph
-
-#: Blocks whose every output value depends on every input position.
-WHOLE_INPUT = frozenset({"flatten", "dense", "spatial_mean", "groupnorm", "output"})
-#: Blocks with a sliding window: kernel, stride, padding (and dilation where they have one).
-WINDOWED = frozenset({"conv2d", "maxpool2d", "avgpool2d"})
+from .receptive_rules import WHOLE_INPUT, WINDOWED
 
 
 @dataclass(frozen=True)
@@ -61,13 +57,15 @@ class ReceptiveField:
     def describe(self) -> str:
         if self.whole_input:
             return "every unit sees the whole input"
-        size, jump = _pair_text(self.size), _pair_text(self.jump)
-        return f"each unit sees {size} input pixels; neighbouring units are {jump} pixel(s) apart"
+        jump = _number(max(self.jump))
+        jump_text = (f"{jump} pixel{'' if jump == '1' else 's'}" if self.jump[0] == self.jump[1]
+                     else f"{_number(self.jump[0])}×{_number(self.jump[1])} pixels")
+        return (f"each unit sees a {_number(self.size[0])}×{_number(self.size[1])} window of input pixels; "
+                f"neighbouring units' windows are {jump_text} apart")
 
 
-def _pair_text(pair: tuple[float, float]) -> str:
-    numbers = [f"{value:g}" for value in pair]
-    return numbers[0] if numbers[0] == numbers[1] else "×".join(numbers)
+def _number(value: float) -> str:
+    return f"{value:g}"
 
 
 def receptive_fields(graph: Graph, analysis: Analysis | None = None) -> dict[str, ReceptiveField]:

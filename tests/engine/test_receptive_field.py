@@ -113,3 +113,14 @@ def test_transposed_convolutions_and_upsampling_hold_every_units_gradient(mode, 
                 graph.nodes[node_id].name, row, column, want)
             # the slack is at most one unit of the resampled map (2 pixels apart here) per side and layer
             assert top - want[0] <= 4 and want[2] - bottom <= 4
+
+
+def test_the_block_guide_says_what_every_block_does_to_the_field():
+    from engine.catalogue import ALL_BLOCKS
+    from engine.catalogue.guide import block_markdown
+    from engine.insight.receptive_rules import receptive_field_rule
+
+    for spec in ALL_BLOCKS:
+        assert f"**Receptive field.** {receptive_field_rule(spec.type_id)}" in block_markdown(spec)
+    assert "bin" in receptive_field_rule("adaptiveavgpool2d") and "stride" in receptive_field_rule("conv2d")
+    assert receptive_field_rule("dense") != receptive_field_rule("activation")
