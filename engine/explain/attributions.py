@@ -22,14 +22,7 @@ from torch import nn
 
 from ..graph import Graph
 from .gradcam import GradCam, GradCamError, _check_class, _check_image, grad_cam
-
-#: method id → what the views call it.
-METHODS = {
-    "gradcam": "Grad-CAM",
-    "integrated_gradients": "Integrated Gradients",
-    "saliency": "Saliency",
-    "occlusion": "Occlusion",
-}
+from .methods import METHODS
 IG_STEPS = 32
 #: Occlusion covers patches of about an eighth of the image, moved by half a patch.
 OCCLUSION_FRACTION = 8
