@@ -11,7 +11,8 @@
 Each comes from captum (``captum.attr``), a well-kept library, rather than from code of ours;
 this module only checks the image, chooses the class and scales the map to 0..1 (divided by its
 maximum, like Grad-CAM's), returning the same ``GradCam`` record so the views draw any method.
-Grad-CAM itself stays in ``gradcam`` (a layer method: its ``node`` is a convolution).
+Grad-CAM itself stays in ``gradcam`` (a layer method: its ``node`` is a convolution; see there why
+it does not use captum's equal ``LayerGradCam``). captum is imported on the first call.
 """
 from __future__ import annotations
 

@@ -12,11 +12,15 @@ reads 0..1 (a map with no positive evidence stays all zero).
 
 ``grad_cam(model, graph, image)`` works on a compiled ConvCanvas network (a
 ``torch.fx.GraphModule`` whose submodules are named after the graph's nodes).
-The arithmetic is captum's ``LayerGradCam`` (it replaced a hand-written hook that
-gave the same maps within 1e-6 on the tests): it takes the score's gradient with
-``torch.autograd.grad``, so the parameters' ``.grad`` are never touched, and removes
-its hook before it returns, error or not. This module checks the request, picks
-the class and scales the map.
+A forward hook swaps the chosen convolution's output for a detached copy
+that requires grad, and ``torch.autograd.grad`` takes the score's gradient
+with respect to that copy only: the parameters' ``.grad`` are never touched
+and the hook is removed before the call returns, error or not.
+
+captum's ``LayerGradCam`` gives the same maps within 1e-6 (tests/engine/test_attributions.py), but
+this stays hand-written: importing ``captum.attr`` takes seconds (it loads its LLM attribution code
+too), which every first Grad-CAM of a session would wait for. The pixel attributions, which only
+captum offers here, pay that import when first chosen.
 """
 from __future__ import annotations
 
@@ -77,30 +81,36 @@ def grad_cam(model: nn.Module, graph: Graph, image: torch.Tensor, *, node: str |
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     # A copy outside inference mode: data loaded under inference_mode cannot take part in autograd.
     image = image.detach().clone().to(device=device, dtype=torch.float32)
-    from captum.attr import LayerGradCam
+    captured: list[torch.Tensor] = []
+
+    def capture(_module, _inputs, output: torch.Tensor) -> torch.Tensor:
+        activation = output.detach().requires_grad_(True)
+        captured.append(activation)
+        return activation  # the rest of the network runs on the copy, so gradients stop at it
 
     modes = {module: module.training for module in model.modules()}
     # Inside a composite block the module sits at a dotted path (``layer1.0.conv1``).
-    layer = model.get_submodule(graph.module_path(conv.id))
+    handle = model.get_submodule(graph.module_path(conv.id)).register_forward_hook(capture)
     try:
         model.eval()
-        with torch.no_grad():
-            logits = model(image)
-        probabilities = torch.softmax(logits.float(), dim=1)[0]
-        predicted = int(probabilities.argmax())
-        chosen = predicted if class_index is None else _check_class(class_index, logits.shape[1])
         with torch.enable_grad():
-            # captum's LayerGradCam: ReLU(sum_k mean(dy_c/dA_k) · A_k), through torch.autograd.grad (the
-            # parameters' .grad stay untouched) with its hooks removed before it returns.
-            cam = LayerGradCam(model, layer).attribute(image, target=chosen, relu_attributions=True)
+            logits = model(image)
+            classes = logits.shape[1]
+            probabilities = torch.softmax(logits.detach().float(), dim=1)[0]
+            predicted = int(probabilities.argmax())
+            chosen = predicted if class_index is None else _check_class(class_index, classes)
+            (gradient,) = torch.autograd.grad(logits[0, chosen], captured[0])
     finally:
+        handle.remove()
         for module, training in modes.items():
             module.train(training)
-    heatmap = _upsampled(cam.detach(), image.shape[-2:])
+    heatmap = _cam(captured[0].detach(), gradient, image.shape[-2:])
     return GradCam(conv.name, chosen, predicted, probabilities.cpu().numpy(), heatmap.cpu().numpy())
 
 
-def _upsampled(cam: torch.Tensor, size) -> torch.Tensor:
+def _cam(activation: torch.Tensor, gradient: torch.Tensor, size) -> torch.Tensor:
+    weights = gradient.mean(dim=(2, 3), keepdim=True)
+    cam = torch.relu((weights * activation).sum(dim=1, keepdim=True))
     cam = F.interpolate(cam, size=tuple(size), mode="bilinear", align_corners=False)[0, 0]
     peak = cam.max()
     return cam / peak if peak > 0 else torch.zeros_like(cam)

@@ -1,5 +1,5 @@
 """Integrated Gradients, Saliency and Occlusion: exactly captum's numbers, scaled to 0..1, for the class
-asked; and the hand-written Grad-CAM against captum's LayerGradCam."""
+asked; and the hand-written Grad-CAM equals captum's LayerGradCam (kept hand-written: see gradcam.py)."""
 from __future__ import annotations
 
 import numpy as np
