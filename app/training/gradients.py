@@ -90,6 +90,11 @@ class GradientsView(QWidget):
         self.status = QLabel(PLACEHOLDER)
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setObjectName("gradientNote")
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note.hide()
         self.flags_label = QLabel("")
         self.flags_label.setWordWrap(True)
         self.flags_label.setObjectName("gradientFlags")
@@ -101,6 +106,7 @@ class GradientsView(QWidget):
         layout.addLayout(chooser)
         layout.addLayout(plots, 1)
         layout.addWidget(self.status)
+        layout.addWidget(self.note)
         layout.addWidget(self.flags_label)
         self._restyle()
 
@@ -133,6 +139,11 @@ class GradientsView(QWidget):
         self.status.setText(f"{self.label}: step {frame.step}, epoch {frame.epoch} · input side on the left (bars) "
                             "and on top (strip)")
         self.redraw()
+
+    def set_note(self, text: str) -> None:
+        """An explanation under the plots (an example's), or none."""
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     def latest(self) -> GradientFrame | None:
         return self.epoch_frames[max(self.epoch_frames)] if self.epoch_frames else None
