@@ -10,7 +10,8 @@ its residual blocks collapsed), explainer.png (Help ▸ Learn Convolution) and s
 training on seg-shapes, the Masks dock in front: the probe image, its true and predicted masks, the IoU
 bars). Settings, autosaves and runs go to a temporary folder, so the user's own are untouched.
 
-``--segmentation`` writes segmentation.png only.
+``--segmentation`` writes segmentation.png only. ``--gradients`` writes gradients.png only: File ▸ Open
+Example ▸ Plain vs residual, both networks trained, the Gradients dock with its explanation.
 
 To look for clipped or cramped text at other sizes and in the dark theme, ``--size 1280x720 --theme dark
 --every-panel`` also writes confusion.png, gallery.png and palette-library.png (and the window fits a
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
     parser.add_argument("--every-panel", action="store_true", help="also the confusion, gallery and My Blocks")
     parser.add_argument("--segmentation", action="store_true", help="only segmentation.png (unet-small training)")
+    parser.add_argument("--gradients", action="store_true", help="only gradients.png (the Plain vs residual example)")
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -198,7 +200,20 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         qt_app.quit()
 
-    QTimer.singleShot(1500, open_unet if args.segmentation else open_lenet)
+    def plain_vs_residual() -> None:
+        ui = window.training_ui
+        example = window.plain_vs_residual
+        window.palette_dock.hide()  # room for the bars and the explanation
+        window.resizeDocks([ui.dock("gradientsDock")], [480], Qt.Orientation.Vertical)
+
+        def shot(_text: str) -> None:
+            ui.dock("gradientsDock").raise_()
+            QTimer.singleShot(1000, lambda: (save("gradients.png"), QTimer.singleShot(500, quit_)))
+        example.finished.connect(shot)
+        example.action.trigger()
+
+    first = open_unet if args.segmentation else plain_vs_residual if args.gradients else open_lenet
+    QTimer.singleShot(1500, first)
     qt_app.exec()
     return 0
 

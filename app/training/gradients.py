@@ -35,6 +35,8 @@ MEASURES = (
 )
 #: Colours of earlier runs' lines (newest first), distinct from the bars' blue.
 RUN_COLOURS = (plot_style.VALIDATION_COLOUR, plot_style.GOOD_COLOUR, plot_style.ERROR_COLOUR)
+#: Up to this many layers the bars are labelled with their names; deeper networks get numbers.
+MAX_NAMED_LAYERS = 6
 PLACEHOLDER = "Train the network with this view open to see its gradients flow, layer by layer."
 
 
@@ -42,6 +44,13 @@ def log10_values(frame: GradientFrame, measure: str) -> np.ndarray:
     """The measure per layer as log10 (NaN where a layer has none, or it is zero)."""
     values = [getattr(layer, measure) for layer in frame.layers]
     return np.array([math.log10(v) if v is not None and v > 0 else np.nan for v in values], dtype=np.float64)
+
+
+def layer_ticks(names: list[str]) -> list[tuple[int, str]]:
+    """The bars' axis: the layers' names where they fit, else every fifth layer's number (from 1)."""
+    if len(names) <= MAX_NAMED_LAYERS:
+        return list(enumerate(names))
+    return [(index, str(index + 1)) for index in range(0, len(names), 5)]
 
 
 class GradientsView(QWidget):
@@ -73,6 +82,7 @@ class GradientsView(QWidget):
         self.bars_plot.setAccessibleName("Gradient per layer")
         self.bars_plot.setMenuEnabled(False)
         self.bars_plot.getPlotItem().setLabel("left", "log10")
+        self.bars_plot.getPlotItem().setLabel("bottom", "layer (input on the left)")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=plot_style.TRAIN_COLOUR)
         self.bars_plot.addItem(self.bars)
         self.run_lines: list[pg.PlotDataItem] = []
@@ -176,9 +186,7 @@ class GradientsView(QWidget):
             self.bars_plot.addItem(line)
             self.run_lines.append(line)
         if latest is not None:
-            names = [(index, layer.name) for index, layer in enumerate(latest.layers)]
-            step = max(1, len(names) // 12)  # a label every few bars when the network is deep
-            self.bars_plot.getAxis("bottom").setTicks([names[::step]])
+            self.bars_plot.getAxis("bottom").setTicks([layer_ticks([layer.name for layer in latest.layers])])
         values = self.strip_values()
         if values.size and np.isfinite(values).any():
             low, high = float(np.nanmin(values)), float(np.nanmax(values))

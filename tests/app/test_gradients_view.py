@@ -75,3 +75,10 @@ def test_dead_and_saturated_layers_are_flagged_on_their_cards(make_window, qtbot
     healthy = (layers[0], LayerGradients(layers[1].name, "Tanh", None, 0.01, None, saturated_share=0.01))
     ui._show_gradient_flags(GradientFrame(1, 2, healthy), graph)
     assert items[act].badge is None
+
+
+def test_a_deep_networks_bars_are_numbered_instead_of_named():
+    from app.training.gradients import layer_ticks
+
+    assert layer_ticks(["conv1", "act1"]) == [(0, "conv1"), (1, "act1")]
+    assert layer_ticks([f"layer{i}" for i in range(12)]) == [(0, "1"), (5, "6"), (10, "11")]
