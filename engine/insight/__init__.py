@@ -1,7 +1,11 @@
 """Insight: what a network does beyond its outputs, for the views that teach why it works.
 
 - ``gradients``: per-layer gradient flow of one training step (weight and activation gradient
-  norms, update/weight ratio, dead ReLUs, saturated activations), captured only when asked.
+  norms, update/weight ratio, dead ReLUs, saturated activations), captured only when asked
+  (``gradient_frame`` holds the records, torch-free).
+- ``receptive_field``: each node's receptive field on the input, from the graph alone
+  (``receptive_rules``: what each block does to it, in words for the block guide).
+- ``plain_vs_residual``: the example that trains a 20-layer network without and with shortcuts.
 
 Qt-free, like the rest of the engine.
 """
