@@ -16,7 +16,7 @@ from engine.training import Trainer
 
 from .bench_training import PRESETS, alternate
 
-ROUNDS, EPOCHS = 5, 1
+ROUNDS, EPOCHS = 5, 2
 TARGET = 1.05
 
 

@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 PROGRESS_INTERVAL_MS = 200
 #: The live predicted mask: a few frames a second shows it sharpen (the worker predicts no more often).
 MASK_INTERVAL_MS = 250
-#: The gradient flow view: the worker captures a step every half second at most; redraw no faster.
+#: The gradient flow view: the worker captures a step once a second at most; a redraw waits no longer than this.
 GRADIENT_INTERVAL_MS = 250
 PREPARING_TORCH = "Preparing PyTorch…"
 PREPARING_TORCH_ACTION_TIP = "Preparing PyTorch… available in a moment."

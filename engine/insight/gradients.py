@@ -37,8 +37,8 @@ from .gradient_frame import GradientFrame, LayerGradients
 DEAD_CAPABLE = (nn.ReLU, nn.ReLU6)
 #: Values this close to a squashing function's bounds pass (almost) no gradient.
 SATURATION_MARGIN = 0.01
-#: Seconds between captured steps while a view watches: a live view needs no more.
-DEFAULT_INTERVAL = 0.5
+#: Seconds between captured steps while a view watches: gradient flow changes slowly, once a second is plenty.
+DEFAULT_INTERVAL = 1.0
 
 
 def gradient_layers(model: fx.GraphModule) -> list[tuple[str, nn.Module]]:
