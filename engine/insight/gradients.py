@@ -62,12 +62,6 @@ def saturation_bounds(module: nn.Module) -> tuple[float, float] | None:
     return None
 
 
-def _norm(tensors: list[torch.Tensor]) -> torch.Tensor | None:
-    if not tensors:
-        return None
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(t.detach().float()) for t in tensors]))
-
-
 class GradientCapture:
     """One training step's gradient statistics (see the module's notes). Use as a context manager
     around the step; call ``weights_ready`` after backward (and clipping, and unscaling) and before
@@ -80,7 +74,8 @@ class GradientCapture:
         self._dead: dict[str, torch.Tensor] = {}
         self._saturated: dict[str, torch.Tensor] = {}
         self._before: dict[str, list[torch.Tensor]] = {}
-        self._weight_norms: dict[str, torch.Tensor | None] = {}
+        self._grad_norms: list[torch.Tensor] = []
+        self._grad_owners: list[str] = []
         self._activation_scale = 1.0
 
     def _trainable(self, module: nn.Module) -> list[nn.Parameter]:
@@ -88,7 +83,8 @@ class GradientCapture:
 
     def __enter__(self) -> GradientCapture:
         for name, module in self.layers:
-            self._before[name] = [p.detach().clone() for p in self._trainable(module)]
+            trainable = [p.detach() for p in self._trainable(module)]
+            self._before[name] = list(torch._foreach_mul(trainable, 1.0)) if trainable else []  # copies, one kernel
             self._handles.append(module.register_forward_hook(self._forward_hook(name, module)))
         return self
 
@@ -124,45 +120,55 @@ class GradientCapture:
         """The parameters' ``.grad`` are final (the optimiser is about to step). ``activation_scale``:
         the loss scale the activation gradients carry (mixed precision's GradScaler), divided out."""
         self._activation_scale = activation_scale
+        grads, owners = [], []
         for name, module in self.layers:
-            grads = [p.grad for p in self._trainable(module) if p.grad is not None]
-            self._weight_norms[name] = _norm(grads)
+            for parameter in self._trainable(module):
+                if parameter.grad is not None:
+                    grads.append(parameter.grad.detach())
+                    owners.append(name)
+        # One fused kernel for all the norms: dozens of tiny ops each waited for a core on a busy machine.
+        self._grad_norms = list(torch._foreach_norm(grads)) if grads else []
+        self._grad_owners = owners
 
     def frame(self, epoch: int, step: int) -> GradientFrame:
         """The statistics, once the optimiser has stepped (one device-to-host copy for all of them)."""
-        values: list[torch.Tensor] = []
-        slots: dict[tuple[str, str], int] = {}
-
-        def slot(key: tuple[str, str], value: torch.Tensor | None) -> None:
-            if value is not None:
-                slots[key] = len(values)
-                values.append(value.reshape(()).float())
-
+        before, after, owners = [], [], []
         for name, module in self.layers:
-            slot((name, "weight"), self._weight_norms.get(name))
-            slot((name, "activation"), self._activation_grads.get(name))
-            slot((name, "dead"), self._dead.get(name))
-            slot((name, "saturated"), self._saturated.get(name))
-            before = self._before.get(name) or []
-            if before:
-                after = self._trainable(module)
-                slot((name, "update"), _norm([a.detach() - b for a, b in zip(after, before)]))
-                slot((name, "size"), _norm(before))
-        numbers = torch.stack([v.to(values[0].device) for v in values]).tolist() if values else []
+            kept = self._before.get(name) or []
+            before += kept
+            after += [parameter.detach() for parameter in self._trainable(module)]
+            owners += [name] * len(kept)
+        sizes = list(torch._foreach_norm(before)) if before else []
+        updates = list(torch._foreach_norm(torch._foreach_sub(after, before))) if before else []
+        grad_norms = self._grad_norms
+        named = [(name, "activation", value) for name, value in self._activation_grads.items()]
+        named += [(name, "dead", value) for name, value in self._dead.items()]
+        named += [(name, "saturated", value) for name, value in self._saturated.items()]
+        scalars = [*grad_norms, *sizes, *updates, *(value for _, _, value in named)]
+        numbers = torch.stack([v.reshape(()).float() for v in scalars]).tolist() if scalars else []
+        grad_values = numbers[:len(grad_norms)]
+        size_values = numbers[len(grad_norms):len(grad_norms) + len(sizes)]
+        update_values = numbers[len(grad_norms) + len(sizes):len(grad_norms) + 2 * len(sizes)]
+        single = {(name, key): value for (name, key, _), value in
+                  zip(named, numbers[len(grad_norms) + 2 * len(sizes):])}
 
-        def read(name: str, key: str) -> float | None:
-            index = slots.get((name, key))
-            return None if index is None else numbers[index]
+        def combined(values: list[float], of: list[str]) -> dict[str, float]:
+            """Per layer: the norm of all its tensors together, from each tensor's norm."""
+            squares: dict[str, float] = {}
+            for name, value in zip(of, values):
+                squares[name] = squares.get(name, 0.0) + value * value
+            return {name: math.sqrt(total) for name, total in squares.items()}
 
+        weight = combined(grad_values, self._grad_owners)
+        size, update = combined(size_values, owners), combined(update_values, owners)
         layers = []
         for name, module in self.layers:
-            size, update = read(name, "size"), read(name, "update")
-            activation = read(name, "activation")
+            activation = single.get((name, "activation"))
             layers.append(LayerGradients(
-                name=name, kind=type(module).__name__, weight_grad_norm=read(name, "weight"),
+                name=name, kind=type(module).__name__, weight_grad_norm=weight.get(name),
                 activation_grad_norm=None if activation is None else activation / self._activation_scale,
-                update_ratio=None if update is None or not size else update / size,
-                dead_share=read(name, "dead"), saturated_share=read(name, "saturated")))
+                update_ratio=update[name] / size[name] if size.get(name) else None,
+                dead_share=single.get((name, "dead")), saturated_share=single.get((name, "saturated"))))
         return GradientFrame(epoch, step, tuple(layers))
 
 
