@@ -36,6 +36,7 @@ from .data.dock import install_data_view
 from .model_menu import ModelMenu
 from .palette import BlockPalette
 from .panels.outline import NetworkOutline
+from .insight.plain_vs_residual import PlainVsResidualExample
 from .presets_menu import PresetsMenu
 from .shell.docks import add_dock
 from .shell.geometry import place_window
@@ -272,6 +273,10 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.presets_menu = PresetsMenu(self)
         file_menu.addMenu(self.presets_menu)
+        self.examples_menu = file_menu.addMenu("Open Exa&mple")
+        self.examples_menu.setObjectName("examplesMenu")
+        self.plain_vs_residual = PlainVsResidualExample(self)  # app.insight: an experiment, not a preset
+        self.examples_menu.addAction(self.plain_vs_residual.action)
         self.importer = ModelImporter(self, self.training_ui.jobs)  # File ▸ Import (app.import_dialog)
         self.import_menu = file_menu.addMenu("&Import")
         self.import_menu.setObjectName("importMenu")

@@ -78,17 +78,17 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
               label="Hash file names", saved_when_default=False),
     ParamSpec("balance", "choice", "none", "Classification, for classes with few images: weight the loss by "
               "inverse class frequency, or resample so each class is drawn about equally often (the Data view "
-              "offers this).", label="Class balance", choices=BALANCE_CHOICES),
+              "offers this).", label="Class balance", choices=BALANCE_CHOICES, saved_when_default=False),
     ParamSpec("normalisation", "text", "", "Per-channel mean and std the Input's images are normalised with, "
               "'mean,… / std,…' (the Data view computes them over the training split); empty: computed when "
-              "the data loads.", label="Normalisation", maximum=400),
+              "the data loads.", label="Normalisation", maximum=400, saved_when_default=False),
     ParamSpec("exclude", "text", "", "Files of a dataset folder left out of training, one a line, relative to "
               "the folder (the Data view's Problems list sets it); the files themselves stay.",
-              label="Excluded files", maximum=MAX_EXCLUDE_CHARS),
+              label="Excluded files", maximum=MAX_EXCLUDE_CHARS, saved_when_default=False),
     ParamSpec("metric_loss", "choice", "triplet", "Embedding: the metric-learning loss (pytorch-metric-learning): "
               "triplet (margin 0.2, hardest pairs of each batch mined), contrastive (all pairs), or arcface "
               "(angular margin on learned identity centres).", label="Embedding loss",
-              choices=("triplet", "contrastive", "arcface")),
+              choices=("triplet", "contrastive", "arcface"), saved_when_default=False),
 )
 
 

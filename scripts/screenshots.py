@@ -19,6 +19,7 @@ the Embeddings view in front).
 file, a broken one and an odd-sized one: data.png (the grid and the class balance with its warning),
 data-input.png (what the network receives, augmented) and data-problems.png (the problems found).
 ``--segmentation`` writes segmentation.png only, ``--detection`` detection.png only.
+Example ▸ Plain vs residual, both networks trained, the Gradients dock with its explanation.
 
 To look for clipped or cramped text at other sizes and in the dark theme, ``--size 1280x720 --theme dark
 --every-panel`` also writes confusion.png, gallery.png and palette-library.png (and the window fits a
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                                                             "data-problems.png")
     parser.add_argument("--faces", action="store_true", help="only faces.png (face-embedder-small training)")
     parser.add_argument("--detection", action="store_true", help="only detection.png (detector-small training)")
+    parser.add_argument("--gradients", action="store_true", help="only gradients.png (the Plain vs residual example)")
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -287,8 +289,20 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         qt_app.quit()
 
+    def plain_vs_residual() -> None:
+        ui = window.training_ui
+        example = window.plain_vs_residual
+        window.palette_dock.hide()  # room for the bars and the explanation
+        window.resizeDocks([ui.dock("gradientsDock")], [480], Qt.Orientation.Vertical)
+
+        def shot(_text: str) -> None:
+            ui.dock("gradientsDock").raise_()
+            QTimer.singleShot(1000, lambda: (save("gradients.png"), QTimer.singleShot(500, quit_)))
+        example.finished.connect(shot)
+        example.action.trigger()
+
     first = (open_faces if args.faces else open_unet if args.segmentation else open_detector if args.detection
-             else open_data if args.data else open_lenet)
+             else open_data if args.data else plain_vs_residual if args.gradients else open_lenet)
     QTimer.singleShot(1500, first)
     qt_app.exec()
     return 0

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 
 from engine.catalogue import BlockSpec, blocks_by_category
 from engine.catalogue.guide import PATTERNS, allowed_values, default_text
+from engine.insight.receptive_rules import EXPLANATION, receptive_field_rule
 
 from ..icons import CATEGORY_TITLES
 from ..shell.geometry import fit_to_screen
@@ -46,6 +47,7 @@ def block_html(spec: BlockSpec) -> str:
     if spec.when:
         parts.append(f"<p>{when_html(spec)}</p>")
     parts.append(f"<p>{shape_html(spec)}</p>")
+    parts.append(f"<p><b>Receptive field:</b> {escape(receptive_field_rule(spec.type_id))}</p>")
     if spec.params:
         parts.append(f"<p><b>Parameters</b></p>{parameters_html(spec)}")
     return "".join(parts)
@@ -68,7 +70,8 @@ def tooltip_html(spec: BlockSpec) -> str:
 def guide_html() -> str:
     parts = ["<h2>Block guide</h2><p>Drag a block from the palette onto the canvas, or double-click it "
              "to add it after the selected block. Connect an output port to an input port to feed it. "
-             "Shapes are per sample: C×H×W for images and feature maps, F for flat vectors.</p>"]
+             "Shapes are per sample: C×H×W for images and feature maps, F for flat vectors.</p>"
+             f"<p>{escape(EXPLANATION)}</p>"]
     for category, specs in blocks_by_category().items():
         parts.append(f"<h3>{CATEGORY_TITLES[category]}</h3>")
         parts.extend(block_html(spec) + "<hr>" for spec in specs)

@@ -78,7 +78,8 @@ class GradCamExplainer(QObject):
             return
         self._latest += 1
         request, load = self._latest, self._load
-        self.jobs.run(lambda: explain_image(trained, load(trained), node, class_index),
+        method = self.panel.chosen_method()
+        self.jobs.run(lambda: explain_image(trained, load(trained), node, class_index, method),
                       lambda answer: self._show(request, answer), lambda error: self._fail(request, error))
 
     def _show(self, request: int, answer) -> None:
@@ -87,7 +88,7 @@ class GradCamExplainer(QObject):
 
     def _fail(self, request: int, error: BaseException) -> None:
         if request == self._latest:
-            from engine.explain.gradcam import GradCamError
+            from engine.explain.gradcam import GradCamError  # attributions raise it too
 
             known = isinstance(error, (GradCamError, DatasetError))
             self.panel.show_message(str(error) if known else f"{type(error).__name__}: {error}")

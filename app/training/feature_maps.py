@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import plot_style
+from .receptive_view import ReceptiveFieldPicture
 
 #: Channels drawn at most (wide layers show their first ones and say so).
 MAX_CHANNELS = 64
@@ -251,9 +252,13 @@ class FeatureMapView(QWidget):
         chooser.addWidget(self.index_box, 1)
         chooser.addWidget(self.load_button)
 
+        self.receptive = ReceptiveFieldPicture()
+        maps = QHBoxLayout()
+        maps.addWidget(self.grid, 1)
+        maps.addWidget(self.receptive)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
-        layout.addWidget(self.grid, 1)
+        layout.addLayout(maps, 1)
         layout.addWidget(self.status)
         layout.addLayout(chooser)
         self.show_placeholder("Click a layer on the canvas to see what it computes for one image.")

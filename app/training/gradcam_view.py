@@ -15,6 +15,8 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from engine.explain.methods import MEANINGS, METHODS
+
 if TYPE_CHECKING:  # imports torch, which the first window never waits for
     from engine.explain.gradcam import GradCam
 
@@ -66,11 +68,20 @@ class GradCamPanel(QWidget):
         self.class_box = QComboBox()
         self.class_box.setObjectName("gradcamClass")
         self.class_box.setToolTip("The class whose evidence the heat map shows (at first the predicted one)")
+        self.method_box = QComboBox()
+        self.method_box.setObjectName("attributionMethod")
+        for method, title in METHODS.items():
+            self.method_box.addItem(title, method)
+            self.method_box.setItemData(self.method_box.count() - 1, MEANINGS[method], Qt.ItemDataRole.ToolTipRole)
+        self.method_box.setToolTip("How the map is computed: Grad-CAM from a convolution's maps, or the input "
+                                   "pixels' share of the score (Integrated Gradients, Saliency, Occlusion, "
+                                   "from captum)")
+        self.method_box.activated.connect(self._on_method)
         self.node_box = QComboBox()
         self.node_box.setObjectName("gradcamLayer")
         self.node_box.setToolTip("The convolution the map is seen from: the last one sees whole parts, "
                                  "earlier ones finer detail")
-        for box in (self.class_box, self.node_box):
+        for box in (self.class_box, self.method_box, self.node_box):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(12)  # "airplane (predicted)" stays readable
             box.activated.connect(self._on_choice)  # user choices only, not programmatic ones
@@ -84,6 +95,7 @@ class GradCamPanel(QWidget):
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Class", self.class_box)
+        form.addRow("Method", self.method_box)
         form.addRow("Layer", self.node_box)
         form.addRow(self.show_box)
         # Beside the image where height is short (the gallery), below it where width is (Try an Image).
@@ -124,6 +136,9 @@ class GradCamPanel(QWidget):
     def chosen_class(self) -> int | None:
         return self.class_box.currentIndex() if self.class_box.currentIndex() >= 0 else None
 
+    def chosen_method(self) -> str:
+        return self.method_box.currentData()
+
     def chosen_node(self) -> str | None:
         return self.node_box.currentText() or None
 
@@ -142,9 +157,14 @@ class GradCamPanel(QWidget):
         for index, name in enumerate(self.class_names):
             self.class_box.setItemText(index, f"{name} (predicted)" if index == result.predicted else name)
         self.class_box.setCurrentIndex(result.class_index)
-        self.node_box.setCurrentText(result.node)
-        self.image_label.setToolTip(f"Grad-CAM of “{self._class_name(result.class_index)}” seen from "
-                                    f"{result.node}: the brighter, the more that region raised the score")
+        method = self.chosen_method()
+        if method == "gradcam":
+            self.node_box.setCurrentText(result.node)
+            self.image_label.setToolTip(f"Grad-CAM of “{self._class_name(result.class_index)}” seen from "
+                                        f"{result.node}: the brighter, the more that region raised the score")
+        else:
+            self.image_label.setToolTip(f"{METHODS[method]} of “{self._class_name(result.class_index)}”: "
+                                        f"{MEANINGS[method]}")
         self._render()
 
     def show_message(self, text: str) -> None:
@@ -159,6 +179,10 @@ class GradCamPanel(QWidget):
 
     # --- inside ------------------------------------------------------------------------------
 
+    def _on_method(self, _index: int) -> None:
+        # The layer matters to Grad-CAM only.
+        self.node_box.setEnabled(self.method_box.isEnabled() and self.chosen_method() == "gradcam")
+
     def _on_choice(self, _index: int) -> None:
         if self.image is not None:
             self.choice_changed.emit()
@@ -167,8 +191,9 @@ class GradCamPanel(QWidget):
         return self.class_names[index] if index < len(self.class_names) else f"class {index}"
 
     def _set_choosable(self, enabled: bool) -> None:
-        for widget in (self.class_box, self.node_box, self.show_box):
+        for widget in (self.class_box, self.method_box, self.node_box, self.show_box):
             widget.setEnabled(enabled)
+        self._on_method(0)
 
     def _render(self) -> None:
         if self.image is None:

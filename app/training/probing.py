@@ -107,7 +107,9 @@ class FeatureProbe(QObject):
         if self.worker is not None:
             name = self.node_name(self.run_graph)
             self.feature_maps.show_node(name)
-            self.worker.set_probe_node(name, self._probe_image(self.run_data))
+            image = self._probe_image(self.run_data)
+            self.worker.set_probe_node(name, image)
+            self._show_receptive_field(self.run_graph, image, self.run_data)
             return
         if self.trained is None:
             if self.node_id is not None:
@@ -118,6 +120,7 @@ class FeatureProbe(QObject):
         if name is None:
             return
         image = self._probe_image(self.trained.data)
+        self._show_receptive_field(self.trained.graph, image, self.trained)
         if image is None:
             self.feature_maps.show_placeholder("Load an image (below) to see this layer's feature maps.")
             return
@@ -127,6 +130,31 @@ class FeatureProbe(QObject):
         self.jobs.run(lambda: probe_node(model, name, image),
                       lambda result: self._show(name, caption, *result),
                       lambda error: self.feature_maps.show_placeholder(_message(error)))
+
+    def _show_receptive_field(self, graph: Graph | None, image: torch.Tensor | None, prepared_like) -> None:
+        """The middle unit's receptive field of the selected node, on the probe image."""
+        from engine.analysis import analyze
+        from engine.insight.receptive_field import receptive_fields
+
+        picture = self.feature_maps.receptive
+        if self.node_id is None or graph is None or self.node_id not in graph.nodes:
+            picture.clear()
+            return
+        analysis = analyze(graph)
+        field = receptive_fields(graph, analysis).get(self.node_id)
+        if field is None:
+            picture.clear()
+            return
+        shape = analysis.nodes[self.node_id].output_shape
+        row, column = (shape[1] // 2, shape[2] // 2) if len(shape) == 3 and not field.whole_input else (0, 0)
+        text = field.describe().capitalize() + ("." if field.whole_input else f" (box: unit {row}, {column}).")
+        if image is None or prepared_like is None:
+            picture.clear(text)
+            return
+        from .worker import display_images
+
+        pixels = display_images(image[None], prepared_like.mean, prepared_like.std)[0]
+        picture.show_field(pixels, field.clipped_box(row, column), text)
 
     def _show_latest_frame(self) -> None:
         if self.worker is None:

@@ -14,7 +14,8 @@ import torch
 from engine.checkpoint import Checkpoint, build_model, load_checkpoint
 from engine.compiler import input_shape, input_window
 from engine.data import DataSplit, DatasetError
-from engine.explain.gradcam import GradCam, grad_cam
+from engine.explain.attributions import attribute
+from engine.explain.gradcam import GradCam
 from engine.familiarity import REFERENCE_IMAGES, Familiarity
 from engine.graph import Graph
 from engine.data.image_files import open_image
@@ -215,9 +216,10 @@ def first_conv(graph: Graph) -> str | None:
 
 
 def explain_image(trained: TrainedModel, image: torch.Tensor, node: str | None,
-                  class_index: int | None) -> tuple[np.ndarray, GradCam]:
-    """One preprocessed (C, H, W) image as the network sees it (viewable uint8), and its Grad-CAM map."""
-    result = grad_cam(trained.model, trained.graph, image, node=node, class_index=class_index)
+                  class_index: int | None, method: str = "gradcam") -> tuple[np.ndarray, GradCam]:
+    """One preprocessed (C, H, W) image as the network sees it (viewable uint8), and its map by ``method``
+    (Grad-CAM, or one of captum's pixel attributions: see ``engine.explain.attributions``)."""
+    result = attribute(trained.model, trained.graph, image, method, node=node, class_index=class_index)
     return display_images(image.unsqueeze(0), trained.mean, trained.std)[0], result
 
 

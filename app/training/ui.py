@@ -35,6 +35,7 @@ from .explaining import GradCamExplainer
 from .feature_maps import FeatureFrame, FeatureMapView
 from .filters import FiltersView
 from .gallery import GalleryView
+from .gradients import GradientsView
 from .masks import MaskView
 from .panel import (
     IDLE,
@@ -73,6 +74,8 @@ TASK_DOCKS = {SEGMENTATION.name: "masksDock", DETECTION.name: "boxesDock"}
 CURVE_TITLES = {SEGMENTATION.name: ("Loss (cross-entropy per pixel)", "Pixel accuracy"),
                 DETECTION.name: ("Loss (heat-map focal + box)", "Centre recall")}
 DEFAULT_CURVE_TITLES = ("Loss (cross-entropy)", "Accuracy")
+#: The gradient flow view: the worker captures a step once a second at most; a redraw waits no longer than this.
+GRADIENT_INTERVAL_MS = 250
 PREPARING_TORCH = "Preparing PyTorch…"
 PREPARING_TORCH_ACTION_TIP = "Preparing PyTorch… available in a moment."
 TORCH_POLL_MS = 100  # how soon Train enables once the warm-up's imports are done
@@ -119,6 +122,9 @@ class TrainingUi(QObject):
         self.embeddings = EmbeddingView()
         self.boxes = BoxView()
         self.output_throttle = Throttle(OUTPUT_INTERVAL_MS, self._show_latest_output, self)
+        self.gradients = GradientsView()
+        self.gradient_throttle = Throttle(GRADIENT_INTERVAL_MS, self._show_latest_gradients, self)
+        self._flagged_nodes: set[str] = set()
         self.probe = FeatureProbe(self.feature_maps, self.filters, self.jobs, self)
         self.predict_explainer = GradCamExplainer(self.predict_view.gradcam, self.jobs, lambda: self.trained, self)
         self.gallery_explainer = GradCamExplainer(self.gallery.gradcam, self.jobs, lambda: self.trained, self)
@@ -205,12 +211,13 @@ class TrainingUi(QObject):
             ("Masks", "masksDock", self.masks, bottom),
             ("Embeddings", "embeddingsDock", self.embeddings, bottom),
             ("Boxes", "boxesDock", self.boxes, bottom),
+            ("Gradients", "gradientsDock", self.gradients, bottom),
         )
         docks = {}
         for title, name, widget, area in specs:
             docks[name] = add_dock(self.window, title, name, widget, area)
         # Curves and feature maps side by side; the after-training views are tabs behind the curves.
-        for name in ("confusionDock", "clinicalDock", "galleryDock", "predictDock"):
+        for name in ("confusionDock", "clinicalDock", "galleryDock", "predictDock", "gradientsDock"):
             self.window.tabifyDockWidget(docks["curvesDock"], docks[name])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["filtersDock"])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["masksDock"])
@@ -240,6 +247,8 @@ class TrainingUi(QObject):
         self.document.project_replaced.connect(self._on_project_replaced)
         self.document.project_replaced.connect(self._show_task_views)
         self.document.graph_changed.connect(self._show_task_views)  # a task change is an undoable edit
+        # The gradient flow is captured only while its view can be seen (pull-based, like feature maps).
+        self.dock("gradientsDock").visibilityChanged.connect(self._watch_gradients)
         if self.canvas is not None:
             self.canvas.selection_changed.connect(self._on_selection_changed)
             self.canvas.node_clicked.connect(self.show_node)
@@ -318,6 +327,10 @@ class TrainingUi(QObject):
         self.panel.show_status("Loading the data…")
         self._show_status(f"{READ_ONLY_NOTE} · loading the data…")
         self.probe.attach_run(worker, request.project.graph)
+        self.gradients.begin_run(f"run {self._run_count}: {request.project.name}")
+        self._clear_gradient_flags()
+        worker.gradients_ready.connect(self.gradient_throttle.request)
+        self._watch_gradients(self.gradients_shown())
         self.masks.clear()
         self.embeddings.clear()
         if request.project.task == EMBEDDING.name:
@@ -328,7 +341,8 @@ class TrainingUi(QObject):
             # The mask sharpening, the boxes tightening: what such a run is watched for.
             self.dock(TASK_DOCKS[request.project.task]).raise_()
         curves = self.dock("curvesDock")
-        if curves.isVisible() or self.window.tabifiedDockWidgets(curves):
+        watching_gradients = self.gradients_shown()  # the user's choice of what to watch stays
+        if not watching_gradients and (curves.isVisible() or self.window.tabifiedDockWidgets(curves)):
             curves.raise_()  # the live curves come to the front of their tab group
         self.run.start()
         self.training_started.emit()
@@ -421,6 +435,43 @@ class TrainingUi(QObject):
         else:
             self.masks.show_prediction(output)
 
+    def gradients_shown(self) -> bool:
+        """Whether the Gradients view can be seen (a dock behind another tab is moved off-screen, not hidden)."""
+        return not self.gradients.visibleRegion().isEmpty()
+
+    def _watch_gradients(self, visible: bool) -> None:
+        if self.run is not None:
+            self.run.worker.watch_gradients(visible)
+
+    def _show_latest_gradients(self) -> None:
+        frame = self.run.worker.take_gradients() if self.run is not None else None
+        if frame is None:
+            return
+        self.gradients.add_frame(frame)
+        self._show_gradient_flags(frame, self.run.request.project.graph)
+
+    def _show_gradient_flags(self, frame, graph: Graph) -> None:
+        """Dead ReLUs and saturated activations as badges on their cards."""
+        from engine.insight.gradient_frame import layer_flags
+
+        if self.canvas is None:
+            return
+        flags = layer_flags(frame)
+        ids = {graph.activation_name(node_id): node_id for node_id in graph.nodes}
+        flagged = {ids[name]: text for name, text in flags.items() if name in ids}
+        scene = self.canvas.scene()
+        for node_id in self._flagged_nodes - set(flagged):
+            scene.set_node_badge(node_id, None)
+        for node_id, text in flagged.items():
+            scene.set_node_badge(node_id, f"⚠ {text}")
+        self._flagged_nodes = set(flagged)
+
+    def _clear_gradient_flags(self) -> None:
+        if self.canvas is not None:
+            for node_id in self._flagged_nodes:
+                self.canvas.scene().set_node_badge(node_id, None)
+        self._flagged_nodes = set()
+
     def _on_progress(self, metrics: dict) -> None:
         position = metrics["epoch"] - 1 + metrics["batch"] / max(1, metrics["batches_per_epoch"])
         self.curves.add_train_point(position, metrics["loss"], metrics["accuracy"])
@@ -455,6 +506,8 @@ class TrainingUi(QObject):
         result = outcome.result
         self.progress_throttle.flush()
         self.output_throttle.flush()
+        self.gradient_throttle.flush()
+        self.gradients.end_run()
         self.curves.redraw()
         trained = trained_from_run(outcome)
         # A run stopped before its first epoch has no checkpoint and a barely trained model: the last
@@ -668,8 +721,9 @@ class TrainingUi(QObject):
         self.jobs.run(load, done, lambda _error: None)
 
     def _on_project_replaced(self) -> None:
-        # Another network: the old model's maps and predictions no longer apply.
+        # Another network: the old model's maps, predictions and gradient flags no longer apply.
         if self.run is None:
+            self._clear_gradient_flags()
             self.trained = self.opened_checkpoint = None
             self.panel.resume_box.hide()
             self.probe.set_trained(None)

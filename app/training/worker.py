@@ -12,6 +12,10 @@ The GUI owns a ``TrainingRun`` (see ``run.py``), which moves a
   engine's single-slot ``ProbeMailbox`` at most a few times a second, and the
   worker then emits the argument-less ``frame_ready``. The GUI takes the
   newest frame when it repaints; frames never queue up in signals.
+* gradient flow is pulled the same way: while the Gradients view is open
+  (``watch_gradients``) the trainer captures one step's statistics every
+  ``GRADIENT_INTERVAL`` seconds into the engine's ``GradientMailbox`` and the
+  worker emits ``gradients_ready``; with the view closed no step is touched.
 
 Stop sets the stop token (the trainer returns after the current batch); pause
 and resume use the pause token. Every failure arrives as one message on
@@ -35,6 +39,8 @@ from engine.compiler import InvalidGraphError, input_shape, input_window
 from engine.config import TrainingConfig
 from engine.data import DatasetError, DataSplit, StreamData, load_dataset
 from engine.fileio import WriteError
+from engine.insight.gradients import DEFAULT_INTERVAL as GRADIENT_INTERVAL
+from engine.insight.gradients import GradientFrame, GradientMailbox
 from engine.predict import load_image_file
 from engine.project import Project
 from engine.tasks import task_for
@@ -225,6 +231,7 @@ class TrainingWorker(QObject):
     progress = Signal(dict)
     epoch_finished = Signal(dict)
     frame_ready = Signal()
+    gradients_ready = Signal()
     data_ready = Signal(object)  # the DataSplit, once loaded (for the probe image chooser)
     finished = Signal(object)  # RunOutcome
     failed = Signal(str)
@@ -235,6 +242,7 @@ class TrainingWorker(QObject):
         self.stop_token = StopToken()
         self.pause_token = PauseToken()
         self.mailbox = _SignallingMailbox(self.frame_ready.emit, PROBE_INTERVAL)
+        self.gradients = GradientMailbox(GRADIENT_INTERVAL, on_frame=self.gradients_ready.emit)
 
     # --- called from the GUI thread (thread-safe) ------------------------------------
 
@@ -259,6 +267,14 @@ class TrainingWorker(QObject):
     def take_frame(self) -> ProbeFrame | None:
         """The newest feature-map frame, or None when none arrived since the last call."""
         return self.mailbox.take_frame()
+
+    def watch_gradients(self, on: bool) -> None:
+        """Capture the gradient flow from now on (the Gradients view is open), or stop (closed)."""
+        self.gradients.watch(on)
+
+    def take_gradients(self) -> GradientFrame | None:
+        """The newest gradient-flow frame, or None when none arrived since the last call."""
+        return self.gradients.take()
 
     def set_mask_probe(self, image: torch.Tensor | None) -> None:
         """A segmentation run: predict ``image``'s mask (C, H, W, preprocessed) a few times a second
@@ -315,7 +331,8 @@ class TrainingWorker(QObject):
             trainer = Trainer(
                 request.project, request.config,
                 callbacks=[_Reporter(self, len(data.train), request.config.batch_size)],
-                stop=self.stop_token, pause=self.pause_token, probe=self.mailbox, out=request.run_dir,
+                stop=self.stop_token, pause=self.pause_token, probe=self.mailbox, gradients=self.gradients,
+                out=request.run_dir,
                 report_interval=REPORT_INTERVAL,
             )
             result = trainer.fit(data, resume=request.resume)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import CATEGORY_TITLES, blocks_by_category
+from ..insight.receptive_rules import EXPLANATION, receptive_field_rule
 from .spec import BlockSpec, ParamSpec
 
 
@@ -74,7 +75,8 @@ section), or open Help ▸ Block Guide.
 
 Shapes are per sample, without the batch: C×H×W (channels, height, width)
 for images and feature maps, F for a flat vector of features.
-"""
+
+""" + EXPLANATION + "\n"
 
 
 def _cell(text: str) -> str:
@@ -86,6 +88,7 @@ def block_markdown(spec: BlockSpec) -> str:
     if spec.when:
         lines += [f"**When to use it.** {spec.when}", ""]
     lines += [f"**Shape.** {spec.shape_formula or 'as inferred'}", ""]
+    lines += [f"**Receptive field.** {receptive_field_rule(spec.type_id)}", ""]
     if spec.params:
         lines += ["| Parameter | What it does | Allowed values | Default |", "| --- | --- | --- | --- |"]
         lines += [f"| {_cell(p.title)} (`{p.name}`) | {_cell(p.help)} | {_cell(allowed_values(p))} | "

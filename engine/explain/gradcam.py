@@ -16,6 +16,11 @@ A forward hook swaps the chosen convolution's output for a detached copy
 that requires grad, and ``torch.autograd.grad`` takes the score's gradient
 with respect to that copy only: the parameters' ``.grad`` are never touched
 and the hook is removed before the call returns, error or not.
+
+captum's ``LayerGradCam`` gives the same maps within 1e-6 (tests/engine/test_attributions.py), but
+this stays hand-written: importing ``captum.attr`` takes seconds (it loads its LLM attribution code
+too), which every first Grad-CAM of a session would wait for. The pixel attributions, which only
+captum offers here, pay that import when first chosen.
 """
 from __future__ import annotations
 

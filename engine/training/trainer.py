@@ -35,6 +35,7 @@ from ..config import TrainingConfig
 from ..data import Augment, DataSplit
 from ..data.balance import EpochOrder, balanced_order, inverse_frequency_weights
 from ..finetune import set_train_mode
+from ..insight.gradients import GradientCapture, GradientMailbox
 from ..project import Project
 from ..tasks import task_for
 from ..tasks.clinical import CLINICAL_METRIC_NAMES
@@ -84,6 +85,7 @@ class Trainer:
         stop: StopToken | None = None,
         pause: PauseToken | None = None,
         probe: ProbeMailbox | None = None,
+        gradients: GradientMailbox | None = None,
         out: str | os.PathLike | None = None,
         adapt: bool = False,
         download: bool = False,
@@ -92,13 +94,15 @@ class Trainer:
         """``config`` defaults to the project's own training settings. ``out`` is a folder (``last.pt`` and
         ``best.pt``) or a ``.pt`` path for the best checkpoint; None writes no checkpoints. ``adapt``
         rewrites the snapshot's Input and last Dense to fit the dataset. ``report_interval``: seconds
-        between ``on_batch_end`` calls (0: after every batch)."""
+        between ``on_batch_end`` calls (0: after every batch). ``gradients``: a mailbox for the gradient
+        flow view (a step's gradient statistics, captured only while someone watches)."""
         self.project = project
         self.config = config or project.training
         self.callbacks = CallbackList(list(callbacks))
         self.stop = stop or StopToken()
         self.pause = pause or PauseToken()
         self.probe = probe
+        self.gradients = gradients
         self.paths = CheckpointPaths.for_output(out) if out is not None else None
         self.adapt = adapt
         self.download = download
@@ -419,7 +423,7 @@ class _Run:
             if self.trial is not None:
                 self._trial_step(images, labels, meter)
             else:
-                self._step(images, labels, meter)
+                self._step(images, labels, meter, self._gradient_capture())
             state.batch += 1
             state.global_step += 1
             self.steps_this_run += 1
@@ -446,24 +450,41 @@ class _Run:
         self._check_loss(meter, epoch)
         return self.context.sum_(meter.totals())
 
-    def _step(self, images: torch.Tensor, labels: torch.Tensor, meter: EpochMeter) -> None:
+    def _gradient_capture(self) -> GradientCapture | None:
+        """A capture of this step's gradient flow when the view watches and one is due (rank 0 only)."""
+        mailbox = self.trainer.gradients
+        if mailbox is None or not self.context.is_main:
+            return None
+        return mailbox.begin(self.model)
+
+    def _step(self, images: torch.Tensor, labels: torch.Tensor, meter: EpochMeter,
+              capture: GradientCapture | None = None) -> None:
+        # A captured step runs eager: hooks on a compiled model would recompile it.
+        model = self.train_model if capture is None else self.eager_train_model
         self.optimizer.zero_grad(set_to_none=True)
-        with self.autocast():
-            logits = self.train_model(images)
-            loss = self.criterion(logits, labels)
-        if self.scaler is None:
-            loss.backward()
-            self._clip_gradients()
-            self.optimizer.step()
-        else:
-            self.scaler.scale(loss).backward()
-            if self.config.clip_grad > 0:
-                self.scaler.unscale_(self.optimizer)  # clip the true gradients, not the scaled ones
-            self._clip_gradients()
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
+        with capture if capture is not None else contextlib.nullcontext():
+            with self.autocast():
+                logits = model(images)
+                loss = self.criterion(logits, labels)
+            if self.scaler is None:
+                loss.backward()
+                self._clip_gradients()
+                if capture is not None:
+                    capture.weights_ready()
+                self.optimizer.step()
+            else:
+                self.scaler.scale(loss).backward()
+                if self.config.clip_grad > 0 or capture is not None:
+                    self.scaler.unscale_(self.optimizer)  # clip (and measure) the true gradients, not the scaled ones
+                self._clip_gradients()
+                if capture is not None:
+                    capture.weights_ready(activation_scale=float(self.scaler.get_scale()))
+                self.scaler.step(self.optimizer)
+                self.scaler.update()
         self.scheduler.step()
         meter.record(loss, self.task.correct_and_count(logits, labels), labels.shape[0])
+        if capture is not None:
+            self.trainer.gradients.deliver(capture.frame(self.state.epoch, self.state.global_step + 1))
 
     def _trial_step(self, images: torch.Tensor, labels: torch.Tensor, meter: EpochMeter) -> None:
         """One of the run's first steps, timed: eager ones, then compiled ones (``StepTrial``)."""
