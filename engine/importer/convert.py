@@ -140,14 +140,17 @@ def import_traced(traced: fx.GraphModule, shape: tuple[int, int, int], example: 
 
 
 def _task_of(graph: Graph) -> str:
-    """What the imported network's output makes it: class scores, a mask the input's size, or detection head
-    maps (engine.tasks, in that order); classification when none fits, so that analysis says what is wrong."""
+    """What the imported network's output makes it: an embedding (it ends in L2 Normalize), class scores, a mask
+    the input's size, or detection head maps (engine.tasks, in that order); classification when none fits, so
+    that analysis says what is wrong."""
     from ..tasks import DEFAULT_TASK, TASKS
 
     reports = analyze(graph, task=None).nodes
     output = reports["output"].input_shapes[0] if reports["output"].input_shapes else None
     if output is None:
         return DEFAULT_TASK
+    if any(graph.node(edge.src).type == "l2_normalize" for edge in graph.incoming("output")):
+        return "embedding"  # a vector on the unit sphere: an embedding, not class scores
     for name, task in TASKS.items():
         if task.check_output(output, reports["input"].output_shape, "the network") is None:
             return name

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from ..catalogue import ParamError, block
+from ..catalogue.layers import L2Normalize
 from ..catalogue.spec import as_pair
 from .errors import Unsupported
 
@@ -315,6 +316,7 @@ LAYERS: dict[type[nn.Module], Callable[[Any], tuple[str, dict[str, Any]]]] = {
     nn.GroupNorm: _groupnorm,
     nn.Dropout2d: lambda layer: ("dropout2d", {"p": layer.p}),
     nn.ChannelShuffle: lambda layer: ("channel_shuffle", {"groups": layer.groups}),
+    L2Normalize: lambda layer: ("l2_normalize", {"eps": layer.eps}),
 }
 SPATIAL_TYPES = ("conv2d", "batchnorm2d", "maxpool2d", "avgpool2d", "adaptiveavgpool2d", "groupnorm", "dropout2d",
                  "channel_shuffle", "layernorm2d", "spatial_mean", "layer_scale", "pointwise_dense", "channel_slice")

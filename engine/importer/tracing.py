@@ -22,15 +22,17 @@ from torch.fx.passes.shape_prop import ShapeProp
 
 from ..export.common import first_line
 from .empty_weights import MetaShortcuts
+from ..catalogue.layers import L2Normalize
 from .errors import ModelImportError
 
 MAPPED_LAYERS: tuple[type[nn.Module], ...] = (
     nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Sigmoid,
     nn.Tanh, nn.Softmax, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.Flatten, nn.Linear, nn.Dropout,
     nn.Identity, nn.Hardswish, nn.Hardsigmoid, nn.Mish, nn.PReLU, nn.GroupNorm, nn.Dropout2d, nn.ChannelShuffle,
-    nn.LayerNorm,
+    nn.LayerNorm, L2Normalize,
 )
-"""Layers the importer maps to blocks when they are exactly these classes."""
+"""Layers the importer maps to blocks when they are exactly these classes (ConvCanvas's own L2Normalize: a
+network written by its Python export imports back)."""
 
 CONTAINERS: tuple[type[nn.Module], ...] = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 """Plain containers: they hold layers but compute nothing of their own (subclasses may)."""

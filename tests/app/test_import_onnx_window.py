@@ -3,28 +3,20 @@ the import dialog; Import brings the network in as a new document with its weigh
 from __future__ import annotations
 
 import torch
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.engine.onnx_import.models import save, small_model, weights
 
+from .test_dashboards import drag_and_drop
+
 IMPORT_TIMEOUT_MS = 60_000
 
 
 def drop_files(widget, paths) -> bool:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
-    args = (QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    enter = QDragEnterEvent(*args)
-    QApplication.sendEvent(widget, enter)
-    if not enter.isAccepted():
-        return False
-    QApplication.sendEvent(widget, QDragMoveEvent(*args))
-    drop = QDropEvent(*args)
-    QApplication.sendEvent(widget, drop)
-    return drop.isAccepted()
+    entered, dropped = drag_and_drop(widget, paths)
+    return entered and dropped
 
 
 def test_an_onnx_file_dropped_on_the_window_imports_with_its_weights(make_window, qtbot, tmp_path):

@@ -27,7 +27,8 @@ BECOMES: dict[str, str] = {
 
 PATTERNS = ("LayerNorm written as ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add (exporters before opset 17)",
             "the exact GELU written as x · ½ · (1 + erf(x / √2)) (exporters before opset 20)",
-            "an identity `as_strided` written as Reshape to [-1] and Gather of 0, 1, 2, … (the dynamo exporter)")
+            "an identity `as_strided` written as Reshape to [-1] and Gather of 0, 1, 2, … (the dynamo exporter)",
+            "the L2 Normalize of an embedding written as ReduceL2/Clip/Expand/Div")
 
 
 def onnx_guide_markdown() -> str:

@@ -64,6 +64,8 @@ def fuse_patterns(build: OnnxGraphBuilder) -> dict[int, Callable]:
             found = _layer_norm(graph, node)
         elif node.op_type == "Gather":
             found = _strided_identity(graph, node)
+        elif node.op_type == "ReduceL2":
+            found = _l2_normalize(graph, node)
         if found is None:
             continue
         members, final, rule = found
@@ -173,3 +175,39 @@ def _strided_identity(graph: _Graph, gather):
             raise NotMapped(f"it picks elements {list(indices.shape)} from a {list(value.shape[1:])} tensor")
         build.alias(node, source)
     return [flat, gather], gather, rule
+
+
+def _l2_normalize(graph: _Graph, norm):
+    """``x / max(‖x‖₂, eps)`` over the features (``F.normalize(x, dim=1)``): ReduceL2 over axis 1, Clip at eps,
+    an Expand to x's shape (from Shape(x)), and Div — the embedding's L2 Normalize block."""
+    source = norm.input[0]
+    if graph.axes(norm) != [1]:
+        return None
+    clip = graph.only_user(norm.output[0], "Clip")
+    if clip is None:
+        return None
+    from .operators import attributes
+
+    eps = graph.scalar(clip.input[1]) if len(clip.input) > 1 and clip.input[1] else attributes(clip).get("min")
+    if eps is None or (len(clip.input) > 2 and clip.input[2]):
+        return None
+    members, value = [norm, clip], clip.output[0]
+    expand = graph.only_user(value, "Expand")
+    if expand is not None:
+        shape = graph.made_by(expand.input[1], "Shape")
+        if shape is None or shape.input[0] != source or len(graph.users.get(shape.output[0], [])) != 1:
+            return None
+        members += [shape, expand]
+        value = expand.output[0]
+    divide = graph.only_user(value, "Div")
+    if divide is None or list(divide.input) != [source, value]:
+        return None
+    members.append(divide)
+
+    def rule(build: OnnxGraphBuilder, node) -> None:
+        from ...catalogue.layers import L2Normalize
+
+        if build.value(source).dim() != 2:
+            raise NotMapped("it normalises maps; the L2 Normalize block normalises one vector per image")
+        build.layer(node, L2Normalize(float(eps)), source)
+    return members, divide, rule

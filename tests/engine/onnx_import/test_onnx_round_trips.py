@@ -16,7 +16,8 @@ from engine.export.onnx_format import export_onnx
 from engine.importer import import_onnx
 
 PRESETS = Path(__file__).resolve().parents[3] / "presets"
-NAMES = ["lenet5", "tinycnn", "resnet8", "mobilenet-v3-small", "unet-small", "fcn", "detector-small"]
+NAMES = ["lenet5", "tinycnn", "resnet8", "mobilenet-v3-small", "unet-small", "fcn", "detector-small",
+         "face-embedder-small"]
 
 
 def ends(graph, task):
