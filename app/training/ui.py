@@ -21,7 +21,7 @@ from engine.compiler import input_shape, input_window
 from engine.data import DatasetError, DataSplit
 from engine.graph import Graph
 from engine.project import Project
-from engine.tasks import DETECTION, EMBEDDING, SEGMENTATION
+from engine.tasks import CLASSIFICATION, DETECTION, EMBEDDING, MULTILABEL, SEGMENTATION
 from engine.training import FitError, TrainingError
 
 from .adapt import adapt_document
@@ -492,11 +492,13 @@ class TrainingUi(QObject):
                                           f"epoch {metrics['epoch']}")
         if metrics.get("val_iou") and self._run_data is not None:
             self.masks.show_iou(metrics["val_iou"], list(self._run_data.class_names), metrics["epoch"])
-        if metrics.get("val_auc") and self._run_data is not None and not metrics.get("val_roc"):
+        # Tasks share metric names (val_auc, val_ap): each view reads the run of its own task.
+        task = self.run.request.project.task if self.run is not None else ""
+        if task in (CLASSIFICATION.name, MULTILABEL.name) and metrics.get("val_auc") and self._run_data is not None:
             self.clinical.show_metrics(metrics, list(self._run_data.class_names), f"epoch {metrics['epoch']}")
-        if metrics.get("val_roc"):  # an embedding run: the ROC and the map of the validation identities
+        if task == EMBEDDING.name and metrics.get("val_roc"):  # the ROC and the map of the validation identities
             self.embeddings.show_epoch(metrics, metrics["epoch"])
-        if metrics.get("val_ap") is not None or metrics.get("val_map50") is not None:
+        if task == DETECTION.name and metrics.get("val_map50") is not None:
             self.boxes.show_map(metrics["val_map50"], metrics["val_map"], metrics.get("val_ap") or [],
                                 metrics["epoch"])
 
