@@ -28,6 +28,7 @@ class HardestPanel(QWidget):
                            "here, likely mislabelled ones among them.")
         self.text.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table instead of walking its cells
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setAccessibleName("Hardest validation samples")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -38,6 +38,7 @@ class ProblemsPanel(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table instead of walking its cells
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setAccessibleName("Problems found in the data")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -185,13 +185,13 @@ def load_dataset(
     Raises DatasetError with a message fit to show the user.
     """
     split = _load_dataset(spec, input_shape, val_fraction=val_fraction, seed=seed, root=root, download=download,
-                          max_in_memory_bytes=max_in_memory_bytes, window=window, exclude=exclude)
+                          max_in_memory_bytes=max_in_memory_bytes, window=window, exclude=exclude, target=target)
     split.window = window
     return split
 
 
 def _load_dataset(spec, input_shape, *, val_fraction, seed, root, download, max_in_memory_bytes,
-                  window, exclude) -> DataSplit:
+                  window, exclude, target) -> DataSplit:
     shape = check_input_shape(input_shape)
     check_val_fraction(val_fraction)
     parsed = parse_spec(spec)

@@ -131,6 +131,8 @@ def test_focus_shows_on_the_canvas_lists_fields_and_buttons_in_both_themes(windo
     active(window, qtbot)
     alt = Qt.KeyboardModifier.AltModifier
     training = window.training_ui.panel
+    # Train is disabled (out of the Tab order) until PyTorch is ready; the window paints before it loads.
+    qtbot.waitUntil(training.train_button.isEnabled, timeout=120_000)
     for mode in ("light", "dark"):
         window.theme.set_mode(mode)
         accent = window.theme.colour("accent")
@@ -142,7 +144,7 @@ def test_focus_shows_on_the_canvas_lists_fields_and_buttons_in_both_themes(windo
             before = widget.grab().toImage()
             press(key, alt)
             if widget is training.train_button:  # Tab from the panel's first field to the Train button
-                for _ in range(60):
+                for _ in range(150):  # the panel's fields grow with each task's settings
                     if focused() is widget:
                         break
                     press(Qt.Key.Key_Tab)
