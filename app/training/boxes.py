@@ -106,6 +106,14 @@ class BoxView(QWidget):
         self.ap_plot.setMinimumWidth(180)
         self.ap_plot.getPlotItem().hideButtons()
         self.bars: pg.BarGraphItem | None = None
+        # mAP over the validated epochs: whether the boxes are still getting better.
+        self.map_plot = self._small_plot("mAP over epochs", "mAP")
+        self.map_plot.addLegend(offset=(-4, 4))
+        self.map_curves = {key: self.map_plot.plot([], [], name=name, symbol="o", symbolSize=5,
+                                                   pen=pg.mkPen(colour, width=2), symbolBrush=colour)
+                           for key, name, colour in (("map50", "mAP@0.5", plot_style.TRAIN_COLOUR),
+                                                     ("map", "mAP@[.5:.95]", plot_style.VALIDATION_COLOUR))}
+        self.map_history: dict[str, list[tuple[int, float]]] = {"map50": [], "map": []}
         self.map_text = QLabel()
         self.map_text.setObjectName("mapText")
         self.map_text.setWordWrap(True)
@@ -117,6 +125,7 @@ class BoxView(QWidget):
         scores = QHBoxLayout()
         scores.addWidget(self.map_text, 1)
         scores.addWidget(self.ap_plot, 1)
+        scores.addWidget(self.map_plot, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(pictures, 1)
         layout.addLayout(slider_row)
@@ -146,6 +155,7 @@ class BoxView(QWidget):
         if map50 is None:  # the run had no COCO evaluator (see engine.tasks.detection_ops.MISSING_BACKEND)
             self.map_text.setText(f"Epoch {epoch}: no mAP (no COCO evaluator installed).")
             return
+        self._add_map_point(epoch, map50, map_all)
         values = [float("nan") if value is None else float(value) for value in per_class]
         heights = [0.0 if np.isnan(value) else value for value in values]
         if self.bars is not None:
@@ -161,6 +171,12 @@ class BoxView(QWidget):
                               + (f" (AP per class: {parts})" if parts else ""))
         self.ap_plot.setAccessibleDescription(self.map_text.text())
 
+    def _add_map_point(self, epoch: int, map50: float, map_all: float) -> None:
+        for key, value in (("map50", map50), ("map", map_all)):
+            history = [point for point in self.map_history[key] if point[0] != epoch] + [(epoch, float(value))]
+            self.map_history[key] = history
+            self.map_curves[key].setData([x for x, _ in history], [y for _, y in history])
+
     def bar_heights(self) -> list[float]:
         return [] if self.bars is None else [float(value) for value in self.bars.opts["height"]]
 
@@ -171,6 +187,9 @@ class BoxView(QWidget):
             self.ap_plot.removeItem(self.bars)
             self.bars = None
         self.map_text.setText("")
+        for key, curve in self.map_curves.items():
+            self.map_history[key] = []
+            curve.setData([], [])
         for picture in self.pictures.values():
             picture.clear()
 
@@ -208,9 +227,23 @@ class BoxView(QWidget):
         super().resizeEvent(event)
         self._redraw()
 
+    def _small_plot(self, accessible_name: str, axis: str) -> pg.PlotWidget:
+        """A low plot beside the AP bars (0..1 scores), fixed: scores are read, not explored."""
+        plot = pg.PlotWidget()
+        plot.setAccessibleName(accessible_name)
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(False, False)
+        plot.setYRange(0, 1, padding=0.02)
+        plot.setFixedHeight(AP_PLOT_HEIGHT)
+        plot.setMinimumWidth(180)
+        plot.getPlotItem().hideButtons()
+        plot.getPlotItem().setLabel("left", axis)
+        return plot
+
     def _style_plot(self) -> None:
-        plot_style.style_graphics_widget(self.ap_plot, self)
-        plot_style.style_plot(self.ap_plot.getPlotItem(), self)
+        for plot in (self.ap_plot, self.map_plot):
+            plot_style.style_graphics_widget(plot, self)
+            plot_style.style_plot(plot.getPlotItem(), self)
         self.ap_plot.getPlotItem().setLabel("left", "AP")
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
