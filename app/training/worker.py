@@ -44,6 +44,7 @@ from engine.insight.gradients import GradientFrame, GradientMailbox
 from engine.predict import load_image_file
 from engine.project import Project
 from engine.tasks import task_for
+from engine.tasks.detection import LOSS_PART_KEYS
 from engine.tasks.embedding import metric_names as embedding_metric_names
 from engine.training import (
     ActivationGrid,
@@ -220,7 +221,7 @@ class _Reporter(Callback):
         keys = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "confusion",
                 "per_class_accuracy", "best_epoch", "best_val_accuracy", "checkpoint", "seconds",
                 "images_per_second", "val_iou", "val_miou", "val_pixel_accuracy", *embedding_metric_names(),
-                "val_map50", "val_map", "val_ap")
+                "val_map50", "val_map", "val_ap", "val_pr", *LOSS_PART_KEYS)
         self.worker.epoch_finished.emit({key: metrics.get(key) for key in keys})
 
 

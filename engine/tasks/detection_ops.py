@@ -200,8 +200,9 @@ class DetectionMetrics(TaskMetrics):
         if backend:
             from torchmetrics.detection import MeanAveragePrecision
 
+            # extended_summary: the evaluator's precision at each recall, for the precision–recall plot.
             self.metric = MeanAveragePrecision(box_format="xyxy", iou_type="bbox", class_metrics=True,
-                                               backend=backend)
+                                               backend=backend, extended_summary=True)
 
     def update(self, logits, targets) -> None:
         if self.metric is None:
@@ -216,7 +217,7 @@ class DetectionMetrics(TaskMetrics):
 
     def compute(self) -> dict[str, Any]:
         if self.metric is None:
-            return {"val_map50": None, "val_map": None, "val_ap": None}
+            return {"val_map50": None, "val_map": None, "val_ap": None, "val_pr": None}
         result = self.metric.compute()
         per_class = [None] * self.num_classes
         classes = result.get("classes")
@@ -225,4 +226,22 @@ class DetectionMetrics(TaskMetrics):
             for label, value in zip(classes.tolist(), values.tolist()):
                 if 0 <= label < self.num_classes and value >= 0:
                     per_class[label] = value
-        return {"val_map50": float(result["map_50"]), "val_map": float(result["map"]), "val_ap": per_class}
+        return {"val_map50": float(result["map_50"]), "val_map": float(result["map"]), "val_ap": per_class,
+                "val_pr": self._precision_at_recalls(result, classes)}
+
+    def _precision_at_recalls(self, result: dict, classes) -> list[list[float] | None]:
+        """Each class's precision at the COCO recall steps (``PR_RECALLS``), at IoU 0.5 over all box sizes and
+        up to 100 boxes an image, as the evaluator interpolates it; None for a class never seen."""
+        curves: list[list[float] | None] = [None] * self.num_classes
+        precision = result.get("precision")  # (IoU thresholds, recalls, classes, areas, max detections)
+        if precision is None or classes is None or precision.dim() != 5:
+            return curves
+        for column, label in enumerate(classes.reshape(-1).tolist()):
+            values = precision[0, :, column, 0, -1]
+            if 0 <= label < self.num_classes and column < precision.shape[2] and bool((values >= 0).all()):
+                curves[label] = values.tolist()
+        return curves
+
+
+PR_RECALLS = tuple(step / 100 for step in range(101))
+"""The recall steps of ``val_pr``'s precisions (the COCO evaluator's 101 recall thresholds)."""

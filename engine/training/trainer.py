@@ -643,7 +643,7 @@ class _Run:
 
     def _task_metric_names(self) -> tuple[str, ...]:
         return {"mask": ("val_pixel_accuracy", "val_iou", "val_miou"),
-                "boxes": ("val_map50", "val_map", "val_ap"),
+                "boxes": ("val_map50", "val_map", "val_ap", "val_pr"),
                 "findings": CLINICAL_METRIC_NAMES, "identity": embedding_metric_names()}.get(self.task.target_kind, ())
 
     def _validate(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:

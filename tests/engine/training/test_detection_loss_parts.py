@@ -32,3 +32,25 @@ def test_each_epoch_records_the_train_and_validation_loss_parts_which_sum_to_its
             heat, box = entry[f"{split}_loss_heatmap"], entry[f"{split}_loss_box"]
             assert heat > 0 and box > 0
             assert heat + box == pytest.approx(entry[f"{split}_loss"], rel=1e-4)
+
+
+def test_the_precision_recall_curves_per_class_are_the_evaluators_at_iou_half():
+    from engine.tasks.detection_ops import PR_RECALLS, DetectionMetrics
+
+    metrics = DetectionMetrics(3, "cpu")
+    # Class 0: found; class 2: one of two found, after a false alarm of class 2 scoring higher; class 1 absent.
+    maps = torch.full((1, 7, 8, 8), -20.0)
+    maps[0, 3:5] = 2.0  # every box 2×2 cells (channels 3, 4 after the 3 heat maps)
+    maps[0, 5:] = 0.0  # centres at the cells' corners
+    maps[0, 0, 1, 1] = 3.0  # class 0 at cell (1, 1): box 0..0.25
+    maps[0, 2, 5, 5] = 2.0  # class 2 at cell (5, 5)
+    maps[0, 2, 1, 6] = 4.0  # class 2, nothing there
+    truth = torch.tensor([[[0, 0, 0, .25, .25], [2, .5, .5, .75, .75], [2, .0, .5, .2, .7]]])
+    metrics.update(maps, truth)
+    found = metrics.compute()
+    curves = found["val_pr"]
+    assert curves[1] is None and len(curves[0]) == len(PR_RECALLS) == 101
+    assert curves[0] == [1.0] * 101  # one true box, found first
+    # Class 2: recall 0.5 reached at precision 1/2 (the false alarm scored first), recall > 0.5 never.
+    assert curves[2][:51] == [0.5] * 51 and curves[2][51:] == [0.0] * 50
+    assert found["val_ap"][0] == pytest.approx(1.0) and found["val_ap"][1] is None
