@@ -6,7 +6,9 @@ them with their class and score beside the true boxes (dashed), so the user watc
 objects and tighten. The score-threshold slider hides boxes scoring less (the worker sends every box
 above ``engine.training.probe.PROBE_BOX_SCORE``, so moving it needs no new prediction). Each validated
 epoch states mAP@0.5 and mAP@[.5:.95] (torchmetrics' MeanAveragePrecision, computed by the run) and
-fills the per-class AP bars.
+fills the per-class AP bars, the mAP and loss-part curves (heat map and box, train and validation) and
+the precision–recall curve of each class; a class chooser shows that class's predicted heat map over the
+probe image, from the same pulled prediction.
 """
 from __future__ import annotations
 
