@@ -501,6 +501,10 @@ class TrainingUi(QObject):
         if task == DETECTION.name and metrics.get("val_map50") is not None:
             self.boxes.show_map(metrics["val_map50"], metrics["val_map"], metrics.get("val_ap") or [],
                                 metrics["epoch"])
+        if metrics.get("val_pr") is not None:
+            self.boxes.show_precision_recall(metrics["val_pr"], metrics["epoch"])
+        if metrics.get("train_loss_heatmap") is not None:  # detection: the heat-map and box parts of the loss
+            self.boxes.show_loss_parts(metrics)
 
     def _on_run_finished(self, outcome: RunOutcome) -> None:
         from .trained import trained_from_run

@@ -45,6 +45,7 @@ from engine.predict import load_image_file
 from engine.project import Project
 from engine.tasks import task_for
 from engine.tasks.clinical import CLINICAL_METRIC_NAMES
+from engine.tasks.detection import LOSS_PART_KEYS
 from engine.tasks.embedding import metric_names as embedding_metric_names
 from engine.training import (
     ActivationGrid,
@@ -221,7 +222,7 @@ class _Reporter(Callback):
         keys = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "confusion",
                 "per_class_accuracy", "best_epoch", "best_val_accuracy", "checkpoint", "seconds",
                 "images_per_second", "val_iou", "val_miou", "val_pixel_accuracy", *embedding_metric_names(),
-                "val_map50", "val_map", "val_ap", *CLINICAL_METRIC_NAMES)
+                "val_map50", "val_map", "val_ap", "val_pr", *LOSS_PART_KEYS, *CLINICAL_METRIC_NAMES)
         keys = tuple(dict.fromkeys(keys))  # tasks share some names (val_auc, val_ap, val_threshold)
         self.worker.epoch_finished.emit({key: metrics.get(key) for key in keys})
 

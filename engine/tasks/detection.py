@@ -24,6 +24,8 @@ HEAT_PRIOR_BIAS = -2.19
 """log(0.1 / 0.9): the heat maps' starting logit (CenterNet's focal-loss prior)."""
 PADDING = -1
 """The class of a padding row in a box target."""
+LOSS_PART_KEYS = tuple(f"{split}_{part}" for split in ("train", "val") for part in ("loss_heatmap", "loss_box"))
+"""The loss's parts each epoch's metrics hold (``DetectionLoss.take_part_means``; they sum to the loss)."""
 
 
 def head_stride(output: Shape, input_shape: Shape | None) -> int | None:
@@ -132,4 +134,4 @@ def metric_names() -> tuple[str, ...]:
     return ("val_map50", "val_map")
 
 
-__all__ = ["BOX_CHANNELS", "DETECTION", "PADDING", "Detection", "head_stride", "metric_names"]
+__all__ = ["BOX_CHANNELS", "DETECTION", "LOSS_PART_KEYS", "PADDING", "Detection", "head_stride", "metric_names"]

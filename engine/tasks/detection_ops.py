@@ -85,12 +85,28 @@ def centre_focal_loss(logits: torch.Tensor, heat: torch.Tensor) -> torch.Tensor:
 class DetectionLoss(nn.Module):
     """Heat-map focal loss + L1 on size (×0.1) and offset + GIoU of the decoded box, at the centre cells.
 
-    ``parts`` holds the last batch's terms (floats are read only when asked), for the loss curves."""
+    ``parts`` holds the last batch's terms (floats are read only when asked), for the loss curves;
+    ``take_part_means`` gives the mean heat-map and box parts of the batches since it was last called (they
+    sum to the mean loss), for the per-epoch curves of the loss parts."""
 
     def __init__(self, num_classes: int) -> None:
         super().__init__()
         self.num_classes = num_classes
         self.parts: dict[str, torch.Tensor] = {}
+        self._part_sums: list[torch.Tensor] = []  # per batch [heat × images, loss × images, images], on the device
+
+    def take_part_means(self) -> dict[str, float]:
+        """``{"loss_heatmap", "loss_box"}`` averaged over the images since the last call (one host sync), or {}."""
+        batches, self._part_sums = self._part_sums, []
+        if not batches:
+            return {}
+        heat, total, images = torch.stack(batches).sum(0).tolist()
+        return {"loss_heatmap": heat / images, "loss_box": (total - heat) / images}
+
+    def _remember(self, heat: torch.Tensor, loss: torch.Tensor, images: int) -> torch.Tensor:
+        # A list of small tensors, not a running sum: validation runs in inference mode, training outside it.
+        self._part_sums.append(torch.stack([heat.detach(), loss.detach(), heat.new_tensor(1.0)]).double() * images)
+        return loss
 
     def forward(self, maps: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         maps = maps.float()
@@ -100,7 +116,7 @@ class DetectionLoss(nn.Module):
         if len(encoded) == 0:  # no boxes in the batch: only the heat maps learn (to stay dark)
             zero = maps.sum() * 0
             self.parts = {"heat": heat.detach(), "size": zero.detach(), "offset": zero.detach(), "giou": zero.detach()}
-            return heat + zero
+            return self._remember(heat, heat + zero, targets.shape[0])
         head = encoded.at_centres(maps)[:, k:k + BOX_CHANNELS]
         size, offset = head[:, :2], head[:, 2:]
         size_loss = F.l1_loss(size, encoded.size)
@@ -110,7 +126,8 @@ class DetectionLoss(nn.Module):
         giou = generalized_box_iou_loss(torch.cat([centre - half, centre + half], 1), encoded.boxes, reduction="mean")
         self.parts = {"heat": heat.detach(), "size": size_loss.detach(), "offset": offset_loss.detach(),
                       "giou": giou.detach()}
-        return heat + SIZE_WEIGHT * size_loss + OFFSET_WEIGHT * offset_loss + GIOU_WEIGHT * giou
+        loss = heat + SIZE_WEIGHT * size_loss + OFFSET_WEIGHT * offset_loss + GIOU_WEIGHT * giou
+        return self._remember(heat, loss, targets.shape[0])
 
 
 def centre_hits(maps: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -183,8 +200,9 @@ class DetectionMetrics(TaskMetrics):
         if backend:
             from torchmetrics.detection import MeanAveragePrecision
 
+            # extended_summary: the evaluator's precision at each recall, for the precision–recall plot.
             self.metric = MeanAveragePrecision(box_format="xyxy", iou_type="bbox", class_metrics=True,
-                                               backend=backend)
+                                               backend=backend, extended_summary=True)
 
     def update(self, logits, targets) -> None:
         if self.metric is None:
@@ -199,7 +217,7 @@ class DetectionMetrics(TaskMetrics):
 
     def compute(self) -> dict[str, Any]:
         if self.metric is None:
-            return {"val_map50": None, "val_map": None, "val_ap": None}
+            return {"val_map50": None, "val_map": None, "val_ap": None, "val_pr": None}
         result = self.metric.compute()
         per_class = [None] * self.num_classes
         classes = result.get("classes")
@@ -208,4 +226,22 @@ class DetectionMetrics(TaskMetrics):
             for label, value in zip(classes.tolist(), values.tolist()):
                 if 0 <= label < self.num_classes and value >= 0:
                     per_class[label] = value
-        return {"val_map50": float(result["map_50"]), "val_map": float(result["map"]), "val_ap": per_class}
+        return {"val_map50": float(result["map_50"]), "val_map": float(result["map"]), "val_ap": per_class,
+                "val_pr": self._precision_at_recalls(result, classes)}
+
+    def _precision_at_recalls(self, result: dict, classes) -> list[list[float] | None]:
+        """Each class's precision at the COCO recall steps (``PR_RECALLS``), at IoU 0.5 over all box sizes and
+        up to 100 boxes an image, as the evaluator interpolates it; None for a class never seen."""
+        curves: list[list[float] | None] = [None] * self.num_classes
+        precision = result.get("precision")  # (IoU thresholds, recalls, classes, areas, max detections)
+        if precision is None or classes is None or precision.dim() != 5:
+            return curves
+        for column, label in enumerate(classes.reshape(-1).tolist()):
+            values = precision[0, :, column, 0, -1]
+            if 0 <= label < self.num_classes and column < precision.shape[2] and bool((values >= 0).all()):
+                curves[label] = values.tolist()
+        return curves
+
+
+PR_RECALLS = tuple(step / 100 for step in range(101))
+"""The recall steps of ``val_pr``'s precisions (the COCO evaluator's 101 recall thresholds)."""

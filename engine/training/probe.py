@@ -149,12 +149,15 @@ PROBE_BOX_SCORE = 0.05
 def probe_boxes(model: nn.Module, image: torch.Tensor) -> dict[str, np.ndarray]:
     """The detection network's boxes for ``image`` (C, H, W, preprocessed like the training data), for the live
     box view: ``boxes`` (B, 4) x0 y0 x1 y1 as fractions of the image, ``scores`` (B,), ``labels`` (B,), best
-    first, every box scoring at least ``PROBE_BOX_SCORE`` (the view applies the user's threshold)."""
+    first, every box scoring at least ``PROBE_BOX_SCORE`` (the view applies the user's threshold), and ``heat``
+    (K, h, w): each class's heat map (sigmoid), from the same forward pass, for the view's class heat map."""
     from ..tasks import DETECTION
+    from ..tasks.detection import BOX_CHANNELS
 
     with _evaluating(model) as device:
         maps = model(image.unsqueeze(0).to(device))
     (found,) = DETECTION.decode(maps, score_threshold=PROBE_BOX_SCORE)
+    found["heat"] = maps[0, :maps.shape[1] - BOX_CHANNELS].float().sigmoid()
     return {key: value.cpu().numpy() for key, value in found.items()}
 
 

@@ -391,6 +391,7 @@ class _Run:
             epoch_started = time.perf_counter()
             self.state.epoch, self.state.batch = epoch, 0
             self.trainer.callbacks.on_epoch_start(self.state)
+            self._loss_parts()  # what earlier calls (the fast-path timing, a stopped epoch) left is not this epoch's
             totals = self._train_one_epoch(epoch)
             if totals is None:
                 return True
@@ -598,10 +599,12 @@ class _Run:
     def _finish_epoch(self, epoch: int, train_totals: torch.Tensor, epoch_started: float) -> None:
         state, trainer = self.state, self.trainer
         train_loss, train_accuracy = mean_and_accuracy(train_totals)
+        parts = self._loss_parts("train_")
         validated = self._validates(epoch)
         if validated:
             validation_started = time.perf_counter()
             val_totals, confusion, task_metrics = self._validate()
+            parts.update(self._loss_parts("val_"))
             self.validation_seconds.append(time.perf_counter() - validation_started)
             val_loss, val_accuracy = mean_and_accuracy(val_totals)
             validation = {"val_loss": val_loss, "val_accuracy": val_accuracy, "confusion": confusion.tolist(),
@@ -617,7 +620,8 @@ class _Run:
                  "images_per_second": float(train_totals[2]) / max(seconds, 1e-9),
                  # The task's scalar scores (mean IoU…) belong to the curves and the history too.
                  **{key: value for key, value in validation.items()
-                    if key in self._task_metric_names() and not isinstance(value, (list, dict))}}
+                    if key in self._task_metric_names() and not isinstance(value, (list, dict))},
+                 **parts}
         state.history.append(entry)
         score = validation.get(self.task.score_name)
         is_best = validated and score is not None and (self.best_accuracy is None or score > self.best_accuracy)
@@ -631,9 +635,15 @@ class _Run:
         self._write_checkpoints(epoch, is_best)
         trainer.callbacks.on_epoch_end(state, {**self.last_metrics, "checkpoint": _text(self.last_written)})
 
+    def _loss_parts(self, prefix: str = "") -> dict[str, float | None]:
+        """The loss's parts since the last call (detection: heat map and box), named with ``prefix``; {} when
+        the loss has no parts. A rank's own batches: the parts are for the curves, not for decisions."""
+        take = getattr(self.criterion, "take_part_means", None)
+        return {prefix + key: value for key, value in take().items()} if take is not None else {}
+
     def _task_metric_names(self) -> tuple[str, ...]:
         return {"mask": ("val_pixel_accuracy", "val_iou", "val_miou"),
-                "boxes": ("val_map50", "val_map", "val_ap"),
+                "boxes": ("val_map50", "val_map", "val_ap", "val_pr"),
                 "findings": CLINICAL_METRIC_NAMES, "identity": embedding_metric_names()}.get(self.task.target_kind, ())
 
     def _validate(self) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:

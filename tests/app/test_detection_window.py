@@ -124,7 +124,8 @@ def test_the_worker_decodes_the_probe_boxes_at_most_once_per_interval_and_hands_
     assert len(wake_ups) == 1  # the second batch came before the interval was over: nothing decoded
     found = mailbox.take_output()
     expected = probe_boxes(model, image)
-    assert set(found) == {"boxes", "scores", "labels"} and found["boxes"].shape[1] == 4
+    assert set(found) == {"boxes", "scores", "labels", "heat"} and found["boxes"].shape[1] == 4
+    assert found["heat"].shape == (3, 8, 8) and 0 <= found["heat"].min() <= found["heat"].max() <= 1
     for key in found:
         np.testing.assert_array_equal(found[key], expected[key])
     assert model.training  # the probe ran in eval mode and put the mode back
