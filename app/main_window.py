@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         self.training_docks = list(self.training_ui.docks)
         docks = {dock.objectName(): dock for dock in self.training_docks}
         self.tabifyDockWidget(self.inspector_dock, docks["trainingDock"])
-        for name in ("curvesDock", "confusionDock", "galleryDock", "predictDock"):
+        for name in ("curvesDock", "gradientsDock", "confusionDock", "clinicalDock", "galleryDock", "predictDock"):
             # Qt only tabifies a dock that is in no tab group yet: take it out of its own first.
             self.removeDockWidget(docks[name])
             self.tabifyDockWidget(self.issues_dock, docks[name])
