@@ -97,10 +97,11 @@ def dataset_for_task(task: str, dataset: str) -> str:
     (a folder path always may), else the task's first (bundled or generated) set."""
     kinds = task_for(task).dataset_kinds
     known = {kind for other in TASKS.values() for kind in other.dataset_kinds}
-    name = dataset.partition(":")[0].strip().lower()  # "seg-shapes:96" is seg-shapes, not a folder path
-    if name in kinds:
+    whole = dataset.strip().lower()
+    name = whole.partition(":")[0]  # "seg-shapes:96" is seg-shapes, not a folder path
+    if name in kinds or whole in kinds:  # "medmnist:chestmnist" is a kind of its own
         return dataset
-    return kinds[0] if name in known or not dataset else dataset
+    return kinds[0] if name in known or whole in known or not dataset else dataset
 
 
 class SetTaskCommand(QUndoCommand):

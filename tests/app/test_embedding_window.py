@@ -38,7 +38,9 @@ def test_the_task_box_offers_embedding_its_datasets_and_view_and_undo_takes_it_b
                     timeout=60_000)
     assert panel.dataset.info_label.text().startswith("150 identities")
 
-    document.undo_stack.undo()  # the arrow keys passed through Detection on the way: one edit each
+    document.undo_stack.undo()  # the arrow keys passed through Detection and Multi-label on the way: one edit each
+    assert (document.project.task, document.project.training.dataset) == ("multilabel", "medmnist:chestmnist")
+    document.undo_stack.undo()
     assert document.project.task == "detection"
     document.undo_stack.undo()
     assert document.project.task == "segmentation"

@@ -44,7 +44,7 @@ def test_train_waits_for_pytorch_and_says_so(startup):
 
 def test_import_weights_and_checkpoints_wait_for_pytorch_and_say_so(startup):
     actions = startup["preparing"]["actions"]
-    assert len(actions) == 6  # torchvision, Python file, saved file; weights; open checkpoint; learn convolution
+    assert len(actions) == 7  # torchvision, Python file, saved file, ONNX; weights; open checkpoint; learn convolution
     for text, (enabled, tip) in actions.items():
         assert not enabled and tip.startswith("Preparing PyTorch"), text
 
