@@ -26,7 +26,7 @@ def epoch_line(metrics: dict[str, Any], epochs: int) -> str:
         validation += f" mAP@.5 {metrics['val_map50']:.3f} mAP@[.5:.95] {metrics['val_map']:.3f}"
     elif "val_map50" in metrics and metrics["val_loss"] is not None:
         validation += " mAP n/a (install faster-coco-eval)"
-    if "val_auc" in metrics and metrics["val_loss"] is not None:  # embedding: verification and identification
+    if "val_eer" in metrics and metrics["val_loss"] is not None:  # embedding: verification and identification
         validation = f"val loss {metrics['val_loss']:.4f} " + embedding_words(metrics)
     return (f"epoch {metrics['epoch']:>{width}}/{epochs}  "
             f"train loss {metrics['train_loss']:.4f} acc {metrics['train_accuracy']:6.1%}  "

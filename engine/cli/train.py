@@ -198,7 +198,7 @@ def json_summary(result) -> dict:
             **({"val_miou": number(result.metrics["val_miou"])} if result.metrics.get("val_miou") is not None else {}),
             **{key: number(result.metrics[key]) for key in ("val_map50", "val_map", "val_auc", "val_eer",
                                                              "val_tar_at_far", "val_threshold", "val_top1", "val_top5")
-               if result.metrics.get(key) is not None},
+               if isinstance(result.metrics.get(key), (int, float))},  # per-class lists share some names
             "checkpoint": str(checkpoint) if checkpoint else ""}
 
 

@@ -152,8 +152,8 @@ def clinical_table(metrics: dict[str, Any], class_names) -> tuple[tuple[str, ...
     target = metrics.get("val_target_sensitivity") or DEFAULT_TARGET_SENSITIVITY
     header = ("class", "positives", "ROC AUC", "PR AUC", "sens@0.5", "spec@0.5", "threshold",
               f"sens@{target:.0%}", "spec")
-    if not metrics.get("val_auc"):
-        return header, []
+    if not isinstance(metrics.get("val_auc"), (list, tuple)) or "val_positives" not in metrics:
+        return header, []  # none, or an embedding's verification AUC (one number, the same name)
     rows = [(name, str(metrics["val_positives"][i]), _cell(metrics["val_auc"][i]), _cell(metrics["val_ap"][i]),
              _cell(metrics["val_sensitivity"][i], True), _cell(metrics["val_specificity"][i], True),
              f"{metrics['val_threshold'][i]:.3f}", _cell(metrics["val_sensitivity_at_threshold"][i], True),

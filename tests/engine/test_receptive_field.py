@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from engine import Graph, compile_graph
+from engine.compiler import input_shape
 from engine.insight.receptive_field import receptive_fields
 from engine.training.probe import truncated_module
 
@@ -18,7 +19,7 @@ def empirical_box(model, graph: Graph, node_id: str, row: int, column: int) -> t
     """The bounding box (top, left, bottom, right) of the input pixels with a non-zero gradient of
     unit (row, column) of the node's output (all channels summed), over a batch of random images."""
     torch.manual_seed(1)
-    channels, height, width = next(iter(graph.nodes_of_type("input"))).params.values()
+    channels, height, width = input_shape(graph)
     images = torch.randn(IMAGES, channels, height, width, dtype=torch.float64, requires_grad=True)
     output = truncated_module(model, graph.activation_name(node_id))(images)
     output[:, :, row, column].sum().backward()
