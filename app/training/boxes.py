@@ -133,6 +133,8 @@ class BoxView(QWidget):
         pictures.addLayout(heat_title, 0, 2)
         pictures.addWidget(picture, 1, 2)
         pictures.setRowStretch(1, 1)  # the room goes to the pictures, not their titles
+        for column in range(3):  # three equal columns: the heat map's class chooser must not squeeze the others
+            pictures.setColumnStretch(column, 1)
         self.threshold, slider_row = threshold_slider(self, self._redraw)
 
         self.status = QLabel("Train a detection network: its boxes appear here while it learns.")
@@ -331,8 +333,8 @@ class BoxView(QWidget):
 
     def picture_side(self) -> QSize:
         """The square the pictures fill: as large as their labels allow, up to ``PICTURE_SIDE``."""
-        label = self.pictures["true"].size()
-        side = max(1, min(PICTURE_SIDE, label.width(), label.height()))
+        sizes = [picture.size() for picture in self.pictures.values()]
+        side = max(1, min(PICTURE_SIDE, *(size.width() for size in sizes), *(size.height() for size in sizes)))
         return QSize(side, side)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
