@@ -45,7 +45,9 @@ def test_the_task_box_offers_embedding_its_datasets_and_view_and_undo_takes_it_b
     document.undo_stack.undo()
     assert document.project.task == "segmentation"
     qtbot.waitUntil(lambda: masks.isVisible() and not embeddings.isVisible())
-    ui.jobs.wait(10_000)
+    # Each task change looked the dataset up on a thread: let every answer reach the panel while it exists (an
+    # answer delivered after the window is gone raised "Slot 'TrainingUi::' not found" in the next test).
+    qtbot.waitUntil(lambda: not ui.jobs.busy, timeout=60_000)
 
 
 def _image(path, seed: int) -> str:
