@@ -26,7 +26,7 @@ def trained_detection(qtbot, tmp_path) -> Studio:
     studio.train(qtbot)
     assert studio.ui.trained is not None and studio.ui.trained.task == "detection"
     yield studio
-    studio.ui.jobs.wait(10_000)
+    qtbot.waitUntil(lambda: not studio.ui.jobs.busy, timeout=60_000)  # answers reach the panel while it exists
 
 
 def shapes_file(studio: Studio, tmp_path) -> str:

@@ -25,7 +25,7 @@ def trained_segmentation(qtbot, tmp_path) -> Studio:
     studio.train(qtbot)
     assert studio.ui.trained is not None and studio.ui.trained.task == "segmentation"
     yield studio
-    studio.ui.jobs.wait(10_000)
+    qtbot.waitUntil(lambda: not studio.ui.jobs.busy, timeout=60_000)  # answers reach the panel while it exists
 
 
 def shape_file(studio: Studio, tmp_path) -> str:
