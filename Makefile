@@ -5,6 +5,8 @@ PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# The test and cluster extras (pytest, timm, Ray) are installed only for `make test`: `make run` stays lean.
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test bench clean venv
 
@@ -12,7 +14,7 @@ run: $(STAMP)
 	$(VENV)/bin/convcanvas
 
 # One pytest worker per core (pytest-xdist): the tests are independent processes' worth of work.
-test: $(STAMP)
+test: $(TEST_STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n auto
 
 bench: $(STAMP)
@@ -26,8 +28,12 @@ $(STAMP): pyproject.toml
 		echo "creating $(VENV) with $(PYTHON)"; \
 		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); \
 	fi
-	$(PY) -m pip install -e '.[test]'
+	$(PY) -m pip install -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install -e '.[test,cluster]'
+	touch $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV)
