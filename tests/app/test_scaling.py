@@ -180,3 +180,19 @@ def test_the_curves_use_readable_value_axes_and_titles_at_the_body_size(qtbot):
     for plot in view.plots.values():
         assert isinstance(plot.plot.getAxis("left"), ReadableValueAxis)
         assert plot.plot.titleLabel.opts["size"] == f"{view.font().pointSizeF():g}pt"
+
+
+def test_the_dock_tab_titles_are_never_elided_at_1280x720(make_window, qtbot):
+    """Nine panels share the bottom tab group: at 1280x720 Qt elided them to "Proble…", "Clini…", "Filt…".
+    Every title is shown in full, and the tab bar scrolls instead."""
+    from PySide6.QtWidgets import QTabBar
+
+    window = make_window(size=(1280, 720))
+    qtbot.waitUntil(lambda: any(bar.count() >= 6 for bar in window.findChildren(QTabBar)))
+    bars = [bar for bar in window.findChildren(QTabBar) if bar.parentWidget() is window and bar.count()]
+    crowded = max(bars, key=QTabBar.count)
+    metrics = crowded.fontMetrics()
+    assert crowded.elideMode() == Qt.TextElideMode.ElideNone and crowded.usesScrollButtons()
+    for index in range(crowded.count()):
+        title = crowded.tabText(index)
+        assert crowded.tabRect(index).width() > metrics.horizontalAdvance(title), title
