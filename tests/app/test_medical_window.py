@@ -32,10 +32,18 @@ def test_the_window_is_set_in_the_inspector_saved_in_the_project_and_undone(qtbo
     QTest.keyClick(combo, Qt.Key.Key_Down)  # file → lung
     assert document.graph.nodes[node.id].params["window"] == "lung"
     assert "window" in document.undo_stack.undoText()
+    centre, width = inspector.page.editors["window_centre"], inspector.page.editors["window_width"]
+    # the preset's own band, greyed: the manual numbers (40/400) read as if they applied beside "lung"
+    assert not centre.isEnabled() and not width.isEnabled()
+    assert (centre.value(), width.value()) == (-600.0, 1500.0)
     saved = loads_project(dumps_project(document.project))
     assert saved.graph.nodes[node.id].params["window"] == "lung"
     document.undo_stack.undo()
     assert document.graph.nodes[node.id].params["window"] == "file"
+    centre = inspector.page.editors["window_centre"]
+    assert centre.value() == 40.0 and not centre.isEnabled()  # the file's own window: nothing to type
+    assert document.set_param(node.id, "window", "manual")
+    assert inspector.page.editors["window_centre"].isEnabled() and inspector.page.editors["window_width"].isEnabled()
 
 
 def _metrics() -> dict:
