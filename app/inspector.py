@@ -336,8 +336,23 @@ class NodePage(_Page):
             self.name_edit.setText(node.name)
         for key, editor in self.editors.items():
             editor.set_value(node.params[key])
+        self._show_window_band(node.params)
         self.frozen_box.setChecked(node.frozen)
         self.block_banner.refresh()
+
+    def _show_window_band(self, params) -> None:
+        """An Input's centre and width are typed only for a manual window; a preset shows its own numbers
+        there, greyed (the stored manual ones read as if they applied, beside "lung")."""
+        if "window_centre" not in self.editors or "window" not in params:
+            return
+        from engine.data.windowing import MANUAL, PRESETS
+
+        manual = params["window"] == MANUAL
+        band = PRESETS.get(params["window"])
+        for key, index in (("window_centre", 0), ("window_width", 1)):
+            self.editors[key].setEnabled(manual)
+            if band is not None:
+                self.editors[key].set_value(band[index])
 
     def refresh_analysis(self, analysis: Analysis) -> None:
         report = analysis.nodes.get(self.node_id)

@@ -12,8 +12,15 @@ import hashlib
 import re
 
 _SUFFIXES = r"dcm|dicom|nii\.gz|nii|png|jpe?g|tiff?|bmp|ppm|pgm|webp|npz|csv"
-#: a path or file name ending in an image suffix, up to a separator the notes use around names
-FILE_NAME = re.compile(rf"[^\s,;()'\"]+\.(?:{_SUFFIXES})(?![\w.])", re.IGNORECASE)
+#: where a name in the notes can begin: the text's start, a line's, or after the separators the notes put
+#: before names (``of 9: a.dcm, b.dcm; c.dcm``, ``(a.dcm)``, ``'a.dcm'``)
+_START = r"""(?:^|(?<=: )|(?<=, )|(?<=; )|(?<=\()|(?<=\[)|(?<=')|(?<="))"""
+#: a name's characters: spaces, commas, carets and apostrophes included ("John Smith", "Smith, John",
+#: DICOM's "Smith^John", "O'Brien"), not a bracket, quote or semicolon, nor the ": " a listing follows
+_BODY = r"""(?:(?!: )[^\n;()\[\]"])+?"""
+#: a path or file name ending in an image suffix, the whole of it: folders and names with spaces too. The
+#: name is taken from the earliest place it can begin, so a doubt hashes more, never less, of the text.
+FILE_NAME = re.compile(rf"{_START}{_BODY}\.(?:{_SUFFIXES})(?!\w)(?!\.\w)", re.IGNORECASE | re.MULTILINE)
 
 
 def hashed_name(name: str) -> str:

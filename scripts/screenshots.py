@@ -19,6 +19,9 @@ the Embeddings view in front).
 file, a broken one and an odd-sized one: data.png (the grid and the class balance with its warning),
 data-input.png (what the network receives, augmented) and data-problems.png (the problems found).
 ``--segmentation`` writes segmentation.png only, ``--detection`` detection.png only.
+``--medical`` writes medical.png only: tinycnn trained on a generated folder of 16-bit CT-like DICOM slices
+(with and without a lung nodule) at the Input's lung window, then Try an Image on a slice with a nodule:
+the windowed slice, the guess and its Grad-CAM map, the Input selected so the Inspector names the window.
 Example ▸ Plain vs residual, both networks trained, the Gradients dock with its explanation.
 
 To look for clipped or cramped text at other sizes and in the dark theme, ``--size 1280x720 --theme dark
@@ -84,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faces", action="store_true", help="only faces.png (face-embedder-small training)")
     parser.add_argument("--detection", action="store_true", help="only detection.png (detector-small training)")
     parser.add_argument("--gradients", action="store_true", help="only gradients.png (the Plain vs residual example)")
+    parser.add_argument("--medical", action="store_true", help="only medical.png (a windowed DICOM with Grad-CAM)")
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -285,6 +289,39 @@ def main(argv: list[str] | None = None) -> int:
         else:
             QTimer.singleShot(500, lambda: wait_for_identities(deadline))
 
+    def open_medical() -> None:
+        from app.training.settings_command import set_training_setting
+
+        folder, probe = ct_folder(scratch / "ct")
+        window.document.undo_stack.setClean()
+        window.open_preset(PRESETS / "tinycnn.cnn.json")
+        document = window.document
+        (input_node,) = document.graph.nodes_of_type("input")
+        for key, value in (("height", CT_SIDE), ("width", CT_SIDE), ("window", "lung")):
+            document.set_param(input_node.id, key, value)
+        document.set_param(document.graph.nodes_of_type("dense")[-1].id, "out_features", 2)
+        for key, value in (("dataset", str(folder)), ("epochs", MEDICAL_EPOCHS)):
+            set_training_setting(document, key, value)
+        window.palette_dock.hide()  # room for the slice and its heat map
+        ui = window.training_ui
+        if not ui.start_training():
+            print("tinycnn did not start training:", ui.panel.message_label.text())
+        QTimer.singleShot(3000, lambda: wait_for_medical(probe, time.monotonic() + 600))
+
+    def wait_for_medical(probe: Path, deadline: float) -> None:
+        ui = window.training_ui
+        if ui.is_training() and time.monotonic() < deadline:
+            QTimer.singleShot(500, lambda: wait_for_medical(probe, deadline))
+            return
+        ui.stop_and_wait()
+        ui.dock("predictDock").raise_()
+        window.resizeDocks([ui.dock("predictDock")], [430], Qt.Orientation.Vertical)  # the slice and its map
+        window.canvas.select_nodes([window.document.graph.nodes_of_type("input")[0].id])  # the Inspector: its window
+        QTimer.singleShot(500, window.canvas.fit_to_view)  # once the docks have their new sizes
+        print("medical:", ui.panel.message_label.text() or "trained")
+        QTimer.singleShot(1500, lambda: ui.predict_file(str(probe)))
+        QTimer.singleShot(6000, lambda: (save("medical.png"), window.document.undo_stack.setClean(), quit_()))
+
     def quit_() -> None:
         window.close()
         qt_app.quit()
@@ -302,10 +339,71 @@ def main(argv: list[str] | None = None) -> int:
         example.action.trigger()
 
     first = (open_faces if args.faces else open_unet if args.segmentation else open_detector if args.detection
-             else open_data if args.data else plain_vs_residual if args.gradients else open_lenet)
+             else open_data if args.data else plain_vs_residual if args.gradients else open_medical if args.medical
+             else open_lenet)
     QTimer.singleShot(1500, first)
     qt_app.exec()
     return 0
+
+
+CT_SIDE = 64
+#: Epochs of tinycnn on the CT slices: it tells the slices with a nodule by then.
+MEDICAL_EPOCHS = 20
+
+
+def ct_slice(rng: np.random.Generator, nodule: bool) -> np.ndarray:
+    """A toy chest CT slice in Hounsfield units: air around a soft-tissue body, two dark lungs, a bright spine,
+    noise; with ``nodule``, a small soft-tissue ball in one lung (seen at a lung window, lost at a bone one)."""
+    y, x = np.mgrid[0:CT_SIDE, 0:CT_SIDE].astype(np.float64) / (CT_SIDE - 1) * 2 - 1
+    hu = np.full((CT_SIDE, CT_SIDE), -1000.0)
+    hu[(x / 0.92) ** 2 + (y / 0.72) ** 2 <= 1] = 40.0
+    lungs, cores = [], []  # a nodule's centre lies in a lung's core, so the ball shows whole against the air
+    for centre in (-0.42, 0.42):
+        lung = ((x - centre) / 0.33) ** 2 + ((y + 0.05) / 0.5) ** 2 <= 1
+        hu[lung] = -850.0
+        lungs.append(lung)
+        cores.append(((x - centre) / 0.15) ** 2 + ((y + 0.05) / 0.3) ** 2 <= 1)
+    hu[x ** 2 + ((y - 0.55) / 0.9) ** 2 <= 0.13 ** 2] = 700.0
+    if nodule:
+        which = rng.integers(2)
+        side, core = lungs[which], cores[which]
+        cy, cx = np.argwhere(core)[rng.integers(core.sum())]
+        radius = rng.uniform(3.5, 5.5)
+        yy, xx = np.mgrid[0:CT_SIDE, 0:CT_SIDE]
+        hu[((yy - cy) ** 2 + (xx - cx) ** 2 <= radius ** 2) & side] = 60.0
+    return hu + rng.normal(0, 15, hu.shape)
+
+
+def write_ct_dicom(path: Path, hu: np.ndarray) -> None:
+    """16-bit stored values (HU + 1024, rescale intercept -1024) with the file's own soft-tissue window."""
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = CTImageStorage, generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    dataset = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+    dataset.SOPClassUID, dataset.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
+    dataset.Modality, dataset.Rows, dataset.Columns = "CT", CT_SIDE, CT_SIDE
+    dataset.SamplesPerPixel, dataset.PhotometricInterpretation = 1, "MONOCHROME2"
+    dataset.BitsAllocated = dataset.BitsStored = 16
+    dataset.HighBit, dataset.PixelRepresentation = 15, 0
+    dataset.RescaleSlope, dataset.RescaleIntercept = 1, -1024
+    dataset.WindowCenter, dataset.WindowWidth = 40, 400
+    dataset.PixelData = np.clip(hu + 1024, 0, 4095).astype(np.uint16).tobytes()
+    dataset.save_as(path, enforce_file_format=True)
+
+
+def ct_folder(root: Path, per_class: int = 60) -> tuple[Path, Path]:
+    """root/normal and root/nodule of CT-like DICOM slices, and a probe slice with a nodule beside them."""
+    rng = np.random.default_rng(7)
+    for label in ("normal", "nodule"):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        for index in range(per_class):
+            write_ct_dicom(root / label / f"{label}{index:03d}.dcm", ct_slice(rng, label == "nodule"))
+    probe = root.parent / "probe.dcm"
+    write_ct_dicom(probe, ct_slice(rng, True))
+    return root, probe
 
 
 def data_folder(root: Path) -> Path:

@@ -42,7 +42,7 @@ class DataViewController(QObject):
             window = self.window
             window.resizeDocks([self.dock], [int(window.height() * HEIGHT_SHARE)], Qt.Orientation.Vertical)
             window.resizeDocks([self.dock], [int(window.width() * WIDTH_SHARE)], Qt.Orientation.Horizontal)
-        if self.view.loaded_key != listing_key(self.document.project.training):
+        if self.view.loaded_key != listing_key(self.document.project.training, self.document.graph):
             self.view.load()
 
     def choose_folder(self, folder: str | None = None) -> bool:

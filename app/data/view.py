@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPus
 from engine.config import TrainingConfig, format_normalisation
 from engine.data.balance import count_classes
 from engine.data.sample_index import SPLIT_NAMES, TRAIN, VAL, SampleIndex
+from engine.data.windowing import Window, window_of_params
 
 from ..training.background import BackgroundJobs
 from ..training.settings_command import set_training_setting
@@ -33,8 +34,15 @@ ESTIMATE_IMAGES = 512  # training images the "after" picture's normalisation is 
 RELOAD_DELAY_MS = 300
 
 
-def listing_key(config: TrainingConfig) -> tuple:
-    return tuple(getattr(config, key) for key in LISTING_SETTINGS)
+def listing_key(config: TrainingConfig, graph) -> tuple:
+    """What the listing depends on: the settings above and the Input's window (what the pictures show)."""
+    return (*(getattr(config, key) for key in LISTING_SETTINGS), graph_window(graph))
+
+
+def graph_window(graph) -> Window:
+    """The Input's window/level: high-bit-depth images are shown through it, as training reads them."""
+    nodes = graph.nodes_of_type("input")
+    return window_of_params(nodes[0].params) if len(nodes) == 1 else Window()
 
 
 def graph_input_shape(graph) -> tuple[int, int, int]:
@@ -45,7 +53,7 @@ def graph_input_shape(graph) -> tuple[int, int, int]:
     return (params["channels"], params["height"], params["width"])
 
 
-def _load(config: TrainingConfig, shape: tuple[int, int, int]):
+def _load(config: TrainingConfig, shape: tuple[int, int, int], window: Window):
     """Off the GUI thread: the listing, and a quick normalisation estimate for the "after" picture."""
     import numpy as np
 
@@ -53,7 +61,7 @@ def _load(config: TrainingConfig, shape: tuple[int, int, int]):
     from engine.data.stream_stats import streamed_channel_stats
 
     samples = open_samples(config.dataset, input_shape=shape, val_fraction=config.val_fraction, seed=config.seed,
-                           root=config.data_root or None, exclude=config.excluded_files)
+                           root=config.data_root or None, exclude=config.excluded_files, window=window)
     train = samples.indices(TRAIN)
     some = train[np.linspace(0, len(train) - 1, min(len(train), ESTIMATE_IMAGES)).astype(int)] if len(train) else train
     subset = SampleIndex(samples.source, samples.class_names, samples.target, samples.split[some],
@@ -180,11 +188,12 @@ class DataView(QWidget):
         if self._loading:
             self.reload_timer.start()  # one listing at a time: the latest settings are listed after it
             return
-        config, shape = self.config, graph_input_shape(self.document.graph)
+        config, shape, window = self.config, graph_input_shape(self.document.graph), graph_window(self.document.graph)
         self._loading = True
-        self.loaded_key = listing_key(config)
+        self.loaded_key = listing_key(config, self.document.graph)
         self.source.setText(f"Listing {config.dataset}…")
-        self.jobs.run(lambda: _load(config, shape), lambda result: self._loaded(result, shape), self._load_failed)
+        self.jobs.run(lambda: _load(config, shape, window), lambda result: self._loaded(result, shape),
+                      self._load_failed)
 
     def _loaded(self, result, shape) -> None:
         self._loading = False
@@ -204,7 +213,9 @@ class DataView(QWidget):
         skipped = f"; {len(samples.unreadable)} unreadable" if samples.unreadable else ""
         excluded = f"; {len(samples.excluded)} excluded" if samples.excluded else ""
         self.source.setText(f"{samples.source}: {train:,} training and {val:,} validation samples, "
-                            f"{len(samples.class_names)} classes{skipped}{excluded}.")
+                            f"{len(samples.class_names)} classes{skipped}{excluded}."
+                            + (f" {samples.window_note}." if samples.window_note
+                               else ""))
         counts = count_classes(samples.labels, samples.split, samples.class_names) if samples.target == "label" \
             else None
         self.balance.show_counts(counts)
@@ -213,7 +224,7 @@ class DataView(QWidget):
         self.problems.show_excluded(list(samples.excluded))
         if len(samples):
             self.grid.setCurrentIndex(self.grid.model().index(0, 0))
-        if self.loaded_key != listing_key(self.config):
+        if self.loaded_key != listing_key(self.config, self.document.graph):
             self.reload_timer.start()
 
     def _load_failed(self, error: BaseException) -> None:
@@ -231,7 +242,7 @@ class DataView(QWidget):
 
     def _settings_changed(self) -> None:
         self._show_settings()
-        if self.loaded_key is not None and listing_key(self.config) != self.loaded_key:
+        if self.loaded_key is not None and listing_key(self.config, self.document.graph) != self.loaded_key:
             self.reload_timer.start()
 
     def _show_settings(self) -> None:

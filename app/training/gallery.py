@@ -1,6 +1,8 @@
 """Validation images with the network's guess and the truth, mistakes first; for a segmentation
 network (``show_masks``), the predicted mask over each image with its mean IoU, the worst first; for a
-detector (``show_boxes``), the predicted boxes over each image, the images whose boxes match worst first.
+detector (``show_boxes``), the predicted boxes over each image, the images whose boxes match worst first;
+for a multi-label network (``show_findings``), the findings found and the true ones, the images with the
+most wrong findings first.
 
 The most confident mistakes lead: they are the most instructive (a
 mislabelled image, or a class the network confuses). Each thumbnail has a
@@ -46,6 +48,38 @@ def gallery_order(true: np.ndarray, predicted: np.ndarray, confidence: np.ndarra
     # lexsort sorts by the last key first: wrong before right, then confidence.
     key = np.where(wrong, -confidence, confidence)
     return np.lexsort((key, ~wrong))
+
+
+def findings_order(true: np.ndarray, found: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Indices of multi-label images: the most wrong findings first, ties by how far the probabilities are
+    from the truth (the surest mistakes, then the least sure right answers)."""
+    wrong = (true != found).sum(axis=1)
+    error = np.abs(probabilities - true).sum(axis=1)
+    return np.lexsort((-error, -wrong))
+
+
+#: findings named in a caption line at most; the tooltip names them all
+CAPTION_FINDINGS = 2
+
+
+def findings_caption(names: list[str], present: np.ndarray) -> str:
+    """"Effusion, Nodule" / "none" / "Effusion, Nodule +3" for one image's findings."""
+    shown = [name for name, on in zip(names, present) if on]
+    if not shown:
+        return "none"
+    more = len(shown) - CAPTION_FINDINGS
+    return ", ".join(shown[:CAPTION_FINDINGS]) + (f" +{more}" if more > 0 else "")
+
+
+def findings_tooltip(index: int, names: list[str], true: np.ndarray, found: np.ndarray,
+                     probabilities: np.ndarray) -> str:
+    """Every finding's probability, whether it was found, and the truth where they differ."""
+    lines = []
+    for name, is_true, is_found, probability in zip(names, true, found, probabilities):
+        verdict = "found" if is_found else "not found"
+        truth = "" if is_true == is_found else f" — wrong: it is {'present' if is_true else 'absent'}"
+        lines.append(f"{name}: {100 * probability:.0f}% {verdict}{truth}")
+    return f"validation image #{index}\n" + "\n".join(lines)
 
 
 def framed_thumbnail(image: np.ndarray | QPixmap, colour: QColor, size: int = THUMBNAIL,
@@ -112,6 +146,7 @@ class GalleryView(QWidget):
         layout.addWidget(self.body, 1)
         self._data: tuple | None = None
         self._masks: tuple | None = None  # a segmentation run's (images, predicted masks, IoUs, class names)
+        self._findings: tuple | None = None  # a multi-label run's (images, true, found, probabilities, names)
         self._stale = False
         self._waiting: list[int] = []  # validation images still to be listed, in order
         self._texts: list[str] = []  # the captions listed so far (they size the grid)
@@ -123,7 +158,7 @@ class GalleryView(QWidget):
         """``images``: (N, H, W) or (N, H, W, 3) uint8; labels as class indices; confidence 0..1."""
         true, predicted = np.asarray(true), np.asarray(predicted)
         confidence = np.asarray(confidence, dtype=np.float64)
-        self._data, self._masks = (images, true, predicted, confidence, class_names), None
+        self._data, self._masks, self._findings = (images, true, predicted, confidence, class_names), None, None
         self.mistakes_only.show()
         self.explain_action.setEnabled(True)
         wrong = int((true != predicted).sum())
@@ -139,7 +174,7 @@ class GalleryView(QWidget):
         mean IoU; thumbnails show the mask over the image, the lowest IoU first. Grad-CAM explains class
         guesses, so the side panel stays hidden."""
         iou = np.asarray(iou, dtype=np.float64)
-        self._data, self._masks = None, (images, np.asarray(predicted), iou, class_names)
+        self._data, self._masks, self._findings = None, (images, np.asarray(predicted), iou, class_names), None
         self.title.setText(f"{len(iou):,} validation images by mean IoU (each shows its predicted mask over the "
                            f"image), the worst first; mean over the images {iou.mean():.3f}.")
         self.mistakes_only.hide()
@@ -156,7 +191,7 @@ class GalleryView(QWidget):
         predicted boxes over the image, the lowest F1 first. Grad-CAM explains class guesses, so the side
         panel stays hidden."""
         f1 = np.asarray(f1, dtype=np.float64)
-        self._data, self._masks = None, (images, (predicted, true), f1, class_names)
+        self._data, self._masks, self._findings = None, (images, (predicted, true), f1, class_names), None
         self.title.setText(f"{len(f1):,} validation images by how well their boxes match (F1 of the boxes found "
                            f"at IoU ≥ 0.5), the worst first; mean over the images {f1.mean():.3f}.")
         self.mistakes_only.hide()
@@ -165,6 +200,35 @@ class GalleryView(QWidget):
         self._stale = True
         if self.isVisible():
             self._refill()
+
+    def show_findings(self, images: np.ndarray, true, found, probabilities, finding_names: list[str]) -> None:
+        """A multi-label run: ``images`` (N, H, W[, 3]) uint8, (N, K) true and found findings (bool) and each
+        finding's probability; each thumbnail names the findings found and, where they differ, the true ones
+        (red frame: some finding wrong), the images with the most wrong findings first."""
+        true, found = np.asarray(true, dtype=bool), np.asarray(found, dtype=bool)
+        probabilities = np.asarray(probabilities, dtype=np.float64)
+        self._data, self._masks = None, None
+        self._findings = (images, true, found, probabilities, list(finding_names))
+        wrong = int((true != found).any(axis=1).sum())
+        self.title.setText(f"{len(true):,} validation images, {wrong:,} with a finding wrong (missed or false); "
+                           "the most wrong first, each with the findings found and the true ones (red frame: "
+                           "some finding wrong, green: all right).")
+        self.mistakes_only.show()
+        self.explain_action.setEnabled(True)
+        self.side.show()
+        self._stale = True
+        if on_screen(self):
+            self._refill()
+
+    def findings_order(self) -> np.ndarray:
+        """The listed order of a multi-label run's images (empty without one), "Mistakes only" applied."""
+        if self._findings is None:
+            return np.array([], dtype=int)
+        _, true, found, probabilities, _ = self._findings
+        order = findings_order(true, found, probabilities)
+        if self.mistakes_only.isChecked():
+            order = order[(true[order] != found[order]).any(axis=1)]
+        return order
 
     def mask_order(self) -> np.ndarray:
         """The listed images' indices, the worst IoU (or box F1) first (empty without a segmentation or
@@ -214,6 +278,10 @@ class GalleryView(QWidget):
         if self._masks is not None:
             self._refill_masks()
             return
+        if self._findings is not None:
+            self._waiting = [int(index) for index in self.findings_order()[:MAX_ITEMS]]
+            self._add_chunk()
+            return
         if self._data is None:
             return
         images, true, predicted, confidence, class_names = self._data
@@ -225,25 +293,41 @@ class GalleryView(QWidget):
 
     def _add_chunk(self) -> None:
         """Lists the next ``CHUNK`` thumbnails, and asks for another turn while some are left."""
-        if self._data is None:
+        if self._data is None and self._findings is None:
             return
-        images, true, predicted, confidence, class_names = self._data
         chunk, self._waiting = self._waiting[:CHUNK], self._waiting[CHUNK:]
         ratio = self.list.devicePixelRatioF()
         for index in chunk:
-            right = predicted[index] == true[index]
-            colour = plot_style.GOOD_COLOUR if right else plot_style.ERROR_COLOUR
-            guess, truth = class_names[predicted[index]], class_names[true[index]]
-            text = f"{guess} ({100 * confidence[index]:.0f}%)" + ("" if right else f"\ntrue: {truth}")
-            self._texts.append(text)
-            item = QListWidgetItem(QIcon(framed_thumbnail(images[index], colour, ratio=ratio)), text)
-            item.setToolTip(f"validation image #{index}: guessed {guess} with {100 * confidence[index]:.1f} % "
-                            f"confidence; it is {truth}")
-            item.setData(Qt.ItemDataRole.UserRole, index)
-            self.list.addItem(item)
+            self.list.addItem(self._finding_item(index, ratio) if self._findings is not None
+                              else self._guess_item(index, ratio))
         self._fit_grid(self._texts)
         if self._waiting:
             self._next_chunk.start(0)
+
+    def _finding_item(self, index: int, ratio: float) -> QListWidgetItem:
+        images, true, found, probabilities, names = self._findings
+        right = bool((true[index] == found[index]).all())
+        colour = plot_style.GOOD_COLOUR if right else plot_style.ERROR_COLOUR
+        text = f"found: {findings_caption(names, found[index])}" + (
+            "" if right else f"\ntrue: {findings_caption(names, true[index])}")
+        self._texts.append(text)
+        item = QListWidgetItem(QIcon(framed_thumbnail(images[index], colour, ratio=ratio)), text)
+        item.setToolTip(findings_tooltip(index, names, true[index], found[index], probabilities[index]))
+        item.setData(Qt.ItemDataRole.UserRole, index)
+        return item
+
+    def _guess_item(self, index: int, ratio: float) -> QListWidgetItem:
+        images, true, predicted, confidence, class_names = self._data
+        right = predicted[index] == true[index]
+        colour = plot_style.GOOD_COLOUR if right else plot_style.ERROR_COLOUR
+        guess, truth = class_names[predicted[index]], class_names[true[index]]
+        text = f"{guess} ({100 * confidence[index]:.0f}%)" + ("" if right else f"\ntrue: {truth}")
+        self._texts.append(text)
+        item = QListWidgetItem(QIcon(framed_thumbnail(images[index], colour, ratio=ratio)), text)
+        item.setToolTip(f"validation image #{index}: guessed {guess} with {100 * confidence[index]:.1f} % "
+                        f"confidence; it is {truth}")
+        item.setData(Qt.ItemDataRole.UserRole, index)
+        return item
 
     def _fit_grid(self, texts: list[str]) -> None:
         """Cells as wide as the longest caption ("airplane (97%) / true: automobile"), never clipped."""
@@ -260,6 +344,14 @@ class GalleryView(QWidget):
                      if self.list.item(row).data(Qt.ItemDataRole.UserRole) == index), None)
 
     def _choose(self, item: QListWidgetItem | None) -> None:
+        if item is not None and self._findings is not None:
+            index = item.data(Qt.ItemDataRole.UserRole)
+            images, true, found, _, names = self._findings
+            self.chosen_label.setText(f"Image #{index}: found {findings_caption(names, found[index])}; "
+                                      f"true {findings_caption(names, true[index])}.")
+            self.gradcam.show_image(images[index])
+            self.image_chosen.emit(index)
+            return
         if item is None or self._data is None:
             return
         index = item.data(Qt.ItemDataRole.UserRole)

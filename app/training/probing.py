@@ -100,7 +100,8 @@ class FeatureProbe(QObject):
         if self.node_id is None or graph is None or self.node_id not in graph.nodes:
             return None
         node = graph.nodes[self.node_id]
-        return None if node.type == "output" else graph.activation_name(node.id)
+        # The Input has no activations of its own (its picture is the image): the first convolution stands in.
+        return None if node.type in ("input", "output") else graph.activation_name(node.id)
 
     def refresh(self) -> None:
         """Tells the running worker, or probes the trained model, for the selected node and image."""

@@ -530,6 +530,9 @@ class TrainingUi(QObject):
             elif "box_f1" in gallery:  # a detection run: the images whose boxes match worst first
                 self.gallery.show_boxes(gallery["images"], gallery["predicted_boxes"], gallery["true_boxes"],
                                         gallery["box_f1"], gallery["class_names"])
+            elif "true_findings" in gallery:  # a multi-label run: the images with wrong findings first
+                self.gallery.show_findings(gallery["images"], gallery["true_findings"], gallery["found_findings"],
+                                           gallery["probabilities"], gallery["class_names"])
             else:
                 self.gallery.show_predictions(gallery["images"], gallery["true"], gallery["predicted"],
                                               gallery["confidence"], gallery["class_names"])

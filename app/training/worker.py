@@ -341,10 +341,13 @@ class TrainingWorker(QObject):
             result = trainer.fit(data, resume=request.resume)
             result.model.to("cpu")  # the GUI probes and predicts on the CPU (engine.predict expects it)
             # Guesses for a classifier; for a segmentation network, masks and each image's IoU; for a detector,
-            # boxes and how well each image's match (an embedding or multi-label network has no per-image guess:
-            # its own view shows the run).
+            # boxes and how well each image's match; for a multi-label one, the findings found at the run's
+            # operating thresholds (an embedding has no per-image guess: its own view shows the run).
+            thresholds = (result.metrics or {}).get("val_threshold")
             predictions = {"label": validation_predictions, "mask": validation_mask_predictions,
-                           "boxes": validation_box_predictions}.get(data.target)
+                           "boxes": validation_box_predictions,
+                           "findings": lambda model, split, limit: validation_findings_predictions(
+                               model, split, limit, thresholds)}.get(data.target)
             gallery = {} if self.stop_token.stopped or predictions is None else predictions(result.model, data,
                                                                                            GALLERY_IMAGES)
             return RunOutcome(result, data, request.run_dir, gallery)
@@ -415,6 +418,35 @@ def validation_predictions(model: torch.nn.Module, data: DataSplit, limit: int) 
         return {}
     return {"images": np.concatenate(images), "true": np.concatenate(labels), "predicted": np.concatenate(guesses),
             "confidence": np.concatenate(confidences), "class_names": list(data.class_names)}
+
+
+def validation_findings_predictions(model: torch.nn.Module, data: DataSplit, limit: int,
+                                    thresholds=None) -> dict[str, Any]:
+    """The first ``limit`` validation images (viewable), their true findings, each finding's probability and
+    the findings found: over the run's operating ``thresholds`` (one per finding), else over 0.5."""
+    from engine.tasks.multilabel import DECISION_THRESHOLD
+
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    names = list(data.class_names)
+    limits = np.asarray(thresholds if isinstance(thresholds, (list, tuple)) and len(thresholds) == len(names)
+                        else [DECISION_THRESHOLD] * len(names), dtype=np.float64)
+    images, truths, probabilities = [], [], []
+    seen = 0
+    model.eval()
+    with torch.inference_mode():
+        for batch, targets in data.val.iter_batches(256):
+            batch, targets = batch[: limit - seen], targets[: limit - seen]
+            probabilities.append(torch.sigmoid(model(batch.to(device)).float()).cpu().numpy())
+            images.append(display_images(batch, data.mean, data.std))
+            truths.append(targets.numpy() > 0.5)
+            seen += batch.shape[0]
+            if seen >= limit:
+                break
+    if not images:
+        return {}
+    probability = np.concatenate(probabilities).astype(np.float64)
+    return {"images": np.concatenate(images), "true_findings": np.concatenate(truths),
+            "found_findings": probability >= limits, "probabilities": probability, "class_names": names}
 
 
 def validation_mask_predictions(model: torch.nn.Module, data: DataSplit, limit: int) -> dict[str, Any]:

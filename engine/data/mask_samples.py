@@ -6,23 +6,24 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DatasetError
-from .image_files import open_image
-from .image_folder import DECODE_ERRORS
+from .image_folder import DECODE_ERRORS, header_size
 from .mask_folder import _pairs, _read_mask, read_class_table
-from .sample_index import TRAIN, VAL, SampleIndex, read_image_file
+from .medical_files import is_medical_path
+from .sample_index import TRAIN, VAL, SampleIndex, read_image_file, window_note
 
 
 def _header_size(path: Path) -> tuple[int, int] | None:
+    """(height, width) from the header (DICOM and NIfTI images too), None when unreadable."""
     try:
-        with open_image(path) as image:
-            return image.height, image.width
+        return header_size(path)[1]
     except DECODE_ERRORS:
         return None
 
 
-def mask_folder_samples(root: Path, val_fraction: float, seed: int, exclude: set[str]) -> SampleIndex:
+def mask_folder_samples(root: Path, val_fraction: float, seed: int, exclude: set[str], window=None) -> SampleIndex:
     """Pairs whose image and mask headers read and agree in size are listed; the others are named in
-    ``unreadable`` with the reason (the file that does not fit its image is the mask)."""
+    ``unreadable`` with the reason (the file that does not fit its image is the mask). Images are read
+    through ``window`` (the Input's; None: each file's own)."""
     import torch
 
     root = Path(root).expanduser().resolve()
@@ -70,5 +71,6 @@ def mask_folder_samples(root: Path, val_fraction: float, seed: int, exclude: set
         names = [f"class {i}" for i in range(max(top, 1) + 1)]
     return SampleIndex(f"image+mask folder {root}", list(names), "mask", split,
                        np.full(len(found), -1, np.int64), [p.relative_to(root).as_posix() for p, _, _ in found],
-                       read_image=lambda index: read_image_file(found[index][0]), read_target=read_target,
-                       root=root, unreadable=unreadable, excluded=excluded, paths=[p for p, _, _ in found])
+                       read_image=lambda index: read_image_file(found[index][0], window), read_target=read_target,
+                       root=root, unreadable=unreadable, excluded=excluded, paths=[p for p, _, _ in found],
+                       window_note=window_note(window) if any(is_medical_path(p) for p, _, _ in found) else "")

@@ -46,6 +46,8 @@ class SampleIndex:
     #: the content of each sample where it is cheap to reach (arrays): duplicate checks hash these
     raw_bytes: Callable[[int], bytes] | None = field(repr=False, default=None)
     paths: list[Path] | None = field(repr=False, default=None)
+    #: which window high-bit-depth images (DICOM, NIfTI, 16-bit PNG/TIFF) are shown through; "" if none are
+    window_note: str = ""
 
     def __len__(self) -> int:
         return len(self.names)
@@ -114,9 +116,10 @@ def _as_uint8(images) -> np.ndarray:
 
 def open_samples(spec: str | os.PathLike, *, input_shape: Sequence[int] = (1, 28, 28), val_fraction: float = 0.2,
                  seed: int = 0, root: str | os.PathLike | None = None,
-                 exclude: Collection[str] = ()) -> SampleIndex:
+                 exclude: Collection[str] = (), window=None) -> SampleIndex:
     """The samples of ``spec`` split as ``load_dataset`` splits them (generated sets are drawn at
-    ``input_shape``'s size). Raises DatasetError with a message fit to show the user."""
+    ``input_shape``'s size). ``window`` (the Input's ``windowing.Window``; None: each file's own): high-bit-depth
+    images are read through it, as training reads them. Raises DatasetError with a message fit to show the user."""
     from .catalog import parse_spec
     from .mask_folder import is_mask_folder
     from .stratify import check_val_fraction
@@ -128,12 +131,12 @@ def open_samples(spec: str | os.PathLike, *, input_shape: Sequence[int] = (1, 28
         if is_mask_folder(parsed.path):
             from .mask_samples import mask_folder_samples
 
-            return mask_folder_samples(parsed.path, val_fraction, seed, set(exclude))
+            return mask_folder_samples(parsed.path, val_fraction, seed, set(exclude), window)
         from .coco_samples import coco_folder_samples, is_coco_folder
 
         if is_coco_folder(parsed.path):
             return coco_folder_samples(parsed.path, val_fraction, seed, set(exclude))
-        return _image_folder_samples(parsed.path, val_fraction, seed, set(exclude))
+        return _image_folder_samples(parsed.path, val_fraction, seed, set(exclude), window)
     return _named_samples(parsed, tuple(input_shape), val_fraction, seed, root)
 
 
@@ -180,24 +183,27 @@ def _named_samples(parsed, input_shape: tuple[int, ...], val_fraction: float, se
     return array_samples(source, names, "label", train.images, val.images, train.labels, val.labels)
 
 
-def _image_folder_samples(path: Path, val_fraction: float, seed: int, exclude: set[str]) -> SampleIndex:
+def _image_folder_samples(path: Path, val_fraction: float, seed: int, exclude: set[str], window=None) -> SampleIndex:
     """As ``load_image_folder`` splits a folder: unreadable and excluded files out first, then stratified."""
     import torch
 
     from .image_folder import probe_image, scan_folder
+    from .medical_files import HIGH_BIT_MODES
     from .stratify import stratified_split
 
     scan = scan_folder(path)
-    files, labels, excluded, unreadable = [], [], [], []
+    files, labels, excluded, unreadable, high_bit = [], [], [], [], False
     for file, label in zip(scan.files, scan.labels):
         name = scan.relative(file)
+        mode = None if name in exclude else probe_image(file)
         if name in exclude:
             excluded.append(name)
-        elif probe_image(file) is None:
+        elif mode is None:
             unreadable.append((name, "not a readable image"))
         else:
             files.append(file)
             labels.append(label)
+            high_bit = high_bit or mode in ("dicom", "nifti") or mode in HIGH_BIT_MODES
     if len(set(labels)) < 2:
         raise DatasetError(f"The image folder {scan.root} has fewer than two classes with readable, "
                            "included images; a classifier needs at least two.")
@@ -210,15 +216,25 @@ def _image_folder_samples(path: Path, val_fraction: float, seed: int, exclude: s
     split[val_index.numpy()] = VAL
     return SampleIndex(
         f"image folder {scan.root}", [scan.class_names[i] for i in kept], "label", split, label_array,
-        [scan.relative(f) for f in files], read_image=lambda index: read_image_file(files[index]),
-        root=scan.root, unreadable=unreadable, excluded=excluded, paths=files)
+        [scan.relative(f) for f in files], read_image=lambda index: read_image_file(files[index], window),
+        root=scan.root, unreadable=unreadable, excluded=excluded, paths=files,
+        window_note=window_note(window) if high_bit else "")
 
 
-def read_image_file(path: str | os.PathLike) -> np.ndarray:
-    """(H, W, C) uint8 of an image file, through the one door; raises DatasetError for one that fails."""
+def window_note(window=None) -> str:
+    """Says which window the listed high-bit-depth images are shown through (the one training applies)."""
+    from .windowing import Window
+
+    shown = (window or Window()).describe()
+    return f"DICOM, NIfTI and 16-bit images shown through {shown}, as the network receives them"
+
+
+def read_image_file(path: str | os.PathLike, window=None) -> np.ndarray:
+    """(H, W, C) uint8 of an image file, through the one door (high-bit-depth files through ``window``, None:
+    each file's own); raises DatasetError for one that fails."""
     from .image_folder import DECODE_ERRORS, decode_image
 
     try:
-        return _hwc_uint8(decode_image(path))
+        return _hwc_uint8(decode_image(path, window))
     except DECODE_ERRORS as error:
         raise DatasetError(f"{path}: not a readable image ({' '.join(str(error).split())[:80]}).") from None

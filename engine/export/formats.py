@@ -81,6 +81,8 @@ def export_checkpoint(checkpoint: Checkpoint, format_name: str, path: str | os.P
         metrics["val_threshold"] = threshold
     metadata = task_for(checkpoint.project.task).export_metadata(metrics)
     raw = raw_image_preprocessing(checkpoint, format_name) if preprocessing else None
+    window = input_window(checkpoint.project.graph)
+    band = None if window.from_file else window.band(None)  # a file's own window differs per file
     if format_name == "checkpoint":
         return [save_checkpoint(
             path, project=checkpoint.project, model_state=checkpoint.model_state,
@@ -91,7 +93,7 @@ def export_checkpoint(checkpoint: Checkpoint, format_name: str, path: str | os.P
     if format_name == "python":
         return list(export_python(checkpoint.project, checkpoint.model_state, path,
                                   class_names=checkpoint.class_names, mean=checkpoint.mean, std=checkpoint.std,
-                                  metadata=metadata))
+                                  metadata=metadata, window_band=band))
     graph = checkpoint.project.graph
     model = model if model is not None else build_model(checkpoint)
     example = example_input(graph, batch=1)

@@ -37,11 +37,14 @@ def export_python(
     mean: Sequence[float] | None = None,
     std: Sequence[float] | None = None,
     metadata: Mapping[str, str] | None = None,
+    window_band: tuple[float, float] | None = None,
 ) -> tuple[Path, Path]:
     """Writes the source to ``path`` and the weights to ``<stem>.pt`` beside it; returns both paths.
 
     ``class_names``, ``mean`` and ``std``, when given, become constants in the
-    source so a user can label outputs and normalise inputs as in training.
+    source so a user can label outputs and normalise inputs as in training. ``window_band`` (the Input's
+    preset or manual window, centre and width) becomes ``WINDOW_CENTRE``/``WINDOW_WIDTH`` and an
+    ``apply_window`` function, so raw high-bit-depth values are windowed as training windowed them.
     """
     graph, name = ((project_or_graph.graph, project_or_graph.name) if isinstance(project_or_graph, Project)
                    else (project_or_graph, "Network"))
@@ -54,7 +57,7 @@ def export_python(
         raise ExportError(f"the network cannot be written as Python: {error.issues[0]}") from None
     source = _with_loader(source, class_name_for(name), weights_path.name, class_names, mean, std,
                           task_for(project_or_graph.task if isinstance(project_or_graph, Project) else DEFAULT_TASK),
-                          dict(metadata or {}))
+                          dict(metadata or {}), window_band)
     try:  # never write a file that Python cannot import
         compile(source, str(source_path), "exec")
     except SyntaxError as error:
@@ -68,7 +71,7 @@ def export_python(
 
 def _with_loader(source: str, class_name: str, weights_name: str, class_names: Sequence[str] | None,
                  mean: Sequence[float] | None, std: Sequence[float] | None, task: Task,
-                 metadata: dict[str, str] | None = None) -> str:
+                 metadata: dict[str, str] | None = None, window_band: tuple[float, float] | None = None) -> str:
     """The generated source with constants and ``load()`` inserted before its ``__main__`` block."""
     lines = task.decode_source().splitlines()  # how to read the output: class scores or a mask
     if class_names is not None:
@@ -77,6 +80,8 @@ def _with_loader(source: str, class_name: str, weights_name: str, class_names: S
         lines.append("# Training normalised each input channel as (x - MEAN) / STD, with x on 0..1.")
         lines.append(f"MEAN = {tuple(float(v) for v in mean)!r}")
         lines.append(f"STD = {tuple(float(v) for v in std)!r}")
+    if window_band is not None:
+        lines += _window_source(*window_band)
     helpers = task.export_helpers(metadata or {})  # an embedding's THRESHOLD and compare()
     if helpers:
         lines += ["", "", *helpers] if lines else helpers
@@ -104,3 +109,19 @@ def _with_loader(source: str, class_name: str, weights_name: str, class_names: S
     if untrained not in main:
         raise ExportError("the generated source has no model to load the weights into (a ConvCanvas bug)")
     return f"{head.rstrip()}\n\n\n{loader}\n{guard}{main.replace(untrained, trained, 1)}"
+
+
+def _window_source(centre: float, width: float) -> list[str]:
+    """The Input's window as constants and a function (engine.data.windowing.apply_window, in torch)."""
+    return [
+        "# Training windowed high-bit-depth values (DICOM after rescale slope/intercept: Hounsfield units for CT;",
+        "# 16-bit PNG/TIFF: the raw values): centre - width/2 became 0, centre + width/2 became 1.",
+        f"WINDOW_CENTRE = {float(centre)!r}",
+        f"WINDOW_WIDTH = {max(float(width), 1e-6)!r}",
+        "",
+        "",
+        "def apply_window(values):",
+        '    """Raw values (any shape, array or tensor) -> float32 tensor on 0..1, windowed as in training."""',
+        "    values = torch.as_tensor(values).to(torch.float32)",
+        "    return ((values - (WINDOW_CENTRE - WINDOW_WIDTH / 2)) / WINDOW_WIDTH).clamp(0.0, 1.0)",
+    ]

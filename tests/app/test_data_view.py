@@ -250,3 +250,26 @@ def test_detection_boxes_are_drawn_on_the_sample_and_its_augmented_versions(qtbo
     assert flipped
     moved = received.augmented[flipped[0]][1]
     assert not np.allclose(moved[:, 1:], received.target[received.target[:, 0] >= 0][:, 1:])
+
+
+def test_dicom_samples_are_shown_through_the_projects_window_named_and_follow_its_change(qtbot, window, tmp_path):
+    """The grid and the Network input tab show what training reads: the Input's window, not the file's."""
+    from engine.data.image_folder import decode_image
+    from engine.data.windowing import Window
+
+    from ..engine.medical.medical_writers import dicom_class_folder
+
+    root = dicom_class_folder(tmp_path / "ct", per_class=3)
+    (node,) = window.document.graph.nodes_of_type("input")
+    assert window.document.set_param(node.id, "window", "lung")
+    view = open_data_view(qtbot, window, str(root))
+    assert "lung window (centre -600, width 1500), as the network receives them" in view.source.text()
+    first = view.samples.paths[0]
+    lung = (decode_image(first, Window("lung")).numpy() * 255 + 0.5).astype(np.uint8)
+    assert np.array_equal(view.samples.image(0)[..., 0], lung[0])
+    assert not np.array_equal(lung, (decode_image(first).numpy() * 255 + 0.5).astype(np.uint8))  # the file's own
+
+    assert window.document.set_param(node.id, "window", "bone")  # the view lists again, through the new window
+    qtbot.waitUntil(lambda: "bone window" in view.source.text() and not view._loading, timeout=LOAD_TIMEOUT_MS)
+    bone = (decode_image(first, Window("bone")).numpy() * 255 + 0.5).astype(np.uint8)
+    assert np.array_equal(view.samples.image(0)[..., 0], bone[0])

@@ -143,3 +143,21 @@ def test_a_gallery_thumbnail_shows_its_heat_map_when_clicked_or_explained(traine
     qtbot.waitUntil(lambda: f"Image #{index}:" in gallery.chosen_label.text() and gallery.gradcam.result is not None)
     image, _ = validation_sample(ui.trained.data, index)
     assert_shows_the_engine_map(gallery.gradcam, ui.trained, image)
+
+
+
+def test_try_an_image_with_the_input_selected_explains_at_the_last_convolution(qtbot, tmp_path):
+    """The Input has no activations of its own: selected (as when the user checks its window), Try an Image
+    failed with "no node named 'input' has activations" (torch.fx calls the presets' Input "input_1")."""
+    graph = two_conv_graph()
+    (input_node,) = graph.nodes_of_type("input")
+    graph.rename(input_node.id, "input")  # as the presets name it
+    studio = open_studio(qtbot, tmp_path, graph, "named input")
+    studio.train(qtbot)
+    ui = studio.ui
+    ui.show_node(input_node.id)  # what selecting it on the canvas does
+    ui.predict_file(digit_file(tmp_path))
+    wait_for_map(qtbot, ui.predict_view.gradcam, "conv2")
+    qtbot.waitUntil(lambda: ui.predict_view.class_labels[0].text() != "")
+    assert "has activations" not in ui.predict_view.hint.text()
+    ui.jobs.wait(10_000)

@@ -32,10 +32,18 @@ def test_the_window_is_set_in_the_inspector_saved_in_the_project_and_undone(qtbo
     QTest.keyClick(combo, Qt.Key.Key_Down)  # file → lung
     assert document.graph.nodes[node.id].params["window"] == "lung"
     assert "window" in document.undo_stack.undoText()
+    centre, width = inspector.page.editors["window_centre"], inspector.page.editors["window_width"]
+    # the preset's own band, greyed: the manual numbers (40/400) read as if they applied beside "lung"
+    assert not centre.isEnabled() and not width.isEnabled()
+    assert (centre.value(), width.value()) == (-600.0, 1500.0)
     saved = loads_project(dumps_project(document.project))
     assert saved.graph.nodes[node.id].params["window"] == "lung"
     document.undo_stack.undo()
     assert document.graph.nodes[node.id].params["window"] == "file"
+    centre = inspector.page.editors["window_centre"]
+    assert centre.value() == 40.0 and not centre.isEnabled()  # the file's own window: nothing to type
+    assert document.set_param(node.id, "window", "manual")
+    assert inspector.page.editors["window_centre"].isEnabled() and inspector.page.editors["window_width"].isEnabled()
 
 
 def _metrics() -> dict:
@@ -98,3 +106,65 @@ def test_a_probe_file_is_read_through_the_runs_window(tmp_path):
 
     expected = data.preprocess(decode_image(probe, Window("bone")))[0]
     assert torch.allclose(preprocess_file(str(probe), data), expected)  # not the file's own 40/400 window
+
+
+def test_the_multi_label_gallery_names_found_and_true_findings_the_most_wrong_first(qtbot):
+    import numpy as np
+    from PySide6.QtCore import QPoint
+
+    from app.training.gallery import GalleryView
+
+    names = ["Effusion", "Nodule", "Mass", "Edema"]
+    true = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1]], dtype=bool)
+    found = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [1, 1, 1, 1]], dtype=bool)
+    probabilities = np.array([[0.9, 0.1, 0.1, 0.1], [0.3, 0.2, 0.8, 0.1], [0.1, 0.6, 0.1, 0.1],
+                              [0.9, 0.9, 0.9, 0.6]])
+    view = GalleryView()
+    qtbot.addWidget(view)
+    view.resize(700, 400)
+    view.show()
+    chosen = []
+    view.image_chosen.connect(chosen.append)
+    view.show_findings(np.zeros((4, 8, 8), np.uint8), true, found, probabilities, names)
+    assert "2 with a finding wrong" in view.title.text()
+    order = [view.list.item(row).data(Qt.ItemDataRole.UserRole) for row in range(view.item_count())]
+    assert order == [1, 2, 3, 0]  # three findings wrong, then one, then the all-right ones, least sure first
+    assert view.list.item(0).text() == "found: Mass\ntrue: Effusion, Nodule"
+    assert view.list.item(1).text() == "found: Nodule\ntrue: none"
+    assert view.list.item(2).text() == "found: Effusion, Nodule +2"  # right: the truth is not repeated
+    tip = view.list.item(0).toolTip()
+    assert "Effusion: 30% not found — wrong: it is present" in tip
+    assert "Mass: 80% found — wrong: it is absent" in tip
+    assert "Edema: 10% not found\n" not in tip and tip.endswith("Edema: 10% not found")
+    view.mistakes_only.setChecked(True)
+    assert view.item_count() == 2
+    rect = view.list.visualItemRect(view.list.item(1))
+    QTest.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert chosen == [2] and view.chosen_label.text() == "Image #2: found Nodule; true none."
+    view.mistakes_only.setChecked(False)
+
+
+def test_a_multi_label_run_gives_the_gallery_each_images_findings_at_the_runs_thresholds(tmp_path):
+    import numpy as np
+
+    from app.training.worker import validation_findings_predictions
+    from engine import Project, TrainingConfig
+    from engine.data import load_dataset
+    from engine.training import Trainer
+    from tests.engine.medical.findings_data import FINDINGS, findings_graph, write_nih
+
+    table = write_nih(tmp_path / "nih", count=24)
+    config = TrainingConfig(dataset=str(table), epochs=1, batch_size=8, device="cpu")
+    result = Trainer(Project(findings_graph(), "f", training=config, task="multilabel"), config,
+                     out=tmp_path / "run").fit()
+    data = load_dataset(str(table), (1, 16, 16))
+    thresholds = [0.0, 1.01]  # every effusion found, no nodule: the run's thresholds decide, not 0.5
+    gallery = validation_findings_predictions(result.model, data, 100, thresholds)
+    count = len(data.val)
+    assert gallery["class_names"] == list(FINDINGS) and gallery["images"].shape[0] == count
+    assert gallery["true_findings"].shape == (count, 2) and gallery["true_findings"].dtype == bool
+    assert np.array_equal(gallery["true_findings"], data.val.labels.numpy() > 0.5)
+    assert gallery["found_findings"][:, 0].all() and not gallery["found_findings"][:, 1].any()
+    assert ((gallery["probabilities"] > 0) & (gallery["probabilities"] < 1)).all()
+    half = validation_findings_predictions(result.model, data, 3, None)  # no thresholds: 0.5
+    assert np.array_equal(half["found_findings"], half["probabilities"] >= 0.5) and len(half["images"]) == 3

@@ -147,5 +147,5 @@ def test_an_export_with_preprocessing_says_which_window_its_images_need():
     from engine.export.preprocessing import preprocessing_of
 
     lung = preprocessing_of((1, 16, 16), (0.5,), (0.2,), Window("lung")).describe("onnx")
-    assert "windowed first as in training (lung window (centre -600, width 1500)" in lung
-    assert "windowed" not in preprocessing_of((1, 16, 16), (0.5,), (0.2,), Window()).describe("torchscript")
+    assert "float32 batches (N, 1, H, W)" in lung and "applies the lung window (centre -600, width 1500)" in lung
+    assert "window" not in preprocessing_of((1, 16, 16), (0.5,), (0.2,), Window()).describe("torchscript")

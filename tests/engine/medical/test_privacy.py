@@ -19,6 +19,23 @@ def test_hashing_replaces_every_image_file_name_and_keeps_its_kind():
     assert hashed_name("a/Doe_Jane.dcm") == hashed_name("a/Doe_Jane.dcm") != hashed_name("a/Doe_John.dcm")
 
 
+def test_hashing_takes_names_with_spaces_carets_commas_and_their_folders_whole():
+    """Patient names as hospitals write them into file and folder names: "John Smith", DICOM's PatientName
+    ("Smith^John"), "Smith, John", a folder per patient; each is hashed whole, never a last word of it."""
+    names = ["normal/John Smith.dcm", "Smith^John^Q.dcm", "Smith, John.png", "John Smith/scan 01.dcm",
+             "Smith^John Q/IM 0001.nii.gz", "lesion/O'Brien Mary.dcm", r"C:\data\Mary Jones\x.dcm"]
+    text = f"skipped {len(names)} unreadable image(s) of 40: {', '.join(names)}, ..."
+    hashed = hash_file_names(text)
+    for name in names:
+        assert hashed_name(name) in hashed, name
+    for word in ("John", "Smith", "Mary", "Jones", "Brien", "scan", "IM 0001"):
+        assert word not in hashed, word
+    assert hashed.startswith(f"skipped {len(names)} unreadable image(s) of 40: file-") and hashed.endswith(", ...")
+    # a file name at the start of a line, a path in brackets, and a name followed by a sentence's full stop
+    assert hash_file_names("Smith John.dcm: damaged\n(John Smith/a.png).") == \
+        f"{hashed_name('Smith John.dcm')}: damaged\n({hashed_name('John Smith/a.png')})."
+
+
 def _every_byte(folder) -> dict[str, bytes]:
     return {str(path): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
 
@@ -27,6 +44,10 @@ def test_no_patient_tag_reaches_checkpoints_logs_predictions_exports_or_projects
     data = dicom_class_folder(tmp_path / "data" / "ct", per_class=6)
     # file names that hold identity: a broken one (listed in the notes) and one given to predict
     (data / "normal" / f"{PATIENT_NAME}_broken.dcm").write_bytes(b"\0" * 128 + b"DICM")
+    # a folder per patient, named with a space, holding a broken file named with spaces
+    patient = data / "normal" / PATIENT_NAME.replace("^", " ")
+    patient.mkdir()
+    (patient / f"{PATIENT_NAME.split('^')[1]} {PATIENT_ID} 01.dcm").write_bytes(b"\0" * 128 + b"DICM")
     named = write_dicom(data / "lesion" / f"{PATIENT_ID}.dcm", ct_slice(16, True, 55), intercept=-1024)
     out = tmp_path / "out"
     out.mkdir()
@@ -52,7 +73,7 @@ def test_no_patient_tag_reaches_checkpoints_logs_predictions_exports_or_projects
 
     written = _every_byte(out)
     assert {"best.pt", "last.pt", "model.ts", "model.onnx", "model.py", "copy.pt"} <= {p.rsplit("/", 1)[1] for p in written}
-    assert "skipped 1 unreadable image(s) of 14: file-" in printed[0]  # the broken file is counted, its name hashed
+    assert "skipped 2 unreadable image(s) of 15: file-" in printed[0]  # the broken files are counted, names hashed
     everything = list(written.items()) + [(f"output of command {i}", text.encode()) for i, text in enumerate(printed)]
     for where, content in everything:
         for value in IDENTIFYING:
