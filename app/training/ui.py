@@ -227,8 +227,8 @@ class TrainingUi(QObject):
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["filtersDock"])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["masksDock"])
         # Views behind a tab keep their updates until their tab comes to the front (see on_screen.py).
-        for name, view in (("confusionDock", self.confusion), ("galleryDock", self.gallery),
-                           ("filtersDock", self.filters)):
+        for name, view in (("curvesDock", self.curves), ("confusionDock", self.confusion),
+                           ("galleryDock", self.gallery), ("filtersDock", self.filters)):
             docks[name].visibilityChanged.connect(view.show_pending)
         # The Embeddings dock stays out of tab groups: hidden (any project but an embedding one), a group
         # of hidden docks would leave an empty, unnamed tab bar in the window.
