@@ -42,17 +42,33 @@ class _Job(QRunnable):
             self.relay.finished.emit(result)
 
 
+class _Listening:
+    """Whether answers are still wanted. A plain Python object: the owner's ``destroyed`` switches it off
+    without calling into a QObject being torn down (a slot of the jobs' own crashed there, their Python
+    side already gone)."""
+
+    def __init__(self) -> None:
+        self.on = True
+
+    def stop(self, *_destroyed) -> None:
+        self.on = False
+
+
 class BackgroundJobs(QObject):
     def __init__(self, parent: QObject | None = None, max_threads: int = 1) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._relays: set[_Relay] = set()
-        self.closed = False
+        self._listening = _Listening()
         if parent is not None:
             # Before the owner's children go (``destroyed`` comes first): a job still running then ends
-            # during the pool's destruction, and its answer must not be queued for what is being deleted.
-            parent.destroyed.connect(self.close)
+            # during the pool's destruction, and its answer must not reach what is being deleted.
+            parent.destroyed.connect(self._listening.stop)
+
+    @property
+    def closed(self) -> bool:
+        return not self._listening.on
 
     def run(self, work: Callable[[], Any], on_done: Callable[[Any], None],
             on_error: Callable[[BaseException], None], uses_torch: bool = True) -> None:
@@ -63,11 +79,12 @@ class BackgroundJobs(QObject):
             return  # the owner is shutting down: nothing would take the answer
         relay = _Relay(self)
         self._relays.add(relay)
+        listening, relays = self._listening, self._relays  # (not ``self``: it may be gone when the answer comes)
 
         def finish(callback: Callable[[Any], None], value: Any) -> None:
-            if self.closed:
-                return  # queued before ``close`` disconnected the relay: its owner no longer listens
-            self._relays.discard(relay)
+            if not listening.on:
+                return  # queued before ``close`` disconnected the relay, or its owner went: nobody listens
+            relays.discard(relay)
             relay.deleteLater()
             callback(value)
 
@@ -82,7 +99,7 @@ class BackgroundJobs(QObject):
         (their relays are disconnected), answers already queued are ignored. Later ``run`` calls do nothing."""
         if self.closed:
             return
-        self.closed = True
+        self._listening.stop()
         self.pool.clear()
         for relay in self._relays:
             relay.finished.disconnect()
