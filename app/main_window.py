@@ -770,4 +770,5 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self._autosave.stop()
         self.recovery.end()
+        self.training_ui.shutdown()  # the window goes: background answers still queued are dropped
         event.accept()

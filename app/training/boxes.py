@@ -139,9 +139,8 @@ class BoxView(QWidget):
 
         self.status = QLabel("Train a detection network: its boxes appear here while it learns.")
         self.status.setWordWrap(True)
-        self.ap_plot = pg.PlotWidget()
+        self.ap_plot = pg.PlotWidget(enableMenu=False)  # (built without the menu, not built then dropped)
         self.ap_plot.setAccessibleName("Validation AP per class")
-        self.ap_plot.setMenuEnabled(False)
         self.ap_plot.setMouseEnabled(False, False)
         self.ap_plot.setYRange(0, 1, padding=0.02)
         self.ap_plot.setFixedHeight(AP_PLOT_HEIGHT)
@@ -343,9 +342,8 @@ class BoxView(QWidget):
 
     def _small_plot(self, accessible_name: str, axis: str, unit_range: bool = False) -> pg.PlotWidget:
         """A low chart under the pictures, fixed: scores are read, not explored (``unit_range``: 0..1)."""
-        plot = pg.PlotWidget()
+        plot = pg.PlotWidget(enableMenu=False)
         plot.setAccessibleName(accessible_name)
-        plot.setMenuEnabled(False)
         plot.setMouseEnabled(False, False)
         if unit_range:
             plot.setYRange(0, 1, padding=0.02)

@@ -101,10 +101,9 @@ class ConfusionView(QWidget):
         self.graphics.setAccessibleName("Confusion matrix")
         self.graphics.setAccessibleDescription("True classes in rows, predicted classes in columns; "
                                                "the table beside it lists each class's accuracy")
-        self.plot = self.graphics.addPlot()
+        self.plot = self.graphics.addPlot(enableMenu=False)  # (built without the menu, not built then dropped)
         self.apply_colours()
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)

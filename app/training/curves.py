@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from . import plot_style
+from .on_screen import behind_a_tab
 from .throttle import Throttle
 
 REDRAW_INTERVAL_MS = 200
@@ -307,13 +308,29 @@ class CurvesView(QWidget):
                 curve.setVisible(visible)
 
     def redraw(self) -> None:
-        """Pushes buffered points to the curve items (the throttle calls this; tests may too)."""
-        if not self._dirty or self.run is None:
+        """Pushes buffered points to the curve items (the throttle calls this; tests may too).
+
+        Not while the curves cannot be seen (their tab is behind another, or their dock is closed in a
+        shown window): the points wait, and ``show_pending`` or the next show draws them at once."""
+        if not self._dirty or self.run is None or self._out_of_sight():
             return
         self._dirty = False
         self.redraws += 1
         for plot in self.plots.values():
             plot.redraw(self.run)
+
+    def show_pending(self, visible: bool = True) -> None:
+        """Draws the points kept while out of sight (connect the dock's ``visibilityChanged``)."""
+        if visible:
+            self.redraw()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self.redraw()
+
+    def _out_of_sight(self) -> bool:
+        window = self.window()
+        return behind_a_tab(self) or (window is not self and window.isVisible() and not self.isVisible())
 
     # --- reading values ------------------------------------------------------------
 

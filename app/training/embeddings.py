@@ -44,12 +44,11 @@ class EmbeddingView(QWidget):
         self.points = np.zeros((0, 2))
         self.point_labels = np.zeros(0, dtype=np.int64)
 
-        self.roc_plot = pg.PlotWidget()
+        self.roc_plot = pg.PlotWidget(enableMenu=False)  # (built without the menu, not built then dropped)
         self.roc_plot.setAccessibleName("Verification ROC curve")
-        self.map_plot = pg.PlotWidget()
+        self.map_plot = pg.PlotWidget(enableMenu=False)
         self.map_plot.setAccessibleName("Validation embeddings, projected to 2-D")
         for plot in (self.roc_plot, self.map_plot):
-            plot.setMenuEnabled(False)
             plot.setMinimumHeight(140)
             plot.getPlotItem().hideButtons()
         self.roc_plot.setMouseEnabled(False, False)

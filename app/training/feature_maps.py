@@ -115,8 +115,7 @@ class ChannelGrid(pg.GraphicsLayoutWidget):
         self.colour_map = plot_style.colour_map(colour_map)
         self._lut = self.colour_map.getLookupTable(nPts=256)
         self._colour_table = colour_table(self._lut)
-        self.view = self.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMouse=False)
-        self.view.setMenuEnabled(False)
+        self.view = self.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMouse=False, enableMenu=False)
         self.colour_bar = pg.ColorBarItem(values=levels, colorMap=self.colour_map, interactive=False, width=12)
         plot_style.cache_axis(self.colour_bar.axis)  # its ticks change with the levels, not with each frame
         self.addItem(self.colour_bar, row=0, col=1)

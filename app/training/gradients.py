@@ -78,9 +78,8 @@ class GradientsView(QWidget):
         chooser.addWidget(measure_label)
         chooser.addWidget(self.measure, 1)
 
-        self.bars_plot = pg.PlotWidget()
+        self.bars_plot = pg.PlotWidget(enableMenu=False)  # (built without the menu, not built then dropped)
         self.bars_plot.setAccessibleName("Gradient per layer")
-        self.bars_plot.setMenuEnabled(False)
         self.bars_plot.getPlotItem().setLabel("left", "log10")
         self.bars_plot.getPlotItem().setLabel("bottom", "layer (input on the left)")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush=plot_style.TRAIN_COLOUR)
@@ -88,9 +87,8 @@ class GradientsView(QWidget):
         self.run_lines: list[pg.PlotDataItem] = []
         self.bars_plot.addLegend(offset=(-10, 10))
 
-        self.strip_plot = pg.PlotWidget()
+        self.strip_plot = pg.PlotWidget(enableMenu=False)
         self.strip_plot.setAccessibleName("Gradient heat strip over epochs")
-        self.strip_plot.setMenuEnabled(False)
         self.strip_plot.getPlotItem().setLabel("bottom", "epoch")
         self.strip_plot.getPlotItem().invertY(True)  # the input's layer on top, as on the canvas
         self.strip = pg.ImageItem(axisOrder="row-major")

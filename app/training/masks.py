@@ -85,9 +85,8 @@ class MaskView(QWidget):
 
         self.status = QLabel("Train a segmentation network: its predicted mask appears here while it learns.")
         self.status.setWordWrap(True)
-        self.iou_plot = pg.PlotWidget()
+        self.iou_plot = pg.PlotWidget(enableMenu=False)  # (built without the menu, not built then dropped)
         self.iou_plot.setAccessibleName("Validation IoU per class")
-        self.iou_plot.setMenuEnabled(False)
         self.iou_plot.setMouseEnabled(False, False)
         self.iou_plot.setYRange(0, 1, padding=0.02)
         self.iou_plot.setMinimumHeight(120)

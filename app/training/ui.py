@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
@@ -92,7 +92,11 @@ def _data_key(config, graph: Graph, task: str) -> tuple:
 
 class TrainingUi(QObject):
     """What the main window talks to: ``docks``, ``actions``, ``is_training``, ``stop_and_wait``,
-    ``confirm_close``, ``open_checkpoint``, ``show_node``."""
+    ``confirm_close``, ``shutdown``, ``open_checkpoint``, ``show_node``.
+
+    Every method connected to a signal is a ``@Slot``, a static slot of the class: without it PySide adds
+    a dynamic slot per connection, and a call reaching a TrainingUi being torn down failed to find it
+    ("Slot 'TrainingUi::' not found", raised in Qt's event loop)."""
 
     training_started = Signal()
     training_ended = Signal()
@@ -179,6 +183,7 @@ class TrainingUi(QObject):
             self._torch_actions[action] = action.statusTip(), action.toolTip()
             self._show_torch_state(action, self.panel.torch_ready)
 
+    @Slot()
     def _check_torch_ready(self) -> None:
         ready = torch_ready()
         if ready:
@@ -222,8 +227,8 @@ class TrainingUi(QObject):
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["filtersDock"])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["masksDock"])
         # Views behind a tab keep their updates until their tab comes to the front (see on_screen.py).
-        for name, view in (("confusionDock", self.confusion), ("galleryDock", self.gallery),
-                           ("filtersDock", self.filters)):
+        for name, view in (("curvesDock", self.curves), ("confusionDock", self.confusion),
+                           ("galleryDock", self.gallery), ("filtersDock", self.filters)):
             docks[name].visibilityChanged.connect(view.show_pending)
         # The Embeddings dock stays out of tab groups: hidden (any project but an embedding one), a group
         # of hidden docks would leave an empty, unnamed tab bar in the window.
@@ -253,6 +258,7 @@ class TrainingUi(QObject):
             self.canvas.selection_changed.connect(self._on_selection_changed)
             self.canvas.node_clicked.connect(self.show_node)
 
+    @Slot()
     def _show_task_views(self) -> None:
         """The Masks view is a segmentation project's, the Boxes view a detection project's, the Embeddings view
         an embedding project's (the app picks its views from the task)."""
@@ -275,6 +281,7 @@ class TrainingUi(QObject):
     def is_training(self) -> bool:
         return self.run is not None and self.run.running
 
+    @Slot()
     def start_training(self) -> bool:
         """Trains a snapshot of the document's network; False (with the reason shown) if it cannot start."""
         if self.run is not None:
@@ -347,6 +354,7 @@ class TrainingUi(QObject):
         self.run.start()
         self.training_started.emit()
 
+    @Slot()
     def pause(self) -> None:
         if self.run is not None and self.run.running:
             self.run.pause()
@@ -354,12 +362,14 @@ class TrainingUi(QObject):
             self.panel.show_status("Paused (after the current batch). Resume to go on.")
             self._show_status(f"{READ_ONLY_NOTE} · paused")
 
+    @Slot()
     def resume(self) -> None:
         if self.run is not None and self.run.running:
             self.run.resume()
             self.panel.set_state(RUNNING)
             self.panel.show_status("Resumed.")
 
+    @Slot()
     def stop(self) -> None:
         """Asks the run to stop after the current batch (returns at once; ``training_ended`` follows)."""
         if self.run is not None and self.run.running:
@@ -371,6 +381,12 @@ class TrainingUi(QObject):
         """Stops any run and waits for its thread (and background jobs) to end; False on timeout."""
         stopped = self.run.stop_and_wait(timeout_ms) if self.run is not None else True
         return self.jobs.wait(timeout_ms) and stopped
+
+    def shutdown(self) -> None:
+        """For a window that is going: stops any run, waits for the background jobs, and drops their answers
+        still queued (``BackgroundJobs.close``), so nothing reaches the panel once the window is gone."""
+        self.stop_and_wait()
+        self.jobs.close()
 
     def confirm_close(self, parent: QWidget | None = None) -> bool:
         """For the window's closeEvent: asks whether to stop a running training, then stops it cleanly.
@@ -390,6 +406,7 @@ class TrainingUi(QObject):
 
     # --- run signals (GUI thread) ---------------------------------------------------------------
 
+    @Slot(dict)
     def _on_run_started(self, info: dict) -> None:
         from engine.training.pretrained import NOTE_PREFIX as WEIGHTS_NOTE
 
@@ -401,6 +418,7 @@ class TrainingUi(QObject):
         for entry in info.get("history", []):  # a resumed run: show the epochs it already has
             self.curves.add_validation_point(entry["epoch"], entry["val_loss"], entry["val_accuracy"])
 
+    @Slot(object)
     def _on_data_ready(self, data: DataSplit) -> None:
         from engine.data import StreamData
 
@@ -439,6 +457,7 @@ class TrainingUi(QObject):
         """Whether the Gradients view can be seen (a dock behind another tab is moved off-screen, not hidden)."""
         return not self.gradients.visibleRegion().isEmpty()
 
+    @Slot(bool)
     def _watch_gradients(self, visible: bool) -> None:
         if self.run is not None:
             self.run.worker.watch_gradients(visible)
@@ -472,6 +491,7 @@ class TrainingUi(QObject):
                 self.canvas.scene().set_node_badge(node_id, None)
         self._flagged_nodes = set()
 
+    @Slot(dict)
     def _on_progress(self, metrics: dict) -> None:
         position = metrics["epoch"] - 1 + metrics["batch"] / max(1, metrics["batches_per_epoch"])
         self.curves.add_train_point(position, metrics["loss"], metrics["accuracy"])
@@ -485,6 +505,7 @@ class TrainingUi(QObject):
         self.panel.show_progress(metrics)
         self._show_status(f"{READ_ONLY_NOTE} · {progress_text(metrics)}")
 
+    @Slot(dict)
     def _on_epoch_finished(self, metrics: dict) -> None:
         self.curves.add_validation_point(metrics["epoch"], metrics["val_loss"], metrics["val_accuracy"])
         if metrics.get("confusion") and self._run_data is not None:
@@ -506,6 +527,7 @@ class TrainingUi(QObject):
         if metrics.get("train_loss_heatmap") is not None:  # detection: the heat-map and box parts of the loss
             self.boxes.show_loss_parts(metrics)
 
+    @Slot(object)
     def _on_run_finished(self, outcome: RunOutcome) -> None:
         from .trained import trained_from_run
 
@@ -552,11 +574,13 @@ class TrainingUi(QObject):
         else:
             self.panel.show_message("No epoch finished, so no checkpoint was written.")
 
+    @Slot(str)
     def _on_run_failed(self, message: str) -> None:
         self.panel.show_message(message, error=True)
         self.panel.show_status("Training failed.")
         self.window.statusBar().showMessage(f"Training failed: {message}", 15_000)
 
+    @Slot()
     def _on_run_ended(self) -> None:
         run, self.run = self.run, None
         if run is not None:
@@ -581,10 +605,12 @@ class TrainingUi(QObject):
 
     # --- the selected node ------------------------------------------------------------------------
 
+    @Slot(list)
     def _on_selection_changed(self, ids: list) -> None:
         if ids:
             self.show_node(ids[-1])
 
+    @Slot(str)
     def show_node(self, node: str) -> None:
         """Shows the feature maps (and, for a convolution, the kernels) of a node, by id or by name."""
         graph = self.document.graph
@@ -595,6 +621,7 @@ class TrainingUi(QObject):
 
     # --- after training: predictions, checkpoints, export -------------------------------------------
 
+    @Slot(str)
     def predict_file(self, path: str) -> None:
         """Classifies an image file with the trained network (top 5), or for a segmentation network
         predicts its mask and for a detector its boxes, and shows the selected layer's maps."""
@@ -616,6 +643,7 @@ class TrainingUi(QObject):
         else:
             self.jobs.run(lambda: classify_file(trained, path, name), self._show_prediction, on_error)
 
+    @Slot(str, str)
     def compare_files(self, first: str, second: str) -> None:
         """An embedding network's Try an Image: the two images' cosine similarity (the verdict follows the
         Embeddings view's threshold) and the first image's nearest validation images."""
@@ -650,12 +678,14 @@ class TrainingUi(QObject):
                                           familiar=familiar is not False)
         self.predict_explainer.explain(lambda trained: preprocess_file(prediction.path, trained))
 
+    @Slot(int)
     def _explain_validation_image(self, index: int) -> None:
         """A gallery thumbnail was clicked: the Grad-CAM map of that validation image."""
         from .trained import validation_image
 
         self.gallery_explainer.explain(lambda trained: validation_image(trained, index))
 
+    @Slot()
     def _open_checkpoint_triggered(self) -> None:
         maybe_save = getattr(self.window, "maybe_save", None)  # the window asks about unsaved changes
         if maybe_save is None or maybe_save():
@@ -729,6 +759,7 @@ class TrainingUi(QObject):
 
         self.jobs.run(load, done, lambda _error: None)
 
+    @Slot()
     def _on_project_replaced(self) -> None:
         # Another network: the old model's maps, predictions and gradient flags no longer apply.
         if self.run is None:
@@ -738,6 +769,7 @@ class TrainingUi(QObject):
             self.probe.set_trained(None)
             self._update_availability()
 
+    @Slot()
     def show_export_dialog(self) -> ExportDialog | None:
         checkpoint = self.trained.checkpoint if self.trained else None
         if checkpoint is None:
@@ -761,6 +793,7 @@ class TrainingUi(QObject):
 
     # --- adapting the network ---------------------------------------------------------------------
 
+    @Slot()
     def adapt_network(self) -> bool:
         """Applies the engine's ``adapt_graph_to_dataset`` to the document as one undoable edit."""
         info = self.panel.dataset_info

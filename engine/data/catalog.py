@@ -24,6 +24,7 @@ from .assemble import (
 from .augment import Augment
 from .datasplit import DatasetInfo, DataSplit
 from .digits import digits_info, load_digits
+from .drawn_once import drawn
 from .errors import DatasetError
 from .identities import IDENTITY_DATASET_NAMES, identity_folder_info, lfw_info, load_face_shapes, load_identity_folder
 from .identities import load_lfw, parse_face_count
@@ -270,7 +271,7 @@ def _generate_shapes_split(
             f"over the limit of {format_bytes(max_in_memory_bytes)}. Ask for fewer images "
             "(e.g. 'shapes:1000') or a smaller Input size."
         )
-    images, labels = generate_shapes(count, (shape[1], shape[2]), seed)
+    images, labels = drawn(generate_shapes, count, (shape[1], shape[2]), seed)
     return split_by_fraction(LabelledImages(images, labels), val_fraction, seed)
 
 
@@ -282,7 +283,7 @@ def _seg_shapes_split(count: int, shape: tuple[int, int, int], val_fraction: flo
             f"{count:,} seg-shapes images of {shape[1]}×{shape[2]} would take {format_bytes(needed)} of memory, "
             f"over the limit of {format_bytes(max_in_memory_bytes)}. Ask for fewer images "
             "(e.g. 'seg-shapes:500') or a smaller Input size.")
-    images, masks = generate_seg_shapes(count, (shape[1], shape[2]), seed)
+    images, masks = drawn(generate_seg_shapes, count, (shape[1], shape[2]), seed)
     train, val = random_split(MaskedImages(images, masks), val_fraction, seed)
     source = (f"seg-shapes (generated, {count:,} images with masks of {len(SEG_SHAPE_CLASSES)} classes "
               f"at {shape[1]}×{shape[2]}, seed {seed})")
@@ -298,7 +299,7 @@ def _det_shapes_split(count: int, shape: tuple[int, int, int], val_fraction: flo
             f"{count:,} det-shapes images of {shape[1]}×{shape[2]} would take {format_bytes(needed)} of memory, "
             f"over the limit of {format_bytes(max_in_memory_bytes)}. Ask for fewer images "
             "(e.g. 'det-shapes:500') or a smaller Input size.")
-    images, boxes = generate_det_shapes(count, (shape[1], shape[2]), seed)
+    images, boxes = drawn(generate_det_shapes, count, (shape[1], shape[2]), seed)
     train, val = split_boxed(images, boxes, val_fraction, seed)
     source = (f"det-shapes (generated, {count:,} images with boxes of {len(DET_SHAPE_CLASSES)} classes "
               f"at {shape[1]}×{shape[2]}, seed {seed})")

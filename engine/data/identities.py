@@ -20,6 +20,7 @@ from .adapt import adapt_images, channel_stats, check_input_shape, normalise_
 from .assemble import adapted_bytes, format_bytes
 from .augment import Augment
 from .datasplit import DatasetInfo, DataSplit
+from .drawn_once import drawn
 from .errors import DatasetError
 from .face_shapes import DEFAULT_COUNT, IMAGES_PER_IDENTITY, MAX_COUNT, MIN_COUNT, NAME, face_shapes_info
 from .face_shapes import generate_face_shapes, identity_names
@@ -141,7 +142,7 @@ def load_face_shapes(count: int, shape: tuple[int, int, int], val_fraction: floa
         raise DatasetError(f"{count:,} {NAME} images of {shape[1]}×{shape[2]} would take {format_bytes(needed)} "
                            f"of memory, over the limit of {format_bytes(max_in_memory_bytes)}. Ask for fewer "
                            f"images (e.g. '{NAME}:1000') or a smaller Input size.")
-    images, labels = generate_face_shapes(count, (shape[1], shape[2]), seed)
+    images, labels = drawn(generate_face_shapes, count, (shape[1], shape[2]), seed)
     people = count // IMAGES_PER_IDENTITY
     source = (f"{NAME} (generated, {people:,} identities of {IMAGES_PER_IDENTITY} images at "
               f"{shape[1]}×{shape[2]}, seed {seed})")

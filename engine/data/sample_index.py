@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .drawn_once import drawn
 from .errors import DatasetError
 
 TRAIN, VAL = 0, 1
@@ -154,7 +155,7 @@ def _named_samples(parsed, input_shape: tuple[int, ...], val_fraction: float, se
         from .assemble import LabelledImages
         from .shapes import CLASS_NAMES, generate_shapes
 
-        images, labels = generate_shapes(parsed.count, size, seed)
+        images, labels = drawn(generate_shapes, parsed.count, size, seed)
         train, val = split_by_fraction(LabelledImages(images, labels), val_fraction, seed)
         return array_samples(f"shapes (generated, seed {seed})", CLASS_NAMES, "label", train.images, val.images,
                              train.labels, val.labels)
@@ -162,7 +163,7 @@ def _named_samples(parsed, input_shape: tuple[int, ...], val_fraction: float, se
         from .mask_split import MaskedImages, random_split
         from .seg_shapes import CLASS_NAMES, generate_seg_shapes
 
-        images, masks = generate_seg_shapes(parsed.count, size, seed)
+        images, masks = drawn(generate_seg_shapes, parsed.count, size, seed)
         train, val = random_split(MaskedImages(images, masks), val_fraction, seed)
         return array_samples(f"seg-shapes (generated, seed {seed})", CLASS_NAMES, "mask", train.images, val.images,
                              train.masks, val.masks)
@@ -170,7 +171,7 @@ def _named_samples(parsed, input_shape: tuple[int, ...], val_fraction: float, se
         from .box_split import split_boxed
         from .det_shapes import CLASS_NAMES, generate_det_shapes
 
-        images, boxes = generate_det_shapes(parsed.count, size, seed)
+        images, boxes = drawn(generate_det_shapes, parsed.count, size, seed)
         (train_x, train_b), (val_x, val_b) = split_boxed(images, boxes, val_fraction, seed)
         return array_samples(f"det-shapes (generated, seed {seed})", CLASS_NAMES, "boxes", train_x, val_x,
                              train_b, val_b)

@@ -182,6 +182,44 @@ def test_a_burst_of_points_becomes_few_redraws(qtbot):
     assert len(view.plots["loss"].smooth.getData()[0]) == 500
 
 
+def test_curves_behind_a_tab_or_in_a_closed_dock_wait_and_draw_when_shown_again(qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDockWidget
+
+    window = QMainWindow()
+    window.setCentralWidget(QWidget())
+    view = CurvesView()
+    docks = []
+    for title, widget in (("Curves", view), ("Confusion", QLabel("matrix"))):
+        dock = QDockWidget(title, window)
+        dock.setWidget(widget)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        docks.append(dock)
+    window.tabifyDockWidget(*docks)
+    docks[0].visibilityChanged.connect(view.show_pending)  # as the training window connects it
+    qtbot.addWidget(window)
+    window.resize(900, 600)
+    window.show()
+    qtbot.waitExposed(window)
+    view.begin_run("run 1", epochs=2)
+    docks[1].raise_()
+    qtbot.waitUntil(lambda: view.isVisible() and view.visibleRegion().isEmpty())  # behind the other tab
+    view.redraws = 0
+    for index in range(40):
+        view.add_train_point(index / 20, 2.0 - index / 40, 0.5)
+        view.redraw()
+    assert view.redraws == 0 and len(view.plots["loss"].smooth.getData()[0] or []) == 0
+    docks[0].raise_()
+    qtbot.waitUntil(lambda: view.redraws == 1)
+    assert len(view.plots["loss"].smooth.getData()[0]) == 40  # every point kept meanwhile is drawn
+    docks[0].close()  # the user closes the Curves dock: points wait again
+    view.add_train_point(2.0, 1.0, 0.5)
+    view.redraw()
+    assert view.redraws == 1
+    docks[0].show()
+    qtbot.waitUntil(lambda: len(view.plots["loss"].smooth.getData()[0]) == 41)
+
+
 def test_the_loss_axis_moves_only_when_a_round_step_is_crossed(qtbot):
     view = CurvesView()
     qtbot.addWidget(view)

@@ -66,7 +66,6 @@ def test_the_task_box_switches_dataset_analysis_and_views_in_one_undoable_edit(q
     assert panel.task_combo.currentText() == "Classification"
     qtbot.waitUntil(lambda: not masks.isVisible())
     qtbot.waitUntil(lambda: not document.analysis.errors)
-    ui.jobs.wait(10_000)
 
 
 def test_the_predicted_mask_updates_live_and_the_iou_bars_fill_each_epoch(qtbot, tmp_path):
@@ -89,7 +88,6 @@ def test_the_predicted_mask_updates_live_and_the_iou_bars_fill_each_epoch(qtbot,
     ui.masks.opacity.setFocus()
     QTest.keyClick(ui.masks.opacity, Qt.Key.Key_End)
     assert np.array_equal(ui.masks.picture_array("predicted"), colour_mask(predicted))
-    ui.jobs.wait(10_000)
 
 
 def test_overlay_keeps_unlabelled_pixels_as_the_image():
