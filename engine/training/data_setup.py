@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..compiler import input_shape, input_window
+from ..compiler import input_normalisation, input_shape, input_window
 from ..config import TrainingConfig
 from ..data import DatasetInfo, DataSplit, dataset_info, load_dataset
 from ..data.normalisation import renormalise
@@ -51,8 +51,9 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
         data = load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction,
                             seed=config.seed, root=root, download=download and context.is_main,
                             window=input_window(graph), exclude=config.excluded_files, target=target)
-        if config.normalisation_values is not None:  # the project's own statistics (Data view)
-            renormalise(data, *config.normalisation_values)
+        normalisation = input_normalisation(graph)
+        if normalisation is not None:  # the Input node's own statistics (from the Data view)
+            renormalise(data, *normalisation)
         return data
 
     if download and context.active:
