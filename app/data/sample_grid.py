@@ -32,7 +32,8 @@ class SampleGridModel(QStringListModel):
         self.rows = np.zeros(0, dtype=np.int64)  # sample index of each row
         self.count = 0
         self.ratio = 1.0  # device pixels per logical one: thumbnails are made at the screen's resolution
-        self._cache: OrderedDict[int, tuple[QImage, float, float, float, float]] = OrderedDict()
+        self._cache: OrderedDict[int, QImage] = OrderedDict()
+        self._placements: dict[tuple[int, int, float], QRectF] = {}
         self.selected_row = -1  # the row drawn framed (single selection)
         self.decoded = 0  # thumbnails made so far (tests check that scrolling does not make them all)
 
@@ -70,10 +71,6 @@ class SampleGridModel(QStringListModel):
 
     def thumbnail(self, sample: int) -> QImage:
         """The sample as a QImage, made on first request; the latest CACHE_SIZE are kept."""
-        return self.placed_thumbnail(sample)[0]
-
-    def placed_thumbnail(self, sample: int) -> tuple[QImage, float, float, float, float]:
-        """The thumbnail and where it goes in a cell (x, y, width, height, logical px), worked out once."""
         cached = self._cache.get(sample)
         if cached is not None:
             self._cache.move_to_end(sample)
@@ -91,18 +88,24 @@ class SampleGridModel(QStringListModel):
         except DatasetError:  # listed as readable, yet it fails now (changed on disk): a red square
             thumbnail = QImage(4, 4, QImage.Format.Format_RGB888)
             thumbnail.fill(QColor("#b03030"))
-        ratio = thumbnail.devicePixelRatio()
-        width, height = thumbnail.width() / ratio, thumbnail.height() / ratio
-        grow = THUMB_SIDE / max(width, height)
-        if grow > 1:  # small: drawn grown to the cell
-            width, height = width * grow, height * grow
-        placed = (thumbnail, CELL_MARGIN + (THUMB_SIDE - width) / 2, CELL_MARGIN + (THUMB_SIDE - height) / 2,
-                  width, height)
         self.decoded += 1
-        self._cache[sample] = placed
+        self._cache[sample] = thumbnail
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
-        return placed
+        return thumbnail
+
+    def placement(self, image: QImage) -> QRectF:
+        """Where an image of this size goes in a cell at (0, 0), centred, small ones grown to the cell. Kept
+        per size, not per thumbnail: a few shared rectangles, not thousands of objects for the collector."""
+        key = (image.width(), image.height(), image.devicePixelRatio())
+        rect = self._placements.get(key)
+        if rect is None:
+            width, height = key[0] / key[2], key[1] / key[2]
+            grow = max(1.0, THUMB_SIDE / max(width, height))
+            width, height = width * grow, height * grow
+            rect = self._placements[key] = QRectF(CELL_MARGIN + (THUMB_SIDE - width) / 2,
+                                                  CELL_MARGIN + (THUMB_SIDE - height) / 2, width, height)
+        return rect
 
 
 class CellSizeDelegate(QStyledItemDelegate):
@@ -174,7 +177,7 @@ class SampleGrid(QListView):
         columns, rows, count = self.columns(), model.rows, model.count
         top, left = self.verticalOffset(), self.horizontalOffset()
         painter = QPainter(self.viewport())
-        placed_thumbnail, draw = model.placed_thumbnail, painter.drawImage
+        thumbnail, placement, draw = model.thumbnail, model.placement, painter.drawImage
         painted = 0
         for rect in event.region():
             first_col = max(0, (rect.left() + left) // CELL_SIDE)
@@ -183,8 +186,8 @@ class SampleGrid(QListView):
                 y = line * CELL_SIDE - top
                 cols = range(first_col, min(last_col + 1, count - line * columns))
                 for col in cols:
-                    image, dx, dy, width, height = placed_thumbnail(int(rows[line * columns + col]))
-                    draw(QRectF(col * CELL_SIDE - left + dx, y + dy, width, height), image)
+                    image = thumbnail(int(rows[line * columns + col]))
+                    draw(placement(image).translated(col * CELL_SIDE - left, y), image)
                 painted += len(cols)
         self.painted_cells = painted  # cells drawn by the latest paint (tests check a scroll draws only the new)
         selected = model.selected_row
