@@ -2,11 +2,12 @@
 each on first request and keeps the most recent ones, so 60,000 images scroll without being loaded."""
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, QRectF, QSize, QStringListModel, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QModelIndex, QRect, QRectF, QSize, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QPen, QRegion
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from engine.data.errors import DatasetError
@@ -17,6 +18,9 @@ THUMB_SIDE = 48  # logical px: an MNIST digit at under twice its size
 CELL_MARGIN = 3
 CELL_SIDE = THUMB_SIDE + 2 * CELL_MARGIN
 CACHE_SIZE = 4000  # thumbnails kept (a few screens' worth)
+#: decoding a frame may spend before the rest of its new cells show a placeholder, filled in right after:
+#: an image file takes about half a millisecond to read, and a wheel notch uncovers dozens
+DECODE_BUDGET_S = 0.008
 SAMPLE_ROLE = Qt.ItemDataRole.UserRole + 1  # the sample's index in the SampleIndex
 
 
@@ -68,6 +72,13 @@ class SampleGridModel(QStringListModel):
         label = samples.labels[sample]
         what = samples.class_names[label] if label >= 0 else samples.target
         return f"{samples.names[sample]}: {what}, {SPLIT_NAMES[samples.split[sample]]}"
+
+    def cached(self, sample: int) -> QImage | None:
+        """The sample's thumbnail if it is made already."""
+        cached = self._cache.get(sample)
+        if cached is not None:
+            self._cache.move_to_end(sample)
+        return cached
 
     def thumbnail(self, sample: int) -> QImage:
         """The sample as a QImage, made on first request; the latest CACHE_SIZE are kept."""
@@ -156,6 +167,11 @@ class SampleGrid(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setAccessibleName("Samples")
         self.painted_cells = 0
+        self.placeholders = 0  # cells the latest paint left as placeholders (their images come next)
+        self.decode_budget_s = DECODE_BUDGET_S
+        # rows drawn as placeholders, to paint again once the frame is out (rows, not places: a scroll
+        # before then moves the placeholders' pixels)
+        self._late: set[int] = set()
         self.selectionModel().currentChanged.connect(self._current_changed)
         self.selectionModel().selectionChanged.connect(self._selection_changed)
 
@@ -177,8 +193,11 @@ class SampleGrid(QListView):
         columns, rows, count = self.columns(), model.rows, model.count
         top, left = self.verticalOffset(), self.horizontalOffset()
         painter = QPainter(self.viewport())
-        thumbnail, placement, draw = model.thumbnail, model.placement, painter.drawImage
-        painted = 0
+        cached, thumbnail, placement, draw = model.cached, model.thumbnail, model.placement, painter.drawImage
+        painted = made = waiting = 0
+        deadline = time.perf_counter() + self.decode_budget_s
+        late: list[int] = []
+        placeholder = self.palette().color(QPalette.ColorRole.AlternateBase)
         for rect in event.region():
             first_col = max(0, (rect.left() + left) // CELL_SIDE)
             last_col = min(columns - 1, (rect.right() + left) // CELL_SIDE)
@@ -186,9 +205,25 @@ class SampleGrid(QListView):
                 y = line * CELL_SIDE - top
                 cols = range(first_col, min(last_col + 1, count - line * columns))
                 for col in cols:
-                    image = thumbnail(int(rows[line * columns + col]))
+                    sample = int(rows[line * columns + col])
+                    image = cached(sample)
+                    if image is None:
+                        if made and time.perf_counter() > deadline:  # (at least one a frame: it moves on)
+                            cell = QRect(col * CELL_SIDE - left, y, CELL_SIDE, CELL_SIDE)
+                            painter.fillRect(cell.adjusted(CELL_MARGIN, CELL_MARGIN, -CELL_MARGIN, -CELL_MARGIN),
+                                             placeholder)
+                            late.append(line * columns + col)
+                            waiting += 1
+                            continue
+                        image = thumbnail(sample)
+                        made += 1
                     draw(placement(image).translated(col * CELL_SIDE - left, y), image)
                 painted += len(cols)
+        self.placeholders = waiting
+        if late:
+            if not self._late:
+                QTimer.singleShot(0, self, self._paint_late)
+            self._late.update(late)
         self.painted_cells = painted  # cells drawn by the latest paint (tests check a scroll draws only the new)
         selected = model.selected_row
         if selected >= 0:  # the chosen sample gets the highlight colour's frame
@@ -197,6 +232,25 @@ class SampleGrid(QListView):
             painter.drawRect(QRectF(col * CELL_SIDE - left, line * CELL_SIDE - top, CELL_SIDE, CELL_SIDE)
                              .adjusted(1, 1, -1, -1))
         painter.end()
+
+    @property
+    def filling_in(self) -> bool:
+        """Whether cells on screen still show a placeholder (their images are painted next)."""
+        return bool(self.placeholders or self._late)
+
+    def _paint_late(self) -> None:
+        """The cells a frame left as placeholders get their images, as soon as the frame is out."""
+        late, self._late = self._late, set()
+        columns, top, left = self.columns(), self.verticalOffset(), self.horizontalOffset()
+        region = QRegion()
+        for row in late:
+            line, col = divmod(row, columns)
+            region += QRect(col * CELL_SIDE - left, line * CELL_SIDE - top, CELL_SIDE, CELL_SIDE)
+        region &= self.viewport().rect()
+        if region.isEmpty():  # scrolled out of sight meanwhile: nothing waits
+            self.placeholders = 0
+        else:
+            self.viewport().update(region)
 
     def moveCursor(self, action, modifiers) -> QModelIndex:  # noqa: N802 - Qt override
         """Home and End go to the first and the last sample (a wrapping list's own End stays in the row)."""
