@@ -103,6 +103,14 @@ def input_window(graph: Graph):
     return window_of_params(node.params)
 
 
+def input_normalisation(graph: Graph) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """The Input node's own per-channel (mean, std), or None: normalised with the training split's."""
+    from .data.normalisation_text import normalisation_of_params
+
+    (node,) = graph.nodes_of_type("input")
+    return normalisation_of_params(node.params)
+
+
 def example_input(graph: Graph, batch: int = 1) -> torch.Tensor:
     import torch
 

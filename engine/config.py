@@ -79,9 +79,6 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
     ParamSpec("balance", "choice", "none", "Classification, for classes with few images: weight the loss by "
               "inverse class frequency, or resample so each class is drawn about equally often (the Data view "
               "offers this).", label="Class balance", choices=BALANCE_CHOICES, saved_when_default=False),
-    ParamSpec("normalisation", "text", "", "Per-channel mean and std the Input's images are normalised with, "
-              "'mean,… / std,…' (the Data view computes them over the training split); empty: computed when "
-              "the data loads.", label="Normalisation", maximum=400, saved_when_default=False),
     ParamSpec("exclude", "text", "", "Files of a dataset folder left out of training, one a line, relative to "
               "the folder (the Data view's Problems list sets it); the files themselves stay.",
               label="Excluded files", maximum=MAX_EXCLUDE_CHARS, saved_when_default=False),
@@ -90,6 +87,10 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
               "(angular margin on learned identity centres).", label="Embedding loss",
               choices=("triplet", "contrastive", "arcface"), saved_when_default=False),
 )
+
+
+#: settings that became something else; read from older checkpoints and ignored (the project moves them)
+MOVED_SETTINGS = frozenset({"normalisation"})  # now the Input node's parameter (engine.data.normalisation_text)
 
 
 @dataclass
@@ -122,16 +123,12 @@ class TrainingConfig:
     target_sensitivity: float = 0.9
     hash_file_names: bool = False
     balance: str = "none"
-    normalisation: str = ""
     exclude: str = ""
 
     @property
     def excluded_files(self) -> list[str]:
         return [line.strip() for line in self.exclude.splitlines() if line.strip()]
 
-    @property
-    def normalisation_values(self) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
-        return parse_normalisation(self.normalisation) if self.normalisation.strip() else None
     metric_loss: str = "triplet"
 
     @classmethod
@@ -140,6 +137,8 @@ class TrainingConfig:
         specs = {spec.name: spec for spec in TRAINING_SETTINGS}
         checked = {}
         for key, value in values.items():
+            if key in MOVED_SETTINGS:  # a checkpoint's copy of older settings: the project file migrates it
+                continue
             if key not in specs:
                 raise ParamError(f"unknown training setting {key!r} (known: {', '.join(specs)})")
             try:
@@ -148,8 +147,6 @@ class TrainingConfig:
                 raise ParamError(f"{key}: {error}") from None
         if checked.get("class_weights"):
             _check_class_weights(checked["class_weights"])
-        if checked.get("normalisation", "").strip():
-            parse_normalisation(checked["normalisation"])
         return cls(**checked)
 
     def to_dict(self) -> dict[str, Any]:
@@ -178,24 +175,3 @@ def _check_class_weights(text: str) -> None:
     if not weights or not all(0 < weight < float("inf") for weight in weights):
         raise ParamError(f"class_weights: must be positive numbers separated by commas (e.g. 0.2,1,1), "
                          f"got {text[:40]!r}")
-
-
-def format_normalisation(mean, std) -> str:
-    """The ``normalisation`` setting's text for these per-channel values."""
-    return " / ".join(",".join(f"{value:.4f}" for value in values) for values in (mean, std))
-
-
-def parse_normalisation(text: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """'0.1307 / 0.3081' or '0.485,0.456,0.406 / 0.229,0.224,0.225' -> (mean, std); ParamError if not that."""
-    example = "e.g. '0.1307 / 0.3081' for grey images or '0.485,0.456,0.406 / 0.229,0.224,0.225' for colour"
-    try:
-        mean_text, std_text = text.split("/")
-        mean = tuple(float(part) for part in mean_text.split(","))
-        std = tuple(float(part) for part in std_text.split(","))
-    except ValueError:
-        raise ParamError(f"normalisation: write 'mean,… / std,…', {example}; got {text[:40]!r}") from None
-    if len(mean) != len(std) or len(mean) not in (1, 3):
-        raise ParamError(f"normalisation: give 1 or 3 means and as many stds, {example}; got {text[:40]!r}")
-    if not all(abs(m) < 1e6 for m in mean) or not all(0 < s < 1e6 for s in std):
-        raise ParamError(f"normalisation: means must be finite and stds positive, {example}; got {text[:40]!r}")
-    return mean, std

@@ -76,7 +76,26 @@ def _migrate(document: dict[str, Any], reader: _Reader) -> dict[str, Any]:
         document = MIGRATIONS[version](document)
         version += 1
         document["version"] = version
-    return document
+    return _normalisation_onto_input(document, reader)
+
+
+def _normalisation_onto_input(document: dict[str, Any], reader: _Reader) -> dict[str, Any]:
+    """Files written while the Data view's normalisation was a training setting hold it there; it is the
+    Input node's parameter now (it belongs to the images the graph takes), so it moves onto the Input. Files
+    without one read, and write, as before: no version change is needed for this."""
+    training = document.get("training")
+    if not isinstance(training, dict) or "normalisation" not in training:
+        return document
+    training = dict(training)
+    text = training.pop("normalisation")
+    if not isinstance(text, str):
+        raise reader.fail("training.normalisation", f"expected text, got {_type_name(text)}")
+    nodes = document.get("nodes")
+    if text.strip() and isinstance(nodes, list):
+        nodes = [{**raw, "params": {**raw.get("params", {}), "normalisation": text}}
+                 if isinstance(raw, dict) and raw.get("type") == "input" and isinstance(raw.get("params", {}), dict)
+                 and "normalisation" not in raw.get("params", {}) else raw for raw in nodes]
+    return {**document, "training": training, "nodes": nodes}
 
 
 def _plain_ui(value: Any, reader: _Reader, where: str) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Per-channel mean and std over the training split, streamed with a progress bar and Cancel, offered as
-the normalisation the Input's images get (the project's Normalisation setting, one undoable edit)."""
+the normalisation the Input's images get (the Input node's Normalisation, one undoable edit)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -34,10 +34,10 @@ class StatsPanel(QWidget):
         self.text.setWordWrap(True)
         self.current = QLabel()
         self.current.setWordWrap(True)
-        self.use = QPushButton("Use as the Input's normalisation")
+        self.use = QPushButton("Use as Input normalisation")
         self.use.setEnabled(False)
-        self.use.setToolTip("Store these values in the project: training normalises the Input's images with them "
-                            "(Edit ▸ Undo takes it back).")
+        self.use.setToolTip("Store these values in the Input node (saved with the project): training, predictions "
+                            "and exports normalise the Input's images with them (Edit ▸ Undo takes it back).")
         self.use.clicked.connect(self.use_requested)
         row = QHBoxLayout()
         row.addWidget(self.compute)
@@ -76,8 +76,8 @@ class StatsPanel(QWidget):
         self.text.setText(message)
 
     def show_current(self, normalisation: str) -> None:
-        self.current.setText(f"The project normalises with {normalisation}." if normalisation else
-                             "The project has no normalisation of its own: training computes it when the data "
+        self.current.setText(f"The Input normalises with {normalisation}." if normalisation else
+                             "The Input has no normalisation of its own: training computes it when the data "
                              "loads.")
 
     def _idle(self) -> None:

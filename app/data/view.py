@@ -13,7 +13,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from engine.config import TrainingConfig, format_normalisation
+from engine.config import TrainingConfig
+from engine.data.normalisation_text import format_normalisation, normalisation_of_params
 from engine.data.balance import count_classes
 from engine.data.sample_index import SPLIT_NAMES, TRAIN, VAL, SampleIndex
 from engine.data.windowing import Window, window_of_params
@@ -41,16 +42,22 @@ def listing_key(config: TrainingConfig, graph) -> tuple:
 
 def graph_window(graph) -> Window:
     """The Input's window/level: high-bit-depth images are shown through it, as training reads them."""
-    nodes = graph.nodes_of_type("input")
-    return window_of_params(nodes[0].params) if len(nodes) == 1 else Window()
+    node = graph_input_node(graph)
+    return window_of_params(node.params) if node is not None else Window()
 
 
 def graph_input_shape(graph) -> tuple[int, int, int]:
-    nodes = graph.nodes_of_type("input")
-    if len(nodes) != 1:
+    node = graph_input_node(graph)
+    if node is None:
         return (1, 28, 28)
-    params = nodes[0].params
+    params = node.params
     return (params["channels"], params["height"], params["width"])
+
+
+def graph_input_node(graph):
+    """The network's one Input node, or None while it has none (or several)."""
+    nodes = graph.nodes_of_type("input")
+    return nodes[0] if len(nodes) == 1 else None
 
 
 def _load(config: TrainingConfig, shape: tuple[int, int, int], window: Window):
@@ -79,6 +86,7 @@ class DataView(QWidget):
         self.estimate: tuple[tuple[float, ...], tuple[float, ...]] | None = None
         self.input_shape = (1, 28, 28)
         self.current: int | None = None
+        self._shown_normalisation = ""  # the Input's normalisation the "after" picture was drawn with
         self.seed = 0
         self.loaded_key: tuple | None = None
         self._loading = False
@@ -247,13 +255,25 @@ class DataView(QWidget):
 
     def _show_settings(self) -> None:
         self.balance.show_remedy(self.config.balance)
-        self.stats.show_current(self.config.normalisation)
+        node = graph_input_node(self.document.graph)
+        normalisation = node.params.get("normalisation", "") if node is not None else ""
+        self.stats.show_current(normalisation)
+        if normalisation != self._shown_normalisation:
+            self._shown_normalisation = normalisation
+            if self.current is not None:  # the "after" picture follows the Input's normalisation (and undo)
+                self.show_sample(self.current)
+
+    def input_normalisation(self) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+        """The Input node's own (mean, std), where it has one that fits its channels."""
+        node = graph_input_node(self.document.graph)
+        values = normalisation_of_params(node.params) if node is not None else None
+        return values if values is not None and len(values[0]) == self.input_shape[0] else None
 
     # --- what the network receives ---------------------------------------------------------------
 
     def normalisation(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        values = self.config.normalisation_values
-        if values is not None and len(values[0]) == self.input_shape[0]:
+        values = self.input_normalisation()
+        if values is not None:
             return values
         return self.estimate or ((0.0,) * self.input_shape[0], (1.0,) * self.input_shape[0])
 
@@ -276,7 +296,7 @@ class DataView(QWidget):
         except DatasetError as error:
             self.received.show_received(None, self.samples.target, str(error))
             return
-        how = "the project's normalisation" if config.normalisation_values else "an estimate of the training split's"
+        how = "the Input's normalisation" if self.input_normalisation() else "an estimate of the training split's"
         self.received.show_received(received, self.samples.target,
                                     f"{self.grid.grid_model.describe(sample)}. {received.describe(mean, std)} "
                                     f"({how}).", note)
@@ -303,8 +323,15 @@ class DataView(QWidget):
         self.stats.show_result(mean, std, counted, shape)
 
     def use_statistics(self) -> None:
-        if self.stats.result is not None:
-            set_training_setting(self.document, "normalisation", format_normalisation(*self.stats.result))
+        """The computed mean/std become the Input node's normalisation: one undoable edit of the graph."""
+        if self.stats.result is None:
+            return
+        node = graph_input_node(self.document.graph)
+        if node is None:
+            self.document.show_status("The statistics cannot become the Input's normalisation: the network needs "
+                                      "exactly one Input node.")
+            return
+        if self.document.set_param(node.id, "normalisation", format_normalisation(*self.stats.result)):
             self._show_settings()
 
     # --- problems and the exclusion list ---------------------------------------------------------

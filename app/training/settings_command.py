@@ -18,9 +18,9 @@ from engine.config import TRAINING_SETTINGS, TrainingConfig
 from engine.tasks import TASKS, task_for
 
 SET_TRAINING_ID = 101  # QUndoCommand.id for merging; distinct from app.commands' ids
-#: settings changed by one click each (the Data view's remedies, exclusions, normalisation): each click is its
-#: own undo step, so Exclude then Include undoes to "excluded", not to before both
-UNMERGED = frozenset({"balance", "exclude", "normalisation"})
+#: settings changed by one click each (the Data view's remedies and exclusions): each click is its own undo
+#: step, so Exclude then Include undoes to "excluded", not to before both
+UNMERGED = frozenset({"balance", "exclude"})
 MERGE_SECONDS = 2.0
 _TITLES = {spec.name: spec.title for spec in TRAINING_SETTINGS}
 

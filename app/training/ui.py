@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
-from engine.compiler import input_shape, input_window
+from engine.compiler import input_normalisation, input_shape, input_window
 from engine.data import DatasetError, DataSplit
 from engine.graph import Graph
 from engine.project import Project
@@ -86,8 +86,8 @@ NO_MODEL_HINT = "Train a network (or open a checkpoint) to try it on your own im
 
 def _data_key(config, graph: Graph, task: str) -> tuple:
     """Runs with equal keys can share loaded data (a folder reads as classes or identities, by task)."""
-    return (config.dataset, config.data_root, input_shape(graph), input_window(graph), config.val_fraction,
-            config.seed, task)
+    return (config.dataset, config.data_root, input_shape(graph), input_window(graph), input_normalisation(graph),
+            config.val_fraction, config.seed, config.exclude, task)
 
 
 class TrainingUi(QObject):
@@ -741,7 +741,7 @@ class TrainingUi(QObject):
     def _load_checkpoint_data(self, project: Project, trained: TrainedModel) -> None:
         """Loads the checkpoint's dataset in the background for probe images (best effort: without
         it, feature maps use an image file the user loads)."""
-        config, shape = project.training, input_shape(project.graph)
+        config = project.training
 
         def done(data: DataSplit) -> None:
             if self.trained is trained:
@@ -749,13 +749,10 @@ class TrainingUi(QObject):
                 self.probe.set_trained(trained)
 
         def load() -> DataSplit:
-            from engine.data import load_dataset
-
             from engine.tasks import task_for
+            from engine.training.data_setup import load_project_data
 
-            return load_dataset(config.dataset, shape, val_fraction=config.val_fraction, seed=config.seed,
-                                root=config.data_root or None, window=input_window(project.graph),
-                                target=task_for(project.task).target_kind)
+            return load_project_data(project.graph, config, target=task_for(project.task).target_kind)
 
         self.jobs.run(load, done, lambda _error: None)
 

@@ -35,9 +35,9 @@ import torch
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine.checkpoint import CheckpointError
-from engine.compiler import InvalidGraphError, input_shape, input_window
+from engine.compiler import InvalidGraphError, input_window
 from engine.config import TrainingConfig
-from engine.data import DatasetError, DataSplit, StreamData, load_dataset
+from engine.data import DatasetError, DataSplit, StreamData
 from engine.fileio import WriteError
 from engine.insight.gradients import DEFAULT_INTERVAL as GRADIENT_INTERVAL
 from engine.insight.gradients import GradientFrame, GradientMailbox
@@ -60,6 +60,7 @@ from engine.training import (
     probe_boxes,
     probe_mask,
 )
+from engine.training.data_setup import load_project_data
 
 from .warm_up import wait_for_torch_warm_up
 
@@ -357,10 +358,10 @@ class TrainingWorker(QObject):
             data.close()
 
     def _load_data(self) -> DataSplit:
-        config, graph = self.request.config, self.request.project.graph
-        data = load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction, seed=config.seed,
-                            root=config.data_root or None, download=self.request.download,
-                            window=input_window(graph), target=task_for(self.request.project.task).target_kind)
+        request = self.request
+        # The project's exclusions and the Input's normalisation apply here as in `convcanvas train`.
+        data = load_project_data(request.project.graph, request.config, download=request.download,
+                                 target=task_for(request.project.task).target_kind)
         for split in (data.train, data.val):
             if isinstance(split, StreamData):
                 # DataLoader workers must not fork a process that runs Qt threads.

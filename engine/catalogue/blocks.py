@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+from ..data.normalisation_text import check_normalisation
 from ..data.windowing import FROM_FILE, WINDOW_CHOICES
 from .spec import (
     MAX_CHANNELS,
@@ -138,6 +139,10 @@ INPUT = BlockSpec(
                   label="Window centre", minimum=-1e6, maximum=1e6, saved_when_default=False),
         ParamSpec("window_width", "float", 400.0, "Manual window: the range of values from black to white.",
                   label="Window width", minimum=1e-3, maximum=1e7, saved_when_default=False),
+        ParamSpec("normalisation", "text", "", "Per-channel mean and std the images are normalised with, "
+                  "'mean,… / std,…' (the Data view computes them over the training split); empty: computed "
+                  "from the training split when the data loads.", label="Normalisation", maximum=400,
+                  saved_when_default=False, check=check_normalisation),
     ),
     inputs=(),
     outputs=OUT,

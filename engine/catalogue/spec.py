@@ -60,6 +60,9 @@ class ParamSpec:
     """False for a parameter added to a block after files were written with it: a file holds it only when it
     differs from the default, so files and presets written before it read, and write, byte for byte as before."""
 
+    check: Callable[[Any], None] | None = None
+    """A further check of a value of the right kind (raises ``ParamError``), for text with a grammar."""
+
     @property
     def title(self) -> str:
         return self.label or self.name.replace("_", " ").capitalize()
@@ -67,7 +70,10 @@ class ParamSpec:
     def validate(self, value: Any) -> Any:
         """Returns ``value`` in canonical form or raises ``ParamError``."""
         checker = _VALIDATORS[self.kind]
-        return checker(self, value)
+        value = checker(self, value)
+        if self.check is not None:
+            self.check(value)
+        return value
 
     def _check_range(self, number: float) -> None:
         if self.minimum is not None and number < self.minimum:

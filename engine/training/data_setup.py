@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..compiler import input_shape, input_window
+from ..compiler import input_normalisation, input_shape, input_window
 from ..config import TrainingConfig
 from ..data import DatasetInfo, DataSplit, dataset_info, load_dataset
 from ..data.normalisation import renormalise
@@ -36,6 +36,18 @@ def fit_graph_to_data(graph: Graph, info: DatasetInfo, *, adapt: bool, task: str
     return notes
 
 
+def load_project_data(graph: Graph, config: TrainingConfig, *, target: str, download: bool = False) -> DataSplit:
+    """The project's dataset as its network takes it: the Input's shape, window and normalisation, the
+    project's split and exclusions. Training, the app's runs and its probe images all load through here."""
+    data = load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction, seed=config.seed,
+                        root=config.data_root or None, download=download, window=input_window(graph),
+                        exclude=config.excluded_files, target=target)
+    normalisation = input_normalisation(graph)
+    if normalisation is not None:  # the Input node's own statistics (from the Data view)
+        renormalise(data, *normalisation)
+    return data
+
+
 def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, download: bool,
                        context: DistributedContext, task: str = DEFAULT_TASK) -> tuple[DataSplit, list[str]]:
     """Checks (and maybe adapts) ``graph`` against ``config.dataset``, then loads it for the Input's shape.
@@ -48,12 +60,7 @@ def load_training_data(graph: Graph, config: TrainingConfig, *, adapt: bool, dow
     notes = fit_graph_to_data(graph, info, adapt=adapt, task=task)
 
     def load() -> DataSplit:
-        data = load_dataset(config.dataset, input_shape(graph), val_fraction=config.val_fraction,
-                            seed=config.seed, root=root, download=download and context.is_main,
-                            window=input_window(graph), exclude=config.excluded_files, target=target)
-        if config.normalisation_values is not None:  # the project's own statistics (Data view)
-            renormalise(data, *config.normalisation_values)
-        return data
+        return load_project_data(graph, config, target=target, download=download and context.is_main)
 
     if download and context.active:
         data = load() if context.is_main else None

@@ -140,13 +140,19 @@ def test_statistics_stream_with_progress_equal_numpy_and_become_the_normalisatio
                for i in samples.indices(TRAIN)]
     (mean,), (std,) = view.stats.result
     assert abs(mean - np.mean(resized) / 255) < 0.01 and abs(std - np.std(resized) / 255) < 0.01
+    assert view.stats.use.text() == "Use as Input normalisation"
+    (input_node,) = window.document.graph.nodes_of_type("input")
     QTest.mouseClick(view.stats.use, Qt.MouseButton.LeftButton)
-    stored = window.document.project.training.normalisation
-    assert stored == f"{mean:.4f} / {std:.4f}"
+    assert input_node.params["normalisation"] == f"{mean:.4f} / {std:.4f}"  # the Input node's, saved with it
+    assert window.document.undo_stack.undoText() == f"Set {input_node.name} normalisation to {mean:.4f} / {std:.4f}"
     assert "normalises with" in view.stats.current.text()
+    QTest.keyClick(view.grid, Qt.Key.Key_Right)  # the "after" picture is normalised with the Input's values
+    qtbot.waitUntil(lambda: view.received.received is not None)
+    assert "(the Input's normalisation)" in view.received.description.text()
     window.document.undo_stack.undo()
-    assert window.document.project.training.normalisation == ""
+    assert input_node.params["normalisation"] == ""
     assert "no normalisation of its own" in view.stats.current.text()
+    assert "(an estimate of the training split's)" in view.received.description.text()  # followed the undo
 
 
 def test_statistics_can_be_cancelled(qtbot, window):

@@ -1,5 +1,5 @@
-"""The Data view's remedies as training applies them: a weighted loss, a resampled epoch, the project's own
-normalisation and exclusion list."""
+"""The Data view's remedies as training applies them: a weighted loss, a resampled epoch, the Input's own
+normalisation and the project's exclusion list."""
 from __future__ import annotations
 
 import pytest
@@ -48,9 +48,10 @@ def test_resampling_draws_the_small_class_about_as_often_as_the_others():
 def test_the_projects_normalisation_and_exclusions_reach_the_loaded_data(tmp_path):
     root = imbalanced_folder(tmp_path / "pets", {"cats": 12, "dogs": 12}, channels=1)
     graph = tiny_graph(classes=2)
-    config = tiny_config(dataset=str(root), epochs=1, normalisation="0.25 / 0.5", exclude="cats/0000.png\n")
+    graph.set_param(graph.nodes_of_type("input")[0].id, "normalisation", "0.25 / 0.5")
+    config = tiny_config(dataset=str(root), epochs=1, exclude="cats/0000.png\n")
     result = Trainer(Project(graph, training=config)).fit()
-    assert any("normalised with the project's mean 0.2500 and std 0.5000" in note for note in result.notes)
+    assert any("normalised with the Input's mean 0.2500 and std 0.5000" in note for note in result.notes)
     assert any("left out 1 file(s) the project excludes" in note for note in result.notes)
     data_note = next(note for note in result.notes if note.startswith("data:"))
     train, val = [int(w) for w in data_note.split() if w.isdigit()][-2:]
@@ -59,6 +60,8 @@ def test_the_projects_normalisation_and_exclusions_reach_the_loaded_data(tmp_pat
 
 def test_a_normalisation_with_the_wrong_channel_count_is_refused_in_one_sentence(tmp_path):
     root = imbalanced_folder(tmp_path / "pets", {"cats": 6, "dogs": 6}, channels=1)
-    config = tiny_config(dataset=str(root), epochs=1, normalisation="0.1,0.2,0.3 / 1,1,1")
+    graph = tiny_graph(classes=2)
+    graph.set_param(graph.nodes_of_type("input")[0].id, "normalisation", "0.1,0.2,0.3 / 1,1,1")
+    config = tiny_config(dataset=str(root), epochs=1)
     with pytest.raises(Exception, match="has 3 channel\\(s\\) but the Input takes 1"):
-        Trainer(Project(tiny_graph(classes=2), training=config)).fit()
+        Trainer(Project(graph, training=config)).fit()
