@@ -464,7 +464,9 @@ PRESETS: tuple[Preset, ...] = (
         "of 16×16: a heat map per class (circle, square, triangle) whose peaks are object centres, then "
         "each box's width and height and its centre's offset in the cell. Input 3×64×64, {params} "
         "parameters; the detection task decodes the maps into boxes (peaks, boxes, non-maximum suppression).",
-        TrainingConfig(dataset="det-shapes", epochs=20, batch_size=32, optimizer="adam", lr=0.003,
+        # 10 epochs: mAP@0.5 0.94 on det-shapes (0.84 with 8, 0.99 with 20 at twice the time), well inside
+        # issue 15's five minutes on a 2-core CPU.
+        TrainingConfig(dataset="det-shapes", epochs=10, batch_size=32, optimizer="adam", lr=0.003,
                        scheduler="onecycle", val_fraction=0.2, augment_flip=True),
         wrap=6, task="detection",
     ),
