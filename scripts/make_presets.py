@@ -427,8 +427,9 @@ PRESETS: tuple[Preset, ...] = (
         "convolutions with BatchNorm and ReLU, 2×2 max pooling down, 2×2 transposed convolutions up, "
         "skip connections by concatenation) and a 1×1 convolution scoring the 4 classes for every pixel. "
         "Input 3×32×32, {params} parameters: it learns to segment the shapes in about a minute on a CPU.",
-        # Dice with the cross-entropy: the small triangles would otherwise lose to the background.
-        TrainingConfig(dataset="seg-shapes", epochs=15, batch_size=32, optimizer="adam", lr=0.01,
+        # Dice with the cross-entropy: the small triangles would otherwise lose to the background. Batches
+        # of 16: twice the steps for the same CPU time, mean IoU 0.806 after 15 epochs (0.787 with 32).
+        TrainingConfig(dataset="seg-shapes", epochs=15, batch_size=16, optimizer="adam", lr=0.01,
                        scheduler="onecycle", val_fraction=0.2, augment_flip=True, dice=True),
         wrap=6, task="segmentation",
     ),
@@ -464,7 +465,9 @@ PRESETS: tuple[Preset, ...] = (
         "of 16×16: a heat map per class (circle, square, triangle) whose peaks are object centres, then "
         "each box's width and height and its centre's offset in the cell. Input 3×64×64, {params} "
         "parameters; the detection task decodes the maps into boxes (peaks, boxes, non-maximum suppression).",
-        TrainingConfig(dataset="det-shapes", epochs=20, batch_size=32, optimizer="adam", lr=0.003,
+        # 10 epochs: mAP@0.5 0.94 on det-shapes (0.84 with 8, 0.99 with 20 at twice the time), well inside
+        # issue 15's five minutes on a 2-core CPU.
+        TrainingConfig(dataset="det-shapes", epochs=10, batch_size=32, optimizer="adam", lr=0.003,
                        scheduler="onecycle", val_fraction=0.2, augment_flip=True),
         wrap=6, task="detection",
     ),
