@@ -47,6 +47,18 @@ class RunRecorder(Callback):
         self.tensorboard: TensorBoardLog | None = None
         self.status: dict[str, Any] | None = None
         self._started = 0.0
+        self._ending: str | None = None
+
+    def end_as(self, status: str) -> None:
+        """How a run its caller ends on purpose will be recorded: a sweep that prunes a trial sets the
+        trainer's ``StopToken`` and calls ``end_as("pruned")`` (instead of ``stopped``)."""
+        self._ending = status
+
+    def set_fields(self, **fields: Any) -> None:
+        """More fields for ``run.json`` (a trial's objective values), written at the next epoch or the end."""
+        self.extra.update(fields)
+        if self.status is not None:
+            self.status.update(fields)
 
     # --- hooks ----------------------------------------------------------------------
 
@@ -85,7 +97,8 @@ class RunRecorder(Callback):
             return
         if self.status is None:  # fit_start never came (nothing to train): still a listed run
             self.status = self._first_status(state)
-        self.status.update(status="stopped" if result.stopped else "finished", ended=now_text(),
+        ending = self._ending if self._ending and result.stopped else "stopped" if result.stopped else "finished"
+        self.status.update(status=ending, ended=now_text(),
                            epochs=result.epochs_completed, duration=self._duration(),
                            checkpoints={"best": _text(result.best_checkpoint), "last": _text(result.last_checkpoint)})
         self._close(state)

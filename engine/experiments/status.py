@@ -24,7 +24,8 @@ FORMAT = "convcanvas.run"
 VERSION = 1
 MAX_STATUS_BYTES = 1 * MB
 
-STATUSES = ("running", "finished", "stopped", "failed", "interrupted")
+STATUSES = ("running", "finished", "stopped", "pruned", "failed", "interrupted")
+"""``pruned``: a sweep ended the trial early on purpose (see ``RunRecorder.end_as``)."""
 HEARTBEAT_STALE_SECONDS = 6 * 3600
 """A run on another machine that has not written for this long counts as interrupted (an epoch may be slow)."""
 

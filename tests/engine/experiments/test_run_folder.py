@@ -71,3 +71,26 @@ def test_an_unreadable_status_gives_a_row_that_says_so(tmp_path):
     (tmp_path / "broken" / STATUS_FILE).write_text("{not json")
     [row] = list_runs(tmp_path)
     assert row.status == "unreadable" and "not valid JSON" in row.problem
+
+
+def test_a_sweep_can_end_a_run_as_pruned_and_add_its_own_fields(tmp_path):
+    from engine.experiments.folders import new_run_folder
+    from engine.experiments.recorder import RunRecorder
+    from engine.training import Callback
+    from tests.engine.training.conftest import tiny_split
+
+    project = tiny_project(epochs=3)
+    stop = StopToken()
+    folder = new_run_folder(tmp_path, "trial")
+    recorder = RunRecorder(folder, project, extra={"sweep": "widths", "trial": 4})
+
+    class PruneAfterFirstEpoch(Callback):
+        def on_epoch_end(self, state, metrics):
+            recorder.set_fields(objective=metrics["val_accuracy"])
+            recorder.end_as("pruned")
+            stop.stop()
+
+    Trainer(project, callbacks=[recorder, PruneAfterFirstEpoch()], stop=stop, out=folder).fit(tiny_split())
+    status = json.loads((folder / STATUS_FILE).read_text())
+    assert (status["status"], status["sweep"], status["trial"], status["epochs"]) == ("pruned", "widths", 4, 1)
+    assert 0 <= status["objective"] <= 1 and read_run(folder).status == "pruned"
