@@ -106,14 +106,16 @@ class RunRecorder(Callback):
     def on_exception(self, state: TrainingState, error: BaseException) -> None:
         if not state.is_main:
             return
-        if self.status is None:  # failed before training began (data, graph): the run is still listed
-            self.status = self._first_status(state)
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        self.status.update(status="failed", ended=now_text(), epochs=len(state.history),
-                           duration=self._duration(), error=first[:500])
+        # A second Ctrl-C aborts the command line: the run was cut short, not broken.
+        ending = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
         try:
+            if self.status is None:  # failed before training began (data, graph): the run is still listed
+                self.status = self._first_status(state)
+            self.status.update(status=ending, ended=now_text(), epochs=len(state.history),
+                               duration=self._duration(), error=first[:500])
             self._close(state)
-        except OSError as problem:  # the run's own error is the one to report, not its record's
+        except Exception as problem:  # the run's own error is the one to report, not its record's
             state.notes.append(f"the run folder could not be updated: {problem}")
 
     # --- parts ----------------------------------------------------------------------
