@@ -33,6 +33,7 @@ from .formatting import compact_text, count_text
 from .inspector import Inspector, NodePage
 from .issues_panel import IssuesPanel
 from .data.dock import install_data_view
+from .experiments import RunsPanel
 from .model_menu import ModelMenu
 from .palette import BlockPalette
 from .panels.outline import NetworkOutline
@@ -141,10 +142,16 @@ class MainWindow(QMainWindow):
         """The training panel and dashboards (app.training): Training beside the inspector,
         the curves and after-training views as tabs beside the problems, feature maps to their right."""
         self.training_ui = install_training_ui(self, self.document, self.canvas, runs_root)
-        self.training_docks = list(self.training_ui.docks)
+        self.runs_panel = RunsPanel(self.training_ui.runs_root)  # every run kept (app.experiments)
+        self.runs_panel.open_network.connect(self.open_run_network)
+        self.training_ui.training_started.connect(self.runs_panel.refresh)
+        self.training_ui.training_ended.connect(self.runs_panel.refresh)
+        runs_dock = add_dock(self, "Runs", "runsDock", self.runs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.training_docks = [*self.training_ui.docks, runs_dock]
         docks = {dock.objectName(): dock for dock in self.training_docks}
         self.tabifyDockWidget(self.inspector_dock, docks["trainingDock"])
-        for name in ("curvesDock", "gradientsDock", "confusionDock", "clinicalDock", "galleryDock", "predictDock"):
+        for name in ("curvesDock", "gradientsDock", "confusionDock", "clinicalDock", "galleryDock", "predictDock",
+                     "runsDock"):
             # Qt only tabifies a dock that is in no tab group yet: take it out of its own first.
             self.removeDockWidget(docks[name])
             self.tabifyDockWidget(self.issues_dock, docks[name])
@@ -506,6 +513,23 @@ class MainWindow(QMainWindow):
         self.settings.setValue(LAST_FOLDER_KEY, str(path.resolve().parent))
         self.recovery.clear()
         self.statusBar().showMessage(f"Opened {path.name}", 5000)
+        return True
+
+    def open_run_network(self, path: Path) -> bool:
+        """A run's network as it was trained, opened as a new unsaved document (saving asks where: the
+        run's own snapshot stays as it was)."""
+        if self.training_ui.run is not None:
+            dialogs.show_error(self, "Cannot open the run's network", "A run is training: stop it first.")
+            return False
+        if not self.maybe_save():
+            return False
+        try:
+            self.document.load(path, as_new=True)
+        except ProjectError as error:
+            dialogs.show_error(self, "Cannot open the run's network", str(error))
+            return False
+        self.recovery.clear()
+        self.statusBar().showMessage(f"Opened the network of run {path.parent.name}", 5000)
         return True
 
     def open_preset(self, path: Path) -> None:

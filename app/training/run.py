@@ -7,9 +7,7 @@ queues the calls there; a plain lambda would run on the worker thread.
 """
 from __future__ import annotations
 
-import re
 import tempfile
-import time
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,18 +25,6 @@ def default_runs_root() -> Path:
     """Where runs keep their checkpoints: the per-user data folder, else the temp folder."""
     location = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
     return Path(location) / "runs" if location else Path(tempfile.gettempdir()) / "convcanvas-runs"
-
-
-def new_run_folder(root: Path, project_name: str) -> Path:
-    """A fresh folder for one run's checkpoints: ``<root>/<date>-<time>-<project>``."""
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", project_name).strip("-") or "network"
-    stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{slug}"
-    folder, index = root / stem, 1
-    while folder.exists():
-        index += 1
-        folder = root / f"{stem}-{index}"
-    folder.mkdir(parents=True)
-    return folder
 
 
 def running_runs() -> list[TrainingRun]:

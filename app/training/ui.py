@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 
 from engine.compiler import input_normalisation, input_shape, input_window
 from engine.data import DatasetError, DataSplit
+from engine.experiments.folders import new_run_folder
 from engine.graph import Graph
 from engine.project import Project
 from engine.tasks import CLASSIFICATION, DETECTION, EMBEDDING, MULTILABEL, SEGMENTATION
@@ -49,7 +50,7 @@ from .panel import (
 )
 from .predict_view import PredictView
 from .probing import FeatureProbe
-from .run import TrainingRun, default_runs_root, new_run_folder
+from .run import TrainingRun, default_runs_root
 from .threads import in_app_threads
 from .throttle import Throttle
 from ..labels import SteadyLabel

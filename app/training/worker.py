@@ -38,6 +38,7 @@ from engine.checkpoint import CheckpointError
 from engine.compiler import InvalidGraphError, input_window
 from engine.config import TrainingConfig
 from engine.data import DatasetError, DataSplit, StreamData
+from engine.experiments.recorder import RunRecorder
 from engine.fileio import WriteError
 from engine.insight.gradients import DEFAULT_INTERVAL as GRADIENT_INTERVAL
 from engine.insight.gradients import GradientFrame, GradientMailbox
@@ -334,7 +335,9 @@ class TrainingWorker(QObject):
             self.data_ready.emit(data)
             trainer = Trainer(
                 request.project, request.config,
-                callbacks=[_Reporter(self, len(data.train), request.config.batch_size)],
+                # The run folder (metrics, run.json, TensorBoard) is kept by the engine's one recorder.
+                callbacks=[_Reporter(self, len(data.train), request.config.batch_size),
+                           RunRecorder(request.run_dir, request.project, request.config, probe=self.mailbox)],
                 stop=self.stop_token, pause=self.pause_token, probe=self.mailbox, gradients=self.gradients,
                 out=request.run_dir,
                 report_interval=REPORT_INTERVAL,

@@ -21,6 +21,8 @@ from ..graph import GraphError
 from ..config import TrainingConfig
 from ..data.windowing import WINDOW_CHOICES
 from ..data import DatasetError
+from ..experiments.folders import new_run_folder
+from ..experiments.recorder import RunRecorder
 from ..finetune import freeze_all_but_head
 from ..weights import WeightsError, torchvision_name_for, torchvision_weights_file
 from ..project import EXTENSION
@@ -63,8 +65,8 @@ def register(subparsers) -> None:
                         help="the fast path: torch.compile when the run is long enough to pay back the compile (it "
                              "says what it chose); on CUDA also channels-last memory and mixed precision")
     parser.add_argument("--out", metavar="CKPT_PATH_OR_DIR",
-                        help="a folder for last.pt and best.pt, or a .pt path for the best checkpoint "
-                             "(default: runs/<project name>/)")
+                        help="the run folder (last.pt, best.pt, metrics, TensorBoard events), or a .pt path for "
+                             "the best checkpoint (default: a new folder under runs/<project name>/ per run)")
     parser.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (e.g. runs/x/last.pt)")
     parser.add_argument("--adapt", action="store_true",
                         help="rewrite the Input channels and the last Dense to fit the dataset if they do not")
@@ -104,8 +106,10 @@ def run(args) -> int:
     set_starting_point(args, project, checkpoint)
     main = int(os.environ.get("RANK", "0")) == 0
     stop = StopToken()
-    trainer = Trainer(project, config, callbacks=[ProgressPrinter()] if main else [], stop=stop,
-                      out=args.out or default_output(args.file), adapt=args.adapt, download=args.download)
+    out, folder = (run_folder(args, project) if main else (args.out, None))
+    callbacks = [ProgressPrinter(), RunRecorder(folder, project, config)] if main else []
+    trainer = Trainer(project, config, callbacks=callbacks, stop=stop, out=out, adapt=args.adapt,
+                      download=args.download)
     try:
         with _stop_on_interrupt(stop):
             result = trainer.fit(resume=checkpoint)
@@ -117,8 +121,9 @@ def run(args) -> int:
     if main:
         for line in summary_lines(result) + clinical_lines(result.metrics, result.class_names):
             print(line)
+        print(f"run folder: {folder}")
         if args.json:
-            print(json.dumps(json_summary(result)))
+            print(json.dumps({**json_summary(result), "run": str(folder)}))
     return 130 if result.stopped else 0
 
 
@@ -182,10 +187,27 @@ def set_starting_point(args, project, checkpoint: Checkpoint | None) -> None:
         freeze_all_but_head(project.graph)
 
 
-def default_output(file: str) -> Path:
+def default_runs_root(file: str) -> Path:
+    """``runs/<project file name>``: where a run without ``--out`` gets its own new folder."""
     name = Path(file).name
     stem = name[: -len(EXTENSION)] if name.endswith(EXTENSION) else Path(file).stem
     return Path("runs") / stem
+
+
+def run_folder(args, project) -> tuple[Path, Path]:
+    """Where the checkpoints go and the run folder (rank 0 only). ``--out DIR`` is the run folder itself
+    (a resumed run may continue in it); ``--out NAME.pt`` or no ``--out``: a new folder under
+    ``runs/<project>/``, so every run is kept."""
+    try:
+        if args.out and Path(args.out).suffix != ".pt":
+            folder = Path(args.out)
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder, folder
+        folder = new_run_folder(default_runs_root(args.file), project.name)
+    except OSError as error:
+        raise CommandError(f"cannot make the run folder: {error.strerror or error} ({error.filename}); "
+                           "choose another with --out DIR") from None
+    return Path(args.out) if args.out else folder, folder
 
 
 def json_summary(result) -> dict:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from torch import nn
 
+    from ..config import TrainingConfig
+    from ..project import Project
     from .results import FitResult
 
 
@@ -45,6 +47,10 @@ class TrainingState:
     world_size: int = 1
     model: nn.Module | None = None
     """The network being trained (not the DistributedDataParallel wrapper)."""
+    project: Project | None = None
+    """The project as trained (the graph snapshot, adapted if asked); set before ``on_fit_start``."""
+    config: TrainingConfig | None = None
+    """The resolved training settings of the run; set before ``on_fit_start``."""
 
     @property
     def is_main(self) -> bool:

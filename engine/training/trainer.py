@@ -208,6 +208,7 @@ class _Run:
         state.notes += [f"data: {data.source}, {len(data.train):,} training and {len(data.val):,} validation "
                         "images", *notes]
         self.snapshot = Project(graph, source.name, source.description, config, task=self.task.name)
+        state.project, state.config = self.snapshot, config
         state.class_names = list(data.class_names)
 
         torch.manual_seed(config.seed)

@@ -29,8 +29,9 @@ def test_training_prints_epoch_lines_and_ends_with_one_json_object(project_file,
     code, lines, _ = run_cli(capsys, project_file, "--out", str(tmp_path / "run"), "--json")
     assert code == 0
     summary = json.loads(lines[-1])
-    assert set(summary) == {"epochs", "train_loss", "val_loss", "val_accuracy", "checkpoint"}
+    assert set(summary) == {"epochs", "train_loss", "val_loss", "val_accuracy", "checkpoint", "run"}
     assert summary["epochs"] == 1 and summary["checkpoint"] == str(tmp_path / "run" / "best.pt")
+    assert summary["run"] == str(tmp_path / "run")  # --out DIR is the run folder
     assert isinstance(summary["train_loss"], float) and 0 <= summary["val_accuracy"] <= 1
     assert any(line.startswith("epoch 1/1  train loss") for line in lines)  # no bars: stdout is not a terminal
     assert any(line.startswith("device: CPU") for line in lines)

@@ -53,7 +53,14 @@ def test_torchrun_with_two_processes_trains_once_and_rank_0_writes_the_checkpoin
     assert "distributed: process 1 of 2, gloo" in lines
     assert summary["epochs"] == 1 and summary["checkpoint"] == str(out / "best.pt")
 
-    assert sorted(path.name for path in out.iterdir()) == ["best.pt", "last.pt"]
+    # One run folder, written by rank 0 alone: one events file, one status of a two-process run.
+    names = sorted(path.name for path in out.iterdir())
+    assert [name for name in names if not name.startswith("events.")] == [
+        "best.pt", "last.pt", "metrics.jsonl", "project.cnn.json", "run.json", "settings.json"]
+    assert sum(name.startswith("events.out.tfevents") for name in names) == 1
+    status = json.loads((out / "run.json").read_text())
+    assert status["status"] == "finished" and status["world_size"] == 2 and status["epochs"] == 1
+    assert not (tmp_path / "runs").exists()  # the other rank made no folder of its own
     checkpoint = load_checkpoint(out / "best.pt")
     assert checkpoint.epoch == 1 and len(checkpoint.history) == 1
     # Validation was shared between the ranks and summed: every image counted exactly once.

@@ -1,0 +1,6 @@
+"""The window's experiments room: the Runs panel (every run kept, listed, overlaid and compared)."""
+from __future__ import annotations
+
+from .runs_panel import RunsPanel
+
+__all__ = ["RunsPanel"]

@@ -1,0 +1,26 @@
+"""Where run folders go: one fresh folder per run, named by its start time and network."""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+PROJECT_FILE = "project.cnn.json"
+SETTINGS_FILE = "settings.json"
+METRICS_FILE = "metrics.jsonl"
+STATUS_FILE = "run.json"
+
+
+def new_run_folder(root: str | Path, project_name: str) -> Path:
+    """A fresh folder for one run: ``<root>/<date>-<time>-<project>`` (``-2``, ``-3``… when taken)."""
+    root = Path(root)
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", project_name).strip("-") or "network"
+    stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{slug}"
+    folder, index = root / stem, 1
+    while True:
+        try:
+            folder.mkdir(parents=True)  # exist_ok=False: two runs starting in one second never share a folder
+            return folder
+        except FileExistsError:
+            index += 1
+            folder = root / f"{stem}-{index}"

@@ -1,0 +1,157 @@
+"""The Runs panel through real Qt events: list, sort, overlay, compare, rename, tag, trash, open, refresh."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QStandardPaths, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
+
+from engine import Project, save_project
+from engine.config import TrainingConfig
+from engine.experiments.folders import STATUS_FILE
+from engine.experiments.listing import COLUMN_KEYS
+from tests.engine.experiments.run_helpers import tiny_project, train_recorded
+from tests.engine.training.conftest import tiny_graph
+
+from .conftest import click_button
+
+
+@pytest.fixture
+def two_runs(tmp_path):
+    """Two real runs in the window's runs folder: the second with a wider conv1 and a higher learning rate."""
+    first = train_recorded(tmp_path / "runs", epochs=1, lr=0.01)
+    project = tiny_project(epochs=2, lr=0.03)
+    conv = next(node for node in project.graph.nodes.values() if node.name == "conv1")
+    project.graph.set_param(conv.id, "out_channels", 8)
+    second = train_recorded(tmp_path / "runs", project)
+    return first, second
+
+
+def runs_panel(window, qtbot):
+    dock = window.findChild(type(window.issues_dock), "runsDock")
+    dock.show()
+    dock.raise_()
+    panel = window.runs_panel
+    click(panel, "refresh")
+    return panel
+
+
+def click(panel, name: str) -> None:
+    QTest.mouseClick(panel.buttons[name], Qt.MouseButton.LeftButton)
+
+
+def answer_input(qtbot, text: str) -> None:
+    """Types ``text`` into the open input dialog and presses Enter, as a person would."""
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QInputDialog))
+    dialog = QApplication.activeModalWidget()
+    line = dialog.findChild(QLineEdit)
+    line.selectAll()
+    QTest.keyClicks(line, text)
+    QTest.keyClick(line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_the_table_lists_both_runs_and_sorts_by_a_clicked_column(window, qtbot, two_runs):
+    first, second = two_runs
+    panel = runs_panel(window, qtbot)
+    assert panel.model.rowCount() == 2
+    header = panel.table.horizontalHeader()
+    column = COLUMN_KEYS.index("epochs")
+    orders = []
+    for _ in range(2):  # one click sorts one way, the next the other
+        QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                         pos=QPoint(header.sectionViewportPosition(column) + 5, 5))
+        orders.append([panel.proxy.index(row, column).data() for row in range(2)])
+    order_one, order_two = orders
+    assert sorted([order_one, order_two]) == [["1/1", "2/2"], ["2/2", "1/1"]]
+
+
+def test_selecting_runs_with_the_keyboard_overlays_their_curves(window, qtbot, two_runs):
+    panel = runs_panel(window, qtbot)
+    panel.table.setFocus()
+    QTest.keyClick(panel.table, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)  # to the first run
+    QTest.keyClick(panel.table, Qt.Key.Key_Space)  # selects it
+    assert len(panel.selected_rows()) == 1 and panel.curves.curve_count() == 2  # loss and metric
+    QTest.keyClick(panel.table, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert len(panel.selected_rows()) == 2 and panel.curves.curve_count() == 4
+    assert panel.buttons["compare"].isEnabled() and not panel.buttons["open"].isEnabled()
+
+
+def test_compare_lists_the_changed_width_and_learning_rate(window, qtbot, two_runs):
+    panel = runs_panel(window, qtbot)
+    panel.select_folders(list(two_runs))
+    click(panel, "compare")
+    dialog = panel.dialog
+    assert dialog.objectName() == "compareRunsDialog" and dialog.isVisible()
+    text = dialog.text.toPlainText()
+    assert "Parameter conv1.out_channels: 4 → 8" in text and "Training setting lr: 0.01 → 0.03" in text
+    click_button(dialog, "close")
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+def test_rename_and_tags_are_kept_in_run_json_and_the_folder_keeps_its_name(window, qtbot, two_runs):
+    first, _ = two_runs
+    panel = runs_panel(window, qtbot)
+    panel.select_folders([first])
+    click(panel, "rename")
+    answer_input(qtbot, "baseline")
+    click(panel, "tag")
+    answer_input(qtbot, "lenet, small")
+    status = json.loads((first / STATUS_FILE).read_text())
+    assert status["name"] == "baseline" and status["tags"] == ["lenet", "small"] and first.is_dir()
+    assert [row.name for row in panel.selected_rows()] == ["baseline"]  # still selected after the refresh
+
+
+@pytest.fixture
+def test_trash():
+    """Qt's test-mode data folder holds the trash; what the test moves there is removed afterwards."""
+    trash = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)) / "Trash"
+    before = set((trash / "files").iterdir()) if (trash / "files").is_dir() else set()
+    yield trash
+    for path in set((trash / "files").iterdir()) - before if (trash / "files").is_dir() else ():
+        shutil.rmtree(path, ignore_errors=True)
+        (trash / "info" / f"{path.name}.trashinfo").unlink(missing_ok=True)
+
+
+def test_move_to_trash_removes_the_run_and_a_failure_says_so(window, qtbot, two_runs, test_trash):
+    first, second = two_runs
+    panel = runs_panel(window, qtbot)
+    panel.select_folders([first])
+    click(panel, "delete")
+    assert not first.exists() and (test_trash / "files" / first.name).is_dir() and panel.model.rowCount() == 1
+    assert "Moved 1 run(s) to the trash" in panel.message.text()
+    panel.select_folders([second])
+    shutil.rmtree(second)  # gone behind the panel's back: the trash cannot take it
+    click(panel, "delete")
+    box = panel.dialog
+    assert box.objectName() == "runsProblemDialog" and "could not be moved" in box.text()
+    assert str(second) in box.text()
+    box.close()
+
+
+def test_open_network_opens_the_snapshot_as_a_new_document(window, qtbot, two_runs):
+    _, second = two_runs
+    panel = runs_panel(window, qtbot)
+    panel.select_folders([second])
+    window.document.undo_stack.setClean()
+    click(panel, "open")
+    conv = next(node for node in window.document.graph.nodes.values() if node.name == "conv1")
+    assert conv.params["out_channels"] == 8 and window.document.path is None  # saving asks where
+
+
+def test_a_run_in_the_window_appears_in_the_table_when_it_ends(window, qtbot, tmp_path):
+    project = Project(tiny_graph(classes=10), "tiny", training=TrainingConfig(dataset="digits", epochs=1,
+                                                                               batch_size=128))
+    window.document.undo_stack.setClean()
+    assert window.open_path(save_project(project, tmp_path / "tiny.cnn.json"), ask=False)
+    panel = runs_panel(window, qtbot)
+    assert panel.model.rowCount() == 0
+    ui = window.training_ui
+    qtbot.waitUntil(lambda: ui.panel.dataset_info is not None, timeout=60_000)
+    with qtbot.waitSignal(ui.training_ended, timeout=120_000):
+        assert ui.start_training(), ui.panel.message_label.text()
+    assert [(row.network, row.status, row.epochs) for row in panel.model.rows] == [("tiny", "finished", 1)]

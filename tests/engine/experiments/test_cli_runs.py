@@ -1,0 +1,46 @@
+"""``convcanvas runs``: the table of runs, as text or JSON; ``train`` keeps every run in its own folder."""
+from __future__ import annotations
+
+import json
+
+from engine import save_project
+from engine.cli import main
+
+from .run_helpers import tiny_project, train_recorded
+
+
+def test_runs_json_lists_every_run_with_the_table_columns(tmp_path, capsys):
+    first = train_recorded(tmp_path, epochs=1)
+    second = train_recorded(tmp_path, epochs=2)
+    assert main(["runs", "--root", str(tmp_path), "--json", "--sort", "epochs"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [row["folder"] for row in rows] == [str(second), str(first)]
+    assert {"started", "network", "dataset", "task", "epochs", "best_metric", "best_value", "parameters", "macs",
+            "duration", "status"} <= rows[0].keys()
+    assert rows[0]["status"] == "finished" and rows[0]["network"] == "Tiny"
+    assert main(["runs", "--root", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Started") and len(lines) == 3
+
+
+def test_runs_on_a_file_is_one_clear_error(tmp_path, capsys):
+    path = tmp_path / "not-a-folder"
+    path.write_text("x")
+    assert main(["runs", "--root", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a folder" in err
+
+
+def test_train_without_out_keeps_each_run_in_a_new_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    project = tiny_project(epochs=1, batch_size=128)
+    from tests.engine.training.conftest import tiny_graph
+    project.graph = tiny_graph(classes=10)  # the bundled digits: ten classes
+    file = save_project(project, tmp_path / "tiny.cnn.json")
+    assert main(["train", str(file)]) == 0
+    assert main(["train", str(file), "--lr", "0.02"]) == 0
+    capsys.readouterr()
+    assert main(["runs", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 2 and all(row["folder"].startswith("runs/tiny/") for row in rows)
+    assert {row["status"] for row in rows} == {"finished"}
