@@ -71,6 +71,9 @@ class Sweep:
 
     def open(self):
         """The study (created, or loaded to resume); ``SweepError`` when it cannot be used."""
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)  # the sweep prints its own line per trial
         if self.study is None:
             self.study = open_study(open_storage(self.storage_url), self.study_name, self.objectives, self.space,
                                     pruning=self.pruning, seed=self.seed)
@@ -85,11 +88,8 @@ class Sweep:
 
     def run(self, trials: int | None = None, timeout: float | None = None) -> SweepSummary:
         """Runs trials until the study holds ``trials`` finished ones, ``timeout`` seconds pass, or ``stop()``."""
-        import optuna
-
         if trials is None and timeout is None:
             raise SweepError("give a budget: a number of trials or a time")
-        optuna.logging.set_verbosity(optuna.logging.WARNING)  # the sweep prints its own line per trial
         study = self.open()
         for trial in fail_interrupted_trials(study):
             if self.on_trial:

@@ -59,7 +59,7 @@ def open_study(storage, study_name: str, objectives: tuple[str, ...], space: lis
 
     wanted = directions(objectives)
     multi = len(objectives) > 1
-    sampler = optuna.samplers.NSGAIISampler(seed=seed) if multi else optuna.samplers.TPESampler(seed=seed)
+    sampler = make_sampler(objectives, seed)
     # Optuna prunes single-objective studies only: a multi-objective trial always runs its epochs.
     pruner = optuna.pruners.MedianPruner(n_startup_trials=2) if pruning and not multi else optuna.pruners.NopPruner()
     study = optuna.create_study(storage=storage, study_name=study_name, directions=wanted, sampler=sampler,
@@ -74,6 +74,13 @@ def open_study(storage, study_name: str, objectives: tuple[str, ...], space: lis
     study.set_user_attr("objectives", list(objectives))
     _check_same_space(study, study_name, space)
     return study
+
+
+def make_sampler(objectives: tuple[str, ...], seed: int | None = None):
+    """NSGA-II for a Pareto front of several objectives, TPE for one."""
+    import optuna
+
+    return optuna.samplers.NSGAIISampler(seed=seed) if len(objectives) > 1 else optuna.samplers.TPESampler(seed=seed)
 
 
 def _check_same_space(study, study_name: str, space: list[SweepParam]) -> None:
