@@ -39,11 +39,13 @@ def import_ray():
 
 
 class RaySweep(Sweep):
-    def __init__(self, project, space, *, address: str = "auto", **options: Any) -> None:
-        """``address``: ``local`` starts a Ray runtime on this machine; ``auto`` or ``ray://host:10001``
-        joins a running cluster (a runtime already started in this process is used as it is)."""
+    def __init__(self, project, space, *, address: str = "auto", num_cpus: int | None = None,
+                 **options: Any) -> None:
+        """``address``: ``local`` starts a Ray runtime on this machine (with ``num_cpus`` workers; default all
+        cores); ``auto`` or ``ray://host:10001`` joins a running cluster (a runtime already started in this
+        process is used as it is)."""
         super().__init__(project, space, **options)
-        self.address = address
+        self.address, self.num_cpus = address, num_cpus
 
     def run(self, trials: int | None = None, timeout: float | None = None) -> SweepSummary:
         ray, tune, OptunaSearch = import_ray()
@@ -58,7 +60,9 @@ class RaySweep(Sweep):
             root = str(Path(__file__).resolve().parents[3])  # the workers import this engine
             env = {"PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH", "")]))}
             try:
-                ray.init(address=None if self.address == "local" else self.address, log_to_driver=False,
+                local = self.address == "local"
+                ray.init(address=None if local else self.address, num_cpus=self.num_cpus if local else None,
+                         log_to_driver=False,
                          runtime_env={"env_vars": env}, include_dashboard=False)
             except (ConnectionError, RuntimeError, ValueError) as error:
                 raise SweepError(f"cannot reach the Ray cluster at {self.address!r}: "

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,7 +99,10 @@ def importances(study) -> dict[str, float]:
         return {}
     target = (lambda trial: trial.values[0]) if len(study.directions) > 1 else None
     try:
-        found = optuna.importance.get_param_importances(study, target=target)
+        with warnings.catch_warnings():  # with few trials Optuna warns the importances may be equal: they are data
+            warnings.simplefilter("ignore", UserWarning)
+            found = optuna.importance.get_param_importances(
+                study, target=target, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
     except (RuntimeError, ValueError):  # e.g. every trial had the same values
         return {}
     return {name: float(value) for name, value in found.items() if math.isfinite(value)}
