@@ -43,7 +43,13 @@ def open_storage(url: str):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT}}
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        except sqlalchemy.exc.OperationalError as error:
+            if "already exists" not in str(error):
+                raise
+            # Two processes starting one sweep on a new database: the other made the tables first.
+            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
     except (ImportError, ModuleNotFoundError) as error:
         raise SweepError(f"the storage {url.split(':', 1)[0]} needs a database driver that is not installed "
                          f"({error}); e.g. pip install psycopg2-binary for PostgreSQL") from None
@@ -136,11 +142,14 @@ def fail_interrupted_trials(study) -> list:
         name, _, pid = worker.rpartition(":")
         if name != host or not pid.isdigit() or _alive(int(pid)):
             continue
-        storage.set_trial_user_attr(trial._trial_id, "interrupted", True)  # noqa: SLF001
-        if storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL):  # noqa: SLF001
-            failed.append(trial)
-            if trial.params:
-                study.enqueue_trial(trial.params, skip_if_exists=True)
+        try:  # another process resuming the same study may have taken it first
+            storage.set_trial_user_attr(trial._trial_id, "interrupted", True)  # noqa: SLF001
+            storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)  # noqa: SLF001
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue
+        failed.append(trial)
+        if trial.params:
+            study.enqueue_trial(trial.params)
     return failed
 
 
