@@ -14,11 +14,13 @@ from typing import Any
 
 from ...analysis import analyze
 from ...fileio import atomic_write_text
-from ...project import Project
+from ...project import Project, dumps_project
 from ...training import Callback, StopToken
 from .objectives import measure_latency
 from .space import SweepError, SweepParam, apply_values
 
+#: the trial's network and settings as a project file, in its run folder
+NETWORK_FILE = "network.cnn.json"
 #: report(score, epoch) → True when the trial should stop now (pruned)
 Report = Callable[[float, int], bool]
 
@@ -80,6 +82,7 @@ def run_trial(project: Project, space: list[SweepParam], values: dict[str, Any],
     trial_project, analysis = check_trial(project, space, values)
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / "sweep.json", json.dumps({**(sweep_info or {}), "params": values}, indent=2) + "\n")
+    atomic_write_text(folder / NETWORK_FILE, dumps_project(trial_project))  # what "open this trial" opens
     stop = stop or StopToken()
     watcher = _EpochWatcher(report, stop)
     trainer = Trainer(trial_project, callbacks=[watcher, *callbacks], stop=watcher.trial_stop, out=folder)
