@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,8 @@ DEFAULT_DATABASE = "sweeps.db"
 SQLITE_TIMEOUT = 60
 #: the user attribute naming the process that runs a trial (to tell an interrupted trial from a running one)
 WORKER_ATTR = "worker"
+CREATE_ATTEMPTS = 20
+_CREATION_RACE = ("already exists", "UNIQUE constraint failed: alembic_version", "database is locked")
 
 
 def default_storage(runs_root: Path) -> str:
@@ -43,13 +46,16 @@ def open_storage(url: str):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT}}
     try:
-        try:
-            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
-        except sqlalchemy.exc.OperationalError as error:
-            if "already exists" not in str(error):
-                raise
-            # Two processes starting one sweep on a new database: the other made the tables first.
-            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+            except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError) as error:
+                # Processes starting one sweep on a new database race to make its tables: the losers see
+                # "table … already exists" or a second schema version while the winner is mid-way; the
+                # tables are whole a moment later.
+                if not any(sign in str(error) for sign in _CREATION_RACE) or attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
     except (ImportError, ModuleNotFoundError) as error:
         raise SweepError(f"the storage {url.split(':', 1)[0]} needs a database driver that is not installed "
                          f"({error}); e.g. pip install psycopg2-binary for PostgreSQL") from None
