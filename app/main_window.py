@@ -347,9 +347,26 @@ class MainWindow(QMainWindow):
         toolbar = self.toolbar
         menu.addActions([toolbar.train_action, toolbar.pause_action, toolbar.stop_action])
         menu.addSeparator()
+        self.sweep_action = self._action("S&weep…", self.show_sweep_dialog,
+                                         tip="Search training settings and node parameters with Optuna")
+        self.sweep_action.setObjectName("sweepAction")
+        menu.addAction(self.sweep_action)
+        menu.addSeparator()
         menu.addAction(toolbar.export_action)
         self.menuBar().insertMenu(self.view_menu.menuAction(), menu)
         self.training_menu = menu
+        self.sweep_dialog = None
+
+    def show_sweep_dialog(self):
+        """Training ▸ Sweep…: one dialog per window, made on first use (it imports Optuna's side lazily)."""
+        if self.sweep_dialog is None:
+            from .experiments.sweep_dialog import SweepDialog
+
+            self.sweep_dialog = SweepDialog(self, self.document, self.training_ui.runs_root)
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
+        self.sweep_dialog.activateWindow()
+        return self.sweep_dialog
 
     def _connect(self) -> None:
         document = self.document
@@ -791,6 +808,8 @@ class MainWindow(QMainWindow):
         if not self.training_ui.confirm_close(self) or not self._ask_to_save():
             event.ignore()
             return
+        if self.sweep_dialog is not None:
+            self.sweep_dialog.shut_down()
         self.save_layout()
         self._autosave.stop()
         self.recovery.end()

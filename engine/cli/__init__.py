@@ -15,7 +15,7 @@ from ..fileio import WriteError
 from .common import CommandError
 
 # Modules under engine/cli/ that provide one subcommand each, in help order.
-COMMAND_MODULES = ("summary", "train", "export", "predict", "import_model", "data", "runs")
+COMMAND_MODULES = ("summary", "train", "sweep", "export", "predict", "import_model", "data", "runs")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -135,6 +135,7 @@ def test_every_dialog_is_named(window, qtbot, tmp_path):
         BlockGuideDialog(window),
     ]
     dialogs.append(window.model_menu.show_weights_dialog())
+    dialogs.append(window.show_sweep_dialog())
     problems = {}
     for dialog in dialogs:
         dialog.show()

@@ -1,0 +1,204 @@
+"""The same sweep on Ray Tune: Optuna's sampler through Ray's ``OptunaSearch``, one trial per Ray worker.
+
+Ray is an optional extra (``pip install 'convcanvas[cluster]'``), imported only here and only when a sweep
+runs on it. The study lives in the same storage as a local sweep's, so ``convcanvas sweep`` lists, resumes
+and sums it up the same way. Each worker writes its trial's run folder under the runs root, which must be
+a folder every worker reaches (the local disk for a local Ray, a shared file system for a cluster).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from ...project import dumps_project, loads_project
+from .results import row_from_trial
+from .runner import Sweep, SweepSummary
+from .space import SweepError, suggest_values
+from .study import WORKER_ATTR, make_sampler, open_storage
+from .trial import FailedTrial, InvalidTrial, PrunedTrial, run_trial, trial_folder
+
+MISSING_RAY = "--ray needs Ray Tune, an optional extra: pip install 'convcanvas[cluster]'"
+_NUMBER = "__trial_number"
+#: what a trial's last report carries back to the study, besides its objectives
+_ATTRS = ("invalid", "pruned", "stopped", "failed", "metric", "metric_name", "macs", "parameters")
+
+
+def import_ray():
+    """Ray and its Tune pieces, or ``SweepError`` with the one line that says how to install them."""
+    try:
+        import ray
+        from ray import tune
+        from ray.tune.search.optuna import OptunaSearch
+    except ImportError:
+        raise SweepError(MISSING_RAY) from None
+    return ray, tune, OptunaSearch
+
+
+class RaySweep(Sweep):
+    def __init__(self, project, space, *, address: str = "auto", num_cpus: int | None = None,
+                 **options: Any) -> None:
+        """``address``: ``local`` starts a Ray runtime on this machine (with ``num_cpus`` workers; default all
+        cores); ``auto`` or ``ray://host:10001`` joins a running cluster (a runtime already started in this
+        process is used as it is)."""
+        super().__init__(project, space, **options)
+        self.address, self.num_cpus = address, num_cpus
+
+    def run(self, trials: int | None = None, timeout: float | None = None) -> SweepSummary:
+        ray, tune, OptunaSearch = import_ray()
+        if trials is None and timeout is None:
+            raise SweepError("give a budget: a number of trials or a time")
+        study = self.open()
+        left = None if trials is None else trials - self.finished_count()
+        if left is not None and left <= 0:
+            return self.summary()
+        started_here = not ray.is_initialized()
+        if started_here:
+            root = str(Path(__file__).resolve().parents[3])  # the workers import this engine
+            env = {"PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH", "")]))}
+            try:
+                local = self.address == "local"
+                ray.init(address=None if local else self.address, num_cpus=self.num_cpus if local else None,
+                         log_to_driver=False,
+                         runtime_env={"env_vars": env}, include_dashboard=False)
+            except (ConnectionError, RuntimeError, ValueError) as error:
+                raise SweepError(f"cannot reach the Ray cluster at {self.address!r}: "
+                                 f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+        try:
+            self._fit(tune, OptunaSearch, study, left, timeout)
+        finally:
+            if started_here:
+                ray.shutdown()
+        return self.summary()
+
+    def _fit(self, tune, OptunaSearch, study, left, timeout) -> None:
+        single = len(self.objectives) == 1
+        space, runs_root, study_name = self.space, self.runs_root.resolve(), self.study_name
+
+        def define(trial) -> dict[str, Any]:
+            suggest_values(trial, space)
+            trial.set_user_attr(WORKER_ATTR, "ray")
+            trial.set_user_attr("run_folder", str(trial_folder(runs_root, study_name, trial.number)))
+            return {_NUMBER: trial.number}
+
+        searcher = _searcher_class(OptunaSearch)(
+            space=define, metric=list(self.objectives) if not single else self.objectives[0],
+            mode=[{"maximize": "max", "minimize": "min"}[d.name.lower()] for d in study.directions]
+            if not single else ("max" if study.direction.name.lower() == "maximize" else "min"),
+            sampler=_picklable(make_sampler(self.objectives, self.seed)), study_name=self.study_name, storage=open_storage(self.storage_url))
+        searcher.listener = _listen(self)
+        trainable = tune.with_parameters(_train_on_worker, project_text=dumps_project(self.project),
+                                         project_path=str(self.project.path or ""), space=self.space,
+                                         objectives=self.objectives, runs_root=str(runs_root),
+                                         study_name=self.study_name, storage=self.storage_url)
+        tuner = tune.Tuner(
+            tune.with_resources(trainable, {"cpu": 1}),
+            tune_config=tune.TuneConfig(search_alg=searcher, num_samples=-1 if left is None else left,
+                                        time_budget_s=timeout),
+            run_config=tune.RunConfig(name=self.study_name, storage_path=str(runs_root / "ray"), verbose=0))
+        try:
+            tuner.fit()
+        finally:
+            _LISTENERS.pop(searcher.listener, None)
+
+
+class _PicklableNSGAII(optuna.samplers.NSGAIISampler):
+    """Optuna 5.1's NSGA-II sampler holds a thread lock, which Tune cannot pickle with its searcher."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if key != "_thread_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._thread_lock = threading.Lock()
+
+
+def _picklable(sampler):
+    if isinstance(sampler, optuna.samplers.NSGAIISampler) and hasattr(sampler, "_thread_lock"):
+        sampler.__class__ = _PicklableNSGAII
+    return sampler
+
+
+#: the sweeps whose trial lines a searcher reports, by key: Tune pickles its searcher, a sweep cannot be
+_LISTENERS: dict[str, Sweep] = {}
+
+
+def _listen(sweep: Sweep) -> str:
+    key = f"{id(sweep)}"
+    _LISTENERS[key] = sweep
+    return key
+
+
+def _tell_listener(key: str, frozen) -> None:
+    """By reference from the searcher (a module function is pickled by name, not with the sweeps)."""
+    sweep = _LISTENERS.get(key)
+    if sweep is not None and sweep.on_trial is not None:
+        sweep.on_trial(row_from_trial(frozen, sweep.objectives))
+
+
+def _searcher_class(OptunaSearch):
+    class ConvCanvasSearch(OptunaSearch):
+        """OptunaSearch that keeps a trial's outcome (invalid, pruned, its MACs…) as the study's user
+        attributes, and skips reports without a score (an invalid trial has none)."""
+
+        listener = ""
+
+        def save(self, checkpoint_path: str) -> None:
+            """Nothing to save: the study's storage keeps every trial, and a sweep resumes from it."""
+
+        def on_trial_result(self, trial_id: str, result: dict) -> None:
+            if isinstance(self.metric, str) and result.get(self.metric) is not None:
+                super().on_trial_result(trial_id, result)
+
+        def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+            ot_trial = self._ot_trials.get(trial_id)
+            if ot_trial is not None and result:
+                for key in _ATTRS:
+                    if result.get(key) is not None:
+                        ot_trial.set_user_attr(key, result[key])
+                if result.get("outcome") != "complete":  # no objective values: pruned (or failed)
+                    result = None
+                    error = error or ot_trial.user_attrs.get("failed") is not None
+            super().on_trial_complete(trial_id, result, error)
+            if ot_trial is not None:
+                _tell_listener(self.listener, self._ot_study._storage.get_trial(ot_trial._trial_id))  # noqa: SLF001
+
+    return ConvCanvasSearch
+
+
+def _train_on_worker(config: dict[str, Any], *, project_text: str, project_path: str, space, objectives,
+                     runs_root: str, study_name: str, storage: str) -> None:
+    """A Ray worker's trial: the same ``run_trial`` as a local sweep, scores reported to Tune."""
+    from ray import tune
+
+    project = loads_project(project_text, "project")
+    project.path = Path(project_path) if project_path else None
+    number = config[_NUMBER]
+    values = {param.name: config[param.name] for param in space}
+    single = len(objectives) == 1
+
+    def report(score: float, epoch: int) -> bool:
+        if single:
+            tune.report({objectives[0]: score, "epoch": epoch})
+        return False
+
+    # Tune insists every report names the objectives: a trial without scores reports them as None.
+    unscored = dict.fromkeys(objectives)
+    info = {"study": study_name, "trial": number, "storage": storage, "ray": True}
+    try:
+        outcome = run_trial(project, space, values, objectives, trial_folder(Path(runs_root), study_name, number),
+                            report=report, sweep_info=info)
+    except InvalidTrial as error:
+        tune.report({**unscored, "outcome": "invalid", "invalid": str(error)})
+        return
+    except PrunedTrial as pruned:
+        tune.report({**unscored, "outcome": pruned.reason, pruned.reason: pruned.epoch})
+        return
+    except FailedTrial as error:
+        tune.report({**unscored, "outcome": "failed", "failed": str(error)})
+        return
+    tune.report({**outcome.objectives, "outcome": "complete", "metric": outcome.objectives.get("accuracy"),
+                 "metric_name": outcome.metric_name, "macs": outcome.macs, "parameters": outcome.params})

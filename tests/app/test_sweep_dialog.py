@@ -1,0 +1,71 @@
+"""Training ▸ Sweep…: a tiny sweep from the window, live rows and front, Stop, and a trial opened on the canvas."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from engine import save_project
+
+from ..engine.experiments.conftest import tiny_digits_project
+
+
+@pytest.fixture
+def sweep_dialog(window, tmp_path, qtbot):
+    path = save_project(tiny_digits_project(), tmp_path / "tiny.cnn.json")
+    assert window.open_path(path, ask=False)
+    window.sweep_action.trigger()
+    dialog = window.sweep_dialog
+    qtbot.waitExposed(dialog)
+    yield dialog
+    dialog.shut_down()
+    dialog.close()
+
+
+def choose_parameter(qtbot, dialog, name: str, text: str) -> None:
+    dialog.param_choice.setCurrentIndex(dialog.param_choice.findText(name))
+    dialog.range_edit.clear()
+    qtbot.keyClicks(dialog.range_edit, text)
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+
+
+def test_a_tiny_sweep_fills_the_table_and_front_and_opens_a_trial(window, sweep_dialog, qtbot):
+    dialog = sweep_dialog
+    choose_parameter(qtbot, dialog, "conv1.out_channels", "2..8")
+    assert dialog.parameter_texts() == ["conv1.out_channels=2..8"]
+    dialog.trials_spin.setValue(2)
+    dialog.epochs_spin.setValue(1)
+    dialog.objective_choice.setCurrentIndex(1)  # metric against MACs
+    with qtbot.waitSignal(dialog.sweep_ended, timeout=600_000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        assert not dialog.start_button.isEnabled() and dialog.stop_button.isEnabled()
+    assert dialog.table.rowCount() == 2
+    assert [dialog.table.item(row, 1).text() for row in range(2)] == ["complete", "complete"]
+    assert dialog.pareto.front_numbers and len(dialog.pareto.trials.data) == 2
+    assert dialog.importances.text().startswith("Importances:")
+    number = dialog.pareto.front_numbers[0]
+    width = dialog.rows[number].params["conv1.out_channels"]
+    dialog.table.setFocus()
+    dialog.table.setCurrentCell(list(sorted(dialog.rows)).index(number), 0)
+    QTest.keyClick(dialog.table, Qt.Key.Key_Return)  # Enter opens the trial's network as a new document
+    assert window.document.path is None
+    assert window.document.project.graph.node_by_name("conv1").params["out_channels"] == width
+
+
+def test_a_bad_range_is_refused_with_one_message(sweep_dialog, qtbot):
+    choose_parameter(qtbot, sweep_dialog, "conv1.out_channels", "64..8")
+    assert sweep_dialog.parameter_texts() == []
+    assert "from a lower to a higher number" in sweep_dialog.message.text()
+    qtbot.mouseClick(sweep_dialog.start_button, Qt.MouseButton.LeftButton)
+    assert "nothing to sweep" in sweep_dialog.message.text() and not sweep_dialog.running
+
+
+def test_stop_ends_the_sweep_cleanly(sweep_dialog, qtbot):
+    choose_parameter(qtbot, sweep_dialog, "lr", "1e-3..1e-1")
+    sweep_dialog.trials_spin.setValue(50)
+    sweep_dialog.epochs_spin.setValue(20)
+    with qtbot.waitSignal(sweep_dialog.sweep_ended, timeout=300_000):
+        qtbot.mouseClick(sweep_dialog.start_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(sweep_dialog.stop_button, Qt.MouseButton.LeftButton)
+    assert not sweep_dialog.running and sweep_dialog.start_button.isEnabled()
+    assert all(row.state == "stopped" for row in sweep_dialog.rows.values()) and len(sweep_dialog.rows) <= 1
