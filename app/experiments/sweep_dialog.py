@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox,
                                QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from ..training.threads import in_app_threads
 from .pareto_view import ParetoView
 from .sweep_worker import SweepWorker, start_worker
 
@@ -228,7 +229,8 @@ class SweepDialog(QDialog):
                          pruning=pruning, on_trial=on_trial)
 
         minutes = self.minutes_spin.value()
-        self.worker = SweepWorker(make_sweep, self.trials_spin.value(), minutes * 60 if minutes else None)
+        threads = in_app_threads(getattr(self.window, "settings", None))
+        self.worker = SweepWorker(make_sweep, self.trials_spin.value(), minutes * 60 if minutes else None, threads)
         self.worker.trial_done.connect(self.show_trial)
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(self._failed)

@@ -12,15 +12,28 @@ class SweepWorker(QObject):
     failed = Signal(str)
     """A one-line reason the sweep could not run (its storage, its parameters)."""
 
-    def __init__(self, make_sweep, trials: int, timeout: float | None) -> None:
-        """``make_sweep(on_trial)`` builds the engine ``Sweep`` on the worker thread."""
+    def __init__(self, make_sweep, trials: int, timeout: float | None, threads: int = 0) -> None:
+        """``make_sweep(on_trial)`` builds the engine ``Sweep`` on the worker thread; ``threads``: torch's
+        intra-op threads for the trials (app.training.threads: one core is left to the window)."""
         super().__init__()
-        self.make_sweep, self.trials, self.timeout = make_sweep, trials, timeout
+        self.make_sweep, self.trials, self.timeout, self.threads = make_sweep, trials, timeout, threads
         self.sweep = None
         self._stop_requested = False
 
     @Slot()
     def run(self) -> None:
+        import torch
+
+        # As a training run does: torch keeps the count per thread, so it is set here and put back after.
+        previous = torch.get_num_threads()
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            self._run()
+        finally:
+            torch.set_num_threads(previous)
+
+    def _run(self) -> None:
         from engine.experiments.sweeps import SweepError
 
         try:

@@ -21,8 +21,6 @@ HAS_RAY = importlib.util.find_spec("ray") is not None
 
 
 @pytest.mark.skipif(not HAS_RAY, reason="Ray Tune is the cluster extra: pip install -e '.[cluster]' (make test does)")
-@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning", "ignore::ResourceWarning",
-                            "ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_sweep_runs_on_a_local_ray_runtime(tmp_path):
     project = tiny_digits_project()
     rows = []

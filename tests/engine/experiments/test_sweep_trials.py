@@ -73,3 +73,17 @@ def test_a_study_made_for_other_ranges_is_refused_before_any_trial(tmp_path):
     again, _ = make_sweep(tmp_path, ["conv1.groups=2,4"], objectives=("accuracy", "macs"))
     with pytest.raises(Exception, match="other objectives"):
         again.run(trials=2)
+
+
+def test_the_command_line_prints_a_line_per_trial_and_a_json_summary(project_file, capsys):
+    from engine.cli import main
+
+    code = main(["sweep", str(project_file), "--trials", "1", "--param", "drop.p=0.1..0.5",
+                 "--objective", "accuracy,latency", "--json"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and lines[0].startswith("study tiny in sqlite:///") and "drop.p ∈ [0.1, 0.5]" in lines[0]
+    assert lines[1].startswith("trial 0  complete  metric ") and "latency (ms) " in lines[1]
+    summary = json.loads(lines[-1])
+    trial = summary["trials"][0]
+    assert summary["pareto"] == [0] and trial["values"]["latency"] > 0 and 0 <= trial["values"]["accuracy"] <= 1
+    assert trial["folder"].endswith("tiny-trial-0000") and trial["parameters"] > 0
