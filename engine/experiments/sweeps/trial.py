@@ -16,11 +16,13 @@ from ...analysis import analyze
 from ...fileio import atomic_write_text
 from ...project import Project, dumps_project
 from ...training import Callback, StopToken
+from ..folders import PROJECT_FILE
+from ..recorder import RunRecorder
 from .objectives import measure_latency
 from .space import SweepError, SweepParam, apply_values
 
-#: the trial's network and settings as a project file, in its run folder
-NETWORK_FILE = "network.cnn.json"
+#: the trial's network and settings as a project file, in its run folder (the run's own snapshot)
+NETWORK_FILE = PROJECT_FILE
 #: report(score, epoch) → True when the trial should stop now (pruned)
 Report = Callable[[float, int], bool]
 
@@ -84,8 +86,11 @@ def run_trial(project: Project, space: list[SweepParam], values: dict[str, Any],
     atomic_write_text(folder / "sweep.json", json.dumps({**(sweep_info or {}), "params": values}, indent=2) + "\n")
     atomic_write_text(folder / NETWORK_FILE, dumps_project(trial_project))  # what "open this trial" opens
     stop = stop or StopToken()
-    watcher = _EpochWatcher(report, stop)
-    trainer = Trainer(trial_project, callbacks=[watcher, *callbacks], stop=watcher.trial_stop, out=folder)
+    # Each trial is a run like any other (run.json, metrics, TensorBoard): the Runs panel and
+    # `convcanvas runs` list it, with the sweep it belongs to.
+    recorder = RunRecorder(folder, trial_project, extra={"sweep": {**(sweep_info or {}), "params": values}})
+    watcher = _EpochWatcher(report, stop, recorder)
+    trainer = Trainer(trial_project, callbacks=[watcher, recorder, *callbacks], stop=watcher.trial_stop, out=folder)
     try:
         result = trainer.fit()
     except (TrainingError, DatasetError, CheckpointError) as error:
@@ -111,8 +116,8 @@ def run_trial(project: Project, space: list[SweepParam], values: dict[str, Any],
 class _EpochWatcher(Callback):
     """Reports each validated epoch's score; stops the trial's training when it is pruned or the sweep stops."""
 
-    def __init__(self, report: Report | None, sweep_stop: StopToken) -> None:
-        self.report, self.sweep_stop = report, sweep_stop
+    def __init__(self, report: Report | None, sweep_stop: StopToken, recorder: RunRecorder) -> None:
+        self.report, self.sweep_stop, self.recorder = report, sweep_stop, recorder
         self.trial_stop = _LinkedStop(sweep_stop)
         self.pruned_at: int | None = None
 
@@ -121,6 +126,7 @@ class _EpochWatcher(Callback):
         if self.report is not None and isinstance(score, (int, float)) and math.isfinite(score):
             if self.report(float(score), metrics["epoch"]) and metrics["epoch"] < state.epochs:
                 self.pruned_at = metrics["epoch"]
+                self.recorder.end_as("pruned")  # ended on purpose, not stopped by the user
                 self.trial_stop.stop()
 
 

@@ -7,6 +7,7 @@ import optuna
 import pytest
 
 from engine.checkpoint import load_checkpoint
+from engine.experiments.listing import list_runs
 from engine.experiments.sweeps import parse_params
 from engine.experiments.sweeps.runner import Sweep
 
@@ -48,6 +49,12 @@ def test_a_poor_trial_is_pruned_after_its_first_epoch(tmp_path):
     assert load_checkpoint(folder / "last.pt").config["lr"] == 0.05
     assert json.loads((folder / "sweep.json").read_text())["params"] == {"lr": 0.05}
     assert rows[1].folder == str(folder) and rows[1].metric == pytest.approx(rows[1].values["accuracy"])
+    # ... and a run like any other: the Runs panel and `convcanvas runs` list it, the pruned one as pruned
+    listed = {row.folder.name: row for row in list_runs(tmp_path / "runs")}
+    assert {name: row.status for name, row in listed.items()} == {
+        "tiny-trial-0000": "finished", "tiny-trial-0001": "finished", "tiny-trial-0002": "pruned"}
+    assert listed["tiny-trial-0001"].epochs == 2 and listed["tiny-trial-0002"].epochs == 1
+    assert json.loads((folder / "run.json").read_text())["sweep"]["params"] == {"lr": 0.05}
 
 
 def test_multi_objective_sweep_has_a_pareto_front_and_importances(tmp_path):
