@@ -30,6 +30,10 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from .tensorboard_log import TensorBoardLog
 
 
+BATCH_SCALAR_INTERVAL = 1.0
+"""Seconds between batch-level TensorBoard points (epoch points are all kept)."""
+
+
 class RunRecorder(Callback):
     def __init__(self, folder: str | Path, project: Project, config: TrainingConfig | None = None, *,
                  probe: ProbeMailbox | None = None, tensorboard: bool = True,
@@ -48,6 +52,7 @@ class RunRecorder(Callback):
         self.status: dict[str, Any] | None = None
         self._started = 0.0
         self._ending: str | None = None
+        self._next_batch_scalars = 0.0
 
     def end_as(self, status: str) -> None:
         """How a run its caller ends on purpose will be recorded: a sweep that prunes a trial sets the
@@ -76,7 +81,10 @@ class RunRecorder(Callback):
             self._open_tensorboard(state)
 
     def on_batch_end(self, state: TrainingState, metrics: dict[str, Any]) -> None:
-        if self.tensorboard is not None:
+        # The trainer reports every ~50 ms for live views; a curve in TensorBoard needs far fewer points.
+        now = time.monotonic()
+        if self.tensorboard is not None and now >= self._next_batch_scalars:
+            self._next_batch_scalars = now + BATCH_SCALAR_INTERVAL
             self.tensorboard.scalars("batch", {"loss": metrics.get("loss"), "accuracy": metrics.get("accuracy"),
                                                "lr": metrics.get("lr")}, state.global_step)
 
