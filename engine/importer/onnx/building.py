@@ -261,11 +261,12 @@ class OnnxGraphBuilder:
 
     def _kind(self, path: str, class_name: str) -> type:
         container = is_container(path, class_name, self.all_paths)
-        key = (class_name or BLOCK_CLASS, container)
-        if key not in self._kinds:
-            base = nn.Sequential if container else nn.Module
-            self._kinds[key] = type(_class_name(key[0]) or BLOCK_CLASS, (base,), {"__module__": "onnx"})
-        return self._kinds[key]
+        if container:
+            return nn.Sequential  # a plain container: the importer makes a block of a Sequential's subclasses
+        name = class_name or BLOCK_CLASS
+        if name not in self._kinds:
+            self._kinds[name] = type(_class_name(name) or BLOCK_CLASS, (nn.Module,), {"__module__": "onnx"})
+        return self._kinds[name]
 
     # --- values --------------------------------------------------------------------------------------
 
