@@ -48,7 +48,7 @@ class OnnxGraphBuilder:
         self.scopes = {id(node): scope_of(node) for node in model.graph.node}
         self.all_paths = {path for scope in self.scopes.values() for path, _ in scope.modules}
         self.all_paths |= {p for name in self.constants if (p := weight_path(name))}
-        self._kinds: dict[tuple[str, bool], type] = {}
+        self._kinds: dict[str, type] = {}
 
     # --- the walk ----------------------------------------------------------------------------------------
 
