@@ -3,7 +3,12 @@
 Times every model's check in one fresh process (torch's import included) with the slowest models, then
 the command itself twice with a fresh cache (``import_checks.json``): the second run builds no model.
 Target (issue 16): under 20 s. Measured at load 1.0–1.8: 52.9 s with nothing remembered (MISSED),
-9.6 s remembered (MET). Before this bench, the check laid out every
+9.6 s remembered (MET). After the models were shared among forked workers (one per core), shapes recorded
+without ShapeProp's strides, GraphModule code left uncompiled and remembered runs kept from importing
+torchvision and onnx, the command itself (two cores shared with other work, same output line for line):
+nothing remembered 522.8 s → 182.4 s wall (load 15 → 8–11; CPU 67.6 s → 59.9 s, the workers' included),
+remembered 74.6 s → 19.6 s wall (load 12 → 10.6; CPU 10.9 s → 5.0 s). Not yet measured on a quiet machine.
+The per-model lines of this bench time ``check_torchvision`` in one process (no workers). Before this bench, the check laid out every
 imported graph's cards and built each RegNet on the CPU with all of its weights initialised
 (regnet_y_128gf: 644 million); at load 12–19 on two cores the whole list took 1,663 s.
 

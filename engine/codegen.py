@@ -23,6 +23,8 @@ _INDENT = "        "
 
 def _variable(name: str) -> str:
     name = name.replace(".", "_")
+    if name[:1].isdigit():
+        return f"x_{name}"  # a numbered layer of a block (Conv2dNormActivation's 0, 1, 2)
     return f"{name}_" if name in _RESERVED else name
 
 
@@ -47,7 +49,9 @@ def _resolve_attributes(lines: list[str], paths: list[str]) -> list[str]:
     def written(match) -> str:
         text, parents = "self", []
         for part in match.group(1).split("."):
-            if part.isdigit():
+            if part.isdigit() and not parents:
+                text = f"getattr(self, {part!r})"  # a block's own numbered layer (added by add_module)
+            elif part.isdigit():
                 text += f"[{part}]" if ".".join(parents) in sequential else f"[{part!r}]"
             else:
                 text += f".{part}"
@@ -67,7 +71,10 @@ def _container_lines(entries: list[tuple[str, str]]) -> list[str]:
         for part in parents:
             level = level.setdefault(part, {})
         level[leaf] = source
-    return [f"{_INDENT}self.{name} = {_render(value, 2)}" for name, value in tree.items()]
+    # A numbered name cannot follow "self." (a Sequential subclass made a block numbers its layers): add_module
+    # keeps the name, and so the state_dict key (0.weight).
+    return [f"{_INDENT}self.add_module({name!r}, {_render(value, 2)})" if name.isdigit()
+            else f"{_INDENT}self.{name} = {_render(value, 2)}" for name, value in tree.items()]
 
 
 def _render(value, depth: int) -> str:

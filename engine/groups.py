@@ -88,8 +88,9 @@ def type_problem(type_name: str) -> str | None:
 
 
 def local_name_problem(local: str) -> str | None:
-    """Local names may be dotted too (``downsample.0``, as in torchvision)."""
-    if path_problem(local):
+    """Local names may be dotted too (``downsample.0``, as in torchvision), and may start with a number: a
+    Sequential subclass made a block (torchvision's ``Conv2dNormActivation``) numbers its layers 0, 1, 2."""
+    if not local or not all(_is_identifier(part) or _INDEX.match(part) for part in local.split(".")):
         return f"{preview(local)} is not a valid name inside a block: use a name such as conv1 or downsample.0"
     return None
 
@@ -137,7 +138,8 @@ def default_local_names(graph: Graph, member_ids, path: str) -> dict[str, str]:
 def make_group(graph: Graph, member_ids, name: str, type_name: str, *, group_id: str | None = None,
                collapsed: bool = True, locals_: dict[str, str] | None = None) -> Group:
     """A group over ``member_ids`` with its boundary read from the current edges (not yet added)."""
-    member_ids = [node_id for node_id in graph.nodes if node_id in set(member_ids)]  # graph order
+    wanted = set(member_ids)
+    member_ids = [node_id for node_id in graph.nodes if node_id in wanted]  # graph order
     inputs, output = boundary(graph, member_ids)
     members = locals_ or default_local_names(graph, member_ids, name)
     return Group(group_id or graph.unique_group_id(), name, type_name,

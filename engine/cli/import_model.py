@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .. import importer  # its parts are imported when first used: a remembered --list --check needs none of them
 from ..data.assemble import format_bytes
 from ..fileio import atomic_torch_save, write_error
-from ..importer import (
-    ImportResult,
-    ModelImportError,
-    check_torchvision,
-    import_file,
-    import_onnx,
-    import_python_file,
-    import_torchvision,
-    module_classes,
-    torchvision_models,
-)
 from ..project import EXTENSION, save_project
 from .common import CommandError
+
+if TYPE_CHECKING:
+    from ..importer import ImportResult
 
 _SIZE = re.compile(r"\s*(\d+)\s*[x×,]\s*(\d+)\s*[x×,]\s*(\d+)\s*\Z")
 
@@ -71,7 +65,7 @@ def run(args) -> int:
     shape = parse_input_size(args.input) if args.input else None
     try:
         result = _import(args.source, args.class_name, shape)
-    except ModelImportError as error:
+    except importer.ModelImportError as error:
         raise CommandError(str(error)) from None
     weights_path = Path(args.weights_out) if args.weights_out else None
     try:
@@ -93,20 +87,20 @@ def _import(source: str, class_name: str | None, shape) -> ImportResult:
     path = Path(source).expanduser()
     if source.endswith(".py"):
         if not class_name:
-            classes = module_classes(path)
+            classes = importer.module_classes(path)
             listed = f"it defines {', '.join(classes)}" if classes else "it defines no nn.Module class"
-            raise ModelImportError(f"{source}: name the network's class with --class ({listed})")
-        return import_python_file(path, class_name, shape)
+            raise importer.ModelImportError(f"{source}: name the network's class with --class ({listed})")
+        return importer.import_python_file(path, class_name, shape)
     if class_name:
-        raise ModelImportError("--class is for Python files (SOURCE ending in .py)")
+        raise importer.ModelImportError("--class is for Python files (SOURCE ending in .py)")
     if path.suffix.lower() == ".onnx":
-        return import_onnx(path, shape)
+        return importer.import_onnx(path, shape)
     if path.exists() or path.suffix in (".pt", ".pth", ".ts"):
         if shape is not None:
-            raise ModelImportError("--input is for torchvision models, Python files and ONNX models: a saved "
+            raise importer.ModelImportError("--input is for torchvision models, Python files and ONNX models: a saved "
                                    "network keeps its own input size")
-        return import_file(path)
-    return import_torchvision(source, shape)
+        return importer.import_file(path)
+    return importer.import_torchvision(source, shape)
 
 
 def summary(result: ImportResult) -> str:
@@ -119,24 +113,69 @@ def summary(result: ImportResult) -> str:
 
 
 def _list_models(check: bool) -> int:
-    names = torchvision_models()
     if not check:
+        names = importer.torchvision_models()
         print("\n".join(names))
         print(f"{len(names)} models; convcanvas import --list --check tries each one")
         return 0
     from ..importer import check_cache
 
     key = check_cache.code_key()
-    known = check_cache.recall(key)  # verdicts of this very code and these libraries: no model built again
+    known, onnx_line = check_cache.recall(key)  # verdicts of this very code and these libraries: no model built
+    names = list(known) if known else importer.torchvision_models()  # the same versions list the same models
     verdicts = {}
-    for name in names:
-        verdicts[name] = known.get(name) or _check_line(name)
-        print(verdicts[name], flush=True)
-    check_cache.remember(key, verdicts)
+    for name, line in zip(names, _checked_lines(names, known)):
+        verdicts[name] = line
+        print(line, flush=True)
+    onnx_line = onnx_line or onnx_coverage()
+    check_cache.remember(key, verdicts, onnx_line)
     importable = sum(line.startswith("✓") for line in verdicts.values())
     print(f"{importable} of {len(names)} models import")
-    print(onnx_coverage())
+    print(onnx_line)
     return 0
+
+
+PARALLEL_FROM = 8
+"""Fewer models than this are checked in this process: starting workers would cost more than it saves."""
+MAX_WORKERS = 8
+
+
+def _checked_lines(names: list[str], known: dict[str, str]):
+    """Each model's line, in the order of ``names``: remembered, else checked, on every core the process may
+    use (each check is Python-bound: one core each). Workers are forked, so they start with torch and the
+    importer already imported; a worker that dies leaves the rest to this process."""
+    import multiprocessing
+    import os
+    import warnings
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending = [name for name in names if name not in known]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = min(cores, MAX_WORKERS, len(pending))
+    pool = results = None
+    if workers > 1 and len(pending) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+        from ..importer import convert, sources  # noqa: F401 - imported once, before the workers fork
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: ours run no torch ops
+            results = pool.map(_check_line, pending)  # answers in the order of pending
+    try:
+        for name in names:
+            if name in known:
+                yield known[name]
+                continue
+            line = None
+            if pool is not None:
+                try:
+                    line = next(results)
+                except BrokenProcessPool:  # a worker was killed (out of memory?): the rest are checked here
+                    pool.shutdown(cancel_futures=True)
+                    pool = None
+            yield line if line is not None else _check_line(name)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def onnx_coverage() -> str:
@@ -153,8 +192,8 @@ def _check_line(name: str) -> str:
     from ..importer.convert import unsupported_kinds
 
     try:
-        check_torchvision(name)
-    except ModelImportError as error:
+        importer.check_torchvision(name)
+    except importer.ModelImportError as error:
         count = len(error.unsupported)
         reason = (f"{count} unsupported operation{'s' * (count != 1)}: {unsupported_kinds(error.unsupported)}"
                   if count else error.summary)

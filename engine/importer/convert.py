@@ -48,7 +48,7 @@ from .mapping import (
     operation_name,
     shape_of,
 )
-from .tracing import is_container, propagate_shapes, trace
+from .tracing import CONTAINERS, is_container, propagate_shapes, trace
 
 LAYERS_PER_ROW = 7
 """The imported graph's layout wraps after this many cards, like the presets."""
@@ -179,6 +179,7 @@ class _GraphBuilder:
         self.blocks: dict[str, _Member] = {}      # module path → the composite to form there
         self.unsupported: list[Unsupported] = []
         self.notes: list[str] = []
+        self.taken: set[str] = {"input", "output"}  # node names and ids used so far (a set: one look-up per node)
 
     def build(self) -> Graph:
         fx_graph = self.traced.graph
@@ -304,8 +305,9 @@ class _GraphBuilder:
         elif full_name is None:
             enclosing = _enclosing_path(node)
             full_name = f"{enclosing}.{base_name(node)}" if enclosing else base_name(node)
-        name = _free_name(_identifier(full_name.replace(".", "_")), self.graph)
+        name = free_variant(_identifier(full_name.replace(".", "_")), self.taken)
         graph_node = self.graph.add_node(mapped.type_id, mapped.params, name=name, node_id=name)
+        self.taken.add(name)
         for source in mapped.inputs:
             self._connect(source, "in", graph_node.id)
         self.value[node] = graph_node.id
@@ -347,14 +349,26 @@ def _live_nodes(fx_graph: fx.Graph) -> set[fx.Node]:
 
 
 def _outer_module(node: fx.Node) -> tuple[str, type] | None:
-    """The outermost non-container module whose forward() made ``node`` (not the layer itself)."""
+    """The outermost module whose forward() made ``node`` (not the layer itself), other than plain containers:
+    a Sequential subclass (torchvision's ``Conv2dNormActivation``) is a block named after its class."""
     stack = node.meta.get("nn_module_stack") or {}
     for path, kind in stack.values():
         if node.op == "call_module" and path == node.target:
             break
-        if not is_container(kind):
+        if kind not in CONTAINERS and not (is_container(kind) and _unnameable_layers(node, path)):
             return path, kind
     return None
+
+
+def _unnameable_layers(node: fx.Node, path: str) -> bool:
+    """True when a Sequential subclass numbers or names its layers in a way a block's local names cannot
+    follow (RegNet's AnyStage holds ``block1-0``): it stays a container, whose layers keep their keys."""
+    owner = node.graph.owning_module
+    try:
+        children = owner.get_submodule(path).named_children() if owner is not None else ()
+    except AttributeError:
+        return True
+    return any(local_name_problem(name) for name, _ in children)
 
 
 def _enclosing_path(node: fx.Node) -> str:
@@ -367,12 +381,6 @@ def _identifier(text: str) -> str:
     if not _IDENTIFIER.match(text):
         text = f"layer_{text}"  # a root nn.Sequential numbers its layers: 0 → layer_0
     return f"{text}_" if keyword.iskeyword(text) else text
-
-
-def _free_name(name: str, graph: Graph) -> str:
-    """``name`` or ``name_1``…: free in ``graph``, and not one the compiled module already has
-    (a submodule called ``graph`` or ``code`` is legal in PyTorch, but not on a GraphModule)."""
-    return free_variant(name, {node.name for node in graph.nodes.values()} | set(graph.nodes) | {"input", "output"})
 
 
 def _free_local(local: str, taken) -> str:

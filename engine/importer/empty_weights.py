@@ -39,13 +39,19 @@ def _register_parameter(module: nn.Module, name: str, param) -> None:
     _ORIGINAL[0](module, name, param)
     if getattr(_ACTIVE, "on", False) and param is not None and not param.is_meta:
         kind = type(module._parameters[name])
-        module._parameters[name] = kind(module._parameters[name].to("meta"), requires_grad=param.requires_grad)
+        module._parameters[name] = kind(_on_meta(module._parameters[name]), requires_grad=param.requires_grad)
 
 
 def _register_buffer(module: nn.Module, name: str, tensor, persistent: bool = True) -> None:
     if getattr(_ACTIVE, "on", False) and isinstance(tensor, torch.Tensor) and not tensor.is_meta:
-        tensor = tensor.to("meta")
+        tensor = _on_meta(tensor)
     _ORIGINAL[1](module, name, tensor, persistent)
+
+
+def _on_meta(tensor: torch.Tensor) -> torch.Tensor:
+    """A meta tensor like ``tensor`` (``tensor.to("meta")`` copies through torch's Python reference kernels:
+    most of the time a RegNet's construction took)."""
+    return torch.empty_strided(tensor.shape, tensor.stride(), dtype=tensor.dtype, device="meta")
 
 
 @contextlib.contextmanager

@@ -11,14 +11,14 @@ reported rather than taken for the plain layer.
 from __future__ import annotations
 
 import contextlib
-import io
 import traceback
 import warnings
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import torch
 from torch import fx, nn
-from torch.fx.passes.shape_prop import ShapeProp
+from torch.fx.node import map_aggregate
 
 from ..export.common import first_line
 from .empty_weights import MetaShortcuts
@@ -78,11 +78,55 @@ def trace(module: nn.Module, title: str) -> fx.GraphModule:
             "networks whose forward() is a fixed sequence of operations: no if/for on tensor values or "
             "shapes") from None
     try:
-        return fx.GraphModule(tracer.root, graph, class_name=type(module).__name__)
+        return _graph_module(tracer.root, graph, class_name=type(module).__name__)
     except (TypeError, AttributeError, KeyError) as error:  # a layer called graph, code, meta…
         raise ModelImportError(
             f"{title} has a layer whose name torch.fx keeps for itself ({first_line(error)}); rename that "
             "layer in the model's code (e.g. graph → graph_layer) and import it again") from None
+
+
+class RecordedShape(NamedTuple):
+    """What the importer reads of a node's tensor (``node.meta["tensor_meta"]``): its shape and dtype.
+    torch's ShapeProp also works out strides and memory formats, which took a quarter of a check's time."""
+
+    shape: torch.Size
+    dtype: torch.dtype
+
+
+class _ShapeRecorder(fx.Interpreter):
+    """Runs the graph node by node, keeping each tensor-valued node's ``RecordedShape`` (a tuple of them for
+    a node returning several tensors; nothing for a node computing plain numbers)."""
+
+    def __init__(self, module: fx.GraphModule) -> None:
+        super().__init__(module)
+        self.extra_traceback = False  # the error's own first line is the message: no "While executing …"
+
+    def run_node(self, node: fx.Node) -> Any:
+        result = super().run_node(node)
+        found = False
+
+        def record(value: Any) -> Any:
+            nonlocal found
+            if isinstance(value, torch.Tensor):
+                found = True
+                return RecordedShape(value.shape, value.dtype)
+            return value
+
+        recorded = map_aggregate(result, record)
+        if found:
+            node.meta["tensor_meta"] = recorded
+        return result
+
+
+def _graph_module(root: nn.Module, graph: fx.Graph, class_name: str) -> fx.GraphModule:
+    """A GraphModule that writes and compiles its Python code only when called: the importer only reads its
+    graph and submodules, and compiling the code took a third of the tracing time. (torch's lazy variant is
+    internal: the plain class when a torch release drops it.)"""
+    try:
+        from torch.fx._lazy_graph_module import _LazyGraphModule as kind
+    except ImportError:
+        kind = fx.GraphModule
+    return kind(root, graph, class_name=class_name)
 
 
 def propagate_shapes(traced: fx.GraphModule, example: torch.Tensor, title: str) -> torch.Tensor:
@@ -90,13 +134,12 @@ def propagate_shapes(traced: fx.GraphModule, example: torch.Tensor, title: str) 
     returns the output (the reference the imported network must reproduce)."""
     shape = "×".join(str(size) for size in example.shape[1:])
     try:
-        # ShapeProp prints the traceback of a failing node to stderr before raising: the one line below says it.
-        with torch.no_grad(), warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()), \
+        with torch.no_grad(), warnings.catch_warnings(), \
                 (MetaShortcuts() if example.is_meta else contextlib.nullcontext()):
             warnings.simplefilter("ignore")
-            return ShapeProp(traced).propagate(example)
+            return _ShapeRecorder(traced).run(example)
     except Exception as error:  # noqa: BLE001 - a wrong input size shows as any torch error
-        while error.__cause__ is not None:  # ShapeProp wraps the real cause ("ShapeProp error for: node=…")
+        while error.__cause__ is not None:  # the interpreter may wrap the real cause
             error = error.__cause__
         raise ModelImportError(
             f"{title} does not run on a {shape} input ({first_line(error)}); give the input size it "

@@ -72,3 +72,16 @@ def test_the_patterns_of_the_modern_families_use_the_blocks_by_their_catalogue_t
     for type_id in ("spatial_mean", "multiply", "layernorm2d", "pointwise_dense", "layer_scale", "stochastic_depth",
                     "channel_slice", "channel_shuffle", "zeropad2d", "conv2d", "concat", "add"):
         assert block(type_id).title in recipes, type_id
+
+
+def test_every_activation_function_is_explained_in_the_guide():
+    """The Activation block's guide names each function it offers (Hardswish, Hardsigmoid, Mish … came with the
+    modern families): a function added to the choices without a word in the guide fails here."""
+    spec = block("activation")
+    page = PAGE.read_text(encoding="utf-8")
+    spelled = {"relu": "ReLU", "relu6": "ReLU6", "leaky_relu": "LeakyReLU", "elu": "ELU", "gelu": "GELU",
+               "silu": "SiLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "softmax": "Softmax",
+               "hardswish": "Hardswish", "hardsigmoid": "Hardsigmoid", "mish": "Mish"}
+    for function in spec.param("function").choices:
+        assert function in spelled, f"{function}: say in the Activation block's doc what it does"
+        assert spelled[function] in spec.doc and spelled[function] in page, function

@@ -18,13 +18,13 @@ from .test_importer import parameter_count, randomised
 SHAPE = (3, 64, 64)  # the smallest size every family runs at (ConvNeXt downsamples 32×)
 
 FAMILIES = {
-    "mobilenet_v3_small": {"InvertedResidual"},
-    "mobilenet_v3_large": {"InvertedResidual"},
-    "efficientnet_b0": {"MBConv"},
-    "regnet_y_400mf": set(),  # its blocks' names (block1-0) are not Python names: imported loose
+    "mobilenet_v3_small": {"InvertedResidual", "Conv2dNormActivation"},
+    "mobilenet_v3_large": {"InvertedResidual", "Conv2dNormActivation"},
+    "efficientnet_b0": {"MBConv", "Conv2dNormActivation"},
+    "regnet_y_400mf": {"SimpleStemIN"},  # its blocks' names (block1-0) are not Python names: imported loose
     "shufflenet_v2_x1_0": {"InvertedResidual"},
     "mnasnet0_5": {"_InvertedResidual"},
-    "convnext_tiny": {"CNBlock"},
+    "convnext_tiny": {"CNBlock", "Conv2dNormActivation"},
 }
 
 
@@ -58,6 +58,29 @@ def test_modern_families_import_exactly_with_blocks_named_after_their_classes_an
         standalone = next(v for k, v in namespace.items() if k.lower() == name.replace("_", "").lower())()
         standalone.load_state_dict(imported.state_dict(), strict=True)
         torch.testing.assert_close(standalone.eval()(image), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_sequential_subclasses_import_as_blocks_whose_numbered_layers_keep_their_keys_in_python_export():
+    """torchvision's Conv2dNormActivation (a Sequential subclass: layers 0, 1, 2) imports as one block; its
+    Python export is valid source whose state_dict keys are the original's (features.0.0.weight) and the
+    compiled network's, computing the same."""
+    original = randomised(torchvision.models.mobilenet_v2())
+    result = import_module(original, SHAPE, name="mobilenet_v2")
+    graph = result.project.graph
+    stem = next(group for group in graph.groups.values() if group.name == "features.0")
+    assert stem.type.startswith("Conv2dNormActivation") and sorted(stem.members.values()) == ["0", "1", "2"]
+    namespace: dict = {}
+    exec(compile(python_source(graph, "MobileNetV2"), "mobilenet_v2.py", "exec"), namespace)  # noqa: S102
+    standalone = namespace["MobileNetV2"]().eval()
+    compiled = compile_graph(graph, name="mobilenet_v2")
+    assert list(standalone.state_dict()) == list(compiled.state_dict())
+    assert set(compiled.state_dict()) == set(result.state_dict)
+    features = [key for key in original.state_dict() if key.startswith("features.")]
+    assert features and set(features) <= set(standalone.state_dict())  # classifier.1 is a loose card
+    standalone.load_state_dict(result.state_dict, strict=True)
+    image = torch.randn(2, *SHAPE)
+    with torch.no_grad():
+        torch.testing.assert_close(standalone(image), original(image), rtol=0, atol=1e-5)
 
 
 def test_torchvisions_convnext_weights_fit_the_import_tensor_for_tensor():

@@ -356,18 +356,18 @@ def test_list_check_remembers_its_verdicts_until_the_code_or_libraries_change(tm
     """A second ``import --list --check`` builds no model; the verdicts are kept per code and versions."""
     import json
 
-    import engine.cli.import_model as command
+    from engine import importer
     from engine.importer import check_cache
 
     monkeypatch.setenv("CONVCANVAS_CACHE", str(tmp_path))
-    monkeypatch.setattr(command, "torchvision_models", lambda: ["alexnet", "vit_b_16"])  # two of the 80: quick
+    monkeypatch.setattr(importer, "torchvision_models", lambda: ["alexnet", "vit_b_16"])  # two of the 80: quick
     checked = []
 
     def counted(name, *args):
         checked.append(name)
         return check_torchvision(name, *args)
 
-    monkeypatch.setattr(command, "check_torchvision", counted)
+    monkeypatch.setattr(importer, "check_torchvision", counted)
     assert main(["import", "--list", "--check"]) == 0
     first = capsys.readouterr().out
     assert checked == ["alexnet", "vit_b_16"] and first.startswith("✓ alexnet\n  vit_b_16: no (")
@@ -378,3 +378,38 @@ def test_list_check_remembers_its_verdicts_until_the_code_or_libraries_change(tm
     check_cache.checks_path().write_text(json.dumps({"torch 0.0 | older code": stored[check_cache.code_key()]}))
     assert main(["import", "--list", "--check"]) == 0
     assert capsys.readouterr().out == first and checked == ["alexnet", "vit_b_16"] * 2
+
+
+def test_list_check_shares_the_models_among_worker_processes_and_keeps_their_order(monkeypatch):
+    """The first ``--list --check`` checks models in forked workers (one per core): each line is the one this
+    process would print, in the list's order, with remembered verdicts kept as they were."""
+    import engine.cli.import_model as command
+
+    monkeypatch.setattr(command, "PARALLEL_FROM", 2)
+    names = ["alexnet", "vit_b_16", "squeezenet1_0", "vit_b_32"]
+    lines = list(command._checked_lines(names, {"vit_b_16": "remembered"}))
+    assert lines == [command._check_line("alexnet"), "remembered", command._check_line("squeezenet1_0"),
+                     command._check_line("vit_b_32")]
+    assert lines[0] == "✓ alexnet" and lines[3].startswith("  vit_b_32: no (")
+
+
+def test_remembered_list_check_imports_neither_torchvision_nor_onnx(tmp_path):
+    """Remembered verdicts print without importing torchvision (torch._dynamo with it) or onnx: seconds of a
+    run that builds no model."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from engine.importer import check_cache
+
+    env = {**__import__("os").environ, "CONVCANVAS_CACHE": str(tmp_path),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    (tmp_path / check_cache.FILE_NAME).write_text(json.dumps({check_cache.code_key(): {
+        "models": {"alexnet": "✓ alexnet", "vit_b_16": "  vit_b_16: no (remembered)"}, "onnx": "ONNX: remembered"}}))
+    script = ("import sys; from engine.cli import main; main(['import', '--list', '--check']); "
+              "print(sorted({'torchvision', 'onnx'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
+                          check=True)
+    assert done.stdout.splitlines() == ["✓ alexnet", "  vit_b_16: no (remembered)", "1 of 2 models import",
+                                        "ONNX: remembered", "[]"]

@@ -48,7 +48,7 @@ class OnnxGraphBuilder:
         self.scopes = {id(node): scope_of(node) for node in model.graph.node}
         self.all_paths = {path for scope in self.scopes.values() for path, _ in scope.modules}
         self.all_paths |= {p for name in self.constants if (p := weight_path(name))}
-        self._kinds: dict[tuple[str, bool], type] = {}
+        self._kinds: dict[str, type] = {}
 
     # --- the walk ----------------------------------------------------------------------------------------
 
@@ -261,11 +261,12 @@ class OnnxGraphBuilder:
 
     def _kind(self, path: str, class_name: str) -> type:
         container = is_container(path, class_name, self.all_paths)
-        key = (class_name or BLOCK_CLASS, container)
-        if key not in self._kinds:
-            base = nn.Sequential if container else nn.Module
-            self._kinds[key] = type(_class_name(key[0]) or BLOCK_CLASS, (base,), {"__module__": "onnx"})
-        return self._kinds[key]
+        if container:
+            return nn.Sequential  # a plain container: the importer makes a block of a Sequential's subclasses
+        name = class_name or BLOCK_CLASS
+        if name not in self._kinds:
+            self._kinds[name] = type(_class_name(name) or BLOCK_CLASS, (nn.Module,), {"__module__": "onnx"})
+        return self._kinds[name]
 
     # --- values --------------------------------------------------------------------------------------
 
