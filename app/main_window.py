@@ -396,6 +396,7 @@ class MainWindow(QMainWindow):
         self.theme.changed.connect(lambda _scheme: self._show_analysis(self.document.analysis))
 
     def _restore_layout(self) -> None:
+        self.layout().activate()  # the minimum size as the docks now stand, not as one was being added
         place_window(self, self.settings.value("window/geometry"))
         state = self.settings.value("window/state")
         restored = isinstance(state, QByteArray) and self.restoreState(state, STATE_VERSION)

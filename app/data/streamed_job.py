@@ -39,6 +39,10 @@ class StreamedJob(QObject):
     def cancel(self) -> None:
         self._stop.set()
 
+    @property
+    def cancel_requested(self) -> bool:
+        return self._stop.is_set()
+
     def _done(self, result: Any) -> None:
         self.running = False
         self.finished.emit(result)

@@ -22,6 +22,7 @@ from ..config import TrainingConfig
 from ..data.windowing import WINDOW_CHOICES
 from ..data import DatasetError
 from ..experiments.folders import new_run_folder
+from ..fileio import check_writable
 from ..experiments.recorder import RunRecorder
 from ..finetune import freeze_all_but_head
 from ..weights import WeightsError, torchvision_name_for, torchvision_weights_file
@@ -198,11 +199,12 @@ def run_folder(args, project) -> tuple[Path, Path]:
     """Where the checkpoints go and the run folder (rank 0 only). ``--out DIR`` is the run folder itself
     (a resumed run may continue in it); ``--out NAME.pt`` or no ``--out``: a new folder under
     ``runs/<project>/``, so every run is kept."""
+    if args.out and Path(args.out).suffix != ".pt":
+        folder = Path(args.out)
+        # Before any data is loaded: one line naming what refuses the files (/proc, a file in the path).
+        check_writable(folder / "last.pt")
+        return folder, folder
     try:
-        if args.out and Path(args.out).suffix != ".pt":
-            folder = Path(args.out)
-            folder.mkdir(parents=True, exist_ok=True)
-            return folder, folder
         folder = new_run_folder(default_runs_root(args.file), project.name)
     except OSError as error:
         raise CommandError(f"cannot make the run folder: {error.strerror or error} ({error.filename}); "

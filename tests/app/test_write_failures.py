@@ -119,6 +119,8 @@ def test_a_run_whose_checkpoint_cannot_be_written_fails_with_the_one_line(qtbot,
     with qtbot.waitSignal(run.ended, timeout=60_000):
         run.start()
 
-    assert messages == [f"cannot write {disk / 'last.pt'}: no space left on device"]  # not "failed unexpectedly"
+    # The run folder's record is written first now (the network trained): a full disk stops the run there,
+    # with the one line, not "failed unexpectedly".
+    assert messages == [f"cannot write {disk / 'project.cnn.json'}: no space left on device"]
     assert sorted(path.name for path in disk.iterdir()) == ["filler", "last.pt"]
     assert (disk / "last.pt").read_bytes() == OLD

@@ -209,14 +209,16 @@ def test_train_out_under_a_file_exits_2(tmp_path):
         2, f"convcanvas train: cannot write {project_file}/run/last.pt: {project_file} is a file, not a folder\n")
 
 
-def test_train_out_on_a_full_disk_exits_2_after_the_epoch(tmp_path, refusing_disk):
+def test_train_out_on_a_full_disk_exits_2_before_the_first_epoch(tmp_path, refusing_disk):
     project_file = save_project(small_project(), tmp_path / "small.cnn.json")
     disk = refusing_disk({"last.pt": OLD})
     before = files_in(disk)
 
     result = run_cli("train", str(project_file), "--out", str(disk))
 
+    # The run folder's record (the network trained) is written as training starts: a full disk stops the
+    # run there, before an epoch's work is spent, rather than at its first checkpoint.
     assert (result.returncode, result.stderr) == (
-        2, f"convcanvas train: cannot write {disk / 'last.pt'}: no space left on device\n")
-    assert "data: digits" in result.stdout  # it trained: the folder took files, the checkpoint did not fit
-    assert files_in(disk) == before
+        2, f"convcanvas train: cannot write {disk / 'project.cnn.json'}: no space left on device\n")
+    assert "epoch 1" not in result.stdout.lower()
+    assert files_in(disk) == before  # no half-written record, the old checkpoint untouched
