@@ -283,13 +283,7 @@ class SweepDialog(QDialog):
         self._end()
 
     def _end(self) -> None:
-        if self.thread is not None:
-            self.thread.quit()
-            self.thread.wait()
-            self.thread.deleteLater()
-        self.thread, self.worker = None, None
-        self.start_button.setEnabled(True)
-        self.stop_button.setEnabled(False)
+        self._release_thread()
         self.sweep_ended.emit()
 
     def shut_down(self) -> None:
@@ -297,12 +291,17 @@ class SweepDialog(QDialog):
         if self.worker is not None:
             self.worker.stop()
         if self.thread is not None:
+            self._release_thread()
+
+    def _release_thread(self) -> None:
+        """Waits for the sweep's thread to end and makes the dialog ready for the next sweep."""
+        if self.thread is not None:
             self.thread.quit()
             self.thread.wait()
             self.thread.deleteLater()
-            self.thread, self.worker = None, None
-            self.start_button.setEnabled(True)
-            self.stop_button.setEnabled(False)
+        self.thread, self.worker = None, None
+        self.start_button.setEnabled(True)
+        self.stop_button.setEnabled(False)
 
     def reject(self) -> None:
         self.shut_down()

@@ -177,12 +177,7 @@ class GalleryView(QWidget):
         self._data, self._masks, self._findings = None, (images, np.asarray(predicted), iou, class_names), None
         self.title.setText(f"{len(iou):,} validation images by mean IoU (each shows its predicted mask over the "
                            f"image), the worst first; mean over the images {iou.mean():.3f}.")
-        self.mistakes_only.hide()
-        self.explain_action.setEnabled(False)
-        self.side.hide()
-        self._stale = True
-        if on_screen(self):
-            self._refill()
+        self._show_without_explanations()
 
     def show_boxes(self, images: np.ndarray, predicted: list[dict], true: list[np.ndarray], f1,
                    class_names: list[str]) -> None:
@@ -194,11 +189,15 @@ class GalleryView(QWidget):
         self._data, self._masks, self._findings = None, (images, (predicted, true), f1, class_names), None
         self.title.setText(f"{len(f1):,} validation images by how well their boxes match (F1 of the boxes found "
                            f"at IoU ≥ 0.5), the worst first; mean over the images {f1.mean():.3f}.")
+        self._show_without_explanations()
+
+    def _show_without_explanations(self) -> None:
+        """Masks and boxes: Grad-CAM explains class guesses, so no side panel and no mistakes filter."""
         self.mistakes_only.hide()
         self.explain_action.setEnabled(False)
         self.side.hide()
         self._stale = True
-        if self.isVisible():
+        if on_screen(self):
             self._refill()
 
     def show_findings(self, images: np.ndarray, true, found, probabilities, finding_names: list[str]) -> None:
