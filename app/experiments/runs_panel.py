@@ -80,9 +80,13 @@ class RunsPanel(QWidget):
             self.buttons[name] = button
         row.addStretch(1)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        # Side by side: the bottom docks are wide and short (about 150 px at 1280x720), where a table above
+        # its curves showed one run and no curve.
+        splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.curves)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(splitter, 1)
