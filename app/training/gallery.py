@@ -177,7 +177,7 @@ class GalleryView(QWidget):
         self._data, self._masks, self._findings = None, (images, np.asarray(predicted), iou, class_names), None
         self.title.setText(f"{len(iou):,} validation images by mean IoU (each shows its predicted mask over the "
                            f"image), the worst first; mean over the images {iou.mean():.3f}.")
-        self._show_without_explanations()
+        self._show_pictures(explained=False)  # Grad-CAM explains class guesses, not masks or boxes
 
     def show_boxes(self, images: np.ndarray, predicted: list[dict], true: list[np.ndarray], f1,
                    class_names: list[str]) -> None:
@@ -189,13 +189,14 @@ class GalleryView(QWidget):
         self._data, self._masks, self._findings = None, (images, (predicted, true), f1, class_names), None
         self.title.setText(f"{len(f1):,} validation images by how well their boxes match (F1 of the boxes found "
                            f"at IoU ≥ 0.5), the worst first; mean over the images {f1.mean():.3f}.")
-        self._show_without_explanations()
+        self._show_pictures(explained=False)  # Grad-CAM explains class guesses, not masks or boxes
 
-    def _show_without_explanations(self) -> None:
-        """Masks and boxes: Grad-CAM explains class guesses, so no side panel and no mistakes filter."""
-        self.mistakes_only.hide()
-        self.explain_action.setEnabled(False)
-        self.side.hide()
+    def _show_pictures(self, explained: bool) -> None:
+        """The mistakes filter, Grad-CAM and its side panel where guesses are explained; the new pictures
+        drawn now if the gallery is on screen, else when it is shown."""
+        self.mistakes_only.setVisible(explained)
+        self.explain_action.setEnabled(explained)
+        self.side.setVisible(explained)
         self._stale = True
         if on_screen(self):
             self._refill()
@@ -212,12 +213,7 @@ class GalleryView(QWidget):
         self.title.setText(f"{len(true):,} validation images, {wrong:,} with a finding wrong (missed or false); "
                            "the most wrong first, each with the findings found and the true ones (red frame: "
                            "some finding wrong, green: all right).")
-        self.mistakes_only.show()
-        self.explain_action.setEnabled(True)
-        self.side.show()
-        self._stale = True
-        if on_screen(self):
-            self._refill()
+        self._show_pictures(explained=True)
 
     def findings_order(self) -> np.ndarray:
         """The listed order of a multi-label run's images (empty without one), "Mistakes only" applied."""
