@@ -460,8 +460,11 @@ class TrainingUi(QObject):
 
     @Slot(bool)
     def _watch_gradients(self, visible: bool) -> None:
-        if self.run is not None:
-            self.run.worker.watch_gradients(visible)
+        # getattr: a window left to the garbage collector hides its docks while being destroyed, after the
+        # collector has already emptied this object's attributes (seen in CI, in a later test's event loop).
+        run = getattr(self, "run", None)
+        if run is not None:
+            run.worker.watch_gradients(visible)
 
     def _show_latest_gradients(self) -> None:
         frame = self.run.worker.take_gradients() if self.run is not None else None

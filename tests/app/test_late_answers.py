@@ -87,3 +87,20 @@ def test_jobs_close_when_their_owner_is_destroyed(qtbot):
     assert jobs.closed  # closed as its owner went, before the pool's destruction waited for the job
     qtbot.wait(100)
     assert heard == []
+
+
+def test_a_window_the_garbage_collector_empties_before_deleting_it_hides_its_docks_quietly(qtbot, tmp_path):
+    """The collector clears a cycle's attributes before Qt deletes the window; deleting it hides the
+    docks, and the Gradients dock's visibility signal reached a TrainingUi with no ``run`` (seen in CI)."""
+    window = QMainWindow()
+    window.setCentralWidget(QWidget())
+    project = Project(tiny_graph(), "tiny", training=TrainingConfig(dataset="digits", epochs=1))
+    ui = install_training_ui(window, Document(project, parent=window), None, runs_root=tmp_path / "runs")
+    window.show()
+    qtbot.waitExposed(window)
+    ui.dock("gradientsDock").raise_()
+    qtbot.waitUntil(ui.dock("gradientsDock").isVisible)
+    ui.jobs.close()
+    vars(ui).clear()  # what the collector's clearing of the cycle leaves
+    window.close()  # hides the docks: their visibility signals still reach the emptied object
+    assert not window.isVisible()
