@@ -186,6 +186,8 @@ class TrainingUi(QObject):
 
     @Slot()
     def _check_torch_ready(self) -> None:
+        if self._emptied():
+            return
         ready = torch_ready()
         if ready:
             self.torch_poll.stop()
@@ -460,11 +462,14 @@ class TrainingUi(QObject):
 
     @Slot(bool)
     def _watch_gradients(self, visible: bool) -> None:
-        # getattr: a window left to the garbage collector hides its docks while being destroyed, after the
-        # collector has already emptied this object's attributes (seen in CI, in a later test's event loop).
-        run = getattr(self, "run", None)
-        if run is not None:
-            run.worker.watch_gradients(visible)
+        if not self._emptied() and self.run is not None:
+            self.run.worker.watch_gradients(visible)
+
+    def _emptied(self) -> bool:
+        """Whether the garbage collector has cleared this object's attributes: a window left to it is deleted
+        after that, and its docks' visibility signals and the torch timer still reach this object while Qt
+        tears the window down (seen in CI, in a later test's event loop)."""
+        return "run" not in vars(self)
 
     def _show_latest_gradients(self) -> None:
         frame = self.run.worker.take_gradients() if self.run is not None else None
