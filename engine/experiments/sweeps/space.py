@@ -9,6 +9,7 @@ setting's or block's ``ParamSpec``, so the bounds are checked by the same rules 
     batch_size=32,64,128     choices
     optimizer=sgd,adam       choices of a choice setting
     augment=none,crop,flip,crop+flip
+    layer2.repeat=1..4       how many blocks a stage has (``engine.stages``: ResNet's layer2.0, layer2.1…)
 """
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ...analysis import analyze
 from ...catalogue import ParamError, ParamSpec
 from ...config import TRAINING_SETTINGS
 from ...graph import GraphError
 from ...project import Project, dumps_project, loads_project
+from ...stages import MAX_REPEATS, REPEAT_KEY, StageError, repeat_problem, set_repeats, stages
 
 #: the augmentation as one sweepable choice: which of random crop and flip a trial uses
 AUGMENT_CHOICES = ("none", "crop", "flip", "crop+flip")
@@ -50,6 +53,8 @@ class SweepParam:
     log: bool = False
     step: int | None = None
     choices: tuple[Any, ...] = ()
+    stage: str | None = None
+    """The stage's name for a repeat count (``layer2`` of ``layer2.repeat``); None otherwise."""
 
     def describe(self) -> str:
         if self.kind == "choice":
@@ -71,6 +76,11 @@ def sweepable_node_params(project: Project) -> list[tuple[str, ParamSpec]]:
             if spec.kind in _SWEEPABLE_KINDS]
 
 
+def sweepable_repeats(project: Project) -> list[tuple[str, int]]:
+    """(stage name, its blocks now) of every stage a sweep may repeat: ``("layer2", 2)`` → ``layer2.repeat``."""
+    return [(stage.name, stage.count) for stage in stages(project.graph)]
+
+
 def parse_params(texts: list[str], project: Project) -> list[SweepParam]:
     if not texts:
         raise SweepError("nothing to sweep: give at least one --param, e.g. --param lr=1e-4..1e-1")
@@ -89,6 +99,8 @@ def parse_param(text: str, project: Project) -> SweepParam:
     name, values = name.strip(), values.strip()
     if not equals or not name or not values:
         raise SweepError(f"--param {text!r}: write NAME=LOW..HIGH or NAME=A,B,C (e.g. lr=1e-4..1e-1)")
+    if _is_repeat(name, project):
+        return _repeat(name, values, project, text)
     node_name, key, spec = _resolve(name, project, text)
     try:
         if ".." in values:
@@ -96,6 +108,37 @@ def parse_param(text: str, project: Project) -> SweepParam:
         return _choices(name, node_name, key, spec, values)
     except (ParamError, ValueError) as error:
         raise SweepError(f"--param {text!r}: {error}") from None
+
+
+_REPEAT_SPEC = ParamSpec(REPEAT_KEY, "int", 1, "How many blocks the stage has.", minimum=1, maximum=MAX_REPEATS)
+
+
+def _is_repeat(name: str, project: Project) -> bool:
+    """``STAGE.repeat``, unless a node of that name has a parameter called ``repeat``."""
+    stage, dot, key = name.rpartition(".")
+    node = project.graph.node_by_name(stage) if dot else None
+    return bool(dot) and key == REPEAT_KEY and (node is None or all(p.name != key for p in node.spec.params))
+
+
+def _repeat(name: str, values: str, project: Project, text: str) -> SweepParam:
+    """A stage's block count, refused up front (naming the block) when the graph cannot have those counts."""
+    stage = name.rpartition(".")[0]
+    try:
+        param = _range(name, None, REPEAT_KEY, _REPEAT_SPEC, values) if ".." in values else \
+            _choices(name, None, REPEAT_KEY, _REPEAT_SPEC, values)
+    except (ParamError, ValueError) as error:
+        raise SweepError(f"--param {text!r}: {error}") from None
+    counts = list(param.choices) if param.kind == "choice" else [int(param.low), int(param.high)]
+    training = project.training
+
+    def analyse(graph):
+        return analyze(graph, batch_size=training.batch_size, optimizer=training.optimizer, task=project.task)
+
+    problem = repeat_problem(project.graph, stage, counts, analyse)
+    if problem:
+        raise SweepError(f"--param {text!r}: {problem}")
+    return SweepParam(param.name, param.kind, None, REPEAT_KEY, param.low, param.high, param.log, param.step,
+                      param.choices, stage=stage)
 
 
 def _resolve(name: str, project: Project, text: str) -> tuple[str | None, str, ParamSpec]:
@@ -187,9 +230,15 @@ def apply_values(project: Project, space: list[SweepParam], values: dict[str, An
     trial_project = loads_project(dumps_project(project), project.name)
     trial_project.path, trial_project.weights = project.path, project.weights
     changes: dict[str, Any] = {}
-    for param in space:
+    # Node parameters first: a swept layer of a stage's last block then goes to its copies too.
+    for param in sorted(space, key=lambda param: param.stage is not None):
         value = values[param.name]
-        if param.node is not None:
+        if param.stage is not None:
+            try:
+                set_repeats(trial_project.graph, param.stage, value)
+            except (StageError, GraphError) as error:
+                raise SweepError(f"{param.name}={value}: {error}") from None
+        elif param.node is not None:
             node = trial_project.graph.node_by_name(param.node)
             try:
                 trial_project.graph.set_param(node.id, param.key, value)
