@@ -2,12 +2,23 @@
 
 Ray is an optional extra (``pip install 'convcanvas[cluster]'``), imported only here and only when a sweep
 runs on it. The study lives in the same storage as a local sweep's, so ``convcanvas sweep`` lists, resumes
-and sums it up the same way. Each worker writes its trial's run folder under the runs root, which must be
-a folder every worker reaches (the local disk for a local Ray, a shared file system for a cluster).
+and sums it up the same way.
+
+Pruning: each worker reports every epoch's validation score to Tune and to the study, and asks the study's
+pruner (Optuna's median pruner, as a local sweep does) whether to go on; a pruned trial ends itself at that
+epoch boundary, so its run folder is closed as ``pruned``. (Tune's own schedulers stop a trial by ending its
+thread mid-report and its process soon after, which would leave the run folder unfinished.)
+
+Gathering: a worker writes its trial's run folder on its own disk and hands it to Tune as the trial's
+checkpoint with its last report; Tune moves it to its storage (``<runs>/ray``: a shared file system on a
+cluster, as Ray requires) and the driver copies it into the runs folder as ``<study>-trial-0003``, where
+``convcanvas runs`` and the Runs panel list it like a local trial's.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,7 +29,7 @@ from ...project import dumps_project, loads_project
 from .results import row_from_trial
 from .runner import Sweep, SweepSummary
 from .space import SweepError, suggest_values
-from .study import WORKER_ATTR, make_sampler, open_storage
+from .study import WORKER_ATTR, make_pruner, make_sampler, open_storage
 from .trial import FailedTrial, InvalidTrial, PrunedTrial, run_trial, trial_folder
 
 MISSING_RAY = "--ray needs Ray Tune, an optional extra: pip install 'convcanvas[cluster]'"
@@ -57,16 +68,7 @@ class RaySweep(Sweep):
             return self.summary()
         started_here = not ray.is_initialized()
         if started_here:
-            root = str(Path(__file__).resolve().parents[3])  # the workers import this engine
-            env = {"PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH", "")]))}
-            try:
-                local = self.address == "local"
-                ray.init(address=None if local else self.address, num_cpus=self.num_cpus if local else None,
-                         log_to_driver=False,
-                         runtime_env={"env_vars": env}, include_dashboard=False)
-            except (ConnectionError, RuntimeError, ValueError) as error:
-                raise SweepError(f"cannot reach the Ray cluster at {self.address!r}: "
-                                 f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+            init_ray(ray, self.address, self.num_cpus)
         try:
             self._fit(tune, OptunaSearch, study, left, timeout)
         finally:
@@ -75,6 +77,7 @@ class RaySweep(Sweep):
         return self.summary()
 
     def _fit(self, tune, OptunaSearch, study, left, timeout) -> None:
+        """Tune's run of the trials: OptunaSearch asks the study, workers train, the driver gathers folders."""
         single = len(self.objectives) == 1
         space, runs_root, study_name = self.space, self.runs_root.resolve(), self.study_name
 
@@ -92,17 +95,51 @@ class RaySweep(Sweep):
         searcher.listener = _listen(self)
         trainable = tune.with_parameters(_train_on_worker, project_text=dumps_project(self.project),
                                          project_path=str(self.project.path or ""), space=self.space,
-                                         objectives=self.objectives, runs_root=str(runs_root),
-                                         study_name=self.study_name, storage=self.storage_url)
+                                         objectives=self.objectives, study_name=self.study_name,
+                                         storage=self.storage_url, pruning=self.pruning and single)
         tuner = tune.Tuner(
             tune.with_resources(trainable, {"cpu": 1}),
             tune_config=tune.TuneConfig(search_alg=searcher, num_samples=-1 if left is None else left,
                                         time_budget_s=timeout),
-            run_config=tune.RunConfig(name=self.study_name, storage_path=str(runs_root / "ray"), verbose=0))
+            run_config=tune.RunConfig(name=self.study_name, storage_path=str(runs_root / "ray"), verbose=0,
+                                      callbacks=[_gatherer(tune)(runs_root, self.study_name)]))
         try:
             tuner.fit()
         finally:
             _LISTENERS.pop(searcher.listener, None)
+
+
+def init_ray(ray, address: str, num_cpus: int | None = None) -> None:
+    """Starts Ray on this machine (``local``) or joins the cluster at ``address``; the workers import this
+    engine. ``SweepError`` when the cluster cannot be reached."""
+    root = str(Path(__file__).resolve().parents[3])
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH", "")]))}
+    try:
+        local = address == "local"
+        ray.init(address=None if local else address, num_cpus=num_cpus if local else None, log_to_driver=False,
+                 runtime_env={"env_vars": env}, include_dashboard=False)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        raise SweepError(f"cannot reach the Ray cluster at {address!r}: "
+                         f"{str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+
+
+def _gatherer(tune):
+    class GatherRunFolders(tune.Callback):
+        """On the driver: each trial's run folder, handed over as its checkpoint, copied into the runs folder
+        (then dropped from Tune's storage, so the runs folder holds one copy)."""
+
+        def __init__(self, runs_root: Path, study_name: str) -> None:
+            self.runs_root, self.study_name = runs_root, study_name
+
+        def on_checkpoint(self, iteration, trials, trial, checkpoint, **info) -> None:
+            target = trial_folder(self.runs_root, self.study_name, trial.config[_NUMBER])
+            checkpoint.to_directory(str(target))
+            try:
+                checkpoint.filesystem.delete_dir(checkpoint.path)
+            except OSError:  # a copy left in <runs>/ray costs disk only
+                pass
+
+    return GatherRunFolders
 
 
 class _PicklableNSGAII(optuna.samplers.NSGAIISampler):
@@ -150,8 +187,7 @@ def _searcher_class(OptunaSearch):
             """Nothing to save: the study's storage keeps every trial, and a sweep resumes from it."""
 
         def on_trial_result(self, trial_id: str, result: dict) -> None:
-            if isinstance(self.metric, str) and result.get(self.metric) is not None:
-                super().on_trial_result(trial_id, result)
+            """Nothing: the worker reports each epoch's score to the study itself, where the pruner reads it."""
 
         def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
             ot_trial = self._ot_trials.get(trial_id)
@@ -170,35 +206,50 @@ def _searcher_class(OptunaSearch):
 
 
 def _train_on_worker(config: dict[str, Any], *, project_text: str, project_path: str, space, objectives,
-                     runs_root: str, study_name: str, storage: str) -> None:
-    """A Ray worker's trial: the same ``run_trial`` as a local sweep, scores reported to Tune."""
+                     study_name: str, storage: str, pruning: bool) -> None:
+    """A Ray worker's trial: the same ``run_trial`` as a local sweep, its run folder written on this worker's
+    disk and handed to Tune with the last report (the driver gathers it)."""
     from ray import tune
 
     project = loads_project(project_text, "project")
     project.path = Path(project_path) if project_path else None
     number = config[_NUMBER]
     values = {param.name: config[param.name] for param in space}
-    single = len(objectives) == 1
-
-    def report(score: float, epoch: int) -> bool:
-        if single:
-            tune.report({objectives[0]: score, "epoch": epoch})
-        return False
-
+    report = _epoch_report(tune, objectives, study_name, storage, number, pruning) if len(objectives) == 1 else None
     # Tune insists every report names the objectives: a trial without scores reports them as None.
     unscored = dict.fromkeys(objectives)
     info = {"study": study_name, "trial": number, "storage": storage, "ray": True}
+    scratch = Path(tempfile.mkdtemp(prefix="convcanvas-trial-"))
+    folder = trial_folder(scratch, study_name, number)
     try:
-        outcome = run_trial(project, space, values, objectives, trial_folder(Path(runs_root), study_name, number),
-                            report=report, sweep_info=info)
-    except InvalidTrial as error:
-        tune.report({**unscored, "outcome": "invalid", "invalid": str(error)})
-        return
-    except PrunedTrial as pruned:
-        tune.report({**unscored, "outcome": pruned.reason, pruned.reason: pruned.epoch})
-        return
-    except FailedTrial as error:
-        tune.report({**unscored, "outcome": "failed", "failed": str(error)})
-        return
-    tune.report({**outcome.objectives, "outcome": "complete", "metric": outcome.objectives.get("accuracy"),
-                 "metric_name": outcome.metric_name, "macs": outcome.macs, "parameters": outcome.params})
+        try:
+            outcome = run_trial(project, space, values, objectives, folder, report=report, sweep_info=info)
+        except InvalidTrial as error:
+            final = {**unscored, "outcome": "invalid", "invalid": str(error)}
+        except PrunedTrial as pruned:
+            final = {**unscored, "outcome": pruned.reason, pruned.reason: pruned.epoch}
+        except FailedTrial as error:
+            final = {**unscored, "outcome": "failed", "failed": str(error)}
+        else:
+            final = {**outcome.objectives, "outcome": "complete", "metric": outcome.objectives.get("accuracy"),
+                     "metric_name": outcome.metric_name, "macs": outcome.macs, "parameters": outcome.params}
+        # An invalid trial was never trained: it has no run folder to gather.
+        tune.report(final, checkpoint=tune.Checkpoint.from_directory(str(folder)) if folder.is_dir() else None)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _epoch_report(tune, objectives, study_name: str, storage: str, number: int, pruning: bool):
+    """Each validated epoch's score to Tune and to the trial in the study; True when the study's pruner
+    prunes the trial (never when pruning is off)."""
+    study = optuna.load_study(study_name=study_name, storage=open_storage(storage),
+                              pruner=make_pruner(objectives, pruning))
+    trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)  # noqa: SLF001
+    trial = optuna.trial.Trial(study, trial_id)
+
+    def report(score: float, epoch: int) -> bool:
+        trial.report(score, epoch)
+        tune.report({objectives[0]: score, "epoch": epoch})
+        return pruning and trial.should_prune()
+
+    return report

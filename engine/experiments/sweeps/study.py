@@ -70,12 +70,9 @@ def open_study(storage, study_name: str, objectives: tuple[str, ...], space: lis
     import optuna
 
     wanted = directions(objectives)
-    multi = len(objectives) > 1
     sampler = make_sampler(objectives, seed)
-    # Optuna prunes single-objective studies only: a multi-objective trial always runs its epochs.
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=2) if pruning and not multi else optuna.pruners.NopPruner()
     study = optuna.create_study(storage=storage, study_name=study_name, directions=wanted, sampler=sampler,
-                                pruner=pruner, load_if_exists=True)
+                                pruner=make_pruner(objectives, pruning), load_if_exists=True)
     if [direction.name.lower() for direction in study.directions] != wanted:
         raise SweepError(f"the study {study_name!r} was made for other objectives "
                          f"({study.user_attrs.get('objectives', '?')}): name a new study with --study")
@@ -86,6 +83,15 @@ def open_study(storage, study_name: str, objectives: tuple[str, ...], space: lis
     study.set_user_attr("objectives", list(objectives))
     _check_same_space(study, study_name, space)
     return study
+
+
+def make_pruner(objectives: tuple[str, ...], pruning: bool = True):
+    """The median pruner; none for several objectives (Optuna prunes single-objective studies only, so a
+    multi-objective trial always runs its epochs)."""
+    import optuna
+
+    return optuna.pruners.MedianPruner(n_startup_trials=2) if pruning and len(objectives) == 1 \
+        else optuna.pruners.NopPruner()
 
 
 def make_sampler(objectives: tuple[str, ...], seed: int | None = None):
