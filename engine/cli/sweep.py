@@ -17,7 +17,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "sweep", help="search training settings and node parameters with Optuna, each trial a run",
         description="Each --param is NAME=LOW..HIGH[:log|:step=N] or NAME=A,B,...; NAME is a training setting "
-                    "(lr, batch_size, optimizer, weight_decay, augment, ...) or NODE.PARAM (conv1.out_channels). "
+                    "(lr, batch_size, optimizer, weight_decay, augment, ...), NODE.PARAM (conv1.out_channels) or "
+                    "STAGE.repeat, how many blocks a stage has (layer2.repeat=1..4). "
                     "Run the same command again to resume: the study is kept in --storage.")
     parser.add_argument("file", help="a project file (*.cnn.json)")
     budget = parser.add_mutually_exclusive_group(required=True)
