@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .catalogue import format_shape
 from .graph import Graph
+from .layout import apply_layout, grouped_layout
 from .groups import Group, unique_path
 from .library import insert_template, template_from_group
 
@@ -97,14 +98,13 @@ def set_repeats(graph: Graph, name: str, count: int) -> None:
         template = template_from_group(graph, last)
         end = last
         for index in range(stage.count, count):
-            ui = last.ui or {}
-            origin = (float(ui.get("x", 0)), float(ui.get("y", 0)) + 60.0 * (index - stage.count + 1))
-            copy = insert_template(graph, template, _copy_path(graph, stage, index), origin)
+            copy = insert_template(graph, template, _copy_path(graph, stage, index))
             for node_id, port in copy.inputs[0]:
                 graph.connect(end.output, node_id, "out", port)
             end = copy
     for edge in leaving:
         graph.connect(end.output, edge.dst, edge.src_port, edge.dst_port)
+    apply_layout(graph, grouped_layout(graph))  # the network opens tidy on the canvas, copies in line
 
 
 def repeat_problem(graph: Graph, name: str, counts, analyse) -> str | None:

@@ -54,6 +54,9 @@ def test_a_stage_repeated_1_or_3_times_analyses_cleanly_and_trains(resnet8, coun
     assert after.total_params - before.total_params == (count - 1) * BASIC_BLOCK_16
     copies = [group for group in trial.graph.groups.values() if group.name.startswith("layer1.")]
     assert {group.type for group in copies} == {"BasicBlock16"}  # copies are the same composite type
+    in_line = [group.ui["x"] for group in sorted(copies, key=lambda group: group.name)]
+    layer2 = next(group for group in trial.graph.groups.values() if group.name == "layer2.0")
+    assert in_line == sorted(in_line) and in_line[-1] < layer2.ui["x"]  # laid out in order on the canvas
     assert f"layer1.{count}.conv2.weight" not in dict(compile_graph(trial.graph).named_parameters())
     assert train_one_step(trial, f"layer1.{count - 1}.conv2.weight")  # the last copy has its own weights, and learns
 
