@@ -93,6 +93,22 @@ def test_a_bad_repeat_gets_one_message_naming_it(resnet8, text, says):
     assert says in str(caught.value) and "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize(("preset", "text", "says"), [
+    ("unet-small", "up1.repeat=1..2", "up1 (Up16) takes 2 inputs: only a block with one input"),
+    ("efficientnet-b0", "features.repeat=1..3", "is not fed by features.0: the blocks of features must form a chain"),
+])
+def test_blocks_that_do_not_form_a_chain_cannot_be_repeated(preset, text, says):
+    project = load_project(PRESETS / f"{preset}.cnn.json")
+    with pytest.raises(SweepError) as caught:
+        parse_param(text, project)
+    assert says in str(caught.value)
+
+
+def test_the_stages_offered_are_those_that_can_repeat():
+    offered = dict(sweepable_repeats(load_project(PRESETS / "unet-small.cnn.json")))
+    assert offered["down1"] == 1 and "up1" not in offered  # the decoder block also takes the skip connection
+
+
 def residual_digits_project() -> Project:
     """input 1×8×8 → conv 8 → BN → ReLU → layer1.0 (a BasicBlock of 8) → pool → flatten → fc 10."""
     builder = GraphBuilder()
