@@ -242,14 +242,19 @@ def _train_on_worker(config: dict[str, Any], *, project_text: str, project_path:
 def _epoch_report(tune, objectives, study_name: str, storage: str, number: int, pruning: bool):
     """Each validated epoch's score to Tune and to the trial in the study; True when the study's pruner
     prunes the trial (never when pruning is off)."""
-    study = optuna.load_study(study_name=study_name, storage=open_storage(storage),
-                              pruner=make_pruner(objectives, pruning))
-    trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)  # noqa: SLF001
-    trial = optuna.trial.Trial(study, trial_id)
+    try:
+        study = optuna.load_study(study_name=study_name, storage=open_storage(storage),
+                                  pruner=make_pruner(objectives, pruning))
+        # the storage's public API finds a trial by its number
+        trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)  # noqa: SLF001
+        trial = optuna.trial.Trial(study, trial_id)
+    except (SweepError, KeyError):  # a worker that cannot reach the study (SQLite on another machine's disk)
+        trial = None                # still trains and reports to Tune, unpruned
 
     def report(score: float, epoch: int) -> bool:
-        trial.report(score, epoch)
+        if trial is not None:
+            trial.report(score, epoch)
         tune.report({objectives[0]: score, "epoch": epoch})
-        return pruning and trial.should_prune()
+        return trial is not None and pruning and trial.should_prune()
 
     return report
