@@ -48,9 +48,10 @@ class SweepDialog(QDialog):
     """A trial's row has been added or updated (tests wait on it)."""
     sweep_ended = Signal()
 
-    def __init__(self, window, document, runs_root: Path) -> None:
+    def __init__(self, window, document, runs_folder) -> None:
+        """``runs_folder``: the window's ``RunsFolder``; the trials go where the project's runs go."""
         super().__init__(window)
-        self.window, self.document, self.runs_root = window, document, Path(runs_root)
+        self.window, self.document, self.runs_folder = window, document, runs_folder
         self.setObjectName("sweepDialog")
         self.setWindowTitle("Sweep")
         self.setAccessibleName("Sweep")
@@ -220,7 +221,7 @@ class SweepDialog(QDialog):
         objectives = self.objective_choice.currentData()
         study = "".join(ch if ch.isalnum() else "-" for ch in project.name).strip("-") or "sweep"
         study = f"{study}-{time.strftime('%Y%m%d-%H%M%S')}"
-        runs_root, pruning = self.runs_root, self.pruning_check.isChecked()
+        runs_root, pruning = self.runs_folder.root, self.pruning_check.isChecked()
 
         def make_sweep(on_trial):
             from engine.experiments.sweeps.runner import Sweep
