@@ -1,7 +1,8 @@
 """Training ▸ Sweep…: choose what to vary and how long to search, watch the trials and their trade-off live.
 
 The sweep runs on a worker thread (``sweep_worker``) on a snapshot of the project; Stop ends the running
-trial after its current batch. Each trial's network opens on the canvas as a new, unsaved document
+trial after its current batch. Each sweep is an Optuna study in the runs folder's ``sweeps.db``: opening
+the dialog again offers to continue the project's sweeps where they stopped (``sweep_studies``). Each trial's network opens on the canvas as a new, unsaved document
 (the way File ▸ Open Preset does, after the usual question about unsaved changes).
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
 
 from ..training.threads import in_app_threads
 from .pareto_view import ParetoView
+from .sweep_studies import WINDOW_ATTR, SavedSweep, project_key, saved_sweeps, window_settings
 from .sweep_worker import SweepWorker, start_worker
 
 OBJECTIVES = (("Best metric", ("accuracy",)), ("Metric against MACs (Pareto front)", ("accuracy", "macs")),
@@ -58,12 +60,17 @@ class SweepDialog(QDialog):
         self.worker: SweepWorker | None = None
         self.thread = None
         self.rows: dict[int, object] = {}
+        self.study_name = ""  # the study the last Start ran
+        self.saved: dict[str, SavedSweep] = {}  # the project's sweeps in the runs folder, by study name
+        self._project_key: str | None = None
         self._build()
-        self.fill_parameters()
+        self._follow_project()
 
     # --- layout ------------------------------------------------------------------------------------------
 
     def _build(self) -> None:
+        self.study_choice = self._named(QComboBox(), "sweepStudyChoice", "New sweep or one to continue")
+        self.study_choice.currentIndexChanged.connect(self._on_study_chosen)
         self.param_choice = self._named(QComboBox(), "sweepParamChoice", "Parameter to sweep")
         self.param_choice.currentIndexChanged.connect(self._suggest)
         self.range_edit = self._named(QLineEdit(), "sweepRangeEdit", "Range or choices")
@@ -112,7 +119,8 @@ class SweepDialog(QDialog):
         listing.addWidget(self.param_list, 1)
         listing.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
         form = QFormLayout()
-        for text, buddy, field in (("&Parameter:", self.param_choice, adding), ("S&wept:", self.param_list, listing),
+        for text, buddy, field in (("St&udy:", self.study_choice, self.study_choice),
+                                   ("&Parameter:", self.param_choice, adding), ("S&wept:", self.param_list, listing),
                                    ("T&rials:", self.trials_spin, self.trials_spin),
                                    ("Time &limit (min):", self.minutes_spin, self.minutes_spin),
                                    ("&Epochs per trial:", self.epochs_spin, self.epochs_spin),
@@ -152,6 +160,80 @@ class SweepDialog(QDialog):
         spin.setRange(low, high)
         spin.setValue(value)
         return spin
+
+    # --- the sweep to run: a new one, or one of the project's to continue ------------------------------------
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        # Shown again (Training ▸ Sweep…): the project or its runs folder may have changed meanwhile.
+        super().showEvent(event)
+        if not self.running:
+            self._follow_project()
+
+    def _follow_project(self) -> None:
+        """Another project than last time: its parameters, its epochs, no swept parameter; then its sweeps."""
+        key = self.project_key()
+        if key != self._project_key:
+            self._project_key = key
+            self.param_list.clear()
+            self.epochs_spin.setValue(self.document.project.training.epochs)
+            self.fill_parameters()
+        self.refresh_studies()
+
+    def refresh_studies(self, select: str | None = None) -> None:
+        """Lists "New sweep" and the project's sweeps in the runs folder; selects ``select``, else the newest
+        one with trials left to run, else "New sweep"."""
+        from engine.experiments.sweeps import SweepError
+
+        try:
+            saved = saved_sweeps(self.runs_folder.root, self.project_key())
+        except SweepError as error:
+            saved = []
+            self.message.setText(f"Earlier sweeps cannot be read: {error}")
+        self.saved = {sweep.name: sweep for sweep in saved}
+        if select not in self.saved:
+            select = next((sweep.name for sweep in saved if sweep.done < sweep.target), None)
+        self.study_choice.blockSignals(True)
+        self.study_choice.clear()
+        self.study_choice.addItem("New sweep", None)
+        for sweep in saved:
+            self.study_choice.addItem(sweep.label(), sweep.name)
+        self.study_choice.setCurrentIndex(max(0, self.study_choice.findData(select)) if select else 0)
+        self.study_choice.blockSignals(False)
+        self._on_study_chosen()
+
+    def project_key(self) -> str:
+        return project_key(self.document.path, self.document.project.name)
+
+    def chosen_sweep(self) -> SavedSweep | None:
+        return self.saved.get(self.study_choice.currentData())
+
+    def _on_study_chosen(self, *_args) -> None:
+        """A sweep to continue fills the dialog as it was and shows its trials; its parameters, epochs,
+        objective and pruning stay as they were (Optuna refuses other ranges in one study)."""
+        saved = self.chosen_sweep()
+        for widget in (self.param_choice, self.range_edit, self.add_button, self.param_list, self.remove_button,
+                       self.epochs_spin, self.objective_choice, self.pruning_check):
+            widget.setEnabled(saved is None)
+        self.rows.clear()
+        self.table.setRowCount(0)
+        self.pareto.show_rows([])
+        self.importances.setText("")
+        if saved is None:
+            return
+        settings = saved.settings
+        self.param_list.clear()
+        self.param_list.addItems([str(text) for text in settings.get("params", [])])
+        self.trials_spin.setValue(max(saved.target, 1))
+        self.minutes_spin.setValue(int(settings.get("minutes", 0)))
+        self.epochs_spin.setValue(int(settings.get("epochs", self.epochs_spin.value())))
+        objectives = tuple(settings.get("objectives", ()))
+        self.objective_choice.setCurrentIndex(max(0, self.objective_choice.findData(objectives)))
+        self.pruning_check.setChecked(bool(settings.get("pruning", True)))
+        for row in saved.rows:
+            self.show_trial(row)
+        left = saved.target - saved.done
+        self.message.setText(f"Start continues sweep '{saved.name}': {left} more trial(s) to run." if left > 0 else
+                             f"Sweep '{saved.name}' has run its {saved.target} trials: raise Trials to run more.")
 
     # --- parameters -----------------------------------------------------------------------------------------
 
@@ -205,6 +287,7 @@ class SweepDialog(QDialog):
         return self.thread is not None
 
     def start(self) -> bool:
+        """Starts a new sweep, or continues the chosen one where it stopped."""
         from engine.experiments.sweeps import SweepError, parse_params
         from engine.project import dumps_project, loads_project
 
@@ -219,30 +302,43 @@ class SweepDialog(QDialog):
             self.message.setText(str(error))
             return False
         objectives = self.objective_choice.currentData()
-        study = "".join(ch if ch.isalnum() else "-" for ch in project.name).strip("-") or "sweep"
-        study = f"{study}-{time.strftime('%Y%m%d-%H%M%S')}"
+        continued = self.chosen_sweep()
+        if continued is not None:
+            study = continued.name
+        else:
+            study = "".join(ch if ch.isalnum() else "-" for ch in project.name).strip("-") or "sweep"
+            study = f"{study}-{time.strftime('%Y%m%d-%H%M%S')}"
         runs_root, pruning = self.runs_folder.root, self.pruning_check.isChecked()
+        minutes, trials = self.minutes_spin.value(), self.trials_spin.value()
+        # What the dialog is set to, kept with the study: opening the dialog again can continue it.
+        remembered = window_settings(self.project_key(), self.parameter_texts(), trials, minutes,
+                                     self.epochs_spin.value(), objectives, pruning)
 
         def make_sweep(on_trial):
             from engine.experiments.sweeps.runner import Sweep
 
-            return Sweep(project, space, objectives=objectives, runs_root=runs_root, study_name=study,
-                         pruning=pruning, on_trial=on_trial)
+            sweep = Sweep(project, space, objectives=objectives, runs_root=runs_root, study_name=study,
+                          pruning=pruning, on_trial=on_trial)
+            sweep.open().set_user_attr(WINDOW_ATTR, remembered)
+            return sweep
 
-        minutes = self.minutes_spin.value()
         threads = in_app_threads(getattr(self.window, "settings", None))
-        self.worker = SweepWorker(make_sweep, self.trials_spin.value(), minutes * 60 if minutes else None, threads)
+        self.worker = SweepWorker(make_sweep, trials, minutes * 60 if minutes else None, threads)
         self.worker.trial_done.connect(self.show_trial)
         self.worker.finished.connect(self._finished)
         self.worker.failed.connect(self._failed)
-        self.rows.clear()
-        self.table.setRowCount(0)
+        if continued is None:
+            self.rows.clear()
+            self.table.setRowCount(0)
+            self.pareto.show_rows([])
         self.importances.setText("")
-        self.pareto.show_rows([])
+        self.study_name = study
         self.thread = start_worker(self.worker, self)
         self.start_button.setEnabled(False)
         self.stop_button.setEnabled(True)
-        self.message.setText(f"Sweeping {len(space)} parameter(s): study {study} in {runs_root / 'sweeps.db'}")
+        self.study_choice.setEnabled(False)
+        verb = "Continuing" if continued is not None else "Sweeping"
+        self.message.setText(f"{verb} {len(space)} parameter(s): study {study} in {runs_root / 'sweeps.db'}")
         return True
 
     def stop(self) -> None:
@@ -285,6 +381,10 @@ class SweepDialog(QDialog):
 
     def _end(self) -> None:
         self._release_thread()
+        message, importances = self.message.text(), self.importances.text()
+        self.refresh_studies(select=self.study_name)  # "Continue sweep 'X' (7 of 12 trials done)"
+        self.message.setText(message)  # the sweep's own last words stay in view
+        self.importances.setText(importances)
         self.sweep_ended.emit()
 
     def shut_down(self) -> None:
@@ -303,6 +403,7 @@ class SweepDialog(QDialog):
         self.thread, self.worker = None, None
         self.start_button.setEnabled(True)
         self.stop_button.setEnabled(False)
+        self.study_choice.setEnabled(True)
 
     def reject(self) -> None:
         self.shut_down()

@@ -69,3 +69,46 @@ def test_stop_ends_the_sweep_cleanly(sweep_dialog, qtbot):
         qtbot.mouseClick(sweep_dialog.stop_button, Qt.MouseButton.LeftButton)
     assert not sweep_dialog.running and sweep_dialog.start_button.isEnabled()
     assert all(row.state == "stopped" for row in sweep_dialog.rows.values()) and len(sweep_dialog.rows) <= 1
+
+
+def test_a_stopped_sweep_continues_in_a_new_window_as_the_same_study(make_window, tmp_path, qtbot):
+    path = save_project(tiny_digits_project(), tmp_path / "tiny.cnn.json")
+    first = make_window()
+    assert first.open_path(path, ask=False)
+    first.sweep_action.trigger()
+    dialog = first.sweep_dialog
+    qtbot.waitExposed(dialog)
+    assert dialog.study_choice.currentText() == "New sweep" and dialog.study_choice.count() == 1
+    choose_parameter(qtbot, dialog, "lr", "1e-3..1e-1")
+    dialog.trials_spin.setValue(3)
+    dialog.epochs_spin.setValue(1)
+    with qtbot.waitSignal(dialog.sweep_ended, timeout=300_000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: any(row.state == "complete" for row in dialog.rows.values()), timeout=300_000)
+        qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)
+    study = dialog.study_name
+    done = sum(row.state != "running" for row in dialog.rows.values())
+    assert 1 <= done < 3
+    assert dialog.study_choice.currentText() == f"Continue sweep '{study}' ({done} of 3 trials done)"
+    first.close()  # the window goes; the study stays in runs/sweeps.db beside the project
+
+    second = make_window()
+    assert second.open_path(path, ask=False)
+    second.sweep_action.trigger()
+    dialog = second.sweep_dialog
+    qtbot.waitExposed(dialog)
+    assert dialog.study_choice.count() == 2  # "New sweep" and the stopped one, chosen
+    assert dialog.study_choice.currentText() == f"Continue sweep '{study}' ({done} of 3 trials done)"
+    assert dialog.parameter_texts() == ["lr=1e-3..1e-1"] and not dialog.add_button.isEnabled()
+    assert dialog.trials_spin.value() == 3 and dialog.table.rowCount() == done
+    with qtbot.waitSignal(dialog.sweep_ended, timeout=300_000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert sorted(dialog.rows) == list(range(len(dialog.rows)))  # one study, its trials numbered on
+    assert sum(row.state != "running" for row in dialog.rows.values()) == 3
+    assert dialog.study_name == study
+    assert dialog.study_choice.currentText() == f"Continue sweep '{study}' (3 of 3 trials done)"
+    assert sorted(folder.name for folder in (tmp_path / "runs").iterdir() if folder.is_dir()) == \
+        [f"{study}-trial-{number:04d}" for number in sorted(dialog.rows)]
+    dialog.study_choice.setCurrentIndex(0)  # New sweep: the form is free again, the table empty
+    assert dialog.add_button.isEnabled() and dialog.table.rowCount() == 0
+    dialog.close()
