@@ -45,6 +45,14 @@ def suggested_range(spec, value) -> str:
     return ""
 
 
+def objective_index(objectives) -> int:
+    """The ``OBJECTIVES`` entry of ``objectives`` (a list read back from the study), else the first.
+    (QComboBox.findData cannot match a Python tuple: it found none, and a continued Pareto sweep showed
+    "Best metric".)"""
+    wanted = tuple(objectives)
+    return next((index for index, (_, names) in enumerate(OBJECTIVES) if names == wanted), 0)
+
+
 class SweepDialog(QDialog):
     trial_shown = Signal(int)
     """A trial's row has been added or updated (tests wait on it)."""
@@ -61,6 +69,7 @@ class SweepDialog(QDialog):
         self.thread = None
         self.rows: dict[int, object] = {}
         self.study_name = ""  # the study the last Start ran
+        self.seed: int | None = None  # the sampler's seed for a repeatable sweep (the README's screenshot)
         self.saved: dict[str, SavedSweep] = {}  # the project's sweeps in the runs folder, by study name
         self._project_key: str | None = None
         self._build()
@@ -79,6 +88,9 @@ class SweepDialog(QDialog):
         self.add_button = self._named(QPushButton("&Add"), "sweepAddParam", "Add the parameter to the sweep")
         self.add_button.clicked.connect(self.add_parameter)
         self.param_list = self._named(QListWidget(), "sweepParamList", "Swept parameters")
+        # A few lines: the trials and their front below get the dialog's height.
+        self.param_list.setMaximumHeight(self.param_list.fontMetrics().lineSpacing() * 5
+                                         + 2 * self.param_list.frameWidth() + 4)
         self.remove_button = self._named(QPushButton("&Remove"), "sweepRemoveParam", "Remove the selected parameter")
         self.remove_button.clicked.connect(self._remove_parameter)
         self.trials_spin = self._spin("sweepTrials", "Number of trials", 1, 10_000, 12)
@@ -92,6 +104,7 @@ class SweepDialog(QDialog):
         self.pruning_check = self._named(QCheckBox("&Prune poor trials"), "sweepPruning",
                                          "Prune poor trials from their validation metric")
         self.pruning_check.setChecked(True)
+        self.objective_choice.currentIndexChanged.connect(self._update_form)
         self.start_button = self._named(QPushButton("&Start"), "sweepStart", "Start the sweep")
         self.start_button.clicked.connect(self.start)
         self.stop_button = self._named(QPushButton("S&top"), "sweepStop", "Stop the sweep")
@@ -103,6 +116,7 @@ class SweepDialog(QDialog):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()  # the Trial column numbers the rows
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.activated.connect(lambda index: self.open_trial(self._number_at(index.row())))
@@ -141,6 +155,8 @@ class SweepDialog(QDialog):
         results = QSplitter(Qt.Orientation.Horizontal)
         results.addWidget(self.table)
         results.addWidget(self.pareto)
+        results.setSizes([500, 500])  # halves: the table's columns, values included, beside the front
+        results.setChildrenCollapsible(False)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -204,6 +220,18 @@ class SweepDialog(QDialog):
     def project_key(self) -> str:
         return project_key(self.document.path, self.document.project.name)
 
+    def _update_form(self, *_args) -> None:
+        """A continued sweep keeps what defines its study; pruning is for one objective only (Optuna prunes
+        single-objective studies: a Pareto sweep trains every trial to its last epoch)."""
+        new = self.chosen_sweep() is None
+        for widget in (self.param_choice, self.range_edit, self.add_button, self.param_list, self.remove_button,
+                       self.epochs_spin, self.objective_choice):
+            widget.setEnabled(new)
+        single = len(self.objective_choice.currentData() or ()) == 1
+        self.pruning_check.setEnabled(new and single)
+        self.pruning_check.setToolTip("" if single else "Pareto sweeps train every trial to its last epoch: "
+                                                        "Optuna prunes sweeps of one objective only")
+
     def chosen_sweep(self) -> SavedSweep | None:
         return self.saved.get(self.study_choice.currentData())
 
@@ -211,14 +239,12 @@ class SweepDialog(QDialog):
         """A sweep to continue fills the dialog as it was and shows its trials; its parameters, epochs,
         objective and pruning stay as they were (Optuna refuses other ranges in one study)."""
         saved = self.chosen_sweep()
-        for widget in (self.param_choice, self.range_edit, self.add_button, self.param_list, self.remove_button,
-                       self.epochs_spin, self.objective_choice, self.pruning_check):
-            widget.setEnabled(saved is None)
         self.rows.clear()
         self.table.setRowCount(0)
         self.pareto.show_rows([])
         self.importances.setText("")
         if saved is None:
+            self._update_form()
             return
         settings = saved.settings
         self.param_list.clear()
@@ -226,9 +252,9 @@ class SweepDialog(QDialog):
         self.trials_spin.setValue(max(saved.target, 1))
         self.minutes_spin.setValue(int(settings.get("minutes", 0)))
         self.epochs_spin.setValue(int(settings.get("epochs", self.epochs_spin.value())))
-        objectives = tuple(settings.get("objectives", ()))
-        self.objective_choice.setCurrentIndex(max(0, self.objective_choice.findData(objectives)))
+        self.objective_choice.setCurrentIndex(objective_index(settings.get("objectives", ())))
         self.pruning_check.setChecked(bool(settings.get("pruning", True)))
+        self._update_form()
         for row in saved.rows:
             self.show_trial(row)
         left = saved.target - saved.done
@@ -308,7 +334,7 @@ class SweepDialog(QDialog):
         else:
             study = "".join(ch if ch.isalnum() else "-" for ch in project.name).strip("-") or "sweep"
             study = f"{study}-{time.strftime('%Y%m%d-%H%M%S')}"
-        runs_root, pruning = self.runs_folder.root, self.pruning_check.isChecked()
+        runs_root, pruning, seed = self.runs_folder.root, self.pruning_check.isChecked(), self.seed
         minutes, trials = self.minutes_spin.value(), self.trials_spin.value()
         # What the dialog is set to, kept with the study: opening the dialog again can continue it.
         remembered = window_settings(self.project_key(), self.parameter_texts(), trials, minutes,
@@ -318,7 +344,7 @@ class SweepDialog(QDialog):
             from engine.experiments.sweeps.runner import Sweep
 
             sweep = Sweep(project, space, objectives=objectives, runs_root=runs_root, study_name=study,
-                          pruning=pruning, on_trial=on_trial)
+                          pruning=pruning, seed=seed, on_trial=on_trial)
             sweep.open().set_user_attr(WINDOW_ATTR, remembered)
             return sweep
 

@@ -112,3 +112,23 @@ def test_a_stopped_sweep_continues_in_a_new_window_as_the_same_study(make_window
     dialog.study_choice.setCurrentIndex(0)  # New sweep: the form is free again, the table empty
     assert dialog.add_button.isEnabled() and dialog.table.rowCount() == 0
     dialog.close()
+
+
+def test_a_finished_pareto_sweep_is_offered_again_with_its_objective(sweep_dialog, qtbot):
+    dialog = sweep_dialog
+    choose_parameter(qtbot, dialog, "conv1.out_channels", "2..8")
+    dialog.trials_spin.setValue(1)
+    dialog.epochs_spin.setValue(1)
+    dialog.objective_choice.setCurrentIndex(1)  # metric against MACs
+    assert not dialog.pruning_check.isEnabled()  # Optuna prunes one objective only: no promise it cannot keep
+    with qtbot.waitSignal(dialog.sweep_ended, timeout=300_000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.study_choice.currentText() == f"Continue sweep '{dialog.study_name}' (1 of 1 trials done)"
+    assert dialog.objective_choice.currentData() == ("accuracy", "macs")  # was "Best metric" once read back
+    assert dialog.importances.text().startswith("Importances:") and dialog.table.rowCount() == 1
+    assert "raise Trials" not in dialog.message.text()  # the sweep's own summary stays in view
+    dialog.trials_spin.setValue(2)  # one more trial in the same study
+    with qtbot.waitSignal(dialog.sweep_ended, timeout=300_000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.study_choice.currentText() == f"Continue sweep '{dialog.study_name}' (2 of 2 trials done)"
+    assert [dialog.rows[number].state for number in sorted(dialog.rows)] == ["complete", "complete"]
