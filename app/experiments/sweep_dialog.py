@@ -23,7 +23,9 @@ from .sweep_worker import SweepWorker, start_worker
 OBJECTIVES = (("Best metric", ("accuracy",)), ("Metric against MACs (Pareto front)", ("accuracy", "macs")),
               ("Metric against parameters (Pareto front)", ("accuracy", "params")),
               ("Metric against latency (Pareto front)", ("accuracy", "latency")))
-COLUMNS = ("Trial", "State", "Metric", "MACs", "Parameters", "Values")
+COLUMNS = ("Trial", "State", "Metric", "MACs", "Parameters", "Swept values")
+#: objectives the table has columns of (the others, e.g. latency, are written beside the swept values)
+IN_COLUMNS = ("accuracy", "macs", "params")
 #: suggested ranges for the training settings people sweep most
 SUGGESTED = {"lr": "1e-4..1e-1", "weight_decay": "1e-6..1e-2", "batch_size": "32,64,128",
              "optimizer": "sgd,adam,adamw", "augment": "none,crop,flip,crop+flip", "momentum": "0.5..0.99",
@@ -117,6 +119,7 @@ class SweepDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()  # the Trial column numbers the rows
+        self.table.setWordWrap(False)  # one line a trial; the whole text is the cell's tooltip
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.activated.connect(lambda index: self.open_trial(self._number_at(index.row())))
@@ -319,6 +322,13 @@ class SweepDialog(QDialog):
 
         if self.running:
             return False
+        if self.project_key() != self._project_key:
+            # Another network on the canvas since the dialog read its sweeps (a trial opened from the front):
+            # continuing would train it in a study, and a runs folder, made for the other one.
+            self._follow_project()
+            self.message.setText("The canvas shows another network now: the dialog shows its sweeps instead. "
+                                 "Check the parameters and press Start again.")
+            return False
         project = loads_project(dumps_project(self.document.project), "project")
         project.path = self.document.path
         project.training = project.training.replace(epochs=self.epochs_spin.value())
@@ -379,7 +389,8 @@ class SweepDialog(QDialog):
         numbers = sorted(self.rows)
         self.table.setRowCount(len(numbers))
         index = numbers.index(row.number)
-        values = "  ".join(f"{LABELS[name]} {value:.4g}" for name, value in row.values.items()) or row.message
+        values = "  ".join(f"{LABELS[name]} {value:.4g}" for name, value in row.values.items()
+                           if name not in IN_COLUMNS) or (row.message if row.state != "complete" else "")
         params = " ".join(f"{name}={value:.4g}" if isinstance(value, float) else f"{name}={value}"
                           for name, value in row.params.items())
         cells = (str(row.number), row.state, "" if row.metric is None else f"{row.metric:.4f}",

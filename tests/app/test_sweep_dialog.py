@@ -50,6 +50,10 @@ def test_a_tiny_sweep_fills_the_table_and_front_and_opens_a_trial(window, sweep_
     QTest.keyClick(dialog.table, Qt.Key.Key_Return)  # Enter opens the trial's network as a new document
     assert window.document.path is None
     assert window.document.project.graph.node_by_name("conv1").params["out_channels"] == width
+    # Start now would sweep the opened trial in the first network's study: the dialog follows the canvas first.
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert not dialog.running and "another network" in dialog.message.text()
+    assert dialog.study_choice.currentText() == "New sweep" and dialog.parameter_texts() == []
 
 
 def test_a_bad_range_is_refused_with_one_message(sweep_dialog, qtbot):
