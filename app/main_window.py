@@ -363,10 +363,16 @@ class MainWindow(QMainWindow):
             from .experiments.sweep_dialog import SweepDialog
 
             self.sweep_dialog = SweepDialog(self, self.document, self.training_ui.runs_folder)
+            # Each trial is a run: the Runs panel lists it as it ends, as it does the window's own runs.
+            self.sweep_dialog.trial_shown.connect(self._sweep_trial_shown)
         self.sweep_dialog.show()
         self.sweep_dialog.raise_()
         self.sweep_dialog.activateWindow()
         return self.sweep_dialog
+
+    def _sweep_trial_shown(self, _number: int) -> None:
+        if self.runs_panel.isVisible():
+            self.runs_panel.refresh()
 
     def _connect(self) -> None:
         document = self.document

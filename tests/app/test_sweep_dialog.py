@@ -120,6 +120,9 @@ def test_a_stopped_sweep_continues_in_a_new_window_as_the_same_study(make_window
 
 def test_a_finished_pareto_sweep_is_offered_again_with_its_objective(sweep_dialog, qtbot):
     dialog = sweep_dialog
+    window = dialog.window
+    window.findChild(type(window.issues_dock), "runsDock").raise_()
+    assert window.runs_panel.isVisible() and window.runs_panel.model.rows == []
     choose_parameter(qtbot, dialog, "conv1.out_channels", "2..8")
     dialog.trials_spin.setValue(1)
     dialog.epochs_spin.setValue(1)
@@ -130,6 +133,8 @@ def test_a_finished_pareto_sweep_is_offered_again_with_its_objective(sweep_dialo
     assert dialog.study_choice.currentText() == f"Continue sweep '{dialog.study_name}' (1 of 1 trials done)"
     assert dialog.objective_choice.currentData() == ("accuracy", "macs")  # was "Best metric" once read back
     assert dialog.importances.text().startswith("Importances:") and dialog.table.rowCount() == 1
+    panel = sweep_dialog.window.runs_panel  # the Runs tab in front: the trial is listed without a Refresh
+    assert [row.folder.name for row in panel.model.rows] == [f"{dialog.study_name}-trial-0000"]
     assert "raise Trials" not in dialog.message.text()  # the sweep's own summary stays in view
     dialog.trials_spin.setValue(2)  # one more trial in the same study
     with qtbot.waitSignal(dialog.sweep_ended, timeout=300_000):
