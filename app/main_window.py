@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         """The training panel and dashboards (app.training): Training beside the inspector,
         the curves and after-training views as tabs beside the problems, feature maps to their right."""
         self.training_ui = install_training_ui(self, self.document, self.canvas, runs_root)
-        self.runs_panel = RunsPanel(self.training_ui.runs_root)  # every run kept (app.experiments)
+        self.runs_panel = RunsPanel(self.training_ui.runs_folder)  # every run kept (app.experiments)
         self.runs_panel.open_network.connect(self.open_run_network)
         self.training_ui.training_started.connect(self.runs_panel.refresh)
         self.training_ui.training_ended.connect(self.runs_panel.refresh)
@@ -362,11 +362,17 @@ class MainWindow(QMainWindow):
         if self.sweep_dialog is None:
             from .experiments.sweep_dialog import SweepDialog
 
-            self.sweep_dialog = SweepDialog(self, self.document, self.training_ui.runs_root)
+            self.sweep_dialog = SweepDialog(self, self.document, self.training_ui.runs_folder)
+            # Each trial is a run: the Runs panel lists it as it ends, as it does the window's own runs.
+            self.sweep_dialog.trial_shown.connect(self._sweep_trial_shown)
         self.sweep_dialog.show()
         self.sweep_dialog.raise_()
         self.sweep_dialog.activateWindow()
         return self.sweep_dialog
+
+    def _sweep_trial_shown(self, _number: int) -> None:
+        if self.runs_panel.isVisible():
+            self.runs_panel.refresh()
 
     def _connect(self) -> None:
         document = self.document

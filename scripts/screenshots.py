@@ -23,6 +23,9 @@ data-input.png (what the network receives, augmented) and data-problems.png (the
 (with and without a lung nodule) at the Input's lung window, then Try an Image on a slice with a nodule:
 the windowed slice, the guess and its Grad-CAM map, the Input selected so the Inspector names the window.
 Example ▸ Plain vs residual, both networks trained, the Gradients dock with its explanation.
+``--sweep`` writes sweep.png only: Training ▸ Sweep… on LeNet-5 (digits, one epoch a trial), a seeded
+sweep of the learning rate and both conv widths against MACs, the dialog grabbed once its Pareto front
+has filled in.
 
 To look for clipped or cramped text at other sizes and in the dark theme, ``--size 1280x720 --theme dark
 --every-panel`` also writes confusion.png, gallery.png and palette-library.png (and the window fits a
@@ -88,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--detection", action="store_true", help="only detection.png (detector-small training)")
     parser.add_argument("--gradients", action="store_true", help="only gradients.png (the Plain vs residual example)")
     parser.add_argument("--medical", action="store_true", help="only medical.png (a windowed DICOM with Grad-CAM)")
+    parser.add_argument("--sweep", action="store_true", help="only sweep.png (a LeNet-5 sweep's Pareto front)")
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -326,6 +330,31 @@ def main(argv: list[str] | None = None) -> int:
         window.close()
         qt_app.quit()
 
+    def open_sweep() -> None:
+        """A real sweep, saved project beside its runs, seeded: the trials table and the front fill in."""
+        from app.training.settings_command import set_training_setting
+
+        window.start_page.preset_buttons["lenet5"].click()
+        set_training_setting(window.document, "batch_size", 64)
+        (scratch / "project").mkdir()
+        window._save_to(scratch / "project" / "lenet5.cnn.json")  # noqa: SLF001 - File ▸ Save As without its dialog
+        dialog = window.show_sweep_dialog()
+        dialog.resize(*size)
+        dialog.seed = SWEEP_SEED
+        for name, text in SWEEP_PARAMS:
+            dialog.param_choice.setCurrentIndex(dialog.param_choice.findText(name))
+            dialog.range_edit.setText(text)
+            dialog.add_button.click()
+        dialog.trials_spin.setValue(SWEEP_TRIALS)
+        dialog.epochs_spin.setValue(1)
+        dialog.objective_choice.setCurrentIndex(1)  # metric against MACs: a Pareto front
+        dialog.sweep_ended.connect(lambda: QTimer.singleShot(1000, lambda: (
+            dialog.grab().save(str(args.out / "sweep.png")), print(f"wrote {args.out / 'sweep.png'}"),
+            print(dialog.message.text()), dialog.close(), window.document.undo_stack.setClean(), quit_())))
+        if not dialog.start():
+            print("the sweep did not start:", dialog.message.text())
+            quit_()
+
     def plain_vs_residual() -> None:
         ui = window.training_ui
         example = window.plain_vs_residual
@@ -340,11 +369,16 @@ def main(argv: list[str] | None = None) -> int:
 
     first = (open_faces if args.faces else open_unet if args.segmentation else open_detector if args.detection
              else open_data if args.data else plain_vs_residual if args.gradients else open_medical if args.medical
-             else open_lenet)
+             else open_sweep if args.sweep else open_lenet)
     QTimer.singleShot(1500, first)
     qt_app.exec()
     return 0
 
+
+#: The README's sweep: LeNet-5's learning rate and conv widths, a seeded sampler, one epoch a trial.
+SWEEP_PARAMS = (("lr", "1e-3..3e-2"), ("conv1.out_channels", "2..12"), ("conv2.out_channels", "4..24"))
+SWEEP_TRIALS = 10
+SWEEP_SEED = 7
 
 CT_SIDE = 64
 #: Epochs of tinycnn on the CT slices: it tells the slices with a nodule by then.

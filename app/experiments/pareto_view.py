@@ -10,10 +10,12 @@ from app.shell.pyqtgraph_import import import_pyqtgraph_without_cuda
 import_pyqtgraph_without_cuda()
 
 import pyqtgraph as pg  # noqa: E402
-from PySide6.QtCore import Signal  # noqa: E402
+from PySide6.QtCore import QEvent, Signal  # noqa: E402
 from PySide6.QtWidgets import QVBoxLayout, QWidget  # noqa: E402
 
 from engine.experiments.sweeps.results import front_of  # noqa: E402
+
+from ..training import plot_style  # noqa: E402
 
 
 class ParetoView(QWidget):
@@ -29,6 +31,8 @@ class ParetoView(QWidget):
         self.plot.setLabel("bottom", "MACs")
         self.plot.setLabel("left", "best validation metric")
         self.plot.setMinimumSize(240, 160)
+        # The metric as it is (0.85), not in thousandths with a "(x0.001)" the axis chose.
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.trials = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(150, 150, 150, 160), pen=None)
         self.front = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(30, 120, 220), pen=pg.mkPen("w"))
         self.front_line = pg.PlotDataItem(pen=pg.mkPen(30, 120, 220, width=1.5))
@@ -40,6 +44,17 @@ class ParetoView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        self._style()
+
+    def _style(self) -> None:
+        """The theme's colours, as the training dashboards (pyqtgraph draws on black otherwise)."""
+        plot_style.style_graphics_widget(self.plot, self)
+        plot_style.style_plot(self.plot.getPlotItem(), self)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        super().changeEvent(event)
+        if plot_style.is_palette_change(event):
+            self._style()
 
     def show_rows(self, rows) -> None:
         """Plots the complete trials of ``rows`` (``TrialRow``s with a metric and MACs)."""

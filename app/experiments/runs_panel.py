@@ -1,4 +1,5 @@
-"""The Runs panel: every training run under the runs folder, sortable, overlaid, compared, renamed, tagged,
+"""The Runs panel: every training run under the runs folder (``runs/`` beside the project unless the user
+chose another; the panel shows which and changes it), sortable, overlaid, compared, renamed, tagged,
 moved to the trash. What ``convcanvas runs`` lists, in the window.
 
 Dialogs here open window-modal without blocking (``open``), so the panel
@@ -6,15 +7,19 @@ never stops the event loop and tests answer them with real key presses.
 """
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from PySide6.QtCore import QFile, QItemSelectionModel, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QFile, QItemSelectionModel, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -37,10 +42,11 @@ class RunsPanel(QWidget):
     open_network = Signal(Path)
     """A run's project snapshot to open (the window opens it as a new, unsaved document)."""
 
-    def __init__(self, runs_root: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, runs_folder, parent: QWidget | None = None) -> None:
+        """``runs_folder``: a ``RunsFolder`` (app.training.runs_folder), where the current project's runs go."""
         super().__init__(parent)
         self.setObjectName("runsPanel")
-        self.runs_root = Path(runs_root)
+        self.runs_folder = runs_folder
         self.model = RunsTableModel(self)
         self.proxy = sorting_proxy(self.model)
         self.table = QTableView()
@@ -60,6 +66,22 @@ class RunsPanel(QWidget):
         self.message = QLabel()
         self.message.setObjectName("runsMessage")
         self.message.setWordWrap(True)
+        self.message.hide()  # shown with something to say: the dock is short
+        self.folder_label = QLabel()
+        self.folder_label.setObjectName("runsFolder")
+        self.folder_label.setWordWrap(True)
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.folder_label.setOpenExternalLinks(False)
+        self.folder_label.linkActivated.connect(lambda link: QDesktopServices.openUrl(QUrl(link)))
+        self.folder_button = QPushButton("Folder…")
+        self.folder_button.setObjectName("runs_folder")
+        self.folder_button.setToolTip("Where new runs go: runs/ beside the project, or a folder of your choice")
+        folder_menu = QMenu(self.folder_button)
+        self.choose_folder_action = folder_menu.addAction("Choose a folder…", self.choose_folder)
+        self.beside_action = folder_menu.addAction("runs/ beside the project (default)",
+                                                   lambda: self.runs_folder.choose(None))
+        self.folder_button.setMenu(folder_menu)
+        runs_folder.changed.connect(self._on_folder_changed)
 
         self.buttons: dict[str, QPushButton] = {}
         row = QHBoxLayout()
@@ -90,9 +112,18 @@ class RunsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(splitter, 1)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_label, 1)
+        folder_row.addWidget(self.folder_button)
+        layout.addLayout(folder_row)
         layout.addWidget(self.message)
         self.dialog: QWidget | None = None
+        self._show_folder()
         self._update_buttons()
+
+    @property
+    def runs_root(self) -> Path:
+        return self.runs_folder.root
 
     # --- reading -------------------------------------------------------------------
 
@@ -101,6 +132,28 @@ class RunsPanel(QWidget):
         # command line or a sweep meanwhile appear too.
         super().showEvent(event)
         self.refresh()
+
+    def _show_folder(self) -> None:
+        root = self.runs_folder.root
+        shown = f"{root.parent.name}/{root.name}" if root.parent.name else str(root)
+        url = QUrl.fromLocalFile(str(root)).toString()
+        self.folder_label.setText(f"Runs in <a href='{html.escape(url)}'>{html.escape(shown)}</a> "
+                                  f"({html.escape(self.runs_folder.note())})")
+        self.folder_label.setToolTip(str(root))
+
+    def _on_folder_changed(self) -> None:
+        """Another project, or another folder chosen: list the runs of the folder new runs now go to."""
+        self._show_folder()
+        if self.isVisible():
+            self.refresh()
+
+    def choose_folder(self) -> None:
+        dialog = QFileDialog(self, "Runs folder", str(self.runs_root))
+        dialog.setObjectName("runsFolderDialog")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        dialog.fileSelected.connect(lambda path: self.runs_folder.choose(Path(path)) if path else None)
+        self._show(dialog)
 
     def refresh(self) -> None:
         """Reads the runs folder again, keeping the selected runs selected."""
@@ -142,6 +195,7 @@ class RunsPanel(QWidget):
 
     def say(self, text: str) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     # --- actions ---------------------------------------------------------------------
 

@@ -168,7 +168,9 @@ class TrainingPanel(QWidget):
         self.message_label.setWordWrap(True)
         self.message_label.hide()
         self.run_label = QLabel()
+        self.run_label.setObjectName("runFolderLabel")
         self.run_label.setWordWrap(True)
+        self._folder_note = ""  # why the run's folder is where it is, when not beside the project
         self.run_label.setOpenExternalLinks(False)
         self.run_label.linkActivated.connect(lambda link: QDesktopServices.openUrl(QUrl(link)))
 
@@ -316,14 +318,17 @@ class TrainingPanel(QWidget):
 
     # A whole path has no place to wrap and would widen the panel past the screen: the link names the
     # run folder, the tooltip gives the whole path.
-    def show_run_folder(self, path) -> None:
-        self.run_label.setText(f"Checkpoints go to {_link(path, Path(path).name)}")
+    def show_run_folder(self, path, note: str = "") -> None:
+        """The run's folder (a link); ``note`` says why it is there when that is not beside the project."""
+        self._folder_note = f" ({html.escape(note)})" if note else ""
+        self.run_label.setText(f"Checkpoints go to {_link(path, Path(path).name)}{self._folder_note}")
         self.run_label.setToolTip(str(path))
 
     def show_checkpoint(self, path) -> None:
         """Where the best checkpoint of the run went (the folder opens on a click)."""
         path = Path(path)
-        self.run_label.setText(f"Best checkpoint: {_link(path.parent, f'{path.parent.name}/{path.name}')}")
+        self.run_label.setText(f"Best checkpoint: {_link(path.parent, f'{path.parent.name}/{path.name}')}"
+                               f"{self._folder_note}")
         self.run_label.setToolTip(str(path))
 
     def reset_progress(self) -> None:

@@ -50,7 +50,8 @@ from .panel import (
 )
 from .predict_view import PredictView
 from .probing import FeatureProbe
-from .run import TrainingRun, default_runs_root
+from .run import TrainingRun
+from .runs_folder import UNSAVED, RunsFolder
 from .threads import in_app_threads
 from .throttle import Throttle
 from ..labels import SteadyLabel
@@ -105,7 +106,7 @@ class TrainingUi(QObject):
     def __init__(self, main_window: QMainWindow, document, canvas_view=None, runs_root: Path | None = None) -> None:
         super().__init__(main_window)
         self.window, self.document, self.canvas = main_window, document, canvas_view
-        self.runs_root = Path(runs_root) if runs_root is not None else default_runs_root()
+        self.runs_folder = RunsFolder(document, getattr(main_window, "settings", None), runs_root, self)
         self.jobs = BackgroundJobs(self)
         self.run: TrainingRun | None = None
         self.trained: TrainedModel | None = None
@@ -281,6 +282,11 @@ class TrainingUi(QObject):
 
     # --- the run ---------------------------------------------------------------------------
 
+    @property
+    def runs_root(self) -> Path:
+        """Where the next run's folder goes (``runs_folder``: beside the project, chosen, or per-user)."""
+        return self.runs_folder.root
+
     def is_training(self) -> bool:
         return self.run is not None and self.run.running
 
@@ -306,7 +312,7 @@ class TrainingUi(QObject):
             run_dir = new_run_folder(self.runs_root, project.name)
         except OSError as error:
             return self._refuse(f"Cannot create a folder for the checkpoints in {self.runs_root}: "
-                                f"{error.strerror or error}")
+                                f"{error.strerror or error}. Choose another folder in the Runs panel.")
         from .worker import RunRequest
 
         key = _data_key(config, snapshot.graph, snapshot.task)
@@ -333,7 +339,8 @@ class TrainingUi(QObject):
         self.panel.set_state(RUNNING)
         self.panel.reset_progress()
         self.panel.show_message("")
-        self.panel.show_run_folder(request.run_dir)
+        unsaved = self.runs_folder.kind() == UNSAVED
+        self.panel.show_run_folder(request.run_dir, self.runs_folder.note() if unsaved else "")
         self.panel.show_status("Loading the data…")
         self._show_status(f"{READ_ONLY_NOTE} · loading the data…")
         self.probe.attach_run(worker, request.project.graph)

@@ -21,12 +21,11 @@ from ..graph import GraphError
 from ..config import TrainingConfig
 from ..data.windowing import WINDOW_CHOICES
 from ..data import DatasetError
-from ..experiments.folders import new_run_folder
+from ..experiments.folders import new_run_folder, runs_beside
 from ..fileio import check_writable
 from ..experiments.recorder import RunRecorder
 from ..finetune import freeze_all_but_head
 from ..weights import WeightsError, torchvision_name_for, torchvision_weights_file
-from ..project import EXTENSION
 from ..tasks import TASK_NAMES
 from ..training import StopToken, Trainer, TrainingError
 from .common import CommandError, open_project
@@ -67,7 +66,9 @@ def register(subparsers) -> None:
                              "says what it chose); on CUDA also channels-last memory and mixed precision")
     parser.add_argument("--out", metavar="CKPT_PATH_OR_DIR",
                         help="the run folder (last.pt, best.pt, metrics, TensorBoard events), or a .pt path for "
-                             "the best checkpoint (default: a new folder under runs/<project name>/ per run)")
+                             "the best checkpoint (default: a new folder per run under --runs)")
+    parser.add_argument("--runs", metavar="DIR", help="the folder that gets a new run folder per run "
+                        "(default: runs/ beside the project file, where the window and sweeps put theirs)")
     parser.add_argument("--resume", metavar="CKPT", help="continue from a checkpoint (e.g. runs/x/last.pt)")
     parser.add_argument("--adapt", action="store_true",
                         help="rewrite the Input channels and the last Dense to fit the dataset if they do not")
@@ -188,27 +189,20 @@ def set_starting_point(args, project, checkpoint: Checkpoint | None) -> None:
         freeze_all_but_head(project.graph)
 
 
-def default_runs_root(file: str) -> Path:
-    """``runs/<project file name>``: where a run without ``--out`` gets its own new folder."""
-    name = Path(file).name
-    stem = name[: -len(EXTENSION)] if name.endswith(EXTENSION) else Path(file).stem
-    return Path("runs") / stem
-
-
 def run_folder(args, project) -> tuple[Path, Path]:
     """Where the checkpoints go and the run folder (rank 0 only). ``--out DIR`` is the run folder itself
-    (a resumed run may continue in it); ``--out NAME.pt`` or no ``--out``: a new folder under
-    ``runs/<project>/``, so every run is kept."""
+    (a resumed run may continue in it); ``--out NAME.pt`` or no ``--out``: a new folder under ``--runs``
+    (default ``runs/`` beside the project file), so every run is kept."""
     if args.out and Path(args.out).suffix != ".pt":
         folder = Path(args.out)
         # Before any data is loaded: one line naming what refuses the files (/proc, a file in the path).
         check_writable(folder / "last.pt")
         return folder, folder
     try:
-        folder = new_run_folder(default_runs_root(args.file), project.name)
+        folder = new_run_folder(Path(args.runs) if getattr(args, "runs", None) else runs_beside(args.file), project.name)
     except OSError as error:
         raise CommandError(f"cannot make the run folder: {error.strerror or error} ({error.filename}); "
-                           "choose another with --out DIR") from None
+                           "choose another with --runs DIR or --out DIR") from None
     return Path(args.out) if args.out else folder, folder
 
 

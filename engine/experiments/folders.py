@@ -9,6 +9,13 @@ PROJECT_FILE = "project.cnn.json"
 SETTINGS_FILE = "settings.json"
 METRICS_FILE = "metrics.jsonl"
 STATUS_FILE = "run.json"
+RUNS_FOLDER = "runs"
+
+
+def runs_beside(project_file: str | Path) -> Path:
+    """``runs/`` beside a project file: where its runs (window, CLI, sweeps) go unless told otherwise, so a
+    project's runs travel with it and ``tensorboard --logdir runs`` from its folder shows them."""
+    return Path(project_file).parent / RUNS_FOLDER
 
 
 def new_run_folder(root: str | Path, project_name: str) -> Path:

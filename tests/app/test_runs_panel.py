@@ -155,3 +155,71 @@ def test_a_run_in_the_window_appears_in_the_table_when_it_ends(window, qtbot, tm
     with qtbot.waitSignal(ui.training_ended, timeout=120_000):
         assert ui.start_training(), ui.panel.message_label.text()
     assert [(row.network, row.status, row.epochs) for row in panel.model.rows] == [("tiny", "finished", 1)]
+
+
+def train_in_window(window, qtbot) -> None:
+    ui = window.training_ui
+    qtbot.waitUntil(ui.panel.train_button.isEnabled, timeout=120_000)  # PyTorch ready, dataset read
+    with qtbot.waitSignal(ui.training_ended, timeout=120_000):
+        window.toolbar.train_action.trigger()  # Training ▸ Train (F5)
+        assert ui.is_training(), ui.panel.message_label.text()
+
+
+def tiny_saved_project(folder: Path) -> Path:
+    project = Project(tiny_graph(classes=10), "tiny", training=TrainingConfig(dataset="digits", epochs=1,
+                                                                               batch_size=128))
+    folder.mkdir(parents=True, exist_ok=True)
+    return save_project(project, folder / "tiny.cnn.json")
+
+
+def test_a_saved_projects_runs_go_to_runs_beside_it_and_the_panel_lists_that_folder(window, qtbot, tmp_path):
+    window.document.undo_stack.setClean()
+    assert window.open_path(tiny_saved_project(tmp_path / "project"), ask=False)
+    panel = runs_panel(window, qtbot)
+    assert panel.runs_root == tmp_path / "project" / "runs"
+    assert "project/runs" in panel.folder_label.text() and "beside the project" in panel.folder_label.text()
+    train_in_window(window, qtbot)
+    folders = [row.folder for row in panel.model.rows]
+    assert len(folders) == 1 and folders[0].parent == tmp_path / "project" / "runs"
+    assert (folders[0] / "run.json").is_file()
+    assert not (tmp_path / "runs").exists()  # the window's fallback folder is for unsaved projects only
+    assert "not saved" not in window.training_ui.panel.run_label.text()
+
+
+def test_an_unsaved_projects_run_goes_to_the_per_user_folder_and_says_so(window, qtbot, tmp_path):
+    project = Project(tiny_graph(classes=10), "tiny", training=TrainingConfig(dataset="digits", epochs=1,
+                                                                               batch_size=128))
+    window.document.undo_stack.setClean()
+    window.document.new_project(project)
+    assert window.document.path is None
+    panel = runs_panel(window, qtbot)
+    assert panel.runs_root == tmp_path / "runs"  # the window's per-user folder (a temp folder in tests)
+    assert "not saved" in panel.folder_label.text()
+    train_in_window(window, qtbot)
+    assert "not saved" in window.training_ui.panel.run_label.text()
+    assert [row.folder.parent for row in panel.model.rows] == [tmp_path / "runs"]
+
+
+def test_a_chosen_runs_folder_is_kept_in_the_settings_and_listed(window, qtbot, tmp_path):
+    old = train_recorded(tmp_path / "project" / "runs", epochs=1)  # a run written before the change
+    window.document.undo_stack.setClean()
+    assert window.open_path(tiny_saved_project(tmp_path / "project"), ask=False)
+    panel = runs_panel(window, qtbot)
+    assert [row.folder for row in panel.model.rows] == [old]
+    chosen = tmp_path / "elsewhere"
+    chosen.mkdir()
+    panel.choose_folder_action.trigger()  # Folder… ▸ Choose a folder…
+    qtbot.waitUntil(lambda: panel.dialog is not None and panel.dialog.isVisible())
+    dialog = panel.dialog
+    line = dialog.findChild(QLineEdit, "fileNameEdit")
+    line.setText(str(chosen))  # (typed key by key, the path completer's pop-up takes the keys)
+    QTest.keyClick(line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert panel.runs_root == chosen
+    assert window.settings.value("experiments/runsFolder") == str(chosen)
+    assert panel.model.rows == [] and "chosen" in panel.folder_label.text()
+    train_in_window(window, qtbot)
+    assert [row.folder.parent for row in panel.model.rows] == [chosen]
+    panel.beside_action.trigger()  # back beside the project: the old run is listed again, readable
+    assert panel.runs_root == tmp_path / "project" / "runs"
+    assert [row.folder for row in panel.model.rows] == [old] and panel.model.rows[0].status == "finished"

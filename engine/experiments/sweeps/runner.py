@@ -13,6 +13,7 @@ from typing import Any
 
 from ...project import Project
 from ...training import Callback, StopToken
+from ..folders import RUNS_FOLDER, runs_beside
 from .objectives import directions
 from .results import TrialRow, importances, pareto_numbers, row_from_trial, study_rows
 from .space import SweepError, SweepParam, suggest_values
@@ -48,7 +49,7 @@ class SweepSummary:
 
 def default_runs_root(project: Project) -> Path:
     """``runs/`` beside the project file (the working folder's for an unsaved project)."""
-    return (project.path.parent if project.path else Path.cwd()) / "runs"
+    return runs_beside(project.path) if project.path else Path.cwd() / RUNS_FOLDER
 
 
 class Sweep:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from engine import save_project
 from engine.cli import main
@@ -31,16 +32,31 @@ def test_runs_on_a_file_is_one_clear_error(tmp_path, capsys):
     assert err.count("\n") == 1 and "not a folder" in err
 
 
-def test_train_without_out_keeps_each_run_in_a_new_folder(tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_train_without_out_keeps_each_run_in_a_new_folder_beside_the_project(tmp_path, capsys, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the working folder is not where runs go: beside the project is
     project = tiny_project(epochs=1, batch_size=128)
     from tests.engine.training.conftest import tiny_graph
     project.graph = tiny_graph(classes=10)  # the bundled digits: ten classes
-    file = save_project(project, tmp_path / "tiny.cnn.json")
+    (tmp_path / "project").mkdir()
+    file = save_project(project, tmp_path / "project" / "tiny.cnn.json")
     assert main(["train", str(file)]) == 0
     assert main(["train", str(file), "--lr", "0.02"]) == 0
     capsys.readouterr()
-    assert main(["runs", "--json"]) == 0
+    assert not (elsewhere / "runs").exists()
+    assert main(["runs", "--root", str(tmp_path / "project" / "runs"), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert len(rows) == 2 and all(row["folder"].startswith("runs/tiny/") for row in rows)
+    assert len(rows) == 2 and all(Path(row["folder"]).parent == tmp_path / "project" / "runs" for row in rows)
     assert {row["status"] for row in rows} == {"finished"}
+
+
+def test_train_runs_flag_chooses_the_runs_folder(tmp_path, capsys):
+    project = tiny_project(epochs=1, batch_size=128)
+    from tests.engine.training.conftest import tiny_graph
+    project.graph = tiny_graph(classes=10)
+    file = save_project(project, tmp_path / "tiny.cnn.json")
+    assert main(["train", str(file), "--runs", str(tmp_path / "mine")]) == 0
+    capsys.readouterr()
+    assert len(list((tmp_path / "mine").glob("*/run.json"))) == 1
+    assert not (tmp_path / "runs").exists()
