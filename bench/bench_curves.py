@@ -2,11 +2,12 @@
 
 A 15-epoch run of 40 batches an epoch is fed as training does (5 batch points per redraw, a validation
 point per epoch) into the Curves view at a dock's size (1280×280), and each update's redraw plus the
-repaint Qt schedules for it (the event loop's) are timed (median, ms) in the GUI thread's CPU time: what the
-update takes from the GUI thread, whatever else the machine runs (wall-clock medians of the same code varied
-5-fold between rounds at a load of 11 on 2 cores, the bare plots' hardly). The baseline is what pyqtgraph itself costs for the
-same points: two bare plots (one curve each, fixed ranges) given the same data and repainted. Target:
-the view's update within 1.5× of the bare plots. Runs offscreen when there is no display.
+repaint Qt schedules for it (the event loop's) are timed (median, ms) in the GUI thread's CPU time: what
+the update takes from the GUI thread, whatever else the machine runs (wall-clock medians of the same code
+varied 5-fold between rounds at a load of 11 on 2 cores, the bare plots' hardly). The baseline is what
+pyqtgraph itself costs for the same points: two bare plots (one curve each, fixed ranges) given the same
+data and repainted. Target: the view's update within 1.5× of the bare plots. Runs offscreen when there is
+no display.
 """
 from __future__ import annotations
 

@@ -52,6 +52,7 @@ def test_a_classification_run_builds_no_rare_view_and_a_clicked_tab_shows_what_w
     qtbot.waitUntil(lambda: ui.gradients_host.is_built)
     assert ui.gradients_host.view.status.text().startswith("run 1: tiny")
     assert built(ui) == {"clinical", "gradients"}  # the task views of other tasks are still not made
+    ui.jobs.wait(10_000)
 
 
 def test_choosing_a_task_builds_its_view_and_only_that_one(qtbot, tmp_path):
@@ -62,6 +63,7 @@ def test_choosing_a_task_builds_its_view_and_only_that_one(qtbot, tmp_path):
     choose_task(ui.panel, "Embedding (faces)")
     qtbot.waitUntil(lambda: ui.embeddings_host.is_built)
     assert ui.embeddings_host.view.isVisible() and built(ui) == {"embeddings"}
+    ui.jobs.wait(10_000)  # the new task's dataset look-up
 
 
 def test_calls_wait_in_order_and_a_keyed_call_replaces_the_same_call_just_before_it(qtbot):
