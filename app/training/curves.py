@@ -19,7 +19,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from . import plot_style
 from .on_screen import behind_a_tab
@@ -44,6 +44,14 @@ def round_step_above(value: float) -> float:
 GRAPHICS_MIN_HEIGHT = 90
 #: Logical px of the view's height from which the x axes say "epoch" below their ticks.
 EPOCH_LABEL_MIN_HEIGHT = 230
+
+
+def cache_picture(*items: QGraphicsItem) -> None:
+    """Items that change rarely (the validation points, earlier runs) are kept as a picture of their pixels:
+    a redraw repaints the region the batch curves cover, and these are copied there instead of stroked
+    again (their symbols cost more to paint than a curve). A change or a zoom draws the picture again."""
+    for item in items:
+        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 class SmoothedSeries:
@@ -95,6 +103,7 @@ class _MetricPlot:
             pen=pg.mkPen(plot_style.VALIDATION_COLOUR, width=2), symbol="o", symbolSize=7,
             symbolBrush=plot_style.VALIDATION_COLOUR, symbolPen=None,
         )
+        cache_picture(self.validation.curve, self.validation.scatter)
         self.crosshair = pg.InfiniteLine(angle=90, movable=False)
         self.readout = pg.TextItem(anchor=(0, 0))
         for item in (self.crosshair, self.readout):
@@ -125,6 +134,7 @@ class _MetricPlot:
         curve = self.plot.plot(series.x, series.smooth, pen=pg.mkPen(plot_style.dimmed(plot_style.TRAIN_COLOUR, 70),
                                                                        width=1.5))
         curve.setZValue(-10)
+        cache_picture(curve)
         self.previous_curves.append(curve)
         if len(self.previous_curves) > MAX_PREVIOUS_RUNS:
             self.plot.removeItem(self.previous_curves.pop(0))

@@ -23,6 +23,7 @@ from engine.experiments.folders import new_run_folder
 from engine.graph import Graph
 from engine.project import Project
 from engine.tasks import CLASSIFICATION, DETECTION, EMBEDDING, MULTILABEL, SEGMENTATION
+from engine.tasks.clinical import clinical_table
 from engine.training import FitError, TrainingError
 
 from .adapt import adapt_document
@@ -37,6 +38,7 @@ from .feature_maps import FeatureFrame, FeatureMapView
 from .filters import FiltersView
 from .gallery import GalleryView
 from .gradients import GradientsView
+from .lazy_view import LazyView
 from .masks import MaskView
 from .panel import (
     IDLE,
@@ -121,14 +123,15 @@ class TrainingUi(QObject):
         self.feature_maps = FeatureMapView()
         self.filters = FiltersView()
         self.confusion = ConfusionView()
-        self.clinical = ClinicalView()
+        # Views a user rarely opens are built when first seen (or asked for): see lazy_view.py.
+        self.clinical_host = LazyView(ClinicalView, "clinicalHost")
         self.gallery = GalleryView()
         self.predict_view = PredictView()
-        self.masks = MaskView()
-        self.embeddings = EmbeddingView()
-        self.boxes = BoxView()
+        self.masks_host = LazyView(MaskView, "masksHost")
+        self.embeddings_host = LazyView(EmbeddingView, "embeddingsHost")
+        self.boxes_host = LazyView(BoxView, "boxesHost")
         self.output_throttle = Throttle(OUTPUT_INTERVAL_MS, self._show_latest_output, self)
-        self.gradients = GradientsView()
+        self.gradients_host = LazyView(GradientsView, "gradientsHost")
         self.gradient_throttle = Throttle(GRADIENT_INTERVAL_MS, self._show_latest_gradients, self)
         self._flagged_nodes: set[str] = set()
         self.probe = FeatureProbe(self.feature_maps, self.filters, self.jobs, self)
@@ -162,6 +165,13 @@ class TrainingUi(QObject):
         self._connect()
         self._update_availability()
         self._show_task_views()
+
+    # The views built on first use: asking for one builds it (see lazy_view.py).
+    clinical = property(lambda self: self.clinical_host.view, doc="The Clinical view (built on first use).")
+    masks = property(lambda self: self.masks_host.view, doc="The Masks view (built on first use).")
+    embeddings = property(lambda self: self.embeddings_host.view, doc="The Embeddings view (built on first use).")
+    boxes = property(lambda self: self.boxes_host.view, doc="The Boxes view (built on first use).")
+    gradients = property(lambda self: self.gradients_host.view, doc="The Gradients view (built on first use).")
 
     # --- PyTorch, imported behind the shown window --------------------------------------------
 
@@ -212,15 +222,15 @@ class TrainingUi(QObject):
             ("Training", "trainingDock", self.panel, right),
             ("Curves", "curvesDock", self.curves, bottom),
             ("Confusion", "confusionDock", self.confusion, bottom),
-            ("Clinical", "clinicalDock", self.clinical, bottom),
+            ("Clinical", "clinicalDock", self.clinical_host, bottom),
             ("Predictions", "galleryDock", self.gallery, bottom),
             ("Try an Image", "predictDock", self.predict_view, bottom),
             ("Feature Maps", "featureMapsDock", self.feature_maps, bottom),
             ("Filters", "filtersDock", self.filters, bottom),
-            ("Masks", "masksDock", self.masks, bottom),
-            ("Embeddings", "embeddingsDock", self.embeddings, bottom),
-            ("Boxes", "boxesDock", self.boxes, bottom),
-            ("Gradients", "gradientsDock", self.gradients, bottom),
+            ("Masks", "masksDock", self.masks_host, bottom),
+            ("Embeddings", "embeddingsDock", self.embeddings_host, bottom),
+            ("Boxes", "boxesDock", self.boxes_host, bottom),
+            ("Gradients", "gradientsDock", self.gradients_host, bottom),
         )
         docks = {}
         for title, name, widget, area in specs:
@@ -251,7 +261,8 @@ class TrainingUi(QObject):
         self.panel.adapt_requested.connect(self.adapt_network)
         self.predict_view.image_chosen.connect(self.predict_file)
         self.predict_view.compare.pair_chosen.connect(self.compare_files)
-        self.embeddings.threshold_changed.connect(self.predict_view.compare.set_threshold)
+        self.embeddings_host.when_built(
+            lambda view: view.threshold_changed.connect(self.predict_view.compare.set_threshold))
         self.gallery.image_chosen.connect(self._explain_validation_image)
         self.document.project_replaced.connect(self._on_project_replaced)
         self.document.project_replaced.connect(self._show_task_views)
@@ -344,15 +355,16 @@ class TrainingUi(QObject):
         self.panel.show_status("Loading the data…")
         self._show_status(f"{READ_ONLY_NOTE} · loading the data…")
         self.probe.attach_run(worker, request.project.graph)
-        self.gradients.begin_run(f"run {self._run_count}: {request.project.name}")
+        label = f"run {self._run_count}: {request.project.name}"
+        self.gradients_host.apply(lambda view: view.begin_run(label), key="begin_run")
         self._clear_gradient_flags()
         worker.gradients_ready.connect(self.gradient_throttle.request)
         self._watch_gradients(self.gradients_shown())
-        self.masks.clear()
-        self.embeddings.clear()
+        self.masks_host.apply(MaskView.clear, key="clear")
+        self.embeddings_host.apply(EmbeddingView.clear, key="clear")
         if request.project.task == EMBEDDING.name:
             self.dock("embeddingsDock").raise_()  # the identities pulling apart is what the run is watched for
-        self.boxes.clear()
+        self.boxes_host.apply(BoxView.clear, key="clear")
         if request.project.task in TASK_DOCKS:
             worker.frame_ready.connect(self.output_throttle.request)
             # The mask sharpening, the boxes tightening: what such a run is watched for.
@@ -465,7 +477,7 @@ class TrainingUi(QObject):
 
     def gradients_shown(self) -> bool:
         """Whether the Gradients view can be seen (a dock behind another tab is moved off-screen, not hidden)."""
-        return not self.gradients.visibleRegion().isEmpty()
+        return not self.gradients_host.visibleRegion().isEmpty()
 
     @Slot(bool)
     def _watch_gradients(self, visible: bool) -> None:
@@ -532,7 +544,7 @@ class TrainingUi(QObject):
         # Tasks share metric names (val_auc, val_ap): each view reads the run of its own task.
         task = self.run.request.project.task if self.run is not None else ""
         if task in (CLASSIFICATION.name, MULTILABEL.name) and metrics.get("val_auc") and self._run_data is not None:
-            self.clinical.show_metrics(metrics, list(self._run_data.class_names), f"epoch {metrics['epoch']}")
+            self._show_clinical(metrics, list(self._run_data.class_names), f"epoch {metrics['epoch']}")
         if task == EMBEDDING.name and metrics.get("val_roc"):  # the ROC and the map of the validation identities
             self.embeddings.show_epoch(metrics, metrics["epoch"])
         if task == DETECTION.name and metrics.get("val_map50") is not None:
@@ -543,6 +555,12 @@ class TrainingUi(QObject):
         if metrics.get("train_loss_heatmap") is not None:  # detection: the heat-map and box parts of the loss
             self.boxes.show_loss_parts(metrics)
 
+    def _show_clinical(self, metrics: dict, class_names: list[str], where: str) -> None:
+        # A table with rows replaces the one kept before it; one without rows changes nothing in the view.
+        replaces = bool(clinical_table(metrics, class_names)[1])
+        self.clinical_host.apply(lambda view: view.show_metrics(metrics, class_names, where),
+                                 key="metrics" if replaces else None)
+
     @Slot(object)
     def _on_run_finished(self, outcome: RunOutcome) -> None:
         from .trained import trained_from_run
@@ -551,7 +569,7 @@ class TrainingUi(QObject):
         self.progress_throttle.flush()
         self.output_throttle.flush()
         self.gradient_throttle.flush()
-        self.gradients.end_run()
+        self.gradients_host.if_built(GradientsView.end_run)  # an unbuilt view has no frames: nothing to keep
         self.curves.redraw()
         trained = trained_from_run(outcome)
         # A run stopped before its first epoch has no checkpoint and a barely trained model: the last
@@ -745,8 +763,8 @@ class TrainingUi(QObject):
         if checkpoint.metrics.get("confusion"):
             self.confusion.show_confusion(checkpoint.metrics["confusion"], list(checkpoint.class_names),
                                           f"epoch {checkpoint.epoch} of the checkpoint")
-        self.clinical.show_metrics(checkpoint.metrics, list(checkpoint.class_names),
-                                   f"epoch {checkpoint.epoch} of the checkpoint")
+        self._show_clinical(checkpoint.metrics, list(checkpoint.class_names),
+                            f"epoch {checkpoint.epoch} of the checkpoint")
         self.panel.show_message(f"Opened checkpoint {path} (trained {checkpoint.epoch} epoch(s)).")
         self.window.statusBar().showMessage(f"Opened checkpoint {Path(path).name}", 5000)
         self._update_availability()

@@ -114,6 +114,9 @@ def test_the_walk_finds_what_it_looks_for(qtbot):
 
 
 def test_every_control_of_the_main_window_is_named_and_every_field_labelled(window, qtbot):
+    ui = window.training_ui
+    for host in (ui.clinical_host, ui.masks_host, ui.embeddings_host, ui.boxes_host, ui.gradients_host):
+        host.build()  # the views built on first use (lazy_view.py) are walked too
     assert_accessible(window)
     window.canvas.select_nodes(["conv1"])  # the inspector's node page and its parameter editors
     assert_accessible(window)
