@@ -267,8 +267,9 @@ class SweepDialog(QDialog):
     # --- parameters -----------------------------------------------------------------------------------------
 
     def fill_parameters(self) -> None:
-        """The current project's sweepable training settings, then every node's parameters."""
-        from engine.experiments.sweeps.space import sweepable_node_params, sweepable_settings
+        """The current project's sweepable training settings, every node's parameters, then the repeat count
+        of every stage whose blocks chain (``layer2.repeat``)."""
+        from engine.experiments.sweeps.space import sweepable_node_params, sweepable_repeats, sweepable_settings
 
         project = self.document.project
         self.param_choice.clear()
@@ -278,6 +279,8 @@ class SweepDialog(QDialog):
         for node_name, spec in sweepable_node_params(project):
             value = project.graph.node_by_name(node_name).params.get(spec.name)
             self.param_choice.addItem(f"{node_name}.{spec.name}", suggested_range(spec, value))
+        for stage_name, count in sweepable_repeats(project):
+            self.param_choice.addItem(f"{stage_name}.repeat", f"1..{max(count * 2, 2)}")
 
     def _suggest(self) -> None:
         self.range_edit.setText(self.param_choice.currentData() or "")

@@ -1,6 +1,8 @@
 """Training ▸ Sweep…: a tiny sweep from the window, live rows and front, Stop, and a trial opened on the canvas."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -8,6 +10,8 @@ from PySide6.QtTest import QTest
 from engine import save_project
 
 from ..engine.experiments.conftest import tiny_digits_project
+
+PRESETS = Path(__file__).resolve().parents[2] / "presets"
 
 
 @pytest.fixture
@@ -141,3 +145,23 @@ def test_a_finished_pareto_sweep_is_offered_again_with_its_objective(sweep_dialo
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert dialog.study_choice.currentText() == f"Continue sweep '{dialog.study_name}' (2 of 2 trials done)"
     assert [dialog.rows[number].state for number in sorted(dialog.rows)] == ["complete", "complete"]
+
+
+def test_the_dialog_offers_the_repeat_count_of_stages_whose_blocks_chain(window, qtbot):
+    assert window.open_path(PRESETS / "resnet8.cnn.json", ask=False)
+    window.sweep_action.trigger()
+    dialog = window.sweep_dialog
+    qtbot.waitExposed(dialog)
+    try:
+        offered = [dialog.param_choice.itemText(i) for i in range(dialog.param_choice.count())]
+        # layer1's block keeps its input's shape; layer2's and layer3's downsample, so copies would not chain.
+        assert "layer1.repeat" in offered and "layer2.repeat" not in offered
+        dialog.param_choice.setCurrentIndex(dialog.param_choice.findText("layer1.repeat"))
+        assert dialog.range_edit.text() == "1..2"  # the suggestion
+        choose_parameter(qtbot, dialog, "layer1.repeat", "1..3")
+        assert dialog.parameter_texts() == ["layer1.repeat=1..3"]
+        choose_parameter(qtbot, dialog, "layer1.repeat", "0..3")
+        assert dialog.parameter_texts() == ["layer1.repeat=1..3"] and "layer1.repeat" in dialog.message.text()
+    finally:
+        dialog.shut_down()
+        dialog.close()

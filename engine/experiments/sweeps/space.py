@@ -77,8 +77,18 @@ def sweepable_node_params(project: Project) -> list[tuple[str, ParamSpec]]:
 
 
 def sweepable_repeats(project: Project) -> list[tuple[str, int]]:
-    """(stage name, its blocks now) of every stage a sweep may repeat: ``("layer2", 2)`` → ``layer2.repeat``."""
-    return [(stage.name, stage.count) for stage in stages(project.graph)]
+    """(stage name, its blocks now) of every stage a sweep may repeat: ``("layer2", 2)`` → ``layer2.repeat``.
+    A stage whose copies would not chain (its block changes the shape it is fed) is left out, so the
+    dialog never offers what the parser would refuse."""
+    found = []
+    for stage in stages(project.graph):
+        name = f"{stage.name}.{REPEAT_KEY}"
+        try:
+            _repeat(name, f"1..{max(stage.count, 2)}", project, name)
+        except SweepError:
+            continue
+        found.append((stage.name, stage.count))
+    return found
 
 
 def parse_params(texts: list[str], project: Project) -> list[SweepParam]:
