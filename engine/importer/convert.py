@@ -402,7 +402,9 @@ def _group_blocks(graph: Graph, builder: _GraphBuilder) -> list[str]:
             continue
         try:
             group = make_group(graph, member.nodes, member.path, member.kind.__name__, locals_=member.locals)
-            key = (member.kind.__name__, repr(structure_key(graph, group)))  # params may hold lists
+            # Instances fed other channels are other types: their layers have other weight shapes.
+            key = (member.kind.__name__,
+                   structure_key(graph, group, {n: shapes[n].input_shapes for n in member.nodes if n in shapes}))
             group.type = types.get(key) or unique_type_name(graph, _type_name(member.kind.__name__, shapes, group))
             graph.add_group(group)
         except (ValueError, GraphError):
