@@ -413,12 +413,20 @@ def test_list_check_remembers_its_verdicts_until_the_code_or_libraries_change(tm
 
 def test_list_check_shares_the_models_among_worker_processes_and_keeps_their_order(monkeypatch):
     """The first ``--list --check`` checks models in forked workers (one per core): each line is the one this
-    process would print, in the list's order, with remembered verdicts kept as they were."""
+    process would print, in the list's order, with remembered verdicts kept as they were. Meanwhile this
+    process works out the ONNX line in a thread of its own (once the workers are forked)."""
+    import os
+    import threading
+
     import engine.cli.import_model as command
 
     monkeypatch.setattr(command, "PARALLEL_FROM", 2)
     names = ["alexnet", "vit_b_16", "squeezenet1_0", "vit_b_32"]
-    lines = list(command._checked_lines(names, {"vit_b_16": "remembered"}))
+    beside = []
+    lines = list(command._checked_lines(names, {"vit_b_16": "remembered"}, lambda: beside.append(
+        (os.getpid(), threading.current_thread() is threading.main_thread()))))
+    if len(os.sched_getaffinity(0)) > 1:  # one core: no workers, the line is worked out after the models
+        assert beside == [(os.getpid(), False)]
     assert lines == [command._check_line("alexnet"), "remembered", command._check_line("squeezenet1_0"),
                      command._check_line("vit_b_32")]
     assert lines[0] == "✓ alexnet" and lines[3].startswith("  vit_b_32: no (")
