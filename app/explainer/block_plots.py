@@ -32,7 +32,8 @@ class CurvePlot(pg.PlotWidget):
         """(name, x, y, main?) for each curve: the main one solid, the others dashed."""
         self.clear()
         self.curves = {}
-        self.addLegend(offset=(8, 8), labelTextColor=plot_style.foreground(self))
+        if len(curves) > 1:  # one curve is named by the plot's title; a legend would cover its start
+            self.addLegend(offset=(8, 8), labelTextColor=plot_style.foreground(self))
         for name, x, y, main in curves:
             pen = pg.mkPen(MAIN_COLOUR if main else OTHER_COLOUR, width=2.5 if main else 2,
                            style=Qt.PenStyle.SolidLine if main else Qt.PenStyle.DashLine)
@@ -47,6 +48,8 @@ class CurvePlot(pg.PlotWidget):
         self.getPlotItem().setTitle(title)
         self.getPlotItem().setLabel("left", left)
         self.getPlotItem().setLabel("bottom", bottom)
+        for name in ("left", "bottom"):  # a slope of 0.1 reads as 0.1, not as 100 (×0.001)
+            self.getPlotItem().getAxis(name).enableAutoSIPrefix(False)
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
         if plot_style.is_palette_change(event) and hasattr(self, "curves"):  # not while PlotWidget builds
