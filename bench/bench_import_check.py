@@ -13,8 +13,9 @@ element-wise and broadcasting arithmetic, conv2d and linear answered from shapes
 ~100× cheaper than torch.empty_like on meta), one analysis per import instead of two, and the ONNX line worked
 out while the workers check: nothing remembered, measured back to back at load 8.5–10.5 (same output line for
 line): CPU (user+sys, workers included) 55.4 s → 43.0 s, wall 137.6 s → 69.8 s; the models' checks alone in one
-process 44.4 s → 32.5 s CPU. On two quiet cores that is about 6 s of imports then ~16 s of checks per core:
-near the 20 s target, not clearly under it.
+process 44.4 s → 32.5 s CPU. On two quiet cores that is about 6–8 s of imports (torch, torchvision with
+torch._dynamo), then ~17 s of checks per core: about 24 s, still over the 20 s target (what remains is spread
+over fx tracing, building the modules, the interpreter and the graph: no single pass is done twice now).
 The per-model lines of this bench time ``check_torchvision`` in one process (no workers). Before this bench, the check laid out every
 imported graph's cards and built each RegNet on the CPU with all of its weights initialised
 (regnet_y_128gf: 644 million); at load 12–19 on two cores the whole list took 1,663 s.
