@@ -93,6 +93,7 @@ _BROADCASTING = frozenset({
     torch.Tensor.__sub__, torch.Tensor.__rsub__, torch.Tensor.__truediv__,
 })
 """Binary element-wise arithmetic: the answer has the broadcast shape and the promoted dtype."""
+_DIVISIONS = frozenset({torch.div, torch.Tensor.div, torch.Tensor.__truediv__})
 _IN_PLACE = frozenset({torch.relu_, torch.Tensor.relu_, torch.Tensor.add_, torch.Tensor.mul_, torch.Tensor.__iadd__,
                        torch.Tensor.__imul__, torch.Tensor.sigmoid_, torch.Tensor.clamp_})
 """In-place element-wise functions whose other operand broadcasts into the first: the first is the answer."""
@@ -140,7 +141,10 @@ def _meta_answer(func, args, kwargs):
         if isinstance(other, torch.Tensor) and not other.is_meta:
             return NotImplemented
         shape = torch.broadcast_shapes(first.shape, other.shape) if isinstance(other, torch.Tensor) else first.shape
-        return _empty(shape, torch.result_type(first, other))
+        dtype = torch.result_type(first, other)
+        if func in _DIVISIONS and not dtype.is_floating_point:
+            return NotImplemented  # integers divided give floats: torch knows which
+        return _empty(shape, dtype)
     if func is F.conv2d or func is torch.conv2d:
         shape = _conv_shape(args, kwargs)
         return NotImplemented if shape is None else _empty(shape, first.dtype)

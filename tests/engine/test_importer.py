@@ -226,6 +226,9 @@ def test_on_meta_initialisations_layers_and_arithmetic_are_answered_without_runn
         expected = F.hardswish(F.linear((F.relu(conv(x)) * torch.empty(2, 8, 1, 1) + 1).permute(0, 2, 3, 1),
                                         linear.weight, linear.bias))
     assert (y.shape, z.shape, z.dtype) == ((2, 8, 17, 27), expected.shape, expected.dtype)
+    with torch.device("meta"), MetaShortcuts():
+        halves = torch.ones(3, dtype=torch.int64) / 2  # whole numbers divided: floats, as torch gives
+    assert halves.dtype == torch.get_default_dtype()
 
 
 MODEL_FILE = '''
