@@ -12,8 +12,9 @@ Then the meta-device shortcuts (nn.init's functions called with tensor=, kaiming
 element-wise and broadcasting arithmetic, conv2d and linear answered from shapes with torch.empty, which is
 ~100× cheaper than torch.empty_like on meta), one analysis per import instead of two, and the ONNX line worked
 out while the workers check: nothing remembered, measured back to back at load 8.5–10.5 (same output line for
-line): CPU (user+sys, workers included) 55.4 s → 43.0 s, wall 137.6 s → 69.8 s; the models' checks alone in one
-process 44.4 s → 32.5 s CPU. On two quiet cores that is about 6–8 s of imports (torch, torchvision with
+line): CPU (user+sys, workers included) 55.4 s → 43.0 s, wall 137.6 s → 69.8 s; again at load 4.3–4.6:
+CPU 49.4 s → 44.3 s, wall 51.2 s → 46.2 s (a busy machine's CPU times vary by 10–20 %); the models' checks alone
+in one process 44.4 s → 32.5 s CPU. Remembered: 4.8 s wall, 4.2 s CPU (MET). On two quiet cores that is about 6–8 s of imports (torch, torchvision with
 torch._dynamo), then ~17 s of checks per core: about 24 s, still over the 20 s target (what remains is spread
 over fx tracing, building the modules, the interpreter and the graph: no single pass is done twice now).
 The per-model lines of this bench time ``check_torchvision`` in one process (no workers). Before this bench, the check laid out every
