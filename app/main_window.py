@@ -389,6 +389,7 @@ class MainWindow(QMainWindow):
         self.inspector.save_block_requested.connect(self.save_block_to_library)
         self.canvas.node_activated.connect(self._node_activated)
         self.canvas.explain_requested.connect(lambda node_id: self.show_convolution_explainer(node_id))
+        self.canvas.explain_block_requested.connect(lambda node_id: self.show_block_explainer(node_id))
         self.palette_panel.block_requested.connect(self.add_block)
         self.issues.node_chosen.connect(self._issue_chosen)
         self.issues.count_changed.connect(self._issue_count_changed)
@@ -449,6 +450,12 @@ class MainWindow(QMainWindow):
         from .explainer import show_convolution_explainer  # imports torch: never on the way to the first window
 
         show_convolution_explainer(self, node_id)
+
+    def show_block_explainer(self, node_id: str | None = None) -> None:
+        wait_for_torch_warm_up()  # as the convolution explainer: never beside the warm-up
+        from .explainer.block_window import show_block_explainer  # imports torch
+
+        show_block_explainer(self, node_id)
 
     def show_start_page(self, returnable: bool = True) -> None:
         """The presets, the LeNet-5 steps and the recent files; ``returnable`` offers a way back."""

@@ -8,6 +8,15 @@ without ShapeProp's strides, GraphModule code left uncompiled and remembered run
 torchvision and onnx, the command itself (two cores shared with other work, same output line for line):
 nothing remembered 522.8 s → 182.4 s wall (load 15 → 8–11; CPU 67.6 s → 59.9 s, the workers' included),
 remembered 74.6 s → 19.6 s wall (load 12 → 10.6; CPU 10.9 s → 5.0 s). Not yet measured on a quiet machine.
+Then the meta-device shortcuts (nn.init's functions called with tensor=, kaiming_uniform_'s inner uniform_,
+element-wise and broadcasting arithmetic, conv2d and linear answered from shapes with torch.empty, which is
+~100× cheaper than torch.empty_like on meta), one analysis per import instead of two, and the ONNX line worked
+out while the workers check: nothing remembered, measured back to back at load 8.5–10.5 (same output line for
+line): CPU (user+sys, workers included) 55.4 s → 43.0 s, wall 137.6 s → 69.8 s; again at load 4.3–4.6:
+CPU 49.4 s → 44.3 s, wall 51.2 s → 46.2 s (a busy machine's CPU times vary by 10–20 %); the models' checks alone
+in one process 44.4 s → 32.5 s CPU. Remembered: 4.8 s wall, 4.2 s CPU (MET). On two quiet cores that is about 6–8 s of imports (torch, torchvision with
+torch._dynamo), then ~17 s of checks per core: about 24 s, still over the 20 s target (what remains is spread
+over fx tracing, building the modules, the interpreter and the graph: no single pass is done twice now).
 The per-model lines of this bench time ``check_torchvision`` in one process (no workers). Before this bench, the check laid out every
 imported graph's cards and built each RegNet on the CPU with all of its weights initialised
 (regnet_y_128gf: 644 million); at load 12–19 on two cores the whole list took 1,663 s.

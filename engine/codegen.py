@@ -122,7 +122,8 @@ class _Composites:
         self.sources: list[str] = []
         by_structure: dict[tuple, str] = {}
         for group in graph.groups.values():
-            key = (group.type, structure_key(graph, group))
+            shapes = {node_id: analysis.nodes[node_id].input_shapes for node_id in group.members}
+            key = (group.type, structure_key(graph, group, shapes))
             if key not in by_structure:
                 name = class_name_for(group.type)
                 base, index = name, 2

@@ -146,15 +146,26 @@ def make_group(graph: Graph, member_ids, name: str, type_name: str, *, group_id:
                  {node_id: members[node_id] for node_id in member_ids}, inputs, output, collapsed)
 
 
-def structure_key(graph: Graph, group: Group) -> tuple:
-    """Everything that makes two instances compute the same function with their own weights."""
+def structure_key(graph: Graph, group: Group, input_shapes: Mapping[str, list] | None = None) -> tuple:
+    """Everything that makes two instances compute the same function with their own weights (hashable: list
+    parameters are made tuples). With ``input_shapes`` (node id → its input shapes, from an analysis), also
+    the shapes its layers are built for: a class written once per key (the Python export) builds its layers
+    from the input channels, so instances fed different channels need classes of their own."""
     local = group.members
-    nodes = tuple((local[n], graph.nodes[n].type, tuple(sorted(graph.nodes[n].params.items(), key=str)))
+    nodes = tuple((local[n], graph.nodes[n].type, tuple(sorted((key, _frozen(value)) for key, value in
+                                                               graph.nodes[n].params.items())))
                   for n in group.members)
     edges = tuple((local[e.src], e.src_port, local[e.dst], e.dst_port)
                   for e in graph.edges if e.src in local and e.dst in local)
     inputs = tuple(tuple((local[n], port) for n, port in slot) for slot in group.inputs)
-    return nodes, edges, inputs, local.get(group.output)
+    key = (nodes, edges, inputs, local.get(group.output))
+    if input_shapes is None:
+        return key
+    return key + (tuple((local[n], _frozen(input_shapes.get(n, ()))) for n in group.members),)
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(_frozen(item) for item in value) if isinstance(value, (list, tuple)) else value
 
 
 def instances(graph: Graph, type_name: str) -> list[Group]:

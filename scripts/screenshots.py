@@ -19,6 +19,7 @@ the Embeddings view in front).
 file, a broken one and an odd-sized one: data.png (the grid and the class balance with its warning),
 data-input.png (what the network receives, augmented) and data-problems.png (the problems found).
 ``--segmentation`` writes segmentation.png only, ``--detection`` detection.png only.
+``--block-explainer`` writes block-explainer-TOPIC.png only, one per page of the block explainer.
 ``--medical`` writes medical.png only: tinycnn trained on a generated folder of 16-bit CT-like DICOM slices
 (with and without a lung nodule) at the Input's lung window, then Try an Image on a slice with a nodule:
 the windowed slice, the guess and its Grad-CAM map, the Input selected so the Inspector names the window.
@@ -92,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gradients", action="store_true", help="only gradients.png (the Plain vs residual example)")
     parser.add_argument("--medical", action="store_true", help="only medical.png (a windowed DICOM with Grad-CAM)")
     parser.add_argument("--sweep", action="store_true", help="only sweep.png (a LeNet-5 sweep's Pareto front)")
+    parser.add_argument("--block-explainer", action="store_true",
+                        help="only the block explainer, a picture per page: block-explainer-TOPIC.png")
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.size.lower().split("x"))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -367,9 +370,24 @@ def main(argv: list[str] | None = None) -> int:
         example.finished.connect(shot)
         example.action.trigger()
 
+    def block_explainer() -> None:
+        """Each page of the block explainer at the window's size (Explain This Block… on a node opens it)."""
+        from app.explainer.block_window import show_block_explainer
+
+        explainer = show_block_explainer(window)
+        explainer.resize(*size)
+        for topic in explainer.pages:
+            explainer.show_topic(topic)
+            qt_app.processEvents()
+            path = args.out / f"block-explainer-{topic.replace('_', '-')}.png"
+            explainer.grab().save(str(path))
+            print(f"wrote {path}")
+        explainer.close()
+        quit_()
+
     first = (open_faces if args.faces else open_unet if args.segmentation else open_detector if args.detection
              else open_data if args.data else plain_vs_residual if args.gradients else open_medical if args.medical
-             else open_sweep if args.sweep else open_lenet)
+             else open_sweep if args.sweep else block_explainer if args.block_explainer else open_lenet)
     QTimer.singleShot(1500, first)
     qt_app.exec()
     return 0

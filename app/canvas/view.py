@@ -19,6 +19,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor, QGuiApplication, QImage, QKeySequence, QPainter, QPalette, QPen, QTransform
 from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView, QMenu, QToolTip
 
+from engine.explain.block_topics import topic_for
+
 from .. import clipboard
 from ..blocks.library import LIBRARY_MIME, drop_library_block
 from ..clipboard import BLOCK_MIME
@@ -61,6 +63,7 @@ class CanvasView(QGraphicsView):
     node_activated = Signal(str)
     node_clicked = Signal(str)
     explain_requested = Signal(str)  # "Explain This Convolution…" on a conv node
+    explain_block_requested = Signal(str)  # "Explain This Block…" on a node the block explainer has a page for
 
     def __init__(self, document, parent=None) -> None:
         super().__init__(parent)
@@ -469,9 +472,14 @@ class CanvasView(QGraphicsView):
             if not item.isSelected():
                 self.select_nodes([item.node_id])
             menu = QMenu(self)
-            if self.document.graph.nodes[item.node_id].type == "conv2d":
+            node = self.document.graph.nodes[item.node_id]
+            if node.type == "conv2d":
                 node_id = item.node_id
                 menu.addAction("Explain This Convolution…", lambda: self.explain_requested.emit(node_id))
+                menu.addSeparator()
+            elif topic_for(node.type, node.params) is not None:
+                node_id = item.node_id
+                menu.addAction("Explain This Block…", lambda: self.explain_block_requested.emit(node_id))
                 menu.addSeparator()
             menu.addAction("Duplicate", self.duplicate_selection)
             menu.addAction("Copy", self.copy_selection)

@@ -124,10 +124,13 @@ def _list_models(check: bool) -> int:
     known, onnx_line = check_cache.recall(key)  # verdicts of this very code and these libraries: no model built
     names = list(known) if known else importer.torchvision_models()  # the same versions list the same models
     verdicts = {}
-    for name, line in zip(names, _checked_lines(names, known)):
+    coverage: list[str] = []
+    # While the workers check the models, this process (idle, waiting for them) reads onnx's operator sets.
+    beside = None if onnx_line else lambda: coverage.append(onnx_coverage())
+    for name, line in zip(names, _checked_lines(names, known, beside)):
         verdicts[name] = line
         print(line, flush=True)
-    onnx_line = onnx_line or onnx_coverage()
+    onnx_line = onnx_line or (coverage[0] if coverage else onnx_coverage())
     check_cache.remember(key, verdicts, onnx_line)
     importable = sum(line.startswith("✓") for line in verdicts.values())
     print(f"{importable} of {len(names)} models import")
@@ -140,12 +143,14 @@ PARALLEL_FROM = 8
 MAX_WORKERS = 8
 
 
-def _checked_lines(names: list[str], known: dict[str, str]):
+def _checked_lines(names: list[str], known: dict[str, str], beside=None):
     """Each model's line, in the order of ``names``: remembered, else checked, on every core the process may
     use (each check is Python-bound: one core each). Workers are forked, so they start with torch and the
-    importer already imported; a worker that dies leaves the rest to this process."""
+    importer already imported; a worker that dies leaves the rest to this process. ``beside`` runs in a
+    thread of this process once the workers are forked (never before: a fork copies no other thread)."""
     import multiprocessing
     import os
+    import threading
     import warnings
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -159,7 +164,10 @@ def _checked_lines(names: list[str], known: dict[str, str]):
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: ours run no torch ops
-            results = pool.map(_check_line, pending)  # answers in the order of pending
+            results = pool.map(_check_line, pending)  # answers in the order of pending; every worker forked
+    helper = threading.Thread(target=beside, daemon=True) if pool is not None and beside is not None else None
+    if helper is not None:
+        helper.start()
     try:
         for name in names:
             if name in known:
@@ -174,6 +182,8 @@ def _checked_lines(names: list[str], known: dict[str, str]):
                     pool = None
             yield line if line is not None else _check_line(name)
     finally:
+        if helper is not None:
+            helper.join()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
 

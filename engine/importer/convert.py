@@ -122,10 +122,11 @@ def import_traced(traced: fx.GraphModule, shape: tuple[int, int, int], example: 
     second half of ``import_module``, shared with the ONNX importer, which builds its fx graph itself."""
     builder = _GraphBuilder(traced, shape, name)
     graph = builder.build()
-    notes = builder.notes + _group_blocks(graph, builder)
+    shapes = analyze(graph, task=None).nodes  # grouping changes no shape: one analysis serves both below
+    notes = builder.notes + _group_blocks(graph, builder, shapes)
     if layout:
         apply_layout(graph, grouped_layout(graph, per_row=LAYERS_PER_ROW))
-    task = _task_of(graph)
+    task = _task_of(graph, shapes)
     project = Project(graph=graph, name=name, description=description, task=task)
     analysis = analyze(graph, task=task)
     if not analysis.valid:  # the mapping checks shapes, so this means a mapping bug: say so plainly
@@ -139,13 +140,12 @@ def import_traced(traced: fx.GraphModule, shape: tuple[int, int, int], example: 
     return ImportResult(project, state, notes)
 
 
-def _task_of(graph: Graph) -> str:
+def _task_of(graph: Graph, reports) -> str:
     """What the imported network's output makes it: an embedding (it ends in L2 Normalize), class scores, a mask
     the input's size, or detection head maps (engine.tasks, in that order); classification when none fits, so
     that analysis says what is wrong."""
     from ..tasks import DEFAULT_TASK, TASKS
 
-    reports = analyze(graph, task=None).nodes
     output = reports["output"].input_shapes[0] if reports["output"].input_shapes else None
     if output is None:
         return DEFAULT_TASK
@@ -392,17 +392,18 @@ def _free_local(local: str, taken) -> str:
 # --- composite blocks ------------------------------------------------------------------------------
 
 
-def _group_blocks(graph: Graph, builder: _GraphBuilder) -> list[str]:
+def _group_blocks(graph: Graph, builder: _GraphBuilder, shapes) -> list[str]:
     """Adds a composite per planned module; returns notes on those that cannot be one."""
     types: dict[tuple, str] = {}
     left_flat: list[str] = []
-    shapes = analyze(graph).nodes
     for member in builder.blocks.values():
         if len(member.nodes) < 2:
             continue
         try:
             group = make_group(graph, member.nodes, member.path, member.kind.__name__, locals_=member.locals)
-            key = (member.kind.__name__, repr(structure_key(graph, group)))  # params may hold lists
+            # Instances fed other channels are other types: their layers have other weight shapes.
+            key = (member.kind.__name__,
+                   structure_key(graph, group, {n: shapes[n].input_shapes for n in member.nodes if n in shapes}))
             group.type = types.get(key) or unique_type_name(graph, _type_name(member.kind.__name__, shapes, group))
             graph.add_group(group)
         except (ValueError, GraphError):

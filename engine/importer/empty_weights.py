@@ -79,6 +79,83 @@ _INITIALISERS = frozenset({"normal_", "uniform_", "fill_", "zero_", "erfinv_", "
 """In-place methods nn.init uses: on a meta tensor they change no shape, so the tensor is their answer."""
 _NORMALISATIONS = frozenset({F.batch_norm, F.layer_norm, F.group_norm, F.instance_norm, torch.batch_norm,
                              torch.layer_norm, torch.group_norm})
+_ELEMENTWISE = frozenset({
+    F.relu, F.relu6, F.hardtanh, F.hardswish, F.hardsigmoid, F.silu, F.mish, F.gelu, F.elu, F.leaky_relu,
+    F.sigmoid, F.tanh, F.dropout, F.dropout2d, F.alpha_dropout, torch.relu, torch.sigmoid, torch.tanh,
+    torch.Tensor.relu, torch.Tensor.sigmoid, torch.Tensor.tanh, torch.clamp,
+    torch.Tensor.clamp, torch.Tensor.clamp_min, torch.clamp_min,
+})
+"""Element-wise functions of one tensor: on a meta tensor, the answer is a tensor like it (torch would run
+its Python reference implementation, with its broadcasting and type promotion, for each call)."""
+_BROADCASTING = frozenset({
+    torch.add, torch.mul, torch.sub, torch.div, torch.Tensor.add, torch.Tensor.mul, torch.Tensor.sub,
+    torch.Tensor.div, torch.Tensor.__add__, torch.Tensor.__radd__, torch.Tensor.__mul__, torch.Tensor.__rmul__,
+    torch.Tensor.__sub__, torch.Tensor.__rsub__, torch.Tensor.__truediv__,
+})
+"""Binary element-wise arithmetic: the answer has the broadcast shape and the promoted dtype."""
+_DIVISIONS = frozenset({torch.div, torch.Tensor.div, torch.Tensor.__truediv__})
+_IN_PLACE = frozenset({torch.relu_, torch.Tensor.relu_, torch.Tensor.add_, torch.Tensor.mul_, torch.Tensor.__iadd__,
+                       torch.Tensor.__imul__, torch.Tensor.sigmoid_, torch.Tensor.clamp_})
+"""In-place element-wise functions whose other operand broadcasts into the first: the first is the answer."""
+
+
+def _empty(shape, dtype: torch.dtype) -> torch.Tensor:
+    # torch.empty_like on a meta tensor runs a Python reference (~100× slower than torch.empty).
+    return torch.empty(tuple(shape), dtype=dtype, device="meta")
+
+
+def _conv_shape(args, kwargs) -> tuple[int, ...] | None:
+    """F.conv2d's output shape, for numeric padding (None: let torch work it out)."""
+    names = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
+    given = {**dict(zip(names, args)), **kwargs}
+    x, weight = given["input"], given.get("weight")
+    padding = given.get("padding", 0)
+    if not isinstance(weight, torch.Tensor) or isinstance(padding, str) or x.dim() != 4 or weight.dim() != 4 \
+            or x.shape[1] != weight.shape[1] * given.get("groups", 1):
+        return None  # torch checks it and says what is wrong
+    pair = lambda value: (value, value) if isinstance(value, int) else tuple(value)  # noqa: E731
+    stride, padding, dilation = pair(given.get("stride", 1)), pair(padding), pair(given.get("dilation", 1))
+    sides = [(size + 2 * p - d * (k - 1) - 1) // s + 1
+             for size, k, s, p, d in zip(x.shape[2:], weight.shape[2:], stride, padding, dilation)]
+    return (x.shape[0], weight.shape[0], *sides) if min(sides) > 0 else None
+
+
+def _meta_answer(func, args, kwargs):
+    """What ``func(*args, **kwargs)`` gives on meta tensors, when that is known without running it; else
+    ``NotImplemented``."""
+    first = args[0] if args else kwargs.get("input", kwargs.get("tensor"))
+    if not (isinstance(first, torch.Tensor) and first.is_meta):
+        return NotImplemented
+    if getattr(func, "__module__", None) == "torch.nn.init" and func.__name__.endswith("_") \
+            or getattr(func, "__name__", "") in _INITIALISERS:
+        return first  # an initialisation (nn.init's functions call others, which this mode does not see)
+    if func in _NORMALISATIONS:
+        return _empty(first.shape, first.dtype)
+    if func in _ELEMENTWISE:
+        in_place = kwargs.get("inplace") or (len(args) > 1 and args[-1] is True and func in _INPLACE_LAST)
+        return first if in_place else _empty(first.shape, first.dtype)
+    if func in _IN_PLACE:
+        return first
+    if func in _BROADCASTING and len(args) == 2 and not kwargs:
+        other = args[1]
+        if isinstance(other, torch.Tensor) and not other.is_meta:
+            return NotImplemented
+        shape = torch.broadcast_shapes(first.shape, other.shape) if isinstance(other, torch.Tensor) else first.shape
+        dtype = torch.result_type(first, other)
+        if func in _DIVISIONS and not dtype.is_floating_point:
+            return NotImplemented  # integers divided give floats: torch knows which
+        return _empty(shape, dtype)
+    if func is F.conv2d or func is torch.conv2d:
+        shape = _conv_shape(args, kwargs)
+        return NotImplemented if shape is None else _empty(shape, first.dtype)
+    if func is F.linear and len(args) >= 2 and isinstance(args[1], torch.Tensor) and args[1].dim() == 2 \
+            and first.dim() >= 1 and first.shape[-1] == args[1].shape[1]:
+        return _empty((*first.shape[:-1], args[1].shape[0]), first.dtype)
+    return NotImplemented
+
+
+_INPLACE_LAST = frozenset({F.relu, F.relu6, F.hardswish, F.hardsigmoid, F.silu, F.mish, F.elu})
+"""Functions whose last positional argument is ``inplace``."""
 
 
 class MetaShortcuts(TorchFunctionMode):
@@ -86,13 +163,8 @@ class MetaShortcuts(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        first = args[0] if args else kwargs.get("input")
-        if isinstance(first, torch.Tensor) and first.is_meta:
-            if getattr(func, "__name__", "") in _INITIALISERS:
-                return first
-            if func in _NORMALISATIONS:
-                return torch.empty_like(first)
-        return func(*args, **kwargs)
+        answer = _meta_answer(func, args, kwargs)
+        return func(*args, **kwargs) if answer is NotImplemented else answer
 
 
 def build_without_weights(constructor: Callable[[], T]) -> T:

@@ -312,3 +312,72 @@ def test_tensorflow_same_padding_imports_as_a_zero_pad_and_a_conv_known_by_behav
         import_module(ShortcutPool(ExtraFirstConv), (3, 16, 16), name="Odd")
     assert [item.name for item in caught.value.unsupported] == ["ExtraFirstConv"]
     assert "\n" not in caught.value.summary
+
+
+# --- every imported model also exports -----------------------------------------------------------------
+
+
+class Fire(nn.Module):
+    """SqueezeNet's pattern: one class, instances fed different channels; and an uneven (1×3) kernel, which a
+    node keeps as a list parameter (Inception v3's)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.squeeze = nn.Conv2d(channels, 8, 1)
+        self.wide = nn.Conv2d(8, 8, (1, 3), padding=(0, 1))
+
+    def forward(self, x):
+        return torch.relu(self.wide(torch.relu(self.squeeze(x))))
+
+
+class Fires(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.first, self.second, self.third = Fire(3), Fire(8), Fire(8)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 4))
+
+    def forward(self, x):
+        return self.head(self.third(self.second(self.first(x))))
+
+
+def _python_export_output(graph, state: dict, image: torch.Tensor, name: str) -> torch.Tensor:
+    namespace: dict = {}
+    exec(compile(python_source(graph, name), f"{name}.py", "exec"), namespace)  # noqa: S102 - our output
+    standalone = next(v for k, v in namespace.items() if k.lower() == name.replace("_", "").lower())()
+    standalone.load_state_dict(state, strict=True)
+    with torch.no_grad():
+        return standalone.eval()(image)
+
+
+def test_instances_of_one_class_fed_different_channels_export_to_python_with_classes_of_their_own():
+    original = randomised(Fires())
+    result = import_module(original, (3, 16, 16), name="Fires")
+    graph = result.project.graph
+    type_of = {group.name: group.type for group in graph.groups.values()}
+    assert type_of["second"] == type_of["third"] != type_of["first"]  # one type per weight shapes
+    image = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        expected = original(image)
+    torch.testing.assert_close(_python_export_output(graph, result.state_dict, image, "Fires"), expected,
+                               rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, shape", [("densenet169", (3, 32, 32)), ("googlenet", (3, 64, 64)),
+                                         ("squeezenet1_0", (3, 64, 64)), ("squeezenet1_1", (3, 64, 64)),
+                                         ("mobilenet_v2", (3, 32, 32)), ("inception_v3", (3, 75, 75))])
+def test_the_imports_whose_python_export_broke_export_to_onnx_and_python(name, shape, tmp_path):
+    options = {"aux_logits": False, "init_weights": False} if name in ("googlenet", "inception_v3") else {}
+    original = randomised(torchvision.models.get_model(name, weights=None, **options))
+    result = import_module(original, shape, name=name, layout=False)
+    graph = result.project.graph
+    imported = compile_graph(graph, name=name)
+    imported.load_state_dict(result.state_dict, strict=True)
+    image = torch.randn(2, *shape)
+    with torch.no_grad():
+        expected = original(image)
+        torch.testing.assert_close(imported(image), expected, rtol=0, atol=1e-5)
+        torch.testing.assert_close(_onnx_output(imported, image, tmp_path / "net.onnx"), expected,
+                                   rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(_python_export_output(graph, imported.state_dict(), image, name), expected,
+                               rtol=1e-4, atol=1e-4)

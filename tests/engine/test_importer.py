@@ -184,7 +184,7 @@ def test_a_regnet_whose_constructor_computes_with_tensors_is_checked_with_its_we
     assert elsewhere == [False] and not nn.Conv2d(3, 4, 3).weight.is_meta
 
 
-@pytest.mark.parametrize("name", ["regnet_y_400mf", "densenet121"])
+@pytest.mark.parametrize("name", ["regnet_y_400mf", "densenet121", "mobilenet_v3_small", "shufflenet_v2_x0_5"])
 def test_a_check_on_meta_finds_the_graph_a_real_import_builds(name):
     """The check answers initialisations and normalisations on meta tensors without running them: the
     shapes, and so every block's parameters, are still those of the real import."""
@@ -195,6 +195,40 @@ def test_a_check_on_meta_finds_the_graph_a_real_import_builds(name):
     imported = import_torchvision(name, (3, 64, 64))
     assert blocks(checked.project.graph) == blocks(imported.project.graph)
     assert analyze(checked.project.graph).total_params == analyze(imported.project.graph).total_params
+
+
+def test_on_meta_initialisations_layers_and_arithmetic_are_answered_without_running_torchs_kernels():
+    """Torch's meta kernels are Python references (an empty_like, a ReLU or an addmm took milliseconds):
+    the check answers them from the shapes. nn.init's functions, called with tensor=…, and those calling
+    others (kaiming_uniform_ → uniform_, where the mode no longer sees the inner call) ran their kernels."""
+    import torch.nn.functional as F
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    from engine.importer.empty_weights import MetaShortcuts
+
+    class Kernels(TorchDispatchMode):  # records the aten operations that reach torch's kernels
+        def __init__(self) -> None:
+            super().__init__()
+            self.ran: set[str] = set()
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.ran.add(func.overloadpacket.__name__)
+            return func(*args, **(kwargs or {}))
+
+    with torch.device("meta"), Kernels() as kernels, MetaShortcuts():
+        conv, linear = nn.Conv2d(3, 8, (3, 5), stride=(2, 1), padding=(1, 2), dilation=(1, 2)), nn.Linear(8, 4)
+        nn.init.normal_(tensor=conv.weight, std=0.01)
+        x = torch.empty(2, 3, 33, 31)
+        y = F.relu(conv(x)) * torch.empty(2, 8, 1, 1) + 1
+        z = F.hardswish(linear(y.permute(0, 2, 3, 1)))
+    assert kernels.ran <= {"empty", "permute"}, kernels.ran  # a view: no kernel of its own
+    with torch.device("meta"):
+        expected = F.hardswish(F.linear((F.relu(conv(x)) * torch.empty(2, 8, 1, 1) + 1).permute(0, 2, 3, 1),
+                                        linear.weight, linear.bias))
+    assert (y.shape, z.shape, z.dtype) == ((2, 8, 17, 27), expected.shape, expected.dtype)
+    with torch.device("meta"), MetaShortcuts():
+        halves = torch.ones(3, dtype=torch.int64) / 2  # whole numbers divided: floats, as torch gives
+    assert halves.dtype == torch.get_default_dtype()
 
 
 MODEL_FILE = '''
@@ -382,12 +416,20 @@ def test_list_check_remembers_its_verdicts_until_the_code_or_libraries_change(tm
 
 def test_list_check_shares_the_models_among_worker_processes_and_keeps_their_order(monkeypatch):
     """The first ``--list --check`` checks models in forked workers (one per core): each line is the one this
-    process would print, in the list's order, with remembered verdicts kept as they were."""
+    process would print, in the list's order, with remembered verdicts kept as they were. Meanwhile this
+    process works out the ONNX line in a thread of its own (once the workers are forked)."""
+    import os
+    import threading
+
     import engine.cli.import_model as command
 
     monkeypatch.setattr(command, "PARALLEL_FROM", 2)
     names = ["alexnet", "vit_b_16", "squeezenet1_0", "vit_b_32"]
-    lines = list(command._checked_lines(names, {"vit_b_16": "remembered"}))
+    beside = []
+    lines = list(command._checked_lines(names, {"vit_b_16": "remembered"}, lambda: beside.append(
+        (os.getpid(), threading.current_thread() is threading.main_thread()))))
+    if len(os.sched_getaffinity(0)) > 1:  # one core: no workers, the line is worked out after the models
+        assert beside == [(os.getpid(), False)]
     assert lines == [command._check_line("alexnet"), "remembered", command._check_line("squeezenet1_0"),
                      command._check_line("vit_b_32")]
     assert lines[0] == "✓ alexnet" and lines[3].startswith("  vit_b_32: no (")
