@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from engine.experiments.folders import runs_beside
+from engine.experiments.folders import is_bundled_preset, runs_beside
 
 from .run import default_runs_root
 
@@ -41,7 +41,9 @@ class RunsFolder(QObject):
     def kind(self) -> str:
         if self.chosen() is not None:
             return CHOSEN
-        return BESIDE if self.document.path is not None else UNSAVED
+        path = self.document.path
+        # A bundled preset opened by its path is a template: its runs never go into the installed package.
+        return BESIDE if path is not None and not is_bundled_preset(path) else UNSAVED
 
     @property
     def root(self) -> Path:
@@ -54,8 +56,8 @@ class RunsFolder(QObject):
         """Why the runs go there, in a few words people read beside the folder."""
         return {CHOSEN: "the folder chosen in the Runs panel",
                 BESIDE: "beside the project",
-                UNSAVED: "the project is not saved yet, so runs go to your per-user folder; "
-                         "save it to keep them beside it"}[self.kind()]
+                UNSAVED: "the project is not saved yet (or is a bundled preset), so runs go to your "
+                         "per-user folder; save it to keep them beside it"}[self.kind()]
 
     def choose(self, folder: Path | None) -> None:
         """Keeps new runs in ``folder`` from now on; None: back to ``runs/`` beside the project."""

@@ -223,3 +223,12 @@ def test_a_chosen_runs_folder_is_kept_in_the_settings_and_listed(window, qtbot, 
     panel.beside_action.trigger()  # back beside the project: the old run is listed again, readable
     assert panel.runs_root == tmp_path / "project" / "runs"
     assert [row.folder for row in panel.model.rows] == [old] and panel.model.rows[0].status == "finished"
+
+
+def test_a_preset_opened_by_its_path_keeps_its_runs_out_of_the_presets_folder(window, qtbot, tmp_path):
+    preset = Path(__file__).resolve().parents[2] / "presets" / "lenet5.cnn.json"
+    window.document.undo_stack.setClean()
+    assert window.open_path(preset, ask=False)
+    panel = runs_panel(window, qtbot)
+    assert panel.runs_root == tmp_path / "runs"  # the per-user folder, not presets/runs
+    assert "bundled preset" in panel.folder_label.text()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from engine import save_project
 from engine.cli import main
+from engine.experiments.folders import is_bundled_preset, runs_beside
 
 from .run_helpers import tiny_project, train_recorded
 
@@ -60,3 +61,12 @@ def test_train_runs_flag_chooses_the_runs_folder(tmp_path, capsys):
     capsys.readouterr()
     assert len(list((tmp_path / "mine").glob("*/run.json"))) == 1
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_bundled_presets_runs_go_to_the_working_folder_never_into_the_package(tmp_path, monkeypatch):
+    preset = Path(__file__).resolve().parents[3] / "presets" / "lenet5.cnn.json"
+    monkeypatch.chdir(tmp_path)
+    assert is_bundled_preset(preset) and not is_bundled_preset(save_project(tiny_project(), tmp_path / "mine.cnn.json"))
+    assert runs_beside(preset) == tmp_path / "runs"  # the presets folder is the installed package
+    assert runs_beside(tmp_path / "mine.cnn.json") == tmp_path / "runs"
+    assert runs_beside(tmp_path / "sub" / "mine.cnn.json") == tmp_path / "sub" / "runs"
