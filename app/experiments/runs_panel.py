@@ -70,13 +70,17 @@ class RunsPanel(QWidget):
         self.folder_label = QLabel()
         self.folder_label.setObjectName("runsFolder")
         self.folder_label.setWordWrap(True)
-        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        # Mouse only: a label Tab can enter moves between its links and never lets Tab go on; the keyboard
+        # opens the folder from the Folder… menu instead.
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                  | Qt.TextInteractionFlag.LinksAccessibleByMouse)
         self.folder_label.setOpenExternalLinks(False)
-        self.folder_label.linkActivated.connect(lambda link: QDesktopServices.openUrl(QUrl(link)))
+        self.folder_label.linkActivated.connect(lambda _link: self.open_folder())
         self.folder_button = QPushButton("Folder…")
         self.folder_button.setObjectName("runs_folder")
         self.folder_button.setToolTip("Where new runs go: runs/ beside the project, or a folder of your choice")
         folder_menu = QMenu(self.folder_button)
+        self.open_folder_action = folder_menu.addAction("Open in the file manager", self.open_folder)
         self.choose_folder_action = folder_menu.addAction("Choose a folder…", self.choose_folder)
         self.beside_action = folder_menu.addAction("runs/ beside the project (default)",
                                                    lambda: self.runs_folder.choose(None))
@@ -146,6 +150,11 @@ class RunsPanel(QWidget):
         self._show_folder()
         if self.isVisible():
             self.refresh()
+
+    def open_folder(self) -> None:
+        if not self.runs_root.is_dir():
+            return self.say(f"No runs yet: the first run makes {self.runs_root}.")
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.runs_root)))
 
     def choose_folder(self) -> None:
         dialog = QFileDialog(self, "Runs folder", str(self.runs_root))

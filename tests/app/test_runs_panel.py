@@ -232,3 +232,11 @@ def test_a_preset_opened_by_its_path_keeps_its_runs_out_of_the_presets_folder(wi
     panel = runs_panel(window, qtbot)
     assert panel.runs_root == tmp_path / "runs"  # the per-user folder, not presets/runs
     assert "bundled preset" in panel.folder_label.text()
+
+
+def test_the_folder_menu_opens_the_runs_folder_and_says_when_there_is_none_yet(window, qtbot, tmp_path):
+    panel = runs_panel(window, qtbot)
+    assert not panel.runs_root.exists()
+    assert panel.open_folder_action in panel.folder_button.menu().actions()  # the keyboard's way to the folder
+    panel.open_folder_action.trigger()
+    assert panel.message.isVisible() and "No runs yet" in panel.message.text()
