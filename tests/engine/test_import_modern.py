@@ -28,6 +28,19 @@ FAMILIES = {
 }
 
 
+def import_exactly(original: nn.Module, shape, name: str, **options):
+    """Imports ``original`` and checks the compiled graph computes exactly what it does on a random batch:
+    (graph, compiled network, that batch, the original's output)."""
+    result = import_module(original, shape, name=name, **options)
+    imported = compile_graph(result.project.graph, name=name)
+    imported.load_state_dict(result.state_dict, strict=True)
+    image = torch.randn(2, *shape)
+    with torch.no_grad():
+        expected = original(image)
+        torch.testing.assert_close(imported(image), expected, rtol=0, atol=1e-5)
+    return result.project.graph, imported, image, expected
+
+
 def _onnx_output(model: nn.Module, image: torch.Tensor, path) -> torch.Tensor:
     import onnxruntime
 
@@ -40,14 +53,8 @@ def _onnx_output(model: nn.Module, image: torch.Tensor, path) -> torch.Tensor:
 @pytest.mark.parametrize("name", list(FAMILIES))
 def test_modern_families_import_exactly_with_blocks_named_after_their_classes_and_export(name, tmp_path):
     original = randomised(torchvision.models.get_model(name, weights=None))
-    result = import_module(original, SHAPE, name=name)
-    graph = result.project.graph
-    imported = compile_graph(graph, name=name)
-    imported.load_state_dict(result.state_dict, strict=True)
-    image = torch.randn(2, *SHAPE)
+    graph, imported, image, expected = import_exactly(original, SHAPE, name)
     with torch.no_grad():
-        expected = original(image)
-        torch.testing.assert_close(imported(image), expected, rtol=0, atol=1e-5)
         assert parameter_count(imported) == parameter_count(original) == analyze(graph).total_params
         types = {group.type.rstrip("0123456789_") for group in graph.groups.values()}
         assert FAMILIES[name] <= types, types
@@ -369,14 +376,8 @@ def test_instances_of_one_class_fed_different_channels_export_to_python_with_cla
 def test_the_imports_whose_python_export_broke_export_to_onnx_and_python(name, shape, tmp_path):
     options = {"aux_logits": False, "init_weights": False} if name in ("googlenet", "inception_v3") else {}
     original = randomised(torchvision.models.get_model(name, weights=None, **options))
-    result = import_module(original, shape, name=name, layout=False)
-    graph = result.project.graph
-    imported = compile_graph(graph, name=name)
-    imported.load_state_dict(result.state_dict, strict=True)
-    image = torch.randn(2, *shape)
+    graph, imported, image, expected = import_exactly(original, shape, name, layout=False)
     with torch.no_grad():
-        expected = original(image)
-        torch.testing.assert_close(imported(image), expected, rtol=0, atol=1e-5)
         torch.testing.assert_close(_onnx_output(imported, image, tmp_path / "net.onnx"), expected,
                                    rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(_python_export_output(graph, imported.state_dict(), image, name), expected,
