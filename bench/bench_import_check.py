@@ -17,6 +17,9 @@ CPU 49.4 s → 44.3 s, wall 51.2 s → 46.2 s (a busy machine's CPU times vary b
 in one process 44.4 s → 32.5 s CPU. Remembered: 4.8 s wall, 4.2 s CPU (MET). On two quiet cores that is about 6–8 s of imports (torch, torchvision with
 torch._dynamo), then ~17 s of checks per core: about 24 s, still over the 20 s target (what remains is spread
 over fx tracing, building the modules, the interpreter and the graph: no single pass is done twice now).
+Measured on the quiet machine (load 0.2–0.9): the command's first run 21.6 s (1.08× the target, MISSED),
+remembered 4.4 s; every check in one process 35.1 s, of which 6.8 s imports (torchvision.ops.roi_align
+imports torch._dynamo: 2.1 s of them).
 The per-model lines of this bench time ``check_torchvision`` in one process (no workers). Before this bench, the check laid out every
 imported graph's cards and built each RegNet on the CPU with all of its weights initialised
 (regnet_y_128gf: 644 million); at load 12–19 on two cores the whole list took 1,663 s.
