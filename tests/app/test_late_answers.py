@@ -29,6 +29,17 @@ def held_job(jobs: BackgroundJobs, heard: list) -> threading.Event:
     return release
 
 
+def bare_training_window(qtbot, tmp_path):
+    """A bare QMainWindow with the training docks, shown: no MainWindow.closeEvent calls ``shutdown``."""
+    window = QMainWindow()
+    window.setCentralWidget(QWidget())
+    project = Project(tiny_graph(), "tiny", training=TrainingConfig(dataset="digits", epochs=1))
+    ui = install_training_ui(window, Document(project, parent=window), None, runs_root=tmp_path / "runs")
+    window.show()
+    qtbot.waitExposed(window)
+    return window, ui
+
+
 def test_closing_the_main_window_drops_the_answers_still_queued(make_window, qtbot):
     window = make_window()
     heard: list = []
@@ -45,12 +56,7 @@ def test_closing_the_main_window_drops_the_answers_still_queued(make_window, qtb
 
 
 def test_a_window_deleted_while_a_look_up_runs_never_hears_its_answer(qtbot, tmp_path):
-    window = QMainWindow()
-    window.setCentralWidget(QWidget())
-    project = Project(tiny_graph(), "tiny", training=TrainingConfig(dataset="digits", epochs=1))
-    ui = install_training_ui(window, Document(project, parent=window), None, runs_root=tmp_path / "runs")
-    window.show()
-    qtbot.waitExposed(window)
+    window, ui = bare_training_window(qtbot, tmp_path)
     heard: list = []
     release = held_job(ui.jobs, heard)
     # The job ends while the window is being deleted: the pool's destruction waits for it.
@@ -92,12 +98,7 @@ def test_jobs_close_when_their_owner_is_destroyed(qtbot):
 def test_a_window_the_garbage_collector_empties_before_deleting_it_hides_its_docks_quietly(qtbot, tmp_path):
     """The collector clears a cycle's attributes before Qt deletes the window; deleting it hides the
     docks, and the Gradients dock's visibility signal reached a TrainingUi with no ``run`` (seen in CI)."""
-    window = QMainWindow()
-    window.setCentralWidget(QWidget())
-    project = Project(tiny_graph(), "tiny", training=TrainingConfig(dataset="digits", epochs=1))
-    ui = install_training_ui(window, Document(project, parent=window), None, runs_root=tmp_path / "runs")
-    window.show()
-    qtbot.waitExposed(window)
+    window, ui = bare_training_window(qtbot, tmp_path)
     ui.dock("gradientsDock").raise_()
     qtbot.waitUntil(ui.dock("gradientsDock").isVisible)
     ui.jobs.close()
