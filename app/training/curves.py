@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QLabel, QVB
 
 from . import plot_style
 from .on_screen import behind_a_tab
+from .live_items import LivePlotDataItem
 from .throttle import Throttle
 
 REDRAW_INTERVAL_MS = 200
@@ -97,12 +98,15 @@ class _MetricPlot:
         #: Top of the fixed y range while the y axis follows the data in steps (None: fixed by the owner).
         self.y_top: float | None = 0.0 if metric == "loss" else None
         self.begin_run()
-        self.raw = plot.plot(pen=pg.mkPen(plot_style.dimmed(plot_style.TRAIN_COLOUR, 60), width=1))
-        self.smooth = plot.plot(pen=pg.mkPen(plot_style.TRAIN_COLOUR, width=2))
-        self.validation = plot.plot(
+        # Growing curves: an update repaints their new points only (see live_items).
+        self.raw = LivePlotDataItem(pen=pg.mkPen(plot_style.dimmed(plot_style.TRAIN_COLOUR, 60), width=1))
+        self.smooth = LivePlotDataItem(pen=pg.mkPen(plot_style.TRAIN_COLOUR, width=2))
+        self.validation = LivePlotDataItem(
             pen=pg.mkPen(plot_style.VALIDATION_COLOUR, width=2), symbol="o", symbolSize=7,
             symbolBrush=plot_style.VALIDATION_COLOUR, symbolPen=None,
         )
+        for curve in (self.raw, self.smooth, self.validation):
+            plot.addItem(curve)
         cache_picture(self.validation.curve, self.validation.scatter)
         self.crosshair = pg.InfiniteLine(angle=90, movable=False)
         self.readout = pg.TextItem(anchor=(0, 0))
