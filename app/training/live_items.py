@@ -44,8 +44,10 @@ class TailCurveItem(pg.PlotCurveItem):
         return self._boundingRect
 
     def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph's name
-        self._cachedView = None  # (PlotCurveItem's override keeps the view rect it saw first)
+        self._cachedView = self._to_device = None  # (PlotCurveItem's override keeps the first view rect)
         super().viewTransformChanged()
+
+    _to_device = None  # this curve's coordinates to the view's pixels, and back (until the view changes)
 
     def updateData(self, *args, **kargs) -> None:  # noqa: N802 - pyqtgraph's name
         start = self._appended_from(args, kargs)
@@ -53,9 +55,9 @@ class TailCurveItem(pg.PlotCurveItem):
             super().updateData(*args, **kargs)
             self._plain = self._plain_from(0)
             return
-        self.xData, self.yData = np.asarray(kargs["x"], dtype=float), np.asarray(kargs["y"], dtype=float)
-        if self._plain is not None:
-            self._plain = self._plain_from(start)
+        self.xData, self.yData = x, y = np.asarray(kargs["x"], dtype=float), np.asarray(kargs["y"], dtype=float)
+        if self._plain is not None and not _sorted_and_finite(x[start:], y[start:]):
+            self._plain = None
         self.invalidateBounds()
         self.path = self.fillPath = self._fillPathList = self._mouseShape = None
         self._lineSegmentsRendered = False
@@ -86,10 +88,8 @@ class TailCurveItem(pg.PlotCurveItem):
         x, y, opts, pen = self.xData, self.yData, self.opts, self.opts["pen"]
         if x is None or len(x) == 0 or pen is None or opts["shadowPen"] is not None \
                 or opts["fillLevel"] is not None or opts["stepMode"] or opts["compositionMode"] is not None \
-                or not isinstance(opts["connect"], str) or opts["connect"] not in ("all", "finite"):
-            return None
-        x, y = x[start:], y[start:]
-        if not (np.all(np.diff(x) >= 0) and np.isfinite(x).all() and np.isfinite(y).all()):
+                or not isinstance(opts["connect"], str) or opts["connect"] not in ("all", "finite") \
+                or not _sorted_and_finite(x[start:], y[start:]):
             return None
         return self._shouldUseDrawLineSegments(pen), self.pixelPadding() + MARGIN_PX
 
@@ -105,7 +105,10 @@ class TailCurveItem(pg.PlotCurveItem):
         known = len(old_x)
         if x.ndim != 1 or x.shape != y.shape or len(x) < known:
             return None
-        if not (np.array_equal(x[:known], old_x, equal_nan=True) and np.array_equal(y[:known], old_y, equal_nan=True)):
+        if self._plain is not None:  # (no NaN to compare)
+            if not ((x[:known] == old_x).all() and (y[:known] == old_y).all()):
+                return None
+        elif not (np.array_equal(x[:known], old_x, equal_nan=True) and np.array_equal(y[:known], old_y, equal_nan=True)):
             return None
         return known - 1  # the former end's cap becomes a join: it is repainted too
 
@@ -113,20 +116,24 @@ class TailCurveItem(pg.PlotCurveItem):
         """The points from ``start`` on, grown by the pen's reach, in the curve's coordinates (None: no
         finite point, so nothing new is drawn)."""
         x, y = self.xData[start:], self.yData[start:]
-        finite = np.isfinite(x) & np.isfinite(y)
-        if not finite.all():
+        if self._plain is None:
+            finite = np.isfinite(x) & np.isfinite(y)
             if not finite.any():
                 return None
             x, y = x[finite], y[finite]
-        to_device = self.deviceTransform_()
-        if to_device is None:
-            return QRectF()  # (not shown yet: all of it)
-        to_item, invertible = to_device.inverted()
-        if not invertible:
-            return QRectF()
-        reach = self.pixelPadding() + MARGIN_PX
-        left, low = float(x.min()), float(y.min())
-        tail = to_device.mapRect(QRectF(left, low, float(x.max()) - left, float(y.max()) - low))
+        if self._to_device is None:
+            to_device = self.deviceTransform_()
+            if to_device is None:
+                return QRectF()  # (not shown yet: all of it)
+            to_item, invertible = to_device.inverted()
+            if not invertible:
+                return QRectF()
+            self._to_device = to_device, to_item
+        to_device, to_item = self._to_device
+        reach = self._plain[1] if self._plain is not None else self.pixelPadding() + MARGIN_PX
+        left, right = (float(x[0]), float(x[-1])) if self._plain is not None else (float(x.min()), float(x.max()))
+        low = float(y.min())
+        tail = to_device.mapRect(QRectF(left, low, right - left, float(y.max()) - low))
         return to_item.mapRect(tail.adjusted(-reach, -reach, reach, reach))
 
     def paint(self, p: QPainter, opt, widget) -> None:
@@ -166,6 +173,11 @@ class TailCurveItem(pg.PlotCurveItem):
         low = max(int(x.searchsorted(ends[0], "left")) - 1, 0)  # one point either side: the segments
         high = min(int(x.searchsorted(ends[1], "right")) + 1, len(x))  # crossing the span's edges
         return slice(low, high)
+
+
+def _sorted_and_finite(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether ``x`` never decreases and no value is NaN or infinite (a sum of any is not finite)."""
+    return bool(np.isfinite(x.sum() + y.sum()) and (x[1:] >= x[:-1]).all())
 
 
 def _same(given, current) -> bool:
