@@ -236,3 +236,39 @@ def test_opening_a_file_at_start_up_lists_no_presets_until_the_start_page_shows(
     window.show_start_page()
     qtbot.waitUntil(window.start_page.thumbnails_ready)
     assert "lenet5" in window.start_page.preset_buttons
+
+
+def test_a_dock_holds_its_scroll_area_from_the_start_so_the_view_is_restyled_once(qtbot):
+    # Under the application's style sheet every move of a built view (or of a widget holding it) to a new
+    # parent restyles all of it; the scroll area used to be built on its own and then moved into the dock.
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QScrollArea, QVBoxLayout, QWidget
+
+    from app.shell.docks import add_dock
+
+    class Moves(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.moved: list[QObject] = []
+
+        def eventFilter(self, watched, event):  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.ParentChange and isinstance(watched, (QScrollArea, Holder)):
+                self.moved.append(watched)
+            return False
+
+    class Holder(QWidget):
+        pass
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    view = Holder()
+    QVBoxLayout(view).addWidget(QLabel("a view"))
+    moves = Moves()
+    QApplication.instance().installEventFilter(moves)
+    try:
+        dock = add_dock(window, "View", "viewDock", view, Qt.DockWidgetArea.BottomDockWidgetArea)
+    finally:
+        QApplication.instance().removeEventFilter(moves)
+    area = dock.widget()
+    assert area.parent() is dock and view.parent() is area.viewport()
+    assert moves.moved == [view]  # the view moved once; its scroll area never did
