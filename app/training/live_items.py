@@ -108,7 +108,8 @@ class TailCurveItem(pg.PlotCurveItem):
         if self._plain is not None:  # (no NaN to compare)
             if not ((x[:known] == old_x).all() and (y[:known] == old_y).all()):
                 return None
-        elif not (np.array_equal(x[:known], old_x, equal_nan=True) and np.array_equal(y[:known], old_y, equal_nan=True)):
+        elif not (np.array_equal(x[:known], old_x, equal_nan=True)
+                  and np.array_equal(y[:known], old_y, equal_nan=True)):
             return None
         return known - 1  # the former end's cap becomes a join: it is repainted too
 
