@@ -818,7 +818,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Stopping a run first; its end may reach the document only later, so no read-only check here.
-        self.data_view.view.cancel_jobs()  # a scan of a large folder must not hold the close up
+        # A scan of a large folder must not hold the close up (a view never built has none).
+        self.data_view.host.if_built(lambda view: view.cancel_jobs())
         if not self.training_ui.confirm_close(self) or not self._ask_to_save():
             event.ignore()
             return

@@ -81,3 +81,17 @@ def test_calls_wait_in_order_and_a_keyed_call_replaces_the_same_call_just_before
     assert host.view.text() == "new A b c"
     host.apply(lambda label: label.setText("now"))
     assert host.view.text() == "now"
+
+
+def test_the_data_view_is_built_when_first_asked_for_and_knows_a_run_ended_meanwhile(qtbot, tmp_path):
+    from app.data.dock import install_data_view
+    from app.data.view import DataView
+
+    studio = open_studio(qtbot, tmp_path, tiny_graph(), "tiny")
+    data = install_data_view(studio.window, studio.ui)
+    qtbot.wait(50)  # its dock is hidden: nothing paints it, nothing builds it
+    assert not data.host.is_built and not studio.window.findChildren(DataView)
+    studio.ui.training_ended.emit()  # a run ends before anyone looked at the data
+    view = data.view  # asked for: built now, with what it was sent
+    assert data.host.is_built and view.hardest.find.isEnabled()
+    studio.ui.jobs.wait(10_000)
