@@ -435,6 +435,28 @@ def test_list_check_shares_the_models_among_worker_processes_and_keeps_their_ord
     assert lines[0] == "✓ alexnet" and lines[3].startswith("  vit_b_32: no (")
 
 
+def _collector_state(name: str) -> str:
+    import gc
+
+    return f"{name} {'collects' if gc.isenabled() else 'does not collect'}"
+
+
+def test_list_check_workers_check_with_the_garbage_collector_off(monkeypatch):
+    """Collecting the objects tracing and mapping leave took a fifth of a check: each worker keeps them until it
+    exits. This process (which may go on to other work) keeps its collector on."""
+    import gc
+    import os
+
+    import engine.cli.import_model as command
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: the models are checked in this process, without workers")
+    monkeypatch.setattr(command, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(command, "_check_line", _collector_state)
+    assert list(command._checked_lines(["a", "b", "c"], {})) == [f"{name} does not collect" for name in "abc"]
+    assert gc.isenabled()
+
+
 def test_remembered_list_check_imports_neither_torchvision_nor_onnx(tmp_path):
     """Remembered verdicts print without importing torchvision (torch._dynamo with it) or onnx: seconds of a
     run that builds no model."""
