@@ -198,8 +198,8 @@ def test_a_check_on_meta_finds_the_graph_a_real_import_builds(name):
 
 
 def test_on_meta_initialisations_layers_and_arithmetic_are_answered_without_running_torchs_kernels():
-    """Torch's meta kernels are Python references (an empty_like, a ReLU or an addmm took milliseconds):
-    the check answers them from the shapes. nn.init's functions, called with tensor=…, and those calling
+    """Torch's meta kernels are Python references (an empty_like, a ReLU, an addmm or an adaptive pooling took
+    milliseconds): the check answers them from the shapes. nn.init's functions, called with tensor=…, and those calling
     others (kaiming_uniform_ → uniform_, where the mode no longer sees the inner call) ran their kernels."""
     import torch.nn.functional as F
     from torch.utils._python_dispatch import TorchDispatchMode
@@ -221,11 +221,13 @@ def test_on_meta_initialisations_layers_and_arithmetic_are_answered_without_runn
         x = torch.empty(2, 3, 33, 31)
         y = F.relu(conv(x)) * torch.empty(2, 8, 1, 1) + 1
         z = F.hardswish(linear(y.permute(0, 2, 3, 1)))
-    assert kernels.ran <= {"empty", "permute"}, kernels.ran  # a view: no kernel of its own
+        pooled = [nn.AdaptiveAvgPool2d(1)(y), F.adaptive_avg_pool2d(y, (3, None)), F.adaptive_avg_pool2d(y[0], 5)]
+    assert kernels.ran <= {"empty", "permute", "select"}, kernels.ran  # views: no kernel of their own
     with torch.device("meta"):
         expected = F.hardswish(F.linear((F.relu(conv(x)) * torch.empty(2, 8, 1, 1) + 1).permute(0, 2, 3, 1),
                                         linear.weight, linear.bias))
     assert (y.shape, z.shape, z.dtype) == ((2, 8, 17, 27), expected.shape, expected.dtype)
+    assert [tensor.shape for tensor in pooled] == [(2, 8, 1, 1), (2, 8, 3, 27), (8, 5, 5)]
     with torch.device("meta"), MetaShortcuts():
         halves = torch.ones(3, dtype=torch.int64) / 2  # whole numbers divided: floats, as torch gives
     assert halves.dtype == torch.get_default_dtype()
