@@ -418,23 +418,42 @@ def test_list_check_remembers_its_verdicts_until_the_code_or_libraries_change(tm
 
 def test_list_check_shares_the_models_among_worker_processes_and_keeps_their_order(monkeypatch):
     """The first ``--list --check`` checks models in forked workers (one per core): each line is the one this
-    process would print, in the list's order, with remembered verdicts kept as they were. Meanwhile this
-    process works out the ONNX line in a thread of its own (once the workers are forked)."""
-    import os
-    import threading
-
+    process would print, in the list's order, with remembered verdicts kept as they were."""
     import engine.cli.import_model as command
 
     monkeypatch.setattr(command, "PARALLEL_FROM", 2)
     names = ["alexnet", "vit_b_16", "squeezenet1_0", "vit_b_32"]
-    beside = []
-    lines = list(command._checked_lines(names, {"vit_b_16": "remembered"}, lambda: beside.append(
-        (os.getpid(), threading.current_thread() is threading.main_thread()))))
-    if len(os.sched_getaffinity(0)) > 1:  # one core: no workers, the line is worked out after the models
-        assert beside == [(os.getpid(), False)]
+    lines = list(command._checked_lines(names, {"vit_b_16": "remembered"}))
     assert lines == [command._check_line("alexnet"), "remembered", command._check_line("squeezenet1_0"),
                      command._check_line("vit_b_32")]
     assert lines[0] == "✓ alexnet" and lines[3].startswith("  vit_b_32: no (")
+
+
+def _where_worked_out() -> str:
+    import os
+
+    return f"worked out in process {os.getpid()}"
+
+
+def test_list_check_works_out_the_onnx_line_in_another_process_meanwhile(monkeypatch):
+    """Importing onnx for the ONNX line takes over a second, which this process spends importing torchvision:
+    a forked process works the line out meanwhile. Where that process fails, the line is worked out here."""
+    import os
+
+    import engine.cli.import_model as command
+
+    monkeypatch.setattr(command, "onnx_coverage", _where_worked_out)
+    line = command._onnx_line_elsewhere()()
+    assert line.startswith("worked out in process ") and line != _where_worked_out()
+    parent = os.getpid()
+
+    def fails_elsewhere() -> str:
+        if os.getpid() != parent:
+            raise ImportError("no onnx in that process")
+        return "worked out here"
+
+    monkeypatch.setattr(command, "onnx_coverage", fails_elsewhere)
+    assert command._onnx_line_elsewhere()() == "worked out here"
 
 
 def _collector_state(name: str) -> str:
