@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .. import importer  # its parts are imported when first used: a remembered --list --check needs none of them
 from ..data.assemble import format_bytes
 from ..fileio import atomic_torch_save, write_error
+from ..garbage_collector import paused
 from ..project import EXTENSION, save_project
 from .common import CommandError
 
@@ -123,7 +124,8 @@ def _list_models(check: bool) -> int:
     key = check_cache.code_key()
     known, onnx_line = check_cache.recall(key)  # verdicts of this very code and these libraries: no model built
     later_onnx_line = None if onnx_line else _onnx_line_elsewhere()  # begun before torchvision is imported here
-    names = list(known) if known else importer.torchvision_models()  # the same versions list the same models
+    with paused():  # importing torchvision (torch._dynamo with it) makes only long-lived objects
+        names = list(known) if known else importer.torchvision_models()  # the same versions list the same models
     verdicts = {}
     for name, line in zip(names, _checked_lines(names, known)):
         verdicts[name] = line
@@ -160,7 +162,8 @@ def _checked_lines(names: list[str], known: dict[str, str]):
     workers = min(cores, MAX_WORKERS, len(pending))
     pool = results = None
     if workers > 1 and len(pending) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
-        from ..importer import convert, sources  # noqa: F401 - imported once, before the workers fork
+        with paused():
+            from ..importer import convert, sources  # noqa: F401 - imported once, before the workers fork
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=gc.disable)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: ours run no torch ops

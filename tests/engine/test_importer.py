@@ -456,6 +456,29 @@ def test_list_check_works_out_the_onnx_line_in_another_process_meanwhile(monkeyp
     assert command._onnx_line_elsewhere()() == "worked out here"
 
 
+def test_the_collector_paused_for_imports_is_left_as_it_was():
+    """The command line pauses the garbage collector while torch and torchvision are imported (it only walked
+    their long-lived objects again and again); a caller that had turned it off finds it still off."""
+    import gc
+
+    from engine.garbage_collector import paused
+
+    assert gc.isenabled()
+    with paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(KeyError), paused():
+        raise KeyError("the block failed")
+    assert gc.isenabled()
+
+
 def _collector_state(name: str) -> str:
     import gc
 
