@@ -20,6 +20,15 @@ over fx tracing, building the modules, the interpreter and the graph: no single 
 Measured on the quiet machine (load 0.2–0.9): the command's first run 21.6 s (1.08× the target, MISSED),
 remembered 4.4 s; every check in one process 35.1 s, of which 6.8 s imports (torchvision.ops.roi_align
 imports torch._dynamo: 2.1 s of them).
+Then (each measured against the code before it, runs interleaved on the same busy machine, same output
+line for line): the workers check with the garbage collector off (collecting what tracing leaves was a
+fifth of the checks' CPU), the collector paused while torch, torchvision and the importer are imported (the
+serial start: ~1.4 s less CPU), the ONNX line worked out in a process forked before torchvision is imported
+(on the core idle meanwhile), meta shortcuts that find each function's kind once and answer adaptive
+pooling, and layers looked up in a table: the command's CPU (user+sys, workers included, two pairs each)
+41.9 s → 31.9 s at load 4.1–4.8 (before the table) and 51.0 s → 40.2 s at load 4.7–5.5 (a busy machine's
+CPU seconds grow with its load); wall 18.3 s at load 3.3–3.7 (the old code: 48.7–79.4 s at load 4–5). On two quiet cores that is ~6 s of serial imports, then ~9–10 s of checks
+per core: about 16 s (≈0.8× the target); not yet measured on a quiet machine.
 The per-model lines of this bench time ``check_torchvision`` in one process (no workers). Before this bench, the check laid out every
 imported graph's cards and built each RegNet on the CPU with all of its weights initialised
 (regnet_y_128gf: 644 million); at load 12–19 on two cores the whole list took 1,663 s.
