@@ -11,8 +11,11 @@ import argparse
 import importlib
 import sys
 
-from ..fileio import WriteError
-from .common import CommandError
+from ..garbage_collector import paused
+
+with paused():  # the start-up imports (torch's: seconds) make only objects that live as long as the process
+    from ..fileio import WriteError
+    from .common import CommandError
 
 # Modules under engine/cli/ that provide one subcommand each, in help order.
 COMMAND_MODULES = ("summary", "train", "sweep", "export", "predict", "import_model", "data", "runs")

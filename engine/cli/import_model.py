@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .. import importer  # its parts are imported when first used: a remembered --list --check needs none of them
 from ..data.assemble import format_bytes
 from ..fileio import atomic_torch_save, write_error
+from ..garbage_collector import paused
 from ..project import EXTENSION, save_project
 from .common import CommandError
 
@@ -122,15 +123,14 @@ def _list_models(check: bool) -> int:
 
     key = check_cache.code_key()
     known, onnx_line = check_cache.recall(key)  # verdicts of this very code and these libraries: no model built
-    names = list(known) if known else importer.torchvision_models()  # the same versions list the same models
+    later_onnx_line = None if onnx_line else _onnx_line_elsewhere()  # begun before torchvision is imported here
+    with paused():  # importing torchvision (torch._dynamo with it) makes only long-lived objects
+        names = list(known) if known else importer.torchvision_models()  # the same versions list the same models
     verdicts = {}
-    coverage: list[str] = []
-    # While the workers check the models, this process (idle, waiting for them) reads onnx's operator sets.
-    beside = None if onnx_line else lambda: coverage.append(onnx_coverage())
-    for name, line in zip(names, _checked_lines(names, known, beside)):
+    for name, line in zip(names, _checked_lines(names, known)):
         verdicts[name] = line
         print(line, flush=True)
-    onnx_line = onnx_line or (coverage[0] if coverage else onnx_coverage())
+    onnx_line = onnx_line or later_onnx_line()
     check_cache.remember(key, verdicts, onnx_line)
     importable = sum(line.startswith("✓") for line in verdicts.values())
     print(f"{importable} of {len(names)} models import")
@@ -143,14 +143,16 @@ PARALLEL_FROM = 8
 MAX_WORKERS = 8
 
 
-def _checked_lines(names: list[str], known: dict[str, str], beside=None):
+def _checked_lines(names: list[str], known: dict[str, str]):
     """Each model's line, in the order of ``names``: remembered, else checked, on every core the process may
     use (each check is Python-bound: one core each). Workers are forked, so they start with torch and the
-    importer already imported; a worker that dies leaves the rest to this process. ``beside`` runs in a
-    thread of this process once the workers are forked (never before: a fork copies no other thread)."""
+    importer already imported; a worker that dies leaves the rest to this process.
+    The workers check with the cyclic garbage collector off: tracing and mapping make hundreds of thousands of
+    linked objects per model, and collecting them took a fifth of the checks' time; what a worker leaves (under
+    a gigabyte for all 80 models) is freed when it exits, after its last model."""
+    import gc
     import multiprocessing
     import os
-    import threading
     import warnings
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -160,14 +162,12 @@ def _checked_lines(names: list[str], known: dict[str, str], beside=None):
     workers = min(cores, MAX_WORKERS, len(pending))
     pool = results = None
     if workers > 1 and len(pending) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
-        from ..importer import convert, sources  # noqa: F401 - imported once, before the workers fork
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        with paused():
+            from ..importer import convert, sources  # noqa: F401 - imported once, before the workers fork
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=gc.disable)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: ours run no torch ops
             results = pool.map(_check_line, pending)  # answers in the order of pending; every worker forked
-    helper = threading.Thread(target=beside, daemon=True) if pool is not None and beside is not None else None
-    if helper is not None:
-        helper.start()
     try:
         for name in names:
             if name in known:
@@ -182,10 +182,46 @@ def _checked_lines(names: list[str], known: dict[str, str], beside=None):
                     pool = None
             yield line if line is not None else _check_line(name)
     finally:
-        if helper is not None:
-            helper.join()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+def _onnx_line_elsewhere():
+    """Starts working out the ONNX line in a forked process, on a core that is idle while this one imports
+    torchvision (importing onnx takes over a second); returns a function that waits for the line. Where
+    processes cannot be forked, or the process fails, the line is worked out here."""
+    import multiprocessing
+    import warnings
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return onnx_coverage
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    process = multiprocessing.get_context("fork").Process(target=_send_onnx_line, args=(sending,), daemon=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: the child runs no torch ops
+        process.start()
+    sending.close()
+
+    def line() -> str:
+        try:
+            found = receiving.recv()
+        except EOFError:  # the process died
+            found = None
+        finally:
+            receiving.close()
+            process.join()
+        return found if isinstance(found, str) else onnx_coverage()
+
+    return line
+
+
+def _send_onnx_line(connection) -> None:
+    try:
+        line = onnx_coverage()
+    except Exception:  # noqa: BLE001 - the parent works it out again and says what is wrong
+        line = None
+    connection.send(line)
+    connection.close()
 
 
 def onnx_coverage() -> str:

@@ -120,23 +120,60 @@ def _conv_shape(args, kwargs) -> tuple[int, ...] | None:
     return (x.shape[0], weight.shape[0], *sides) if min(sides) > 0 else None
 
 
+def _pooled_shape(args, kwargs) -> tuple[int, ...] | None:
+    """F.adaptive_avg_pool2d's output shape (None: let torch check the arguments)."""
+    given = {**dict(zip(("input", "output_size"), args)), **kwargs}
+    x, size = given["input"], given.get("output_size")
+    if x.dim() not in (3, 4) or len(given) != 2:
+        return None
+    size = (size, size) if isinstance(size, int) or size is None else tuple(size)
+    if len(size) != 2 or not all(side is None or isinstance(side, int) and side > 0 for side in size):
+        return None
+    return (*x.shape[:-2], *(x.shape[-2 + i] if side is None else side for i, side in enumerate(size)))
+
+
+def _kind_of(func) -> str | None:
+    """Which answer ``_meta_answer`` gives ``func`` (None: torch runs it)."""
+    if getattr(func, "__module__", None) == "torch.nn.init" and func.__name__.endswith("_") \
+            or getattr(func, "__name__", "") in _INITIALISERS:
+        return "initialiser"  # nn.init's functions call others, which this mode does not see
+    for kind, functions in (("normalisation", _NORMALISATIONS), ("element-wise", _ELEMENTWISE),
+                            ("in place", _IN_PLACE), ("broadcasting", _BROADCASTING)):
+        if func in functions:
+            return kind
+    return {F.conv2d: "conv", torch.conv2d: "conv", F.linear: "linear",
+            F.adaptive_avg_pool2d: "adaptive pool"}.get(func)
+
+
+_KINDS: dict = {}
+"""Each function's kind, worked out on its first call: most calls the mode sees are of a few functions, and
+most of those (``Tensor.shape``, ``dim``, ``torch.no_grad``'s) are not answered here."""
+
+
 def _meta_answer(func, args, kwargs):
     """What ``func(*args, **kwargs)`` gives on meta tensors, when that is known without running it; else
     ``NotImplemented``."""
+    try:
+        kind = _KINDS[func]
+    except KeyError:
+        kind = _KINDS[func] = _kind_of(func)
+    except TypeError:  # an unhashable callable
+        kind = _kind_of(func)
+    if kind is None:
+        return NotImplemented
     first = args[0] if args else kwargs.get("input", kwargs.get("tensor"))
     if not (isinstance(first, torch.Tensor) and first.is_meta):
         return NotImplemented
-    if getattr(func, "__module__", None) == "torch.nn.init" and func.__name__.endswith("_") \
-            or getattr(func, "__name__", "") in _INITIALISERS:
-        return first  # an initialisation (nn.init's functions call others, which this mode does not see)
-    if func in _NORMALISATIONS:
+    if kind == "initialiser" or kind == "in place":
+        return first
+    if kind == "normalisation":
         return _empty(first.shape, first.dtype)
-    if func in _ELEMENTWISE:
+    if kind == "element-wise":
         in_place = kwargs.get("inplace") or (len(args) > 1 and args[-1] is True and func in _INPLACE_LAST)
         return first if in_place else _empty(first.shape, first.dtype)
-    if func in _IN_PLACE:
-        return first
-    if func in _BROADCASTING and len(args) == 2 and not kwargs:
+    if kind == "broadcasting":
+        if len(args) != 2 or kwargs:
+            return NotImplemented
         other = args[1]
         if isinstance(other, torch.Tensor) and not other.is_meta:
             return NotImplemented
@@ -145,11 +182,14 @@ def _meta_answer(func, args, kwargs):
         if func in _DIVISIONS and not dtype.is_floating_point:
             return NotImplemented  # integers divided give floats: torch knows which
         return _empty(shape, dtype)
-    if func is F.conv2d or func is torch.conv2d:
+    if kind == "conv":
         shape = _conv_shape(args, kwargs)
         return NotImplemented if shape is None else _empty(shape, first.dtype)
-    if func is F.linear and len(args) >= 2 and isinstance(args[1], torch.Tensor) and args[1].dim() == 2 \
-            and first.dim() >= 1 and first.shape[-1] == args[1].shape[1]:
+    if kind == "adaptive pool":
+        shape = _pooled_shape(args, kwargs)
+        return NotImplemented if shape is None else _empty(shape, first.dtype)
+    if len(args) >= 2 and isinstance(args[1], torch.Tensor) and args[1].dim() == 2 and first.dim() >= 1 \
+            and first.shape[-1] == args[1].shape[1]:  # linear
         return _empty((*first.shape[:-1], args[1].shape[0]), first.dtype)
     return NotImplemented
 

@@ -70,10 +70,20 @@ class _Refusal(Exception):
 # --- names and places -------------------------------------------------------------------------
 
 
+def layer_called(node: fx.Node, traced: fx.GraphModule) -> nn.Module:
+    """The layer a ``call_module`` node calls, from a table of ``traced``'s layers made on first use
+    (``get_submodule`` walks the path attribute by attribute: slow for a network's thousands of layers)."""
+    layers = traced.meta.get("convcanvas_layers")
+    if layers is None:
+        layers = traced.meta["convcanvas_layers"] = dict(traced.named_modules(remove_duplicate=False))
+    layer = layers.get(node.target)
+    return layer if layer is not None else traced.get_submodule(node.target)
+
+
 def operation_name(node: fx.Node, traced: fx.GraphModule) -> str:
     """How people know the operation: ``nn.Conv2d``, ``F.relu``, ``torch.sigmoid``, ``Tensor.mean``."""
     if node.op == "call_module":
-        kind = type(traced.get_submodule(node.target))
+        kind = type(layer_called(node, traced))
         return f"nn.{kind.__name__}" if kind.__module__.startswith("torch.nn") else kind.__name__
     if node.op == "call_method":
         return f"Tensor.{node.target}"
@@ -989,7 +999,7 @@ def _shape_text(value: fx.Node) -> str:
 def is_in_place(node: fx.Node, traced: fx.GraphModule) -> bool:
     """True for operations that overwrite their input (``relu_``, ``inplace=True``, ``+=``)."""
     if node.op == "call_module":
-        return bool(getattr(traced.get_submodule(node.target), "inplace", False))
+        return bool(getattr(layer_called(node, traced), "inplace", False))
     if node.op == "call_method":
         return str(node.target).endswith("_") and not str(node.target).endswith("__")
     if node.op == "call_function":
@@ -1009,7 +1019,7 @@ def map_node(node: fx.Node, traced: fx.GraphModule) -> Block | Chain | PassThrou
             raise _Refusal("it works on a channels-last tensor (after permute(0, 2, 3, 1)); permute back to "
                            "channels first (permute(0, 3, 1, 2)) before it")
         if node.op == "call_module":
-            return _map_layer(node, traced.get_submodule(node.target))
+            return _map_layer(node, layer_called(node, traced))
         if node.op == "call_function":
             return _map_function(node)
         if node.op == "call_method" and _scale_attribute(node) is not None and _only_multiplied(node):

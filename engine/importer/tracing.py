@@ -103,6 +103,9 @@ class _ShapeRecorder(fx.Interpreter):
 
     def run_node(self, node: fx.Node) -> Any:
         result = super().run_node(node)
+        if isinstance(result, torch.Tensor):  # most nodes: one tensor
+            node.meta["tensor_meta"] = RecordedShape(result.shape, result.dtype)
+            return result
         found = False
 
         def record(value: Any) -> Any:
@@ -116,6 +119,13 @@ class _ShapeRecorder(fx.Interpreter):
         if found:
             node.meta["tensor_meta"] = recorded
         return result
+
+    def call_module(self, target: Any, args: tuple, kwargs: dict) -> Any:
+        """The layer from the interpreter's table of them (``fetch_attr`` walks its path attribute by attribute:
+        slow for the thousands of layers of a large network); a layer registered under two names is found
+        under its first only, so the others are looked up as torch does."""
+        layer = self.submodules.get(target)
+        return layer(*args, **kwargs) if layer is not None else super().call_module(target, args, kwargs)
 
 
 def _graph_module(root: nn.Module, graph: fx.Graph, class_name: str) -> fx.GraphModule:

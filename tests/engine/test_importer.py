@@ -198,8 +198,8 @@ def test_a_check_on_meta_finds_the_graph_a_real_import_builds(name):
 
 
 def test_on_meta_initialisations_layers_and_arithmetic_are_answered_without_running_torchs_kernels():
-    """Torch's meta kernels are Python references (an empty_like, a ReLU or an addmm took milliseconds):
-    the check answers them from the shapes. nn.init's functions, called with tensor=…, and those calling
+    """Torch's meta kernels are Python references (an empty_like, a ReLU, an addmm or an adaptive pooling took
+    milliseconds): the check answers them from the shapes. nn.init's functions, called with tensor=…, and those calling
     others (kaiming_uniform_ → uniform_, where the mode no longer sees the inner call) ran their kernels."""
     import torch.nn.functional as F
     from torch.utils._python_dispatch import TorchDispatchMode
@@ -221,11 +221,13 @@ def test_on_meta_initialisations_layers_and_arithmetic_are_answered_without_runn
         x = torch.empty(2, 3, 33, 31)
         y = F.relu(conv(x)) * torch.empty(2, 8, 1, 1) + 1
         z = F.hardswish(linear(y.permute(0, 2, 3, 1)))
-    assert kernels.ran <= {"empty", "permute"}, kernels.ran  # a view: no kernel of its own
+        pooled = [nn.AdaptiveAvgPool2d(1)(y), F.adaptive_avg_pool2d(y, (3, None)), F.adaptive_avg_pool2d(y[0], 5)]
+    assert kernels.ran <= {"empty", "permute", "select"}, kernels.ran  # views: no kernel of their own
     with torch.device("meta"):
         expected = F.hardswish(F.linear((F.relu(conv(x)) * torch.empty(2, 8, 1, 1) + 1).permute(0, 2, 3, 1),
                                         linear.weight, linear.bias))
     assert (y.shape, z.shape, z.dtype) == ((2, 8, 17, 27), expected.shape, expected.dtype)
+    assert [tensor.shape for tensor in pooled] == [(2, 8, 1, 1), (2, 8, 3, 27), (8, 5, 5)]
     with torch.device("meta"), MetaShortcuts():
         halves = torch.ones(3, dtype=torch.int64) / 2  # whole numbers divided: floats, as torch gives
     assert halves.dtype == torch.get_default_dtype()
@@ -416,23 +418,87 @@ def test_list_check_remembers_its_verdicts_until_the_code_or_libraries_change(tm
 
 def test_list_check_shares_the_models_among_worker_processes_and_keeps_their_order(monkeypatch):
     """The first ``--list --check`` checks models in forked workers (one per core): each line is the one this
-    process would print, in the list's order, with remembered verdicts kept as they were. Meanwhile this
-    process works out the ONNX line in a thread of its own (once the workers are forked)."""
-    import os
-    import threading
-
+    process would print, in the list's order, with remembered verdicts kept as they were."""
     import engine.cli.import_model as command
 
     monkeypatch.setattr(command, "PARALLEL_FROM", 2)
     names = ["alexnet", "vit_b_16", "squeezenet1_0", "vit_b_32"]
-    beside = []
-    lines = list(command._checked_lines(names, {"vit_b_16": "remembered"}, lambda: beside.append(
-        (os.getpid(), threading.current_thread() is threading.main_thread()))))
-    if len(os.sched_getaffinity(0)) > 1:  # one core: no workers, the line is worked out after the models
-        assert beside == [(os.getpid(), False)]
+    lines = list(command._checked_lines(names, {"vit_b_16": "remembered"}))
     assert lines == [command._check_line("alexnet"), "remembered", command._check_line("squeezenet1_0"),
                      command._check_line("vit_b_32")]
     assert lines[0] == "✓ alexnet" and lines[3].startswith("  vit_b_32: no (")
+
+
+def _where_worked_out() -> str:
+    import os
+
+    return f"worked out in process {os.getpid()}"
+
+
+def test_list_check_works_out_the_onnx_line_in_another_process_meanwhile(monkeypatch):
+    """Importing onnx for the ONNX line takes over a second, which this process spends importing torchvision:
+    a forked process works the line out meanwhile. Where that process fails, the line is worked out here."""
+    import os
+
+    import engine.cli.import_model as command
+
+    monkeypatch.setattr(command, "onnx_coverage", _where_worked_out)
+    line = command._onnx_line_elsewhere()()
+    assert line.startswith("worked out in process ") and line != _where_worked_out()
+    parent = os.getpid()
+
+    def fails_elsewhere() -> str:
+        if os.getpid() != parent:
+            raise ImportError("no onnx in that process")
+        return "worked out here"
+
+    monkeypatch.setattr(command, "onnx_coverage", fails_elsewhere)
+    assert command._onnx_line_elsewhere()() == "worked out here"
+
+
+def test_the_collector_paused_for_imports_is_left_as_it_was():
+    """The command line pauses the garbage collector while torch and torchvision are imported (it only walked
+    their long-lived objects again and again); a caller that had turned it off finds it still off."""
+    import gc
+
+    from engine.garbage_collector import paused
+
+    assert gc.isenabled()
+    with paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(KeyError), paused():
+        raise KeyError("the block failed")
+    assert gc.isenabled()
+
+
+def _collector_state(name: str) -> str:
+    import gc
+
+    return f"{name} {'collects' if gc.isenabled() else 'does not collect'}"
+
+
+def test_list_check_workers_check_with_the_garbage_collector_off(monkeypatch):
+    """Collecting the objects tracing and mapping leave took a fifth of a check: each worker keeps them until it
+    exits. This process (which may go on to other work) keeps its collector on."""
+    import gc
+    import os
+
+    import engine.cli.import_model as command
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: the models are checked in this process, without workers")
+    monkeypatch.setattr(command, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(command, "_check_line", _collector_state)
+    assert list(command._checked_lines(["a", "b", "c"], {})) == [f"{name} does not collect" for name in "abc"]
+    assert gc.isenabled()
 
 
 def test_remembered_list_check_imports_neither_torchvision_nor_onnx(tmp_path):
