@@ -72,7 +72,7 @@ def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
 
 def augmentation_for(config: TrainingConfig) -> Augment | None:
     augment = Augment(crop_padding=None if config.augment_crop else 0, flip=config.augment_flip,
-                      scale=config.augment_scale)  # zoom: masks and boxes only (Augment.paired)
+                      scale=config.augment_scale, turn=config.augment_turn)  # zoom: masks and boxes only
     return None if augment.is_identity else augment
 
 
@@ -245,6 +245,10 @@ class _Run:
                                          fused=config.fast and fused_optimizer_supported(self.device))
         self.scheduler = build_scheduler(self.optimizer, config, self.steps)
         self.augment = augmentation_for(config)
+        height, width = data.input_shape[1:]
+        if config.augment_turn and height != width:
+            raise TrainingError(f"random turns need a square Input but it takes {height}×{width} images: turn "
+                                "them off or make the Input's height equal its width.")
         self.resampled = self._resampling()
         self.first_epoch = 1
         self.best_epoch: int | None = None
