@@ -63,6 +63,9 @@ TRAINING_SETTINGS: tuple[ParamSpec, ...] = (
     ParamSpec("augment_scale", "float", 0.0, "Segmentation and detection: random zoom in by up to this much "
               "(0.25: up to 1.25×), the mask or boxes moved with the image (0: off).", label="Random zoom",
               minimum=0.0, maximum=1.0),
+    ParamSpec("augment_turn", "bool", False, "Random quarter turns (0, 90, 180 or 270°) of training images, "
+              "the mask or boxes turned with the image; with random flips, all eight symmetries of a square. "
+              "Square Inputs only; not for digits or text.", label="Random turns", saved_when_default=False),
     ParamSpec("dice", "bool", False, "Segmentation: add a Dice loss to the per-pixel cross-entropy (helps "
               "small classes).", label="Dice loss"),
     ParamSpec("class_weights", "text", "", "Segmentation: one weight per class for the per-pixel loss, "
@@ -118,6 +121,7 @@ class TrainingConfig:
     augment_crop: bool = False
     augment_flip: bool = False
     augment_scale: float = 0.0
+    augment_turn: bool = False
     dice: bool = False
     class_weights: str = ""
     target_sensitivity: float = 0.9

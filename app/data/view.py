@@ -286,7 +286,8 @@ class DataView(QWidget):
         self.current = sample
         config = self.config
         augment = Augment(crop_padding=None if config.augment_crop else 0, flip=config.augment_flip,
-                          scale=config.augment_scale if self.samples.target == "mask" else 0.0)
+                          scale=config.augment_scale if self.samples.target == "mask" else 0.0,
+                          turn=config.augment_turn and self.input_shape[1] == self.input_shape[2])
         note = "" if not augment.is_identity else ("Augmentation is off in the training settings (Random crop, "
                                                    "Random flip): the network receives each image as above.")
         mean, std = self.normalisation()

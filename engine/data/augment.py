@@ -1,4 +1,4 @@
-"""Batched data augmentation on tensors: random crop with padding, flips.
+"""Batched data augmentation on tensors: random crop with padding, flips, quarter turns.
 
 Everything here works on a whole (N, C, H, W) batch at once (a pad, one
 gather for all the per-sample crop offsets, one `where` for the flips), so
@@ -43,6 +43,9 @@ class Augment:
     pad_mode: str = "replicate"
     scale: float = 0.0
     """Masks and boxes (``paired``, ``paired_boxes``) only: random zoom in by up to this much (0.25: 1.25×)."""
+    turn: bool = False
+    """Turn each image by a random quarter turn (0, 90, 180 or 270°): with ``flip``, all eight symmetries of
+    the square. Square images only (a turn swaps height and width)."""
 
     def __post_init__(self) -> None:
         if self.pad_mode not in PAD_MODES:
@@ -58,7 +61,7 @@ class Augment:
 
     @property
     def is_identity(self) -> bool:
-        return self.crop_padding == 0 and not self.flip and not self.scale
+        return self.crop_padding == 0 and not self.flip and not self.scale and not self.turn
 
     def __call__(self, images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         """Augment a batch (N, C, H, W); returns a new tensor of the same shape.
@@ -79,6 +82,8 @@ class Augment:
             flip = torch.rand(n, generator=generator) < 0.5
             flip = flip.to(images.device).view(n, 1, 1, 1)
             images = torch.where(flip, images.flip(-1), images)
+        if self.turn:
+            images = quarter_turns(images, random_quarter_turns(n, generator))
         return images
 
 
@@ -98,7 +103,7 @@ class Augment:
             images, masks = random_scale(images, masks, self.scale, generator)
         joined = torch.cat([images, masks.unsqueeze(1).to(images.dtype)], dim=1)
         mode = "replicate" if self.pad_mode == "zeros" else self.pad_mode
-        joined = Augment(self.crop_padding, self.flip, mode)(joined, generator)
+        joined = Augment(self.crop_padding, self.flip, mode, turn=self.turn)(joined, generator)
         return joined[:, :c], joined[:, c].round().to(masks.dtype)
 
 
@@ -138,11 +143,39 @@ def paired_boxes(augment: Augment, images: torch.Tensor, boxes: torch.Tensor,
         images = torch.where(flip.to(images.device).view(n, 1, 1, 1), images.flip(-1), images)
         mirrored = torch.stack([1 - corners[..., 2], corners[..., 1], 1 - corners[..., 0], corners[..., 3]], -1)
         corners = torch.where(flip.view(n, 1, 1).to(boxes.device), mirrored, corners)
+    if augment.turn:
+        turns = random_quarter_turns(n, generator)
+        images = quarter_turns(images, turns)
+        for _ in range(3):  # one quarter turn at a time, for the images that have turns left
+            turned = torch.stack([corners[..., 1], 1 - corners[..., 2], corners[..., 3], 1 - corners[..., 0]], -1)
+            corners = torch.where((turns > 0).view(n, 1, 1).to(boxes.device), turned, corners)
+            turns = turns - 1
     left = (corners[..., 2] - corners[..., 0]) * (corners[..., 3] - corners[..., 1])
     kept = valid & (left >= min_kept * area.clamp(min=1e-12))
     boxes[..., 0] = torch.where(kept, boxes[..., 0], torch.full_like(boxes[..., 0], -1.0))
     boxes[..., 1:] = corners
     return images, boxes
+
+
+def random_quarter_turns(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Each image's number of quarter turns (n,), 0..3."""
+    import torch
+
+    return torch.randint(0, 4, (n,), generator=generator)
+
+
+def quarter_turns(images: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
+    """Images (N, C, H, W) with H = W, each turned ``turns[i]`` quarter turns (``torch.rot90`` over H, W: the
+    top row becomes the left column, so a point at (x, y) as fractions of the image goes to (y, 1 − x))."""
+    import torch
+
+    if images.shape[-1] != images.shape[-2]:
+        raise ValueError(f"quarter turns need square images, not {images.shape[-2]}×{images.shape[-1]}")
+    turns = turns.to(images.device).view(-1, *[1] * (images.dim() - 1))
+    turned = images
+    for quarter in range(1, 4):
+        turned = torch.where(turns == quarter, images.rot90(quarter, (-2, -1)), turned)
+    return turned
 
 
 def random_scale(images: torch.Tensor, masks: torch.Tensor, scale: float,

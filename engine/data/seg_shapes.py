@@ -21,7 +21,10 @@ NAME = "seg-shapes"
 CLASS_NAMES = ("background", "circle", "square", "triangle")
 _SHAPE_IDS = (0, 1, 2)  # shapes.signed_distance's circle, square, triangle
 SHAPES_PER_IMAGE = 2
-DEFAULT_COUNT = 1000
+DEFAULT_COUNT = 2000
+"""Twice Shapes' 1,000: at equal training steps unet-small learnt more from 2,000 images seen 10 times than
+from 1,000 seen 20 times (mean IoU 0.886 against 0.864; scripts/make_presets.py). Drawn in about half a second
+at 32×32."""
 MAX_COUNT = 20_000
 COLOUR_BAND = 0.3
 """Shape colours lie in the darkest or the brightest 0.3 of each channel, away from the background's."""

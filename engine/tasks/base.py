@@ -23,6 +23,14 @@ class OutputProblem:
     hint: str
 
 
+def class_indices(scores: torch.Tensor) -> torch.Tensor:
+    """The highest-scoring class along dim 1: (N, K) → (N,), (N, K, H, W) → (N, H, W), ties to the lowest
+    index, exactly as ``argmax(1)``. ``max(1)`` rather than ``argmax(1)``: on a CPU, torch's argmax over a
+    dimension that is not the last one is about 7× slower (a 16×4×32×32 batch of masks: 7.4 ms against
+    0.8 ms on one thread, a tenth of a unet-small training step)."""
+    return scores.max(1).indices
+
+
 class Task:
     """One kind of problem a network solves. Subclasses fill in every method.
 
@@ -86,7 +94,7 @@ class Task:
 
     def decode(self, logits: torch.Tensor) -> torch.Tensor:
         """The network's raw output (N, …) → predictions: class indices (N,) or masks (N, H, W)."""
-        return logits.argmax(1)
+        return class_indices(logits)
 
     def decode_source(self) -> str:
         """A comment for exported Python saying how to turn the output into predictions."""

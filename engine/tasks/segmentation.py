@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..catalogue import Shape, format_shape
-from .base import OutputProblem, Task, TaskMetrics
+from .base import OutputProblem, Task, TaskMetrics, class_indices
 
 IGNORE_INDEX = 255
 """The mask value of unlabelled pixels (VOC's convention)."""
@@ -33,7 +33,7 @@ class SegmentationMetrics(TaskMetrics):
         self.iou = MulticlassJaccardIndex(num_classes, average="none", ignore_index=IGNORE_INDEX).to(device)
 
     def update(self, logits, targets) -> None:
-        predictions = logits.argmax(1)
+        predictions = class_indices(logits)
         self.accuracy.update(predictions, targets)
         self.iou.update(predictions, targets)
 
@@ -82,7 +82,7 @@ class Segmentation(Task):
 
     def correct_and_count(self, logits, targets):
         valid = targets != IGNORE_INDEX
-        return ((logits.detach().argmax(1) == targets) & valid).sum(), valid.sum()
+        return ((class_indices(logits.detach()) == targets) & valid).sum(), valid.sum()
 
     def metrics(self, num_classes: int, device) -> TaskMetrics:
         return SegmentationMetrics(num_classes, device)

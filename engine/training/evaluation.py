@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from ..tasks import Task
+from ..tasks.base import class_indices
 from .metrics import confusion_counts
 
 
@@ -55,7 +56,7 @@ def evaluate(
                 totals[2] += labels.shape[0]
                 totals[3] += counted
                 if task.has_confusion:
-                    confusion += confusion_counts(labels, logits.argmax(1), num_classes)
+                    confusion += confusion_counts(labels, class_indices(logits), num_classes)
                 extra.update(logits, labels)
     finally:
         model.train(was_training)

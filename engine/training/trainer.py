@@ -51,7 +51,8 @@ from .compile_memory import measurement_key, recall, remember
 from .errors import TrainingError
 from .evaluation import evaluate
 from .fast_path import (StepTrial, channels_last_input, compile_problem, decide, fused_optimizer_supported,
-                        is_compile_failure, layer_mix, time_eager_steps, to_channels_last, uses_channels_last)
+                        is_compile_failure, layer_mix, time_eager_steps, time_layouts, to_channels_last,
+                        uses_channels_last)
 from .metrics import EpochMeter, mean_and_accuracy, per_class_accuracy
 from .optim import build_optimizer, build_scheduler, sync_learning_rate
 from .outputs import CheckpointPaths, write_epoch_checkpoints
@@ -71,7 +72,7 @@ def epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
 
 def augmentation_for(config: TrainingConfig) -> Augment | None:
     augment = Augment(crop_padding=None if config.augment_crop else 0, flip=config.augment_flip,
-                      scale=config.augment_scale)  # zoom: masks and boxes only (Augment.paired)
+                      scale=config.augment_scale, turn=config.augment_turn)  # zoom: masks and boxes only
     return None if augment.is_identity else augment
 
 
@@ -216,10 +217,6 @@ class _Run:
         self.output_shape = next((analysis.nodes[node.id].output_shape for node in graph.nodes_of_type("output")
                                   if node.id in analysis.nodes), None)
         self.model = compile_graph(graph, analysis, name=source.name).to(self.device)
-        self.channels_last = config.fast and uses_channels_last(self.device)
-        if self.channels_last:
-            self.model = to_channels_last(self.model)
-            torch.backends.cudnn.benchmark = True  # fixed input sizes: let cuDNN pick its fastest kernels
         if checkpoint is None:  # a resumed run has its own weights
             self.task.prepare_model(self.model)
             state.notes += load_initial_weights(trainer.project, graph, self.model)
@@ -232,17 +229,26 @@ class _Run:
         self.trainable = trainable
         self.criterion = self.task.loss(num_classes=len(state.class_names), label_smoothing=config.label_smoothing,
                                         **self._loss_options()).to(self.device)
-        # A loss with weights of its own (ArcFace's identity centres) learns with the network.
-        self.optimizer = build_optimizer([*trainable, *self.criterion.parameters()], config,
-                                         fused=config.fast and fused_optimizer_supported(self.device))
-        self.scheduler = build_scheduler(self.optimizer, config, self.steps)
         amp, note = use_mixed_precision(self.device, config.mixed_precision or (
             config.fast and self.device.type == "cuda"))
         if note:
             state.notes.append(note)
         self.scaler = torch.amp.GradScaler("cuda") if amp else None
         self.autocast = (lambda: torch.autocast("cuda", dtype=torch.float16)) if amp else contextlib.nullcontext
+        self.eager_step_seconds: float | None = None  # the fast path's timing, when it has timed a step
+        self.channels_last = config.fast and self._choose_layout(graph)
+        if self.channels_last:  # before the optimiser: its state must be laid out as the weights are
+            self.model = to_channels_last(self.model)
+            torch.backends.cudnn.benchmark = True  # fixed input sizes: let cuDNN pick its fastest kernels
+        # A loss with weights of its own (ArcFace's identity centres) learns with the network.
+        self.optimizer = build_optimizer([*trainable, *self.criterion.parameters()], config,
+                                         fused=config.fast and fused_optimizer_supported(self.device))
+        self.scheduler = build_scheduler(self.optimizer, config, self.steps)
         self.augment = augmentation_for(config)
+        height, width = data.input_shape[1:]
+        if config.augment_turn and height != width:
+            raise TrainingError(f"random turns need a square Input but it takes {height}×{width} images: turn "
+                                "them off or make the Input's height equal its width.")
         self.resampled = self._resampling()
         self.first_epoch = 1
         self.best_epoch: int | None = None
@@ -312,15 +318,9 @@ class _Run:
                                 "drawn about equally often")
         return EpochOrder()
 
-    def _choose_compile(self, graph) -> bool:
-        """The fast path's choice: compile when this run is long enough to pay the compile back."""
-        problem = compile_problem(self.device)
-        if problem is None and self.context.active:
-            problem = "a distributed run trains eager"
-        if problem is not None:
-            self.state.notes.append(f"fast path: not compiling: {problem}; training eager")
-            return False
-        # Random images from a fixed generator: timing must not move the run's random numbers.
+    def _timing_batch(self, graph) -> tuple[torch.Tensor, torch.Tensor]:
+        """A batch of random images and targets to time steps with, on the run's device. From a fixed
+        generator: timing must not move the run's random numbers."""
         generator = torch.Generator().manual_seed(0)
         images = torch.randn(self.config.batch_size, *input_shape(graph), generator=generator)
         target_shape = input_shape(graph)[1:] if self.task.target_kind == "mask" else ()
@@ -330,9 +330,34 @@ class _Run:
             labels = (torch.rand(self.config.batch_size, len(self.state.class_names), generator=generator) < 0.5).float()
         if self.task.target_kind == "boxes":  # one class-0 box in the middle of each image
             labels = torch.tensor([[[0.0, 0.25, 0.25, 0.75, 0.75]]]).expand(self.config.batch_size, 1, 5)
-        images = images.to(self.device)
-        eager_step = time_eager_steps(self.model, channels_last_input(images) if self.channels_last else images,
-                                      labels.to(self.device), self.criterion, self.autocast)
+        return images.to(self.device), labels.to(self.device)
+
+    def _choose_layout(self, graph) -> bool:
+        """The fast path's memory layout: channels_last on CUDA; on a CPU whichever layout a timed step
+        of this network prefers (``choose_cpu_layout``)."""
+        if uses_channels_last(self.device):
+            return True
+        if self.device.type != "cpu":
+            return False
+        images, labels = self._timing_batch(graph)
+        timing = time_layouts(self.model, images, labels, self.criterion, self.autocast)
+        self.state.notes.append(timing.message)
+        self.eager_step_seconds = timing.chosen_seconds
+        return timing.channels_last
+
+    def _choose_compile(self, graph) -> bool:
+        """The fast path's choice: compile when this run is long enough to pay the compile back."""
+        problem = compile_problem(self.device)
+        if problem is None and self.context.active:
+            problem = "a distributed run trains eager"
+        if problem is not None:
+            self.state.notes.append(f"fast path: not compiling: {problem}; training eager")
+            return False
+        eager_step = self.eager_step_seconds
+        if eager_step is None:
+            images, labels = self._timing_batch(graph)
+            eager_step = time_eager_steps(self.model, channels_last_input(images) if self.channels_last else images,
+                                          labels, self.criterion, self.autocast)
         run_steps = (self.config.epochs - self.first_epoch + 1) * self.steps
         self.measurement_key = measurement_key(self.model, self.device, self.config.batch_size)
         decision = decide(self.snapshot.name or "the network", layer_mix(self.model), eager_step, run_steps,

@@ -44,7 +44,7 @@ def parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-@pytest.mark.parametrize("name, widths", [("unet", (64, 128, 256, 512, 1024)), ("unet-small", (8, 16, 32))])
+@pytest.mark.parametrize("name, widths", [("unet", (64, 128, 256, 512, 1024)), ("unet-small", (16, 32, 64))])
 def test_unet_has_the_reference_parameter_count_and_output(name, widths):
     project = load_project(PRESETS / f"{name}.cnn.json")
     classes = {"unet": 21, "unet-small": 4}[name]

@@ -110,3 +110,15 @@ def test_zoom_moves_each_box_with_its_pixels_and_drops_a_box_zoomed_mostly_out()
     kept = [paired_boxes(Augment(crop_padding=0, scale=1.0), torch.zeros(1, 1, 16, 16), corner,
                          torch.Generator().manual_seed(seed))[1][0, 0, 0].item() for seed in range(40)]
     assert -1.0 in kept and 0.0 in kept
+
+
+def test_quarter_turns_move_each_box_exactly_with_its_pixels():
+    images, boxes = bright_rectangles(24)
+    moved_images, moved = paired_boxes(Augment(crop_padding=0, turn=True), images, boxes,
+                                       torch.Generator().manual_seed(2))
+    tall = 0
+    for image, rows in zip(moved_images, moved):
+        assert rows[1, 0] == -1
+        torch.testing.assert_close(rows[0, 1:], tight_boxes(image[0:1] > 0.5)[0])
+        tall += int(rows[0, 4] - rows[0, 2] > rows[0, 3] - rows[0, 1])  # only the boxes turned 90° or 270°
+    assert 0 < tall < 24

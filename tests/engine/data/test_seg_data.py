@@ -104,3 +104,31 @@ def test_each_later_shape_colour_steps_away_from_the_one_before_in_every_channel
     assert float((second - first).abs().min()) >= MIN_COLOUR_STEP - 1e-6
     # the band's ends are reached, not just its middle: the colours stay as varied as before
     assert float((second - band_low).min()) < 0.02 and float((second - band_low).max()) > COLOUR_BAND - 0.02
+
+
+def test_quarter_turns_move_the_mask_exactly_with_the_image_through_all_eight_symmetries():
+    masks = torch.zeros(64, 12, 12, dtype=torch.int64)
+    masks[:, 1:4, 2:9] = 1  # an asymmetric mark: each of the 8 symmetries of the square puts it elsewhere
+    masks[:, 5, 1] = 2
+    images = torch.stack([masks.float(), torch.rand(64, 12, 12)], dim=1)
+    moved_images, moved_masks = Augment(crop_padding=0, flip=True, turn=True).paired(
+        images, masks, torch.Generator().manual_seed(0))
+    assert torch.equal(moved_images[:, 0], moved_masks.float())
+    symmetries = [masks[0].rot90(k, (0, 1)) for k in range(4)]
+    symmetries += [mask.flip(-1) for mask in symmetries]
+    seen = {next(i for i, s in enumerate(symmetries) if torch.equal(mask, s)) for mask in moved_masks}
+    assert seen == set(range(8))  # each moved mask is one of them, and every one of them turned up
+
+
+def test_quarter_turns_refuse_a_non_square_batch_and_a_training_run_says_how_to_fix_it():
+    from engine import Project, TrainingConfig
+    from engine.training import Trainer, TrainingError
+    from tests.engine.graphs import seg_graph
+
+    with pytest.raises(ValueError, match="quarter turns need square images, not 8×12"):
+        Augment(crop_padding=0, turn=True)(torch.zeros(2, 1, 8, 12))
+    graph = seg_graph(classes=4)
+    next(iter(graph.nodes_of_type("input"))).params["width"] = 24
+    config = TrainingConfig(dataset="seg-shapes:40", epochs=1, batch_size=8, device="cpu", augment_turn=True)
+    with pytest.raises(TrainingError, match="random turns need a square Input but it takes 16×24 images"):
+        Trainer(Project(graph, task="segmentation", training=config)).fit()

@@ -94,7 +94,7 @@ def test_a_bad_repeat_gets_one_message_naming_it(resnet8, text, says):
 
 
 @pytest.mark.parametrize(("preset", "text", "says"), [
-    ("unet-small", "up1.repeat=1..2", "up1 (Up16) takes 2 inputs: only a block with one input"),
+    ("unet-small", "up1.repeat=1..2", "up1 (Up32) takes 2 inputs: only a block with one input"),
     ("efficientnet-b0", "features.repeat=1..3", "is not fed by features.0: the blocks of features must form a chain"),
 ])
 def test_blocks_that_do_not_form_a_chain_cannot_be_repeated(preset, text, says):

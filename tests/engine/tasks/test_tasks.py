@@ -10,6 +10,7 @@ from torchmetrics.classification import MulticlassJaccardIndex
 from engine import Graph, analyze, dumps_project, load_project, loads_project
 from engine.project import VERSION, ProjectError
 from engine.tasks import CLASSIFICATION, SEGMENTATION, TASK_NAMES, TaskError, task_for
+from engine.tasks.base import class_indices
 from engine.tasks.segmentation import IGNORE_INDEX
 from tests.engine.graphs import seg_graph
 
@@ -103,6 +104,20 @@ def test_correct_and_count_is_per_image_or_per_labelled_pixel():
     correct, count = SEGMENTATION.correct_and_count(pixel_logits, masks)
     assert (int(correct), int(count)) == (2, 3)
     assert SEGMENTATION.decode(pixel_logits).shape == (1, 2, 2)
+
+
+def test_class_indices_are_argmax_exactly_with_ties_and_nan_in_scores_and_masks():
+    # class_indices (max(1), the fast one on a CPU) must pick what argmax(1) picks, ties to the lowest class.
+    generator = torch.Generator().manual_seed(0)
+    masks = torch.randint(0, 3, (4, 5, 8, 8), generator=generator).float()  # many ties among 5 classes
+    masks[0, 2, 1, 1] = float("nan")
+    scores = torch.randint(0, 2, (32, 6), generator=generator).float()
+    scores[3] = 0.0  # a row of ties only
+    for logits in (masks, scores, torch.randn(2, 4, 3, 3, generator=generator)):
+        assert torch.equal(class_indices(logits), logits.argmax(1))
+    assert torch.equal(SEGMENTATION.decode(masks), masks.argmax(1))
+    correct, _ = SEGMENTATION.correct_and_count(masks, masks.argmax(1))
+    assert int(correct) == masks[:, 0].numel()
 
 
 def test_each_task_offers_the_datasets_of_its_target_kind():

@@ -11,8 +11,11 @@ from torch import nn
 
 from engine import Project, compile_graph, load_project, save_project
 from engine.config import TrainingConfig
+from engine.data import DataSplit, TensorData
 from engine.training import Callback, StopToken, Trainer
-from engine.training.fast_path import (StepTrial, channels_last_input, compile_problem, decide, estimate_compile_seconds,
+from engine.training import fast_path
+from engine.training.fast_path import (StepTrial, channels_last_input, choose_cpu_layout, compile_problem, decide,
+                                       estimate_compile_seconds,
                                        expected_step_ratio, is_compile_failure, layer_mix, time_eager_steps,
                                        to_channels_last)
 
@@ -276,3 +279,35 @@ def test_a_later_run_decides_from_what_an_earlier_run_measured():
                                              "run has 12,500 (as measured in an earlier run)")
     measurements_path().write_text("{not json", encoding="utf-8")
     assert recall(key) is None  # a damaged cache means estimating again, not an error
+
+
+def test_on_a_cpu_the_fast_path_keeps_channels_last_only_when_a_step_is_clearly_faster():
+    faster = choose_cpu_layout(default_seconds=0.041, channels_last_seconds=0.034)
+    assert faster.channels_last and faster.chosen_seconds == 0.034
+    assert faster.message == "fast path: channels-last memory (a step took 34 ms against 41 ms in the default layout)"
+    slower = choose_cpu_layout(default_seconds=0.100, channels_last_seconds=0.119)
+    assert not slower.channels_last and slower.chosen_seconds == 0.100
+    assert slower.message == "fast path: default memory layout (a channels-last step took 119 ms against 100 ms)"
+    assert not choose_cpu_layout(default_seconds=0.100, channels_last_seconds=0.097).channels_last  # a tie: noise
+
+
+@pytest.mark.parametrize("gain, channels_last", [(-1e9, True), (1.0, False)])
+def test_a_fast_cpu_run_times_both_layouts_trains_in_the_chosen_one_and_learns_the_same(data, monkeypatch, gain,
+                                                                                        channels_last):
+    # The threshold moved so the choice is certain whatever the timings: -1e9 always keeps channels_last,
+    # 1.0 (a step in no time at all) never does. Before, a CPU run never trained channels_last.
+    monkeypatch.setattr(fast_path, "CHANNELS_LAST_MIN_GAIN", gain)
+    # Two input channels: with one, a conv weight is laid out the same in both formats.
+    data = DataSplit(*(TensorData(part.images.repeat(1, 2, 1, 1), part.labels) for part in (data.train, data.val)),
+                     class_names=data.class_names, input_shape=(2, 8, 8), mean=(0.0, 0.0), std=(1.0, 1.0),
+                     source=data.source)
+    settings = dict(optimizer="sgd", lr=0.05)  # SGD: see the test above on Adam and float noise
+    normal = Trainer(Project(tiny_graph(channels=2), "Tiny", training=tiny_config(**settings))).fit(data)
+    fast = Trainer(Project(tiny_graph(channels=2), "Tiny", training=tiny_config(fast=True, **settings))).fit(data)
+    layout = [note for note in fast.notes if "memory" in note]
+    assert len(layout) == 1 and layout[0].startswith(
+        "fast path: channels-last memory" if channels_last else "fast path: default memory layout")
+    assert fast.model.conv1.weight.is_contiguous(memory_format=torch.channels_last) == channels_last
+    for mine, theirs in zip(fast.history, normal.history, strict=True):
+        assert mine["train_loss"] == pytest.approx(theirs["train_loss"], rel=1e-4)
+        assert mine["val_loss"] == pytest.approx(theirs["val_loss"], rel=1e-4)
