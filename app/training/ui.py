@@ -119,9 +119,9 @@ class TrainingUi(QObject):
         self._latest_progress: dict | None = None
 
         self.panel = TrainingPanel(document, self.jobs)
-        self.curves = CurvesView()
         # Views behind a tab at start-up, and views a user rarely opens, are built when first seen (or
-        # asked for): see lazy_view.py.
+        # asked for): see lazy_view.py. The curves are built at the latest when a run begins.
+        self.curves_host = LazyView(CurvesView, "curvesHost")
         self.feature_maps_host = LazyView(FeatureMapView, "featureMapsHost")
         self.filters_host = LazyView(FiltersView, "filtersHost")
         self.confusion_host = LazyView(ConfusionView, "confusionHost")
@@ -173,6 +173,7 @@ class TrainingUi(QObject):
     embeddings = property(lambda self: self.embeddings_host.view, doc="The Embeddings view (built on first use).")
     boxes = property(lambda self: self.boxes_host.view, doc="The Boxes view (built on first use).")
     gradients = property(lambda self: self.gradients_host.view, doc="The Gradients view (built on first use).")
+    curves = property(lambda self: self.curves_host.view, doc="The Curves view (built on first use).")
     feature_maps = property(lambda self: self.feature_maps_host.view, doc="Feature Maps (built on first use).")
     filters = property(lambda self: self.filters_host.view, doc="The Filters view (built on first use).")
     confusion = property(lambda self: self.confusion_host.view, doc="The Confusion view (built on first use).")
@@ -236,7 +237,7 @@ class TrainingUi(QObject):
         right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         specs = (
             ("Training", "trainingDock", self.panel, right),
-            ("Curves", "curvesDock", self.curves, bottom),
+            ("Curves", "curvesDock", self.curves_host, bottom),
             ("Confusion", "confusionDock", self.confusion_host, bottom),
             ("Clinical", "clinicalDock", self.clinical_host, bottom),
             ("Predictions", "galleryDock", self.gallery_host, bottom),
@@ -257,9 +258,8 @@ class TrainingUi(QObject):
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["filtersDock"])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["masksDock"])
         # Views behind a tab keep their updates until their tab comes to the front (see on_screen.py).
-        docks["curvesDock"].visibilityChanged.connect(self.curves.show_pending)
-        for name, host in (("confusionDock", self.confusion_host), ("galleryDock", self.gallery_host),
-                           ("filtersDock", self.filters_host)):
+        for name, host in (("curvesDock", self.curves_host), ("confusionDock", self.confusion_host),
+                           ("galleryDock", self.gallery_host), ("filtersDock", self.filters_host)):
             host.when_built(lambda view, dock=docks[name]: dock.visibilityChanged.connect(view.show_pending))
         # The Embeddings dock stays out of tab groups: hidden (any project but an embedding one), a group
         # of hidden docks would leave an empty, unnamed tab bar in the window.
@@ -302,7 +302,8 @@ class TrainingUi(QObject):
     def _show_task_views(self) -> None:
         """The Masks view is a segmentation project's, the Boxes view a detection project's, the Embeddings view
         an embedding project's (the app picks its views from the task)."""
-        self.curves.set_titles(*CURVE_TITLES.get(self.document.project.task, DEFAULT_CURVE_TITLES))
+        titles = CURVE_TITLES.get(self.document.project.task, DEFAULT_CURVE_TITLES)
+        self.curves_host.apply(lambda view: view.set_titles(*titles), key="titles", anywhere=True)
         for task, name in {**TASK_DOCKS, EMBEDDING.name: "embeddingsDock"}.items():
             shown = self.document.project.task == task
             dock = self.dock(name)

@@ -156,3 +156,28 @@ def test_the_feature_maps_behind_a_tab_wait_for_it_and_show_the_node_chosen_mean
     qtbot.waitUntil(lambda: ui.feature_maps_host.is_built)
     assert ui.feature_maps_host.view.title.text().startswith("Train the network")
     ui.jobs.wait(10_000)
+
+
+def test_the_curves_behind_a_tab_wait_for_a_run_and_keep_the_task_s_titles(qtbot, tmp_path):
+    from PySide6.QtWidgets import QMainWindow, QWidget
+
+    from app.document import Document
+    from app.training import install_training_ui
+    from app.training.curves import CurvesView
+    from engine.project import Project
+
+    window = QMainWindow()
+    window.setCentralWidget(QWidget())
+    document = Document(Project(tiny_graph(), "tiny"), parent=window)
+    ui = install_training_ui(window, document, None, runs_root=tmp_path / "runs")
+    ui.dock("confusionDock").raise_()  # the Curves behind the Confusion's tab at first paint, as in the main window
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    choose_task(ui.panel, "Segmentation")  # an edit: the curves' titles follow the task
+    qtbot.wait(100)
+    assert not ui.curves_host.is_built and not window.findChildren(CurvesView)
+    click_tab(window, "Curves")
+    qtbot.waitUntil(lambda: ui.curves_host.is_built)
+    assert ui.curves_host.view.titles() == ("Loss (cross-entropy per pixel)", "Pixel accuracy")
+    ui.jobs.wait(10_000)
