@@ -21,7 +21,6 @@ from engine.graph import Graph
 
 from .background import BackgroundJobs
 from .feature_maps import FeatureFrame, FeatureMapView
-from .filters import FiltersView
 from .lazy_view import LazyView
 from .throttle import Throttle
 
