@@ -43,6 +43,8 @@ class LazyView(QWidget):
         if self._view is None:
             self._view = view = self._make()
             self.layout().addWidget(view)
+            if self.isVisible():  # shown now, as the view it stands for would have been before what it is sent
+                view.show()  # (Qt would show it only in a later turn of the event loop)
             for call in self._on_built:
                 call(view)
             pending, self._pending = self._pending, []
@@ -57,13 +59,19 @@ class LazyView(QWidget):
         else:
             self._on_built.append(call)
 
-    def apply(self, call: ViewCall, key: str | None = None) -> None:
+    def apply(self, call: ViewCall, key: str | None = None, *, anywhere: bool = False) -> None:
         """``call(view)`` now if the view is built, else once it is. A ``key`` says that the call replaces
         the one kept just before it with the same key (``clear`` after ``clear``, one epoch's table after
-        the last's), so what an unopened view keeps stays small however long the runs."""
+        the last's), so what an unopened view keeps stays small however long the runs. With ``anywhere``
+        it replaces every kept call with its key, wherever kept: for a call that sets one part of the view
+        whatever came between (the node shown, the newest frame), so only the last of each kind is replayed,
+        in the order they came."""
         if self._view is not None:
             call(self._view)
-        elif key is not None and self._pending and self._pending[-1][0] == key:
+            return
+        if key is not None and anywhere:
+            self._pending = [kept for kept in self._pending if kept[0] != key]
+        if key is not None and self._pending and self._pending[-1][0] == key:
             self._pending[-1] = (key, call)
         else:
             self._pending.append((key, call))

@@ -5,6 +5,9 @@ image, and takes the newest frame when it repaints, at most a few times a
 second). Without a run, the trained model (a finished run's, or an opened
 checkpoint's) is probed on a background thread when the selection or the
 probe image changes.
+
+Both views are built when first seen (``LazyView``): what the probe shows them before is kept for them
+(of a run's frames only the newest; of the kernels or the hint only the last).
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from engine.graph import Graph
 
 from .background import BackgroundJobs
 from .feature_maps import FeatureFrame, FeatureMapView
-from .filters import FiltersView
+from .lazy_view import LazyView
 from .throttle import Throttle
 
 # These import torch: imported where a run or a trained model is probed, never on the way to the
@@ -36,10 +39,11 @@ FILTERS_HINT = "Click a Conv2d layer on the canvas to see its learned kernels."
 
 
 class FeatureProbe(QObject):
-    def __init__(self, feature_maps: FeatureMapView, filters: FiltersView, jobs: BackgroundJobs,
+    def __init__(self, feature_maps: LazyView, filters: LazyView, jobs: BackgroundJobs,
                  parent: QObject | None = None) -> None:
+        """``feature_maps`` and ``filters`` hold a ``FeatureMapView`` and a ``FiltersView``."""
         super().__init__(parent)
-        self.feature_maps, self.filters, self.jobs = feature_maps, filters, jobs
+        self.feature_maps_host, self.filters_host, self.jobs = feature_maps, filters, jobs
         self.node_id: str | None = None
         self.probe_index = 0
         self.probe_file: str | None = None
@@ -49,8 +53,25 @@ class FeatureProbe(QObject):
         self.run_data: DataSplit | None = None
         self.trained: TrainedModel | None = None
         self.frame_throttle = Throttle(FRAME_INTERVAL_MS, self._show_latest_frame, self)
-        feature_maps.probe_index_changed.connect(self._on_probe_index)
-        feature_maps.probe_file_chosen.connect(self._on_probe_file)
+        feature_maps.when_built(self._connect_feature_maps)
+
+    def _connect_feature_maps(self, view: FeatureMapView) -> None:
+        view.probe_index_changed.connect(self._on_probe_index)
+        view.probe_file_chosen.connect(self._on_probe_file)
+
+    def _maps(self, call, key: str) -> None:
+        # Replaces only the same kind of call just before it (a run's frames): the view's answer to a node
+        # named again depends on what it showed before, so every other call is kept, in order.
+        self.feature_maps_host.apply(call, key)
+
+    def _show_node(self, name: str | None) -> None:
+        self._maps(lambda view: view.show_node(name), "node")
+
+    def _show_placeholder(self, text: str) -> None:
+        self._maps(lambda view: view.show_placeholder(text), "placeholder")
+
+    def _set_probe_count(self, count: int) -> None:
+        self._maps(lambda view: view.set_probe_count(count), "count")
 
     # --- sources ------------------------------------------------------------------------
 
@@ -61,7 +82,7 @@ class FeatureProbe(QObject):
 
     def set_run_data(self, data: DataSplit) -> None:
         self.run_data = data
-        self.feature_maps.set_probe_count(len(data.val))
+        self._set_probe_count(len(data.val))
         self.refresh()
 
     def finish_run(self, trained: TrainedModel | None) -> None:
@@ -73,10 +94,11 @@ class FeatureProbe(QObject):
     def set_trained(self, trained: TrainedModel | None) -> None:
         self.trained = trained
         if trained is None:
-            self.feature_maps.show_node(None)
-            self.filters.show_placeholder(FILTERS_HINT)
+            self._show_node(None)
+            self.filters_host.apply(lambda view: view.show_placeholder(FILTERS_HINT), "filters",
+                                   anywhere=True)
         elif trained.data is not None:
-            self.feature_maps.set_probe_count(len(trained.data.val))
+            self._set_probe_count(len(trained.data.val))
         self.refresh()
 
     # --- choices ----------------------------------------------------------------------------
@@ -107,55 +129,58 @@ class FeatureProbe(QObject):
         """Tells the running worker, or probes the trained model, for the selected node and image."""
         if self.worker is not None:
             name = self.node_name(self.run_graph)
-            self.feature_maps.show_node(name)
+            self._show_node(name)
             image = self._probe_image(self.run_data)
             self.worker.set_probe_node(name, image)
             self._show_receptive_field(self.run_graph, image, self.run_data)
             return
         if self.trained is None:
             if self.node_id is not None:
-                self.feature_maps.show_placeholder(NO_MODEL_HINT)
+                self._show_placeholder(NO_MODEL_HINT)
             return
         name = self.node_name(self.trained.graph)
-        self.feature_maps.show_node(name)
+        self._show_node(name)
         if name is None:
             return
         image = self._probe_image(self.trained.data)
         self._show_receptive_field(self.trained.graph, image, self.trained)
         if image is None:
-            self.feature_maps.show_placeholder("Load an image (below) to see this layer's feature maps.")
+            self._show_placeholder("Load an image (below) to see this layer's feature maps.")
             return
         from .trained import probe_node
 
         model, caption = self.trained.model, self._caption()
         self.jobs.run(lambda: probe_node(model, name, image),
                       lambda result: self._show(name, caption, *result),
-                      lambda error: self.feature_maps.show_placeholder(_message(error)))
+                      lambda error: self._show_placeholder(_message(error)))
 
     def _show_receptive_field(self, graph: Graph | None, image: torch.Tensor | None, prepared_like) -> None:
         """The middle unit's receptive field of the selected node, on the probe image."""
         from engine.analysis import analyze
         from engine.insight.receptive_field import receptive_fields
 
-        picture = self.feature_maps.receptive
+        def clear(text: str = "") -> None:
+            self._maps(lambda view: view.receptive.clear(text), "receptive")
+
         if self.node_id is None or graph is None or self.node_id not in graph.nodes:
-            picture.clear()
+            clear()
             return
         analysis = analyze(graph)
         field = receptive_fields(graph, analysis).get(self.node_id)
         if field is None:
-            picture.clear()
+            clear()
             return
         shape = analysis.nodes[self.node_id].output_shape
         row, column = (shape[1] // 2, shape[2] // 2) if len(shape) == 3 and not field.whole_input else (0, 0)
         text = field.describe().capitalize() + ("." if field.whole_input else f" (box: unit {row}, {column}).")
         if image is None or prepared_like is None:
-            picture.clear(text)
+            clear(text)
             return
         from .worker import display_images
 
         pixels = display_images(image[None], prepared_like.mean, prepared_like.std)[0]
-        picture.show_field(pixels, field.clipped_box(row, column), text)
+        box = field.clipped_box(row, column)
+        self._maps(lambda view: view.receptive.show_field(pixels, box, text), "receptive")
 
     def _show_latest_frame(self) -> None:
         if self.worker is None:
@@ -163,14 +188,16 @@ class FeatureProbe(QObject):
         frame = self.worker.take_frame()
         if frame is None:
             if self.worker.probe_error:
-                self.feature_maps.show_placeholder(self.worker.probe_error)
+                self._show_placeholder(self.worker.probe_error)
             return
         self._show(frame.grid.node, self._caption(), frame.grid, frame.kernels)
 
     def _show(self, name: str, caption: str, grid, kernels) -> None:
-        self.feature_maps.show_frame(FeatureFrame(name, grid.images, caption))
+        frame = FeatureFrame(name, grid.images, caption)
+        self._maps(lambda view: view.show_frame(frame), "frame")
         if kernels is not None:
-            self.filters.show_kernels(name, kernels)
+            self.filters_host.apply(lambda view: view.show_kernels(name, kernels), "filters",
+                                   anywhere=True)
 
     def _probe_image(self, data: DataSplit | None) -> torch.Tensor | None:
         """The image to probe with: a chosen file, else the chosen validation image."""
@@ -181,7 +208,7 @@ class FeatureProbe(QObject):
             try:
                 return preprocess_file(self.probe_file, prepared_like)
             except (DatasetError, OSError, ValueError) as error:
-                self.feature_maps.show_placeholder(f"{self.probe_file}: {_message(error)}")
+                self._show_placeholder(f"{self.probe_file}: {_message(error)}")
                 self.probe_file = None
         if data is None or len(data.val) == 0:
             return None

@@ -119,14 +119,15 @@ class TrainingUi(QObject):
         self._latest_progress: dict | None = None
 
         self.panel = TrainingPanel(document, self.jobs)
-        self.curves = CurvesView()
-        self.feature_maps = FeatureMapView()
-        self.filters = FiltersView()
-        self.confusion = ConfusionView()
-        # Views a user rarely opens are built when first seen (or asked for): see lazy_view.py.
+        # Views behind a tab at start-up, and views a user rarely opens, are built when first seen (or
+        # asked for): see lazy_view.py. The curves are built at the latest when a run begins.
+        self.curves_host = LazyView(CurvesView, "curvesHost")
+        self.feature_maps_host = LazyView(FeatureMapView, "featureMapsHost")
+        self.filters_host = LazyView(FiltersView, "filtersHost")
+        self.confusion_host = LazyView(ConfusionView, "confusionHost")
         self.clinical_host = LazyView(ClinicalView, "clinicalHost")
-        self.gallery = GalleryView()
-        self.predict_view = PredictView()
+        self.gallery_host = LazyView(GalleryView, "galleryHost")
+        self.predict_host = LazyView(PredictView, "predictHost")
         self.masks_host = LazyView(MaskView, "masksHost")
         self.embeddings_host = LazyView(EmbeddingView, "embeddingsHost")
         self.boxes_host = LazyView(BoxView, "boxesHost")
@@ -134,9 +135,9 @@ class TrainingUi(QObject):
         self.gradients_host = LazyView(GradientsView, "gradientsHost")
         self.gradient_throttle = Throttle(GRADIENT_INTERVAL_MS, self._show_latest_gradients, self)
         self._flagged_nodes: set[str] = set()
-        self.probe = FeatureProbe(self.feature_maps, self.filters, self.jobs, self)
-        self.predict_explainer = GradCamExplainer(self.predict_view.gradcam, self.jobs, lambda: self.trained, self)
-        self.gallery_explainer = GradCamExplainer(self.gallery.gradcam, self.jobs, lambda: self.trained, self)
+        self.probe = FeatureProbe(self.feature_maps_host, self.filters_host, self.jobs, self)
+        self._predict_explainer: GradCamExplainer | None = None  # made with its view (see _connect)
+        self._gallery_explainer: GradCamExplainer | None = None
         self.status_label = SteadyLabel()  # a run's progress: updated five times a second
         self.status_label.setObjectName("statusTraining")
         self.status_label.hide()
@@ -172,6 +173,22 @@ class TrainingUi(QObject):
     embeddings = property(lambda self: self.embeddings_host.view, doc="The Embeddings view (built on first use).")
     boxes = property(lambda self: self.boxes_host.view, doc="The Boxes view (built on first use).")
     gradients = property(lambda self: self.gradients_host.view, doc="The Gradients view (built on first use).")
+    curves = property(lambda self: self.curves_host.view, doc="The Curves view (built on first use).")
+    feature_maps = property(lambda self: self.feature_maps_host.view, doc="Feature Maps (built on first use).")
+    filters = property(lambda self: self.filters_host.view, doc="The Filters view (built on first use).")
+    confusion = property(lambda self: self.confusion_host.view, doc="The Confusion view (built on first use).")
+    gallery = property(lambda self: self.gallery_host.view, doc="The Predictions view (built on first use).")
+    predict_view = property(lambda self: self.predict_host.view, doc="Try an Image (built on first use).")
+
+    @property
+    def predict_explainer(self) -> GradCamExplainer:
+        self.predict_host.view  # noqa: B018 - builds the view, and its explainer with it
+        return self._predict_explainer
+
+    @property
+    def gallery_explainer(self) -> GradCamExplainer:
+        self.gallery_host.view  # noqa: B018 - builds the view, and its explainer with it
+        return self._gallery_explainer
 
     # --- PyTorch, imported behind the shown window --------------------------------------------
 
@@ -220,13 +237,13 @@ class TrainingUi(QObject):
         right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
         specs = (
             ("Training", "trainingDock", self.panel, right),
-            ("Curves", "curvesDock", self.curves, bottom),
-            ("Confusion", "confusionDock", self.confusion, bottom),
+            ("Curves", "curvesDock", self.curves_host, bottom),
+            ("Confusion", "confusionDock", self.confusion_host, bottom),
             ("Clinical", "clinicalDock", self.clinical_host, bottom),
-            ("Predictions", "galleryDock", self.gallery, bottom),
-            ("Try an Image", "predictDock", self.predict_view, bottom),
-            ("Feature Maps", "featureMapsDock", self.feature_maps, bottom),
-            ("Filters", "filtersDock", self.filters, bottom),
+            ("Predictions", "galleryDock", self.gallery_host, bottom),
+            ("Try an Image", "predictDock", self.predict_host, bottom),
+            ("Feature Maps", "featureMapsDock", self.feature_maps_host, bottom),
+            ("Filters", "filtersDock", self.filters_host, bottom),
             ("Masks", "masksDock", self.masks_host, bottom),
             ("Embeddings", "embeddingsDock", self.embeddings_host, bottom),
             ("Boxes", "boxesDock", self.boxes_host, bottom),
@@ -241,9 +258,9 @@ class TrainingUi(QObject):
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["filtersDock"])
         self.window.tabifyDockWidget(docks["featureMapsDock"], docks["masksDock"])
         # Views behind a tab keep their updates until their tab comes to the front (see on_screen.py).
-        for name, view in (("curvesDock", self.curves), ("confusionDock", self.confusion),
-                           ("galleryDock", self.gallery), ("filtersDock", self.filters)):
-            docks[name].visibilityChanged.connect(view.show_pending)
+        for name, host in (("curvesDock", self.curves_host), ("confusionDock", self.confusion_host),
+                           ("galleryDock", self.gallery_host), ("filtersDock", self.filters_host)):
+            host.when_built(lambda view, dock=docks[name]: dock.visibilityChanged.connect(view.show_pending))
         # The Embeddings dock stays out of tab groups: hidden (any project but an embedding one), a group
         # of hidden docks would leave an empty, unnamed tab bar in the window.
         # The Boxes dock stays in a column of its own: tabbed with the Masks, the two hidden docks of a
@@ -259,11 +276,10 @@ class TrainingUi(QObject):
         self.panel.resume_requested.connect(self.resume)
         self.panel.stop_requested.connect(self.stop)
         self.panel.adapt_requested.connect(self.adapt_network)
-        self.predict_view.image_chosen.connect(self.predict_file)
-        self.predict_view.compare.pair_chosen.connect(self.compare_files)
+        self.predict_host.when_built(self._connect_predict_view)
         self.embeddings_host.when_built(
-            lambda view: view.threshold_changed.connect(self.predict_view.compare.set_threshold))
-        self.gallery.image_chosen.connect(self._explain_validation_image)
+            lambda embeddings: self.predict_host.when_built(lambda predict: _follow_threshold(embeddings, predict)))
+        self.gallery_host.when_built(self._connect_gallery)
         self.document.project_replaced.connect(self._on_project_replaced)
         self.document.project_replaced.connect(self._show_task_views)
         self.document.graph_changed.connect(self._show_task_views)  # a task change is an undoable edit
@@ -273,11 +289,21 @@ class TrainingUi(QObject):
             self.canvas.selection_changed.connect(self._on_selection_changed)
             self.canvas.node_clicked.connect(self.show_node)
 
+    def _connect_predict_view(self, view: PredictView) -> None:
+        view.image_chosen.connect(self.predict_file)
+        view.compare.pair_chosen.connect(self.compare_files)
+        self._predict_explainer = GradCamExplainer(view.gradcam, self.jobs, lambda: self.trained, self)
+
+    def _connect_gallery(self, view: GalleryView) -> None:
+        view.image_chosen.connect(self._explain_validation_image)
+        self._gallery_explainer = GradCamExplainer(view.gradcam, self.jobs, lambda: self.trained, self)
+
     @Slot()
     def _show_task_views(self) -> None:
         """The Masks view is a segmentation project's, the Boxes view a detection project's, the Embeddings view
         an embedding project's (the app picks its views from the task)."""
-        self.curves.set_titles(*CURVE_TITLES.get(self.document.project.task, DEFAULT_CURVE_TITLES))
+        titles = CURVE_TITLES.get(self.document.project.task, DEFAULT_CURVE_TITLES)
+        self.curves_host.apply(lambda view: view.set_titles(*titles), key="titles", anywhere=True)
         for task, name in {**TASK_DOCKS, EMBEDDING.name: "embeddingsDock"}.items():
             shown = self.document.project.task == task
             dock = self.dock(name)
@@ -537,8 +563,7 @@ class TrainingUi(QObject):
     def _on_epoch_finished(self, metrics: dict) -> None:
         self.curves.add_validation_point(metrics["epoch"], metrics["val_loss"], metrics["val_accuracy"])
         if metrics.get("confusion") and self._run_data is not None:
-            self.confusion.show_confusion(metrics["confusion"], list(self._run_data.class_names),
-                                          f"epoch {metrics['epoch']}")
+            self._show_confusion(metrics["confusion"], list(self._run_data.class_names), f"epoch {metrics['epoch']}")
         if metrics.get("val_iou") and self._run_data is not None:
             self.masks.show_iou(metrics["val_iou"], list(self._run_data.class_names), metrics["epoch"])
         # Tasks share metric names (val_auc, val_ap): each view reads the run of its own task.
@@ -554,6 +579,11 @@ class TrainingUi(QObject):
             self.boxes.show_precision_recall(metrics["val_pr"], metrics["epoch"])
         if metrics.get("train_loss_heatmap") is not None:  # detection: the heat-map and box parts of the loss
             self.boxes.show_loss_parts(metrics)
+
+    def _show_confusion(self, confusion, class_names: list[str], caption: str) -> None:
+        # Each matrix replaces the one kept before it: an unopened view keeps only the newest.
+        self.confusion_host.apply(lambda view: view.show_confusion(confusion, class_names, caption), key="confusion",
+                                 anywhere=True)
 
     def _show_clinical(self, metrics: dict, class_names: list[str], where: str) -> None:
         # A table with rows replaces the one kept before it; one without rows changes nothing in the view.
@@ -578,20 +608,9 @@ class TrainingUi(QObject):
         adopted = trained.checkpoint is not None or self.trained is None or self.trained.checkpoint is None
         if adopted:
             self.trained = trained
-        if outcome.gallery and adopted:
-            gallery = outcome.gallery
-            if "iou" in gallery:  # a segmentation run: the worst masks first
-                self.gallery.show_masks(gallery["images"], gallery["predicted_masks"], gallery["iou"],
-                                        gallery["class_names"])
-            elif "box_f1" in gallery:  # a detection run: the images whose boxes match worst first
-                self.gallery.show_boxes(gallery["images"], gallery["predicted_boxes"], gallery["true_boxes"],
-                                        gallery["box_f1"], gallery["class_names"])
-            elif "true_findings" in gallery:  # a multi-label run: the images with wrong findings first
-                self.gallery.show_findings(gallery["images"], gallery["true_findings"], gallery["found_findings"],
-                                           gallery["probabilities"], gallery["class_names"])
-            else:
-                self.gallery.show_predictions(gallery["images"], gallery["true"], gallery["predicted"],
-                                              gallery["confidence"], gallery["class_names"])
+        if outcome.gallery and adopted:  # the newest run's images replace those kept for an unopened view
+            self.gallery_host.apply(lambda view: _show_gallery(view, outcome.gallery), key="gallery",
+                                    anywhere=True)
         how = "Stopped" if result.stopped else "Finished"
         headline = f"{how} after {result.epochs_completed} epoch(s) in {format_duration(result.seconds)}"
         if result.best_epoch is not None:  # some epoch was validated (not so with val_every, stopped early)
@@ -761,8 +780,8 @@ class TrainingUi(QObject):
             self.embeddings.clear()
             self.embeddings.show_epoch(checkpoint.metrics, checkpoint.epoch)
         if checkpoint.metrics.get("confusion"):
-            self.confusion.show_confusion(checkpoint.metrics["confusion"], list(checkpoint.class_names),
-                                          f"epoch {checkpoint.epoch} of the checkpoint")
+            self._show_confusion(checkpoint.metrics["confusion"], list(checkpoint.class_names),
+                                 f"epoch {checkpoint.epoch} of the checkpoint")
         self._show_clinical(checkpoint.metrics, list(checkpoint.class_names),
                             f"epoch {checkpoint.epoch} of the checkpoint")
         self.panel.show_message(f"Opened checkpoint {path} (trained {checkpoint.epoch} epoch(s)).")
@@ -817,10 +836,13 @@ class TrainingUi(QObject):
 
     def _update_availability(self) -> None:
         has_model = self.trained is not None
-        if has_model:  # what Try an Image shows follows the model's task (Grad-CAM is classification's)
-            self.predict_view.set_task(self.trained.task)
         self.export_action.setEnabled(has_model and self.trained.checkpoint is not None)
-        self.predict_view.set_available(has_model and self.run is None, NO_MODEL_HINT)
+        if has_model:  # what Try an Image shows follows the model's task (Grad-CAM is classification's)
+            task = self.trained.task
+            self.predict_host.apply(lambda view: view.set_task(task), key="task", anywhere=True)
+        available = has_model and self.run is None
+        self.predict_host.apply(lambda view: view.set_available(available, NO_MODEL_HINT), key="available",
+                                anywhere=True)
 
     # --- adapting the network ---------------------------------------------------------------------
 
@@ -841,6 +863,27 @@ class TrainingUi(QObject):
         self.panel.show_message(summary)
         self.document.refresh_analysis()
         return True
+
+
+def _show_gallery(view: GalleryView, gallery: dict) -> None:
+    """A run's validation images in the Predictions view, the worst first, as the task measures them."""
+    if "iou" in gallery:  # a segmentation run: the worst masks first
+        view.show_masks(gallery["images"], gallery["predicted_masks"], gallery["iou"], gallery["class_names"])
+    elif "box_f1" in gallery:  # a detection run: the images whose boxes match worst first
+        view.show_boxes(gallery["images"], gallery["predicted_boxes"], gallery["true_boxes"], gallery["box_f1"],
+                        gallery["class_names"])
+    elif "true_findings" in gallery:  # a multi-label run: the images with wrong findings first
+        view.show_findings(gallery["images"], gallery["true_findings"], gallery["found_findings"],
+                           gallery["probabilities"], gallery["class_names"])
+    else:
+        view.show_predictions(gallery["images"], gallery["true"], gallery["predicted"], gallery["confidence"],
+                              gallery["class_names"])
+
+
+def _follow_threshold(embeddings: EmbeddingView, predict: PredictView) -> None:
+    """Try an Image's verdict follows the Embeddings view's threshold, from whichever was built last."""
+    embeddings.threshold_changed.connect(predict.compare.set_threshold)
+    predict.compare.set_threshold(embeddings.threshold)
 
 
 def _score_text(result, task: str) -> str:

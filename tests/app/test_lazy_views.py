@@ -95,3 +95,89 @@ def test_the_data_view_is_built_when_first_asked_for_and_knows_a_run_ended_meanw
     view = data.view  # asked for: built now, with what it was sent
     assert data.host.is_built and view.hardest.find.isEnabled()
     studio.ui.jobs.wait(10_000)
+
+
+TAB_VIEWS = ("confusion_host", "gallery_host", "predict_host", "filters_host")
+
+
+def test_the_views_behind_tabs_are_built_when_their_tab_is_clicked_and_show_what_a_run_sent(qtbot, tmp_path):
+    from app.training.confusion import ConfusionView
+    from app.training.filters import FiltersView
+    from app.training.gallery import GalleryView
+    from app.training.predict_view import PredictView
+
+    studio = open_studio(qtbot, tmp_path, tiny_graph(), "tiny")
+    ui, window = studio.ui, studio.window
+    conv = next(node for node in studio.document.graph.nodes.values() if node.type == "conv2d")
+    ui.show_node(conv.id)  # its kernels go to the Filters, a tab behind the Feature Maps
+    studio.train(qtbot)
+    qtbot.waitUntil(lambda: bool(ui.feature_maps.image_items))  # the trained model probed (the maps are on screen)
+    qtbot.wait(100)  # the paints after the run: none reaches a view behind a tab
+    assert not any(getattr(ui, name).is_built for name in TAB_VIEWS)
+    assert not any(window.findChildren(kind) for kind in (ConfusionView, GalleryView, PredictView, FiltersView))
+
+    click_tab(window, "Confusion")
+    qtbot.waitUntil(lambda: ui.confusion_host.is_built)
+    assert ui.confusion_host.view.confusion is not None  # the run's last matrix
+    assert "— epoch 1." in ui.confusion_host.view.title.text()
+    click_tab(window, "Predictions")
+    qtbot.waitUntil(lambda: ui.gallery_host.is_built)
+    qtbot.waitUntil(lambda: ui.gallery_host.view.item_count() > 0)  # the validation images, worst first
+    click_tab(window, "Try an Image")
+    qtbot.waitUntil(lambda: ui.predict_host.is_built)
+    assert ui.predict_host.view.choose_button.isEnabled()  # the trained network is there to try
+    click_tab(window, "Filters")
+    qtbot.waitUntil(lambda: ui.filters_host.is_built)
+    qtbot.waitUntil(lambda: ui.filters_host.view.title.text().startswith(f"{ui.probe.node_name(ui.trained.graph)}:"))
+    assert "4 filters" in ui.filters_host.view.title.text()
+    ui.jobs.wait(10_000)
+
+
+def test_the_feature_maps_behind_a_tab_wait_for_it_and_show_the_node_chosen_meanwhile(qtbot, tmp_path):
+    from PySide6.QtWidgets import QMainWindow, QWidget
+
+    from app.document import Document
+    from app.training import install_training_ui
+    from engine.project import Project
+
+    window = QMainWindow()
+    window.setCentralWidget(QWidget())
+    ui = install_training_ui(window, Document(Project(tiny_graph(), "tiny"), parent=window), None,
+                             runs_root=tmp_path / "runs")
+    ui.dock("filtersDock").raise_()  # the Feature Maps behind the Filters' tab at first paint
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    qtbot.wait(100)
+    assert not ui.feature_maps_host.is_built
+    conv = next(node for node in ui.document.graph.nodes.values() if node.type == "conv2d")
+    ui.show_node(conv.id)  # no trained model: the view will say so
+    click_tab(window, "Feature Maps")
+    qtbot.waitUntil(lambda: ui.feature_maps_host.is_built)
+    assert ui.feature_maps_host.view.title.text().startswith("Train the network")
+    ui.jobs.wait(10_000)
+
+
+def test_the_curves_behind_a_tab_wait_for_a_run_and_keep_the_task_s_titles(qtbot, tmp_path):
+    from PySide6.QtWidgets import QMainWindow, QWidget
+
+    from app.document import Document
+    from app.training import install_training_ui
+    from app.training.curves import CurvesView
+    from engine.project import Project
+
+    window = QMainWindow()
+    window.setCentralWidget(QWidget())
+    document = Document(Project(tiny_graph(), "tiny"), parent=window)
+    ui = install_training_ui(window, document, None, runs_root=tmp_path / "runs")
+    ui.dock("confusionDock").raise_()  # the Curves behind the Confusion's tab at first paint, as in the main window
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    choose_task(ui.panel, "Segmentation")  # an edit: the curves' titles follow the task
+    qtbot.wait(100)
+    assert not ui.curves_host.is_built and not window.findChildren(CurvesView)
+    click_tab(window, "Curves")
+    qtbot.waitUntil(lambda: ui.curves_host.is_built)
+    assert ui.curves_host.view.titles() == ("Loss (cross-entropy per pixel)", "Pixel accuracy")
+    ui.jobs.wait(10_000)
