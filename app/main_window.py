@@ -80,7 +80,6 @@ class MainWindow(QMainWindow):
         schedule_warm_up()  # torch is imported behind the shown window (see start): nothing imports it before
         self.settings = settings if settings is not None else QSettings()
         self.theme = ThemeManager(self.settings, self)
-        self.theme.apply()
         self.recent = RecentFiles(self.settings)
         self.recovery = RecoverySession(recovery_dir)
         self.document = Document(parent=self)
@@ -128,6 +127,9 @@ class MainWindow(QMainWindow):
         self.toolbar = MainToolBar(self, self.open_preset_action)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
         self._build_training_menu()
+        # The theme's style sheet goes on once every widget exists: applied first, Qt re-polished each widget
+        # again as it was reparented into its dock (~0.2 s of start-up); the first paint is the same.
+        self.theme.apply()
         self._connect()
         self._restore_layout()
         self._show_analysis(self.document.analysis)
