@@ -5,7 +5,8 @@ import math
 from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QSize
+from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.experiments.folders import METRICS_FILE
@@ -18,7 +19,20 @@ MAX_OVERLAID = 8
 """Beyond this many runs the colours stop telling them apart."""
 
 
+def size_hints(screen: QScreen) -> tuple[QSize, QSize]:
+    """The curves' (size hint, minimum size hint), known before they are built, so a stand-in (the Runs
+    panel's LazyView) asks a splitter for the same room. The size is what the plots asked for themselves
+    (QGraphicsView: pyqtgraph's 640x480 scene, at most 3/4 of the screen), the least 120 px high."""
+    return QSize(640, 480).boundedTo(screen.virtualSize() * 3 / 4), QSize(68, 120)
+
+
 class RunCurvesView(QWidget):
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return size_hints(self.screen())[0]
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return size_hints(self.screen())[1]
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.graphics = pg.GraphicsLayoutWidget()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QMetaObject, Qt, Slot
+from PySide6.QtCore import QMetaObject, QSize, Qt, Slot
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 #: A call to make on the view, e.g. ``MaskView.clear`` or ``lambda view: view.show_iou(...)``.
@@ -22,8 +22,12 @@ ViewCall = Callable[[QWidget], object]
 class LazyView(QWidget):
     """Holds ``make()``'s view once built (``view`` builds it); ``apply`` calls on it now or once built."""
 
-    def __init__(self, make: Callable[[], QWidget], name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, make: Callable[[], QWidget], name: str, parent: QWidget | None = None, *,
+                 size_hints: tuple[QSize, QSize] | None = None) -> None:
+        """``size_hints``: the view's (size hint, minimum size hint), to stand in for it before it is built:
+        where it shares a splitter, Qt shares the room out by them once, when the window is first shown."""
         super().__init__(parent)
+        self._size_hints = size_hints
         self.setObjectName(name)
         self._make = make
         self._view: QWidget | None = None
@@ -80,6 +84,12 @@ class LazyView(QWidget):
         """``call(view)`` only if the view exists (a call that changes nothing in a view never given data)."""
         if self._view is not None:
             call(self._view)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self._size_hints[0] if self._view is None and self._size_hints else super().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return self._size_hints[1] if self._view is None and self._size_hints else super().minimumSizeHint()
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         # On screen: build once this paint is over (a widget added while painting would not be laid out).

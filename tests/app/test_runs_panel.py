@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QStandardPaths, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QSplitter, QTableView
+
+from app.experiments.run_curves import RunCurvesView, size_hints
+from app.training.lazy_view import LazyView
 
 from engine import Project, save_project
 from engine.config import TrainingConfig
@@ -240,3 +243,37 @@ def test_the_folder_menu_opens_the_runs_folder_and_says_when_there_is_none_yet(w
     assert panel.open_folder_action in panel.folder_button.menu().actions()  # the keyboard's way to the folder
     panel.open_folder_action.trigger()
     assert panel.message.isVisible() and "No runs yet" in panel.message.text()
+
+
+def test_the_runs_curves_are_built_when_the_tab_is_clicked_and_show_the_runs_selected_before(window, qtbot, two_runs):
+    """Issue 19: the Runs tab starts behind the Problems, so its plots wait for it (a LazyView)."""
+    from .test_lazy_views import click_tab
+
+    panel = window.runs_panel
+    qtbot.wait(50)  # the window's paints: none reaches the tab behind the Problems
+    assert not panel.curves_host.is_built and not window.findChildren(RunCurvesView)
+    panel.refresh()
+    panel.select_folders(list(two_runs))  # (as a run that ends selects its folder)
+    assert not panel.curves_host.is_built
+    click_tab(window, "Runs")
+    qtbot.waitUntil(lambda: panel.curves_host.is_built)
+    assert panel.curves_host.view.curve_count() == 4 and panel.curves_host.view.isVisible()
+
+
+def test_the_curves_stand_in_asks_the_splitter_for_the_room_the_curves_ask_for(qtbot):
+    """Qt shares a splitter's room out once, when first shown: an empty stand-in got none of it."""
+    sizes = []
+    stand_in = LazyView(RunCurvesView, "runCurvesHost", size_hints=size_hints(QApplication.primaryScreen()))
+    for curves in (RunCurvesView(), stand_in):
+        splitter = QSplitter()
+        qtbot.addWidget(splitter)
+        splitter.addWidget(QTableView())
+        splitter.addWidget(curves)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.resize(700, 200)
+        splitter.show()
+        qtbot.waitExposed(splitter)
+        sizes.append(splitter.sizes())
+        assert curves.minimumSizeHint() == RunCurvesView().minimumSizeHint()
+    assert sizes[0] == sizes[1] and sizes[1][1] > 0
