@@ -75,7 +75,7 @@ def test_what_a_module_import_on_a_worker_leaves_is_frozen_not_collected_again_a
     # objects in young-generation collections held the window still for up to 2 s.
     (tmp_path / "long_lived_module_for_gc_test.py").write_text("TABLE = [[i] for i in range(50_000)]\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    collector = GuiThreadGarbageCollector(interval_ms=10)
+    collector = GuiThreadGarbageCollector(interval_ms=10, freeze_imports=True)
     try:
         frozen = gc.get_freeze_count()
         worker = threading.Thread(target=lambda: __import__("long_lived_module_for_gc_test"))
