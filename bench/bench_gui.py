@@ -273,7 +273,8 @@ def main() -> int:
     from app.training.threads import default_threads
     from app.training.warm_up import wait_for_torch_warm_up, warm_up_torch
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    GuiThreadGarbageCollector(parent=app, freeze_imports=True)  # as the app does: the worker thread never runs the collector
+    # As the app does: the worker thread never runs the collector, and what imports leave is frozen.
+    GuiThreadGarbageCollector(parent=app, freeze_imports=True)
     warm_up_torch()  # as the window does once it is shown (MainWindow.start); every run waits for it
     wait_for_torch_warm_up()
     import torch
