@@ -72,7 +72,7 @@ def run_app(argv: list[str]) -> int:
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName("convcanvas")
     app.setWindowIcon(app_icon())
-    collector = GuiThreadGarbageCollector(parent=app)
+    collector = GuiThreadGarbageCollector(parent=app, freeze_imports=True)
     window = MainWindow()
     window.show()
     window.start(argv[0] if argv else None)

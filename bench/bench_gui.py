@@ -42,6 +42,7 @@ then held the window still for 7-20 ms every second and for ~140 ms once.
 """
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import sys
@@ -105,9 +106,10 @@ def headless_rate(threads: int | None = None) -> float:
     return _train_rate(results[0].history)
 
 
-def gui_run(app) -> tuple[float, float, float, float, float]:
+def gui_run(app) -> tuple[float, float, float, float, float, tuple[int, float, float]]:
     """(images/s, longest heartbeat gap ms, 99th percentile gap ms, GUI thread's share of one core,
-    its share of the time of the gaps over one frame) of one run in the app."""
+    its share of the time of the gaps over one frame, the garbage collections on the GUI thread
+    during the run: count, total ms, longest ms) of one run in the app."""
     from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer
     from PySide6.QtCore import QSettings
 
@@ -156,6 +158,7 @@ def gui_run(app) -> tuple[float, float, float, float, float]:
                 self.last, self.last_cpu, self.last_queued = now, cpu, queued
 
         recorder = Recorder()
+        collections = _CollectionTimer()
         heartbeat = QTimer()
         heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
         heartbeat.setInterval(HEARTBEAT_MS)
@@ -166,6 +169,7 @@ def gui_run(app) -> tuple[float, float, float, float, float]:
             # The run's end (results, gallery, the trained model's first probe) is measured; quitting
             # the application that follows is not.
             heartbeat.stop()
+            collections.stop()
             measured["seconds"] = recorder.clock.nsecsElapsed() / 1e9
             measured["cpu"] = time.thread_time() - recorder.cpu
             app.quit()
@@ -193,11 +197,13 @@ def gui_run(app) -> tuple[float, float, float, float, float]:
             ui.run.worker.epoch_finished.connect(recorder.epoch)
             recorder.clock.start()
             recorder.cpu = time.thread_time()
+            collections.start()
             heartbeat.start()
 
         QTimer.singleShot(0, start)
         app.exec()
         heartbeat.stop()
+        collections.stop()
         gui_share = measured.get("cpu", 0.0) / max(measured.get("seconds", 0.0), 1e-9)
         ui.stop_and_wait()
         frames = len(ui.feature_maps.image_items)
@@ -210,7 +216,37 @@ def gui_run(app) -> tuple[float, float, float, float, float]:
     gaps = sorted(recorder.gaps)
     long_ms = recorder.long_gaps_ms or float("inf")
     in_gaps = (recorder.long_gaps_cpu_ms / long_ms, recorder.long_gaps_queued_ms / long_ms)
-    return _train_rate(recorder.history), gaps[-1], gaps[int(0.99 * (len(gaps) - 1))], gui_share, in_gaps
+    return (_train_rate(recorder.history), gaps[-1], gaps[int(0.99 * (len(gaps) - 1))], gui_share, in_gaps,
+            collections.summary())
+
+
+class _CollectionTimer:
+    """Times the cyclic garbage collections made on this (the GUI) thread while started: a collection
+    holds the GIL, so it stills the window and the training alike."""
+
+    def __init__(self) -> None:
+        self.durations: list[float] = []
+        self._thread = threading.get_ident()
+        self._began = 0.0
+
+    def start(self) -> None:
+        if self._record not in gc.callbacks:
+            gc.callbacks.append(self._record)
+
+    def stop(self) -> None:
+        if self._record in gc.callbacks:
+            gc.callbacks.remove(self._record)
+
+    def _record(self, phase: str, info: dict) -> None:
+        if threading.get_ident() != self._thread:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.durations.append(1000 * (time.perf_counter() - self._began))
+
+    def summary(self) -> tuple[int, float, float]:
+        return len(self.durations), sum(self.durations), max(self.durations, default=0.0)
 
 
 def _queued_ms() -> float:
@@ -237,7 +273,8 @@ def main() -> int:
     from app.training.threads import default_threads
     from app.training.warm_up import wait_for_torch_warm_up, warm_up_torch
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    GuiThreadGarbageCollector(parent=app)  # as the app does: the worker thread never runs the collector
+    # As the app does: the worker thread never runs the collector, and what imports leave is frozen.
+    GuiThreadGarbageCollector(parent=app, freeze_imports=True)
     warm_up_torch()  # as the window does once it is shown (MainWindow.start); every run waits for it
     wait_for_torch_warm_up()
     import torch
@@ -253,7 +290,8 @@ def main() -> int:
     for round_index in range(ROUNDS):
         headless.append(headless_rate())
         like_for_like.append(headless_rate(app_threads))
-        rate, gap, p99, gui_share, (busy_in_gaps, queued_in_gaps) = gui_run(app)
+        rate, gap, p99, gui_share, in_gaps, collections = gui_run(app)
+        (busy_in_gaps, queued_in_gaps), (collected, collect_ms, longest_collect) = in_gaps, collections
         in_app.append(rate)
         worst_gaps.append(gap)
         p99_gaps.append(p99)
@@ -262,7 +300,9 @@ def main() -> int:
               f"like, {rate / headless[-1]:.2f}× headless's default), longest GUI gap {gap:.1f} ms, 99th percentile "
               f"{p99:.1f} ms; GUI thread "
               f"busy {100 * gui_share:.0f} % of one core; of the gaps over {P99_TARGET_MS:.0f} ms it ran "
-              f"{100 * busy_in_gaps:.0f} % and waited for a core {100 * queued_in_gaps:.0f} %; load average "
+              f"{100 * busy_in_gaps:.0f} % and waited for a core {100 * queued_in_gaps:.0f} %; garbage "
+              f"collections on the GUI thread: {collected}, {collect_ms:.0f} ms in all, longest {longest_collect:.0f} "
+              f"ms; load average "
               f"{os.getloadavg()[0]:.1f}")
     # Rounds pair a headless run with an app run made right after it, under the same load.
     ratio = statistics.median(app_rate / base for app_rate, base in zip(in_app, like_for_like))

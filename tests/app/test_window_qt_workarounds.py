@@ -7,6 +7,7 @@ run on worker threads, where it would destroy widgets.
 """
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 
@@ -67,3 +68,21 @@ def test_garbage_cycles_are_collected_on_the_gui_thread_not_by_busy_workers(qtbo
         assert all(Cyclic.freed_on_main_thread)
     finally:
         collector.stop()
+
+
+def test_what_a_module_import_on_a_worker_leaves_is_frozen_not_collected_again_and_again(qtbot, tmp_path, monkeypatch):
+    # A run's first epoch imports tensorboard, torchmetrics, scipy… on the worker; scanning their
+    # objects in young-generation collections held the window still for up to 2 s.
+    (tmp_path / "long_lived_module_for_gc_test.py").write_text("TABLE = [[i] for i in range(50_000)]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    collector = GuiThreadGarbageCollector(interval_ms=10, freeze_imports=True)
+    try:
+        frozen = gc.get_freeze_count()
+        worker = threading.Thread(target=lambda: __import__("long_lived_module_for_gc_test"))
+        worker.start()
+        worker.join()
+        qtbot.waitUntil(lambda: gc.get_freeze_count() >= frozen + 50_000, timeout=3000)
+        assert gc.get_count()[0] < 1000  # the young generation no longer holds them
+    finally:
+        collector.stop()
+        sys.modules.pop("long_lived_module_for_gc_test", None)
